@@ -1,0 +1,142 @@
+//! Application assembly: state, start-up (migrations, keys, first admin,
+//! demo data), the actix-web app and the running server.
+
+use std::net::{SocketAddr, TcpListener};
+
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::{Compress, from_fn};
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use anyhow::Context;
+use cairn_domain::{DisplayName, Role};
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::keys::SigningKey;
+use crate::auth::{AccessTokens, Password, PasswordHasher};
+use crate::config::{AdminBootstrap, Config};
+use crate::extract::{BodyLimit, DEFAULT_BODY_LIMIT};
+use crate::problem::{ApiError, ApiResult};
+use crate::store::{Store, users};
+use crate::{demo, openapi, routes, telemetry};
+
+/// What every handler can reach.
+pub struct AppState {
+    pub store: Store,
+    pub tokens: AccessTokens,
+    pub hasher: PasswordHasher,
+    /// The URL clients reach the service at, without a trailing slash.
+    pub public_url: String,
+}
+
+impl AppState {
+    /// Hashes on the blocking pool: argon2 is deliberately slow.
+    pub async fn hash_password(&self, password: Password) -> ApiResult<String> {
+        let hasher = self.hasher.clone();
+        web::block(move || hasher.hash(&password)).await.map_err(ApiError::internal)?.map_err(ApiError::internal)
+    }
+}
+
+/// Opens the database (applying migrations), loads or creates the token key,
+/// creates the first admin on an empty database and loads demo data.
+/// Blocking: call it off the async executor.
+pub fn prepare(config: &Config, public_url: String) -> anyhow::Result<AppState> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
+    let store = Store::open(&config.database).with_context(|| format!("cannot open the database {}", config.database))?;
+    let key = SigningKey::load_or_create(&config.data_dir.join("access-token-key.p8"))?;
+    let state = AppState {
+        store,
+        tokens: AccessTokens::new(key, public_url.clone()),
+        hasher: PasswordHasher::new()?,
+        public_url,
+    };
+    if let Some(admin) = &config.admin {
+        bootstrap_admin(&state, admin)?;
+    }
+    if config.demo {
+        demo::load(&state)?;
+    }
+    Ok(state)
+}
+
+/// Creates the first administrator when the database has no account yet.
+fn bootstrap_admin(state: &AppState, admin: &AdminBootstrap) -> anyhow::Result<()> {
+    let password_hash = state.hasher.hash(&admin.password)?;
+    let email = admin.email.clone();
+    let name = DisplayName::parse("Administrator")?;
+    let created = state.store.write_blocking(move |conn| {
+        if users::count(conn)? > 0 {
+            return Ok(false);
+        }
+        users::insert(conn, users::NewAccount { email, name, password_hash, role: Role::Admin, org: None }, None)?;
+        Ok(true)
+    })?;
+    if created {
+        tracing::info!(email = %admin.email, "created the first administrator");
+    }
+    Ok(())
+}
+
+/// A started server: its address and a handle to stop it.
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub public_url: String,
+    pub handle: ServerHandle,
+    pub server: Server,
+}
+
+/// Binds, prepares the state and starts serving. Await `server` to run
+/// until stopped.
+pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
+    let listener = TcpListener::bind(&config.bind).with_context(|| format!("cannot listen on {}", config.bind))?;
+    let addr = listener.local_addr()?;
+    let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
+    let workers = config.workers;
+    let url = public_url.clone();
+    let state = tokio::task::spawn_blocking(move || prepare(&config, url)).await??;
+    let state = web::Data::new(state);
+    let mut server = HttpServer::new(move || build_app(state.clone())).listen(listener)?;
+    if let Some(workers) = workers {
+        server = server.workers(workers.max(1));
+    }
+    let server = server.run();
+    tracing::info!(%addr, %public_url, "Cairn is listening");
+    Ok(RunningServer { addr, public_url, handle: server.handle(), server })
+}
+
+fn build_app(
+    state: web::Data<AppState>,
+) -> App<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let (app, _spec) = App::new()
+        .into_utoipa_app()
+        .openapi(openapi::base())
+        .app_data(state)
+        .app_data(BodyLimit(DEFAULT_BODY_LIMIT))
+        .app_data(web::QueryConfig::default().error_handler(|error, _| bad_request(format!("invalid query: {error}"))))
+        .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound("resource".into()).into()))
+        .configure(routes::configure)
+        .split_for_parts();
+    app.service(openapi::openapi_json)
+        .service(openapi::docs_redirect)
+        .service(SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::from("/openapi.json")))
+        .default_service(web::to(not_found))
+        .wrap(Compress::default())
+        .wrap(from_fn(telemetry::log_requests))
+}
+
+fn bad_request(message: String) -> actix_web::Error {
+    ApiError::BadRequest(message).into()
+}
+
+async fn not_found(req: HttpRequest) -> HttpResponse {
+    let _ = req;
+    actix_web::ResponseError::error_response(&ApiError::NotFound("resource".into()))
+}

@@ -1,0 +1,125 @@
+//! Service configuration: the `serve` flags, each also an environment
+//! variable (see DESIGN.md, "Configuration"). Parsed once into `Config`.
+
+use std::path::PathBuf;
+
+use cairn_domain::Email;
+use clap::Args;
+
+use crate::auth::Password;
+use crate::store::DatabaseUrl;
+
+/// Flags shared by every command that opens the database.
+#[derive(Debug, Clone, Args)]
+pub struct DataArgs {
+    /// Directory for the SQLite database and the service's keys.
+    #[arg(long, env = "CAIRN_DATA_DIR", default_value = "./cairn-data")]
+    pub data_dir: PathBuf,
+    /// `postgres://…` for PostgreSQL, or `sqlite://path` / a file path for
+    /// SQLite. Default: `cairn.db` in the data directory.
+    #[arg(long, env = "CAIRN_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "CAIRN_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    /// The URL clients reach the service at (used in issued credentials and
+    /// token issuers). Default: `http://` + the bind address.
+    #[arg(long, env = "CAIRN_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Load example institutions, achievements, pathways and learners into
+    /// an empty database.
+    #[arg(long)]
+    pub demo: bool,
+    /// HTTP worker threads (default: one per CPU core).
+    #[arg(long, env = "CAIRN_WORKERS")]
+    pub workers: Option<usize>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("CAIRN_DATABASE_URL: {0}")]
+    DatabaseUrl(#[from] crate::store::InvalidDatabaseUrl),
+    #[error("CAIRN_PUBLIC_URL: {0}")]
+    PublicUrl(String),
+    #[error("CAIRN_ADMIN_EMAIL: {0}")]
+    AdminEmail(cairn_domain::account::InvalidEmail),
+    #[error("CAIRN_ADMIN_PASSWORD: {0}")]
+    AdminPassword(crate::auth::password::InvalidPassword),
+    #[error("CAIRN_ADMIN_EMAIL and CAIRN_ADMIN_PASSWORD must be set together")]
+    AdminIncomplete,
+}
+
+/// The first administrator, created on an empty database.
+#[derive(Debug, Clone)]
+pub struct AdminBootstrap {
+    pub email: Email,
+    pub password: Password,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub bind: String,
+    /// Without a trailing slash. `None`: `http://` + the address actually bound.
+    pub public_url: Option<String>,
+    pub data_dir: PathBuf,
+    pub database: DatabaseUrl,
+    pub admin: Option<AdminBootstrap>,
+    pub demo: bool,
+    /// HTTP worker threads; default one per core.
+    pub workers: Option<usize>,
+}
+
+impl DataArgs {
+    pub fn database(&self) -> Result<DatabaseUrl, ConfigError> {
+        Ok(match &self.database_url {
+            Some(raw) => DatabaseUrl::parse(raw)?,
+            None => DatabaseUrl::sqlite_file(&self.data_dir.join("cairn.db")),
+        })
+    }
+}
+
+impl Config {
+    /// Builds the configuration from `serve` flags and the admin variables
+    /// (read from the environment only, so the password never appears in a
+    /// process listing).
+    pub fn from_args(args: &ServeArgs) -> Result<Self, ConfigError> {
+        let admin = admin_from_env(std::env::var("CAIRN_ADMIN_EMAIL").ok(), std::env::var("CAIRN_ADMIN_PASSWORD").ok())?;
+        Self::new(args, admin)
+    }
+
+    pub fn new(args: &ServeArgs, admin: Option<AdminBootstrap>) -> Result<Self, ConfigError> {
+        let public_url = match &args.public_url {
+            Some(url) => {
+                let parsed = cairn_domain::HttpUrl::parse(url).map_err(|e| ConfigError::PublicUrl(e.to_string()))?;
+                Some(parsed.as_str().trim_end_matches('/').to_owned())
+            }
+            None => None,
+        };
+        Ok(Config {
+            bind: args.bind.clone(),
+            public_url,
+            data_dir: args.data.data_dir.clone(),
+            database: args.data.database()?,
+            admin,
+            demo: args.demo,
+            workers: args.workers,
+        })
+    }
+}
+
+pub fn admin_from_env(email: Option<String>, password: Option<String>) -> Result<Option<AdminBootstrap>, ConfigError> {
+    match (email.filter(|e| !e.is_empty()), password.filter(|p| !p.is_empty())) {
+        (None, None) => Ok(None),
+        (Some(email), Some(password)) => Ok(Some(AdminBootstrap {
+            email: Email::parse(&email).map_err(ConfigError::AdminEmail)?,
+            password: Password::parse(password).map_err(ConfigError::AdminPassword)?,
+        })),
+        _ => Err(ConfigError::AdminIncomplete),
+    }
+}

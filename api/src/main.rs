@@ -1,0 +1,21 @@
+//! The `cairn` binary: see `cairn --help`.
+
+use clap::Parser;
+
+use cairn_api::cli::{Cli, Command, run_offline, serve_config};
+
+fn main() -> anyhow::Result<()> {
+    cairn_api::telemetry::init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(args) => {
+            let config = serve_config(&args)?;
+            actix_web::rt::System::new().block_on(async move {
+                let running = cairn_api::start(config).await?;
+                running.server.await?;
+                anyhow::Ok(())
+            })
+        }
+        other => run_offline(other),
+    }
+}

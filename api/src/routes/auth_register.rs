@@ -1,0 +1,47 @@
+use actix_web::{HttpResponse, post, web};
+use cairn_domain::{DisplayName, Email, Role};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::app::AppState;
+use crate::auth::Password;
+use crate::extract::JsonBody;
+use crate::problem::{ApiResult, ProblemDocument};
+use crate::routes::views::AccountView;
+use crate::store::users::{self, NewAccount};
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRequest {
+    #[schema(value_type = String, format = Email)]
+    email: Email,
+    /// At least 10 characters.
+    #[schema(value_type = String, format = Password, min_length = 10)]
+    password: Password,
+    #[schema(value_type = String, max_length = 200)]
+    name: DisplayName,
+}
+
+/// Create a learner account.
+///
+/// Public: anyone may register as a learner. Staff accounts are created by
+/// an administrator through `POST /v1/orgs/{org}/members`.
+#[utoipa::path(
+    tag = "accounts",
+    request_body = RegisterRequest,
+    responses(
+        (status = 201, description = "Account created", body = AccountView),
+        (status = 409, description = "The e-mail is taken", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid input", body = ProblemDocument, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/auth/register")]
+pub async fn register(state: web::Data<AppState>, body: JsonBody<RegisterRequest>) -> ApiResult<HttpResponse> {
+    let RegisterRequest { email, password, name } = body.0;
+    let password_hash = state.hash_password(password).await?;
+    let account = state
+        .store
+        .write(move |conn| users::insert(conn, NewAccount { email, name, password_hash, role: Role::Learner, org: None }, None))
+        .await?;
+    Ok(HttpResponse::Created().json(AccountView::from(account)))
+}

@@ -1,0 +1,148 @@
+//! Persistence. One diesel code base for SQLite and PostgreSQL through
+//! `#[derive(MultiConnection)]`; the backend is chosen from the URL scheme.
+//! Handlers never see a connection: they call `Store::read` / `Store::write`
+//! with a closure over one of the query modules below, which runs on the
+//! blocking pool so the async executor never waits on the database.
+
+pub mod audit;
+mod connection;
+pub mod migrate;
+pub mod orgs;
+pub mod schema;
+pub mod time;
+pub mod users;
+
+use std::time::Duration;
+
+use diesel::r2d2::{Pool, PooledConnection};
+
+pub use connection::{Backend, DbConn, DbConnManager, DatabaseUrl, InvalidDatabaseUrl};
+
+/// Errors from the persistence layer. Handlers turn them into problems.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("the database is busy")]
+    Busy,
+    #[error("database error: {0}")]
+    Query(#[from] diesel::result::Error),
+    #[error("connection pool: {0}")]
+    Pool(#[from] diesel::r2d2::PoolError),
+    #[error("migrations: {0}")]
+    Migration(String),
+    #[error("stored data is inconsistent: {0}")]
+    Corrupt(String),
+    #[error("background task failed: {0}")]
+    Join(String),
+}
+
+impl StoreError {
+    /// Maps a unique-constraint violation to a conflict with `message`,
+    /// leaving every other error as it is.
+    pub fn conflict_on_unique(error: diesel::result::Error, message: impl Into<String>) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match error {
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => StoreError::Conflict(message.into()),
+            other => StoreError::from_query(other),
+        }
+    }
+
+    /// SQLite reports lock contention past `busy_timeout` as a plain error;
+    /// callers should see "busy, retry", not an internal error.
+    pub fn from_query(error: diesel::result::Error) -> Self {
+        match &error {
+            diesel::result::Error::DatabaseError(_, info) if info.message().contains("database is locked") => StoreError::Busy,
+            _ => StoreError::Query(error),
+        }
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The connection pool plus what it connects to.
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool<DbConnManager>,
+    backend: Backend,
+}
+
+impl Store {
+    /// Runs pending migrations, then opens the pool.
+    pub fn open(url: &DatabaseUrl) -> StoreResult<Self> {
+        migrate::run_pending(url)?;
+        let max_size = match url.backend() {
+            // One writer at a time anyway; a few readers share the WAL.
+            Backend::Sqlite => 8,
+            Backend::Postgres => 16,
+        };
+        let pool = Pool::builder()
+            .max_size(max_size)
+            .connection_timeout(Duration::from_secs(10))
+            .build(DbConnManager::new(url.clone()))?;
+        Ok(Self { pool, backend: url.backend() })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    fn connection(&self) -> StoreResult<PooledConnection<DbConnManager>> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Runs `work` on a pooled connection, off the async executor.
+    pub async fn read<T, F>(&self, work: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> StoreResult<T> + Send + 'static,
+    {
+        let store = self.clone();
+        run_blocking(move || {
+            let mut conn = store.connection()?;
+            work(&mut conn)
+        })
+        .await
+    }
+
+    /// Runs `work` in one write transaction (`BEGIN IMMEDIATE` on SQLite, so
+    /// concurrent writers queue on the lock instead of failing mid-way).
+    /// Any error rolls everything back: nothing is half-written.
+    pub async fn write<T, F>(&self, work: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> StoreResult<T> + Send + 'static,
+    {
+        let store = self.clone();
+        run_blocking(move || {
+            let mut conn = store.connection()?;
+            connection::write_transaction(&mut conn, work)
+        })
+        .await
+    }
+
+    /// `write` on the current thread, for start-up and the CLI (never from
+    /// async code).
+    pub fn write_blocking<T>(&self, work: impl FnOnce(&mut DbConn) -> StoreResult<T>) -> StoreResult<T> {
+        let mut conn = self.connection()?;
+        connection::write_transaction(&mut conn, work)
+    }
+
+    /// A cheap query proving the database answers.
+    pub async fn ping(&self) -> StoreResult<()> {
+        self.read(connection::ping).await
+    }
+}
+
+async fn run_blocking<T, F>(work: F) -> StoreResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce() -> StoreResult<T> + Send + 'static,
+{
+    match tokio::task::spawn_blocking(work).await {
+        Ok(result) => result,
+        Err(error) => Err(StoreError::Join(error.to_string())),
+    }
+}

@@ -1,0 +1,19 @@
+//! Cairn's model: identifiers, accounts and organisations, achievements,
+//! credits, durations. Pure data and validation: no IO, no HTTP, no SQL.
+//!
+//! Every type here is parsed once at the edge ("parse, don't validate"): a
+//! value of `Email`, `Credits` or `IsoDuration` is valid by construction.
+
+pub mod account;
+pub mod achievement;
+pub mod credits;
+pub mod duration;
+pub mod ids;
+pub mod web_url;
+
+pub use account::{DisplayName, Email, OrgKind, Role};
+pub use web_url::HttpUrl;
+pub use ids::{AchievementId, CredentialId, OrgId, PathwayId, UserId};
+pub use achievement::{AchievementType, Level};
+pub use credits::{CreditUnit, Credits};
+pub use duration::IsoDuration;

@@ -1,0 +1,191 @@
+//! A pathway's rule compiled for evaluation: a flat arena of nodes with
+//! selectors resolved against the catalog and nested pathways inlined (a
+//! `pathway` node gets the nested rule's root as its only child), so that one
+//! allocation search covers the parent and everything it nests (semantic 2:
+//! credentials a nested pathway uses are consumed inside the parent).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use cairn_domain::{AchievementId, CreditUnit, IsoDuration, PathwayId};
+use rust_decimal::Decimal;
+
+use crate::error::GraphError;
+use crate::input::{CatalogEntry, Pathway};
+use crate::limits::{MAX_COMPILED_NODES, MAX_NESTING};
+use crate::rule::{Conversions, Requirement, RequirementKind};
+use crate::selector::Matcher;
+
+#[derive(Debug, Clone)]
+pub(crate) enum CKind {
+    All,
+    Any,
+    AtLeast(u32),
+    Count { min: u32, matcher: Matcher },
+    Credits { min: Decimal, unit: CreditUnit, matcher: Matcher, conversions: Arc<Conversions> },
+    Pathway(PathwayId),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct CNode {
+    pub kind: CKind,
+    pub label: Option<String>,
+    pub within: Option<IsoDuration>,
+    pub children: Vec<usize>,
+    /// Nodes with a `within` on the way from this node to the root, self included.
+    pub windows: Vec<usize>,
+}
+
+impl CNode {
+    pub fn type_name(&self) -> &'static str {
+        match self.kind {
+            CKind::All => "all",
+            CKind::Any => "any",
+            CKind::AtLeast(_) => "at_least",
+            CKind::Count { .. } => "count",
+            CKind::Credits { .. } => "credits",
+            CKind::Pathway(_) => "pathway",
+        }
+    }
+
+    pub fn is_leaf(&self) -> bool {
+        matches!(self.kind, CKind::Count { .. } | CKind::Credits { .. })
+    }
+
+    /// How many children must hold (internal nodes).
+    pub fn needed_children(&self) -> usize {
+        match self.kind {
+            CKind::All => self.children.len(),
+            CKind::AtLeast(n) => n as usize,
+            _ => 1,
+        }
+    }
+}
+
+/// Node 0 is the root.
+#[derive(Debug, Clone)]
+pub(crate) struct CompiledRule {
+    pub nodes: Vec<CNode>,
+    pub leaves: Vec<usize>,
+}
+
+impl CompiledRule {
+    /// Every catalog achievement some leaf would accept, sorted.
+    pub fn all_candidates(&self) -> Vec<AchievementId> {
+        let mut out: Vec<AchievementId> = self
+            .nodes
+            .iter()
+            .filter_map(|n| match &n.kind {
+                CKind::Count { matcher, .. } | CKind::Credits { matcher, .. } => Some(matcher.achievements.iter()),
+                _ => None,
+            })
+            .flatten()
+            .copied()
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
+pub(crate) fn compile(
+    pathway: &Pathway,
+    pathways: &BTreeMap<PathwayId, Pathway>,
+    catalog: &BTreeMap<AchievementId, CatalogEntry>,
+) -> Result<CompiledRule, GraphError> {
+    let mut out = CompiledRule { nodes: Vec::new(), leaves: Vec::new() };
+    let mut stack = vec![pathway.id];
+    add_pathway(pathway, pathways, catalog, &mut out, &mut stack, &[])?;
+    Ok(out)
+}
+
+fn add_pathway(
+    pathway: &Pathway,
+    pathways: &BTreeMap<PathwayId, Pathway>,
+    catalog: &BTreeMap<AchievementId, CatalogEntry>,
+    out: &mut CompiledRule,
+    stack: &mut Vec<PathwayId>,
+    windows: &[usize],
+) -> Result<usize, GraphError> {
+    let conversions = Arc::new(pathway.rule.conversions.clone());
+    let ctx = Ctx { pathways, catalog, conversions, award: pathway.rule.award };
+    add_node(&pathway.rule.requirement, &ctx, out, stack, windows)
+}
+
+struct Ctx<'a> {
+    pathways: &'a BTreeMap<PathwayId, Pathway>,
+    catalog: &'a BTreeMap<AchievementId, CatalogEntry>,
+    conversions: Arc<Conversions>,
+    /// A pathway's selectors never count its own award.
+    award: AchievementId,
+}
+
+fn add_node(
+    req: &Requirement,
+    ctx: &Ctx<'_>,
+    out: &mut CompiledRule,
+    stack: &mut Vec<PathwayId>,
+    windows: &[usize],
+) -> Result<usize, GraphError> {
+    if out.nodes.len() >= MAX_COMPILED_NODES {
+        return Err(GraphError::TooLarge {
+            reason: format!("more than {MAX_COMPILED_NODES} requirement nodes"),
+        });
+    }
+    let index = out.nodes.len();
+    let mut my_windows = windows.to_vec();
+    if req.within.is_some() {
+        my_windows.push(index);
+    }
+    let kind = match &req.kind {
+        RequirementKind::All { .. } => CKind::All,
+        RequirementKind::Any { .. } => CKind::Any,
+        RequirementKind::AtLeast { min, .. } => CKind::AtLeast(*min),
+        RequirementKind::Count { min, selector } => CKind::Count {
+            min: *min,
+            matcher: Matcher::resolve(selector, ctx.catalog.values(), ctx.award),
+        },
+        RequirementKind::Credits { min, unit, selector } => CKind::Credits {
+            min: *min,
+            unit: unit.clone(),
+            matcher: Matcher::resolve(selector, ctx.catalog.values(), ctx.award),
+            conversions: Arc::clone(&ctx.conversions),
+        },
+        RequirementKind::Pathway { pathway } => CKind::Pathway(*pathway),
+    };
+    out.nodes.push(CNode {
+        kind,
+        label: req.label.clone(),
+        within: req.within,
+        children: Vec::new(),
+        windows: my_windows.clone(),
+    });
+    if out.nodes[index].is_leaf() {
+        out.leaves.push(index);
+    }
+    let mut children = Vec::new();
+    match &req.kind {
+        RequirementKind::Pathway { pathway } => {
+            let Some(nested) = ctx.pathways.get(pathway) else {
+                return Err(GraphError::UnknownPathway { path: String::new(), id: *pathway });
+            };
+            if stack.contains(pathway) || stack.len() >= MAX_NESTING {
+                return Err(GraphError::TooLarge {
+                    reason: format!("pathways nest deeper than {MAX_NESTING} levels or in a cycle"),
+                });
+            }
+            stack.push(*pathway);
+            children.push(add_pathway(nested, ctx.pathways, ctx.catalog, out, stack, &my_windows)?);
+            stack.pop();
+        }
+        _ => {
+            for child in req.children() {
+                children.push(add_node(child, ctx, out, stack, &my_windows)?);
+            }
+        }
+    }
+    if let Some(node) = out.nodes.get_mut(index) {
+        node.children = children;
+    }
+    Ok(index)
+}

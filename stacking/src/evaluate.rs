@@ -1,0 +1,381 @@
+//! Evaluation entry points: one pathway, all pathways, what-if, and the
+//! award re-check the service runs when a constituent is revoked.
+
+use std::borrow::Cow;
+
+use cairn_domain::{AchievementId, CredentialId, PathwayId};
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use uuid::Uuid;
+
+use crate::allocate::{Allocation, Search};
+use crate::compile::{CKind, CompiledRule};
+use crate::eligibility::Eligibility;
+use crate::error::EvalError;
+use crate::graph::PathwayGraph;
+use crate::input::CredentialFact;
+use crate::limits::DEFAULT_SEARCH_BUDGET;
+use crate::outcome::{Explanation, Measure, Outcome, Status};
+use crate::plan::next_steps;
+use crate::problem::{Cred, Learner, Problem};
+use crate::progress::{View, Views};
+use crate::rule::OnConstituentRevoked;
+
+/// One outcome (or error) per pathway, in topological order.
+pub type PathwayOutcomes = Vec<(PathwayId, Result<Outcome, EvalError>)>;
+
+/// Knobs of an evaluation; `Default` is what the service wants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EvalOptions {
+    /// Compute `next` (costs a few extra evaluations for incomplete pathways).
+    pub plan_next: bool,
+    /// Most search steps per allocation search before `BudgetExceeded`.
+    pub budget: u64,
+    pub eligibility: Eligibility,
+}
+
+impl Default for EvalOptions {
+    fn default() -> Self {
+        EvalOptions { plan_next: true, budget: DEFAULT_SEARCH_BUDGET, eligibility: Eligibility::Strict }
+    }
+}
+
+impl EvalOptions {
+    /// Status, progress, completed_at and explanation only.
+    pub fn without_plan() -> Self {
+        EvalOptions { plan_next: false, ..Default::default() }
+    }
+}
+
+/// Evaluates one pathway for a learner's credentials at `at` (default options).
+pub fn evaluate(
+    graph: &PathwayGraph,
+    pathway: PathwayId,
+    credentials: &[CredentialFact],
+    at: DateTime<Utc>,
+) -> Result<Outcome, EvalError> {
+    evaluate_with(graph, pathway, credentials, at, &EvalOptions::default())
+}
+
+pub fn evaluate_with(
+    graph: &PathwayGraph,
+    pathway: PathwayId,
+    credentials: &[CredentialFact],
+    at: DateTime<Utc>,
+    options: &EvalOptions,
+) -> Result<Outcome, EvalError> {
+    let learner = Learner::new(graph, credentials, at, options.eligibility, &[]);
+    evaluate_learner(graph, pathway, &learner, at, options)
+}
+
+/// Every pathway of the graph for one learner, in topological order (nested
+/// pathways first). One pathway failing does not stop the others.
+pub fn evaluate_all(
+    graph: &PathwayGraph,
+    credentials: &[CredentialFact],
+    at: DateTime<Utc>,
+    options: &EvalOptions,
+) -> PathwayOutcomes {
+    let learner = Learner::new(graph, credentials, at, options.eligibility, &[]);
+    graph
+        .topological_order()
+        .into_iter()
+        .map(|id| (id, evaluate_learner(graph, id, &learner, at, options)))
+        .collect()
+}
+
+/// The id given to the `index`-th hypothetical credential of a what-if:
+/// `00000000-0000-0000-0000-00000000000N` (N = index + 1), never a real id.
+pub fn hypothetical_credential_id(index: usize) -> CredentialId {
+    CredentialId::from(Uuid::from_u128(index as u128 + 1))
+}
+
+fn hypothetical<'a>(
+    graph: &'a PathwayGraph,
+    add: &[AchievementId],
+    at: DateTime<Utc>,
+) -> Result<Vec<Cred<'a>>, EvalError> {
+    add.iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let entry = graph.catalog().get(a).ok_or(EvalError::UnknownAchievement(*a))?;
+            Ok(Cred {
+                id: hypothetical_credential_id(i),
+                achievement: *a,
+                date: at,
+                credits: entry.credits.as_ref(),
+                virtual_: false,
+            })
+        })
+        .collect()
+}
+
+/// As [`evaluate_with`], as if the learner had also earned `add` at `at`
+/// (hypothetical credentials get [`hypothetical_credential_id`] ids).
+pub fn what_if(
+    graph: &PathwayGraph,
+    pathway: PathwayId,
+    credentials: &[CredentialFact],
+    add: &[AchievementId],
+    at: DateTime<Utc>,
+    options: &EvalOptions,
+) -> Result<Outcome, EvalError> {
+    let extra = hypothetical(graph, add, at)?;
+    let learner = Learner::new(graph, credentials, at, options.eligibility, &extra);
+    evaluate_learner(graph, pathway, &learner, at, options)
+}
+
+/// What-if over every pathway (topological order).
+pub fn what_if_all(
+    graph: &PathwayGraph,
+    credentials: &[CredentialFact],
+    add: &[AchievementId],
+    at: DateTime<Utc>,
+    options: &EvalOptions,
+) -> Result<PathwayOutcomes, EvalError> {
+    let extra = hypothetical(graph, add, at)?;
+    let learner = Learner::new(graph, credentials, at, options.eligibility, &extra);
+    Ok(graph
+        .topological_order()
+        .into_iter()
+        .map(|id| (id, evaluate_learner(graph, id, &learner, at, options)))
+        .collect())
+}
+
+/// What the service should do with an issued award after a revocation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AwardAction {
+    Keep,
+    /// Revoke the award; the reason names the constituent.
+    Revoke { reason: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwardCheck {
+    /// The pathway still holds without the revoked credential.
+    pub holds: bool,
+    /// The credentials it now uses (empty when it no longer holds).
+    pub used: Vec<CredentialId>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub action: AwardAction,
+}
+
+/// Semantic 9: re-checks an issued award of `pathway` once `revoked` is
+/// revoked at `at`. Only revocation removes a constituent here: expiry never
+/// revokes an award already issued, and suspensions are temporary.
+pub fn check_award(
+    graph: &PathwayGraph,
+    pathway: PathwayId,
+    credentials: &[CredentialFact],
+    revoked: CredentialId,
+    at: DateTime<Utc>,
+) -> Result<AwardCheck, EvalError> {
+    let policy = graph.pathway(pathway).ok_or(EvalError::UnknownPathway(pathway))?.rule.on_constituent_revoked;
+    let facts: Vec<CredentialFact> = credentials
+        .iter()
+        .map(|f| {
+            let mut f = f.clone();
+            if f.id == revoked {
+                f.revoked_at = Some(f.revoked_at.map_or(at, |r| r.min(at)));
+            }
+            f
+        })
+        .collect();
+    let options = EvalOptions { plan_next: false, eligibility: Eligibility::AwardRetention, ..Default::default() };
+    let outcome = evaluate_with(graph, pathway, &facts, at, &options)?;
+    let holds = outcome.status == Status::Complete;
+    let action = match (holds, policy) {
+        (false, OnConstituentRevoked::Revoke) => AwardAction::Revoke {
+            reason: format!("constituent credential {revoked} was revoked and the pathway no longer holds"),
+        },
+        _ => AwardAction::Keep,
+    };
+    Ok(AwardCheck {
+        holds,
+        used: if holds { outcome.used() } else { Vec::new() },
+        completed_at: outcome.completed_at,
+        action,
+    })
+}
+
+/// Status and uncapped progress only (the planner's inner loop).
+pub(crate) fn quick(rule: &CompiledRule, learner: &Learner, budget: u64) -> Option<(bool, f64)> {
+    let problem = Problem::new(rule, learner);
+    let alloc = Search::new(&problem, budget).run().ok()?;
+    let progress = Views::new(&problem).view(0, None).progress;
+    Some((alloc.is_some(), progress))
+}
+
+pub(crate) fn evaluate_learner(
+    graph: &PathwayGraph,
+    pathway: PathwayId,
+    learner: &Learner,
+    at: DateTime<Utc>,
+    options: &EvalOptions,
+) -> Result<Outcome, EvalError> {
+    let rule = graph.compiled.get(&pathway).ok_or(EvalError::UnknownPathway(pathway))?;
+    let problem = Problem::new(rule, learner);
+    let alloc = Search::new(&problem, options.budget)
+        .run()
+        .map_err(|_| EvalError::BudgetExceeded { pathway, budget: options.budget })?;
+    let views = Views::new(&problem);
+    let complete = alloc.is_some();
+    // A complete pathway needs views only for the alternatives it did not use.
+    let root_view = if complete { None } else { Some(views.view(0, None)) };
+    let raw_progress = root_view.as_ref().map_or(1.0, |v| v.progress);
+    let progress = final_progress(complete, raw_progress);
+    let status = if complete {
+        Status::Complete
+    } else if raw_progress > 0.0 {
+        Status::InProgress
+    } else {
+        Status::NotStarted
+    };
+    let mut under = vec![Vec::new(); rule.nodes.len()];
+    if let Some(a) = &alloc {
+        collect_under(&problem, a, 0, &mut under);
+    }
+    let mut requirement = explain(&problem, &views, alloc.as_ref(), &under, 0, root_view.as_ref());
+    if !complete {
+        requirement.satisfied = false;
+    }
+    let next = if options.plan_next && !complete {
+        next_steps(graph, rule, learner, at, options.budget, raw_progress)
+    } else {
+        Vec::new()
+    };
+    Ok(Outcome {
+        pathway,
+        status,
+        progress,
+        completed_at: alloc.as_ref().and_then(|a| a.key.latest),
+        requirement,
+        next,
+    })
+}
+
+/// 1 when complete; otherwise capped at 0.99 and floored to 4 decimals (a
+/// monotone map), never shown as 0 when something counts.
+pub(crate) fn final_progress(complete: bool, raw: f64) -> f64 {
+    if complete {
+        return 1.0;
+    }
+    let capped = raw.clamp(0.0, 0.99);
+    let floored = (capped * 10_000.0).floor() / 10_000.0;
+    if raw > 0.0 { floored.max(0.0001) } else { 0.0 }
+}
+
+fn collect_under(p: &Problem<'_>, alloc: &Allocation, node: usize, under: &mut Vec<Vec<usize>>) -> Vec<usize> {
+    let Some(n) = p.rule.nodes.get(node) else { return Vec::new() };
+    let mut mine: Vec<usize> = alloc.assigned.iter().filter(|(l, _)| *l == node).map(|(_, c)| *c).collect();
+    for &c in &n.children {
+        mine.extend(collect_under(p, alloc, c, under));
+    }
+    mine.sort_unstable();
+    mine.dedup();
+    if let Some(slot) = under.get_mut(node) {
+        slot.clone_from(&mine);
+    }
+    mine
+}
+
+fn ids(p: &Problem<'_>, creds: &[usize]) -> Vec<CredentialId> {
+    let mut out: Vec<CredentialId> = creds.iter().filter_map(|&c| p.learner.creds.get(c).map(|c| c.id)).collect();
+    out.sort_unstable();
+    out
+}
+
+fn explain(
+    p: &Problem<'_>,
+    views: &Views<'_, '_>,
+    alloc: Option<&Allocation>,
+    under: &[Vec<usize>],
+    node: usize,
+    view: Option<&View>,
+) -> Explanation {
+    let Some(n) = p.rule.nodes.get(node) else {
+        return Explanation {
+            kind: Cow::Borrowed("all"),
+            label: None,
+            satisfied: false,
+            have: Measure::Count(0),
+            need: Measure::Count(0),
+            unit: None,
+            within: None,
+            pathway: None,
+            used: Vec::new(),
+            candidates: Vec::new(),
+            of: Vec::new(),
+        };
+    };
+    let used_here = under.get(node).cloned().unwrap_or_default();
+    let active = alloc.is_some() && !used_here.is_empty();
+    // Nodes the allocation uses are explained by it; others by their view.
+    let own_view;
+    let view = match (active, view) {
+        (true, _) => None,
+        (false, Some(v)) => Some(v),
+        (false, None) => {
+            own_view = views.view(node, None);
+            Some(&own_view)
+        }
+    };
+    let of: Vec<Explanation> = n
+        .children
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| explain(p, views, alloc, under, c, view.and_then(|v| v.children.get(i))))
+        .collect();
+    let view_have = view.map_or(Decimal::ZERO, |v| v.have);
+    let view_satisfied = view.is_some_and(|v| v.satisfied);
+    let whole = |d: Decimal| Measure::Count(d.trunc().to_u64().unwrap_or(0));
+    let (need, unit, candidates) = match &n.kind {
+        CKind::Count { min, matcher } => (Measure::Count(u64::from(*min)), None, matcher.achievements.clone()),
+        CKind::Credits { min, unit, matcher, .. } => {
+            (Measure::Credits(min.normalize()), Some(unit.clone()), matcher.achievements.clone())
+        }
+        _ => (Measure::Count(n.needed_children() as u64), None, Vec::new()),
+    };
+    let have = if active {
+        match &n.kind {
+            CKind::Count { .. } => Measure::Count(used_here.len() as u64),
+            CKind::Credits { .. } => Measure::Credits(allocated_credits(p, alloc, node).normalize()),
+            _ => Measure::Count(of.iter().filter(|e| e.satisfied).count() as u64),
+        }
+    } else if matches!(n.kind, CKind::Credits { .. }) {
+        Measure::Credits(view_have.normalize())
+    } else {
+        whole(view_have)
+    };
+    Explanation {
+        kind: Cow::Borrowed(n.type_name()),
+        label: n.label.clone(),
+        satisfied: active || view_satisfied,
+        have,
+        need,
+        unit,
+        within: n.within,
+        pathway: match n.kind {
+            CKind::Pathway(id) => Some(id),
+            _ => None,
+        },
+        used: match (alloc, view) {
+            (Some(_), _) | (None, None) => ids(p, &used_here),
+            (None, Some(v)) => ids(p, &v.used),
+        },
+        candidates,
+        of,
+    }
+}
+
+fn allocated_credits(p: &Problem<'_>, alloc: Option<&Allocation>, leaf: usize) -> Decimal {
+    let Some(alloc) = alloc else { return Decimal::ZERO };
+    let Some(Some(data)) = p.leaves.get(leaf) else { return Decimal::ZERO };
+    alloc
+        .assigned
+        .iter()
+        .filter(|(l, _)| *l == leaf)
+        .filter_map(|(_, c)| data.slots.iter().find(|(m, _)| m == c).map(|(_, v)| *v))
+        .fold(Decimal::ZERO, |acc, v| acc.saturating_add(v))
+}

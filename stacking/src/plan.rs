@@ -1,0 +1,102 @@
+//! The completion planner: which catalog achievements to earn next.
+//!
+//! 1. Each candidate achievement of the pathway (those some leaf accepts,
+//!    at most `MAX_PLAN_CANDIDATES`, not-yet-held first) is tried alone as a
+//!    credential earned at `at`: it completes the pathway, or it raises
+//!    progress, or it does nothing.
+//! 2. When no single achievement completes it, the allocation search runs
+//!    with one hypothetical credential per candidate and minimises (number
+//!    of hypothetical credentials, their credits, latest date): the smallest
+//!    completing set.
+//!
+//! The list: completing sets first, then single steps forward; within each,
+//! fewest achievements, then fewest credits, then id. At most `MAX_NEXT`.
+
+use std::collections::BTreeSet;
+
+use cairn_domain::AchievementId;
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+
+use crate::allocate::Search;
+use crate::compile::CompiledRule;
+use crate::evaluate::quick;
+use crate::graph::PathwayGraph;
+use crate::limits::{MAX_NEXT, MAX_PLAN_CANDIDATES};
+use crate::outcome::NextStep;
+use crate::problem::{Cred, Learner, Problem};
+
+pub(crate) fn next_steps<'a>(
+    graph: &'a PathwayGraph,
+    rule: &CompiledRule,
+    learner: &Learner<'a>,
+    at: DateTime<Utc>,
+    budget: u64,
+    progress: f64,
+) -> Vec<NextStep> {
+    let held: BTreeSet<AchievementId> = learner.creds.iter().map(|c| c.achievement).collect();
+    let mut pool = rule.all_candidates();
+    pool.sort_by_key(|a| (held.contains(a), *a));
+    pool.truncate(MAX_PLAN_CANDIDATES);
+    let credits_of = |a: &AchievementId| {
+        graph.catalog().get(a).and_then(|e| e.credits.as_ref()).map(|c| c.amount()).unwrap_or(Decimal::ZERO)
+    };
+    let hypothetical = |a: AchievementId, i: usize, virtual_: bool| Cred {
+        id: crate::evaluate::hypothetical_credential_id(usize::MAX / 2 + i),
+        achievement: a,
+        date: at,
+        credits: graph.catalog().get(&a).and_then(|e| e.credits.as_ref()),
+        virtual_,
+    };
+    let base: Vec<_> = learner.creds.clone();
+    let with = |extra: Vec<Cred<'a>>| -> Learner<'a> {
+        let mut creds = base.clone();
+        creds.extend(extra);
+        creds.sort_by_key(|a| (a.date, a.id));
+        let mut by_achievement: Vec<(AchievementId, usize)> =
+            creds.iter().enumerate().map(|(i, c)| (c.achievement, i)).collect();
+        by_achievement.sort_unstable();
+        Learner { creds, by_achievement }
+    };
+
+    // (size, credits, already held, achievements): new achievements before repeats.
+    let mut completing: Vec<(usize, Decimal, usize, Vec<AchievementId>)> = Vec::new();
+    let mut forward: Vec<(usize, Decimal, usize, Vec<AchievementId>)> = Vec::new();
+    let held_count = |set: &[AchievementId]| set.iter().filter(|a| held.contains(a)).count();
+    for (i, a) in pool.iter().enumerate() {
+        let trial = with(vec![hypothetical(*a, i, false)]);
+        match quick(rule, &trial, budget) {
+            Some((true, _)) => completing.push((1, credits_of(a), held_count(&[*a]), vec![*a])),
+            Some((false, p)) if p > progress => forward.push((1, credits_of(a), held_count(&[*a]), vec![*a])),
+            _ => {}
+        }
+    }
+    if completing.is_empty() && !pool.is_empty() {
+        let extra: Vec<Cred> = pool.iter().enumerate().map(|(i, a)| hypothetical(*a, i, true)).collect();
+        let trial = with(extra);
+        let problem = Problem::new(rule, &trial);
+        if let Ok(Some(alloc)) = Search::new(&problem, budget).run() {
+            let mut set: Vec<AchievementId> = alloc
+                .assigned
+                .iter()
+                .filter_map(|(_, c)| trial.creds.get(*c))
+                .filter(|c| c.virtual_)
+                .map(|c| c.achievement)
+                .collect();
+            set.sort_unstable();
+            set.dedup();
+            let credits = set.iter().map(credits_of).fold(Decimal::ZERO, |a, b| a.saturating_add(b));
+            if !set.is_empty() {
+                completing.push((set.len(), credits, held_count(&set), set));
+            }
+        }
+    }
+    completing.sort();
+    forward.sort();
+    completing
+        .into_iter()
+        .map(|(_, _, _, achievements)| NextStep { achievements, completes: true })
+        .chain(forward.into_iter().map(|(_, _, _, achievements)| NextStep { achievements, completes: false }))
+        .take(MAX_NEXT)
+        .collect()
+}

@@ -1,0 +1,83 @@
+//! Selector matching: the static part against catalog entries (resolved once,
+//! when a rule is compiled) and the time part against each credential.
+
+use cairn_domain::AchievementId;
+use chrono::{DateTime, Utc};
+
+use crate::input::CatalogEntry;
+use crate::rule::Selector;
+
+/// Does the catalog entry satisfy every non-time field of the selector?
+pub fn matches_entry(selector: &Selector, entry: &CatalogEntry) -> bool {
+    selector.achievement.is_none_or(|a| a == entry.id)
+        && selector.achievements.as_ref().is_none_or(|list| list.contains(&entry.id))
+        && selector.issuer.is_none_or(|i| i == entry.issuer)
+        && selector.achievement_type.as_ref().is_none_or(|t| *t == entry.achievement_type)
+        && selector.tags.as_ref().is_none_or(|tags| tags.iter().any(|t| entry.tags.contains(t)))
+        && selector.skill.as_ref().is_none_or(|s| entry.skills.contains(s))
+        && selector.min_level.is_none_or(|min| entry.level.is_some_and(|l| l >= min))
+}
+
+/// A selector resolved against the catalog.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Matcher {
+    /// Matching catalog achievements, sorted.
+    pub achievements: Vec<AchievementId>,
+    pub earned_after: Option<DateTime<Utc>>,
+    pub earned_before: Option<DateTime<Utc>>,
+}
+
+impl Matcher {
+    pub fn resolve<'a>(
+        selector: &Selector,
+        catalog: impl Iterator<Item = &'a CatalogEntry>,
+        exclude: AchievementId,
+    ) -> Self {
+        let mut achievements: Vec<AchievementId> = catalog
+            .filter(|e| e.id != exclude && matches_entry(selector, e))
+            .map(|e| e.id)
+            .collect();
+        achievements.sort_unstable();
+        achievements.dedup();
+        Matcher {
+            achievements,
+            earned_after: selector.earned_after,
+            earned_before: selector.earned_before,
+        }
+    }
+
+    pub fn matches_time(&self, awarded_at: DateTime<Utc>) -> bool {
+        self.earned_after.is_none_or(|a| awarded_at >= a) && self.earned_before.is_none_or(|b| awarded_at < b)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use cairn_domain::{AchievementType, Level, OrgId};
+
+    #[test]
+    fn every_given_field_must_match() {
+        let entry = CatalogEntry {
+            id: AchievementId::new(),
+            issuer: OrgId::new(),
+            achievement_type: AchievementType::MicroCredential,
+            tags: vec!["data".into()],
+            skills: vec!["https://skills.example/sql".into()],
+            level: Some(Level::Advanced),
+            credits: None,
+        };
+        let mut s = Selector { achievement_type: Some(AchievementType::MicroCredential), ..Default::default() };
+        assert!(matches_entry(&s, &entry));
+        s.tags = Some(vec!["x".into(), "data".into()]);
+        assert!(matches_entry(&s, &entry));
+        s.min_level = Some(Level::Expert);
+        assert!(!matches_entry(&s, &entry));
+        s.min_level = Some(Level::Intermediate);
+        s.skill = Some("https://skills.example/sql".into());
+        assert!(matches_entry(&s, &entry));
+        s.issuer = Some(OrgId::new());
+        assert!(!matches_entry(&s, &entry));
+    }
+}

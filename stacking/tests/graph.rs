@@ -1,0 +1,154 @@
+//! The pathway graph: registration, updates, ordering, affected pathways,
+//! export; and the API pieces the service calls around it.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use cairn_domain::{AchievementId, AchievementType, CredentialId, OrgId, PathwayId};
+use cairn_stacking::{
+    CatalogEntry, CredentialFact, EvalOptions, GraphError, Pathway, PathwayGraph, PathwayRule, Status, evaluate,
+    evaluate_all, hypothetical_credential_id, what_if,
+};
+use chrono::{TimeZone, Utc};
+use serde_json::json;
+use uuid::Uuid;
+
+fn a(i: u128) -> AchievementId {
+    AchievementId::from(Uuid::from_u128(0x100 + i))
+}
+fn p(i: u128) -> PathwayId {
+    PathwayId::from(Uuid::from_u128(0x200 + i))
+}
+fn org() -> OrgId {
+    OrgId::from(Uuid::from_u128(1))
+}
+fn entry(id: AchievementId, t: AchievementType) -> CatalogEntry {
+    CatalogEntry { id, issuer: org(), achievement_type: t, tags: vec![], skills: vec![], level: None, credits: None }
+}
+
+/// m1..m3 micro-credentials; awards a(11), a(12), a(13) for p1..p3.
+fn base() -> PathwayGraph {
+    let mut catalog: Vec<CatalogEntry> = (1..=3).map(|i| entry(a(i), AchievementType::MicroCredential)).collect();
+    catalog.extend((11..=13).map(|i| entry(a(i), AchievementType::Award)));
+    PathwayGraph::new(catalog)
+}
+
+fn pathway(i: u128, requirement: serde_json::Value) -> Pathway {
+    let rule = PathwayRule::from_value(json!({
+        "key": format!("p{i}"), "name": format!("P{i}"), "award": a(10 + i).to_string(), "requirement": requirement
+    }))
+    .unwrap();
+    Pathway { id: p(i), issuer: org(), rule }
+}
+
+fn count(ids: &[u128]) -> serde_json::Value {
+    let ids: Vec<String> = ids.iter().map(|&i| a(i).to_string()).collect();
+    json!({"type": "count", "min": 1, "where": {"achievements": ids}})
+}
+
+#[test]
+fn ordering_affected_and_export() {
+    let mut g = base();
+    g.register(pathway(1, count(&[1]))).unwrap();
+    // p2 counts p1's award by id and m2; p3 nests p2.
+    g.register(pathway(2, json!({"type": "all", "of": [count(&[11]), count(&[2])]}))).unwrap();
+    g.register(pathway(3, json!({"type": "pathway", "pathway": p(2).to_string()}))).unwrap();
+    assert_eq!(g.topological_order(), vec![p(1), p(2), p(3)]);
+    assert_eq!(g.affected_by_achievement(a(1)), vec![p(1), p(2), p(3)]);
+    assert_eq!(g.affected_by_achievement(a(2)), vec![p(2), p(3)]);
+    assert_eq!(g.affected_by_achievement(a(3)), Vec::<PathwayId>::new());
+
+    let full = g.to_json(None);
+    assert_eq!(full["nodes"].as_array().unwrap().len(), 9);
+    let focused = g.to_json(Some(p(3)));
+    let ids: Vec<&str> = focused["nodes"].as_array().unwrap().iter().map(|n| n["id"].as_str().unwrap()).collect();
+    assert!(ids.contains(&p(2).to_string().as_str()) && !ids.contains(&p(1).to_string().as_str()));
+    assert!(focused["edges"].as_array().unwrap().iter().any(|e| e["kind"] == "requires"));
+    let dot = g.to_dot(Some(p(2)));
+    assert!(dot.starts_with("digraph pathways {"));
+    assert!(dot.contains(&format!("\"{}\" -> \"{}\"", a(2), p(2))));
+}
+
+#[test]
+fn a_rejected_update_leaves_the_graph_unchanged() {
+    let mut g = base();
+    g.register(pathway(1, count(&[1]))).unwrap();
+    g.register(pathway(2, json!({"type": "pathway", "pathway": p(1).to_string()}))).unwrap();
+    // Updating p1 to nest p2 would close a cycle.
+    let bad = pathway(1, json!({"type": "pathway", "pathway": p(2).to_string()}));
+    let err = g.register(bad.clone()).unwrap_err();
+    assert_eq!(err, GraphError::Cycle { cycle: vec!["p1".into(), "p2".into(), "p1".into()] });
+    assert!(g.check(&bad).is_err());
+    assert_eq!(g.pathway(p(1)).unwrap().rule.requirement, pathway(1, count(&[1])).rule.requirement);
+    // Self-nesting is a cycle too.
+    let selfish = pathway(3, json!({"type": "pathway", "pathway": p(3).to_string()}));
+    assert!(matches!(g.register(selfish), Err(GraphError::Cycle { .. })));
+    // Duplicate key in the same organisation.
+    let mut dup = pathway(3, count(&[2]));
+    dup.rule.key = "p1".into();
+    assert!(matches!(g.register(dup), Err(GraphError::DuplicateKey { .. })));
+    // An award from another organisation.
+    let mut foreign = pathway(3, count(&[2]));
+    foreign.issuer = OrgId::from(Uuid::from_u128(2));
+    assert!(matches!(g.register(foreign), Err(GraphError::AwardNotOwned { .. })));
+}
+
+#[test]
+fn catalog_changes_re_resolve_selectors() {
+    let mut g = base();
+    // No course in the catalog yet: unsatisfiable.
+    let err = g.register(pathway(1, json!({"type": "count", "min": 1, "where": {"achievement_type": "Course"}})));
+    assert!(matches!(err, Err(GraphError::Unsatisfiable { .. })), "{err:?}");
+    g.upsert_achievement(entry(a(4), AchievementType::Course)).unwrap();
+    g.register(pathway(1, json!({"type": "count", "min": 1, "where": {"achievement_type": "Course"}}))).unwrap();
+    let at = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+    let creds = [CredentialFact::earned(CredentialId::new(), a(4), at)];
+    assert_eq!(evaluate(&g, p(1), &creds, at).unwrap().status, Status::Complete);
+    assert_eq!(g.affected_by_achievement(a(4)), vec![p(1)]);
+}
+
+#[test]
+fn what_if_and_evaluate_all() {
+    let mut g = base();
+    g.register(pathway(1, json!({"type": "all", "of": [count(&[1]), count(&[2])]}))).unwrap();
+    g.register(pathway(2, json!({"type": "pathway", "pathway": p(1).to_string()}))).unwrap();
+    let at = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+    let creds = [CredentialFact::earned(CredentialId::new(), a(1), at)];
+    let all = evaluate_all(&g, &creds, at, &EvalOptions::default());
+    assert_eq!(all.iter().map(|(id, _)| *id).collect::<Vec<_>>(), vec![p(1), p(2)]);
+    for (_, outcome) in &all {
+        let outcome = outcome.as_ref().unwrap();
+        assert_eq!(outcome.status, Status::InProgress);
+        assert_eq!(outcome.progress, 0.5);
+        assert_eq!(outcome.next[0].achievements, vec![a(2)]);
+        assert!(outcome.next[0].completes);
+    }
+    let hypothetical = what_if(&g, p(2), &creds, &[a(2)], at, &EvalOptions::default()).unwrap();
+    assert_eq!(hypothetical.status, Status::Complete);
+    assert!(hypothetical.used().contains(&hypothetical_credential_id(0)));
+    assert!(what_if(&g, p(2), &creds, &[a(99)], at, &EvalOptions::default()).is_err());
+}
+
+#[test]
+fn outcome_json_has_the_contract_fields() {
+    let mut g = base();
+    g.register(pathway(1, json!({"type": "count", "min": 2, "label": "Two of them", "where": {"achievement_type": "MicroCredential"}, "within": "P3Y"}))).unwrap();
+    let at = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+    let c = CredentialId::new();
+    let outcome = evaluate(&g, p(1), &[CredentialFact::earned(c, a(1), at)], at).unwrap();
+    let v = serde_json::to_value(&outcome).unwrap();
+    assert_eq!(v["pathway"], json!(p(1).to_string()));
+    assert_eq!(v["status"], "in_progress");
+    assert_eq!(v["progress"], 0.5);
+    assert_eq!(v["completed_at"], serde_json::Value::Null);
+    let r = &v["requirement"];
+    assert_eq!(r["type"], "count");
+    assert_eq!(r["label"], "Two of them");
+    assert_eq!((r["satisfied"].clone(), r["have"].clone(), r["need"].clone()), (json!(false), json!(1), json!(2)));
+    assert_eq!(r["used"], json!([c.to_string()]));
+    assert_eq!(r["candidates"], json!([a(1).to_string(), a(2).to_string(), a(3).to_string()]));
+    assert_eq!(r["of"], json!([]));
+    assert_eq!(v["next"][0]["completes"], true);
+    // The rule round-trips through its JSON contract form.
+    let rule = &g.pathway(p(1)).unwrap().rule;
+    assert_eq!(&PathwayRule::from_value(rule.to_value()).unwrap(), rule);
+}

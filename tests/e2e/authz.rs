@@ -1,0 +1,119 @@
+//! Who may call what: every endpoint × every role, including staff of
+//! another organisation. Wrong role is 403; a resource the caller may not
+//! see is 404 (ids do not leak); no token is 401.
+
+use cairn_tests::{PASSWORD, TestApp};
+use serde_json::{Value, json};
+
+#[derive(Clone, Copy, Debug)]
+enum Who {
+    Anonymous,
+    Learner,
+    Issuer,
+    OtherIssuer,
+    Employer,
+    Admin,
+}
+
+const EVERYONE: [Who; 6] = [Who::Anonymous, Who::Learner, Who::Issuer, Who::OtherIssuer, Who::Employer, Who::Admin];
+
+struct Case {
+    method: &'static str,
+    path: String,
+    body: fn(usize) -> Option<Value>,
+    /// Expected status per entry of `EVERYONE`.
+    expect: [u16; 6],
+}
+
+fn no_body(_: usize) -> Option<Value> {
+    None
+}
+
+fn new_org(_: usize) -> Option<Value> {
+    Some(json!({ "name": "Matrix Org", "kind": "institution" }))
+}
+
+fn new_issuer(n: usize) -> Option<Value> {
+    Some(json!({ "email": format!("staff{n}@matrix.example"), "password": PASSWORD, "name": "S", "role": "issuer" }))
+}
+
+fn new_learner(n: usize) -> Option<Value> {
+    Some(json!({ "email": format!("learner{n}@matrix.example"), "password": PASSWORD, "name": "L" }))
+}
+
+fn sign_in(_: usize) -> Option<Value> {
+    Some(json!({ "email": "learner@matrix.example", "password": PASSWORD }))
+}
+
+#[test]
+fn every_endpoint_denies_every_role_it_must() {
+    let app = TestApp::spawn();
+    let admin = app.admin_token();
+    let org_a = app.org(&admin, "Institution A", "institution");
+    let org_b = app.org(&admin, "Institution B", "institution");
+    let employer_org = app.org(&admin, "Employer", "employer");
+    let (_, issuer) = app.staff(&admin, &org_a, "issuer-a@matrix.example", "issuer");
+    let (_, other_issuer) = app.staff(&admin, &org_b, "issuer-b@matrix.example", "issuer");
+    let (_, employer) = app.staff(&admin, &employer_org, "hr@matrix.example", "employer");
+    let (_, learner) = app.learner("learner@matrix.example");
+
+    let token = |who: Who| -> Option<&str> {
+        match who {
+            Who::Anonymous => None,
+            Who::Learner => Some(&learner),
+            Who::Issuer => Some(&issuer),
+            Who::OtherIssuer => Some(&other_issuer),
+            Who::Employer => Some(&employer),
+            Who::Admin => Some(&admin),
+        }
+    };
+
+    //                              anon learner issuer other employer admin
+    let cases = vec![
+        Case { method: "GET", path: "/health".into(), body: no_body, expect: [200, 200, 200, 200, 200, 200] },
+        Case { method: "GET", path: "/openapi.json".into(), body: no_body, expect: [200, 200, 200, 200, 200, 200] },
+        Case { method: "POST", path: "/v1/auth/register".into(), body: new_learner, expect: [201, 201, 201, 201, 201, 201] },
+        Case { method: "POST", path: "/v1/auth/token".into(), body: sign_in, expect: [200, 200, 200, 200, 200, 200] },
+        Case { method: "GET", path: "/v1/me".into(), body: no_body, expect: [401, 200, 200, 200, 200, 200] },
+        Case { method: "POST", path: "/v1/orgs".into(), body: new_org, expect: [401, 403, 403, 403, 403, 201] },
+        Case { method: "GET", path: "/v1/orgs".into(), body: no_body, expect: [401, 403, 403, 403, 403, 200] },
+        Case { method: "GET", path: format!("/v1/orgs/{org_a}"), body: no_body, expect: [401, 404, 200, 404, 404, 200] },
+        Case {
+            method: "POST",
+            path: format!("/v1/orgs/{org_a}/members"),
+            body: new_issuer,
+            expect: [401, 403, 403, 403, 403, 201],
+        },
+        Case { method: "GET", path: format!("/v1/orgs/{org_a}/members"), body: no_body, expect: [401, 404, 200, 404, 404, 200] },
+    ];
+
+    let mut failures = Vec::new();
+    let mut n = 0;
+    for case in &cases {
+        for (who, expected) in EVERYONE.iter().zip(case.expect) {
+            n += 1;
+            let body = (case.body)(n);
+            let response = app.call(case.method, &case.path, token(*who), body.as_ref());
+            if response.status != expected {
+                failures.push(format!("{} {} as {who:?}: expected {expected}, got {} {}", case.method, case.path, response.status, response.text));
+            } else if expected >= 400 {
+                response.assert_problem(expected);
+            }
+        }
+    }
+    assert!(failures.is_empty(), "authorisation matrix failures:\n{}", failures.join("\n"));
+}
+
+#[test]
+fn hidden_and_missing_resources_look_the_same() {
+    let app = TestApp::spawn();
+    let admin = app.admin_token();
+    let org_a = app.org(&admin, "A", "institution");
+    let org_b = app.org(&admin, "B", "institution");
+    let (_, issuer_b) = app.staff(&admin, &org_b, "b@b.example", "issuer");
+    let hidden = app.get(&format!("/v1/orgs/{org_a}"), Some(&issuer_b));
+    let missing = app.get("/v1/orgs/01234567-89ab-7def-8123-456789abcdef", Some(&issuer_b));
+    hidden.assert_problem(404);
+    missing.assert_problem(404);
+    assert_eq!(hidden.body, missing.body);
+}

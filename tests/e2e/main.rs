@@ -1,0 +1,12 @@
+//! End-to-end suite: every test starts the real service on a free port with
+//! a fresh database (SQLite, or PostgreSQL when CAIRN_TEST_DATABASE_URL is
+//! set) and talks HTTP to it.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod accounts;
+mod authz;
+mod migrations;
+mod orgs;
+mod service;
+mod tokens;
