@@ -14,8 +14,8 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::auth::keys::SigningKey;
 use crate::auth::{AccessTokens, Password, PasswordHasher};
 use crate::config::{AdminBootstrap, Config};
-use crate::extract::{BodyLimit, DEFAULT_BODY_LIMIT};
 use crate::problem::{ApiError, ApiResult};
+use crate::signing::MasterKey;
 use crate::store::{Store, users};
 use crate::{demo, openapi, routes, telemetry};
 
@@ -24,6 +24,8 @@ pub struct AppState {
     pub store: Store,
     pub tokens: AccessTokens,
     pub hasher: PasswordHasher,
+    /// Seals organisations' private keys.
+    pub master: MasterKey,
     /// The URL clients reach the service at, without a trailing slash.
     pub public_url: String,
 }
@@ -48,6 +50,7 @@ pub fn prepare(config: &Config, public_url: String) -> anyhow::Result<AppState> 
         store,
         tokens: AccessTokens::new(key, public_url.clone()),
         hasher: PasswordHasher::new()?,
+        master: MasterKey::load(&config.data_dir)?,
         public_url,
     };
     if let Some(admin) = &config.admin {
@@ -119,7 +122,6 @@ fn build_app(
         .into_utoipa_app()
         .openapi(openapi::base())
         .app_data(state)
-        .app_data(BodyLimit(DEFAULT_BODY_LIMIT))
         .app_data(web::QueryConfig::default().error_handler(|error, _| bad_request(format!("invalid query: {error}"))))
         .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound("resource".into()).into()))
         .configure(routes::configure)

@@ -8,6 +8,7 @@ use cairn_domain::{DisplayName, Email, OrgKind, Role};
 
 use crate::app::AppState;
 use crate::auth::Password;
+use crate::signing::NewOrgKey;
 use crate::store::orgs::{self, NewOrganisation};
 use crate::store::users::{self, NewAccount};
 
@@ -58,6 +59,7 @@ const ADMIN: (&str, &str) = ("admin@cairn.example", "Demo Administrator");
 /// Loads the demo data unless the database already has organisations.
 pub fn load(state: &AppState) -> anyhow::Result<()> {
     let password_hash = state.hasher.hash(&Password::parse(PASSWORD.to_owned())?)?;
+    let master = state.master.clone();
     let loaded = state.store.write_blocking(move |conn| {
         if !orgs::list(conn, None, 1)?.is_empty() {
             return Ok(false);
@@ -83,7 +85,8 @@ pub fn load(state: &AppState) -> anyhow::Result<()> {
                 kind: demo.kind,
                 url: Some(cairn_domain::HttpUrl::parse(demo.url).map_err(|e| invalid(e.into()))?),
             };
-            let org = orgs::insert(conn, new, admin)?;
+            let key = NewOrgKey::generate(&master).map_err(|e| invalid(e.into()))?;
+            let org = orgs::insert(conn, new, key, admin)?;
             let role = match demo.kind {
                 OrgKind::Institution => Role::Issuer,
                 OrgKind::Employer => Role::Employer,

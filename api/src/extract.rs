@@ -24,13 +24,11 @@ pub const DEFAULT_BODY_LIMIT: usize = 256 * 1024;
 /// the field it happened at (`recipient.email`, `items[3].achievement`).
 /// Malformed JSON is 400; well-formed JSON of the wrong shape is 422; a
 /// body over the limit is 413; a non-JSON content type is 415.
-pub struct JsonBody<T>(pub T);
+/// `LIMIT` is the body cap in bytes; endpoints that take more (batches)
+/// name a larger one.
+pub struct JsonBody<T, const LIMIT: usize = DEFAULT_BODY_LIMIT>(pub T);
 
-/// The body limit for a scope, as app data; `DEFAULT_BODY_LIMIT` without it.
-#[derive(Debug, Clone, Copy)]
-pub struct BodyLimit(pub usize);
-
-impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+impl<T: DeserializeOwned + 'static, const LIMIT: usize> FromRequest for JsonBody<T, LIMIT> {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
@@ -40,7 +38,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
             .ok()
             .flatten()
             .is_some_and(|mime| mime.subtype() == "json" || mime.suffix().is_some_and(|s| s == "json"));
-        let limit = req.app_data::<BodyLimit>().map_or(DEFAULT_BODY_LIMIT, |l| l.0);
+        let limit = LIMIT;
         let declared = req
             .headers()
             .get(actix_web::http::header::CONTENT_LENGTH)
@@ -160,6 +158,25 @@ impl<K: ToString> PageRequest<K> {
         let next = if more { rows.last().map(|last| URL_SAFE_NO_PAD.encode(key(last).to_string())) } else { None };
         (rows, next)
     }
+}
+
+/// Deserialises an already-parsed JSON value with the same 422 field
+/// reporting as `JsonBody` (for bodies that are also hashed or split).
+pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        let path = error.path().to_string();
+        classify(&path, error.inner())
+    })
+}
+
+/// The `Idempotency-Key` header, when present: 1 to 255 visible ASCII characters.
+pub fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let Some(value) = req.headers().get("Idempotency-Key") else { return Ok(None) };
+    let key = value.to_str().map_err(|_| ApiError::BadRequest("Idempotency-Key must be visible ASCII".into()))?;
+    if key.is_empty() || key.len() > 255 || !key.chars().all(|c| c.is_ascii_graphic()) {
+        return Err(ApiError::BadRequest("Idempotency-Key must be 1 to 255 visible ASCII characters".into()));
+    }
+    Ok(Some(key.to_owned()))
 }
 
 #[cfg(test)]

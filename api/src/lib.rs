@@ -13,11 +13,14 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod extract;
+pub mod issuance;
 pub mod openapi;
 pub mod problem;
 pub mod routes;
+pub mod signing;
 pub mod store;
 pub mod telemetry;
+pub mod verify;
 
 pub use app::{RunningServer, start};
 pub use config::Config;

@@ -142,6 +142,7 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound(what) => ApiError::NotFound(what.to_owned()),
             StoreError::Conflict(what) => ApiError::Conflict(what),
             StoreError::Busy => ApiError::Unavailable,
+            StoreError::Invalid { field, message } => ApiError::invalid_field(field, message),
             other => ApiError::internal(other),
         }
     }

@@ -6,9 +6,12 @@
 
 pub mod account;
 pub mod achievement;
+pub mod catalog;
 pub mod credits;
 pub mod duration;
 pub mod ids;
+pub mod ob3;
+pub mod status_list;
 pub mod web_url;
 
 pub use account::{DisplayName, Email, OrgKind, Role};

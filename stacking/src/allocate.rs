@@ -30,6 +30,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use crate::compile::CKind;
+use crate::limits::MAX_ALLOCATED;
 use crate::problem::Problem;
 
 /// What is minimised, in order.
@@ -197,7 +198,11 @@ impl<'p, 'a> Search<'p, 'a> {
 
     fn tick(&mut self) -> Result<(), Halt> {
         self.steps += 1;
-        if self.steps > self.budget { Err(Halt::Budget) } else { Ok(()) }
+        if self.steps > self.budget || self.assigned.len() >= MAX_ALLOCATED {
+            Err(Halt::Budget)
+        } else {
+            Ok(())
+        }
     }
 
     fn key_with(&self, cred: usize) -> Option<Key> {
@@ -432,6 +437,9 @@ impl<'p, 'a> Search<'p, 'a> {
         Ok(())
     }
 
+    /// Fills a count leaf with `need` more distinct achievements from
+    /// groups `group..`. Skipping a group is the loop moving on (not a
+    /// recursive call), so the stack grows with credentials taken only.
     fn pick_count(&mut self, leaf: usize, group: usize, need: usize, pending: &mut Vec<usize>) -> Result<(), Halt> {
         if need == 0 {
             return self.solve(pending);
@@ -439,78 +447,85 @@ impl<'p, 'a> Search<'p, 'a> {
         let p = self.p;
         let Some(Some(data)) = p.leaves.get(leaf) else { return Ok(()) };
         let groups = &data.groups;
-        if groups.len().saturating_sub(group) < need {
-            return Ok(());
-        }
-        // Prune when fewer groups than needed still have a usable member.
-        let open = groups
+        // Groups from here on that still have a usable member: fewer than
+        // needed ends this branch (checked again as the loop moves on).
+        let mut open_left = groups
             .iter()
             .skip(group)
             .filter(|g| data.members(g).iter().any(|(c, _)| self.usable(*c)))
-            .take(need)
             .count();
-        if open < need {
-            return Ok(());
-        }
-        let Some(g) = groups.get(group) else { return Ok(()) };
-        // Dominance (only when the key is the latest date): with no window above this leaf, a group whose
-        // credentials no other leaf can use is best filled by its earliest
-        // usable credential, and skipping it for a later group never helps
-        // (groups are ordered by earliest date).
+        // Dominance (only when the key is the latest date): with no window
+        // above this leaf, a group whose credentials no other leaf can use is
+        // best filled by its earliest usable credential, and skipping it for
+        // a later group never helps (groups are ordered by earliest date).
         let no_windows = !p.any_virtual && p.rule.nodes.get(leaf).is_some_and(|n| n.windows.is_empty());
-        let exclusive = no_windows && data.members(g).iter().all(|(c, _)| p.uses.get(*c).is_some_and(|u| *u <= 1));
-        if exclusive {
-            if let Some(&(cred, _)) = data.members(g).iter().find(|(c, _)| self.usable(*c)) {
+        for (gi, g) in groups.iter().enumerate().skip(group) {
+            if open_left < need {
+                break;
+            }
+            let members = data.members(g);
+            if !members.iter().any(|(c, _)| self.usable(*c)) {
+                continue;
+            }
+            open_left -= 1;
+            let exclusive = no_windows && members.iter().all(|(c, _)| p.uses.get(*c).is_some_and(|u| *u <= 1));
+            if exclusive {
+                if let Some(&(cred, _)) = members.iter().find(|(c, _)| self.usable(*c)) {
+                    self.tick()?;
+                    if self.try_take(leaf, cred) {
+                        let r = self.pick_count(leaf, gi + 1, need - 1, pending);
+                        self.untake();
+                        return r;
+                    }
+                }
+                continue;
+            }
+            for &(cred, _) in members {
                 self.tick()?;
                 if self.try_take(leaf, cred) {
-                    let r = self.pick_count(leaf, group + 1, need - 1, pending);
+                    let r = self.pick_count(leaf, gi + 1, need - 1, pending);
                     self.untake();
-                    return r;
+                    r?;
                 }
             }
-            return self.pick_count(leaf, group + 1, need, pending);
         }
-        for &(cred, _) in data.members(g) {
-            self.tick()?;
-            if self.try_take(leaf, cred) {
-                let r = self.pick_count(leaf, group + 1, need - 1, pending);
-                self.untake();
-                r?;
-            }
-        }
-        self.pick_count(leaf, group + 1, need, pending)
+        Ok(())
     }
 
+    /// Fills a credits leaf from groups `group..` until the sum reaches the
+    /// minimum (one credential per achievement).
     fn pick_credits(&mut self, leaf: usize, group: usize, sum: Decimal, pending: &mut Vec<usize>) -> Result<(), Halt> {
         let p = self.p;
         let Some(Some(data)) = p.leaves.get(leaf) else { return Ok(()) };
         if sum >= data.need {
             return self.solve(pending);
         }
-        let Some(g) = data.groups.get(group) else { return Ok(()) };
-        let rest = data.suffix_best.get(group).copied().unwrap_or_default();
-        if sum.saturating_add(rest) < data.need {
-            return Ok(());
-        }
-        let mut took = false;
-        for &(cred, value) in data.members(g) {
-            self.tick()?;
-            if self.try_take(leaf, cred) {
-                took = true;
-                let r = self.pick_credits(leaf, group + 1, sum.saturating_add(value), pending);
-                self.untake();
-                r?;
+        let no_windows = !p.any_virtual && p.rule.nodes.get(leaf).is_some_and(|n| n.windows.is_empty());
+        for (gi, g) in data.groups.iter().enumerate().skip(group) {
+            let rest = data.suffix_best.get(gi).copied().unwrap_or_default();
+            if sum.saturating_add(rest) < data.need {
+                break;
+            }
+            let members = data.members(g);
+            let mut took = false;
+            for &(cred, value) in members {
+                self.tick()?;
+                if self.try_take(leaf, cred) {
+                    took = true;
+                    let r = self.pick_credits(leaf, gi + 1, sum.saturating_add(value), pending);
+                    self.untake();
+                    r?;
+                }
+            }
+            // Dominance, as in `pick_count`: the sum is short, so some later
+            // group (no earlier than this one) must be taken anyway; adding
+            // this exclusive group to such a solution costs nothing.
+            let exclusive = no_windows && members.iter().all(|(c, _)| p.uses.get(*c).is_some_and(|u| *u <= 1));
+            if took && exclusive {
+                return Ok(());
             }
         }
-        // Dominance, as in `pick_count`: the sum is short, so some later
-        // group (no earlier than this one) must be taken anyway; adding this
-        // exclusive group to such a solution costs nothing.
-        let no_windows = !p.any_virtual && p.rule.nodes.get(leaf).is_some_and(|n| n.windows.is_empty());
-        let exclusive = no_windows && data.members(g).iter().all(|(c, _)| p.uses.get(*c).is_some_and(|u| *u <= 1));
-        if took && exclusive {
-            return Ok(());
-        }
-        self.pick_credits(leaf, group + 1, sum, pending)
+        Ok(())
     }
 }
 

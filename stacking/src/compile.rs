@@ -160,7 +160,7 @@ fn add_node(
         children: Vec::new(),
         windows: my_windows.clone(),
     });
-    if out.nodes[index].is_leaf() {
+    if out.nodes.get(index).is_some_and(CNode::is_leaf) {
         out.leaves.push(index);
     }
     let mut children = Vec::new();

@@ -36,6 +36,8 @@ pub enum GraphError {
     Unsatisfiable { path: String, reason: String },
     #[error("the rule is too large once nested pathways are included: {reason}")]
     TooLarge { reason: String },
+    #[error("pathway {id} cannot be removed: pathway `{by}` requires it")]
+    InUse { id: PathwayId, by: String },
     #[error("another pathway of this organisation already has the key `{key}`")]
     DuplicateKey { key: String },
 }

@@ -107,7 +107,7 @@ impl PathwayGraph {
     /// Removes a pathway (fails when another pathway nests it).
     pub fn remove(&mut self, id: PathwayId) -> Result<Option<Pathway>, GraphError> {
         if let Some(parent) = self.pathways.values().find(|p| p.id != id && self.deps(p).contains(&id)) {
-            return Err(GraphError::UnknownPathway { path: format!("pathway `{}` requires it", parent.rule.key), id });
+            return Err(GraphError::InUse { id, by: parent.rule.key.clone() });
         }
         let removed = self.pathways.remove(&id);
         self.recompile()?;

@@ -47,16 +47,38 @@
 //! Decisions where DESIGN.md is silent:
 //! - `credits` counts each achievement once, like `count` (retaking a course
 //!   does not earn its credits twice); the most valuable credential of an
-//!   achievement is the one that can count.
+//!   achievement is the one that can count. Credentials without credits, or
+//!   in a unit with no direct conversion, give nothing to a `credits` node.
 //! - A rolling window holds when latest award ≤ earliest award + duration
 //!   (inclusive, calendar arithmetic of [`cairn_domain::IsoDuration`]).
+//!   `earned_after` is inclusive, `earned_before` exclusive.
 //! - Nested pathways are inlined: a `pathway` node holds when the nested rule
 //!   holds with credentials the rest of the parent does not use.
 //! - A pathway's selectors never count its own award. Cycles are detected
-//!   over `pathway` nodes and selectors naming another pathway's award by id.
-//! - For an incomplete pathway, each node of the explanation shows what the
+//!   over `pathway` nodes and selectors naming another pathway's award by id
+//!   (not broad selectors, which would make "3 badges of this issuer" a
+//!   cycle as soon as the issuer's awards are badges).
+//! - Unsatisfiable at registration: `count.min` above the matching catalog
+//!   achievements; `credits.min` above what the matching achievements give
+//!   (only when every match states its credits); `all`/`any`/`at_least` whose
+//!   children cannot reach their minimum.
+//! - For an incomplete pathway each node of the explanation shows what the
 //!   learner's credentials give it on its own (two nodes may show the same
-//!   credential); progress is computed from those views and capped at 0.99.
+//!   credential; under `within` the best window, ties to the later one);
+//!   progress is computed from those views, capped at 0.99 and floored to 4
+//!   decimals (monotone maps), and is 1 only when complete. For a complete
+//!   pathway, nodes the allocation uses show its credentials; unused
+//!   alternatives show their own view with `used: []`.
+//! - `next`: completing sets first, then single achievements that raise
+//!   progress; fewest achievements, then fewest credits, then achievements
+//!   not held yet, then id; at most [`limits::MAX_NEXT`].
+//! - Hypothetical credentials (what-if, planner) are awarded at `at`, never
+//!   expire and carry the catalog credits.
+//! - Guard rails ([`limits`]): rule depth, width and size, nesting depth and
+//!   inlined size (rejected at registration), a per-search step budget and a
+//!   cap on credentials per allocation ([`EvalError::BudgetExceeded`]).
+//! - Credential ids are assumed unique; inputs are sorted internally, so the
+//!   order of credentials never changes an outcome.
 
 mod allocate;
 mod compile;

@@ -82,6 +82,11 @@ fn a_rejected_update_leaves_the_graph_unchanged() {
     // Self-nesting is a cycle too.
     let selfish = pathway(3, json!({"type": "pathway", "pathway": p(3).to_string()}));
     assert!(matches!(g.register(selfish), Err(GraphError::Cycle { .. })));
+    // p1 is nested in p2: it cannot be removed while p2 exists.
+    assert!(matches!(g.clone().remove(p(1)), Err(GraphError::InUse { .. })));
+    let mut without = g.clone();
+    assert!(without.remove(p(2)).unwrap().is_some());
+    assert!(without.remove(p(1)).unwrap().is_some());
     // Duplicate key in the same organisation.
     let mut dup = pathway(3, count(&[2]));
     dup.rule.key = "p1".into();

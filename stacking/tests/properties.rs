@@ -395,3 +395,43 @@ fn budget_exhaustion_is_an_error_not_a_hang() {
     assert_eq!(outcome.status, Status::InProgress);
     let _ = Decimal::ZERO;
 }
+
+#[test]
+fn large_allocations_stay_within_the_stack() {
+    // Four count leaves of 250 over 1,000 distinct achievements: the search
+    // recurses once per credential taken (1,000 deep) on a test thread.
+    let n = 1000;
+    let mut catalog: Vec<CatalogEntry> = (0..n)
+        .map(|i| CatalogEntry {
+            id: ach(i),
+            issuer: org(),
+            achievement_type: AchievementType::MicroCredential,
+            tags: vec![format!("q{}", i % 4)],
+            skills: vec![],
+            level: None,
+            credits: None,
+        })
+        .collect();
+    catalog.push(CatalogEntry {
+        id: ach(n),
+        issuer: org(),
+        achievement_type: AchievementType::Award,
+        tags: vec![],
+        skills: vec![],
+        level: None,
+        credits: None,
+    });
+    let of: Vec<Value> = (0..4).map(|q| json!({"type": "count", "min": 250, "where": {"tags": [format!("q{q}")]}})).collect();
+    let rule = PathwayRule::from_value(json!({
+        "key": "big", "name": "big", "award": ach(n).to_string(), "requirement": {"type": "all", "of": of}
+    }))
+    .unwrap();
+    let id = PathwayId::from(Uuid::from_u128(78));
+    let graph = PathwayGraph::build(catalog, [Pathway { id, issuer: org(), rule }]).unwrap();
+    let facts: Vec<CredentialFact> = (0..n)
+        .map(|i| CredentialFact::earned(CredentialId::from(Uuid::from_u128(0x10000 + i as u128)), ach(i), month((i % 100) as u32)))
+        .collect();
+    let outcome = evaluate_with(&graph, id, &facts, at(), &EvalOptions::without_plan()).unwrap();
+    assert_eq!(outcome.status, Status::Complete);
+    assert_eq!(outcome.used().len(), 1000);
+}

@@ -20,7 +20,7 @@ const EVERYONE: [Who; 6] = [Who::Anonymous, Who::Learner, Who::Issuer, Who::Othe
 struct Case {
     method: &'static str,
     path: String,
-    body: fn(usize) -> Option<Value>,
+    body: Box<dyn Fn(usize) -> Option<Value>>,
     /// Expected status per entry of `EVERYONE`.
     expect: [u16; 6],
 }
@@ -41,6 +41,31 @@ fn new_learner(n: usize) -> Option<Value> {
     Some(json!({ "email": format!("learner{n}@matrix.example"), "password": PASSWORD, "name": "L" }))
 }
 
+fn new_achievement(n: usize) -> Option<Value> {
+    Some(json!({
+        "name": format!("Matrix achievement {n}"),
+        "description": "For the authorisation matrix.",
+        "criteria": { "narrative": "Exist." },
+        "achievementType": "Badge"
+    }))
+}
+
+fn reason(_: usize) -> Option<Value> {
+    Some(json!({ "reason": "authorisation matrix" }))
+}
+
+fn bogus_claim(_: usize) -> Option<Value> {
+    Some(json!({ "code": "not-a-real-claim-code" }))
+}
+
+fn new_trusted_issuer(n: usize) -> Option<Value> {
+    Some(json!({
+        "issuer_id": format!("https://issuer{n}.example"),
+        "name": "Trusted",
+        "jwks": { "keys": [{ "kty": "EC", "crv": "P-256", "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0" }] }
+    }))
+}
+
 fn sign_in(_: usize) -> Option<Value> {
     Some(json!({ "email": "learner@matrix.example", "password": PASSWORD }))
 }
@@ -55,7 +80,22 @@ fn every_endpoint_denies_every_role_it_must() {
     let (_, issuer) = app.staff(&admin, &org_a, "issuer-a@matrix.example", "issuer");
     let (_, other_issuer) = app.staff(&admin, &org_b, "issuer-b@matrix.example", "issuer");
     let (_, employer) = app.staff(&admin, &employer_org, "hr@matrix.example", "employer");
-    let (_, learner) = app.learner("learner@matrix.example");
+    let (learner_id, learner) = app.learner("learner@matrix.example");
+    let achievement = app.post(&format!("/v1/orgs/{org_a}/achievements"), Some(&issuer), &new_achievement(0).unwrap()).id();
+    let issue = |learner: &str| json!({ "achievement": achievement, "recipient": { "learner": learner } });
+    let first = app.post(&format!("/v1/orgs/{org_a}/credentials"), Some(&issuer), &issue(&learner_id));
+    let credential = first.id();
+    let revocable = app.post(&format!("/v1/orgs/{org_a}/credentials"), Some(&issuer), &issue(&learner_id)).id();
+    let status_list = first.body["ob3"]["credentialStatus"]["statusListCredential"].as_str().unwrap().strip_prefix(&app.base).unwrap().to_owned();
+    let jwt = first.body["jwt"].as_str().unwrap().to_owned();
+    let single = issue(&learner_id);
+    let issue_body = Box::new(move |_| Some(single.clone())) as Box<dyn Fn(usize) -> Option<Value>>;
+    let batch = json!({ "items": [issue(&learner_id)] });
+    let batch_body = Box::new(move |_| Some(batch.clone())) as Box<dyn Fn(usize) -> Option<Value>>;
+    let verify = json!({ "jwt": jwt });
+    let verify_body = Box::new(move |_| Some(verify.clone())) as Box<dyn Fn(usize) -> Option<Value>>;
+    let import = json!({ "jwt": jwt });
+    let import_body = Box::new(move |_| Some(import.clone())) as Box<dyn Fn(usize) -> Option<Value>>;
 
     let token = |who: Who| -> Option<&str> {
         match who {
@@ -70,21 +110,48 @@ fn every_endpoint_denies_every_role_it_must() {
 
     //                              anon learner issuer other employer admin
     let cases = vec![
-        Case { method: "GET", path: "/health".into(), body: no_body, expect: [200, 200, 200, 200, 200, 200] },
-        Case { method: "GET", path: "/openapi.json".into(), body: no_body, expect: [200, 200, 200, 200, 200, 200] },
-        Case { method: "POST", path: "/v1/auth/register".into(), body: new_learner, expect: [201, 201, 201, 201, 201, 201] },
-        Case { method: "POST", path: "/v1/auth/token".into(), body: sign_in, expect: [200, 200, 200, 200, 200, 200] },
-        Case { method: "GET", path: "/v1/me".into(), body: no_body, expect: [401, 200, 200, 200, 200, 200] },
-        Case { method: "POST", path: "/v1/orgs".into(), body: new_org, expect: [401, 403, 403, 403, 403, 201] },
-        Case { method: "GET", path: "/v1/orgs".into(), body: no_body, expect: [401, 403, 403, 403, 403, 200] },
-        Case { method: "GET", path: format!("/v1/orgs/{org_a}"), body: no_body, expect: [401, 404, 200, 404, 404, 200] },
+        Case { method: "GET", path: "/health".into(), body: Box::new(no_body), expect: [200, 200, 200, 200, 200, 200] },
+        Case { method: "GET", path: "/openapi.json".into(), body: Box::new(no_body), expect: [200, 200, 200, 200, 200, 200] },
+        Case { method: "POST", path: "/v1/auth/register".into(), body: Box::new(new_learner), expect: [201, 201, 201, 201, 201, 201] },
+        Case { method: "POST", path: "/v1/auth/token".into(), body: Box::new(sign_in), expect: [200, 200, 200, 200, 200, 200] },
+        Case { method: "GET", path: "/v1/me".into(), body: Box::new(no_body), expect: [401, 200, 200, 200, 200, 200] },
+        Case { method: "POST", path: "/v1/orgs".into(), body: Box::new(new_org), expect: [401, 403, 403, 403, 403, 201] },
+        Case { method: "GET", path: "/v1/orgs".into(), body: Box::new(no_body), expect: [401, 403, 403, 403, 403, 200] },
+        Case { method: "GET", path: format!("/v1/orgs/{org_a}"), body: Box::new(no_body), expect: [401, 404, 200, 404, 404, 200] },
         Case {
             method: "POST",
             path: format!("/v1/orgs/{org_a}/members"),
-            body: new_issuer,
+            body: Box::new(new_issuer),
             expect: [401, 403, 403, 403, 403, 201],
         },
-        Case { method: "GET", path: format!("/v1/orgs/{org_a}/members"), body: no_body, expect: [401, 404, 200, 404, 404, 200] },
+        Case { method: "GET", path: format!("/v1/orgs/{org_a}/members"), body: Box::new(no_body), expect: [401, 404, 200, 404, 404, 200] },
+        // The catalog.
+        Case { method: "POST", path: format!("/v1/orgs/{org_a}/achievements"), body: Box::new(new_achievement), expect: [401, 403, 201, 404, 403, 403] },
+        Case { method: "GET", path: format!("/v1/orgs/{org_a}/achievements"), body: Box::new(no_body), expect: [200, 200, 200, 200, 200, 200] },
+        Case { method: "GET", path: format!("/v1/achievements/{achievement}"), body: Box::new(no_body), expect: [200, 200, 200, 200, 200, 200] },
+        // Issuing and reading credentials.
+        Case { method: "POST", path: format!("/v1/orgs/{org_a}/credentials"), body: issue_body, expect: [401, 403, 201, 404, 403, 403] },
+        Case { method: "POST", path: format!("/v1/orgs/{org_a}/credentials/batch"), body: batch_body, expect: [401, 403, 200, 404, 403, 403] },
+        Case { method: "GET", path: format!("/v1/credentials/{credential}"), body: Box::new(no_body), expect: [401, 200, 200, 404, 404, 404] },
+        // Status changes: only the issuing institution's issuers (suspend, then reinstate the same credential).
+        Case { method: "POST", path: format!("/v1/credentials/{credential}/suspend"), body: Box::new(reason), expect: [401, 403, 200, 404, 403, 403] },
+        Case { method: "POST", path: format!("/v1/credentials/{credential}/reinstate"), body: Box::new(reason), expect: [401, 403, 200, 404, 403, 403] },
+        Case { method: "POST", path: format!("/v1/credentials/{revocable}/revoke"), body: Box::new(reason), expect: [401, 403, 200, 404, 403, 403] },
+        // Public issuer documents.
+        Case { method: "GET", path: format!("/v1/issuers/{org_a}"), body: Box::new(no_body), expect: [200, 200, 200, 200, 200, 200] },
+        Case { method: "GET", path: format!("/v1/issuers/{org_a}/jwks"), body: Box::new(no_body), expect: [200, 200, 200, 200, 200, 200] },
+        Case { method: "GET", path: "/.well-known/jwks.json".into(), body: Box::new(no_body), expect: [200, 200, 200, 200, 200, 200] },
+        Case { method: "GET", path: status_list.clone(), body: Box::new(no_body), expect: [200, 200, 200, 200, 200, 200] },
+        Case { method: "POST", path: "/v1/verify".into(), body: verify_body, expect: [200, 200, 200, 200, 200, 200] },
+        // The wallet.
+        Case { method: "GET", path: "/v1/me/wallet".into(), body: Box::new(no_body), expect: [401, 200, 403, 403, 403, 403] },
+        Case { method: "POST", path: "/v1/me/credentials/import".into(), body: import_body, expect: [401, 201, 403, 403, 403, 403] },
+        Case { method: "POST", path: "/v1/me/claims".into(), body: Box::new(bogus_claim), expect: [401, 404, 403, 403, 403, 403] },
+        // Administration.
+        Case { method: "POST", path: "/v1/trusted-issuers".into(), body: Box::new(new_trusted_issuer), expect: [401, 403, 403, 403, 403, 201] },
+        Case { method: "GET", path: "/v1/trusted-issuers".into(), body: Box::new(no_body), expect: [401, 403, 403, 403, 403, 200] },
+        Case { method: "GET", path: format!("/v1/orgs/{org_a}/audit"), body: Box::new(no_body), expect: [401, 404, 200, 404, 404, 200] },
+        Case { method: "GET", path: "/v1/audit".into(), body: Box::new(no_body), expect: [401, 403, 403, 403, 403, 200] },
     ];
 
     let mut failures = Vec::new();

@@ -6,6 +6,7 @@
 
 mod accounts;
 mod authz;
+mod credentials;
 mod migrations;
 mod orgs;
 mod service;

@@ -2,7 +2,23 @@
 //! caller extractor (`auth::caller`), parses its input at the edge, calls the
 //! store and renders a view from `views`.
 
+mod achievement_get;
+mod audit_list;
+mod achievements_create;
+mod achievements_list;
 mod auth_register;
+mod claims;
+mod credential_get;
+mod credential_status;
+pub mod credentials_batch;
+mod credentials_issue;
+pub mod import;
+mod issuer_jwks;
+mod issuer_profile;
+mod status_list_get;
+mod trusted_issuers;
+pub mod verify;
+mod wallet;
 mod auth_token;
 mod health;
 mod me;
@@ -26,5 +42,26 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(orgs_list::list_orgs)
         .service(org_get::get_org)
         .service(org_members_create::create_member)
-        .service(org_members_list::list_members);
+        .service(org_members_list::list_members)
+        .service(achievements_create::create_achievement)
+        .service(achievements_list::list_achievements)
+        .service(achievement_get::get_achievement)
+        .service(credentials_issue::issue_credential)
+        .service(credentials_batch::issue_batch)
+        .service(credential_get::get_credential)
+        .service(credential_status::revoke)
+        .service(credential_status::suspend)
+        .service(credential_status::reinstate)
+        .service(issuer_profile::get_issuer)
+        .service(issuer_jwks::issuer_jwks)
+        .service(issuer_jwks::all_jwks)
+        .service(status_list_get::get_status_list)
+        .service(verify::verify_credential)
+        .service(import::import_credential)
+        .service(wallet::wallet)
+        .service(claims::claim)
+        .service(trusted_issuers::add_trusted_issuer)
+        .service(trusted_issuers::list_trusted_issuers)
+        .service(audit_list::org_audit)
+        .service(audit_list::all_audit);
 }

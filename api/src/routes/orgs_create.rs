@@ -6,7 +6,8 @@ use utoipa::ToSchema;
 use crate::app::AppState;
 use crate::auth::Admin;
 use crate::extract::JsonBody;
-use crate::problem::{ApiResult, ProblemDocument};
+use crate::problem::{ApiError, ApiResult, ProblemDocument};
+use crate::signing::NewOrgKey;
 use crate::routes::views::{OrgKindSchema, OrgView};
 use crate::store::orgs::{self, NewOrganisation};
 
@@ -44,6 +45,7 @@ pub async fn create_org(
     body: JsonBody<CreateOrgRequest>,
 ) -> ApiResult<HttpResponse> {
     let CreateOrgRequest { name, kind, url } = body.0;
-    let org = state.store.write(move |conn| orgs::insert(conn, NewOrganisation { name, kind, url }, caller.id)).await?;
+    let key = NewOrgKey::generate(&state.master).map_err(ApiError::internal)?;
+    let org = state.store.write(move |conn| orgs::insert(conn, NewOrganisation { name, kind, url }, key, caller.id)).await?;
     Ok(HttpResponse::Created().json(OrgView::from(org)))
 }

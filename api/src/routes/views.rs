@@ -1,10 +1,14 @@
 //! Response bodies shared by several endpoints.
 
-use cairn_domain::{OrgId, OrgKind, Role, UserId};
+use cairn_domain::catalog::AchievementDefinition;
+use cairn_domain::{AchievementId, CredentialId, Credits, OrgId, OrgKind, Role, UserId};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::store::achievements::Achievement;
+use crate::store::credentials::{Credential, CredentialStatus};
+use crate::verify::Verification;
 use crate::store::orgs::Organisation;
 use crate::store::users::Account;
 
@@ -86,4 +90,195 @@ pub struct OrgPage {
 pub struct AccountPage {
     pub items: Vec<AccountView>,
     pub next_cursor: Option<String>,
+}
+
+/// An achievement definition as institutions send it (OB 3.0 Achievement
+/// fields, camelCase, plus Cairn's `credits`, `level`, `validity` and
+/// `issuingMessage`). See `cairn_domain::catalog::AchievementDefinition`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[schema(example = json!({
+    "name": "Data Visualisation Fundamentals",
+    "description": "Design clear charts for analytical audiences.",
+    "criteria": { "narrative": "Complete four assignments and a capstone (about 50 hours of work)." },
+    "achievementType": "MicroCredential",
+    "level": "intermediate",
+    "credits": { "amount": "2", "unit": "ECTS" },
+    "validity": "P3Y",
+    "issuingMessage": "Congratulations on your new micro-credential!",
+    "tags": ["data", "visualisation"],
+    "alignments": [{ "targetName": "Data visualisation", "targetUrl": "https://skills.example/dv", "targetCode": "DV-1", "targetFramework": "Example Skills" }]
+}))]
+#[serde(rename_all = "camelCase")]
+pub struct AchievementInput {
+    #[schema(max_length = 200)]
+    name: String,
+    #[schema(max_length = 10000)]
+    description: String,
+    criteria: CriteriaSchema,
+    /// OB 3.0 achievementType vocabulary (MicroCredential, Badge, Course, Certificate, Award, …) or `ext:Name`.
+    achievement_type: String,
+    image: Option<String>,
+    #[schema(max_items = 32)]
+    tags: Option<Vec<String>>,
+    #[schema(max_items = 32)]
+    alignments: Option<Vec<AlignmentSchema>>,
+    credits: Option<CreditsSchema>,
+    level: Option<LevelSchema>,
+    /// ISO 8601 duration after which credentials expire, e.g. `P2Y`.
+    validity: Option<String>,
+    issuing_message: Option<String>,
+    in_language: Option<String>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[schema(as = Criteria)]
+pub struct CriteriaSchema {
+    narrative: String,
+    id: Option<String>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[schema(as = Alignment)]
+#[serde(rename_all = "camelCase")]
+pub struct AlignmentSchema {
+    target_name: String,
+    target_url: String,
+    target_code: Option<String>,
+    target_framework: Option<String>,
+    target_description: Option<String>,
+    target_type: Option<String>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[schema(as = Credits)]
+pub struct CreditsSchema {
+    /// An exact decimal as a string, e.g. "7.5".
+    amount: String,
+    /// ECTS, hours, CEU, …
+    unit: String,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[schema(as = Level)]
+#[serde(rename_all = "lowercase")]
+pub enum LevelSchema {
+    Beginner,
+    Intermediate,
+    Advanced,
+    Expert,
+}
+
+/// A catalog entry: the definition plus its id, institution and URLs.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AchievementView {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: AchievementId,
+    #[schema(value_type = String, format = Uuid)]
+    pub org: OrgId,
+    /// The achievement's URL (its id in Open Badges documents).
+    pub url: String,
+    #[serde(flatten)]
+    #[schema(value_type = AchievementInput)]
+    pub definition: AchievementDefinition,
+    pub created_at: DateTime<Utc>,
+}
+
+impl AchievementView {
+    pub fn new(achievement: Achievement, public_url: &str) -> Self {
+        AchievementView {
+            url: format!("{public_url}/v1/achievements/{}", achievement.id),
+            id: achievement.id,
+            org: achievement.org,
+            definition: achievement.definition,
+            created_at: achievement.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AchievementPage {
+    pub items: Vec<AchievementView>,
+    pub next_cursor: Option<String>,
+}
+
+/// A credential issued by this service, as its holder and its issuer see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CredentialView {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: CredentialId,
+    #[schema(value_type = String, format = Uuid)]
+    pub achievement: AchievementId,
+    /// The issuing institution.
+    #[schema(value_type = String, format = Uuid)]
+    pub org: OrgId,
+    /// The holder; null while a credential issued to an e-mail is unclaimed.
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub learner: Option<UserId>,
+    pub status: CredentialStatus,
+    pub awarded_at: DateTime<Utc>,
+    pub valid_until: Option<DateTime<Utc>>,
+    #[schema(value_type = Option<CreditsSchema>)]
+    pub credits_earned: Option<Credits>,
+    /// The OpenBadgeCredential JSON.
+    #[schema(value_type = Object)]
+    pub ob3: serde_json::Value,
+    /// The compact VC-JWT (ES256) of `ob3`.
+    pub jwt: String,
+    pub verification: Verification,
+    /// Where this credential's status is published.
+    pub status_lists: StatusListRefs,
+    /// Only in the response to issuing, for a credential sent to an e-mail
+    /// address without an account: deliver it to the recipient, who redeems
+    /// it with `POST /v1/me/claims`. Shown once; stored only hashed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claim_code: Option<String>,
+    /// The issuing message of the achievement, for the recipient.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issuing_message: Option<String>,
+}
+
+/// The credential's entries in its institution's status lists.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatusListRefs {
+    /// Revocation list URL (also the credential's `credentialStatus`).
+    pub revocation: String,
+    /// Suspension list URL.
+    pub suspension: String,
+    /// The credential's index in both lists.
+    pub index: i64,
+}
+
+impl CredentialView {
+    pub fn new(credential: Credential, verification: Verification, claim_code: Option<String>, issuing_message: Option<String>) -> Self {
+        let ob3_status = &credential.ob3["credentialStatus"]["statusListCredential"];
+        // The revocation URL is in the signed document; the suspension list
+        // lives beside it under the same base.
+        let base = ob3_status.as_str().and_then(|url| url.rsplit_once('/').map(|(base, _)| base.to_owned())).unwrap_or_default();
+        let status_lists = StatusListRefs {
+            revocation: format!("{base}/{}", credential.slot.revocation_list),
+            suspension: format!("{base}/{}", credential.slot.suspension_list),
+            index: credential.slot.index,
+        };
+        CredentialView {
+            status_lists,
+            id: credential.id,
+            achievement: credential.achievement,
+            org: credential.org,
+            learner: credential.learner,
+            status: credential.status,
+            awarded_at: credential.awarded_at,
+            valid_until: credential.valid_until,
+            credits_earned: credential.credits_earned,
+            ob3: credential.ob3,
+            jwt: credential.jwt,
+            verification,
+            claim_code,
+            issuing_message,
+        }
+    }
 }

@@ -12,6 +12,14 @@ use super::{DbConn, StoreError, StoreResult, time};
 pub enum Action {
     AccountCreate,
     OrgCreate,
+    AchievementCreate,
+    CredentialIssue,
+    CredentialClaim,
+    CredentialRevoke,
+    CredentialSuspend,
+    CredentialReinstate,
+    CredentialImport,
+    TrustedIssuerAdd,
 }
 
 impl Action {
@@ -19,6 +27,14 @@ impl Action {
         match self {
             Action::AccountCreate => "account.create",
             Action::OrgCreate => "org.create",
+            Action::AchievementCreate => "achievement.create",
+            Action::CredentialIssue => "credential.issue",
+            Action::CredentialClaim => "credential.claim",
+            Action::CredentialRevoke => "credential.revoke",
+            Action::CredentialSuspend => "credential.suspend",
+            Action::CredentialReinstate => "credential.reinstate",
+            Action::CredentialImport => "credential.import",
+            Action::TrustedIssuerAdd => "trusted_issuer.add",
         }
     }
 }
@@ -70,4 +86,57 @@ pub fn record(conn: &mut DbConn, entry: Entry) -> StoreResult<()> {
         .execute(conn)
         .map_err(StoreError::from_query)?;
     Ok(())
+}
+
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct LoggedEntry {
+    pub id: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub actor: Option<String>,
+    pub action: String,
+    pub subject_type: String,
+    pub subject_id: String,
+    pub org: Option<String>,
+    #[schema(value_type = Object)]
+    pub detail: serde_json::Value,
+}
+
+type LogRow = (String, chrono::NaiveDateTime, Option<String>, String, String, String, Option<String>, String);
+
+/// Entries oldest first, optionally of one organisation, after `after`.
+pub fn list(conn: &mut DbConn, org: Option<OrgId>, after: Option<uuid::Uuid>, limit: i64) -> StoreResult<Vec<LoggedEntry>> {
+    let mut query = audit_log::table
+        .select((
+            audit_log::id,
+            audit_log::at,
+            audit_log::actor_id,
+            audit_log::action,
+            audit_log::subject_type,
+            audit_log::subject_id,
+            audit_log::org_id,
+            audit_log::detail,
+        ))
+        .order(audit_log::id.asc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(org) = org {
+        query = query.filter(audit_log::org_id.eq(org.to_string()));
+    }
+    if let Some(after) = after {
+        query = query.filter(audit_log::id.gt(after.to_string()));
+    }
+    let rows: Vec<LogRow> = query.load(conn).map_err(StoreError::from_query)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, at, actor, action, subject_type, subject_id, org, detail)| LoggedEntry {
+            id,
+            at: time::from_db(at),
+            actor,
+            action,
+            subject_type,
+            subject_id,
+            org,
+            detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null),
+        })
+        .collect())
 }

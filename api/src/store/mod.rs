@@ -4,7 +4,14 @@
 //! with a closure over one of the query modules below, which runs on the
 //! blocking pool so the async executor never waits on the database.
 
+pub mod achievements;
 pub mod audit;
+pub mod credentials;
+pub mod idempotency;
+pub mod imports;
+pub mod keys;
+pub mod status_lists;
+pub mod trusted_issuers;
 mod connection;
 pub mod migrate;
 pub mod orgs;
@@ -27,6 +34,10 @@ pub enum StoreError {
     Conflict(String),
     #[error("the database is busy")]
     Busy,
+    /// Input that could only be checked against stored data (an unknown
+    /// achievement, a recipient who is not a learner).
+    #[error("`{field}`: {message}")]
+    Invalid { field: String, message: String },
     #[error("database error: {0}")]
     Query(#[from] diesel::result::Error),
     #[error("connection pool: {0}")]

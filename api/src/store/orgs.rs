@@ -5,7 +5,8 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use super::schema::organisations;
-use super::{DbConn, StoreError, StoreResult, audit, time};
+use super::{DbConn, StoreError, StoreResult, audit, keys, time};
+use crate::signing::NewOrgKey;
 
 #[derive(Debug, Clone)]
 pub struct Organisation {
@@ -45,7 +46,8 @@ impl TryFrom<OrgRow> for Organisation {
     }
 }
 
-pub fn insert(conn: &mut DbConn, new: NewOrganisation, actor: UserId) -> StoreResult<Organisation> {
+/// Creates the organisation with its first signing key.
+pub fn insert(conn: &mut DbConn, new: NewOrganisation, key: NewOrgKey, actor: UserId) -> StoreResult<Organisation> {
     let org = Organisation {
         id: OrgId::new(),
         name: new.name.to_string(),
@@ -63,6 +65,7 @@ pub fn insert(conn: &mut DbConn, new: NewOrganisation, actor: UserId) -> StoreRe
         })
         .execute(conn)
         .map_err(StoreError::from_query)?;
+    keys::insert(conn, org.id, key)?;
     audit::record(
         conn,
         audit::Entry::new(audit::Action::OrgCreate, "organisation", org.id.to_string())

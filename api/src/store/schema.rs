@@ -37,4 +37,119 @@ diesel::table! {
 }
 
 diesel::joinable!(users -> organisations (org_id));
-diesel::allow_tables_to_appear_in_same_query!(organisations, users, audit_log);
+
+diesel::table! {
+    org_keys (kid) {
+        kid -> Text,
+        org_id -> Text,
+        private_key -> Text,
+        public_jwk -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    achievements (id) {
+        id -> Text,
+        org_id -> Text,
+        definition -> Text,
+        name -> Text,
+        achievement_type -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    status_lists (id) {
+        id -> Text,
+        org_id -> Text,
+        purpose -> Text,
+        capacity -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    credentials (id) {
+        id -> Text,
+        org_id -> Text,
+        achievement_id -> Text,
+        learner_id -> Nullable<Text>,
+        recipient_email -> Nullable<Text>,
+        claim_code_hash -> Nullable<Text>,
+        status -> Text,
+        awarded_at -> Timestamp,
+        valid_until -> Nullable<Timestamp>,
+        credits_earned -> Nullable<Text>,
+        evidence -> Text,
+        revocation_list_id -> Text,
+        suspension_list_id -> Text,
+        status_index -> BigInt,
+        ob3 -> Text,
+        jwt -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    credential_events (id) {
+        id -> Text,
+        credential_id -> Text,
+        status -> Text,
+        reason -> Text,
+        actor_id -> Nullable<Text>,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (user_id, idem_key) {
+        user_id -> Text,
+        idem_key -> Text,
+        request_hash -> Text,
+        status -> BigInt,
+        response -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    trusted_issuers (id) {
+        id -> Text,
+        issuer_id -> Text,
+        name -> Text,
+        jwks -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    imported_credentials (id) {
+        id -> Text,
+        learner_id -> Text,
+        issuer_id -> Nullable<Text>,
+        issuer_name -> Nullable<Text>,
+        achievement_name -> Nullable<Text>,
+        credential -> Text,
+        jwt -> Nullable<Text>,
+        verified -> Bool,
+        verification -> Text,
+        awarded_at -> Nullable<Timestamp>,
+        valid_until -> Nullable<Timestamp>,
+        imported_at -> Timestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    organisations,
+    users,
+    audit_log,
+    org_keys,
+    achievements,
+    status_lists,
+    credentials,
+    credential_events,
+    idempotency_keys,
+    trusted_issuers,
+    imported_credentials,
+);

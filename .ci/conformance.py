@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""Schema conformance in CI: start the real service, issue credentials through
+its API, and check them with the independent checker in ../shared/tools
+(the official 1EdTech JSON Schemas, and PyJWT against the service's JWKS).
+
+Usage: conformance.py CAIRN_BINARY SHARED_DIR
+"""
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+binary, shared = sys.argv[1], sys.argv[2]
+port = socket.socket()
+port.bind(("127.0.0.1", 0))
+port_number = port.getsockname()[1]
+port.close()
+base = f"http://127.0.0.1:{port_number}"
+work = tempfile.mkdtemp(prefix="cairn-conformance-")
+env = dict(os.environ, CAIRN_ADMIN_EMAIL="admin@conformance.example", CAIRN_ADMIN_PASSWORD="conformance-admin-password",
+           CAIRN_LOG="warn")
+env.pop("CAIRN_DATABASE_URL", None)
+server = subprocess.Popen([binary, "serve", "--bind", f"127.0.0.1:{port_number}", "--data-dir", work], env=env)
+
+
+def call(method, path, body=None, token=None):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(base + path, data=data, method=method)
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        sys.exit(f"{method} {path} failed: {error.code} {error.read().decode()}")
+
+
+try:
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(base + "/health", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    token = lambda email, password: call("POST", "/v1/auth/token", {"email": email, "password": password})["access_token"]
+    admin = token("admin@conformance.example", "conformance-admin-password")
+    org = call("POST", "/v1/orgs", {"name": "Conformance University", "kind": "institution", "url": "https://conformance.example"}, admin)["id"]
+    call("POST", f"/v1/orgs/{org}/members", {"email": "issuer@conformance.example", "password": "conformance-password",
+                                            "name": "Issuer", "role": "issuer"}, admin)
+    issuer = token("issuer@conformance.example", "conformance-password")
+    learner = call("POST", "/v1/auth/register", {"email": "learner@conformance.example", "password": "conformance-password", "name": "L"})["id"]
+    full = call("POST", f"/v1/orgs/{org}/achievements", {
+        "name": "Data Visualisation", "description": "Charts for analysts.",
+        "criteria": {"narrative": "Four assignments and a capstone.", "id": "https://conformance.example/criteria"},
+        "achievementType": "MicroCredential", "level": "advanced", "credits": {"amount": "2.5", "unit": "ECTS"},
+        "validity": "P2Y", "issuingMessage": "Well done", "image": "https://conformance.example/badge.png",
+        "tags": ["data"], "inLanguage": "en",
+        "alignments": [{"targetName": "Data visualisation", "targetUrl": "https://skills.example/dv", "targetCode": "DV-1",
+                        "targetFramework": "Example Skills", "targetType": "CFItem"}]}, issuer)["id"]
+    plain = call("POST", f"/v1/orgs/{org}/achievements", {"name": "Award", "description": "An award.",
+                                                          "criteria": {"narrative": "Earn three."}, "achievementType": "Award"}, issuer)["id"]
+    extension = call("POST", f"/v1/orgs/{org}/achievements", {"name": "I can", "description": "K-12 skill.",
+                                                              "criteria": {"narrative": "Show it."}, "achievementType": "ext:ICan"}, issuer)["id"]
+    issued = [
+        call("POST", f"/v1/orgs/{org}/credentials", {"achievement": full, "recipient": {"learner": learner},
+             "awarded_at": "2024-05-01T12:00:00Z", "credits_earned": {"amount": "2", "unit": "ECTS"},
+             "evidence": [{"id": "https://conformance.example/work/1", "name": "Capstone", "narrative": "A dashboard."}]}, issuer),
+        call("POST", f"/v1/orgs/{org}/credentials", {"achievement": plain, "recipient": {"email": "someone@conformance.example"}}, issuer),
+        call("POST", f"/v1/orgs/{org}/credentials", {"achievement": extension, "recipient": {"learner": learner}}, issuer),
+    ]
+    files = []
+    for n, credential in enumerate(issued):
+        for suffix, content in (("json", json.dumps(credential["ob3"], indent=2)), ("jwt", credential["jwt"])):
+            path = os.path.join(work, f"credential-{n}.{suffix}")
+            with open(path, "w") as handle:
+                handle.write(content)
+            files.append(path)
+    checker = os.path.join(shared, "tools", "check-credential")
+    result = subprocess.run([checker, "--jwks", base + "/.well-known/jwks.json", *files])
+    print(f"{len(files)} files checked (credentials as JSON and as VC-JWT), exit {result.returncode}")
+    sys.exit(result.returncode)
+finally:
+    server.terminate()
+    server.wait(timeout=10)

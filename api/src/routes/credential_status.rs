@@ -1,0 +1,145 @@
+//! Revoke, suspend, reinstate: three verbs over one state machine.
+//! active → suspended → active (reinstate); active | suspended → revoked
+//! (final: a revoked credential is never reinstated).
+
+use actix_web::{HttpResponse, post, web};
+use cairn_domain::CredentialId;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::app::AppState;
+use crate::auth::Issuer;
+use crate::extract::{JsonBody, path_id};
+use crate::problem::{ApiResult, ProblemDocument};
+use crate::routes::views::CredentialView;
+use crate::store::credentials::{self, CredentialStatus};
+use crate::store::{StoreError, audit};
+use crate::verify::{self, Presented};
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusChange {
+    /// Why (recorded in the credential's history and the audit log).
+    #[schema(min_length = 1, max_length = 1000)]
+    reason: String,
+}
+
+async fn change(
+    state: web::Data<AppState>,
+    issuer: Issuer,
+    path: web::Path<String>,
+    body: StatusChange,
+    target: CredentialStatus,
+) -> ApiResult<HttpResponse> {
+    let id: CredentialId = path_id(&path, "credential")?;
+    let reason = body.reason.trim().to_owned();
+    if reason.is_empty() || reason.chars().count() > 1000 {
+        return Err(crate::problem::ApiError::invalid_field("reason", "give a reason of 1 to 1000 characters"));
+    }
+    let public_url = state.public_url.clone();
+    let view = state
+        .store
+        .write(move |conn| {
+            let credential = credentials::find(conn, id)?
+                .filter(|c| issuer.caller.is_staff_of(c.org))
+                .ok_or(StoreError::NotFound("credential"))?;
+            let allowed = matches!(
+                (credential.status, target),
+                (CredentialStatus::Active, CredentialStatus::Suspended)
+                    | (CredentialStatus::Active | CredentialStatus::Suspended, CredentialStatus::Revoked)
+                    | (CredentialStatus::Suspended, CredentialStatus::Active)
+            );
+            if !allowed {
+                return Err(StoreError::Conflict(format!(
+                    "a {} credential cannot be {}",
+                    credential.status.as_str(),
+                    match target {
+                        CredentialStatus::Active => "reinstated",
+                        CredentialStatus::Suspended => "suspended",
+                        CredentialStatus::Revoked => "revoked",
+                    }
+                )));
+            }
+            credentials::set_status(conn, id, target, &reason, Some(issuer.caller.id))?;
+            let action = match target {
+                CredentialStatus::Active => audit::Action::CredentialReinstate,
+                CredentialStatus::Suspended => audit::Action::CredentialSuspend,
+                CredentialStatus::Revoked => audit::Action::CredentialRevoke,
+            };
+            audit::record(
+                conn,
+                audit::Entry::new(action, "credential", id.to_string())
+                    .actor(issuer.caller.id)
+                    .org(credential.org)
+                    .detail(serde_json::json!({ "reason": reason, "learner": credential.learner })),
+            )?;
+            let updated = credentials::find(conn, id)?.ok_or(StoreError::NotFound("credential"))?;
+            let verification = verify::verify(conn, &public_url, &Presented::Jwt(updated.jwt.clone()), chrono::Utc::now())?;
+            Ok(CredentialView::new(updated, verification, None, None))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Revoke a credential (final).
+///
+/// Issuers of the credential's institution only; others get 404.
+#[utoipa::path(
+    tag = "credentials",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Credential id")),
+    request_body = StatusChange,
+    responses(
+        (status = 200, description = "Revoked", body = CredentialView),
+        (status = 401, description = "Missing or invalid token", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, description = "The caller is not an issuer", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, description = "No such credential in the caller's institution", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, description = "Already revoked", body = ProblemDocument, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/credentials/{id}/revoke")]
+pub async fn revoke(state: web::Data<AppState>, issuer: Issuer, path: web::Path<String>, body: JsonBody<StatusChange>) -> ApiResult<HttpResponse> {
+    change(state, issuer, path, body.0, CredentialStatus::Revoked).await
+}
+
+/// Suspend a credential (until reinstated).
+///
+/// Issuers of the credential's institution only; others get 404.
+#[utoipa::path(
+    tag = "credentials",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Credential id")),
+    request_body = StatusChange,
+    responses(
+        (status = 200, description = "Suspended", body = CredentialView),
+        (status = 401, description = "Missing or invalid token", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, description = "The caller is not an issuer", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, description = "No such credential in the caller's institution", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, description = "Not active", body = ProblemDocument, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/credentials/{id}/suspend")]
+pub async fn suspend(state: web::Data<AppState>, issuer: Issuer, path: web::Path<String>, body: JsonBody<StatusChange>) -> ApiResult<HttpResponse> {
+    change(state, issuer, path, body.0, CredentialStatus::Suspended).await
+}
+
+/// Reinstate a suspended credential.
+///
+/// Issuers of the credential's institution only; others get 404.
+#[utoipa::path(
+    tag = "credentials",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Credential id")),
+    request_body = StatusChange,
+    responses(
+        (status = 200, description = "Active again", body = CredentialView),
+        (status = 401, description = "Missing or invalid token", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, description = "The caller is not an issuer", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, description = "No such credential in the caller's institution", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, description = "Not suspended (revocation is final)", body = ProblemDocument, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/credentials/{id}/reinstate")]
+pub async fn reinstate(state: web::Data<AppState>, issuer: Issuer, path: web::Path<String>, body: JsonBody<StatusChange>) -> ApiResult<HttpResponse> {
+    change(state, issuer, path, body.0, CredentialStatus::Active).await
+}

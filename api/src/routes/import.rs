@@ -1,0 +1,117 @@
+use actix_web::{HttpResponse, post, web};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::app::AppState;
+use crate::auth::Learner;
+use crate::extract::JsonBody;
+use crate::problem::{ApiResult, ProblemDocument};
+use crate::routes::verify::VerifyRequest;
+use crate::store::imports::{self, Imported};
+use crate::store::{audit, time};
+use crate::verify::{self, Presented};
+#[allow(unused_imports)]
+use crate::verify::Verification;
+
+/// A credential imported into a wallet from elsewhere.
+#[derive(Serialize, ToSchema)]
+pub struct ImportedView {
+    pub id: String,
+    pub issuer: Option<String>,
+    pub issuer_name: Option<String>,
+    pub achievement_name: Option<String>,
+    /// True only when every check passed; unverified imports are kept and
+    /// shown, but never count toward pathways.
+    pub verified: bool,
+    #[schema(value_type = Verification)]
+    pub verification: serde_json::Value,
+    #[schema(value_type = Object)]
+    pub credential: serde_json::Value,
+    pub jwt: Option<String>,
+    pub awarded_at: Option<DateTime<Utc>>,
+    pub valid_until: Option<DateTime<Utc>>,
+    pub imported_at: DateTime<Utc>,
+}
+
+impl ImportedView {
+    pub fn new(imported: Imported) -> Self {
+        let verification = imported.verification;
+        ImportedView {
+            id: imported.id,
+            issuer: imported.issuer_id,
+            issuer_name: imported.issuer_name,
+            achievement_name: imported.achievement_name,
+            verified: imported.verified,
+            verification,
+            credential: imported.credential,
+            jwt: imported.jwt,
+            awarded_at: imported.awarded_at,
+            valid_until: imported.valid_until,
+            imported_at: imported.imported_at,
+        }
+    }
+}
+
+fn text_at(doc: &serde_json::Value, pointer: &str) -> Option<String> {
+    doc.pointer(pointer).and_then(serde_json::Value::as_str).map(|s| s.chars().take(500).collect())
+}
+
+fn time_at(doc: &serde_json::Value, field: &str) -> Option<DateTime<Utc>> {
+    doc.get(field).and_then(serde_json::Value::as_str).and_then(|t| DateTime::parse_from_rfc3339(t).ok()).map(|t| t.with_timezone(&Utc))
+}
+
+/// Import an external credential into the caller's wallet.
+///
+/// Learners only. The credential (OB 3.0 JSON, a compact VC-JWT, or both)
+/// is verified against the issuers this service knows and stored with the
+/// result, whatever it is.
+#[utoipa::path(
+    tag = "wallet",
+    security(("bearer" = [])),
+    request_body = VerifyRequest,
+    responses(
+        (status = 201, description = "Stored, with its verification result", body = ImportedView),
+        (status = 401, description = "Missing or invalid token", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, description = "The caller is not a learner", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, description = "Not a credential", body = ProblemDocument, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/me/credentials/import")]
+pub async fn import_credential(state: web::Data<AppState>, Learner(caller): Learner, body: JsonBody<VerifyRequest>) -> ApiResult<HttpResponse> {
+    let presented = body.0.presented()?;
+    let public_url = state.public_url.clone();
+    let imported = state
+        .store
+        .write(move |conn| {
+            let verification = verify::verify(conn, &public_url, &presented, chrono::Utc::now())?;
+            let doc = verification.credential.clone().unwrap_or(serde_json::Value::Null);
+            let imported = Imported {
+                id: uuid::Uuid::now_v7().to_string(),
+                learner: caller.id,
+                issuer_id: verification.issuer.clone(),
+                issuer_name: text_at(&doc, "/issuer/name"),
+                achievement_name: text_at(&doc, "/credentialSubject/achievement/name").or_else(|| text_at(&doc, "/name")),
+                jwt: match &presented {
+                    Presented::Jwt(jwt) => Some(jwt.clone()),
+                    Presented::Json(_) => None,
+                },
+                verified: verification.verified,
+                verification: serde_json::to_value(&verification).unwrap_or_default(),
+                awarded_at: time_at(&doc, "awardedDate").or_else(|| time_at(&doc, "validFrom")).or_else(|| time_at(&doc, "issuanceDate")),
+                valid_until: time_at(&doc, "validUntil").or_else(|| time_at(&doc, "expirationDate")),
+                credential: doc,
+                imported_at: time::now(),
+            };
+            imports::insert(conn, &imported)?;
+            audit::record(
+                conn,
+                audit::Entry::new(audit::Action::CredentialImport, "imported_credential", imported.id.clone())
+                    .actor(caller.id)
+                    .detail(serde_json::json!({ "issuer": imported.issuer_id, "verified": imported.verified })),
+            )?;
+            Ok(imported)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(ImportedView::new(imported)))
+}

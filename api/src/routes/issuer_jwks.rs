@@ -1,0 +1,65 @@
+use actix_web::{HttpResponse, get, web};
+use cairn_domain::{OrgId, OrgKind};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::app::AppState;
+use crate::extract::path_id;
+use crate::problem::{ApiError, ApiResult, ProblemDocument};
+use crate::signing;
+use crate::store::{StoreError, keys, orgs};
+
+/// A JSON Web Key Set (RFC 7517) of ES256 public keys.
+#[derive(Serialize, ToSchema)]
+pub struct Jwks {
+    #[schema(value_type = Vec<Object>)]
+    pub keys: Vec<crate::auth::keys::PublicJwk>,
+}
+
+pub fn render(public_url: &str, stored: Vec<keys::StoredKey>) -> ApiResult<Jwks> {
+    let keys = stored
+        .into_iter()
+        .map(|key| {
+            let kid = signing::key_id(public_url, key.org, &key.thumbprint);
+            signing::public_jwk(&key.public_jwk, kid).map_err(ApiError::internal)
+        })
+        .collect::<ApiResult<_>>()?;
+    Ok(Jwks { keys })
+}
+
+/// An institution's public signing keys.
+///
+/// Public. Each key's `kid` is the URL of this document plus `#` and the
+/// key's thumbprint, as in the `kid` header of the credentials it signed.
+#[utoipa::path(
+    tag = "issuers",
+    params(("org" = String, Path, description = "Institution id")),
+    responses(
+        (status = 200, description = "The JWKS", body = Jwks),
+        (status = 404, description = "No such institution", body = ProblemDocument, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/issuers/{org}/jwks")]
+pub async fn issuer_jwks(state: web::Data<AppState>, path: web::Path<String>) -> ApiResult<HttpResponse> {
+    let org: OrgId = path_id(&path, "issuer")?;
+    let stored = state
+        .store
+        .read(move |conn| match orgs::find(conn, org)? {
+            Some(found) if found.kind == OrgKind::Institution => keys::list(conn, Some(org)),
+            _ => Err(StoreError::NotFound("issuer")),
+        })
+        .await?;
+    Ok(HttpResponse::Ok().content_type("application/jwk-set+json").json(render(&state.public_url, stored)?))
+}
+
+/// Every institution's public signing keys.
+///
+/// Public.
+#[utoipa::path(tag = "issuers", responses((status = 200, description = "The JWKS of every issuer", body = Jwks)))]
+#[get("/.well-known/jwks.json")]
+pub async fn all_jwks(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    let stored = state.store.read(|conn| keys::list(conn, None)).await?;
+    // Employers have keys too (created with every organisation) but issue
+    // nothing; publishing them is harmless and keeps this a plain list.
+    Ok(HttpResponse::Ok().content_type("application/jwk-set+json").json(render(&state.public_url, stored)?))
+}

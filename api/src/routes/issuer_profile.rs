@@ -1,0 +1,31 @@
+use actix_web::{HttpResponse, get, web};
+use cairn_domain::{OrgId, OrgKind};
+
+use crate::app::AppState;
+use crate::extract::path_id;
+use crate::issuance::issuer_profile;
+use crate::problem::{ApiError, ApiResult, ProblemDocument};
+use crate::store::orgs;
+
+/// An institution's issuer profile (Open Badges 3.0 `Profile`).
+///
+/// Public. This URL is the `issuer.id` of every credential the institution issues.
+#[utoipa::path(
+    tag = "issuers",
+    params(("org" = String, Path, description = "Institution id")),
+    responses(
+        (status = 200, description = "The OB 3.0 Profile", content_type = "application/json"),
+        (status = 404, description = "No such institution", body = ProblemDocument, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/issuers/{org}")]
+pub async fn get_issuer(state: web::Data<AppState>, path: web::Path<String>) -> ApiResult<HttpResponse> {
+    let id: OrgId = path_id(&path, "issuer")?;
+    let org = state
+        .store
+        .read(move |conn| orgs::find(conn, id))
+        .await?
+        .filter(|org| org.kind == OrgKind::Institution)
+        .ok_or_else(|| ApiError::NotFound("issuer".into()))?;
+    Ok(HttpResponse::Ok().json(cairn_domain::ob3::profile_document(&issuer_profile(&state.public_url, &org))))
+}

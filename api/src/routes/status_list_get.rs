@@ -1,0 +1,75 @@
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use cairn_domain::ob3::StatusPurpose;
+use cairn_domain::status_list::{self, StatusList};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::app::AppState;
+use crate::issuance::{self, issuer_profile};
+use crate::problem::{ApiError, ApiResult, ProblemDocument};
+use crate::store::status_lists::{self, Purpose};
+use crate::store::{StoreError, orgs};
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FormatQuery {
+    /// `jwt` for the signed compact VC-JWT; default the credential JSON
+    /// (also selected by `Accept: application/vc+jwt`).
+    format: Option<String>,
+}
+
+/// A W3C Bitstring Status List credential (revocation or suspension).
+///
+/// Public. Credentials point here from `credentialStatus`. The list is
+/// signed by its institution: ask for `?format=jwt` (or send
+/// `Accept: application/vc+jwt`) for the VC-JWT.
+#[utoipa::path(
+    tag = "issuers",
+    params(("id" = String, Path, description = "Status list id"), FormatQuery),
+    responses(
+        (status = 200, description = "The BitstringStatusListCredential (JSON, or a VC-JWT)", content_type = "application/json"),
+        (status = 404, description = "No such list", body = ProblemDocument, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/status-lists/{id}")]
+pub async fn get_status_list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<FormatQuery>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    if id.len() > 64 {
+        return Err(ApiError::NotFound("status list".into()));
+    }
+    let want_jwt = query.format.as_deref() == Some("jwt")
+        || req.headers().get("accept").and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("application/vc+jwt"));
+    let public_url = state.public_url.clone();
+    let master = state.master.clone();
+    let (doc, jwt) = state
+        .store
+        .read(move |conn| {
+            let list = status_lists::find(conn, &id)?.ok_or(StoreError::NotFound("status list"))?;
+            let org = orgs::find(conn, list.org)?.ok_or(StoreError::NotFound("status list"))?;
+            let mut bits = StatusList::new();
+            for index in status_lists::set_indices(conn, &list)? {
+                bits.set(index as usize, true).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            }
+            let purpose = match list.purpose {
+                Purpose::Revocation => StatusPurpose::Revocation,
+                Purpose::Suspension => StatusPurpose::Suspension,
+            };
+            let url = format!("{public_url}/v1/status-lists/{}", list.id);
+            let encoded = bits.encode().map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let doc = status_list::list_credential_json(&url, &issuer_profile(&public_url, &org), purpose, &encoded, list.created_at);
+            let signer = issuance::Issuer::load(conn, &master, &public_url, org.id)?;
+            let claims = crate::signing::vc_jwt_claims(&doc, &crate::signing::issuer_id(&public_url, org.id), None, list.created_at, None);
+            let jwt = signer.signer.sign(&claims).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            Ok((doc, jwt))
+        })
+        .await?;
+    // Status changes must be seen at once: no caching.
+    let mut response = HttpResponse::Ok();
+    response.insert_header(("Cache-Control", "no-cache"));
+    Ok(if want_jwt { response.content_type("application/vc+jwt").body(jwt) } else { response.json(doc) })
+}

@@ -1,0 +1,245 @@
+//! Credentials issued here, and their status history.
+
+use cairn_domain::{AchievementId, CredentialId, Credits, Email, OrgId, UserId};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use super::schema::{credential_events, credentials};
+use super::status_lists::Slot;
+use super::{DbConn, StoreError, StoreResult, time};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum CredentialStatus {
+    Active,
+    Suspended,
+    Revoked,
+}
+
+impl CredentialStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CredentialStatus::Active => "active",
+            CredentialStatus::Suspended => "suspended",
+            CredentialStatus::Revoked => "revoked",
+        }
+    }
+
+    fn parse(text: &str) -> StoreResult<Self> {
+        match text {
+            "active" => Ok(CredentialStatus::Active),
+            "suspended" => Ok(CredentialStatus::Suspended),
+            "revoked" => Ok(CredentialStatus::Revoked),
+            other => Err(StoreError::Corrupt(format!("credential status `{other}`"))),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Credential {
+    pub id: CredentialId,
+    pub org: OrgId,
+    pub achievement: AchievementId,
+    pub learner: Option<UserId>,
+    pub recipient_email: Option<Email>,
+    pub status: CredentialStatus,
+    pub awarded_at: DateTime<Utc>,
+    pub valid_until: Option<DateTime<Utc>>,
+    pub credits_earned: Option<Credits>,
+    pub evidence: serde_json::Value,
+    pub slot: Slot,
+    pub ob3: serde_json::Value,
+    pub jwt: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Everything needed to insert; the id and slot are chosen by the caller
+/// because the signed document already contains them.
+pub struct NewCredential {
+    pub credential: Credential,
+    pub claim_code_hash: Option<String>,
+}
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = credentials)]
+struct Row {
+    id: String,
+    org_id: String,
+    achievement_id: String,
+    learner_id: Option<String>,
+    recipient_email: Option<String>,
+    claim_code_hash: Option<String>,
+    status: String,
+    awarded_at: NaiveDateTime,
+    valid_until: Option<NaiveDateTime>,
+    credits_earned: Option<String>,
+    evidence: String,
+    revocation_list_id: String,
+    suspension_list_id: String,
+    status_index: i64,
+    ob3: String,
+    jwt: String,
+    created_at: NaiveDateTime,
+}
+
+impl Row {
+    fn into_credential(self) -> StoreResult<Credential> {
+        let corrupt = |what: &str, e: &dyn std::fmt::Display| StoreError::Corrupt(format!("credential {what}: {e}"));
+        Ok(Credential {
+            id: self.id.parse().map_err(|e| corrupt("id", &e))?,
+            org: self.org_id.parse().map_err(|e| corrupt("org", &e))?,
+            achievement: self.achievement_id.parse().map_err(|e| corrupt("achievement", &e))?,
+            learner: self.learner_id.map(|l| l.parse()).transpose().map_err(|e| corrupt("learner", &e))?,
+            recipient_email: self.recipient_email.map(|e| Email::parse(&e)).transpose().map_err(|e| corrupt("email", &e))?,
+            status: CredentialStatus::parse(&self.status)?,
+            awarded_at: time::from_db(self.awarded_at),
+            valid_until: self.valid_until.map(time::from_db),
+            credits_earned: self.credits_earned.map(|c| c.parse()).transpose().map_err(|e| corrupt("credits", &e))?,
+            evidence: serde_json::from_str(&self.evidence).map_err(|e| corrupt("evidence", &e))?,
+            slot: Slot { revocation_list: self.revocation_list_id, suspension_list: self.suspension_list_id, index: self.status_index },
+            ob3: serde_json::from_str(&self.ob3).map_err(|e| corrupt("ob3", &e))?,
+            jwt: self.jwt,
+            created_at: time::from_db(self.created_at),
+        })
+    }
+}
+
+pub fn insert(conn: &mut DbConn, new: NewCredential, actor: UserId) -> StoreResult<()> {
+    let c = &new.credential;
+    diesel::insert_into(credentials::table)
+        .values(Row {
+            id: c.id.to_string(),
+            org_id: c.org.to_string(),
+            achievement_id: c.achievement.to_string(),
+            learner_id: c.learner.map(|l| l.to_string()),
+            recipient_email: c.recipient_email.as_ref().map(ToString::to_string),
+            claim_code_hash: new.claim_code_hash.clone(),
+            status: c.status.as_str().to_owned(),
+            awarded_at: time::to_db(c.awarded_at),
+            valid_until: c.valid_until.map(time::to_db),
+            credits_earned: c.credits_earned.as_ref().map(Credits::to_canonical),
+            evidence: c.evidence.to_string(),
+            revocation_list_id: c.slot.revocation_list.clone(),
+            suspension_list_id: c.slot.suspension_list.clone(),
+            status_index: c.slot.index,
+            ob3: c.ob3.to_string(),
+            jwt: c.jwt.clone(),
+            created_at: time::to_db(c.created_at),
+        })
+        .execute(conn)
+        .map_err(StoreError::from_query)?;
+    record_event(conn, c.id, CredentialStatus::Active, "issued", Some(actor), c.created_at)
+}
+
+fn record_event(
+    conn: &mut DbConn,
+    id: CredentialId,
+    status: CredentialStatus,
+    reason: &str,
+    actor: Option<UserId>,
+    at: DateTime<Utc>,
+) -> StoreResult<()> {
+    diesel::insert_into(credential_events::table)
+        .values((
+            credential_events::id.eq(uuid::Uuid::now_v7().to_string()),
+            credential_events::credential_id.eq(id.to_string()),
+            credential_events::status.eq(status.as_str()),
+            credential_events::reason.eq(reason),
+            credential_events::actor_id.eq(actor.map(|a| a.to_string())),
+            credential_events::at.eq(time::to_db(at)),
+        ))
+        .execute(conn)
+        .map_err(StoreError::from_query)?;
+    Ok(())
+}
+
+pub fn find(conn: &mut DbConn, id: CredentialId) -> StoreResult<Option<Credential>> {
+    credentials::table
+        .find(id.to_string())
+        .select(Row::as_select())
+        .first(conn)
+        .optional()
+        .map_err(StoreError::from_query)?
+        .map(Row::into_credential)
+        .transpose()
+}
+
+/// A learner's credentials, newest award first.
+pub fn for_learner(conn: &mut DbConn, learner: UserId) -> StoreResult<Vec<Credential>> {
+    credentials::table
+        .filter(credentials::learner_id.eq(learner.to_string()))
+        .select(Row::as_select())
+        .order((credentials::awarded_at.desc(), credentials::id.desc()))
+        .load(conn)
+        .map_err(StoreError::from_query)?
+        .into_iter()
+        .map(Row::into_credential)
+        .collect()
+}
+
+/// Changes the status and records why. Returns the updated credential.
+pub fn set_status(
+    conn: &mut DbConn,
+    id: CredentialId,
+    status: CredentialStatus,
+    reason: &str,
+    actor: Option<UserId>,
+) -> StoreResult<()> {
+    let now = time::now();
+    diesel::update(credentials::table.find(id.to_string()))
+        .set(credentials::status.eq(status.as_str()))
+        .execute(conn)
+        .map_err(StoreError::from_query)?;
+    record_event(conn, id, status, reason, actor, now)
+}
+
+/// The unclaimed credential whose claim code hashes to `code_hash`.
+pub fn find_by_claim(conn: &mut DbConn, code_hash: &str) -> StoreResult<Option<Credential>> {
+    credentials::table
+        .filter(credentials::claim_code_hash.eq(code_hash))
+        .filter(credentials::learner_id.is_null())
+        .select(Row::as_select())
+        .first(conn)
+        .optional()
+        .map_err(StoreError::from_query)?
+        .map(Row::into_credential)
+        .transpose()
+}
+
+/// Moves a credential into a learner's wallet with its re-signed document;
+/// the claim code is spent.
+pub fn claim(conn: &mut DbConn, id: CredentialId, learner: UserId, ob3: &serde_json::Value, jwt: &str) -> StoreResult<()> {
+    let updated = diesel::update(credentials::table.find(id.to_string()).filter(credentials::learner_id.is_null()))
+        .set((
+            credentials::learner_id.eq(Some(learner.to_string())),
+            credentials::claim_code_hash.eq(None::<String>),
+            credentials::ob3.eq(ob3.to_string()),
+            credentials::jwt.eq(jwt),
+        ))
+        .execute(conn)
+        .map_err(StoreError::from_query)?;
+    if updated == 0 {
+        return Err(StoreError::Conflict("this credential has already been claimed".into()));
+    }
+    Ok(())
+}
+
+/// One status change in a credential's history.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct StatusEvent {
+    pub status: CredentialStatus,
+    pub reason: String,
+    pub at: DateTime<Utc>,
+}
+
+pub fn events(conn: &mut DbConn, id: CredentialId) -> StoreResult<Vec<StatusEvent>> {
+    let rows: Vec<(String, String, NaiveDateTime)> = credential_events::table
+        .filter(credential_events::credential_id.eq(id.to_string()))
+        .order((credential_events::at.asc(), credential_events::id.asc()))
+        .select((credential_events::status, credential_events::reason, credential_events::at))
+        .load(conn)
+        .map_err(StoreError::from_query)?;
+    rows.into_iter()
+        .map(|(status, reason, at)| Ok(StatusEvent { status: CredentialStatus::parse(&status)?, reason, at: time::from_db(at) }))
+        .collect()
+}
