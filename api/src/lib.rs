@@ -18,6 +18,7 @@ pub mod openapi;
 pub mod problem;
 pub mod routes;
 pub mod signing;
+pub mod stacking_bridge;
 pub mod store;
 pub mod telemetry;
 pub mod verify;

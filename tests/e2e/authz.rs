@@ -92,6 +92,22 @@ fn every_endpoint_denies_every_role_it_must() {
     let issue_body = Box::new(move |_| Some(single.clone())) as Box<dyn Fn(usize) -> Option<Value>>;
     let batch = json!({ "items": [issue(&learner_id)] });
     let batch_body = Box::new(move |_| Some(batch.clone())) as Box<dyn Fn(usize) -> Option<Value>>;
+    let award = app.post(
+        &format!("/v1/orgs/{org_a}/achievements"),
+        Some(&issuer),
+        &json!({ "name": "Matrix award", "description": "d", "criteria": { "narrative": "n" }, "achievementType": "Award" }),
+    )
+    .id();
+    let pathway_rule = move |n: usize| json!({
+        "key": format!("matrix-{n}"), "name": "Matrix", "award": award,
+        "requirement": { "type": "count", "min": 1, "where": { "achievement_type": "Badge" } }
+    });
+    let pathway = app.post(&format!("/v1/orgs/{org_a}/pathways"), Some(&issuer), &pathway_rule(0)).id();
+    let update = pathway_rule(0);
+    let update_body = Box::new(move |_| Some(update.clone())) as Box<dyn Fn(usize) -> Option<Value>>;
+    let what_if = json!({ "add": [achievement] });
+    let what_if_body = Box::new(move |_| Some(what_if.clone())) as Box<dyn Fn(usize) -> Option<Value>>;
+    let new_pathway = move |n: usize| Some(pathway_rule(n + 1000));
     let verify = json!({ "jwt": jwt });
     let verify_body = Box::new(move |_| Some(verify.clone())) as Box<dyn Fn(usize) -> Option<Value>>;
     let import = json!({ "jwt": jwt });
@@ -152,6 +168,15 @@ fn every_endpoint_denies_every_role_it_must() {
         Case { method: "GET", path: "/v1/trusted-issuers".into(), body: Box::new(no_body), expect: [401, 403, 403, 403, 403, 200] },
         Case { method: "GET", path: format!("/v1/orgs/{org_a}/audit"), body: Box::new(no_body), expect: [401, 404, 200, 404, 404, 200] },
         Case { method: "GET", path: "/v1/audit".into(), body: Box::new(no_body), expect: [401, 403, 403, 403, 403, 200] },
+        // Pathways and progress.
+        Case { method: "POST", path: format!("/v1/orgs/{org_a}/pathways"), body: Box::new(new_pathway), expect: [401, 403, 201, 404, 403, 403] },
+        Case { method: "GET", path: format!("/v1/orgs/{org_a}/pathways"), body: Box::new(no_body), expect: [200, 200, 200, 200, 200, 200] },
+        Case { method: "GET", path: format!("/v1/pathways/{pathway}"), body: Box::new(no_body), expect: [200, 200, 200, 200, 200, 200] },
+        Case { method: "PUT", path: format!("/v1/pathways/{pathway}"), body: update_body, expect: [401, 403, 200, 404, 403, 403] },
+        Case { method: "GET", path: format!("/v1/pathways/{pathway}/graph"), body: Box::new(no_body), expect: [200, 200, 200, 200, 200, 200] },
+        Case { method: "GET", path: "/v1/me/progress".into(), body: Box::new(no_body), expect: [401, 200, 403, 403, 403, 403] },
+        Case { method: "GET", path: format!("/v1/me/progress/{pathway}"), body: Box::new(no_body), expect: [401, 200, 403, 403, 403, 403] },
+        Case { method: "POST", path: "/v1/me/what-if".into(), body: what_if_body, expect: [401, 200, 403, 403, 403, 403] },
     ];
 
     let mut failures = Vec::new();

@@ -9,5 +9,6 @@ mod authz;
 mod credentials;
 mod migrations;
 mod orgs;
+mod pathways;
 mod service;
 mod tokens;

@@ -58,6 +58,9 @@ pub async fn claim(state: web::Data<AppState>, Learner(caller): Learner, body: J
                     .actor(caller.id)
                     .org(credential.org),
             )?;
+            let graph = crate::stacking_bridge::load_graph(conn)?;
+            let affected = graph.affected_by_achievement(credential.achievement).into_iter().collect();
+            crate::stacking_bridge::award_completed(conn, &graph, &state_ref.master, &state_ref.public_url, caller.id, affected, caller.id)?;
             let verification = verify::verify(conn, &state_ref.public_url, &Presented::Jwt(credential.jwt.clone()), chrono::Utc::now())?;
             Ok(CredentialView::new(credential, verification, None, None))
         })

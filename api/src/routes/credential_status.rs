@@ -37,6 +37,7 @@ async fn change(
         return Err(crate::problem::ApiError::invalid_field("reason", "give a reason of 1 to 1000 characters"));
     }
     let public_url = state.public_url.clone();
+    let master = state.master.clone();
     let view = state
         .store
         .write(move |conn| {
@@ -74,6 +75,23 @@ async fn change(
                     .detail(serde_json::json!({ "reason": reason, "learner": credential.learner })),
             )?;
             let updated = credentials::find(conn, id)?.ok_or(StoreError::NotFound("credential"))?;
+            // Semantic 9: awards built on a revoked constituent are re-checked.
+            // Suspension is temporary and revocation final, so a suspension
+            // does not revoke awards; a reinstated constituent may complete
+            // pathways again.
+            let graph = crate::stacking_bridge::load_graph(conn)?;
+            match target {
+                CredentialStatus::Revoked => {
+                    crate::stacking_bridge::cascade_revocation(conn, &graph, &updated, issuer.caller.id)?;
+                }
+                CredentialStatus::Suspended => {}
+                CredentialStatus::Active => {
+                    if let Some(learner) = updated.learner {
+                        let affected = graph.affected_by_achievement(updated.achievement).into_iter().collect();
+                        crate::stacking_bridge::award_completed(conn, &graph, &master, &public_url, learner, affected, issuer.caller.id)?;
+                    }
+                }
+            }
             let verification = verify::verify(conn, &public_url, &Presented::Jwt(updated.jwt.clone()), chrono::Utc::now())?;
             Ok(CredentialView::new(updated, verification, None, None))
         })

@@ -87,6 +87,7 @@ pub async fn issue_batch(
         .store
         .write(move |conn| {
             let signer = issuance::Issuer::load(conn, &state_ref.master, &state_ref.public_url, org)?;
+            let graph = crate::stacking_bridge::load_graph(conn)?;
             let mut results = Vec::with_capacity(parsed.len());
             for (index, item) in parsed.into_iter().enumerate() {
                 let outcome = match item {
@@ -94,7 +95,7 @@ pub async fn issue_batch(
                     // A savepoint per item: a failure undoes that item only.
                     Ok(request) => {
                         use diesel::Connection;
-                        conn.transaction(|conn| issue_one(conn, &state_ref, &signer, request, actor)).map_err(|e: StoreError| ApiError::from(e))
+                        conn.transaction(|conn| issue_one(conn, &state_ref, &graph, &signer, request, actor)).map_err(|e: StoreError| ApiError::from(e))
                     }
                 };
                 results.push(match outcome {

@@ -8,12 +8,25 @@ use crate::issuance::{self, IssueRequest};
 use crate::problem::{ApiError, ApiResult, ProblemDocument};
 use crate::routes::views::CredentialView;
 use crate::signing;
+use crate::stacking_bridge;
 use crate::store::{DbConn, StoreError, StoreResult, achievements, idempotency};
 use crate::verify::{self, Presented};
 
-/// Issues one credential and renders the response, inside a transaction.
-pub fn issue_one(conn: &mut DbConn, state: &AppState, issuer: &issuance::Issuer, request: IssueRequest, actor: cairn_domain::UserId) -> StoreResult<CredentialView> {
+/// Issues one credential, then any automatic award it completes, and
+/// renders the response, inside the caller's transaction.
+pub fn issue_one(
+    conn: &mut DbConn,
+    state: &AppState,
+    graph: &cairn_stacking::PathwayGraph,
+    issuer: &issuance::Issuer,
+    request: IssueRequest,
+    actor: cairn_domain::UserId,
+) -> StoreResult<CredentialView> {
     let issued = issuer.issue(conn, request, actor)?;
+    if let Some(learner) = issued.credential.learner {
+        let affected = graph.affected_by_achievement(issued.credential.achievement).into_iter().collect();
+        stacking_bridge::award_completed(conn, graph, &state.master, &state.public_url, learner, affected, actor)?;
+    }
     let message = achievements::find(conn, issued.credential.achievement)?
         .and_then(|a| a.definition.issuing_message.map(|m| m.as_str().to_owned()));
     let verification = verify::verify(conn, &state.public_url, &Presented::Jwt(issued.credential.jwt.clone()), chrono::Utc::now())?;
@@ -75,7 +88,8 @@ pub async fn issue_credential(
                 return Ok((stored.status, stored.response));
             }
             let signer = issuance::Issuer::load(conn, &state_ref.master, &state_ref.public_url, org)?;
-            let view = issue_one(conn, &state_ref, &signer, request, actor)?;
+            let graph = stacking_bridge::load_graph(conn)?;
+            let view = issue_one(conn, &state_ref, &graph, &signer, request, actor)?;
             let response = serde_json::to_string(&view).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             if let Some(key) = &key {
                 idempotency::save(conn, actor, key, &idempotency::Stored { request_hash, status: 201, response: response.clone() })?;

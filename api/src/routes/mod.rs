@@ -23,6 +23,10 @@ mod auth_token;
 mod health;
 mod me;
 mod org_get;
+mod pathway_get;
+mod pathway_update;
+mod pathways_create;
+mod progress;
 mod org_members_create;
 mod org_members_list;
 mod orgs_create;
@@ -63,5 +67,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(trusted_issuers::add_trusted_issuer)
         .service(trusted_issuers::list_trusted_issuers)
         .service(audit_list::org_audit)
-        .service(audit_list::all_audit);
+        .service(audit_list::all_audit)
+        .service(pathways_create::create_pathway)
+        .service(pathway_get::list_pathways)
+        .service(pathway_get::get_pathway)
+        .service(pathway_update::update_pathway)
+        .service(pathway_get::pathway_graph)
+        .service(progress::my_progress)
+        .service(progress::my_progress_one)
+        .service(progress::what_if);
 }

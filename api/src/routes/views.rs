@@ -1,7 +1,7 @@
 //! Response bodies shared by several endpoints.
 
 use cairn_domain::catalog::AchievementDefinition;
-use cairn_domain::{AchievementId, CredentialId, Credits, OrgId, OrgKind, Role, UserId};
+use cairn_domain::{AchievementId, CredentialId, Credits, OrgId, OrgKind, PathwayId, Role, UserId};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -10,6 +10,7 @@ use crate::store::achievements::Achievement;
 use crate::store::credentials::{Credential, CredentialStatus};
 use crate::verify::Verification;
 use crate::store::orgs::Organisation;
+use crate::store::pathways::StoredPathway;
 use crate::store::users::Account;
 
 /// Account roles as they appear on the wire.
@@ -281,4 +282,40 @@ impl CredentialView {
             issuing_message,
         }
     }
+}
+
+/// A registered pathway: its current rule (the DESIGN.md rule language) and version.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PathwayView {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: PathwayId,
+    #[schema(value_type = String, format = Uuid)]
+    pub org: OrgId,
+    pub key: String,
+    /// 1 when registered, one more with every update.
+    pub version: i64,
+    #[schema(value_type = Object)]
+    pub rule: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<StoredPathway> for PathwayView {
+    fn from(stored: StoredPathway) -> Self {
+        PathwayView {
+            id: stored.pathway.id,
+            org: stored.pathway.issuer,
+            key: stored.pathway.rule.key.clone(),
+            version: stored.version,
+            rule: stored.pathway.rule.to_value(),
+            created_at: stored.created_at,
+            updated_at: stored.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PathwayPage {
+    pub items: Vec<PathwayView>,
+    pub next_cursor: Option<String>,
 }

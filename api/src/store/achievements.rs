@@ -92,3 +92,15 @@ pub fn list(conn: &mut DbConn, org: OrgId, after: Option<AchievementId>, limit: 
     }
     query.load::<Row>(conn).map_err(StoreError::from_query)?.into_iter().map(from_row).collect()
 }
+
+/// The whole catalog (every institution), for the pathway graph.
+pub fn all(conn: &mut DbConn) -> StoreResult<Vec<Achievement>> {
+    achievements::table
+        .select(columns())
+        .order(achievements::id.asc())
+        .load::<Row>(conn)
+        .map_err(StoreError::from_query)?
+        .into_iter()
+        .map(from_row)
+        .collect()
+}

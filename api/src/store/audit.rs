@@ -20,6 +20,10 @@ pub enum Action {
     CredentialReinstate,
     CredentialImport,
     TrustedIssuerAdd,
+    PathwayRegister,
+    PathwayUpdate,
+    AwardIssue,
+    AwardRevoke,
 }
 
 impl Action {
@@ -35,6 +39,10 @@ impl Action {
             Action::CredentialReinstate => "credential.reinstate",
             Action::CredentialImport => "credential.import",
             Action::TrustedIssuerAdd => "trusted_issuer.add",
+            Action::PathwayRegister => "pathway.register",
+            Action::PathwayUpdate => "pathway.update",
+            Action::AwardIssue => "award.issue",
+            Action::AwardRevoke => "award.revoke",
         }
     }
 }

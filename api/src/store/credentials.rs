@@ -243,3 +243,32 @@ pub fn events(conn: &mut DbConn, id: CredentialId) -> StoreResult<Vec<StatusEven
         .map(|(status, reason, at)| Ok(StatusEvent { status: CredentialStatus::parse(&status)?, reason, at: time::from_db(at) }))
         .collect()
 }
+
+/// Every learner who holds at least one credential (for re-evaluating a new
+/// or changed pathway).
+pub fn learners_with_credentials(conn: &mut DbConn) -> StoreResult<Vec<UserId>> {
+    let ids: Vec<Option<String>> = credentials::table
+        .filter(credentials::learner_id.is_not_null())
+        .select(credentials::learner_id)
+        .distinct()
+        .load(conn)
+        .map_err(StoreError::from_query)?;
+    ids.into_iter().flatten().map(|id| id.parse().map_err(|e| StoreError::Corrupt(format!("learner id: {e}")))).collect()
+}
+
+/// The status history of every credential a learner holds, by credential.
+pub fn events_of_learner(conn: &mut DbConn, learner: UserId) -> StoreResult<std::collections::HashMap<CredentialId, Vec<StatusEvent>>> {
+    let rows: Vec<(String, String, String, NaiveDateTime)> = credential_events::table
+        .inner_join(credentials::table.on(credentials::id.eq(credential_events::credential_id)))
+        .filter(credentials::learner_id.eq(learner.to_string()))
+        .order((credential_events::at.asc(), credential_events::id.asc()))
+        .select((credential_events::credential_id, credential_events::status, credential_events::reason, credential_events::at))
+        .load(conn)
+        .map_err(StoreError::from_query)?;
+    let mut by_credential: std::collections::HashMap<CredentialId, Vec<StatusEvent>> = std::collections::HashMap::new();
+    for (id, status, reason, at) in rows {
+        let id: CredentialId = id.parse().map_err(|e| StoreError::Corrupt(format!("event credential: {e}")))?;
+        by_credential.entry(id).or_default().push(StatusEvent { status: CredentialStatus::parse(&status)?, reason, at: time::from_db(at) });
+    }
+    Ok(by_credential)
+}

@@ -15,6 +15,7 @@ pub mod trusted_issuers;
 mod connection;
 pub mod migrate;
 pub mod orgs;
+pub mod pathways;
 pub mod schema;
 pub mod time;
 pub mod users;

@@ -140,6 +140,39 @@ diesel::table! {
     }
 }
 
+
+
+diesel::table! {
+    pathways (id) {
+        id -> Text,
+        org_id -> Text,
+        pathway_key -> Text,
+        version -> BigInt,
+        rule -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    pathway_versions (pathway_id, version) {
+        pathway_id -> Text,
+        version -> BigInt,
+        rule -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    awards (pathway_id, learner_id) {
+        pathway_id -> Text,
+        learner_id -> Text,
+        pathway_version -> BigInt,
+        credential_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
     users,
@@ -152,4 +185,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     trusted_issuers,
     imported_credentials,
+    pathways,
+    pathway_versions,
+    awards,
 );

@@ -1,0 +1,98 @@
+use actix_web::{HttpResponse, get, web};
+use cairn_domain::{OrgId, PathwayId};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::app::AppState;
+use crate::extract::{PageQuery, path_id};
+use crate::problem::{ApiError, ApiResult, ProblemDocument};
+use crate::routes::views::{PathwayPage, PathwayView};
+use crate::stacking_bridge;
+use crate::store::{StoreError, orgs, pathways};
+
+/// One pathway: its current rule and version.
+///
+/// Public.
+#[utoipa::path(
+    tag = "pathways",
+    params(("id" = String, Path, description = "Pathway id")),
+    responses(
+        (status = 200, description = "The pathway", body = PathwayView),
+        (status = 404, description = "No such pathway", body = ProblemDocument, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/pathways/{id}")]
+pub async fn get_pathway(state: web::Data<AppState>, path: web::Path<String>) -> ApiResult<HttpResponse> {
+    let id: PathwayId = path_id(&path, "pathway")?;
+    let stored = state.store.read(move |conn| pathways::find(conn, id)).await?.ok_or_else(|| ApiError::NotFound("pathway".into()))?;
+    Ok(HttpResponse::Ok().json(PathwayView::from(stored)))
+}
+
+/// An institution's pathways, oldest first.
+///
+/// Public.
+#[utoipa::path(
+    tag = "pathways",
+    params(("org" = String, Path, description = "Institution id"), PageQuery),
+    responses(
+        (status = 200, description = "A page of pathways", body = PathwayPage),
+        (status = 404, description = "No such organisation", body = ProblemDocument, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/orgs/{org}/pathways")]
+pub async fn list_pathways(state: web::Data<AppState>, path: web::Path<String>, query: web::Query<PageQuery>) -> ApiResult<HttpResponse> {
+    let org: OrgId = path_id(&path, "organisation")?;
+    let page = query.parse::<PathwayId>()?;
+    let (after, limit) = (page.after, page.fetch_limit());
+    let rows = state
+        .store
+        .read(move |conn| {
+            orgs::find(conn, org)?.ok_or(StoreError::NotFound("organisation"))?;
+            pathways::list(conn, org, after, limit)
+        })
+        .await?;
+    let (rows, next_cursor) = page.finish(rows, |p| p.pathway.id);
+    Ok(HttpResponse::Ok().json(PathwayPage { items: rows.into_iter().map(PathwayView::from).collect(), next_cursor }))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct GraphQuery {
+    /// `dot` for Graphviz; default JSON.
+    format: Option<String>,
+}
+
+/// The pathway's graph: the achievements and pathways it stacks, and what
+/// builds on it.
+///
+/// Public. JSON (`nodes`, `edges`), or Graphviz DOT with `?format=dot`.
+#[utoipa::path(
+    tag = "pathways",
+    params(("id" = String, Path, description = "Pathway id"), GraphQuery),
+    responses(
+        (status = 200, description = "The graph", content_type = "application/json"),
+        (status = 404, description = "No such pathway", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, description = "Unknown format", body = ProblemDocument, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/pathways/{id}/graph")]
+pub async fn pathway_graph(state: web::Data<AppState>, path: web::Path<String>, query: web::Query<GraphQuery>) -> ApiResult<HttpResponse> {
+    let id: PathwayId = path_id(&path, "pathway")?;
+    let dot = match query.format.as_deref() {
+        None | Some("json") => false,
+        Some("dot") => true,
+        Some(_) => return Err(ApiError::invalid_field("format", "`json` or `dot`")),
+    };
+    let graph = state
+        .store
+        .read(move |conn| {
+            pathways::find(conn, id)?.ok_or(StoreError::NotFound("pathway"))?;
+            stacking_bridge::load_graph(conn)
+        })
+        .await?;
+    Ok(if dot {
+        HttpResponse::Ok().content_type("text/vnd.graphviz").body(graph.to_dot(Some(id)))
+    } else {
+        HttpResponse::Ok().json(graph.to_json(Some(id)))
+    })
+}

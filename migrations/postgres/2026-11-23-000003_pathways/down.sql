@@ -1,0 +1,3 @@
+DROP TABLE awards;
+DROP TABLE pathway_versions;
+DROP TABLE pathways;

@@ -1,0 +1,253 @@
+//! Pathways through HTTP: registration and its 422s, progress, what-if,
+//! automatic awards (exactly once), the revocation cascade through a nested
+//! award, and who may do what.
+
+use cairn_tests::TestApp;
+use serde_json::{Value, json};
+
+struct School {
+    admin: String,
+    org: String,
+    issuer: String,
+    learner_id: String,
+    learner: String,
+    micro: Vec<String>,
+    award: String,
+}
+
+fn achievement(app: &TestApp, org: &str, issuer: &str, name: &str, kind: &str) -> String {
+    let response = app.post(
+        &format!("/v1/orgs/{org}/achievements"),
+        Some(issuer),
+        &json!({ "name": name, "description": name, "criteria": { "narrative": "Earn it." }, "achievementType": kind }),
+    );
+    assert_eq!(response.status, 201, "{}", response.text);
+    response.id()
+}
+
+fn school(app: &TestApp) -> School {
+    let admin = app.admin_token();
+    let org = app.org(&admin, "Northbrook Schools Association", "institution");
+    let (_, issuer) = app.staff(&admin, &org, "pd@northbrook.example", "issuer");
+    let (learner_id, learner) = app.learner("teacher@northbrook.example");
+    let micro = (1..=4).map(|i| achievement(app, &org, &issuer, &format!("Micro-credential {i}"), "MicroCredential")).collect();
+    let award = achievement(app, &org, &issuer, "Professional Learning Award", "Award");
+    School { admin, org, issuer, learner_id, learner, micro, award }
+}
+
+fn pla_rule(s: &School) -> Value {
+    json!({
+        "key": "professional-learning-award",
+        "name": "Professional Learning Award",
+        "description": "Earn 3 micro-credentials within 3 years.",
+        "award": s.award,
+        "issuance": "automatic",
+        "on_constituent_revoked": "revoke",
+        "requirement": { "type": "count", "min": 3, "where": { "achievement_type": "MicroCredential" }, "within": "P3Y" }
+    })
+}
+
+fn issue(app: &TestApp, s: &School, achievement: &str, awarded_at: &str) -> Value {
+    let response = app.post(
+        &format!("/v1/orgs/{}/credentials", s.org),
+        Some(&s.issuer),
+        &json!({ "achievement": achievement, "recipient": { "learner": s.learner_id }, "awarded_at": awarded_at }),
+    );
+    assert_eq!(response.status, 201, "{}", response.text);
+    response.body
+}
+
+fn awards(app: &TestApp, s: &School, award: &str) -> Vec<Value> {
+    let wallet = app.get("/v1/me/wallet", Some(&s.learner));
+    wallet.body["credentials"].as_array().unwrap().iter().filter(|c| c["achievement"] == award).cloned().collect()
+}
+
+#[test]
+fn three_micro_credentials_within_three_years_earn_the_award_once() {
+    let app = TestApp::spawn();
+    let s = school(&app);
+    let registered = app.post(&format!("/v1/orgs/{}/pathways", s.org), Some(&s.issuer), &pla_rule(&s));
+    assert_eq!(registered.status, 201, "{}", registered.text);
+    assert_eq!(registered.body["version"], 1);
+    let pathway = registered.id();
+    assert_eq!(app.get(&format!("/v1/pathways/{pathway}"), None).body["rule"]["requirement"]["within"], "P3Y");
+
+    // Spread over more than three years: 2019, 2022, 2023 is not three in one window.
+    issue(&app, &s, &s.micro[0], "2019-01-15T00:00:00Z");
+    issue(&app, &s, &s.micro[1], "2022-03-01T00:00:00Z");
+    issue(&app, &s, &s.micro[2], "2023-01-01T00:00:00Z");
+    let progress = app.get(&format!("/v1/me/progress/{pathway}"), Some(&s.learner));
+    assert_eq!(progress.status, 200, "{}", progress.text);
+    assert_eq!(progress.body["status"], "in_progress");
+    let partial = progress.body["progress"].as_f64().unwrap();
+    assert!(partial > 0.0 && partial < 1.0, "{partial}");
+    assert_eq!(progress.body["requirement"]["need"], 3);
+    assert_eq!(progress.body["requirement"]["have"], 2, "the best window holds two: {}", progress.body);
+    assert!(!progress.body["next"].as_array().unwrap().is_empty(), "what to earn next: {}", progress.body);
+    assert!(awards(&app, &s, &s.award).is_empty());
+
+    // What-if: a fourth in mid-2024 makes 2022-03 .. 2024-06 hold three.
+    let what_if = app.post("/v1/me/what-if", Some(&s.learner), &json!({ "add": [s.micro[3]], "at": "2024-06-01T00:00:00Z" }));
+    assert_eq!(what_if.status, 200, "{}", what_if.text);
+    let hypothetical = what_if.body["items"].as_array().unwrap().iter().find(|o| o["pathway"] == pathway.as_str()).unwrap();
+    assert_eq!(hypothetical["status"], "complete", "{hypothetical}");
+    assert!(awards(&app, &s, &s.award).is_empty(), "what-if stores nothing");
+
+    issue(&app, &s, &s.micro[3], "2024-06-01T00:00:00Z");
+    let done = app.get(&format!("/v1/me/progress/{pathway}"), Some(&s.learner)).body;
+    assert_eq!(done["status"], "complete");
+    assert_eq!(done["progress"], 1.0);
+    assert_eq!(done["completed_at"], "2024-06-01T00:00:00Z");
+    let issued = awards(&app, &s, &s.award);
+    assert_eq!(issued.len(), 1, "the award is issued automatically");
+    assert_eq!(issued[0]["awarded_at"], "2024-06-01T00:00:00Z", "awarded_at = completed_at");
+    let evidence = issued[0]["ob3"]["evidence"].as_array().unwrap();
+    assert_eq!(evidence.len(), 3, "evidence names the constituents");
+
+    // More credentials (the same achievement again, too) never award it twice.
+    issue(&app, &s, &s.micro[0], "2024-07-01T00:00:00Z");
+    assert_eq!(awards(&app, &s, &s.award).len(), 1);
+    // `?at=` evaluates in the past.
+    let before = app.get(&format!("/v1/me/progress/{pathway}?at=2023-01-01T00:00:00Z"), Some(&s.learner)).body;
+    assert_eq!(before["status"], "in_progress");
+    let list = app.get("/v1/me/progress", Some(&s.learner));
+    assert!(list.body["items"].as_array().unwrap().iter().any(|o| o["pathway"] == pathway.as_str()));
+}
+
+#[test]
+fn revoking_a_constituent_revokes_the_award_and_the_nested_award_above_it() {
+    let app = TestApp::spawn();
+    let s = school(&app);
+    let master = achievement(&app, &s.org, &s.issuer, "Master Teacher", "Certificate");
+    let pla = app.post(&format!("/v1/orgs/{}/pathways", s.org), Some(&s.issuer), &pla_rule(&s)).id();
+    let nested = app.post(
+        &format!("/v1/orgs/{}/pathways", s.org),
+        Some(&s.issuer),
+        &json!({
+            "key": "master-teacher", "name": "Master Teacher", "award": master,
+            "requirement": { "type": "all", "of": [
+                { "type": "pathway", "pathway": pla },
+                { "type": "count", "min": 1, "where": { "achievement": s.micro[3] } }
+            ] }
+        }),
+    );
+    assert_eq!(nested.status, 201, "{}", nested.text);
+    let first = issue(&app, &s, &s.micro[0], "2024-01-01T00:00:00Z");
+    issue(&app, &s, &s.micro[1], "2024-02-01T00:00:00Z");
+    issue(&app, &s, &s.micro[2], "2024-03-01T00:00:00Z");
+    assert_eq!(awards(&app, &s, &s.award).len(), 1);
+    assert!(awards(&app, &s, &master).is_empty());
+    issue(&app, &s, &s.micro[3], "2024-04-01T00:00:00Z");
+    assert_eq!(awards(&app, &s, &master).len(), 1, "the nested award follows");
+
+    // Revoking micro[0]: the inner pathway still holds with micro[1..=3],
+    // but then micro[3] is consumed by it (semantic 2), so the outer
+    // pathway, which also needs micro[3], no longer holds.
+    let id = first["id"].as_str().unwrap();
+    let revoked = app.post(&format!("/v1/credentials/{id}/revoke"), Some(&s.issuer), &json!({ "reason": "issued in error" }));
+    assert_eq!(revoked.status, 200, "{}", revoked.text);
+    assert_eq!(awards(&app, &s, &s.award)[0]["status"], "active");
+    assert_eq!(awards(&app, &s, &master)[0]["status"], "revoked", "the nested award above is revoked");
+    // Revoking micro[1] leaves two: the inner award goes too.
+    let second = awards(&app, &s, &s.micro[1])[0]["id"].as_str().unwrap().to_owned();
+    app.post(&format!("/v1/credentials/{second}/revoke"), Some(&s.issuer), &json!({ "reason": "issued in error" }));
+    assert_eq!(awards(&app, &s, &s.award)[0]["status"], "revoked");
+    let log = app.get(&format!("/v1/orgs/{}/audit", s.org), Some(&s.issuer)).body;
+    let revocations: Vec<&Value> = log["items"].as_array().unwrap().iter().filter(|e| e["action"] == "award.revoke").collect();
+    assert_eq!(revocations.len(), 2);
+    assert!(revocations[0]["detail"]["reason"].as_str().unwrap().contains(id), "the reason names the constituent: {}", revocations[0]);
+    assert!(revocations[1]["detail"]["reason"].as_str().unwrap().contains(&second), "{}", revocations[1]);
+    // The learner's history of the award says why.
+    let award_id = awards(&app, &s, &s.award)[0]["id"].as_str().unwrap().to_owned();
+    let verified = app.post("/v1/verify", None, &json!({ "jwt": awards(&app, &s, &s.award)[0]["jwt"] })).body;
+    assert_eq!(verified["verified"], false, "{award_id} is revoked");
+}
+
+#[test]
+fn bad_rules_are_rejected_with_the_problem_named() {
+    let app = TestApp::spawn();
+    let s = school(&app);
+    let post = |rule: &Value| app.post(&format!("/v1/orgs/{}/pathways", s.org), Some(&s.issuer), rule);
+    let mut unknown = pla_rule(&s);
+    unknown["requirement"] = json!({ "type": "count", "min": 1, "where": { "achievement": "01234567-89ab-7def-8123-456789abcdef" } });
+    let response = post(&unknown);
+    response.assert_problem(422);
+    assert!(response.body["detail"].as_str().unwrap().contains("01234567-89ab-7def-8123-456789abcdef"), "{}", response.text);
+
+    let mut impossible = pla_rule(&s);
+    impossible["requirement"]["min"] = json!(10);
+    post(&impossible).assert_problem(422);
+
+    let mut malformed = pla_rule(&s);
+    malformed["requirement"]["min"] = json!(0);
+    let response = post(&malformed);
+    response.assert_problem(422);
+    assert!(response.body["errors"][0]["field"].as_str().unwrap().starts_with("requirement"), "{}", response.text);
+
+    // A cycle: A requires B, then B is changed to require A.
+    let a = post(&pla_rule(&s)).id();
+    let b_award = achievement(&app, &s.org, &s.issuer, "B award", "Award");
+    let b_rule = |requirement: Value| json!({ "key": "b", "name": "B", "award": b_award, "requirement": requirement });
+    let b = post(&b_rule(json!({ "type": "pathway", "pathway": a }))).id();
+    let mut a_rule = pla_rule(&s);
+    a_rule["requirement"] = json!({ "type": "pathway", "pathway": b });
+    let cycle = app.call("PUT", &format!("/v1/pathways/{a}"), Some(&s.issuer), Some(&a_rule));
+    cycle.assert_problem(422);
+    assert!(cycle.body["detail"].as_str().unwrap().contains("cycle"), "{}", cycle.text);
+    assert_eq!(app.get(&format!("/v1/pathways/{a}"), None).body["version"], 1, "a rejected update changes nothing");
+
+    // Another institution's award cannot be used.
+    let other = app.org(&s.admin, "Other", "institution");
+    let (_, other_issuer) = app.staff(&s.admin, &other, "x@other.example", "issuer");
+    app.post(&format!("/v1/orgs/{other}/pathways"), Some(&other_issuer), &json!({
+        "key": "steal", "name": "Steal", "award": s.award, "requirement": { "type": "count", "min": 1, "where": { "achievement_type": "MicroCredential" } }
+    }))
+    .assert_problem(422);
+}
+
+#[test]
+fn pathways_are_registered_by_their_institution_and_progress_is_private() {
+    let app = TestApp::spawn();
+    let s = school(&app);
+    let other = app.org(&s.admin, "Other", "institution");
+    let (_, other_issuer) = app.staff(&s.admin, &other, "x@other.example", "issuer");
+    app.post(&format!("/v1/orgs/{}/pathways", s.org), Some(&other_issuer), &pla_rule(&s)).assert_problem(404);
+    app.post(&format!("/v1/orgs/{}/pathways", s.org), Some(&s.learner), &pla_rule(&s)).assert_problem(403);
+    let pathway = app.post(&format!("/v1/orgs/{}/pathways", s.org), Some(&s.issuer), &pla_rule(&s)).id();
+    app.call("PUT", &format!("/v1/pathways/{pathway}"), Some(&other_issuer), Some(&pla_rule(&s))).assert_problem(404);
+    let updated = app.call("PUT", &format!("/v1/pathways/{pathway}"), Some(&s.issuer), Some(&pla_rule(&s)));
+    assert_eq!(updated.body["version"], 2);
+    assert_eq!(app.get(&format!("/v1/orgs/{}/pathways", s.org), None).body["items"].as_array().unwrap().len(), 1);
+    let graph = app.get(&format!("/v1/pathways/{pathway}/graph"), None);
+    assert!(graph.body["nodes"].is_array() && graph.body["edges"].is_array(), "{}", graph.text);
+    let dot = app.get(&format!("/v1/pathways/{pathway}/graph?format=dot"), None);
+    assert!(dot.text.starts_with("digraph"), "{}", dot.text);
+
+    // Progress is the caller's own; staff cannot call it.
+    issue(&app, &s, &s.micro[0], "2024-01-01T00:00:00Z");
+    let (_, other_learner) = app.learner("someone@example.org");
+    assert_eq!(app.get(&format!("/v1/me/progress/{pathway}"), Some(&other_learner)).body["status"], "not_started");
+    app.get(&format!("/v1/me/progress/{pathway}"), Some(&s.issuer)).assert_problem(403);
+    app.get("/v1/me/progress", None).assert_problem(401);
+    app.post("/v1/me/what-if", Some(&s.learner), &json!({ "add": ["01234567-89ab-7def-8123-456789abcdef"] })).assert_problem(422);
+}
+
+#[test]
+fn concurrent_completing_requests_award_exactly_once() {
+    let app = TestApp::spawn();
+    let s = school(&app);
+    app.post(&format!("/v1/orgs/{}/pathways", s.org), Some(&s.issuer), &pla_rule(&s));
+    issue(&app, &s, &s.micro[0], "2024-01-01T00:00:00Z");
+    issue(&app, &s, &s.micro[1], "2024-02-01T00:00:00Z");
+    // Four requests race to add the third.
+    std::thread::scope(|scope| {
+        for i in 0..4 {
+            let (app, s) = (&app, &s);
+            scope.spawn(move || {
+                let achievement = if i % 2 == 0 { &s.micro[2] } else { &s.micro[3] };
+                issue(app, s, achievement, "2024-03-01T00:00:00Z");
+            });
+        }
+    });
+    assert_eq!(awards(&app, &s, &s.award).len(), 1);
+}
