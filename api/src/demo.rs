@@ -1,10 +1,19 @@
-//! `--demo`: example organisations, staff and learners, so a new user sees
+//! `--demo`: example organisations, staff, achievements, pathways drawn from
+//! real programmes, and learners at different stages, so a new user sees
 //! the system working from the first command. Loaded only into a database
 //! without organisations, so restarting with `--demo` changes nothing.
 //!
 //! Every demo account's password is `cairn-demo-password` (see README).
 
-use cairn_domain::{DisplayName, Email, OrgKind, Role};
+use cairn_domain::catalog::AchievementDefinition;
+use cairn_domain::{AchievementId, DisplayName, Email, OrgId, OrgKind, PathwayId, Role, UserId};
+use cairn_stacking::{Pathway, PathwayRule};
+use chrono::{DateTime, Utc};
+
+use crate::issuance::{IssueRequest, Issuer, Recipient};
+use crate::signing::MasterKey;
+use crate::stacking_bridge;
+use crate::store::{DbConn, StoreError, StoreResult, achievements, pathways};
 
 use crate::app::AppState;
 use crate::auth::Password;
@@ -60,6 +69,7 @@ const ADMIN: (&str, &str) = ("admin@cairn.example", "Demo Administrator");
 pub fn load(state: &AppState) -> anyhow::Result<()> {
     let password_hash = state.hasher.hash(&Password::parse(PASSWORD.to_owned())?)?;
     let master = state.master.clone();
+    let public_url = state.public_url.clone();
     let loaded = state.store.write_blocking(move |conn| {
         if !orgs::list(conn, None, 1)?.is_empty() {
             return Ok(false);
@@ -79,6 +89,7 @@ pub fn load(state: &AppState) -> anyhow::Result<()> {
             Some((existing, _)) => existing.id,
             None => users::insert(conn, account(Role::Admin, None, ADMIN).map_err(invalid)?, None)?.id,
         };
+        let mut institutions = Vec::new();
         for demo in ORGS {
             let new = NewOrganisation {
                 name: DisplayName::parse(demo.name).map_err(|e| invalid(e.into()))?,
@@ -87,6 +98,7 @@ pub fn load(state: &AppState) -> anyhow::Result<()> {
             };
             let key = NewOrgKey::generate(&master).map_err(|e| invalid(e.into()))?;
             let org = orgs::insert(conn, new, key, admin)?;
+            institutions.push(org.id);
             let role = match demo.kind {
                 OrgKind::Institution => Role::Issuer,
                 OrgKind::Employer => Role::Employer,
@@ -95,13 +107,152 @@ pub fn load(state: &AppState) -> anyhow::Result<()> {
                 users::insert(conn, account(role, Some(org.id), *staff).map_err(invalid)?, Some(admin))?;
             }
         }
+        let mut learners = Vec::new();
         for learner in LEARNERS {
-            users::insert(conn, account(Role::Learner, None, *learner).map_err(invalid)?, None)?;
+            learners.push(users::insert(conn, account(Role::Learner, None, *learner).map_err(invalid)?, None)?.id);
         }
+        programmes(conn, &master, &public_url, admin, &institutions, &learners)?;
         Ok(true)
     })?;
     if loaded {
-        tracing::info!(password = "see README", "loaded demo organisations and accounts");
+        tracing::info!(password = "see README", "loaded demo organisations, achievements, pathways, accounts and credentials");
+    }
+    Ok(())
+}
+
+fn definition(json: serde_json::Value) -> StoreResult<AchievementDefinition> {
+    serde_json::from_value(json).map_err(|e| StoreError::Corrupt(format!("demo achievement: {e}")))
+}
+
+fn micro(name: &str, description: &str, kind: &str, extra: serde_json::Value) -> StoreResult<AchievementDefinition> {
+    let mut json = serde_json::json!({
+        "name": name,
+        "description": description,
+        "criteria": { "narrative": format!("Complete the {name} programme and its assessed task.") },
+        "achievementType": kind,
+    });
+    if let (Some(object), Some(extra)) = (json.as_object_mut(), extra.as_object()) {
+        object.extend(extra.clone());
+    }
+    definition(json)
+}
+
+/// The catalogs, pathways and learners' credentials of the three demo
+/// institutions (`institutions` in `ORGS` order, `learners` in `LEARNERS` order).
+fn programmes(
+    conn: &mut DbConn,
+    master: &MasterKey,
+    public_url: &str,
+    admin: UserId,
+    institutions: &[OrgId],
+    learners: &[UserId],
+) -> StoreResult<()> {
+    let [schools, university, district, ..] = institutions else { return Ok(()) };
+    let [ada, ben, chen, ..] = learners else { return Ok(()) };
+    let mut add = |org: OrgId, def: AchievementDefinition| achievements::insert(conn, org, def, admin).map(|a| a.id);
+
+    // A schools association: "3 micro-credentials over 3 years earn the
+    // Professional Learning Award".
+    let none = serde_json::json!({});
+    let assessment = add(*schools, micro("Formative Assessment", "Use evidence of learning to adapt teaching.", "MicroCredential", none.clone())?)?;
+    let inclusion = add(*schools, micro("Inclusive Classrooms", "Plan lessons every learner can access.", "MicroCredential", none.clone())?)?;
+    let digital = add(*schools, micro("Digital Pedagogy", "Teach well with digital tools.", "MicroCredential", none.clone())?)?;
+    let restorative = add(*schools, micro("Restorative Practice", "Repair harm and build community.", "MicroCredential", none.clone())?)?;
+    let pla_award = add(*schools, micro("Professional Learning Award", "Three micro-credentials within three years.", "Award", none.clone())?)?;
+
+    // A university's credit-bearing micro-credentials (1 credit = 25-30 hours)
+    // stacking into a certificate.
+    let credits = |amount: &str, level: &str, skill: &str| {
+        serde_json::json!({
+            "credits": { "amount": amount, "unit": "ECTS" }, "level": level, "validity": "P5Y",
+            "alignments": [{ "targetName": skill, "targetUrl": format!("https://skills.example/{}", skill.to_lowercase().replace(' ', "-")) }]
+        })
+    };
+    let dataviz = add(*university, micro("Data Visualisation", "Design clear charts for analytical audiences.", "MicroCredential", credits("2", "intermediate", "Data visualisation"))?)?;
+    let stats = add(*university, micro("Statistics for Research", "Choose and apply statistical tests.", "MicroCredential", credits("3", "intermediate", "Statistics"))?)?;
+    let python = add(*university, micro("Python for Analysts", "Automate analyses with Python.", "MicroCredential", credits("4", "beginner", "Programming"))?)?;
+    let ethics = add(*university, micro("Research Ethics", "Handle data and participants responsibly.", "MicroCredential", credits("1", "beginner", "Research ethics"))?)?;
+    let certificate = add(*university, micro("Certificate in Applied Data Analysis", "A macro-credential of 8 ECTS including Research Ethics.", "Certificate", none.clone())?)?;
+
+    // A K-12 curriculum: "I can" skills, "I understand" knowledge and
+    // "I exhibit" dispositions stacking into a competence.
+    let tagged = |tag: &str| serde_json::json!({ "tags": [tag] });
+    let can_measure = add(*district, micro("I can measure and record data", "Skill.", "Competency", tagged("skill"))?)?;
+    let can_test = add(*district, micro("I can design a fair test", "Skill.", "Competency", tagged("skill"))?)?;
+    let understand = add(*district, micro("I understand variables", "Knowledge.", "Competency", tagged("knowledge"))?)?;
+    let exhibit = add(*district, micro("I exhibit curiosity", "Disposition.", "Competency", tagged("disposition"))?)?;
+    let inquiry = add(*district, micro("Scientific Inquiry", "Two skills, one understanding and one disposition.", "Badge", none)?)?;
+    let _ = (restorative, dataviz);
+
+    let rules = [
+        (*schools, serde_json::json!({
+            "key": "professional-learning-award", "name": "Professional Learning Award",
+            "description": "Earn 3 micro-credentials within 3 years.", "award": pla_award,
+            "issuance": "automatic", "on_constituent_revoked": "revoke",
+            "requirement": { "type": "count", "min": 3, "where": { "achievement_type": "MicroCredential", "issuer": schools }, "within": "P3Y" }
+        })),
+        (*university, serde_json::json!({
+            "key": "applied-data-analysis", "name": "Certificate in Applied Data Analysis",
+            "description": "8 ECTS of data micro-credentials, including Research Ethics.", "award": certificate,
+            "requirement": { "type": "all", "of": [
+                { "type": "count", "min": 1, "label": "Research Ethics", "where": { "achievement": ethics } },
+                { "type": "credits", "min": "7", "unit": "ECTS", "label": "7 more ECTS", "where": { "issuer": university, "achievement_type": "MicroCredential" } }
+            ] }
+        })),
+        (*district, serde_json::json!({
+            "key": "scientific-inquiry", "name": "Scientific Inquiry", "award": inquiry,
+            "requirement": { "type": "all", "of": [
+                { "type": "count", "min": 2, "label": "I can", "where": { "tags": ["skill"], "issuer": district } },
+                { "type": "count", "min": 1, "label": "I understand", "where": { "tags": ["knowledge"], "issuer": district } },
+                { "type": "count", "min": 1, "label": "I exhibit", "where": { "tags": ["disposition"], "issuer": district } }
+            ] }
+        })),
+    ];
+    let mut graph = stacking_bridge::load_graph(conn)?;
+    for (org, rule) in rules {
+        let rule = PathwayRule::from_value(rule).map_err(|e| StoreError::Corrupt(format!("demo pathway: {e}")))?;
+        let pathway = Pathway { id: PathwayId::new(), issuer: org, rule };
+        graph.register(pathway.clone()).map_err(|e| StoreError::Corrupt(format!("demo pathway: {e}")))?;
+        pathways::insert(conn, &pathway, admin)?;
+    }
+
+    // Learners at different stages.
+    let at = |date: &str| -> StoreResult<DateTime<Utc>> {
+        DateTime::parse_from_rfc3339(date).map(|d| d.with_timezone(&Utc)).map_err(|e| StoreError::Corrupt(e.to_string()))
+    };
+    let earned: [(OrgId, UserId, AchievementId, &str); 12] = [
+        // Ada: three within three years: the award is issued automatically.
+        (*schools, *ada, assessment, "2024-02-10T09:00:00Z"),
+        (*schools, *ada, inclusion, "2025-01-20T09:00:00Z"),
+        (*schools, *ada, digital, "2026-03-05T09:00:00Z"),
+        // Ben: two school micro-credentials, and half the certificate.
+        (*schools, *ben, assessment, "2021-06-01T09:00:00Z"),
+        (*schools, *ben, digital, "2025-09-01T09:00:00Z"),
+        (*university, *ben, ethics, "2025-10-01T09:00:00Z"),
+        (*university, *ben, stats, "2026-02-01T09:00:00Z"),
+        // Chen: the whole certificate, and most of the K-12 ladder.
+        (*university, *chen, ethics, "2025-03-01T09:00:00Z"),
+        (*university, *chen, python, "2025-05-01T09:00:00Z"),
+        (*university, *chen, stats, "2025-09-01T09:00:00Z"),
+        (*district, *chen, can_measure, "2026-01-15T09:00:00Z"),
+        (*district, *chen, understand, "2026-02-15T09:00:00Z"),
+    ];
+    let _ = (can_test, exhibit);
+    for (org, learner, achievement, date) in earned {
+        let issuer = Issuer::load(conn, master, public_url, org)?;
+        let request = IssueRequest {
+            achievement,
+            recipient: Recipient { learner: Some(learner), email: None },
+            awarded_at: Some(at(date)?),
+            valid_until: None,
+            evidence: Vec::new(),
+            credits_earned: None,
+        };
+        issuer.issue(conn, request, admin)?;
+    }
+    for learner in learners {
+        let all = graph.pathways().map(|p| p.id).collect();
+        stacking_bridge::award_completed(conn, &graph, master, public_url, *learner, all, admin)?;
     }
     Ok(())
 }

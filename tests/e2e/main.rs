@@ -7,6 +7,7 @@
 mod accounts;
 mod authz;
 mod credentials;
+mod demo;
 mod migrations;
 mod orgs;
 mod pathways;

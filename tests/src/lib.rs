@@ -76,6 +76,15 @@ pub struct TestApp {
 impl TestApp {
     /// Starts the service with a first administrator.
     pub fn spawn() -> Self {
+        Self::start(false)
+    }
+
+    /// Starts the service with `--demo` data.
+    pub fn spawn_demo() -> Self {
+        Self::start(true)
+    }
+
+    fn start(demo: bool) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let db = TestDb::fresh(dir.path());
         let config = Config {
@@ -87,7 +96,7 @@ impl TestApp {
                 email: Email::parse(ADMIN_EMAIL).unwrap(),
                 password: Password::parse(ADMIN_PASSWORD.into()).unwrap(),
             }),
-            demo: false,
+            demo,
             workers: Some(1),
         };
         let (tx, rx) = mpsc::channel();
