@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+"""Seeds a running Cairn for tests/load/progress.sh: one institution, 60
+micro-credentials, 100 pathways of varied shapes, one learner holding 50
+credentials. Prints the learner's access token."""
+import json
+import sys
+import urllib.request
+
+base = sys.argv[1]
+
+
+def call(method, path, body=None, token=None):
+    request = urllib.request.Request(base + path, data=json.dumps(body).encode() if body is not None else None, method=method)
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    with urllib.request.urlopen(request, timeout=300) as response:
+        return json.loads(response.read())
+
+
+import time
+for _ in range(300):
+    try:
+        urllib.request.urlopen(base + "/health", timeout=1)
+        break
+    except OSError:
+        time.sleep(0.1)
+token = lambda e, p: call("POST", "/v1/auth/token", {"email": e, "password": p})["access_token"]
+admin = token("admin@load.example", "load-admin-password")
+org = call("POST", "/v1/orgs", {"name": "Load U", "kind": "institution"}, admin)["id"]
+call("POST", f"/v1/orgs/{org}/members", {"email": "i@load.example", "password": "load-password", "name": "I", "role": "issuer"}, admin)
+issuer = token("i@load.example", "load-password")
+learner = call("POST", "/v1/auth/register", {"email": "l@load.example", "password": "load-password", "name": "L"})["id"]
+micro = []
+for i in range(60):
+    micro.append(call("POST", f"/v1/orgs/{org}/achievements", {
+        "name": f"Micro {i}", "description": "d", "criteria": {"narrative": "n"}, "achievementType": "MicroCredential",
+        "tags": [f"track-{i % 6}"], "credits": {"amount": str(1 + i % 4), "unit": "ECTS"}}, issuer)["id"])
+for p in range(100):
+    award = call("POST", f"/v1/orgs/{org}/achievements", {"name": f"Award {p}", "description": "d",
+                                                          "criteria": {"narrative": "n"}, "achievementType": "Award"}, issuer)["id"]
+    shape = p % 4
+    picks = [micro[(p * 7 + k) % 60] for k in range(6)]
+    if shape == 0:
+        requirement = {"type": "count", "min": 3, "where": {"tags": [f"track-{p % 6}"]}, "within": "P3Y"}
+    elif shape == 1:
+        requirement = {"type": "credits", "min": "8", "unit": "ECTS", "where": {"achievements": picks}}
+    elif shape == 2:
+        requirement = {"type": "all", "of": [
+            {"type": "count", "min": 1, "where": {"achievement": picks[0]}},
+            {"type": "at_least", "min": 2, "of": [{"type": "count", "min": 1, "where": {"achievement": a}} for a in picks[1:5]]},
+            {"type": "count", "min": 2, "where": {"tags": [f"track-{(p + 1) % 6}"]}}]}
+    else:
+        requirement = {"type": "any", "of": [
+            {"type": "count", "min": 4, "where": {"achievement_type": "MicroCredential", "tags": [f"track-{p % 6}"]}},
+            {"type": "credits", "min": "10", "unit": "ECTS", "where": {"tags": [f"track-{(p + 2) % 6}"]}}]}
+    call("POST", f"/v1/orgs/{org}/pathways", {"key": f"p{p}", "name": f"Pathway {p}", "award": award,
+                                              "issuance": "review", "requirement": requirement}, issuer)
+items = [{"achievement": micro[i], "recipient": {"learner": learner},
+          "awarded_at": f"{2020 + i % 6}-{1 + i % 12:02d}-15T00:00:00Z"} for i in range(50)]
+result = call("POST", f"/v1/orgs/{org}/credentials/batch", {"items": items}, issuer)
+assert result["issued"] == 50, result
+print(token("l@load.example", "load-password"))
