@@ -74,7 +74,27 @@ try:
         call("POST", f"/v1/orgs/{org}/credentials", {"achievement": plain, "recipient": {"email": "someone@conformance.example"}}, issuer),
         call("POST", f"/v1/orgs/{org}/credentials", {"achievement": extension, "recipient": {"learner": learner}}, issuer),
     ]
+    # A pathway the learner completes, so the CLR carries an award and its associations.
+    award = call("POST", f"/v1/orgs/{org}/achievements", {"name": "Data Award", "description": "Two data badges.",
+                                                          "criteria": {"narrative": "Earn two."}, "achievementType": "Award"}, issuer)["id"]
+    call("POST", f"/v1/orgs/{org}/pathways", {"key": "data", "name": "Data Award", "award": award, "requirement": {
+        "type": "all", "of": [{"type": "count", "min": 1, "where": {"achievement": full}},
+                              {"type": "count", "min": 1, "where": {"achievement": extension}}]}}, issuer)
+    # The first `full` credential has expired (P2Y from 2024); a fresh one completes the pathway.
+    call("POST", f"/v1/orgs/{org}/credentials", {"achievement": full, "recipient": {"learner": learner}}, issuer)
+    learner_token = token("learner@conformance.example", "conformance-password")
+    clr = call("GET", "/v1/me/clr", token=learner_token)
+    assert len(clr["credentialSubject"].get("association", [])) == 2, clr["credentialSubject"].get("association")
+    request = urllib.request.Request(base + "/v1/me/clr?format=jwt")
+    request.add_header("Authorization", f"Bearer {learner_token}")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        clr_jwt = response.read().decode()
     files = []
+    for suffix, content in (("json", json.dumps(clr, indent=2)), ("jwt", clr_jwt)):
+        path = os.path.join(work, f"clr.{suffix}")
+        with open(path, "w") as handle:
+            handle.write(content)
+        files.append(path)
     for n, credential in enumerate(issued):
         for suffix, content in (("json", json.dumps(credential["ob3"], indent=2)), ("jwt", credential["jwt"])):
             path = os.path.join(work, f"credential-{n}.{suffix}")

@@ -26,6 +26,8 @@ pub struct AppState {
     pub hasher: PasswordHasher,
     /// Seals organisations' private keys.
     pub master: MasterKey,
+    /// Signs documents the service issues itself (CLR exports).
+    pub platform: crate::signing::OrgSigner,
     /// The URL clients reach the service at, without a trailing slash.
     pub public_url: String,
 }
@@ -46,11 +48,18 @@ pub fn prepare(config: &Config, public_url: String) -> anyhow::Result<AppState> 
         .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
     let store = Store::open(&config.database).with_context(|| format!("cannot open the database {}", config.database))?;
     let key = SigningKey::load_or_create(&config.data_dir.join("access-token-key.p8"))?;
+    // A key of its own: access tokens and exported records are different trust decisions.
+    let platform_key = SigningKey::load_or_create(&config.data_dir.join("platform-key.p8"))?;
+    let platform = crate::signing::OrgSigner {
+        kid: format!("{public_url}/.well-known/jwks.json#{}", platform_key.thumbprint()),
+        key: platform_key,
+    };
     let state = AppState {
         store,
         tokens: AccessTokens::new(key, public_url.clone()),
         hasher: PasswordHasher::new()?,
         master: MasterKey::load(&config.data_dir)?,
+        platform,
         public_url,
     };
     if let Some(admin) = &config.admin {

@@ -7,6 +7,7 @@
 pub mod account;
 pub mod achievement;
 pub mod catalog;
+pub mod clr;
 pub mod credits;
 pub mod duration;
 pub mod ids;

@@ -177,6 +177,7 @@ fn every_endpoint_denies_every_role_it_must() {
         Case { method: "GET", path: "/v1/me/progress".into(), body: Box::new(no_body), expect: [401, 200, 403, 403, 403, 403] },
         Case { method: "GET", path: format!("/v1/me/progress/{pathway}"), body: Box::new(no_body), expect: [401, 200, 403, 403, 403, 403] },
         Case { method: "POST", path: "/v1/me/what-if".into(), body: what_if_body, expect: [401, 200, 403, 403, 403, 403] },
+        Case { method: "GET", path: "/v1/me/clr".into(), body: Box::new(no_body), expect: [401, 200, 403, 403, 403, 403] },
     ];
 
     let mut failures = Vec::new();

@@ -251,3 +251,28 @@ fn concurrent_completing_requests_award_exactly_once() {
     });
     assert_eq!(awards(&app, &s, &s.award).len(), 1);
 }
+
+#[test]
+fn the_clr_export_links_constituents_to_their_award() {
+    let app = TestApp::spawn();
+    let s = school(&app);
+    app.post(&format!("/v1/orgs/{}/pathways", s.org), Some(&s.issuer), &pla_rule(&s));
+    for (i, date) in ["2025-01-01T00:00:00Z", "2025-02-01T00:00:00Z", "2025-03-01T00:00:00Z"].iter().enumerate() {
+        issue(&app, &s, &s.micro[i], date);
+    }
+    let clr = app.get("/v1/me/clr", Some(&s.learner));
+    assert_eq!(clr.status, 200, "{}", clr.text);
+    assert_eq!(clr.body["type"], json!(["VerifiableCredential", "ClrCredential"]));
+    assert_eq!(clr.body["credentialSubject"]["id"], format!("urn:uuid:{}", s.learner_id));
+    assert_eq!(clr.body["credentialSubject"]["verifiableCredential"].as_array().unwrap().len(), 4, "three constituents and the award");
+    let associations = clr.body["credentialSubject"]["association"].as_array().unwrap();
+    assert_eq!(associations.len(), 3);
+    let award_url = format!("{}/v1/achievements/{}", app.base, s.award);
+    assert!(associations.iter().all(|a| a["associationType"] == "isPartOf" && a["targetId"] == award_url.as_str()));
+    // The signed form verifies against the service's published key.
+    let jwt = app.get("/v1/me/clr?format=jwt", Some(&s.learner));
+    assert_eq!(jwt.content_type, "application/vc+jwt");
+    let header: Value = serde_json::from_slice(&base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, jwt.text.split('.').next().unwrap()).unwrap()).unwrap();
+    let jwks = app.get("/.well-known/jwks.json", None).body;
+    assert!(jwks["keys"].as_array().unwrap().iter().any(|k| k["kid"] == header["kid"]), "the CLR's key is published");
+}

@@ -52,7 +52,7 @@ pub async fn issuer_jwks(state: web::Data<AppState>, path: web::Path<String>) ->
     Ok(HttpResponse::Ok().content_type("application/jwk-set+json").json(render(&state.public_url, stored)?))
 }
 
-/// Every institution's public signing keys.
+/// Every institution's public signing keys, and the service's own (for CLR exports).
 ///
 /// Public.
 #[utoipa::path(tag = "issuers", responses((status = 200, description = "The JWKS of every issuer", body = Jwks)))]
@@ -61,5 +61,8 @@ pub async fn all_jwks(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     let stored = state.store.read(|conn| keys::list(conn, None)).await?;
     // Employers have keys too (created with every organisation) but issue
     // nothing; publishing them is harmless and keeps this a plain list.
-    Ok(HttpResponse::Ok().content_type("application/jwk-set+json").json(render(&state.public_url, stored)?))
+    let mut jwks = render(&state.public_url, stored)?;
+    // The service's own key, which signs CLR exports.
+    jwks.keys.push(state.platform.key.public_jwk(state.platform.kid.clone()));
+    Ok(HttpResponse::Ok().content_type("application/jwk-set+json").json(jwks))
 }

@@ -8,6 +8,7 @@ mod achievements_create;
 mod achievements_list;
 mod auth_register;
 mod claims;
+mod clr;
 mod credential_get;
 mod credential_status;
 pub mod credentials_batch;
@@ -75,5 +76,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(pathway_get::pathway_graph)
         .service(progress::my_progress)
         .service(progress::my_progress_one)
-        .service(progress::what_if);
+        .service(progress::what_if)
+        .service(clr::export_clr);
 }
