@@ -30,6 +30,8 @@ pub struct AppState {
     pub platform: crate::signing::OrgSigner,
     /// The URL clients reach the service at, without a trailing slash.
     pub public_url: String,
+    /// Talent search: 60 searches a minute per employer account.
+    pub talent_limiter: crate::rate_limit::RateLimiter,
 }
 
 impl AppState {
@@ -61,6 +63,7 @@ pub fn prepare(config: &Config, public_url: String) -> anyhow::Result<AppState> 
         master: MasterKey::load(&config.data_dir)?,
         platform,
         public_url,
+        talent_limiter: crate::rate_limit::RateLimiter::new(60, std::time::Duration::from_secs(60)),
     };
     if let Some(admin) = &config.admin {
         bootstrap_admin(&state, admin)?;

@@ -75,6 +75,14 @@ pub struct Issued {
     pub claim_code: Option<String>,
 }
 
+/// The current signing key of any organisation (institutions sign
+/// credentials; employers sign attestations).
+pub fn org_signer(conn: &mut DbConn, master: &MasterKey, public_url: &str, org: cairn_domain::OrgId) -> StoreResult<OrgSigner> {
+    let key = keys::current(conn, org)?;
+    let kid = signing::key_id(public_url, org, &key.thumbprint);
+    OrgSigner::unseal(master, &key.sealed_private_key, kid).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
 /// What the whole issuing run needs once: the organisation and its signer.
 pub struct Issuer {
     pub org: Organisation,
@@ -88,9 +96,7 @@ impl Issuer {
         if org.kind != OrgKind::Institution {
             return Err(StoreError::NotFound("organisation"));
         }
-        let key = keys::current(conn, org.id)?;
-        let kid = signing::key_id(public_url, org.id, &key.thumbprint);
-        let signer = OrgSigner::unseal(master, &key.sealed_private_key, kid).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let signer = org_signer(conn, master, public_url, org.id)?;
         Ok(Self { org, signer, public_url: public_url.to_owned() })
     }
 
@@ -174,6 +180,7 @@ impl Issuer {
             audit::Entry::new(audit::Action::CredentialIssue, "credential", credential.id.to_string())
                 .actor(actor)
                 .org(self.org.id)
+                .learner(credential.learner)
                 .detail(serde_json::json!({
                     "achievement": credential.achievement,
                     "learner": credential.learner,

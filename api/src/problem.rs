@@ -60,6 +60,8 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("the database is busy; try again")]
     Unavailable,
+    #[error("too many requests; try again in {retry_after} s")]
+    RateLimited { retry_after: u64 },
     /// Details are logged, never sent: they may hold internals.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -87,6 +89,7 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => ("payload-too-large", "Request body too large"),
             ApiError::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
             ApiError::Unavailable => ("unavailable", "Service unavailable"),
+            ApiError::RateLimited { .. } => ("rate-limited", "Too many requests"),
             ApiError::Internal(_) => ("internal", "Internal error"),
         }
     }
@@ -119,6 +122,7 @@ impl ResponseError for ApiError {
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -131,6 +135,9 @@ impl ResponseError for ApiError {
         response.content_type("application/problem+json");
         if matches!(self, ApiError::Unauthenticated(_)) {
             response.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        if let ApiError::RateLimited { retry_after } = self {
+            response.insert_header(("Retry-After", retry_after.to_string()));
         }
         response.json(self.problem())
     }

@@ -149,6 +149,7 @@ pub fn award_completed(
                 audit::Entry::new(audit::Action::AwardIssue, "credential", award.id.to_string())
                     .actor(actor)
                     .org(pathway.issuer)
+                    .learner(learner)
                     .detail(serde_json::json!({ "pathway": id, "version": version, "learner": learner, "constituents": used })),
             )?;
             issued.push(award.id);
@@ -200,6 +201,7 @@ pub fn cascade_revocation(conn: &mut DbConn, graph: &PathwayGraph, credential: &
                 audit::Entry::new(audit::Action::AwardRevoke, "credential", award_credential.id.to_string())
                     .actor(actor)
                     .org(award_credential.org)
+                    .learner(award_credential.learner)
                     .detail(serde_json::json!({ "pathway": award.pathway, "reason": reason, "constituent": lost.id })),
             )?;
             revoked.push(award_credential.id);
@@ -207,4 +209,17 @@ pub fn cascade_revocation(conn: &mut DbConn, graph: &PathwayGraph, credential: &
         }
     }
     Ok(revoked)
+}
+
+/// The constituents an award credential names in its `evidence` (each is
+/// `{public_url}/v1/credentials/{id}`), in the award's order.
+pub fn constituents_of(award_ob3: &serde_json::Value) -> Vec<CredentialId> {
+    award_ob3["evidence"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|evidence| evidence["id"].as_str())
+        .filter_map(|url| url.rsplit('/').next())
+        .filter_map(|id| id.parse().ok())
+        .collect()
 }

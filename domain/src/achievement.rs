@@ -138,6 +138,11 @@ impl Level {
             Level::Expert => "expert",
         }
     }
+
+    /// 1 (beginner) to 4 (expert): how levels are stored for range queries.
+    pub fn rank(self) -> i64 {
+        self as i64 + 1
+    }
 }
 
 impl fmt::Display for Level {

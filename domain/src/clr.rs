@@ -26,6 +26,9 @@ pub struct ClrDoc {
     /// OB 3.0 credential documents.
     pub credentials: Vec<Value>,
     pub associations: Vec<PartOf>,
+    /// Achievements that are not credentials (employment records), listed
+    /// in the subject's `achievement`.
+    pub achievements: Vec<Value>,
     pub valid_from: DateTime<Utc>,
 }
 
@@ -40,10 +43,13 @@ pub fn clr_json(doc: &ClrDoc) -> Value {
         "type": ["ClrSubject"],
         "verifiableCredential": doc.credentials,
     });
-    if !associations.is_empty()
-        && let Some(object) = subject.as_object_mut()
-    {
-        object.insert("association".into(), Value::Array(associations));
+    if let Some(object) = subject.as_object_mut() {
+        if !associations.is_empty() {
+            object.insert("association".into(), Value::Array(associations));
+        }
+        if !doc.achievements.is_empty() {
+            object.insert("achievement".into(), Value::Array(doc.achievements.clone()));
+        }
     }
     json!({
         "@context": [VC_CONTEXT, CLR_CONTEXT, OB_CONTEXT],
@@ -75,6 +81,7 @@ mod tests {
             subject_id: "urn:uuid:2".into(),
             credentials: vec![json!({ "id": "urn:uuid:3" })],
             associations: vec![PartOf { source: "https://a.example/1".into(), target: "https://a.example/2".into() }],
+            achievements: Vec::new(),
             valid_from: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
         };
         let json = clr_json(&doc);

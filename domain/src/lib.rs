@@ -10,8 +10,11 @@ pub mod catalog;
 pub mod clr;
 pub mod credits;
 pub mod duration;
+pub mod employment;
 pub mod ids;
 pub mod ob3;
+pub mod sharing;
+pub mod skill;
 pub mod status_list;
 pub mod web_url;
 

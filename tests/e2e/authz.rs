@@ -113,6 +113,27 @@ fn every_endpoint_denies_every_role_it_must() {
     let import = json!({ "jwt": jwt });
     let import_body = Box::new(move |_| Some(import.clone())) as Box<dyn Fn(usize) -> Option<Value>>;
 
+    // The employer-facing parts: employment records, shares, talent search.
+    let job = json!({ "employer_name": "Employer", "employer_org": employer_org, "title": "Analyst", "start_date": "2024-01-01" });
+    let to_attest = app.post("/v1/me/employment", Some(&learner), &job).id();
+    let to_delete = app.post("/v1/me/employment", Some(&learner), &job).id();
+    let job_body = Box::new(move |_| Some(job.clone())) as Box<dyn Fn(usize) -> Option<Value>>;
+    let in_a_week = (chrono::Utc::now() + chrono::Duration::days(7)).to_rfc3339();
+    let share_all = json!({ "all": true, "expires_at": in_a_week });
+    let open_share = app.post("/v1/me/shares", Some(&learner), &share_all);
+    let share_path = open_share.body["url"].as_str().unwrap().strip_prefix(&app.base).unwrap().to_owned();
+    let revocable_share = app.post("/v1/me/shares", Some(&learner), &share_all).id();
+    let share_body = Box::new(move |_| Some(share_all.clone())) as Box<dyn Fn(usize) -> Option<Value>>;
+    let discoverable = json!({ "discoverable": true });
+    app.call("PUT", "/v1/me/discoverable", Some(&learner), Some(&discoverable));
+    let discoverable_body = Box::new(move |_| Some(discoverable.clone())) as Box<dyn Fn(usize) -> Option<Value>>;
+    let ask = json!({ "learner": learner_id, "message": "matrix" });
+    let granted = app.post("/v1/talent/requests", Some(&employer), &ask).id();
+    app.post("/v1/me/shares", Some(&learner), &json!({ "all": true, "expires_at": in_a_week, "request": granted }));
+    let pending = app.post("/v1/talent/requests", Some(&employer), &ask).id();
+    let ask_body = Box::new(move |_| Some(ask.clone())) as Box<dyn Fn(usize) -> Option<Value>>;
+    let empty = |_: usize| Some(json!({}));
+
     let token = |who: Who| -> Option<&str> {
         match who {
             Who::Anonymous => None,
@@ -178,6 +199,27 @@ fn every_endpoint_denies_every_role_it_must() {
         Case { method: "GET", path: format!("/v1/me/progress/{pathway}"), body: Box::new(no_body), expect: [401, 200, 403, 403, 403, 403] },
         Case { method: "POST", path: "/v1/me/what-if".into(), body: what_if_body, expect: [401, 200, 403, 403, 403, 403] },
         Case { method: "GET", path: "/v1/me/clr".into(), body: Box::new(no_body), expect: [401, 200, 403, 403, 403, 403] },
+        Case { method: "GET", path: "/v1/me/audit".into(), body: Box::new(no_body), expect: [401, 200, 403, 403, 403, 403] },
+        // Employment records.
+        Case { method: "POST", path: "/v1/me/employment".into(), body: job_body, expect: [401, 201, 403, 403, 403, 403] },
+        Case { method: "DELETE", path: format!("/v1/me/employment/{to_delete}"), body: Box::new(no_body), expect: [401, 204, 403, 403, 403, 403] },
+        Case { method: "GET", path: format!("/v1/orgs/{employer_org}/employment"), body: Box::new(no_body), expect: [401, 403, 403, 403, 200, 403] },
+        Case { method: "GET", path: format!("/v1/orgs/{org_a}/employment"), body: Box::new(no_body), expect: [401, 403, 403, 403, 404, 403] },
+        Case { method: "POST", path: format!("/v1/employment/{to_attest}/attest"), body: Box::new(empty), expect: [401, 403, 403, 403, 200, 403] },
+        // Shares.
+        Case { method: "POST", path: "/v1/me/shares".into(), body: share_body, expect: [401, 201, 403, 403, 403, 403] },
+        Case { method: "GET", path: "/v1/me/shares".into(), body: Box::new(no_body), expect: [401, 200, 403, 403, 403, 403] },
+        Case { method: "GET", path: share_path, body: Box::new(no_body), expect: [200, 200, 200, 200, 200, 200] },
+        Case { method: "DELETE", path: format!("/v1/me/shares/{revocable_share}"), body: Box::new(no_body), expect: [401, 204, 403, 403, 403, 403] },
+        // Talent search and share requests.
+        Case { method: "GET", path: "/v1/me/discoverable".into(), body: Box::new(no_body), expect: [401, 200, 403, 403, 403, 403] },
+        Case { method: "PUT", path: "/v1/me/discoverable".into(), body: discoverable_body, expect: [401, 200, 403, 403, 403, 403] },
+        Case { method: "GET", path: "/v1/talent?skill=DV-1".into(), body: Box::new(no_body), expect: [401, 403, 403, 403, 200, 403] },
+        Case { method: "POST", path: "/v1/talent/requests".into(), body: ask_body, expect: [401, 403, 403, 403, 201, 403] },
+        Case { method: "GET", path: format!("/v1/orgs/{employer_org}/share-requests"), body: Box::new(no_body), expect: [401, 403, 403, 403, 200, 403] },
+        Case { method: "GET", path: format!("/v1/share-requests/{granted}/record"), body: Box::new(no_body), expect: [401, 403, 403, 403, 200, 403] },
+        Case { method: "GET", path: "/v1/me/share-requests".into(), body: Box::new(no_body), expect: [401, 200, 403, 403, 403, 403] },
+        Case { method: "POST", path: format!("/v1/me/share-requests/{pending}/decline"), body: Box::new(empty), expect: [401, 200, 403, 403, 403, 403] },
     ];
 
     let mut failures = Vec::new();

@@ -191,6 +191,30 @@ impl TestApp {
         assert_eq!(response.status, 201, "{}", response.text);
         (response.id(), self.token(email, PASSWORD))
     }
+
+    /// Verifies a compact ES256 JWS against the JWKS the service publishes
+    /// at `jwks_path` (the key chosen by `kid`), and returns its payload.
+    pub fn verify_jws(&self, jws: &str, jwks_path: &str) -> Value {
+        let header = jsonwebtoken::decode_header(jws).unwrap();
+        assert_eq!(header.alg, jsonwebtoken::Algorithm::ES256);
+        let kid = header.kid.expect("a kid");
+        let jwks = self.get(jwks_path, None);
+        assert_eq!(jwks.status, 200, "{}", jwks.text);
+        let jwk = jwks.body["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| kid == k["kid"].as_str().unwrap_or_default() || kid.ends_with(&format!("#{}", k["kid"].as_str().unwrap_or_default())))
+            .unwrap_or_else(|| panic!("no key {kid} in {}", jwks.text))
+            .clone();
+        let jwk: jsonwebtoken::jwk::Jwk = serde_json::from_value(jwk).unwrap();
+        let key = jsonwebtoken::DecodingKey::from_jwk(&jwk).unwrap();
+        let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
+        validation.required_spec_claims.clear();
+        validation.validate_aud = false;
+        validation.validate_exp = false;
+        jsonwebtoken::decode::<Value>(jws, &key, &validation).unwrap_or_else(|e| panic!("{jws} does not verify: {e}")).claims
+    }
 }
 
 impl Drop for TestApp {

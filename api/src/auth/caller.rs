@@ -107,3 +107,15 @@ pub struct Employer {
     pub org: OrgId,
 }
 extractor!(Employer, |req| staff(req, Role::Employer).map(|(caller, org)| Employer { caller, org }));
+
+/// The caller when the request carries a token, None when it carries none
+/// (public endpoints that note who looked). A bad token is still a 401.
+#[derive(Debug, Clone, Copy)]
+pub struct MaybeAccount(pub Option<Caller>);
+extractor!(MaybeAccount, |req| {
+    if req.headers().contains_key(actix_web::http::header::AUTHORIZATION) {
+        authenticate(req).map(|caller| MaybeAccount(Some(caller)))
+    } else {
+        Ok(MaybeAccount(None))
+    }
+});

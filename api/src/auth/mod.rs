@@ -6,6 +6,6 @@ pub mod keys;
 pub mod password;
 pub mod token;
 
-pub use caller::{Admin, AnyAccount, Caller, Employer, Issuer, Learner};
+pub use caller::{Admin, AnyAccount, Caller, Employer, Issuer, Learner, MaybeAccount};
 pub use password::{Password, PasswordHasher};
 pub use token::{AccessTokens, Claims, TokenError};

@@ -4,7 +4,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::app::AppState;
-use crate::auth::{Admin, AnyAccount};
+use crate::auth::{Admin, AnyAccount, Learner};
 use crate::extract::{PageQuery, path_id};
 use crate::problem::{ApiError, ApiResult, ProblemDocument};
 use crate::store::audit::{self, LoggedEntry};
@@ -15,10 +15,10 @@ pub struct AuditPage {
     next_cursor: Option<String>,
 }
 
-async fn page(state: &AppState, org: Option<OrgId>, query: &PageQuery) -> ApiResult<AuditPage> {
+async fn page(state: &AppState, scope: audit::Scope, query: &PageQuery) -> ApiResult<AuditPage> {
     let page = query.parse::<uuid::Uuid>()?;
     let (after, limit) = (page.after, page.fetch_limit());
-    let rows = state.store.read(move |conn| audit::list(conn, org, after, limit)).await?;
+    let rows = state.store.read(move |conn| audit::list(conn, scope, after, limit)).await?;
     let (items, next_cursor) = page.finish(rows, |e| e.id.parse().unwrap_or_default());
     Ok(AuditPage { items, next_cursor })
 }
@@ -49,7 +49,7 @@ pub async fn org_audit(
     if !allowed {
         return Err(ApiError::NotFound("organisation".into()));
     }
-    Ok(HttpResponse::Ok().json(page(&state, Some(org), &query).await?))
+    Ok(HttpResponse::Ok().json(page(&state, audit::Scope::Org(org), &query).await?))
 }
 
 /// The whole audit log, oldest first.
@@ -67,5 +67,25 @@ pub async fn org_audit(
 )]
 #[get("/v1/audit")]
 pub async fn all_audit(state: web::Data<AppState>, _admin: Admin, query: web::Query<PageQuery>) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(page(&state, None, &query).await?))
+    Ok(HttpResponse::Ok().json(page(&state, audit::Scope::All, &query).await?))
+}
+
+/// What was done with the caller's data, oldest first: credentials issued
+/// to them, claims, status changes, awards, imports, shares created, viewed
+/// and revoked, employer requests, attestations and talent-search matches.
+///
+/// Learners only.
+#[utoipa::path(
+    tag = "audit",
+    security(("bearer" = [])),
+    params(PageQuery),
+    responses(
+        (status = 200, description = "A page of entries", body = AuditPage),
+        (status = 401, description = "Missing or invalid token", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, description = "The caller is not a learner", body = ProblemDocument, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/me/audit")]
+pub async fn my_audit(state: web::Data<AppState>, Learner(caller): Learner, query: web::Query<PageQuery>) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(page(&state, audit::Scope::Learner(caller.id), &query).await?))
 }

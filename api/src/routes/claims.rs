@@ -56,7 +56,8 @@ pub async fn claim(state: web::Data<AppState>, Learner(caller): Learner, body: J
                 conn,
                 audit::Entry::new(audit::Action::CredentialClaim, "credential", credential.id.to_string())
                     .actor(caller.id)
-                    .org(credential.org),
+                    .org(credential.org)
+                    .learner(caller.id),
             )?;
             let graph = crate::stacking_bridge::load_graph(conn)?;
             let affected = graph.affected_by_achievement(credential.achievement).into_iter().collect();

@@ -12,7 +12,7 @@ use crate::auth::Learner;
 use crate::problem::{ApiResult, ProblemDocument};
 use crate::signing;
 use crate::store::credentials::{self, CredentialStatus};
-use crate::store::{StoreError, pathways, users};
+use crate::store::{StoreError, employment, pathways, users};
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -52,13 +52,8 @@ pub async fn export_clr(state: web::Data<AppState>, Learner(caller): Learner, qu
             for award in pathways::awards_of(conn, caller.id)? {
                 let Some(award_credential) = by_id.get(&award.credential) else { continue };
                 // The award's evidence links its constituents.
-                for evidence in award_credential.ob3["evidence"].as_array().into_iter().flatten() {
-                    let constituent = evidence["id"]
-                        .as_str()
-                        .and_then(|url| url.rsplit('/').next())
-                        .and_then(|id| id.parse::<CredentialId>().ok())
-                        .and_then(|id| by_id.get(&id));
-                    if let Some(constituent) = constituent {
+                for constituent in crate::stacking_bridge::constituents_of(&award_credential.ob3) {
+                    if let Some(constituent) = by_id.get(&constituent) {
                         associations.insert(PartOf { source: achievement_url(constituent), target: achievement_url(award_credential) });
                     }
                 }
@@ -70,6 +65,13 @@ pub async fn export_clr(state: web::Data<AppState>, Learner(caller): Learner, qu
                 subject_id: format!("urn:uuid:{}", caller.id),
                 credentials: held.iter().map(|c| c.ob3.clone()).collect(),
                 associations: associations.into_iter().collect(),
+                achievements: employment::for_learner(conn, caller.id)?
+                    .into_iter()
+                    .map(|record| {
+                        let attested_by = record.attestation.as_ref().map(|_| record.employment.employer_name.as_str());
+                        record.employment.as_achievement(&format!("urn:uuid:{}", record.id), attested_by)
+                    })
+                    .collect(),
                 valid_from: chrono::Utc::now(),
             };
             Ok(doc)

@@ -72,6 +72,7 @@ async fn change(
                 audit::Entry::new(action, "credential", id.to_string())
                     .actor(issuer.caller.id)
                     .org(credential.org)
+                    .learner(credential.learner)
                     .detail(serde_json::json!({ "reason": reason, "learner": credential.learner })),
             )?;
             let updated = credentials::find(conn, id)?.ok_or(StoreError::NotFound("credential"))?;

@@ -108,6 +108,7 @@ pub async fn import_credential(state: web::Data<AppState>, Learner(caller): Lear
                 conn,
                 audit::Entry::new(audit::Action::CredentialImport, "imported_credential", imported.id.clone())
                     .actor(caller.id)
+                    .learner(caller.id)
                     .detail(serde_json::json!({ "issuer": imported.issuer_id, "verified": imported.verified })),
             )?;
             Ok(imported)

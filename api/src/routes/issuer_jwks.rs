@@ -1,5 +1,5 @@
 use actix_web::{HttpResponse, get, web};
-use cairn_domain::{OrgId, OrgKind};
+use cairn_domain::OrgId;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -33,7 +33,7 @@ pub fn render(public_url: &str, stored: Vec<keys::StoredKey>) -> ApiResult<Jwks>
 /// key's thumbprint, as in the `kid` header of the credentials it signed.
 #[utoipa::path(
     tag = "issuers",
-    params(("org" = String, Path, description = "Institution id")),
+    params(("org" = String, Path, description = "Organisation id")),
     responses(
         (status = 200, description = "The JWKS", body = Jwks),
         (status = 404, description = "No such institution", body = ProblemDocument, content_type = "application/problem+json"),
@@ -44,9 +44,10 @@ pub async fn issuer_jwks(state: web::Data<AppState>, path: web::Path<String>) ->
     let org: OrgId = path_id(&path, "issuer")?;
     let stored = state
         .store
+        // Institutions sign credentials; employers sign employment attestations.
         .read(move |conn| match orgs::find(conn, org)? {
-            Some(found) if found.kind == OrgKind::Institution => keys::list(conn, Some(org)),
-            _ => Err(StoreError::NotFound("issuer")),
+            Some(_) => keys::list(conn, Some(org)),
+            None => Err(StoreError::NotFound("issuer")),
         })
         .await?;
     Ok(HttpResponse::Ok().content_type("application/jwk-set+json").json(render(&state.public_url, stored)?))
@@ -59,10 +60,9 @@ pub async fn issuer_jwks(state: web::Data<AppState>, path: web::Path<String>) ->
 #[get("/.well-known/jwks.json")]
 pub async fn all_jwks(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     let stored = state.store.read(|conn| keys::list(conn, None)).await?;
-    // Employers have keys too (created with every organisation) but issue
-    // nothing; publishing them is harmless and keeps this a plain list.
+    // Employers' keys sign employment attestations.
     let mut jwks = render(&state.public_url, stored)?;
-    // The service's own key, which signs CLR exports.
+    // The service's own key, which signs CLR exports and share presentations.
     jwks.keys.push(state.platform.key.public_jwk(state.platform.kid.clone()));
     Ok(HttpResponse::Ok().content_type("application/jwk-set+json").json(jwks))
 }

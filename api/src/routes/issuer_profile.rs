@@ -1,5 +1,5 @@
 use actix_web::{HttpResponse, get, web};
-use cairn_domain::{OrgId, OrgKind};
+use cairn_domain::OrgId;
 
 use crate::app::AppState;
 use crate::extract::path_id;
@@ -12,10 +12,10 @@ use crate::store::orgs;
 /// Public. This URL is the `issuer.id` of every credential the institution issues.
 #[utoipa::path(
     tag = "issuers",
-    params(("org" = String, Path, description = "Institution id")),
+    params(("org" = String, Path, description = "Organisation id (institutions issue credentials, employers attest employment)")),
     responses(
         (status = 200, description = "The OB 3.0 Profile", content_type = "application/json"),
-        (status = 404, description = "No such institution", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, description = "No such organisation", body = ProblemDocument, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/issuers/{org}")]
@@ -25,7 +25,6 @@ pub async fn get_issuer(state: web::Data<AppState>, path: web::Path<String>) -> 
         .store
         .read(move |conn| orgs::find(conn, id))
         .await?
-        .filter(|org| org.kind == OrgKind::Institution)
         .ok_or_else(|| ApiError::NotFound("issuer".into()))?;
     Ok(HttpResponse::Ok().json(cairn_domain::ob3::profile_document(&issuer_profile(&state.public_url, &org))))
 }

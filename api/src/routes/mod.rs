@@ -13,6 +13,8 @@ mod credential_get;
 mod credential_status;
 pub mod credentials_batch;
 mod credentials_issue;
+mod discoverable;
+pub mod employment;
 pub mod import;
 mod issuer_jwks;
 mod issuer_profile;
@@ -28,6 +30,10 @@ mod pathway_get;
 mod pathway_update;
 mod pathways_create;
 mod progress;
+pub mod share_open;
+mod share_requests;
+mod shares;
+mod talent;
 mod org_members_create;
 mod org_members_list;
 mod orgs_create;
@@ -77,5 +83,22 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(progress::my_progress)
         .service(progress::my_progress_one)
         .service(progress::what_if)
-        .service(clr::export_clr);
+        .service(clr::export_clr)
+        .service(audit_list::my_audit)
+        .service(employment::add_employment)
+        .service(employment::delete_employment)
+        .service(employment::employer_records)
+        .service(employment::attest_employment)
+        .service(shares::create_share)
+        .service(shares::list_shares)
+        .service(shares::revoke_share)
+        .service(share_open::open_share)
+        .service(discoverable::get_discoverable)
+        .service(discoverable::set_discoverable)
+        .service(talent::search_talent)
+        .service(share_requests::request_share)
+        .service(share_requests::org_requests)
+        .service(share_requests::requested_record)
+        .service(share_requests::my_requests)
+        .service(share_requests::decline_request);
 }

@@ -7,7 +7,8 @@ use crate::auth::Learner;
 use crate::problem::{ApiResult, ProblemDocument};
 use crate::routes::import::ImportedView;
 use crate::routes::views::CredentialView;
-use crate::store::{credentials, imports};
+use crate::routes::employment::EmploymentView;
+use crate::store::{credentials, employment, imports};
 use crate::verify::{self, Presented};
 
 /// The learner's record: credentials issued here, and imported ones.
@@ -17,6 +18,9 @@ pub struct Wallet {
     pub credentials: Vec<CredentialView>,
     /// Imported from elsewhere, verified or not, newest first.
     pub imported: Vec<ImportedView>,
+    /// Employment records, most recent job first: self-asserted, or
+    /// verified by the employer's attestation.
+    pub employment: Vec<EmploymentView>,
 }
 
 /// The caller's wallet (learner and employment record).
@@ -44,7 +48,8 @@ pub async fn wallet(state: web::Data<AppState>, Learner(caller): Learner) -> Api
                 issued.push(CredentialView::new(credential, verification, None, None));
             }
             let imported = imports::for_learner(conn, caller.id)?.into_iter().map(ImportedView::new).collect();
-            Ok(Wallet { credentials: issued, imported })
+            let employment = employment::for_learner(conn, caller.id)?.into_iter().map(|r| EmploymentView::new(r, &public_url)).collect();
+            Ok(Wallet { credentials: issued, imported, employment })
         })
         .await?;
     Ok(HttpResponse::Ok().json(wallet))

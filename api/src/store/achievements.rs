@@ -46,6 +46,7 @@ pub fn insert(conn: &mut DbConn, org: OrgId, definition: AchievementDefinition, 
         ))
         .execute(conn)
         .map_err(StoreError::from_query)?;
+    super::skills::index_achievement(conn, achievement.id, &achievement.definition)?;
     audit::record(
         conn,
         audit::Entry::new(audit::Action::AchievementCreate, "achievement", achievement.id.to_string())

@@ -24,6 +24,16 @@ pub enum Action {
     PathwayUpdate,
     AwardIssue,
     AwardRevoke,
+    EmploymentAdd,
+    EmploymentDelete,
+    EmploymentAttest,
+    ShareCreate,
+    ShareRevoke,
+    ShareView,
+    ShareRequest,
+    ShareRequestAnswer,
+    DiscoverabilitySet,
+    TalentMatch,
 }
 
 impl Action {
@@ -43,6 +53,16 @@ impl Action {
             Action::PathwayUpdate => "pathway.update",
             Action::AwardIssue => "award.issue",
             Action::AwardRevoke => "award.revoke",
+            Action::EmploymentAdd => "employment.add",
+            Action::EmploymentDelete => "employment.delete",
+            Action::EmploymentAttest => "employment.attest",
+            Action::ShareCreate => "share.create",
+            Action::ShareRevoke => "share.revoke",
+            Action::ShareView => "share.view",
+            Action::ShareRequest => "share_request.create",
+            Action::ShareRequestAnswer => "share_request.answer",
+            Action::DiscoverabilitySet => "discoverability.set",
+            Action::TalentMatch => "talent.match",
         }
     }
 }
@@ -53,12 +73,20 @@ pub struct Entry {
     subject_id: String,
     actor: Option<UserId>,
     org: Option<OrgId>,
+    learner: Option<UserId>,
     detail: serde_json::Value,
 }
 
 impl Entry {
     pub fn new(action: Action, subject_type: &'static str, subject_id: String) -> Self {
-        Self { action, subject_type, subject_id, actor: None, org: None, detail: serde_json::Value::Null }
+        Self { action, subject_type, subject_id, actor: None, org: None, learner: None, detail: serde_json::Value::Null }
+    }
+
+    /// The learner whose data the action concerns: the entry then shows in
+    /// that learner's own log (`GET /v1/me/audit`).
+    pub fn learner(mut self, learner: impl Into<Option<UserId>>) -> Self {
+        self.learner = learner.into();
+        self
     }
 
     pub fn actor(mut self, actor: UserId) -> Self {
@@ -90,6 +118,7 @@ pub fn record(conn: &mut DbConn, entry: Entry) -> StoreResult<()> {
             audit_log::subject_id.eq(entry.subject_id),
             audit_log::org_id.eq(entry.org.map(|o| o.to_string())),
             audit_log::detail.eq(entry.detail.to_string()),
+            audit_log::learner_id.eq(entry.learner.map(|l| l.to_string())),
         ))
         .execute(conn)
         .map_err(StoreError::from_query)?;
@@ -111,8 +140,16 @@ pub struct LoggedEntry {
 
 type LogRow = (String, chrono::NaiveDateTime, Option<String>, String, String, String, Option<String>, String);
 
-/// Entries oldest first, optionally of one organisation, after `after`.
-pub fn list(conn: &mut DbConn, org: Option<OrgId>, after: Option<uuid::Uuid>, limit: i64) -> StoreResult<Vec<LoggedEntry>> {
+/// Whose entries to list.
+#[derive(Debug, Clone, Copy)]
+pub enum Scope {
+    All,
+    Org(OrgId),
+    Learner(UserId),
+}
+
+/// Entries oldest first, of `scope`, after `after`.
+pub fn list(conn: &mut DbConn, scope: Scope, after: Option<uuid::Uuid>, limit: i64) -> StoreResult<Vec<LoggedEntry>> {
     let mut query = audit_log::table
         .select((
             audit_log::id,
@@ -127,8 +164,10 @@ pub fn list(conn: &mut DbConn, org: Option<OrgId>, after: Option<uuid::Uuid>, li
         .order(audit_log::id.asc())
         .limit(limit)
         .into_boxed();
-    if let Some(org) = org {
-        query = query.filter(audit_log::org_id.eq(org.to_string()));
+    match scope {
+        Scope::All => {}
+        Scope::Org(org) => query = query.filter(audit_log::org_id.eq(org.to_string())),
+        Scope::Learner(learner) => query = query.filter(audit_log::learner_id.eq(learner.to_string())),
     }
     if let Some(after) = after {
         query = query.filter(audit_log::id.gt(after.to_string()));

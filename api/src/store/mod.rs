@@ -7,6 +7,7 @@
 pub mod achievements;
 pub mod audit;
 pub mod credentials;
+pub mod employment;
 pub mod idempotency;
 pub mod imports;
 pub mod keys;
@@ -17,6 +18,8 @@ pub mod migrate;
 pub mod orgs;
 pub mod pathways;
 pub mod schema;
+pub mod shares;
+pub mod skills;
 pub mod time;
 pub mod users;
 

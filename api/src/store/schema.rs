@@ -33,6 +33,7 @@ diesel::table! {
         subject_id -> Text,
         org_id -> Nullable<Text>,
         detail -> Text,
+        learner_id -> Nullable<Text>,
     }
 }
 
@@ -173,6 +174,86 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    achievement_skills (skill, achievement_id) {
+        skill -> Text,
+        achievement_id -> Text,
+        level_rank -> BigInt,
+    }
+}
+
+diesel::table! {
+    employment_records (id) {
+        id -> Text,
+        learner_id -> Text,
+        employer_name -> Text,
+        employer_org_id -> Nullable<Text>,
+        title -> Text,
+        start_date -> Text,
+        end_date -> Nullable<Text>,
+        description -> Nullable<Text>,
+        skills -> Text,
+        attested_by -> Nullable<Text>,
+        attested_at -> Nullable<Timestamp>,
+        attestation_jwt -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    shares (id) {
+        id -> Text,
+        learner_id -> Text,
+        token_hash -> Text,
+        scope -> Text,
+        audience -> Nullable<Text>,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    share_views (id) {
+        id -> Text,
+        share_id -> Text,
+        at -> Timestamp,
+        viewer_id -> Nullable<Text>,
+        viewer_org -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    share_requests (id) {
+        id -> Text,
+        org_id -> Text,
+        requester_id -> Text,
+        learner_id -> Text,
+        message -> Text,
+        status -> Text,
+        share_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        answered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    discoverability (learner_id) {
+        learner_id -> Text,
+        every_skill -> Bool,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    discoverable_skills (learner_id, skill) {
+        learner_id -> Text,
+        skill -> Text,
+    }
+}
+
+diesel::joinable!(achievement_skills -> achievements (achievement_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
     users,
@@ -188,4 +269,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     pathways,
     pathway_versions,
     awards,
+    achievement_skills,
+    employment_records,
+    shares,
+    share_views,
+    share_requests,
+    discoverability,
+    discoverable_skills,
 );

@@ -1,0 +1,275 @@
+//! Employment records: learners add and remove their own; staff of the
+//! employer organisation a record names list and attest them.
+
+use actix_web::{HttpResponse, delete, get, post, web};
+use cairn_domain::employment::Employment;
+use cairn_domain::{OrgId, UserId};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::auth::{Employer, Learner};
+use crate::extract::{JsonBody, PageQuery, path_id};
+use crate::issuance;
+use crate::problem::{ApiError, ApiResult, ProblemDocument};
+use crate::store::employment::{self, Attestation, EmploymentRecord};
+use crate::store::{StoreError, audit, orgs, time};
+
+/// The request body of `POST /v1/me/employment` (documentation of `Employment`).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct EmploymentInput {
+    /// The employer as you name it.
+    employer_name: String,
+    /// The employer's organisation on this service, if it has one: its
+    /// staff can then attest the record.
+    #[schema(format = Uuid)]
+    employer_org: Option<String>,
+    title: String,
+    #[schema(format = Date)]
+    start_date: String,
+    /// Omit while the job continues; not before `start_date`.
+    #[schema(format = Date)]
+    end_date: Option<String>,
+    description: Option<String>,
+    /// Skill URLs or codes (as in achievement alignments), at most 50.
+    skills: Option<Vec<String>>,
+}
+
+/// An employment record as its learner, its employer and a share show it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EmploymentView {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: Uuid,
+    #[schema(value_type = String, format = Uuid)]
+    pub learner: UserId,
+    pub employer_name: String,
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub employer_org: Option<OrgId>,
+    pub title: String,
+    pub start_date: NaiveDate,
+    pub end_date: Option<NaiveDate>,
+    pub description: Option<String>,
+    pub skills: Vec<String>,
+    /// True once the employer organisation attested it; otherwise the
+    /// record is self-asserted.
+    pub verified: bool,
+    pub attestation: Option<AttestationView>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Who attested a record, when, and the proof.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttestationView {
+    /// The employer organisation's issuer profile URL (the JWS `iss`).
+    pub issuer: String,
+    pub attested_at: DateTime<Utc>,
+    /// Compact JWS (ES256) by the employer organisation's key over the
+    /// record; verify it with the organisation's JWKS.
+    pub jwt: String,
+}
+
+impl EmploymentView {
+    pub fn new(record: EmploymentRecord, public_url: &str) -> Self {
+        let e = record.employment;
+        let attestation = record.attestation.zip(e.employer_org).map(|(a, org)| AttestationView {
+            issuer: crate::signing::issuer_id(public_url, org),
+            attested_at: a.at,
+            jwt: a.jwt,
+        });
+        EmploymentView {
+            id: record.id,
+            learner: record.learner,
+            employer_name: e.employer_name.as_str().to_owned(),
+            employer_org: e.employer_org,
+            title: e.title.as_str().to_owned(),
+            start_date: e.start_date,
+            end_date: e.end_date,
+            description: e.description.map(|d| d.as_str().to_owned()),
+            skills: e.skills.iter().map(|s| s.as_str().to_owned()).collect(),
+            verified: attestation.is_some(),
+            attestation,
+            created_at: record.created_at,
+        }
+    }
+}
+
+/// Add a job to the caller's record (self-asserted).
+///
+/// Learners only. Naming `employer_org` (an employer organisation on this
+/// service) lets its staff attest the record. Records cannot be edited, so
+/// an attestation always covers what is shown; delete and re-add instead.
+#[utoipa::path(
+    tag = "employment",
+    security(("bearer" = [])),
+    request_body = EmploymentInput,
+    responses(
+        (status = 201, description = "The record", body = EmploymentView),
+        (status = 401, description = "Missing or invalid token", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, description = "The caller is not a learner", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid record, or `employer_org` is not an employer organisation", body = ProblemDocument, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/me/employment")]
+pub async fn add_employment(state: web::Data<AppState>, Learner(caller): Learner, body: JsonBody<Employment>) -> ApiResult<HttpResponse> {
+    let employment = body.0;
+    let public_url = state.public_url.clone();
+    let record = state
+        .store
+        .write(move |conn| {
+            if let Some(org) = employment.employer_org {
+                let is_employer = orgs::find(conn, org)?.is_some_and(|o| o.kind == cairn_domain::OrgKind::Employer);
+                if !is_employer {
+                    return Err(StoreError::Invalid { field: "employer_org".into(), message: "not an employer organisation of this service".into() });
+                }
+            }
+            let record = EmploymentRecord { id: Uuid::now_v7(), learner: caller.id, employment, attestation: None, created_at: time::now() };
+            employment::insert(conn, &record)?;
+            audit::record(
+                conn,
+                audit::Entry::new(audit::Action::EmploymentAdd, "employment", record.id.to_string())
+                    .actor(caller.id)
+                    .learner(caller.id)
+                    .detail(serde_json::json!({ "employer_org": record.employment.employer_org })),
+            )?;
+            Ok(record)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(EmploymentView::new(record, &public_url)))
+}
+
+/// Remove a job from the caller's record.
+///
+/// Learners only, their own records; anyone else's is a 404.
+#[utoipa::path(
+    tag = "employment",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Employment record id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "Missing or invalid token", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, description = "The caller is not a learner", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, description = "No such record of the caller's", body = ProblemDocument, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/v1/me/employment/{id}")]
+pub async fn delete_employment(state: web::Data<AppState>, Learner(caller): Learner, path: web::Path<String>) -> ApiResult<HttpResponse> {
+    let id: Uuid = path_id(&path, "employment record")?;
+    state
+        .store
+        .write(move |conn| {
+            let record = employment::find(conn, id)?.filter(|r| r.learner == caller.id).ok_or(StoreError::NotFound("employment record"))?;
+            employment::delete(conn, record.id)?;
+            audit::record(
+                conn,
+                audit::Entry::new(audit::Action::EmploymentDelete, "employment", record.id.to_string()).actor(caller.id).learner(caller.id),
+            )
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EmploymentPage {
+    items: Vec<EmploymentView>,
+    next_cursor: Option<String>,
+}
+
+/// Employment records that name this employer organisation, attested or
+/// waiting for attestation, oldest first.
+///
+/// Employer staff of that organisation only; anyone else gets 403 (wrong
+/// role) or 404.
+#[utoipa::path(
+    tag = "employment",
+    security(("bearer" = [])),
+    params(("org" = String, Path, description = "Employer organisation id"), PageQuery),
+    responses(
+        (status = 200, description = "A page of records", body = EmploymentPage),
+        (status = 401, description = "Missing or invalid token", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, description = "The caller is not employer staff", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, description = "Not the caller's organisation", body = ProblemDocument, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/orgs/{org}/employment")]
+pub async fn employer_records(
+    state: web::Data<AppState>,
+    employer: Employer,
+    path: web::Path<String>,
+    query: web::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    let org: OrgId = path_id(&path, "organisation")?;
+    if org != employer.org {
+        return Err(ApiError::NotFound("organisation".into()));
+    }
+    let page = query.parse::<Uuid>()?;
+    let (after, limit) = (page.after, page.fetch_limit());
+    let rows = state.store.read(move |conn| employment::for_employer(conn, org, after, limit)).await?;
+    let (rows, next_cursor) = page.finish(rows, |r| r.id);
+    let items = rows.into_iter().map(|r| EmploymentView::new(r, &state.public_url)).collect();
+    Ok(HttpResponse::Ok().json(EmploymentPage { items, next_cursor }))
+}
+
+/// Attest an employment record: the employer confirms it, and the record
+/// becomes verified, with a JWS signed by the organisation's key.
+///
+/// Employer staff of the organisation the record names only; any other
+/// record is a 404. Attesting twice is a 409.
+#[utoipa::path(
+    tag = "employment",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Employment record id")),
+    responses(
+        (status = 200, description = "The attested record", body = EmploymentView),
+        (status = 401, description = "Missing or invalid token", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, description = "The caller is not employer staff", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, description = "No such record naming the caller's organisation", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, description = "Already attested", body = ProblemDocument, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/employment/{id}/attest")]
+pub async fn attest_employment(state: web::Data<AppState>, employer: Employer, path: web::Path<String>) -> ApiResult<HttpResponse> {
+    let id: Uuid = path_id(&path, "employment record")?;
+    let state_ref = state.clone();
+    let record = state
+        .store
+        .write(move |conn| {
+            let record = employment::find(conn, id)?
+                .filter(|r| r.employment.employer_org == Some(employer.org))
+                .ok_or(StoreError::NotFound("employment record"))?;
+            if record.attestation.is_some() {
+                return Err(StoreError::Conflict("this record is already attested".into()));
+            }
+            let signer = issuance::org_signer(conn, &state_ref.master, &state_ref.public_url, employer.org)?;
+            let at = time::now();
+            let claims = attestation_claims(&state_ref.public_url, employer.org, &record, at);
+            let jwt = signer.sign(&claims).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let attestation = Attestation { by: employer.caller.id, at, jwt };
+            if !employment::attest(conn, record.id, &attestation)? {
+                return Err(StoreError::Conflict("this record is already attested".into()));
+            }
+            audit::record(
+                conn,
+                audit::Entry::new(audit::Action::EmploymentAttest, "employment", record.id.to_string())
+                    .actor(employer.caller.id)
+                    .org(employer.org)
+                    .learner(record.learner),
+            )?;
+            Ok(EmploymentRecord { attestation: Some(attestation), ..record })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(EmploymentView::new(record, &state.public_url)))
+}
+
+/// The attestation's JWS payload: the record as attested.
+fn attestation_claims(public_url: &str, org: OrgId, record: &EmploymentRecord, at: DateTime<Utc>) -> serde_json::Value {
+    serde_json::json!({
+        "iss": crate::signing::issuer_id(public_url, org),
+        "sub": format!("urn:uuid:{}", record.learner),
+        "jti": format!("urn:uuid:{}", record.id),
+        "iat": at.timestamp(),
+        "employment": record.employment,
+    })
+}

@@ -1,0 +1,158 @@
+//! Talent search: employers find learners who opted in, by verified skill.
+
+use actix_web::{HttpResponse, get, web};
+use cairn_domain::skill::Skill;
+use cairn_domain::{AchievementId, CredentialId, Level, OrgId, UserId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::app::AppState;
+use crate::auth::Employer;
+use crate::extract::PageQuery;
+use crate::problem::{ApiError, ApiResult, ProblemDocument};
+use crate::store::{StoreError, achievements, audit, credentials, orgs, skills, users};
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct TalentQuery {
+    /// The skill: an alignment's `targetUrl` or `targetCode`, matched exactly.
+    skill: String,
+    /// Only achievements at this level or above (beginner, intermediate,
+    /// advanced, expert). Achievements without a level match only when this
+    /// is omitted.
+    min_level: Option<String>,
+    /// Learners per page: 1 to 200, default 50.
+    limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    cursor: Option<String>,
+}
+
+/// A credential that matched, as talent search shows it (no document: ask
+/// for a share to see and verify the credential itself).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MatchedCredential {
+    #[schema(value_type = String, format = Uuid)]
+    id: CredentialId,
+    #[schema(value_type = String, format = Uuid)]
+    achievement: AchievementId,
+    achievement_name: String,
+    #[schema(value_type = Option<String>)]
+    level: Option<Level>,
+    /// The issuing institution.
+    #[schema(value_type = String, format = Uuid)]
+    issuer: OrgId,
+    issuer_name: String,
+    awarded_at: DateTime<Utc>,
+    valid_until: Option<DateTime<Utc>>,
+}
+
+/// How to ask this learner for a share.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RequestShare {
+    method: &'static str,
+    href: String,
+    #[schema(value_type = Object)]
+    body: serde_json::Value,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TalentItem {
+    #[schema(value_type = String, format = Uuid)]
+    learner: UserId,
+    name: String,
+    /// The learner's active, unexpired credentials aligned to the skill.
+    credentials: Vec<MatchedCredential>,
+    request_share: RequestShare,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TalentPage {
+    items: Vec<TalentItem>,
+    next_cursor: Option<String>,
+}
+
+/// Learners who opted in to talent search for a skill and hold an active,
+/// unexpired credential issued through this service that is aligned to it.
+///
+/// Employer staff only. Never lists a learner who did not opt in (for this
+/// skill or for every skill), nor revoked, suspended, expired or imported
+/// credentials. Every learner shown gets a `talent.match` entry in their
+/// audit log. 60 searches a minute per account (429 with `Retry-After`).
+#[utoipa::path(
+    tag = "talent",
+    security(("bearer" = [])),
+    params(TalentQuery),
+    responses(
+        (status = 200, description = "A page of learners", body = TalentPage),
+        (status = 401, description = "Missing or invalid token", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, description = "The caller is not employer staff", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, description = "Missing or invalid `skill` or `min_level`", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 429, description = "Too many searches", body = ProblemDocument, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/talent")]
+pub async fn search_talent(state: web::Data<AppState>, employer: Employer, query: web::Query<TalentQuery>) -> ApiResult<HttpResponse> {
+    state.talent_limiter.check(employer.caller.id).map_err(|retry_after| ApiError::RateLimited { retry_after })?;
+    let query = query.into_inner();
+    let skill = Skill::parse(&query.skill).map_err(|e| ApiError::invalid_field("skill", e))?;
+    let min_rank = match query.min_level.as_deref() {
+        None => 0,
+        Some(text) => text.parse::<Level>().map_err(|e| ApiError::invalid_field("min_level", e.to_string()))?.rank(),
+    };
+    let page = PageQuery { limit: query.limit, cursor: query.cursor }.parse::<UserId>()?;
+    let (after, limit, page_size) = (page.after, page.fetch_limit(), page.limit);
+    let public_url = state.public_url.clone();
+    let rows = state
+        .store
+        .write(move |conn| {
+            let mut items = Vec::new();
+            for (learner, ids) in skills::talent(conn, &skill, min_rank, after, limit)? {
+                let account = users::find(conn, learner)?.ok_or(StoreError::NotFound("learner"))?;
+                let mut matched = Vec::with_capacity(ids.len());
+                for id in ids {
+                    let credential = credentials::find(conn, id)?.ok_or(StoreError::NotFound("credential"))?;
+                    let achievement = achievements::find(conn, credential.achievement)?.ok_or(StoreError::NotFound("achievement"))?;
+                    let issuer_name = orgs::find(conn, credential.org)?.map(|o| o.name).unwrap_or_default();
+                    matched.push(MatchedCredential {
+                        id,
+                        achievement: achievement.id,
+                        achievement_name: achievement.definition.name.as_str().to_owned(),
+                        level: achievement.definition.level,
+                        issuer: credential.org,
+                        issuer_name,
+                        awarded_at: credential.awarded_at,
+                        valid_until: credential.valid_until,
+                    });
+                }
+                // The extra row fetched to detect a next page is not shown,
+                // so it is not logged either.
+                let shown = items.len() < page_size;
+                if shown {
+                    audit::record(
+                    conn,
+                    audit::Entry::new(audit::Action::TalentMatch, "account", learner.to_string())
+                        .actor(employer.caller.id)
+                        .org(employer.org)
+                        .learner(learner)
+                        .detail(serde_json::json!({ "skill": skill, "credentials": matched.iter().map(|c| c.id).collect::<Vec<_>>() })),
+                    )?;
+                }
+                items.push(TalentItem {
+                    learner,
+                    name: account.name,
+                    credentials: matched,
+                    request_share: RequestShare {
+                        method: "POST",
+                        href: format!("{public_url}/v1/talent/requests"),
+                        body: serde_json::json!({ "learner": learner, "message": "" }),
+                    },
+                });
+            }
+            Ok(items)
+        })
+        .await?;
+    let (items, next_cursor) = page.finish(rows, |item| item.learner);
+    Ok(HttpResponse::Ok().json(TalentPage { items, next_cursor }))
+}
