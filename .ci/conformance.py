@@ -83,7 +83,16 @@ try:
     # The first `full` credential has expired (P2Y from 2024); a fresh one completes the pathway.
     call("POST", f"/v1/orgs/{org}/credentials", {"achievement": full, "recipient": {"learner": learner}}, issuer)
     learner_token = token("learner@conformance.example", "conformance-password")
+    # An attested employment record, so the CLR also lists an employment achievement.
+    employer_org = call("POST", "/v1/orgs", {"name": "Conformance Employer", "kind": "employer"}, admin)["id"]
+    call("POST", f"/v1/orgs/{employer_org}/members", {"email": "hr@conformance.example", "password": "conformance-password",
+                                                     "name": "HR", "role": "employer"}, admin)
+    employer = token("hr@conformance.example", "conformance-password")
+    job = call("POST", "/v1/me/employment", {"employer_name": "Conformance Employer", "employer_org": employer_org,
+                                             "title": "Analyst", "start_date": "2024-01-01", "skills": ["DV-1"]}, learner_token)
+    attestation = call("POST", f"/v1/employment/{job['id']}/attest", {}, employer)["attestation"]["jwt"]
     clr = call("GET", "/v1/me/clr", token=learner_token)
+    assert clr["credentialSubject"]["achievement"][0]["achievementType"] == "ext:Employment", clr["credentialSubject"]
     assert len(clr["credentialSubject"].get("association", [])) == 2, clr["credentialSubject"].get("association")
     request = urllib.request.Request(base + "/v1/me/clr?format=jwt")
     request.add_header("Authorization", f"Bearer {learner_token}")
@@ -104,7 +113,38 @@ try:
     checker = os.path.join(shared, "tools", "check-credential")
     result = subprocess.run([checker, "--jwks", base + "/.well-known/jwks.json", *files])
     print(f"{len(files)} files checked (credentials as JSON and as VC-JWT), exit {result.returncode}")
-    sys.exit(result.returncode)
+    if result.returncode != 0:
+        sys.exit(result.returncode)
+
+    # A share's presentation and an employment attestation, verified with the
+    # checker's own JOSE code (PyJWT, in the virtualenv check-credential made).
+    share = call("POST", "/v1/me/shares", {"all": True, "expires_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))},
+                 learner_token)
+    shared_record = call("GET", share["url"][len(base):])
+    venv_python = os.path.join(os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "cairn-check-venv", "bin", "python")
+    verify_script = '''
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from check_credential import load_jwks, verify_jwt
+checks = json.load(sys.stdin)
+for name, token, jwks_url in checks:
+    payload = verify_jwt(token, load_jwks(jwks_url))
+    print(json.dumps({"name": name, "payload": payload}))
+'''
+    checks = [
+        ["presentation", shared_record["presentation"], base + "/.well-known/jwks.json"],
+        ["attestation", attestation, f"{base}/v1/issuers/{employer_org}/jwks"],
+    ]
+    verified = subprocess.run([venv_python, "-c", verify_script, os.path.join(shared, "tools")],
+                              input=json.dumps(checks), capture_output=True, text=True)
+    if verified.returncode != 0:
+        sys.exit(f"FAIL independent JWS verification: {verified.stderr}")
+    payloads = {entry["name"]: entry["payload"] for entry in map(json.loads, verified.stdout.splitlines())}
+    enclosed = payloads["presentation"]["vp"]["verifiableCredential"]
+    assert len(enclosed) == len(shared_record["credentials"]), (len(enclosed), len(shared_record["credentials"]))
+    assert payloads["attestation"]["employment"]["title"] == "Analyst"
+    print(f"PASS share presentation ({len(enclosed)} VC-JWTs enclosed) and employment attestation verified with PyJWT")
+    sys.exit(0)
 finally:
     server.terminate()
     server.wait(timeout=10)
