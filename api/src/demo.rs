@@ -112,6 +112,7 @@ pub fn load(state: &AppState) -> anyhow::Result<()> {
             learners.push(users::insert(conn, account(Role::Learner, None, *learner).map_err(invalid)?, None)?.id);
         }
         programmes(conn, &master, &public_url, admin, &institutions, &learners)?;
+        employment_and_talent(conn, &master, &public_url, &institutions, &learners)?;
         Ok(true)
     })?;
     if loaded {
@@ -255,4 +256,27 @@ fn programmes(
         stacking_bridge::award_completed(conn, &graph, master, public_url, *learner, all, admin)?;
     }
     Ok(())
+}
+
+/// The employer side: Chen worked at Acme Analytics (attested by Acme) and is
+/// discoverable in talent search; Ben records a job Acme has not attested.
+fn employment_and_talent(conn: &mut DbConn, master: &MasterKey, public_url: &str, orgs: &[OrgId], learners: &[UserId]) -> StoreResult<()> {
+    use crate::store::employment::{self, EmploymentRecord};
+    use crate::store::skills::{self, Discoverability};
+    let [.., acme] = orgs else { return Ok(()) };
+    let [_, ben, chen, ..] = learners else { return Ok(()) };
+    let Some(recruiter) = users::list_members(conn, *acme, None, 1)?.into_iter().next() else { return Ok(()) };
+    let job = |learner: UserId, title: &str, start: &str, end: Option<&str>| -> StoreResult<EmploymentRecord> {
+        let employment = serde_json::from_value(serde_json::json!({
+            "employer_name": "Acme Analytics", "employer_org": acme, "title": title, "start_date": start, "end_date": end,
+            "skills": ["https://skills.example/statistics"]
+        }))
+        .map_err(|e| StoreError::Corrupt(format!("demo employment: {e}")))?;
+        Ok(EmploymentRecord { id: uuid::Uuid::now_v7(), learner, employment, attestation: None, created_at: crate::store::time::now() })
+    };
+    let chen_job = job(*chen, "Junior Data Analyst", "2025-09-01", None)?;
+    employment::insert(conn, &chen_job)?;
+    crate::attestation::attest(conn, master, public_url, *acme, recruiter.id, chen_job)?;
+    employment::insert(conn, &job(*ben, "Analytics Intern", "2024-06-01", Some("2024-08-31"))?)?;
+    skills::set_discoverability(conn, *chen, &Discoverability::EverySkill)
 }

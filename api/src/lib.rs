@@ -8,6 +8,7 @@
 //! type at the HTTP edge.
 
 pub mod app;
+pub mod attestation;
 pub mod auth;
 pub mod cli;
 pub mod config;

@@ -34,6 +34,15 @@ fn the_demo_has_learners_at_every_stage() {
     // Completed pathways were awarded automatically.
     let wallet = app.get("/v1/me/wallet", Some(&ada)).body;
     assert!(wallet["credentials"].as_array().unwrap().iter().any(|c| c["ob3"]["name"] == "Professional Learning Award"));
+    // The employer side: Chen is discoverable with an attested job.
+    let recruiter = app.token("recruiter@acme-analytics.example", PASSWORD);
+    let talent = app.get("/v1/talent?skill=https%3A%2F%2Fskills.example%2Fstatistics", Some(&recruiter));
+    assert_eq!(talent.status, 200, "{}", talent.text);
+    let names: Vec<&str> = talent.body["items"].as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Chen Wei"]);
+    let chen_wallet = app.get("/v1/me/wallet", Some(&chen)).body;
+    assert_eq!(chen_wallet["employment"][0]["verified"], true);
+    assert_eq!(app.get("/v1/me/wallet", Some(&ben)).body["employment"][0]["verified"], false);
     // Staff of every demo organisation can sign in.
     for staff in ["issuer@northbrook-schools.example", "issuer@lakeside-university.example", "issuer@riverside-k12.example", "recruiter@acme-analytics.example", "admin@cairn.example"] {
         app.token(staff, PASSWORD);

@@ -12,9 +12,9 @@ use uuid::Uuid;
 use crate::app::AppState;
 use crate::auth::{Employer, Learner};
 use crate::extract::{JsonBody, PageQuery, path_id};
-use crate::issuance;
+use crate::attestation;
 use crate::problem::{ApiError, ApiResult, ProblemDocument};
-use crate::store::employment::{self, Attestation, EmploymentRecord};
+use crate::store::employment::{self, EmploymentRecord};
 use crate::store::{StoreError, audit, orgs, time};
 
 /// The request body of `POST /v1/me/employment` (documentation of `Employment`).
@@ -239,37 +239,8 @@ pub async fn attest_employment(state: web::Data<AppState>, employer: Employer, p
             let record = employment::find(conn, id)?
                 .filter(|r| r.employment.employer_org == Some(employer.org))
                 .ok_or(StoreError::NotFound("employment record"))?;
-            if record.attestation.is_some() {
-                return Err(StoreError::Conflict("this record is already attested".into()));
-            }
-            let signer = issuance::org_signer(conn, &state_ref.master, &state_ref.public_url, employer.org)?;
-            let at = time::now();
-            let claims = attestation_claims(&state_ref.public_url, employer.org, &record, at);
-            let jwt = signer.sign(&claims).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            let attestation = Attestation { by: employer.caller.id, at, jwt };
-            if !employment::attest(conn, record.id, &attestation)? {
-                return Err(StoreError::Conflict("this record is already attested".into()));
-            }
-            audit::record(
-                conn,
-                audit::Entry::new(audit::Action::EmploymentAttest, "employment", record.id.to_string())
-                    .actor(employer.caller.id)
-                    .org(employer.org)
-                    .learner(record.learner),
-            )?;
-            Ok(EmploymentRecord { attestation: Some(attestation), ..record })
+            attestation::attest(conn, &state_ref.master, &state_ref.public_url, employer.org, employer.caller.id, record)
         })
         .await?;
     Ok(HttpResponse::Ok().json(EmploymentView::new(record, &state.public_url)))
-}
-
-/// The attestation's JWS payload: the record as attested.
-fn attestation_claims(public_url: &str, org: OrgId, record: &EmploymentRecord, at: DateTime<Utc>) -> serde_json::Value {
-    serde_json::json!({
-        "iss": crate::signing::issuer_id(public_url, org),
-        "sub": format!("urn:uuid:{}", record.learner),
-        "jti": format!("urn:uuid:{}", record.id),
-        "iat": at.timestamp(),
-        "employment": record.employment,
-    })
 }
