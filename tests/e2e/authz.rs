@@ -107,7 +107,8 @@ fn every_endpoint_denies_every_role_it_must() {
     let update_body = Box::new(move |_| Some(update.clone())) as Box<dyn Fn(usize) -> Option<Value>>;
     let what_if = json!({ "add": [achievement] });
     let what_if_body = Box::new(move |_| Some(what_if.clone())) as Box<dyn Fn(usize) -> Option<Value>>;
-    let new_pathway = move |n: usize| Some(pathway_rule(n + 1000));
+    let registered_rule = pathway_rule.clone();
+    let new_pathway = move |n: usize| Some(registered_rule(n + 1000));
     let verify = json!({ "jwt": jwt });
     let verify_body = Box::new(move |_| Some(verify.clone())) as Box<dyn Fn(usize) -> Option<Value>>;
     let import = json!({ "jwt": jwt });
@@ -133,6 +134,23 @@ fn every_endpoint_denies_every_role_it_must() {
     let pending = app.post("/v1/talent/requests", Some(&employer), &ask).id();
     let ask_body = Box::new(move |_| Some(ask.clone())) as Box<dyn Fn(usize) -> Option<Value>>;
     let empty = |_: usize| Some(json!({}));
+
+    // Two review pathways the matrix learner completes at once: one to approve, one to reject.
+    let reviews: Vec<String> = ["matrix-review-1", "matrix-review-2"]
+        .iter()
+        .map(|key| {
+            let mut rule = pathway_rule(0);
+            rule["key"] = json!(key);
+            rule["issuance"] = json!("review");
+            app.post(&format!("/v1/orgs/{org_a}/pathways"), Some(&issuer), &rule);
+            let queue = app.get(&format!("/v1/orgs/{org_a}/award-reviews?status=pending"), Some(&issuer));
+            queue.body["items"].as_array().unwrap().last().unwrap()["id"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    let (to_approve, to_reject) = (reviews[0].clone(), reviews[1].clone());
+    let (dry_new_rule, dry_change_rule) = (pathway_rule(5000), pathway_rule(0));
+    let dry_new = move |_: usize| Some(dry_new_rule.clone());
+    let dry_change = move |_: usize| Some(dry_change_rule.clone());
 
     let token = |who: Who| -> Option<&str> {
         match who {
@@ -199,6 +217,11 @@ fn every_endpoint_denies_every_role_it_must() {
         Case { method: "GET", path: format!("/v1/me/progress/{pathway}"), body: Box::new(no_body), expect: [401, 200, 403, 403, 403, 403] },
         Case { method: "POST", path: "/v1/me/what-if".into(), body: what_if_body, expect: [401, 200, 403, 403, 403, 403] },
         Case { method: "GET", path: "/v1/me/clr".into(), body: Box::new(no_body), expect: [401, 200, 403, 403, 403, 403] },
+        Case { method: "POST", path: format!("/v1/orgs/{org_a}/pathways/dry-run"), body: Box::new(dry_new), expect: [401, 403, 200, 404, 403, 403] },
+        Case { method: "POST", path: format!("/v1/pathways/{pathway}/dry-run"), body: Box::new(dry_change), expect: [401, 403, 200, 404, 403, 403] },
+        Case { method: "GET", path: format!("/v1/orgs/{org_a}/award-reviews"), body: Box::new(no_body), expect: [401, 403, 200, 404, 403, 403] },
+        Case { method: "POST", path: format!("/v1/award-reviews/{to_approve}/approve"), body: Box::new(no_body), expect: [401, 403, 200, 404, 403, 403] },
+        Case { method: "POST", path: format!("/v1/award-reviews/{to_reject}/reject"), body: Box::new(reason), expect: [401, 403, 200, 404, 403, 403] },
         Case { method: "GET", path: "/v1/me/audit".into(), body: Box::new(no_body), expect: [401, 200, 403, 403, 403, 403] },
         // Employment records.
         Case { method: "POST", path: "/v1/me/employment".into(), body: job_body, expect: [401, 201, 403, 403, 403, 403] },

@@ -276,3 +276,150 @@ fn the_clr_export_links_constituents_to_their_award() {
     let jwks = app.get("/.well-known/jwks.json", None).body;
     assert!(jwks["keys"].as_array().unwrap().iter().any(|k| k["kid"] == header["kid"]), "the CLR's key is published");
 }
+
+#[test]
+fn suspending_a_constituent_suspends_the_awards_and_reinstating_restores_them() {
+    let app = TestApp::spawn();
+    let s = school(&app);
+    let master = achievement(&app, &s.org, &s.issuer, "Master Teacher", "Certificate");
+    let pla = app.post(&format!("/v1/orgs/{}/pathways", s.org), Some(&s.issuer), &pla_rule(&s)).id();
+    app.post(
+        &format!("/v1/orgs/{}/pathways", s.org),
+        Some(&s.issuer),
+        &json!({ "key": "master-teacher", "name": "Master Teacher", "award": master,
+                 "requirement": { "type": "pathway", "pathway": pla } }),
+    );
+    let first = issue(&app, &s, &s.micro[0], "2024-01-01T00:00:00Z")["id"].as_str().unwrap().to_owned();
+    let second = issue(&app, &s, &s.micro[1], "2024-02-01T00:00:00Z")["id"].as_str().unwrap().to_owned();
+    issue(&app, &s, &s.micro[2], "2024-03-01T00:00:00Z");
+    assert_eq!(awards(&app, &s, &s.award)[0]["status"], "active");
+    assert_eq!(awards(&app, &s, &master)[0]["status"], "active");
+
+    let status = |id: &str, action: &str| {
+        let response = app.post(&format!("/v1/credentials/{id}/{action}"), Some(&s.issuer), &json!({ "reason": "under review" }));
+        assert_eq!(response.status, 200, "{}", response.text);
+    };
+    // Two constituents suspended: both awards are suspended (not revoked).
+    status(&first, "suspend");
+    assert_eq!(awards(&app, &s, &s.award)[0]["status"], "suspended");
+    assert_eq!(awards(&app, &s, &master)[0]["status"], "suspended", "the nested award follows");
+    status(&second, "suspend");
+    // Reinstating one is not enough: the pathway still needs the other.
+    status(&first, "reinstate");
+    assert_eq!(awards(&app, &s, &s.award)[0]["status"], "suspended");
+    // Reinstating the other restores the award and the nested one above it.
+    status(&second, "reinstate");
+    assert_eq!(awards(&app, &s, &s.award)[0]["status"], "active");
+    assert_eq!(awards(&app, &s, &master)[0]["status"], "active");
+    assert_eq!(awards(&app, &s, &s.award).len(), 1, "restored, not issued again");
+    let log = app.get(&format!("/v1/orgs/{}/audit", s.org), Some(&s.issuer)).body;
+    let actions: Vec<&str> = log["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions.iter().filter(|a| **a == "award.suspend").count(), 2, "{actions:?}");
+    assert_eq!(actions.iter().filter(|a| **a == "award.reinstate").count(), 2, "{actions:?}");
+
+    // Revocation stays final: the award is revoked and not restored.
+    status(&first, "revoke");
+    assert_eq!(awards(&app, &s, &s.award)[0]["status"], "revoked");
+    assert_eq!(awards(&app, &s, &master)[0]["status"], "revoked");
+    let again = app.post(&format!("/v1/credentials/{first}/reinstate"), Some(&s.issuer), &json!({ "reason": "oops" }));
+    again.assert_problem(409);
+}
+
+#[test]
+fn review_pathways_queue_the_award_for_an_issuer_to_approve_or_reject() {
+    let app = TestApp::spawn();
+    let s = school(&app);
+    let mut rule = pla_rule(&s);
+    rule["issuance"] = json!("review");
+    let created = app.post(&format!("/v1/orgs/{}/pathways", s.org), Some(&s.issuer), &rule);
+    assert_eq!(created.status, 201, "{}", created.text);
+    issue(&app, &s, &s.micro[0], "2024-01-01T00:00:00Z");
+    issue(&app, &s, &s.micro[1], "2024-02-01T00:00:00Z");
+    issue(&app, &s, &s.micro[2], "2024-03-01T00:00:00Z");
+    issue(&app, &s, &s.micro[3], "2024-04-01T00:00:00Z");
+    assert!(awards(&app, &s, &s.award).is_empty(), "nothing is issued before the review");
+    let queue = app.get(&format!("/v1/orgs/{}/award-reviews?status=pending", s.org), Some(&s.issuer));
+    assert_eq!(queue.status, 200, "{}", queue.text);
+    let items = queue.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "queued once, although two issues completed it: {}", queue.text);
+    assert_eq!(items[0]["completed_at"], "2024-03-01T00:00:00Z");
+    let review = items[0]["id"].as_str().unwrap().to_owned();
+
+    // Only the institution's issuers decide.
+    let other_org = app.org(&s.admin, "Elsewhere", "institution");
+    let (_, other) = app.staff(&s.admin, &other_org, "other@elsewhere.example", "issuer");
+    app.post(&format!("/v1/award-reviews/{review}/approve"), Some(&other), &json!({})).assert_problem(404);
+    app.post(&format!("/v1/award-reviews/{review}/approve"), Some(&s.learner), &json!({})).assert_problem(403);
+    app.get(&format!("/v1/orgs/{}/award-reviews", s.org), Some(&other)).assert_problem(404);
+
+    let approved = app.post(&format!("/v1/award-reviews/{review}/approve"), Some(&s.issuer), &json!({}));
+    assert_eq!(approved.status, 200, "{}", approved.text);
+    assert_eq!(approved.body["status"], "approved");
+    let award = awards(&app, &s, &s.award);
+    assert_eq!(award.len(), 1);
+    assert_eq!(award[0]["id"], approved.body["award"]);
+    assert_eq!(award[0]["awarded_at"], "2024-03-01T00:00:00Z", "awarded when completed");
+    app.post(&format!("/v1/award-reviews/{review}/approve"), Some(&s.issuer), &json!({})).assert_problem(409);
+    app.post(&format!("/v1/award-reviews/{review}/reject"), Some(&s.issuer), &json!({ "reason": "late" })).assert_problem(409);
+
+    // Rejection: a second learner is queued, rejected, and not queued again.
+    let (other_learner, _) = app.learner("second@northbrook.example");
+    for (n, micro) in s.micro.iter().take(3).enumerate() {
+        let response = app.post(
+            &format!("/v1/orgs/{}/credentials", s.org),
+            Some(&s.issuer),
+            &json!({ "achievement": micro, "recipient": { "learner": other_learner }, "awarded_at": format!("2025-0{}-01T00:00:00Z", n + 1) }),
+        );
+        assert_eq!(response.status, 201);
+    }
+    let pending = app.get(&format!("/v1/orgs/{}/award-reviews?status=pending", s.org), Some(&s.issuer));
+    let second = pending.body["items"][0]["id"].as_str().unwrap().to_owned();
+    app.post(&format!("/v1/award-reviews/{second}/reject"), Some(&s.issuer), &json!({ "reason": "" })).assert_problem(422);
+    let rejected = app.post(&format!("/v1/award-reviews/{second}/reject"), Some(&s.issuer), &json!({ "reason": "evidence incomplete" }));
+    assert_eq!(rejected.body["status"], "rejected", "{}", rejected.text);
+    app.post(
+        &format!("/v1/orgs/{}/credentials", s.org),
+        Some(&s.issuer),
+        &json!({ "achievement": s.micro[3], "recipient": { "learner": other_learner } }),
+    );
+    let all = app.get(&format!("/v1/orgs/{}/award-reviews", s.org), Some(&s.issuer));
+    assert_eq!(all.body["items"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn a_dry_run_counts_who_would_complete_without_saving_anything() {
+    let app = TestApp::spawn();
+    let s = school(&app);
+    issue(&app, &s, &s.micro[0], "2024-01-01T00:00:00Z");
+    issue(&app, &s, &s.micro[1], "2024-02-01T00:00:00Z");
+    let (other, _) = app.learner("second@northbrook.example");
+    app.post(
+        &format!("/v1/orgs/{}/credentials", s.org),
+        Some(&s.issuer),
+        &json!({ "achievement": s.micro[0], "recipient": { "learner": other } }),
+    );
+    let mut two = pla_rule(&s);
+    two["requirement"]["min"] = json!(2);
+    let dry = app.post(&format!("/v1/orgs/{}/pathways/dry-run", s.org), Some(&s.issuer), &two);
+    assert_eq!(dry.status, 200, "{}", dry.text);
+    assert_eq!(dry.body["learners_evaluated"], 2);
+    assert_eq!(dry.body["would_complete"], 1);
+    assert_eq!(dry.body["in_progress"], 1);
+    assert_eq!(app.get(&format!("/v1/orgs/{}/pathways", s.org), None).body["items"], json!([]), "nothing was registered");
+    assert!(awards(&app, &s, &s.award).is_empty(), "nothing was awarded");
+
+    // A change to a registered pathway: three are needed now; two would do.
+    let pla = app.post(&format!("/v1/orgs/{}/pathways", s.org), Some(&s.issuer), &pla_rule(&s)).id();
+    let change = app.post(&format!("/v1/pathways/{pla}/dry-run"), Some(&s.issuer), &two);
+    assert_eq!(change.body["would_complete"], 1, "{}", change.text);
+    assert_eq!(app.get(&format!("/v1/pathways/{pla}"), None).body["version"], 1, "the pathway is unchanged");
+
+    // Invalid rules are the same 422 as on registration; other institutions get 404.
+    let mut cyclic = two.clone();
+    cyclic["requirement"] = json!({ "type": "pathway", "pathway": pla });
+    app.post(&format!("/v1/pathways/{pla}/dry-run"), Some(&s.issuer), &cyclic).assert_problem(422);
+    let other_org = app.org(&s.admin, "Elsewhere", "institution");
+    let (_, other_issuer) = app.staff(&s.admin, &other_org, "other@elsewhere.example", "issuer");
+    app.post(&format!("/v1/pathways/{pla}/dry-run"), Some(&other_issuer), &two).assert_problem(404);
+    app.post(&format!("/v1/orgs/{}/pathways/dry-run", s.org), Some(&other_issuer), &two).assert_problem(404);
+}

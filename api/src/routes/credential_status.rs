@@ -76,17 +76,21 @@ async fn change(
                     .detail(serde_json::json!({ "reason": reason, "learner": credential.learner })),
             )?;
             let updated = credentials::find(conn, id)?.ok_or(StoreError::NotFound("credential"))?;
-            // Semantic 9: awards built on a revoked constituent are re-checked.
-            // Suspension is temporary and revocation final, so a suspension
-            // does not revoke awards; a reinstated constituent may complete
-            // pathways again.
+            // Semantic 9: awards built on a lost constituent are re-checked.
+            // Revocation is final, so the awards it takes are revoked;
+            // suspension is temporary, so the awards it takes are suspended
+            // and come back when the constituent is reinstated. A reinstated
+            // constituent may also complete pathways anew.
             let graph = crate::stacking_bridge::load_graph(conn)?;
             match target {
                 CredentialStatus::Revoked => {
-                    crate::stacking_bridge::cascade_revocation(conn, &graph, &updated, issuer.caller.id)?;
+                    crate::stacking_bridge::cascade_loss(conn, &graph, &updated, crate::stacking_bridge::Loss::Revoked, issuer.caller.id)?;
                 }
-                CredentialStatus::Suspended => {}
+                CredentialStatus::Suspended => {
+                    crate::stacking_bridge::cascade_loss(conn, &graph, &updated, crate::stacking_bridge::Loss::Suspended, issuer.caller.id)?;
+                }
                 CredentialStatus::Active => {
+                    crate::stacking_bridge::restore_after_reinstate(conn, &graph, &updated, issuer.caller.id)?;
                     if let Some(learner) = updated.learner {
                         let affected = graph.affected_by_achievement(updated.achievement).into_iter().collect();
                         crate::stacking_bridge::award_completed(conn, &graph, &master, &public_url, learner, affected, issuer.caller.id)?;

@@ -4,6 +4,7 @@
 
 mod achievement_get;
 mod audit_list;
+mod award_reviews;
 mod achievements_create;
 mod achievements_list;
 mod auth_register;
@@ -26,9 +27,10 @@ mod auth_token;
 mod health;
 mod me;
 mod org_get;
+mod pathway_dry_run;
 mod pathway_get;
 mod pathway_update;
-mod pathways_create;
+pub mod pathways_create;
 mod progress;
 pub mod share_open;
 mod share_requests;
@@ -100,5 +102,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(share_requests::org_requests)
         .service(share_requests::requested_record)
         .service(share_requests::my_requests)
-        .service(share_requests::decline_request);
+        .service(share_requests::decline_request)
+        .service(pathway_dry_run::dry_run_new)
+        .service(pathway_dry_run::dry_run_change)
+        .service(award_reviews::list_reviews)
+        .service(award_reviews::approve_review)
+        .service(award_reviews::reject_review);
 }

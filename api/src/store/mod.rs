@@ -6,6 +6,8 @@
 
 pub mod achievements;
 pub mod audit;
+pub mod award_reviews;
+pub mod cascades;
 pub mod credentials;
 pub mod employment;
 pub mod idempotency;

@@ -252,6 +252,32 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    award_reviews (id) {
+        id -> Text,
+        pathway_id -> Text,
+        learner_id -> Text,
+        org_id -> Text,
+        pathway_version -> BigInt,
+        completed_at -> Timestamp,
+        constituents -> Text,
+        status -> Text,
+        reason -> Nullable<Text>,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        award_credential_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    cascade_suspensions (award_credential_id, cause_credential_id) {
+        award_credential_id -> Text,
+        cause_credential_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(achievement_skills -> achievements (achievement_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -276,4 +302,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     share_requests,
     discoverability,
     discoverable_skills,
+    award_reviews,
+    cascade_suspensions,
 );

@@ -1,0 +1,2 @@
+DROP TABLE cascade_suspensions;
+DROP TABLE award_reviews;
