@@ -222,6 +222,8 @@ fn every_endpoint_denies_every_role_it_must() {
         Case { method: "GET", path: format!("/v1/orgs/{org_a}/award-reviews"), body: Box::new(no_body), expect: [401, 403, 200, 404, 403, 403] },
         Case { method: "POST", path: format!("/v1/award-reviews/{to_approve}/approve"), body: Box::new(no_body), expect: [401, 403, 200, 404, 403, 403] },
         Case { method: "POST", path: format!("/v1/award-reviews/{to_reject}/reject"), body: Box::new(reason), expect: [401, 403, 200, 404, 403, 403] },
+        Case { method: "PUT", path: format!("/v1/me/following/{pathway}"), body: Box::new(no_body), expect: [401, 204, 403, 403, 403, 403] },
+        Case { method: "DELETE", path: format!("/v1/me/following/{pathway}"), body: Box::new(no_body), expect: [401, 204, 403, 403, 403, 403] },
         Case { method: "GET", path: "/v1/me/audit".into(), body: Box::new(no_body), expect: [401, 200, 403, 403, 403, 403] },
         // Employment records.
         Case { method: "POST", path: "/v1/me/employment".into(), body: job_body, expect: [401, 201, 403, 403, 403, 403] },

@@ -423,3 +423,22 @@ fn a_dry_run_counts_who_would_complete_without_saving_anything() {
     app.post(&format!("/v1/pathways/{pla}/dry-run"), Some(&other_issuer), &two).assert_problem(404);
     app.post(&format!("/v1/orgs/{}/pathways/dry-run", s.org), Some(&other_issuer), &two).assert_problem(404);
 }
+
+#[test]
+fn followed_pathways_show_in_progress_before_any_credential() {
+    let app = TestApp::spawn();
+    let s = school(&app);
+    let pla = app.post(&format!("/v1/orgs/{}/pathways", s.org), Some(&s.issuer), &pla_rule(&s)).id();
+    let listed = |token: &str| -> Vec<(String, String)> {
+        let progress = app.get("/v1/me/progress", Some(token));
+        progress.body["items"].as_array().unwrap().iter().map(|o| (o["pathway"].as_str().unwrap().to_owned(), o["status"].as_str().unwrap().to_owned())).collect()
+    };
+    assert!(listed(&s.learner).is_empty());
+    assert_eq!(app.call("PUT", &format!("/v1/me/following/{pla}"), Some(&s.learner), None).status, 204);
+    assert_eq!(app.call("PUT", &format!("/v1/me/following/{pla}"), Some(&s.learner), None).status, 204, "following twice is harmless");
+    assert_eq!(listed(&s.learner), vec![(pla.clone(), "not_started".to_owned())]);
+    app.call("PUT", "/v1/me/following/01234567-89ab-7def-8123-456789abcdef", Some(&s.learner), None).assert_problem(404);
+    app.call("PUT", &format!("/v1/me/following/{pla}"), Some(&s.issuer), None).assert_problem(403);
+    assert_eq!(app.call("DELETE", &format!("/v1/me/following/{pla}"), Some(&s.learner), None).status, 204);
+    assert!(listed(&s.learner).is_empty());
+}

@@ -16,6 +16,7 @@ pub mod credentials_batch;
 mod credentials_issue;
 mod discoverable;
 pub mod employment;
+mod following;
 pub mod import;
 mod issuer_jwks;
 mod issuer_profile;
@@ -107,5 +108,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(pathway_dry_run::dry_run_change)
         .service(award_reviews::list_reviews)
         .service(award_reviews::approve_review)
-        .service(award_reviews::reject_review);
+        .service(award_reviews::reject_review)
+        .service(following::follow)
+        .service(following::unfollow);
 }

@@ -10,7 +10,7 @@ use crate::auth::Learner;
 use crate::extract::{JsonBody, path_id};
 use crate::problem::{ApiError, ApiResult, ProblemDocument};
 use crate::stacking_bridge;
-use crate::store::StoreError;
+use crate::store::{StoreError, follows};
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -40,7 +40,7 @@ fn outcomes(graph: &cairn_stacking::PathwayGraph, facts: &[cairn_stacking::Crede
         .collect()
 }
 
-/// The caller's progress toward every pathway they have started.
+/// The caller's progress toward every pathway they have started or follow.
 ///
 /// Learners only. Lists every pathway toward which the learner holds at
 /// least one eligible credential (status `in_progress` or `complete`).
@@ -62,7 +62,8 @@ pub async fn my_progress(state: web::Data<AppState>, Learner(caller): Learner, q
         .read(move |conn| {
             let graph = stacking_bridge::load_graph(conn)?;
             let facts = stacking_bridge::learner_facts(conn, caller.id)?;
-            Ok(outcomes(&graph, &facts, at).into_iter().filter(|o| o.status != Status::NotStarted).collect())
+            let followed = follows::followed(conn, caller.id)?;
+            Ok(outcomes(&graph, &facts, at).into_iter().filter(|o| o.status != Status::NotStarted || followed.contains(&o.pathway)).collect())
         })
         .await?;
     Ok(HttpResponse::Ok().json(ProgressList { items }))

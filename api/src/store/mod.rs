@@ -10,6 +10,7 @@ pub mod award_reviews;
 pub mod cascades;
 pub mod credentials;
 pub mod employment;
+pub mod follows;
 pub mod idempotency;
 pub mod imports;
 pub mod keys;

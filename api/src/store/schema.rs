@@ -278,6 +278,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    pathway_follows (learner_id, pathway_id) {
+        learner_id -> Text,
+        pathway_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(achievement_skills -> achievements (achievement_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -304,4 +312,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     discoverable_skills,
     award_reviews,
     cascade_suspensions,
+    pathway_follows,
 );

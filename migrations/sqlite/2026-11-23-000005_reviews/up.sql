@@ -27,3 +27,12 @@ CREATE TABLE cascade_suspensions (
     PRIMARY KEY (award_credential_id, cause_credential_id)
 );
 CREATE INDEX cascade_suspensions_cause ON cascade_suspensions (cause_credential_id);
+
+-- Pathways a learner follows: shown in their progress even before they
+-- hold a credential toward them.
+CREATE TABLE pathway_follows (
+    learner_id  TEXT NOT NULL REFERENCES users (id),
+    pathway_id  TEXT NOT NULL REFERENCES pathways (id),
+    created_at  TIMESTAMP NOT NULL,
+    PRIMARY KEY (learner_id, pathway_id)
+);

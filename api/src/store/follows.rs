@@ -1,0 +1,43 @@
+//! Pathways learners follow.
+
+use std::collections::BTreeSet;
+
+use cairn_domain::{PathwayId, UserId};
+use diesel::prelude::*;
+
+use super::schema::pathway_follows;
+use super::{DbConn, StoreError, StoreResult, time};
+
+/// Follows `pathway` (idempotent).
+pub fn follow(conn: &mut DbConn, learner: UserId, pathway: PathwayId) -> StoreResult<()> {
+    if followed(conn, learner)?.contains(&pathway) {
+        return Ok(());
+    }
+    diesel::insert_into(pathway_follows::table)
+        .values((
+            pathway_follows::learner_id.eq(learner.to_string()),
+            pathway_follows::pathway_id.eq(pathway.to_string()),
+            pathway_follows::created_at.eq(time::to_db(time::now())),
+        ))
+        .execute(conn)
+        .map_err(StoreError::from_query)?;
+    Ok(())
+}
+
+pub fn unfollow(conn: &mut DbConn, learner: UserId, pathway: PathwayId) -> StoreResult<()> {
+    diesel::delete(
+        pathway_follows::table.filter(pathway_follows::learner_id.eq(learner.to_string())).filter(pathway_follows::pathway_id.eq(pathway.to_string())),
+    )
+    .execute(conn)
+    .map_err(StoreError::from_query)?;
+    Ok(())
+}
+
+pub fn followed(conn: &mut DbConn, learner: UserId) -> StoreResult<BTreeSet<PathwayId>> {
+    let ids: Vec<String> = pathway_follows::table
+        .filter(pathway_follows::learner_id.eq(learner.to_string()))
+        .select(pathway_follows::pathway_id)
+        .load(conn)
+        .map_err(StoreError::from_query)?;
+    ids.iter().map(|id| id.parse().map_err(|e| StoreError::Corrupt(format!("followed pathway: {e:?}")))).collect()
+}
