@@ -16,7 +16,8 @@ use crate::routes::import::ImportedView;
 use crate::routes::views::CredentialView;
 use crate::signing::OrgSigner;
 use crate::store::credentials::{self, Credential};
-use crate::store::{DbConn, StoreError, StoreResult, achievements, employment, imports, pathways, shares::Share, skills, users};
+use crate::store::shares::{self, Share, View};
+use crate::store::{DbConn, StoreError, StoreResult, achievements, audit, employment, imports, pathways, skills, users};
 use crate::verify::{self, Presented};
 
 /// A shared record as the holder of the link sees it.
@@ -86,14 +87,15 @@ struct Selection {
 
 fn select(conn: &mut DbConn, learner: UserId, scope: &ShareScope) -> StoreResult<Selection> {
     let held = credentials::for_learner(conn, learner)?;
-    let wallet_imports = imports::for_learner(conn, learner)?;
     Ok(match scope {
-        ShareScope::All(_) => Selection { issued: held, imported: wallet_imports, employment: employment::for_learner(conn, learner)? },
+        ShareScope::All(_) => {
+            Selection { issued: held, imported: imports::for_learner(conn, learner)?, employment: employment::for_learner(conn, learner)? }
+        }
         ShareScope::Credentials(ids) => {
             let ids: BTreeSet<String> = ids.iter().map(ToString::to_string).collect();
             Selection {
                 issued: held.into_iter().filter(|c| ids.contains(&c.id.to_string())).collect(),
-                imported: wallet_imports.into_iter().filter(|i| ids.contains(&i.id)).collect(),
+                imported: imports::for_learner(conn, learner)?.into_iter().filter(|i| ids.contains(&i.id)).collect(),
                 employment: Vec::new(),
             }
         }
@@ -184,4 +186,17 @@ fn shared_awards(conn: &mut DbConn, learner: UserId, shared: &[Credential]) -> S
         awards.push(SharedAward { credential: credential.id, pathway: award.pathway, pathway_name, constituents });
     }
     Ok(awards)
+}
+
+/// Records one opening of `share` in its view log and in the learner's audit log.
+pub fn log_view(conn: &mut DbConn, share: &Share, view: &View) -> StoreResult<()> {
+    shares::record_view(conn, share.id, view)?;
+    let mut entry = audit::Entry::new(audit::Action::ShareView, "share", share.id.to_string()).learner(share.learner);
+    if let Some(viewer) = view.viewer {
+        entry = entry.actor(viewer);
+    }
+    if let Some(org) = view.viewer_org {
+        entry = entry.org(org);
+    }
+    audit::record(conn, entry)
 }

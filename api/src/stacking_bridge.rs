@@ -322,13 +322,14 @@ pub fn restore_after_reinstate(conn: &mut DbConn, graph: &PathwayGraph, credenti
     let mut restored = Vec::new();
     let mut queue = vec![credential.id];
     let now = Utc::now();
+    let awards = pathways::awards_of(conn, learner)?;
     while let Some(cause) = queue.pop() {
         for award_id in cascades::take_caused_by(conn, cause)? {
             let Some(award_credential) = credentials::find(conn, award_id)? else { continue };
             if award_credential.status != CredentialStatus::Suspended {
                 continue;
             }
-            let Some(award) = pathways::awards_of(conn, learner)?.into_iter().find(|a| a.credential == award_id) else { continue };
+            let Some(award) = awards.iter().find(|a| a.credential == award_id) else { continue };
             let facts = learner_facts(conn, learner)?;
             if completion(graph, award.pathway, &facts, now).is_none() {
                 // Still short: wait for the constituents that are still suspended.

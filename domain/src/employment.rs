@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::{LongText, Name};
 use crate::ids::OrgId;
-use crate::skill::{MAX_SKILLS, Skill};
+use crate::skill::{MAX_SKILLS, Skill, skill_set};
 
 /// A job as the learner records it. Valid by construction: the dates are
 /// in order and the skills list is bounded.
@@ -63,12 +63,7 @@ impl TryFrom<RawEmployment> for Employment {
         if raw.end_date.is_some_and(|end| end < raw.start_date) {
             return Err(EmploymentError::EndBeforeStart);
         }
-        if raw.skills.len() > MAX_SKILLS {
-            return Err(EmploymentError::TooManySkills);
-        }
-        let mut skills = raw.skills;
-        skills.sort();
-        skills.dedup();
+        let skills = skill_set(raw.skills).map_err(|_| EmploymentError::TooManySkills)?;
         Ok(Employment {
             employer_name: raw.employer_name,
             employer_org: raw.employer_org,

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::skill::{MAX_SKILLS, Skill};
+use crate::skill::{MAX_SKILLS, Skill, skill_set};
 
 /// Most credentials one share may name.
 pub const MAX_SHARED_CREDENTIALS: usize = 200;
@@ -46,15 +46,11 @@ impl ShareScope {
                 ids.dedup();
                 Ok(ShareScope::Credentials(ids))
             }
-            (None, Some(mut skills), None | Some(false)) => {
+            (None, Some(skills), None | Some(false)) => {
                 if skills.is_empty() {
                     return Err(ScopeError::Empty("skills"));
                 }
-                if skills.len() > MAX_SKILLS {
-                    return Err(ScopeError::TooMany { field: "skills", max: MAX_SKILLS });
-                }
-                skills.sort();
-                skills.dedup();
+                let skills = skill_set(skills).map_err(|_| ScopeError::TooMany { field: "skills", max: MAX_SKILLS })?;
                 Ok(ShareScope::Skills(skills))
             }
             (None, None, Some(true)) => Ok(ShareScope::All(true)),

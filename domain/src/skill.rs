@@ -8,6 +8,21 @@ use crate::catalog::BoundedText;
 /// Most skills one request may name (opt-ins, share scopes, employment).
 pub const MAX_SKILLS: usize = 50;
 
+/// More than [`MAX_SKILLS`] skills in one list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("at most {MAX_SKILLS} entries")]
+pub struct TooManySkills;
+
+/// A list of skills as stored: at most [`MAX_SKILLS`] given, sorted, each once.
+pub fn skill_set(mut skills: Vec<Skill>) -> Result<Vec<Skill>, TooManySkills> {
+    if skills.len() > MAX_SKILLS {
+        return Err(TooManySkills);
+    }
+    skills.sort();
+    skills.dedup();
+    Ok(skills)
+}
+
 /// A skill key: trimmed, non-empty, at most 2,048 characters.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]

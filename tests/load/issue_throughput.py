@@ -5,7 +5,6 @@ and batch requests, against the release binary on loopback.
 Usage: cargo build --release && python3 tests/load/issue_throughput.py [target/release/cairn]
 Prints one line per scenario; the figures are recorded in BENCHMARKS.md.
 """
-import json
 import os
 import socket
 import subprocess
@@ -13,7 +12,8 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
+
+from loadclient import Client
 
 binary = sys.argv[1] if len(sys.argv) > 1 else "target/release/cairn"
 sock = socket.socket()
@@ -27,28 +27,12 @@ env.pop("CAIRN_DATABASE_URL", None)
 server = subprocess.Popen([binary, "serve", "--bind", f"127.0.0.1:{port}", "--data-dir", work], env=env)
 
 
-def call(method, path, body=None, token=None):
-    request = urllib.request.Request(base + path, data=json.dumps(body).encode() if body is not None else None, method=method)
-    request.add_header("Content-Type", "application/json")
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    with urllib.request.urlopen(request, timeout=120) as response:
-        return json.loads(response.read())
-
+client = Client(base)
+call = client.call
 
 try:
-    for _ in range(300):
-        try:
-            urllib.request.urlopen(base + "/health", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
-    token = lambda e, p: call("POST", "/v1/auth/token", {"email": e, "password": p})["access_token"]
-    admin = token("admin@bench.example", "bench-admin-password")
-    org = call("POST", "/v1/orgs", {"name": "Bench U", "kind": "institution"}, admin)["id"]
-    call("POST", f"/v1/orgs/{org}/members", {"email": "i@bench.example", "password": "bench-password", "name": "I", "role": "issuer"}, admin)
-    issuer = token("i@bench.example", "bench-password")
-    learner = call("POST", "/v1/auth/register", {"email": "l@bench.example", "password": "bench-password", "name": "L"})["id"]
+    client.wait_healthy()
+    org, issuer, learner = client.institution("admin@bench.example", "bench-admin-password", "bench.example", "bench-password")
     achievement = call("POST", f"/v1/orgs/{org}/achievements", {
         "name": "Bench badge", "description": "d", "criteria": {"narrative": "n"}, "achievementType": "MicroCredential",
         "credits": {"amount": "1", "unit": "ECTS"}, "validity": "P2Y"}, issuer)["id"]

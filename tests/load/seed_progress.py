@@ -2,35 +2,14 @@
 """Seeds a running Cairn for tests/load/progress.sh: one institution, 60
 micro-credentials, 100 pathways of varied shapes, one learner holding 50
 credentials. Prints the learner's access token."""
-import json
 import sys
-import urllib.request
 
-base = sys.argv[1]
+from loadclient import Client
 
-
-def call(method, path, body=None, token=None):
-    request = urllib.request.Request(base + path, data=json.dumps(body).encode() if body is not None else None, method=method)
-    request.add_header("Content-Type", "application/json")
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    with urllib.request.urlopen(request, timeout=300) as response:
-        return json.loads(response.read())
-
-
-import time
-for _ in range(300):
-    try:
-        urllib.request.urlopen(base + "/health", timeout=1)
-        break
-    except OSError:
-        time.sleep(0.1)
-token = lambda e, p: call("POST", "/v1/auth/token", {"email": e, "password": p})["access_token"]
-admin = token("admin@load.example", "load-admin-password")
-org = call("POST", "/v1/orgs", {"name": "Load U", "kind": "institution"}, admin)["id"]
-call("POST", f"/v1/orgs/{org}/members", {"email": "i@load.example", "password": "load-password", "name": "I", "role": "issuer"}, admin)
-issuer = token("i@load.example", "load-password")
-learner = call("POST", "/v1/auth/register", {"email": "l@load.example", "password": "load-password", "name": "L"})["id"]
+client = Client(sys.argv[1], timeout=300)
+call = client.call
+client.wait_healthy()
+org, issuer, learner = client.institution("admin@load.example", "load-admin-password", "load.example", "load-password")
 micro = []
 for i in range(60):
     micro.append(call("POST", f"/v1/orgs/{org}/achievements", {
@@ -60,4 +39,4 @@ items = [{"achievement": micro[i], "recipient": {"learner": learner},
           "awarded_at": f"{2020 + i % 6}-{1 + i % 12:02d}-15T00:00:00Z"} for i in range(50)]
 result = call("POST", f"/v1/orgs/{org}/credentials/batch", {"items": items}, issuer)
 assert result["issued"] == 50, result
-print(token("l@load.example", "load-password"))
+print(client.token("l@load.example", "load-password"))

@@ -1,7 +1,7 @@
 //! A learner's opt-in to talent search.
 
 use actix_web::{HttpResponse, get, put, web};
-use cairn_domain::skill::{MAX_SKILLS, Skill};
+use cairn_domain::skill::{Skill, skill_set};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -73,12 +73,7 @@ pub async fn set_discoverable(state: web::Data<AppState>, Learner(caller): Learn
         (false, Some(_)) => return Err(ApiError::invalid_field("skills", "only with `discoverable: true`")),
         (true, None) => Discoverability::EverySkill,
         (true, Some(skills)) if skills.is_empty() => return Err(ApiError::invalid_field("skills", "must not be empty (omit it for every skill)")),
-        (true, Some(skills)) if skills.len() > MAX_SKILLS => return Err(ApiError::invalid_field("skills", format!("at most {MAX_SKILLS} entries"))),
-        (true, Some(mut skills)) => {
-            skills.sort();
-            skills.dedup();
-            Discoverability::Skills(skills)
-        }
+        (true, Some(skills)) => Discoverability::Skills(skill_set(skills).map_err(|e| ApiError::invalid_field("skills", e.to_string()))?),
     };
     let stored = state
         .store

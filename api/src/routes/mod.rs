@@ -33,7 +33,7 @@ mod pathway_get;
 mod pathway_update;
 pub mod pathways_create;
 mod progress;
-pub mod share_open;
+mod share_open;
 mod share_requests;
 mod shares;
 mod talent;

@@ -5,7 +5,7 @@ use crate::auth::MaybeAccount;
 use crate::problem::{ApiError, ApiResult, ProblemDocument};
 use crate::sharing::{self, SharedRecord};
 use crate::store::shares::{self, View};
-use crate::store::{StoreError, audit, time};
+use crate::store::{StoreError, time};
 use crate::signing;
 
 /// Open a share link: the shared credentials, each verified now, the awards
@@ -38,22 +38,9 @@ pub async fn open_share(state: web::Data<AppState>, MaybeAccount(viewer): MaybeA
             let share = shares::find_by_token(conn, &hash)?.filter(|s| s.is_live(now)).ok_or(StoreError::NotFound("share"))?;
             let record = sharing::render(conn, &state_ref.public_url, &state_ref.platform, &share, now)?;
             let view = View { at: now, viewer: viewer.map(|v| v.id), viewer_org: viewer.and_then(|v| v.org) };
-            log_view(conn, &share, &view)?;
+            sharing::log_view(conn, &share, &view)?;
             Ok(record)
         })
         .await?;
     Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(record))
-}
-
-/// Records one opening of `share` in its view log and in the learner's audit log.
-pub fn log_view(conn: &mut crate::store::DbConn, share: &shares::Share, view: &View) -> crate::store::StoreResult<()> {
-    shares::record_view(conn, share.id, view)?;
-    let mut entry = audit::Entry::new(audit::Action::ShareView, "share", share.id.to_string()).learner(share.learner);
-    if let Some(viewer) = view.viewer {
-        entry = entry.actor(viewer);
-    }
-    if let Some(org) = view.viewer_org {
-        entry = entry.org(org);
-    }
-    audit::record(conn, entry)
 }

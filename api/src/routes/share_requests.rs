@@ -13,7 +13,6 @@ use crate::app::AppState;
 use crate::auth::{Employer, Learner};
 use crate::extract::{JsonBody, PageQuery, path_id};
 use crate::problem::{ApiError, ApiResult, ProblemDocument};
-use crate::routes::share_open::log_view;
 use crate::sharing::{self, SharedRecord};
 use crate::store::shares::{self, RequestStatus, RequestsOf, ShareRequest, View};
 use crate::store::skills::{self, Discoverability};
@@ -247,7 +246,7 @@ pub async fn requested_record(state: web::Data<AppState>, employer: Employer, pa
             let now = time::now();
             let share = shares::find_for_learner(conn, request.learner, share_id)?.filter(|s| s.is_live(now)).ok_or(StoreError::NotFound("share"))?;
             let record = sharing::render(conn, &state_ref.public_url, &state_ref.platform, &share, now)?;
-            log_view(conn, &share, &View { at: now, viewer: Some(employer.caller.id), viewer_org: Some(employer.org) })?;
+            sharing::log_view(conn, &share, &View { at: now, viewer: Some(employer.caller.id), viewer_org: Some(employer.org) })?;
             Ok(record)
         })
         .await?;

@@ -1,5 +1,8 @@
 //! Talent search: employers find learners who opted in, by verified skill.
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
 use actix_web::{HttpResponse, get, web};
 use cairn_domain::skill::Skill;
 use cairn_domain::{AchievementId, CredentialId, Level, OrgId, UserId};
@@ -108,13 +111,22 @@ pub async fn search_talent(state: web::Data<AppState>, employer: Employer, query
         .store
         .write(move |conn| {
             let mut items = Vec::new();
+            // Learners on a page mostly hold the same few achievements.
+            let mut achievements_seen: HashMap<AchievementId, achievements::Achievement> = HashMap::new();
+            let mut issuer_names: HashMap<OrgId, String> = HashMap::new();
             for (learner, ids) in skills::talent(conn, &skill, min_rank, after, limit)? {
                 let account = users::find(conn, learner)?.ok_or(StoreError::NotFound("learner"))?;
                 let mut matched = Vec::with_capacity(ids.len());
                 for id in ids {
                     let credential = credentials::find(conn, id)?.ok_or(StoreError::NotFound("credential"))?;
-                    let achievement = achievements::find(conn, credential.achievement)?.ok_or(StoreError::NotFound("achievement"))?;
-                    let issuer_name = orgs::find(conn, credential.org)?.map(|o| o.name).unwrap_or_default();
+                    let achievement = match achievements_seen.entry(credential.achievement) {
+                        Entry::Occupied(seen) => seen.into_mut(),
+                        Entry::Vacant(slot) => slot.insert(achievements::find(conn, credential.achievement)?.ok_or(StoreError::NotFound("achievement"))?),
+                    };
+                    let issuer_name = match issuer_names.entry(credential.org) {
+                        Entry::Occupied(seen) => seen.get().clone(),
+                        Entry::Vacant(slot) => slot.insert(orgs::find(conn, credential.org)?.map(|o| o.name).unwrap_or_default()).clone(),
+                    };
                     matched.push(MatchedCredential {
                         id,
                         achievement: achievement.id,

@@ -10,7 +10,13 @@ use super::{DbConn, StoreError, StoreResult, time};
 
 /// Follows `pathway` (idempotent).
 pub fn follow(conn: &mut DbConn, learner: UserId, pathway: PathwayId) -> StoreResult<()> {
-    if followed(conn, learner)?.contains(&pathway) {
+    let already: i64 = pathway_follows::table
+        .filter(pathway_follows::learner_id.eq(learner.to_string()))
+        .filter(pathway_follows::pathway_id.eq(pathway.to_string()))
+        .count()
+        .get_result(conn)
+        .map_err(StoreError::from_query)?;
+    if already > 0 {
         return Ok(());
     }
     diesel::insert_into(pathway_follows::table)

@@ -94,15 +94,19 @@ pub fn set_discoverability(conn: &mut DbConn, learner: UserId, setting: &Discove
 /// those credentials.
 pub fn talent(conn: &mut DbConn, skill: &Skill, min_rank: i64, after: Option<UserId>, limit: i64) -> StoreResult<Vec<(UserId, Vec<CredentialId>)>> {
     let now = time::to_db(time::now());
-    let everything = discoverability::table.filter(discoverability::every_skill.eq(true)).select(discoverability::learner_id);
-    let this_skill = discoverable_skills::table.filter(discoverable_skills::skill.eq(skill.as_str())).select(discoverable_skills::learner_id);
-    let aligned = achievement_skills::table
+    let aligned: Vec<String> = achievement_skills::table
         .filter(achievement_skills::skill.eq(skill.as_str()))
         .filter(achievement_skills::level_rank.ge(min_rank))
-        .select(achievement_skills::achievement_id);
+        .select(achievement_skills::achievement_id)
+        .load(conn)
+        .map_err(StoreError::from_query)?;
+    let everything = discoverability::table.filter(discoverability::every_skill.eq(true)).select(discoverability::learner_id);
+    let this_skill = discoverable_skills::table.filter(discoverable_skills::skill.eq(skill.as_str())).select(discoverable_skills::learner_id);
     let after = after.map(|a| a.to_string()).unwrap_or_default();
+    // The page of learners first (the limit counts learners), then their
+    // matching credentials in one query.
     let learners: Vec<String> = credentials::table
-        .filter(credentials::achievement_id.eq_any(aligned))
+        .filter(credentials::achievement_id.eq_any(&aligned))
         .filter(credentials::status.eq("active"))
         .filter(credentials::awarded_at.le(now))
         .filter(credentials::valid_until.is_null().or(credentials::valid_until.gt(now)))
@@ -114,25 +118,25 @@ pub fn talent(conn: &mut DbConn, skill: &Skill, min_rank: i64, after: Option<Use
         .limit(limit)
         .load(conn)
         .map_err(StoreError::from_query)?;
-    let mut page = Vec::with_capacity(learners.len());
-    for learner in learners {
-        let aligned = achievement_skills::table
-            .filter(achievement_skills::skill.eq(skill.as_str()))
-            .filter(achievement_skills::level_rank.ge(min_rank))
-            .select(achievement_skills::achievement_id);
-        let ids: Vec<String> = credentials::table
-            .filter(credentials::learner_id.eq(&learner))
-            .filter(credentials::achievement_id.eq_any(aligned))
-            .filter(credentials::status.eq("active"))
-            .filter(credentials::awarded_at.le(now))
-            .filter(credentials::valid_until.is_null().or(credentials::valid_until.gt(now)))
-            .select(credentials::id)
-            .order(credentials::id.asc())
-            .load(conn)
-            .map_err(StoreError::from_query)?;
-        let corrupt = |e: cairn_domain::ids::InvalidId| StoreError::Corrupt(format!("talent id: {e:?}"));
-        let ids = ids.iter().map(|id| id.parse().map_err(corrupt)).collect::<StoreResult<Vec<CredentialId>>>()?;
-        page.push((learner.parse().map_err(corrupt)?, ids));
+    let rows: Vec<(String, String)> = credentials::table
+        .filter(credentials::learner_id.assume_not_null().eq_any(&learners))
+        .filter(credentials::achievement_id.eq_any(&aligned))
+        .filter(credentials::status.eq("active"))
+        .filter(credentials::awarded_at.le(now))
+        .filter(credentials::valid_until.is_null().or(credentials::valid_until.gt(now)))
+        .select((credentials::learner_id.assume_not_null(), credentials::id))
+        .order((credentials::learner_id.assume_not_null().asc(), credentials::id.asc()))
+        .load(conn)
+        .map_err(StoreError::from_query)?;
+    let corrupt = |e: cairn_domain::ids::InvalidId| StoreError::Corrupt(format!("talent id: {e:?}"));
+    let mut page: Vec<(UserId, Vec<CredentialId>)> = Vec::with_capacity(learners.len());
+    for (learner, id) in rows {
+        let learner: UserId = learner.parse().map_err(corrupt)?;
+        let id: CredentialId = id.parse().map_err(corrupt)?;
+        match page.last_mut() {
+            Some((last, ids)) if *last == learner => ids.push(id),
+            _ => page.push((learner, vec![id])),
+        }
     }
     Ok(page)
 }
