@@ -56,9 +56,19 @@ impl IsoDuration {
 
     /// `at + self`, or `None` when the result is out of chrono's range.
     pub fn add_to(&self, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        at.checked_add_months(Months::new(self.total_months()))?
-            .checked_add_days(Days::new(self.total_days()))?
-            .checked_add_signed(TimeDelta::try_seconds(self.time_seconds())?)
+        // Zero components are skipped: the stacking engine adds windows in
+        // its inner loops, and each chrono step costs.
+        let mut out = at;
+        if self.total_months() > 0 {
+            out = out.checked_add_months(Months::new(self.total_months()))?;
+        }
+        if self.total_days() > 0 {
+            out = out.checked_add_days(Days::new(self.total_days()))?;
+        }
+        if self.time_seconds() != 0 {
+            out = out.checked_add_signed(TimeDelta::try_seconds(self.time_seconds())?)?;
+        }
+        Some(out)
     }
 
     /// `at - self` (the components are taken off in the same order).

@@ -1,37 +1,44 @@
 //! The exact allocation search (semantics 2–6).
 //!
-//! Depth-first search over the requirement tree: pending nodes are kept on a
-//! stack; an `all` pushes its children, an `any`/`at_least` branches over
-//! which children to satisfy, a `count` leaf over which distinct
-//! achievements (and which credential of each) fill it, a `credits` leaf over
-//! which subset reaches its minimum. A credential is taken at most once
-//! (semantic 2); every `within` ancestor of a leaf keeps the earliest and
-//! latest date taken under it, and a credential that would stretch it past
-//! its window is refused (semantic 4).
+//! Depth-first search over the requirement tree. Pending nodes are kept in
+//! a list; structure is settled before any credential is taken: a node with
+//! a `within` first branches over where its window starts (the earliest
+//! credential used under it), which turns the window into a range of
+//! credentials every leaf below must stay in; an `all` adds its children;
+//! an `any`/`at_least` branches over which children to satisfy. Then leaves
+//! are filled, the one with the least slack first: a `count` leaf branches
+//! over which distinct achievements (and which credential of each) fill
+//! it, a `credits` leaf over which subset reaches its minimum. A credential
+//! is taken at most once (semantic 2).
+//!
+//! Windows as ranges: a solution whose earliest credential under a node is
+//! `s` lies inside `[s, s + within]`, and any credentials inside that range
+//! fit the window (semantic 4), so branching over `s` is exact and the
+//! window needs no further bookkeeping.
 //!
 //! `completed_at` (semantic 6) is the smallest threshold T such that the
 //! root can be satisfied with credentials awarded by T. `run` finds the
-//! smallest T that passes the optimistic bound (usually the answer), then
-//! needs only a first solution per threshold, bisecting when conflicts make
-//! the bound loose. With hypothetical credentials (the planner) the key
-//! (hypothetical count, their credits, latest date) is minimised by plain
-//! branch and bound instead.
+//! smallest T that passes the bounds (usually the answer), then needs only a
+//! first solution per threshold, bisecting when the bounds are loose. With
+//! hypothetical credentials (the planner) the key (hypothetical count, their
+//! credits, latest date) is minimised by plain branch and bound instead.
 //!
 //! Pruning, all exact: before each step every pending node must still be
-//! satisfiable with the credentials left, ignoring conflicts (and, for a
-//! leaf with its own window, inside one window); the pending nodes together
-//! need at least as many credentials as remain (pigeonhole); a credential no
-//! other leaf can use, with no window above, is taken rather than skipped
-//! (taking the earliest such group never hurts). Candidates are tried
-//! earliest first. A step budget turns an adversarial rule into an error
+//! satisfiable on its own with the credentials left, and all of them
+//! together must pass the Hall bound (`hall`); a credential no other leaf
+//! can use is taken rather than skipped (taking the earliest such group
+//! never hurts). A step budget turns an adversarial rule into an error
 //! instead of a hang.
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
+use crate::bits;
 use crate::compile::CKind;
+use crate::hall::Matching;
 use crate::limits::MAX_ALLOCATED;
-use crate::problem::Problem;
+use crate::problem::{Leaf, Problem};
+use crate::value::Fixed;
 
 /// What is minimised, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -41,10 +48,12 @@ pub(crate) struct Key {
     pub latest: Option<DateTime<Utc>>,
 }
 
+const ZERO_KEY: Key = Key { hypothetical: 0, hypothetical_credits: Decimal::ZERO, latest: None };
+
 #[derive(Debug, Clone)]
 pub(crate) struct Allocation {
     pub key: Key,
-    /// (leaf node, credential index), sorted.
+    /// (leaf node, local credential), sorted.
     pub assigned: Vec<(usize, usize)>,
 }
 
@@ -59,58 +68,55 @@ enum Halt {
     Found,
 }
 
-#[derive(Clone, Copy)]
-struct Window {
-    min: DateTime<Utc>,
-    max: DateTime<Utc>,
-    min_cred: usize,
+/// A leaf being filled: it still needs `need` more (achievements or
+/// credits) from its groups `group..`.
+#[derive(Debug, Clone, Copy)]
+struct Partial {
+    leaf: usize,
+    group: usize,
+    need: Fixed,
 }
 
 pub(crate) struct Search<'p, 'a> {
     p: &'p Problem<'a>,
-    used: Vec<bool>,
+    /// Credentials taken (bit set).
+    used: Vec<u64>,
     assigned: Vec<(usize, usize)>,
-    windows: Vec<Option<Window>>,
-    /// Window end per (within node, credential that opens it); lazily filled.
-    ends: Vec<Vec<Option<Option<DateTime<Utc>>>>>,
-    undo: Vec<(usize, Option<Window>)>,
-    /// Per take: undo-log length before it and the key before it.
-    frames: Vec<(usize, Key)>,
+    /// Per node with a `within`: the chosen window as a range [lo, hi).
+    ranges: Vec<Option<(usize, usize)>>,
+    /// Key before each take.
+    keys: Vec<Key>,
     key: Key,
     best: Option<Allocation>,
     steps: u64,
     budget: u64,
-    /// Fewest credentials each node can be satisfied with.
-    min_creds: Vec<usize>,
-
-    /// `best.key.latest` in microseconds (i64::MAX while there is none).
-    best_latest: i64,
-    /// Only credentials awarded at or before this (microseconds) are usable.
-    limit: i64,
+    /// Only credentials with a local index below this are usable (a
+    /// threshold date is a prefix of the date order).
+    lim: usize,
     /// Stop at the first solution (threshold mode).
     first_only: bool,
+    /// Scratch: usable credentials at the current step (bit set).
+    usable: Vec<u64>,
+    matching: Matching,
 }
 
 impl<'p, 'a> Search<'p, 'a> {
     pub fn new(p: &'p Problem<'a>, budget: u64) -> Self {
-        let n = p.learner.creds.len();
+        let nodes = p.rule.nodes.len();
         Search {
             p,
-            used: vec![false; n],
+            used: vec![0; p.words],
             assigned: Vec::new(),
-            windows: vec![None; p.rule.nodes.len()],
-            ends: vec![Vec::new(); p.rule.nodes.len()],
-            undo: Vec::new(),
-            frames: Vec::new(),
-            key: Key { hypothetical: 0, hypothetical_credits: Decimal::ZERO, latest: None },
+            ranges: vec![None; nodes],
+            keys: Vec::new(),
+            key: ZERO_KEY,
             best: None,
             steps: 0,
             budget,
-            min_creds: min_creds(p),
-
-            best_latest: i64::MAX,
-            limit: i64::MAX,
+            lim: p.creds.len(),
             first_only: false,
+            usable: vec![0; p.words],
+            matching: Matching::new(p.words),
         }
     }
 
@@ -119,30 +125,28 @@ impl<'p, 'a> Search<'p, 'a> {
     /// With real credentials only, the key is the latest date, so the
     /// search runs by threshold: the smallest date T such that the root is
     /// satisfiable with credentials awarded by T is `completed_at`. The
-    /// optimistic bound gives a lower bound for T (usually exact), and each
-    /// threshold needs only a first solution. With hypothetical credentials
-    /// (the planner), it is a plain branch and bound.
+    /// bounds give a lower bound for T (usually exact), and each threshold
+    /// needs only a first solution. With hypothetical credentials (the
+    /// planner), it is a plain branch and bound.
     pub fn run(mut self) -> Result<Option<Allocation>, OutOfBudget> {
         if self.p.any_virtual {
-            self.attempt(i64::MAX, false)?;
+            self.attempt(self.p.creds.len(), false)?;
             return Ok(self.take_best());
         }
-        let mut dates: Vec<i64> = self.p.relevant.iter().filter_map(|&c| self.p.stamp.get(c).copied()).collect();
-        dates.sort_unstable();
-        dates.dedup();
-        let Some(&last) = dates.last() else { return Ok(None) };
-        self.reset(last);
-        if !self.possible(0) {
+        // Thresholds: the end of each run of equal dates.
+        let stamp = &self.p.stamp;
+        let cuts: Vec<usize> = (1..=stamp.len()).filter(|&i| stamp.get(i) != stamp.get(i - 1)).collect();
+        let Some(&last) = cuts.last() else { return Ok(None) };
+        if !self.root_bounds(last) {
             return Ok(None);
         }
-        // Smallest threshold passing the optimistic bound.
-        let (mut lo, mut hi) = (0usize, dates.len().saturating_sub(1));
+        // Smallest threshold passing the bounds.
+        let (mut lo, mut hi) = (0usize, cuts.len() - 1);
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
-            self.reset(dates.get(mid).copied().unwrap_or(last));
-            if self.possible(0) { hi = mid } else { lo = mid + 1 }
+            if self.root_bounds(cuts.get(mid).copied().unwrap_or(last)) { hi = mid } else { lo = mid + 1 }
         }
-        if self.attempt(dates.get(lo).copied().unwrap_or(last), true)? {
+        if self.attempt(cuts.get(lo).copied().unwrap_or(last), true)? {
             return Ok(self.take_best());
         }
         if !self.attempt(last, true)? {
@@ -150,10 +154,10 @@ impl<'p, 'a> Search<'p, 'a> {
         }
         let mut found = self.take_best();
         // Feasible at `hi`, infeasible at `lo`: bisect.
-        let (mut lo, mut hi) = (lo, dates.len().saturating_sub(1));
+        let (mut lo, mut hi) = (lo, cuts.len() - 1);
         while hi.saturating_sub(lo) > 1 {
             let mid = lo + (hi - lo) / 2;
-            if self.attempt(dates.get(mid).copied().unwrap_or(last), true)? {
+            if self.attempt(cuts.get(mid).copied().unwrap_or(last), true)? {
                 found = self.take_best();
                 hi = mid;
             } else {
@@ -170,30 +174,30 @@ impl<'p, 'a> Search<'p, 'a> {
         })
     }
 
-    fn reset(&mut self, limit: i64) {
-        self.used.iter_mut().for_each(|u| *u = false);
+    fn reset(&mut self, lim: usize) {
+        self.used.iter_mut().for_each(|u| *u = 0);
         self.assigned.clear();
-        self.windows.iter_mut().for_each(|w| *w = None);
-        self.undo.clear();
-        self.frames.clear();
-        self.key = Key { hypothetical: 0, hypothetical_credits: Decimal::ZERO, latest: None };
+        self.ranges.iter_mut().for_each(|r| *r = None);
+        self.keys.clear();
+        self.key = ZERO_KEY;
         self.best = None;
-        self.best_latest = i64::MAX;
-        self.limit = limit;
+        self.lim = lim;
     }
 
-    /// One search with credentials up to `limit`; true when a solution was found.
-    fn attempt(&mut self, limit: i64, first_only: bool) -> Result<bool, OutOfBudget> {
-        self.reset(limit);
+    fn root_bounds(&mut self, lim: usize) -> bool {
+        self.reset(lim);
+        self.bounds(&[0], None)
+    }
+
+    /// One search with the first `lim` credentials; true when a solution was found.
+    fn attempt(&mut self, lim: usize, first_only: bool) -> Result<bool, OutOfBudget> {
+        self.reset(lim);
         self.first_only = first_only;
         let mut pending = vec![0usize];
-        if self.possible(0) {
-            match self.solve(&mut pending) {
-                Ok(()) | Err(Halt::Found) => {}
-                Err(Halt::Budget) => return Err(OutOfBudget),
-            }
+        match self.solve(&mut pending) {
+            Ok(()) | Err(Halt::Found) => Ok(self.best.is_some()),
+            Err(Halt::Budget) => Err(OutOfBudget),
         }
-        Ok(self.best.is_some())
     }
 
     fn tick(&mut self) -> Result<(), Halt> {
@@ -205,8 +209,10 @@ impl<'p, 'a> Search<'p, 'a> {
         }
     }
 
+    // ---- which credentials a node may still use ----
+
     fn key_with(&self, cred: usize) -> Option<Key> {
-        let c = self.p.learner.creds.get(cred)?;
+        let c = self.p.cred(cred)?;
         let mut key = self.key;
         if c.virtual_ {
             key.hypothetical += 1;
@@ -217,37 +223,172 @@ impl<'p, 'a> Search<'p, 'a> {
         Some(key)
     }
 
-    /// Could this credential still be part of a better solution?
-    fn usable(&self, cred: usize) -> bool {
-        if self.used.get(cred).copied().unwrap_or(true) {
-            return false;
+    /// Recomputes `usable`: below the threshold, not taken, and (branch and
+    /// bound) able to lead to a better key than the best so far.
+    fn refresh_usable(&mut self) {
+        for (i, u) in self.usable.iter_mut().enumerate() {
+            *u = bits::range_word(i, 0, self.lim) & !self.used.get(i).copied().unwrap_or(0);
         }
-        if self.p.stamp.get(cred).is_none_or(|s| *s > self.limit) {
-            return false;
-        }
-        match &self.best {
-            None => true,
-            // Without hypothetical credentials the key is the latest date.
-            Some(_) if !self.p.any_virtual => self.p.stamp.get(cred).is_some_and(|s| *s < self.best_latest),
-            Some(best) => self.key_with(cred).is_some_and(|k| k < best.key),
+        // Threshold mode stops at the first solution: no key to beat.
+        if let (Some(best), false) = (&self.best, self.first_only) {
+            let worse: Vec<usize> =
+                bits::ones(&self.usable).filter(|&c| self.key_with(c).is_none_or(|k| k >= best.key)).collect();
+            for c in worse {
+                bits::unset(&mut self.usable, c);
+            }
         }
     }
 
-    /// Optimistic: ignores conflicts between leaves and windows.
-    fn possible(&self, node: usize) -> bool {
-        let Some(n) = self.p.rule.nodes.get(node) else { return false };
+    fn is_usable(&self, cred: usize) -> bool {
+        bits::get(&self.usable, cred)
+    }
+
+    /// The range every credential under `node` must lie in: the
+    /// intersection of the windows chosen on its way to the root.
+    fn range(&self, node: usize) -> (usize, usize) {
+        let mut out = (0usize, self.lim);
+        if let Some(n) = self.p.rule.nodes.get(node) {
+            for &w in &n.windows {
+                if let Some(Some((lo, hi))) = self.ranges.get(w) {
+                    out = (out.0.max(*lo), out.1.min(*hi));
+                }
+            }
+        }
+        out
+    }
+
+    fn allowed(&self, cred: usize, (lo, hi): (usize, usize)) -> bool {
+        cred >= lo && cred < hi && self.is_usable(cred)
+    }
+
+    /// Word `i` of `set`, restricted to usable credentials in `range`.
+    fn masked(&self, set: &[u64], i: usize, (lo, hi): (usize, usize)) -> u64 {
+        set.get(i).copied().unwrap_or(0) & self.usable.get(i).copied().unwrap_or(0) & bits::range_word(i, lo, hi)
+    }
+
+    /// A node with a `within` whose window is not chosen yet.
+    fn open_window(&self, node: usize) -> bool {
+        self.p.rule.nodes.get(node).is_some_and(|n| n.within.is_some())
+            && self.ranges.get(node).is_some_and(Option::is_none)
+    }
+
+    fn window_end(&self, node: usize, start: usize) -> usize {
+        self.p.window_end(node, start)
+    }
+
+    /// The windows worth trying for `node`, as (start, end): one per
+    /// distinct start date, skipping a window that holds nothing the
+    /// previous one does not (its credentials are a subset, so any solution
+    /// in it is one in the previous window too).
+    fn window_starts(&mut self, node: usize) -> Vec<(usize, usize)> {
+        let range = self.range(node);
+        let p = self.p;
+        let cands = p.cands(node);
+        let mut out = Vec::new();
+        let mut last: Option<(usize, usize)> = None;
+        for c in bits::ones(cands) {
+            if !self.allowed(c, range) {
+                continue;
+            }
+            if last.is_some_and(|(s, _)| p.stamp.get(s) == p.stamp.get(c)) {
+                continue;
+            }
+            let end = self.window_end(node, c).min(range.1);
+            let new = match last {
+                None => true,
+                Some((_, prev_end)) => (0..p.words).any(|i| self.masked(cands, i, (prev_end, end)) != 0),
+            };
+            if new {
+                out.push((c, end));
+            }
+            last = Some((c, end));
+        }
+        out
+    }
+
+    // ---- bounds ----
+
+    /// Distinct achievements among groups `group..` with a credential allowed in `range`.
+    fn open_groups(&self, leaf: &Leaf, group: usize, range: (usize, usize)) -> usize {
+        let p = self.p;
+        if leaf.singletons {
+            let from = p.bits_from(leaf, group);
+            (0..p.words).map(|i| self.masked(from, i, range).count_ones() as usize).sum()
+        } else {
+            p.groups(leaf)
+                .iter()
+                .skip(group)
+                .filter(|g| p.members(**g).iter().any(|(c, _)| self.allowed(*c, range)))
+                .count()
+        }
+    }
+
+    /// Can `leaf`, filled from `group` on, still reach `need` inside
+    /// `range`? If so, the fewest credentials it takes.
+    fn leaf_check(&self, leaf: &Leaf, group: usize, need: Fixed, range: (usize, usize)) -> Option<usize> {
+        if need <= 0 {
+            return Some(0);
+        }
+        let p = self.p;
+        if !leaf.credits {
+            let need = usize::try_from(need).unwrap_or(usize::MAX);
+            return (self.open_groups(leaf, group, range) >= need).then_some(need);
+        }
+        // Most valuable first, each achievement once at its best allowed value.
+        let mut counted: u64 = 0;
+        let mut seen: Vec<usize> = Vec::new();
+        let mut sum: Fixed = 0;
+        let mut k = 0usize;
+        for &(v, slot, g) in p.by_value(leaf) {
+            if g < group || !p.slot(slot).is_some_and(|(c, _)| self.allowed(c, range)) {
+                continue;
+            }
+            if !leaf.singletons {
+                let again = if g < 64 {
+                    let bit = 1u64 << g;
+                    let again = counted & bit != 0;
+                    counted |= bit;
+                    again
+                } else if seen.contains(&g) {
+                    true
+                } else {
+                    seen.push(g);
+                    false
+                };
+                if again {
+                    continue;
+                }
+            }
+            sum = sum.saturating_add(v);
+            k += 1;
+            if sum >= need {
+                return Some(k);
+            }
+        }
+        None
+    }
+
+    /// `leaf_check` for a leaf node, trying every window when its own is
+    /// not chosen yet (then the fewest credentials over all of them).
+    fn leaf_node_check(&mut self, node: usize, group: usize, need: Fixed) -> Option<usize> {
+        let p = self.p;
+        let leaf = p.leaf(node)?;
+        let range = self.range(node);
+        if !self.open_window(node) {
+            return self.leaf_check(leaf, group, need, range);
+        }
+        self.window_starts(node).into_iter().filter_map(|(s, e)| self.leaf_check(leaf, group, need, (s, e))).min()
+    }
+
+    /// Optimistic: ignores conflicts between nodes, and windows of internal
+    /// nodes not chosen yet.
+    fn possible(&mut self, node: usize) -> bool {
+        let p = self.p;
+        let Some(n) = p.rule.nodes.get(node) else { return false };
         match &n.kind {
             CKind::Count { .. } | CKind::Credits { .. } => {
-                let Some(Some(leaf)) = self.p.leaves.get(node) else { return false };
-                if leaf.window_end.is_empty() {
-                    return self.leaf_possible(leaf, i64::MIN, i64::MAX);
-                }
-                // The leaf's own window: some usable credential must open a
-                // window holding enough.
-                leaf.slots.iter().zip(&leaf.window_end).any(|(&(c, _), &end)| {
-                    self.usable(c)
-                        && self.p.stamp.get(c).is_some_and(|&start| self.leaf_possible(leaf, start, end))
-                })
+                let need = p.leaf(node).map_or(0, |l| l.need_fixed);
+                self.leaf_node_check(node, 0, need).is_some()
             }
             CKind::Pathway(_) | CKind::All => n.children.iter().all(|&c| self.possible(c)),
             CKind::Any | CKind::AtLeast(_) => {
@@ -266,109 +407,85 @@ impl<'p, 'a> Search<'p, 'a> {
         }
     }
 
-    /// Enough usable credentials awarded in `[from, to]` (ignoring conflicts)?
-    fn leaf_possible(&self, leaf: &crate::problem::LeafData, from: i64, to: i64) -> bool {
-        let in_range = |c: usize| self.p.stamp.get(c).is_some_and(|s| (from..=to).contains(s)) && self.usable(c);
-        if leaf.credits {
-            let mut total = Decimal::ZERO;
-            for g in &leaf.groups {
-                let best = leaf.members(g).iter().filter(|(c, _)| in_range(*c)).map(|(_, v)| *v).max();
-                if let Some(v) = best {
-                    total = total.saturating_add(v);
-                    if total >= leaf.need {
-                        return true;
+    /// Every pending node on its own, and all of them together with the
+    /// leaf being filled (Hall).
+    fn bounds(&mut self, pending: &[usize], partial: Option<Partial>) -> bool {
+        self.refresh_usable();
+        let mut m = std::mem::take(&mut self.matching);
+        m.reset(&self.usable);
+        let ok = self.add_demands(pending, partial, &mut m) && m.feasible();
+        self.matching = m;
+        ok
+    }
+
+    fn add_demands(&mut self, pending: &[usize], partial: Option<Partial>, m: &mut Matching) -> bool {
+        let p = self.p;
+        for &n in pending {
+            for &d in p.rule.parts.get(n).into_iter().flatten() {
+                let ok = match p.leaf(d) {
+                    Some(leaf) => self.add_leaf(d, 0, leaf.need_fixed, m),
+                    None => {
+                        // An `any`/`at_least` with its choice still open.
+                        if !self.possible(d) {
+                            return false;
+                        }
+                        let need = p.min_creds.get(d).copied().unwrap_or(usize::MAX);
+                        let range = self.range(d);
+                        let cands = p.cands(d);
+                        let words: Vec<u64> = (0..p.words).map(|i| self.masked(cands, i, range)).collect();
+                        m.demand(need).copy_from_slice(&words);
+                        true
                     }
+                };
+                if !ok {
+                    return false;
                 }
             }
-            false
-        } else {
-            let mut open = 0usize;
-            for g in &leaf.groups {
-                if leaf.members(g).iter().any(|(c, _)| in_range(*c)) {
-                    open += 1;
-                    if open >= leaf.need_count {
-                        return true;
-                    }
-                }
-            }
-            false
+        }
+        match partial {
+            Some(pt) => self.add_leaf(pt.leaf, pt.group, pt.need, m),
+            None => true,
         }
     }
 
-    fn window_end(&mut self, w: usize, opener: usize) -> Option<DateTime<Utc>> {
-        let n_creds = self.p.learner.creds.len();
-        let cache = self.ends.get_mut(w)?;
-        if cache.is_empty() {
-            cache.resize(n_creds, None);
+    /// A leaf's own check, then its demand for the Hall bound.
+    fn add_leaf(&mut self, node: usize, group: usize, need: Fixed, m: &mut Matching) -> bool {
+        let Some(k) = self.leaf_node_check(node, group, need) else { return false };
+        if k == 0 {
+            return true;
         }
-        if let Some(Some(end)) = cache.get(opener) {
-            return *end;
+        let p = self.p;
+        let Some(leaf) = p.leaf(node) else { return false };
+        let range = self.range(node);
+        let from = p.bits_from(leaf, group);
+        let allowed = m.demand(k);
+        for (i, a) in allowed.iter_mut().enumerate() {
+            *a = from.get(i).copied().unwrap_or(0)
+                & self.usable.get(i).copied().unwrap_or(0)
+                & bits::range_word(i, range.0, range.1);
         }
-        let within = self.p.rule.nodes.get(w).and_then(|n| n.within);
-        let date = self.p.learner.creds.get(opener).map(|c| c.date);
-        // An end beyond chrono's range means the window is unbounded.
-        let end = match (within, date) {
-            (Some(d), Some(start)) => Some(d.add_to(start).unwrap_or(DateTime::<Utc>::MAX_UTC)),
-            _ => None,
-        };
-        if let Some(slot) = cache.get_mut(opener) {
-            *slot = Some(end);
-        }
-        end
+        true
     }
+
+    // ---- the search ----
 
     fn try_take(&mut self, leaf: usize, cred: usize) -> bool {
-        if !self.usable(cred) {
+        if !self.allowed(cred, self.range(leaf)) {
             return false;
         }
-        let Some(date) = self.p.date(cred) else { return false };
-        let Some(node) = self.p.rule.nodes.get(leaf) else { return false };
         let Some(key) = self.key_with(cred) else { return false };
-        let mark = self.undo.len();
-        for &w in &node.windows {
-            let current = self.windows.get(w).copied().flatten();
-            let next = match current {
-                None => Window { min: date, max: date, min_cred: cred },
-                Some(cur) => {
-                    let (min, min_cred) = if date < cur.min { (date, cred) } else { (cur.min, cur.min_cred) };
-                    Window { min, max: cur.max.max(date), min_cred }
-                }
-            };
-            let fits = self.window_end(w, next.min_cred).is_some_and(|end| next.max <= end);
-            if !fits {
-                self.rollback(mark);
-                return false;
-            }
-            if let Some(slot) = self.windows.get_mut(w) {
-                self.undo.push((w, *slot));
-                *slot = Some(next);
-            }
-        }
-        if let Some(u) = self.used.get_mut(cred) {
-            *u = true;
-        }
-        self.frames.push((mark, self.key));
+        bits::set(&mut self.used, cred);
+        self.keys.push(self.key);
         self.assigned.push((leaf, cred));
         self.key = key;
         true
     }
 
-    fn rollback(&mut self, mark: usize) {
-        while self.undo.len() > mark {
-            if let Some((w, old)) = self.undo.pop()
-                && let Some(slot) = self.windows.get_mut(w) {
-                    *slot = old;
-                }
-        }
-    }
-
     fn untake(&mut self) {
-        if let Some((_, cred)) = self.assigned.pop()
-            && let Some(u) = self.used.get_mut(cred) {
-                *u = false;
-            }
-        if let Some((mark, key)) = self.frames.pop() {
-            self.rollback(mark);
+        if let Some((_, cred)) = self.assigned.pop() {
+            bits::unset(&mut self.used, cred);
+        }
+        if let Some(key) = self.keys.pop() {
             self.key = key;
         }
     }
@@ -376,7 +493,6 @@ impl<'p, 'a> Search<'p, 'a> {
     fn record(&mut self) -> Result<(), Halt> {
         let better = self.best.as_ref().is_none_or(|b| self.key < b.key);
         if better {
-            self.best_latest = self.key.latest.map_or(i64::MIN, |d| d.timestamp_micros());
             self.best = Some(Allocation { key: self.key, assigned: self.assigned.clone() });
         }
         if self.first_only { Err(Halt::Found) } else { Ok(()) }
@@ -384,24 +500,42 @@ impl<'p, 'a> Search<'p, 'a> {
 
     fn solve(&mut self, pending: &mut Vec<usize>) -> Result<(), Halt> {
         self.tick()?;
-        if pending.iter().any(|&n| !self.possible(n)) {
+        if !self.bounds(pending, None) {
             return Ok(());
         }
-        // Pigeonhole: the pending nodes need at least this many more credentials.
-        let needed: usize = pending.iter().map(|&n| self.min_creds.get(n).copied().unwrap_or(0)).sum();
-        if needed > 0 && self.p.relevant.iter().filter(|&&c| self.usable(c)).take(needed).count() < needed {
-            return Ok(());
-        }
-        let Some(node) = pending.pop() else {
+        let Some(at) = self.next_node(pending) else {
             return self.record();
         };
+        let node = pending.remove(at);
         let result = self.expand(node, pending);
-        pending.push(node);
+        pending.insert(at, node);
         result
     }
 
+    /// Which pending node to expand: structure first (an internal node, then
+    /// a window to choose), the last such; then the leaf with the least slack.
+    fn next_node(&self, pending: &[usize]) -> Option<usize> {
+        let p = self.p;
+        let internal = |n: usize| p.rule.nodes.get(n).is_some_and(|nd| !nd.is_leaf());
+        if let Some(i) = pending.iter().rposition(|&n| internal(n) || self.open_window(n)) {
+            return Some(i);
+        }
+        pending.iter().enumerate().min_by_key(|&(i, &n)| (self.slack(n), i)).map(|(i, _)| i)
+    }
+
+    /// Allowed achievements beyond what a leaf needs.
+    fn slack(&self, node: usize) -> usize {
+        let Some(leaf) = self.p.leaf(node) else { return usize::MAX };
+        let open = self.open_groups(leaf, 0, self.range(node));
+        open.saturating_sub(self.p.min_creds.get(node).copied().unwrap_or(0))
+    }
+
     fn expand(&mut self, node: usize, pending: &mut Vec<usize>) -> Result<(), Halt> {
-        let Some(n) = self.p.rule.nodes.get(node) else { return Ok(()) };
+        let p = self.p;
+        let Some(n) = p.rule.nodes.get(node) else { return Ok(()) };
+        if self.open_window(node) {
+            return self.choose_window(node, pending);
+        }
         match &n.kind {
             CKind::All | CKind::Pathway(_) => {
                 let len = pending.len();
@@ -415,9 +549,35 @@ impl<'p, 'a> Search<'p, 'a> {
                 let need = n.needed_children();
                 self.choose(&options, 0, need, pending)
             }
-            CKind::Count { min, .. } => self.pick_count(node, 0, *min as usize, pending),
-            CKind::Credits { .. } => self.pick_credits(node, 0, Decimal::ZERO, pending),
+            CKind::Count { .. } | CKind::Credits { .. } => {
+                let need = p.leaf(node).map_or(0, |l| l.need_fixed);
+                self.fill(node, 0, need, pending)
+            }
         }
+    }
+
+    /// Branches over where the window of `node` starts.
+    fn choose_window(&mut self, node: usize, pending: &mut Vec<usize>) -> Result<(), Halt> {
+        for (start, end) in self.window_starts(node) {
+            if let Some(r) = self.ranges.get_mut(node) {
+                *r = Some((start, end));
+            }
+            let r = if self.possible(node) {
+                pending.push(node);
+                let r = self.solve(pending);
+                pending.pop();
+                r
+            } else {
+                Ok(())
+            };
+            if let Some(r) = self.ranges.get_mut(node) {
+                *r = None;
+            }
+            r?;
+            // The recursion changed `usable`: recompute for the next check.
+            self.refresh_usable();
+        }
+        Ok(())
     }
 
     fn choose(&mut self, options: &[usize], start: usize, need: usize, pending: &mut Vec<usize>) -> Result<(), Halt> {
@@ -437,90 +597,77 @@ impl<'p, 'a> Search<'p, 'a> {
         Ok(())
     }
 
-    /// Fills a count leaf with `need` more distinct achievements from
-    /// groups `group..`. Skipping a group is the loop moving on (not a
-    /// recursive call), so the stack grows with credentials taken only.
-    fn pick_count(&mut self, leaf: usize, group: usize, need: usize, pending: &mut Vec<usize>) -> Result<(), Halt> {
-        if need == 0 {
-            return self.solve(pending);
-        }
-        let p = self.p;
-        let Some(Some(data)) = p.leaves.get(leaf) else { return Ok(()) };
-        let groups = &data.groups;
-        // Groups from here on that still have a usable member: fewer than
-        // needed ends this branch (checked again as the loop moves on).
-        let mut open_left = groups
-            .iter()
-            .skip(group)
-            .filter(|g| data.members(g).iter().any(|(c, _)| self.usable(*c)))
-            .count();
-        // Dominance (only when the key is the latest date): with no window
-        // above this leaf, a group whose credentials no other leaf can use is
-        // best filled by its earliest usable credential, and skipping it for
-        // a later group never helps (groups are ordered by earliest date).
-        let no_windows = !p.any_virtual && p.rule.nodes.get(leaf).is_some_and(|n| n.windows.is_empty());
-        for (gi, g) in groups.iter().enumerate().skip(group) {
-            if open_left < need {
-                break;
-            }
-            let members = data.members(g);
-            if !members.iter().any(|(c, _)| self.usable(*c)) {
-                continue;
-            }
-            open_left -= 1;
-            let exclusive = no_windows && members.iter().all(|(c, _)| p.uses.get(*c).is_some_and(|u| *u <= 1));
-            if exclusive {
-                if let Some(&(cred, _)) = members.iter().find(|(c, _)| self.usable(*c)) {
-                    self.tick()?;
-                    if self.try_take(leaf, cred) {
-                        let r = self.pick_count(leaf, gi + 1, need - 1, pending);
-                        self.untake();
-                        return r;
-                    }
-                }
-                continue;
-            }
-            for &(cred, _) in members {
-                self.tick()?;
-                if self.try_take(leaf, cred) {
-                    let r = self.pick_count(leaf, gi + 1, need - 1, pending);
-                    self.untake();
-                    r?;
-                }
-            }
-        }
-        Ok(())
+    /// Whether a group's credentials can fill no other leaf: then its
+    /// earliest allowed credential is as good as any choice (threshold mode).
+    fn exclusive(&self, members: &[(usize, Fixed)]) -> bool {
+        !self.p.any_virtual && members.iter().all(|(c, _)| self.p.uses.get(*c).is_some_and(|u| *u <= 1))
     }
 
-    /// Fills a credits leaf from groups `group..` until the sum reaches the
-    /// minimum (one credential per achievement).
-    fn pick_credits(&mut self, leaf: usize, group: usize, sum: Decimal, pending: &mut Vec<usize>) -> Result<(), Halt> {
-        let p = self.p;
-        let Some(Some(data)) = p.leaves.get(leaf) else { return Ok(()) };
-        if sum >= data.need {
-            return self.solve(pending);
+    /// Takes `cred` for the leaf and fills the rest if the bounds still hold.
+    /// False when the credential could not be taken.
+    fn take_then(&mut self, cred: usize, rest: Partial, pending: &mut Vec<usize>) -> Result<bool, Halt> {
+        self.tick()?;
+        if !self.try_take(rest.leaf, cred) {
+            return Ok(false);
         }
-        let no_windows = !p.any_virtual && p.rule.nodes.get(leaf).is_some_and(|n| n.windows.is_empty());
-        for (gi, g) in data.groups.iter().enumerate().skip(group) {
-            let rest = data.suffix_best.get(gi).copied().unwrap_or_default();
-            if sum.saturating_add(rest) < data.need {
+        let r = if rest.need <= 0 {
+            self.solve(pending)
+        } else if self.bounds(pending, Some(rest)) {
+            self.fill(rest.leaf, rest.group, rest.need, pending)
+        } else {
+            Ok(())
+        };
+        self.untake();
+        r?;
+        // The recursion changed `usable`: recompute for the caller's loop.
+        self.refresh_usable();
+        Ok(true)
+    }
+
+    /// Fills a leaf with `need` more (distinct achievements, or credits)
+    /// from groups `group..`, one credential per achievement, groups in
+    /// order. Skipping a group is the loop moving on (not a recursive call),
+    /// so the stack grows with credentials taken only.
+    fn fill(&mut self, leaf: usize, group: usize, need: Fixed, pending: &mut Vec<usize>) -> Result<(), Halt> {
+        let p = self.p;
+        let Some(data) = p.leaf(leaf) else { return Ok(()) };
+        let range = self.range(leaf);
+        let count = !data.credits;
+        // Count leaves: groups from here on with an allowed credential;
+        // fewer than needed ends this branch.
+        let mut open_left = if count { self.open_groups(data, group, range) } else { usize::MAX };
+        let short = usize::try_from(need).unwrap_or(usize::MAX);
+        for (gi, &g) in p.groups(data).iter().enumerate().skip(group) {
+            if count && open_left < short {
                 break;
             }
-            let members = data.members(g);
+            // Credits: the best of every group left cannot reach the need.
+            if !count && p.suffix_best(data, gi) < need {
+                break;
+            }
+            let members = p.members(g);
+            if !members.iter().any(|(c, _)| self.allowed(*c, range)) {
+                continue;
+            }
+            open_left = open_left.saturating_sub(1);
+            let exclusive = self.exclusive(members);
             let mut took = false;
             for &(cred, value) in members {
-                self.tick()?;
-                if self.try_take(leaf, cred) {
-                    took = true;
-                    let r = self.pick_credits(leaf, gi + 1, sum.saturating_add(value), pending);
-                    self.untake();
-                    r?;
+                if !self.allowed(cred, range) {
+                    continue;
+                }
+                let rest = Partial { leaf, group: gi + 1, need: need.saturating_sub(value) };
+                took |= self.take_then(cred, rest, pending)?;
+                // Dominance (count): the earliest allowed credential of an
+                // exclusive group is as good as any other choice, including
+                // skipping the group for a later one.
+                if took && exclusive && count {
+                    return Ok(());
                 }
             }
-            // Dominance, as in `pick_count`: the sum is short, so some later
-            // group (no earlier than this one) must be taken anyway; adding
-            // this exclusive group to such a solution costs nothing.
-            let exclusive = no_windows && members.iter().all(|(c, _)| p.uses.get(*c).is_some_and(|u| *u <= 1));
+            // Dominance (credits): the sum is short, so some later group (no
+            // earlier than this one) must be taken anyway; adding this
+            // exclusive group to such a solution costs nothing.
             if took && exclusive {
                 return Ok(());
             }
@@ -528,27 +675,3 @@ impl<'p, 'a> Search<'p, 'a> {
         Ok(())
     }
 }
-
-/// Fewest credentials that can satisfy each node (credits leaves: 1).
-fn min_creds(p: &Problem<'_>) -> Vec<usize> {
-    let mut out = vec![0usize; p.rule.nodes.len()];
-    // Children come after their parent in the arena: fill bottom-up.
-    for i in (0..p.rule.nodes.len()).rev() {
-        let Some(n) = p.rule.nodes.get(i) else { continue };
-        let mut child: Vec<usize> = n.children.iter().map(|&c| out.get(c).copied().unwrap_or(0)).collect();
-        let v = match &n.kind {
-            CKind::Count { min, .. } => *min as usize,
-            CKind::Credits { .. } => 1,
-            CKind::All | CKind::Pathway(_) => child.iter().sum(),
-            CKind::Any | CKind::AtLeast(_) => {
-                child.sort_unstable();
-                child.iter().take(n.needed_children()).sum()
-            }
-        };
-        if let Some(slot) = out.get_mut(i) {
-            *slot = v;
-        }
-    }
-    out
-}
-

@@ -15,6 +15,7 @@ use crate::input::{CatalogEntry, Pathway};
 use crate::limits::{MAX_COMPILED_NODES, MAX_NESTING};
 use crate::rule::{Conversions, Requirement, RequirementKind};
 use crate::selector::Matcher;
+use crate::value::{Fixed, convert_credits, to_fixed};
 
 #[derive(Debug, Clone)]
 pub(crate) enum CKind {
@@ -62,14 +63,108 @@ impl CNode {
     }
 }
 
+/// One leaf an achievement can fill.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct IndexHit {
+    pub leaf: usize,
+    /// Credits leaves: the achievement's catalog credits in the leaf's unit,
+    /// what a credential without credits of its own gives (`None`: nothing).
+    pub catalog_value: Option<Fixed>,
+}
+
 /// Node 0 is the root.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct CompiledRule {
     pub nodes: Vec<CNode>,
     pub leaves: Vec<usize>,
+    /// Every achievement some leaf accepts (as `u128`, sorted) with the
+    /// range of `index_leaves` naming those leaves: one merge with a
+    /// learner's credentials finds every leaf each credential can fill.
+    pub index: Vec<(u128, u32, u32)>,
+    pub index_leaves: Vec<IndexHit>,
+    /// Per node: what it stands for in the Hall bound when pending (see
+    /// `hall`): `all` and nested pathways their children's parts, an
+    /// `any`/`at_least` with a real choice and a leaf themselves.
+    pub parts: Vec<Vec<usize>>,
+    /// Per node: its weight in its parent's progress, the credentials (or
+    /// credits nodes: one) it needs (DESIGN.md: means weighted by need).
+    pub weights: Vec<f64>,
 }
 
 impl CompiledRule {
+    fn finish(&mut self, catalog: &BTreeMap<AchievementId, CatalogEntry>) {
+        let mut pairs: Vec<(u128, usize, Option<Fixed>)> = Vec::new();
+        for &leaf in &self.leaves {
+            match self.nodes.get(leaf).map(|n| &n.kind) {
+                Some(CKind::Count { matcher, .. }) => {
+                    pairs.extend(matcher.achievements.iter().map(|a| (a.as_uuid().as_u128(), leaf, None)));
+                }
+                Some(CKind::Credits { matcher, unit, conversions, .. }) => {
+                    pairs.extend(matcher.achievements.iter().map(|a| {
+                        let value = catalog
+                            .get(a)
+                            .and_then(|e| e.credits.as_ref())
+                            .and_then(|c| convert_credits(c, unit, conversions))
+                            .map(|v| to_fixed(v, false));
+                        (a.as_uuid().as_u128(), leaf, value)
+                    }));
+                }
+                _ => {}
+            }
+        }
+        pairs.sort_unstable();
+        pairs.dedup_by(|b, a| (a.0, a.1) == (b.0, b.1));
+        self.index.clear();
+        self.index_leaves.clear();
+        for (key, leaf, catalog_value) in pairs {
+            let at = self.index_leaves.len() as u32;
+            self.index_leaves.push(IndexHit { leaf, catalog_value });
+            match self.index.last_mut() {
+                Some(last) if last.0 == key => last.2 = at + 1,
+                _ => self.index.push((key, at, at + 1)),
+            }
+        }
+        let len = self.nodes.len();
+        let mut parts: Vec<Vec<usize>> = vec![Vec::new(); len];
+        // Children come after their parent in the arena: fill bottom-up.
+        for i in (0..len).rev() {
+            let Some(n) = self.nodes.get(i) else { continue };
+            let split = match n.kind {
+                CKind::All | CKind::Pathway(_) => true,
+                CKind::AtLeast(k) => k as usize >= n.children.len(),
+                CKind::Any => n.children.len() == 1,
+                CKind::Count { .. } | CKind::Credits { .. } => false,
+            };
+            let mine = if split {
+                n.children.iter().flat_map(|&c| parts.get(c).cloned().unwrap_or_default()).collect()
+            } else {
+                vec![i]
+            };
+            if let Some(slot) = parts.get_mut(i) {
+                *slot = mine;
+            }
+        }
+        self.parts = parts;
+        let mut weights = vec![1.0; len];
+        for i in (0..len).rev() {
+            let Some(n) = self.nodes.get(i) else { continue };
+            let mut child_w: Vec<f64> = n.children.iter().map(|&c| weights.get(c).copied().unwrap_or(1.0)).collect();
+            let w = match &n.kind {
+                CKind::Count { min, .. } => f64::from(*min),
+                CKind::Credits { .. } | CKind::Pathway(_) => 1.0,
+                CKind::All => child_w.iter().sum(),
+                CKind::Any | CKind::AtLeast(_) => {
+                    child_w.sort_by(f64::total_cmp);
+                    child_w.iter().take(n.needed_children()).sum()
+                }
+            };
+            if let Some(slot) = weights.get_mut(i) {
+                *slot = f64::max(w, 1.0);
+            }
+        }
+        self.weights = weights;
+    }
+
     /// Every catalog achievement some leaf would accept, sorted.
     pub fn all_candidates(&self) -> Vec<AchievementId> {
         let mut out: Vec<AchievementId> = self
@@ -93,9 +188,10 @@ pub(crate) fn compile(
     pathways: &BTreeMap<PathwayId, Pathway>,
     catalog: &BTreeMap<AchievementId, CatalogEntry>,
 ) -> Result<CompiledRule, GraphError> {
-    let mut out = CompiledRule { nodes: Vec::new(), leaves: Vec::new() };
+    let mut out = CompiledRule::default();
     let mut stack = vec![pathway.id];
     add_pathway(pathway, pathways, catalog, &mut out, &mut stack, &[])?;
+    out.finish(catalog);
     Ok(out)
 }
 

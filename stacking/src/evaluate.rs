@@ -21,6 +21,7 @@ use crate::plan::next_steps;
 use crate::problem::{Cred, Learner, Problem};
 use crate::progress::{View, Views};
 use crate::rule::OnConstituentRevoked;
+use crate::value::{Fixed, to_decimal};
 
 /// One outcome (or error) per pathway, in topological order.
 pub type PathwayOutcomes = Vec<(PathwayId, Result<Outcome, EvalError>)>;
@@ -65,7 +66,7 @@ pub fn evaluate_with(
     at: DateTime<Utc>,
     options: &EvalOptions,
 ) -> Result<Outcome, EvalError> {
-    let learner = Learner::new(graph, credentials, at, options.eligibility, &[]);
+    let learner = Learner::new(credentials, at, options.eligibility, &[]);
     evaluate_learner(graph, pathway, &learner, at, options)
 }
 
@@ -77,7 +78,7 @@ pub fn evaluate_all(
     at: DateTime<Utc>,
     options: &EvalOptions,
 ) -> PathwayOutcomes {
-    let learner = Learner::new(graph, credentials, at, options.eligibility, &[]);
+    let learner = Learner::new(credentials, at, options.eligibility, &[]);
     graph
         .topological_order()
         .into_iter()
@@ -122,7 +123,7 @@ pub fn what_if(
     options: &EvalOptions,
 ) -> Result<Outcome, EvalError> {
     let extra = hypothetical(graph, add, at)?;
-    let learner = Learner::new(graph, credentials, at, options.eligibility, &extra);
+    let learner = Learner::new(credentials, at, options.eligibility, &extra);
     evaluate_learner(graph, pathway, &learner, at, options)
 }
 
@@ -135,7 +136,7 @@ pub fn what_if_all(
     options: &EvalOptions,
 ) -> Result<PathwayOutcomes, EvalError> {
     let extra = hypothetical(graph, add, at)?;
-    let learner = Learner::new(graph, credentials, at, options.eligibility, &extra);
+    let learner = Learner::new(credentials, at, options.eligibility, &extra);
     Ok(graph
         .topological_order()
         .into_iter()
@@ -203,7 +204,7 @@ pub fn check_award(
 pub(crate) fn quick(rule: &CompiledRule, learner: &Learner, budget: u64) -> Option<(bool, f64)> {
     let problem = Problem::new(rule, learner);
     let alloc = Search::new(&problem, budget).run().ok()?;
-    let progress = Views::new(&problem).view(0, None).progress;
+    let progress = Views::new(&problem).of(0).progress;
     Some((alloc.is_some(), progress))
 }
 
@@ -222,7 +223,7 @@ pub(crate) fn evaluate_learner(
     let views = Views::new(&problem);
     let complete = alloc.is_some();
     // A complete pathway needs views only for the alternatives it did not use.
-    let root_view = if complete { None } else { Some(views.view(0, None)) };
+    let root_view = if complete { None } else { Some(views.of(0)) };
     let raw_progress = root_view.as_ref().map_or(1.0, |v| v.progress);
     let progress = final_progress(complete, raw_progress);
     let status = if complete {
@@ -281,7 +282,7 @@ fn collect_under(p: &Problem<'_>, alloc: &Allocation, node: usize, under: &mut V
 }
 
 fn ids(p: &Problem<'_>, creds: &[usize]) -> Vec<CredentialId> {
-    let mut out: Vec<CredentialId> = creds.iter().filter_map(|&c| p.learner.creds.get(c).map(|c| c.id)).collect();
+    let mut out: Vec<CredentialId> = creds.iter().filter_map(|&c| p.cred(c).map(|c| c.id)).collect();
     out.sort_unstable();
     out
 }
@@ -317,7 +318,7 @@ fn explain(
         (true, _) => None,
         (false, Some(v)) => Some(v),
         (false, None) => {
-            own_view = views.view(node, None);
+            own_view = views.of(node);
             Some(&own_view)
         }
     };
@@ -371,11 +372,12 @@ fn explain(
 
 fn allocated_credits(p: &Problem<'_>, alloc: Option<&Allocation>, leaf: usize) -> Decimal {
     let Some(alloc) = alloc else { return Decimal::ZERO };
-    let Some(Some(data)) = p.leaves.get(leaf) else { return Decimal::ZERO };
-    alloc
+    let Some(data) = p.leaf(leaf) else { return Decimal::ZERO };
+    let total = alloc
         .assigned
         .iter()
         .filter(|(l, _)| *l == leaf)
-        .filter_map(|(_, c)| data.slots.iter().find(|(m, _)| m == c).map(|(_, v)| *v))
-        .fold(Decimal::ZERO, |acc, v| acc.saturating_add(v))
+        .filter_map(|(_, c)| p.value_of(data, *c))
+        .fold(0, |acc: Fixed, v| acc.saturating_add(v));
+    to_decimal(total)
 }

@@ -81,11 +81,13 @@
 //!   order of credentials never changes an outcome.
 
 mod allocate;
+mod bits;
 mod compile;
 mod eligibility;
 mod error;
 mod evaluate;
 mod graph;
+mod hall;
 mod input;
 pub mod limits;
 mod outcome;
@@ -110,3 +112,4 @@ pub use rule::{
 };
 pub use selector::matches_entry;
 pub use value::convert_credits;
+

@@ -52,11 +52,7 @@ pub(crate) fn next_steps<'a>(
     let with = |extra: Vec<Cred<'a>>| -> Learner<'a> {
         let mut creds = base.clone();
         creds.extend(extra);
-        creds.sort_by_key(|a| (a.date, a.id));
-        let mut by_achievement: Vec<(AchievementId, usize)> =
-            creds.iter().enumerate().map(|(i, c)| (c.achievement, i)).collect();
-        by_achievement.sort_unstable();
-        Learner { creds, by_achievement }
+        Learner::from_creds(creds)
     };
 
     // (size, credits, already held, achievements): new achievements before repeats.
@@ -79,7 +75,7 @@ pub(crate) fn next_steps<'a>(
             let mut set: Vec<AchievementId> = alloc
                 .assigned
                 .iter()
-                .filter_map(|(_, c)| trial.creds.get(*c))
+                .filter_map(|(_, c)| problem.cred(*c))
                 .filter(|c| c.virtual_)
                 .map(|c| c.achievement)
                 .collect();

@@ -1,24 +1,32 @@
 //! One evaluation's input, prepared: the learner's eligible credentials in a
-//! stable order, and for every leaf of a compiled rule the credentials it
-//! could use, grouped by achievement (count and credits both count an
-//! achievement once).
+//! stable order and, for one compiled rule, the credentials each leaf could
+//! use, grouped by achievement (count and credits both count an achievement
+//! once).
+//!
+//! Inside a problem, credentials are numbered by their position among the
+//! credentials some leaf of the rule can use ("local" indices), in (date,
+//! id) order: a threshold date is then a prefix, a window an index range.
+//! Leaves keep their data in a few shared arrays (ranges per leaf), so that
+//! preparing a problem costs a handful of allocations whatever the rule.
 
-use cairn_domain::{AchievementId, CredentialId, Credits};
+use cairn_domain::{AchievementId, CredentialId, Credits, IsoDuration};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
+use crate::bits;
 use crate::compile::{CKind, CompiledRule};
 use crate::eligibility::{Eligibility, is_eligible};
-use crate::graph::PathwayGraph;
 use crate::input::CredentialFact;
-use crate::value::convert_credits;
+use crate::value::{Fixed, convert_credits, to_fixed};
 
 #[derive(Debug, Clone)]
 pub(crate) struct Cred<'a> {
     pub id: CredentialId,
     pub achievement: AchievementId,
     pub date: DateTime<Utc>,
+    /// The credential's own credits (`credits_earned`); without them a
+    /// leaf counts the achievement's catalog credits.
     pub credits: Option<&'a Credits>,
     /// A hypothetical credential added by the planner.
     pub virtual_: bool,
@@ -28,190 +36,519 @@ pub(crate) struct Cred<'a> {
 #[derive(Debug, Clone)]
 pub(crate) struct Learner<'a> {
     pub creds: Vec<Cred<'a>>,
-    /// (achievement, index into `creds`), sorted.
-    pub by_achievement: Vec<(AchievementId, usize)>,
+    /// Per credential: its award instant in microseconds.
+    pub stamp: Vec<i64>,
+    /// (achievement as `u128`, index into `creds`), sorted.
+    pub by_achievement: Vec<(u128, usize)>,
+    /// Per credential: its achievement's rank among the learner's distinct
+    /// achievements.
+    pub rank: Vec<u32>,
+    /// Per credential: whether the learner holds its achievement more than once.
+    pub repeated: Vec<bool>,
+    /// How many distinct achievements the learner holds.
+    pub achievements: usize,
 }
 
 impl<'a> Learner<'a> {
-    pub fn new(
-        graph: &'a PathwayGraph,
-        facts: &'a [CredentialFact],
-        at: DateTime<Utc>,
-        mode: Eligibility,
-        extra: &[Cred<'a>],
-    ) -> Self {
-        let mut creds: Vec<Cred> = facts
+    pub fn new(facts: &'a [CredentialFact], at: DateTime<Utc>, mode: Eligibility, extra: &[Cred<'a>]) -> Self {
+        let creds: Vec<Cred> = facts
             .iter()
             .filter(|f| is_eligible(f, at, mode))
             .map(|f| Cred {
                 id: f.id,
                 achievement: f.achievement,
                 date: f.awarded_at,
-                credits: f.credits.as_ref().or_else(|| graph.catalog().get(&f.achievement).and_then(|e| e.credits.as_ref())),
+                credits: f.credits.as_ref(),
                 virtual_: false,
             })
             .chain(extra.iter().cloned())
             .collect();
-        // A stable order whatever the input order; duplicate ids count once.
-        creds.sort_by(|a, b| {
-            (a.date, a.id, a.achievement, a.virtual_).cmp(&(b.date, b.id, b.achievement, b.virtual_))
-        });
-        creds.dedup_by(|b, a| a.id == b.id);
-        let mut by_achievement: Vec<(AchievementId, usize)> =
-            creds.iter().enumerate().map(|(i, c)| (c.achievement, i)).collect();
+        Learner::from_creds(creds)
+    }
+
+    /// Puts credentials in the stable order; duplicate ids count once.
+    pub fn from_creds(creds: Vec<Cred<'a>>) -> Self {
+        let mut keyed: Vec<((i64, u128, u128, bool), Cred<'a>)> = creds
+            .into_iter()
+            .map(|c| {
+                let key = (c.date.timestamp_micros(), c.id.as_uuid().as_u128(), c.achievement.as_uuid().as_u128(), c.virtual_);
+                (key, c)
+            })
+            .collect();
+        keyed.sort_unstable_by_key(|k| k.0);
+        keyed.dedup_by(|b, a| a.1.id == b.1.id);
+        let stamp: Vec<i64> = keyed.iter().map(|(k, _)| k.0).collect();
+        let mut by_achievement: Vec<(u128, usize)> = keyed.iter().enumerate().map(|(i, (k, _))| (k.2, i)).collect();
         by_achievement.sort_unstable();
-        Learner { creds, by_achievement }
+        let creds: Vec<Cred<'a>> = keyed.into_iter().map(|(_, c)| c).collect();
+        let mut rank = vec![0u32; creds.len()];
+        let mut repeated = vec![false; creds.len()];
+        let mut achievements = 0usize;
+        let mut prev: Option<u128> = None;
+        for (k, &(a, i)) in by_achievement.iter().enumerate() {
+            if prev != Some(a) {
+                achievements += 1;
+                prev = Some(a);
+            }
+            if let Some(r) = rank.get_mut(i) {
+                *r = u32::try_from(achievements - 1).unwrap_or(u32::MAX);
+            }
+            let same_as = |j: Option<&(u128, usize)>| j.is_some_and(|(b, _)| *b == a);
+            let again = same_as(k.checked_sub(1).and_then(|j| by_achievement.get(j))) || same_as(by_achievement.get(k + 1));
+            if let Some(r) = repeated.get_mut(i) {
+                *r = again;
+            }
+        }
+        Learner { creds, stamp, by_achievement, rank, repeated, achievements }
     }
 }
 
-/// The credentials one achievement offers a leaf: a range of `LeafData::slots`.
-#[derive(Debug, Clone)]
-pub(crate) struct Group {
-    pub start: usize,
-    pub end: usize,
-    pub best_value: Decimal,
-}
-
+/// A leaf's credentials: ranges into the problem's shared arrays.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct LeafData {
-    /// (credential index, value in the leaf's measure), grouped by
-    /// achievement, each group by date then id.
-    pub slots: Vec<(usize, Decimal)>,
-    /// Ordered by earliest member date, then achievement.
-    pub groups: Vec<Group>,
-    /// Sum of `best_value` from group i to the end (credits pruning).
-    pub suffix_best: Vec<Decimal>,
+pub(crate) struct Leaf {
     /// Whether this leaf measures credits (else count).
     pub credits: bool,
+    /// The minimum as written (explanations).
     pub need: Decimal,
-    /// For count leaves: how many distinct achievements.
-    pub need_count: usize,
-    /// With a `within` on the leaf itself: per slot, the end (microseconds)
-    /// of the window that slot's credential opens.
-    pub window_end: Vec<i64>,
-}
-
-impl LeafData {
-    pub fn members(&self, g: &Group) -> &[(usize, Decimal)] {
-        self.slots.get(g.start..g.end).unwrap_or(&[])
-    }
+    /// The minimum as the search counts it: achievements, or credits as [`Fixed`].
+    pub need_fixed: Fixed,
+    /// The fewest credentials that can satisfy the leaf (`usize::MAX`: none can).
+    pub fewest: usize,
+    /// Every achievement offers one credential: distinct credentials are
+    /// distinct achievements, so counting bits counts achievements.
+    pub singletons: bool,
+    slots: (usize, usize),
+    groups: (usize, usize),
+    by_value: (usize, usize),
+    /// Offset (in words) of `groups + 1` bit sets: the credentials of
+    /// groups g.. for each g.
+    from_group: usize,
 }
 
 #[derive(Debug)]
 pub(crate) struct Problem<'a> {
     pub rule: &'a CompiledRule,
     pub learner: &'a Learner<'a>,
-    /// Indexed by node; `Some` for leaves.
-    pub leaves: Vec<Option<LeafData>>,
-    /// For `within` nodes: candidate indices under the node, by date.
-    pub under: Vec<Vec<usize>>,
-    /// Per credential: award instant in microseconds (fast comparisons).
+    /// Local index → index into `learner.creds`.
+    pub creds: Vec<usize>,
+    /// Per local credential: award instant in microseconds.
     pub stamp: Vec<i64>,
-    /// Per credential: how many leaves could use it.
+    /// Indexed by node; `Some` for leaves.
+    pub leaves: Vec<Option<Leaf>>,
+    /// Words of one credential bit set.
+    pub words: usize,
+    /// Per node, `words` long: credentials some leaf under it could use.
+    cand_bits: Vec<u64>,
+    /// Per local credential: how many leaves could use it.
     pub uses: Vec<u16>,
-    /// Credentials some leaf could use, in order.
-    pub relevant: Vec<usize>,
     pub any_virtual: bool,
+    /// Fewest credentials that can satisfy each node.
+    pub min_creds: Vec<usize>,
+    /// Per node with a `within`, per credential under it: the local index
+    /// just past the window that credential's date opens.
+    window_ends: Vec<Vec<u32>>,
+    /// Every leaf's (local credential, value), grouped by achievement, each
+    /// group by date; groups ordered by their earliest credential.
+    slots: Vec<(usize, Fixed)>,
+    /// Every leaf's groups, as ranges of `slots`.
+    groups: Vec<(usize, usize)>,
+    /// Per group: the sum of the best values of it and the later groups of its leaf.
+    suffix_best: Vec<Fixed>,
+    /// Credits leaves: (value, slot, group within the leaf), most valuable first.
+    by_value: Vec<(Fixed, usize, usize)>,
+    from_group: Vec<u64>,
 }
 
 impl<'a> Problem<'a> {
     pub fn new(rule: &'a CompiledRule, learner: &'a Learner<'a>) -> Self {
-        let mut leaves: Vec<Option<LeafData>> = vec![None; rule.nodes.len()];
-        let mut under: Vec<Vec<usize>> = vec![Vec::new(); rule.nodes.len()];
-        for &leaf in &rule.leaves {
-            let Some(node) = rule.nodes.get(leaf) else { continue };
-            let (matcher, need, credits_unit) = match &node.kind {
-                CKind::Count { min, matcher } => (matcher, Decimal::from(*min), None),
-                CKind::Credits { min, unit, matcher, conversions } => (matcher, *min, Some((unit, conversions))),
-                _ => continue,
-            };
-            let mut hits: Vec<(usize, Decimal)> = Vec::new();
-            let mut groups: Vec<Group> = Vec::new();
-            // Merge the two sorted lists (matcher achievements, learner's
-            // credentials by achievement); hits come out grouped.
-            let (mut i, mut j) = (0usize, 0usize);
-            let (ms, ls) = (&matcher.achievements, &learner.by_achievement);
-            while let (Some(m), Some((a, c))) = (ms.get(i), ls.get(j)) {
-                match m.cmp(a) {
-                    std::cmp::Ordering::Less => i += 1,
-                    std::cmp::Ordering::Greater => j += 1,
-                    std::cmp::Ordering::Equal => {
-                        j += 1;
-                        let Some(cred) = learner.creds.get(*c) else { continue };
-                        if !matcher.matches_time(cred.date) {
-                            continue;
+        let nodes = rule.nodes.len();
+        // Leaves each learner credential can fill: merge two sorted lists.
+        let mut hit_range: Vec<(u32, u32)> = vec![(0, 0); learner.creds.len()];
+        let (mut i, mut j) = (0usize, 0usize);
+        let (idx, mine) = (&rule.index, &learner.by_achievement);
+        while let (Some(&(key, from, to)), Some(&(a, c))) = (idx.get(i), mine.get(j)) {
+            match key.cmp(&a) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    if let Some(h) = hit_range.get_mut(c) {
+                        *h = (from, to);
+                    }
+                    j += 1;
+                }
+            }
+        }
+        // Local numbering: relevant credentials in (date, id) order.
+        let mut creds = Vec::with_capacity(learner.creds.len());
+        let mut stamp = Vec::with_capacity(learner.creds.len());
+        for (c, (from, to)) in hit_range.iter().enumerate() {
+            if from < to {
+                creds.push(c);
+                stamp.push(learner.stamp.get(c).copied().unwrap_or(i64::MAX));
+            }
+        }
+        let n = creds.len();
+        let words = bits::words_for(n);
+
+        // Every (leaf, credential, value) with a positive value, in date order.
+        let mut found: Vec<(usize, usize, Fixed)> = Vec::with_capacity(4 * n);
+        let mut counts = vec![0usize; nodes + 1];
+        for (local, &c) in creds.iter().enumerate() {
+            let (Some(cred), Some(&(from, to))) = (learner.creds.get(c), hit_range.get(c)) else { continue };
+            for hit in rule.index_leaves.get(from as usize..to as usize).unwrap_or(&[]) {
+                let value = match rule.nodes.get(hit.leaf).map(|n| &n.kind) {
+                    Some(CKind::Count { matcher, .. }) => matcher.matches_time(cred.date).then_some(1),
+                    Some(CKind::Credits { matcher, unit, conversions, .. }) if matcher.matches_time(cred.date) => {
+                        match cred.credits {
+                            Some(own) => convert_credits(own, unit, conversions).map(|v| to_fixed(v, false)),
+                            None => hit.catalog_value,
                         }
-                        let value = match credits_unit {
-                            None => Some(Decimal::ONE),
-                            Some((unit, conv)) => cred.credits.and_then(|cr| convert_credits(cr, unit, conv)),
-                        };
-                        let Some(v) = value.filter(|v| *v > Decimal::ZERO) else { continue };
-                        let new_group = hits.last().and_then(|(h, _)| learner.creds.get(*h)).is_none_or(|h| h.achievement != *a)
-                            || groups.is_empty();
-                        if new_group {
-                            groups.push(Group { start: hits.len(), end: hits.len(), best_value: v });
-                        }
-                        hits.push((*c, v));
-                        if let Some(g) = groups.last_mut() {
-                            g.end = hits.len();
-                            g.best_value = g.best_value.max(v);
-                        }
+                    }
+                    _ => None,
+                };
+                if let Some(v) = value.filter(|v| *v > 0) {
+                    found.push((hit.leaf, local, v));
+                    if let Some(k) = counts.get_mut(hit.leaf) {
+                        *k += 1;
                     }
                 }
             }
-            // by_achievement is sorted by (achievement, index) and index
-            // order is (date, id) order, so each group is already by date.
-            groups.sort_by_key(|g| (hits.get(g.start).map(|h| h.0), g.start));
-            let mut suffix_best = vec![Decimal::ZERO; groups.len() + 1];
-            for i in (0..groups.len()).rev() {
-                let best = groups.get(i).map(|g| g.best_value).unwrap_or_default();
-                let next = suffix_best.get(i + 1).copied().unwrap_or_default();
-                if let Some(slot) = suffix_best.get_mut(i) {
-                    *slot = next.saturating_add(best);
-                }
-            }
-            for &w in &node.windows {
-                if let Some(list) = under.get_mut(w) {
-                    list.extend(hits.iter().map(|m| m.0));
-                }
-            }
-            if let Some(slot) = leaves.get_mut(leaf) {
-                let need_count = need.to_usize().unwrap_or(usize::MAX);
-                let window_end = match node.within {
-                    None => Vec::new(),
-                    Some(d) => hits
-                        .iter()
-                        .map(|(c, _)| {
-                            learner
-                                .creds
-                                .get(*c)
-                                .and_then(|cr| d.add_to(cr.date))
-                                .map_or(i64::MAX, |e| e.timestamp_micros())
-                        })
-                        .collect(),
-                };
-                *slot = Some(LeafData { slots: hits, groups, suffix_best, credits: credits_unit.is_some(), need, need_count, window_end });
+        }
+        // By leaf (a counting sort keeps the date order within each leaf).
+        let mut start = vec![0usize; nodes + 1];
+        for leaf in 0..nodes {
+            let next = start.get(leaf).copied().unwrap_or(0) + counts.get(leaf).copied().unwrap_or(0);
+            if let Some(s) = start.get_mut(leaf + 1) {
+                *s = next;
             }
         }
-        for list in &mut under {
-            list.sort_unstable();
-            list.dedup();
+        let mut slots = vec![(0usize, 0 as Fixed); found.len()];
+        let mut fill = start.clone();
+        for &(leaf, local, v) in &found {
+            if let Some(at) = fill.get_mut(leaf) {
+                if let Some(slot) = slots.get_mut(*at) {
+                    *slot = (local, v);
+                }
+                *at += 1;
+            }
         }
-        let stamp: Vec<i64> = learner.creds.iter().map(|c| c.date.timestamp_micros()).collect();
-        let mut uses = vec![0u16; learner.creds.len()];
-        for data in leaves.iter().flatten() {
-            for &(c, _) in &data.slots {
-                if let Some(u) = uses.get_mut(c) {
-                    *u = u.saturating_add(1);
+
+        let mut problem = Problem {
+            rule,
+            learner,
+            creds,
+            stamp,
+            leaves: vec![None; nodes],
+            words,
+            cand_bits: vec![0u64; nodes * words],
+            uses: vec![0u16; n],
+            any_virtual: false,
+            min_creds: Vec::new(),
+            window_ends: Vec::new(),
+            slots,
+            groups: Vec::with_capacity(found.len()),
+            suffix_best: Vec::with_capacity(found.len()),
+            by_value: Vec::new(),
+            from_group: Vec::new(),
+        };
+        let mut first_of_rank: Vec<usize> = Vec::new();
+        for &leaf in &rule.leaves {
+            let (need, credits) = match rule.nodes.get(leaf).map(|n| &n.kind) {
+                Some(CKind::Count { min, .. }) => (Decimal::from(*min), false),
+                Some(CKind::Credits { min, .. }) => (*min, true),
+                _ => continue,
+            };
+            let range = (start.get(leaf).copied().unwrap_or(0), start.get(leaf + 1).copied().unwrap_or(0));
+            let data = problem.add_leaf(leaf, range, need, credits, &mut first_of_rank);
+            if let Some(slot) = problem.leaves.get_mut(leaf) {
+                *slot = Some(data);
+            }
+        }
+        // Internal nodes: the union of their children (children come after
+        // their parent in the arena, so fill bottom-up).
+        for node in (0..nodes).rev() {
+            let Some(nd) = rule.nodes.get(node) else { continue };
+            for &child in &nd.children {
+                for w in 0..words {
+                    let v = problem.cand_bits.get(child * words + w).copied().unwrap_or(0);
+                    if let Some(slot) = problem.cand_bits.get_mut(node * words + w) {
+                        *slot |= v;
+                    }
                 }
             }
         }
-        let relevant: Vec<usize> = (0..uses.len()).filter(|&c| uses.get(c).is_some_and(|u| *u > 0)).collect();
-        let any_virtual = relevant.iter().any(|&c| learner.creds.get(c).is_some_and(|c| c.virtual_));
-        Problem { rule, learner, leaves, under, stamp, uses, relevant, any_virtual }
+        problem.any_virtual = problem.creds.iter().any(|&c| learner.creds.get(c).is_some_and(|c| c.virtual_));
+        problem.min_creds = min_creds(rule, &problem.leaves);
+        problem.window_ends = rule.nodes.iter().enumerate().map(|(node, n)| problem.ends_of(node, n.within)).collect();
+        problem
     }
 
-    pub fn date(&self, cred: usize) -> Option<DateTime<Utc>> {
-        self.learner.creds.get(cred).map(|c| c.date)
+    /// Groups a leaf's slots (`range`, in date order) by achievement and
+    /// lays out what the search reads of it.
+    fn add_leaf(
+        &mut self,
+        leaf: usize,
+        range: (usize, usize),
+        need: Decimal,
+        credits: bool,
+        first_of_rank: &mut Vec<usize>,
+    ) -> Leaf {
+        let learner = self.learner;
+        let words = self.words;
+        let learner_index = |local: usize| self.creds.get(local).copied().unwrap_or(usize::MAX);
+        let list = self.slots.get(range.0..range.1).unwrap_or(&[]);
+        let singletons = list.iter().all(|(c, _)| learner.repeated.get(learner_index(*c)) == Some(&false));
+        let group_start = self.groups.len();
+        if singletons {
+            self.groups.extend((range.0..range.1).map(|s| (s, s + 1)));
+        } else {
+            // Order the slots by (first date of their achievement, date):
+            // each achievement's credentials become one run.
+            if first_of_rank.len() < learner.achievements {
+                first_of_rank.resize(learner.achievements, usize::MAX);
+            }
+            let rank = |c: usize| learner.rank.get(learner_index(c)).map_or(usize::MAX, |r| *r as usize);
+            for (pos, (c, _)) in list.iter().enumerate() {
+                if let Some(f) = first_of_rank.get_mut(rank(*c))
+                    && *f == usize::MAX
+                {
+                    *f = pos;
+                }
+            }
+            let mut keyed: Vec<(usize, usize, (usize, Fixed))> = list
+                .iter()
+                .enumerate()
+                .map(|(pos, s)| (first_of_rank.get(rank(s.0)).copied().unwrap_or(usize::MAX), pos, *s))
+                .collect();
+            keyed.sort_unstable_by_key(|k| (k.0, k.1));
+            for (c, _) in list {
+                if let Some(f) = first_of_rank.get_mut(rank(*c)) {
+                    *f = usize::MAX;
+                }
+            }
+            let mut run_start = range.0;
+            for (k, (first, _, slot)) in keyed.iter().enumerate() {
+                if let Some(s) = self.slots.get_mut(range.0 + k) {
+                    *s = *slot;
+                }
+                let next_first = keyed.get(k + 1).map(|x| x.0);
+                if next_first != Some(*first) {
+                    self.groups.push((run_start, range.0 + k + 1));
+                    run_start = range.0 + k + 1;
+                }
+            }
+        }
+        let group_end = self.groups.len();
+        let group_count = group_end - group_start;
+
+        // Suffix sums of best values, and the bit sets of groups g...
+        self.suffix_best.resize(group_end, 0);
+        let from_group = self.from_group.len();
+        self.from_group.resize(from_group + (group_count + 1) * words, 0);
+        let mut acc: Fixed = 0;
+        for gi in (0..group_count).rev() {
+            let (s, e) = self.groups.get(group_start + gi).copied().unwrap_or((0, 0));
+            let members = self.slots.get(s..e).unwrap_or(&[]);
+            acc = acc.saturating_add(members.iter().map(|m| m.1).max().unwrap_or(0));
+            if let Some(slot) = self.suffix_best.get_mut(group_start + gi) {
+                *slot = acc;
+            }
+            let at = from_group + gi * words;
+            let (head, tail) = self.from_group.split_at_mut(at + words);
+            if let Some(mine) = head.get_mut(at..) {
+                mine.copy_from_slice(tail.get(..words).unwrap_or(&[]));
+                for (c, _) in members {
+                    bits::set(mine, *c);
+                }
+            }
+        }
+        for &(c, _) in self.slots.get(range.0..range.1).unwrap_or(&[]) {
+            if let Some(u) = self.uses.get_mut(c) {
+                *u = u.saturating_add(1);
+            }
+            if let Some(b) = self.cand_bits.get_mut(leaf * words..(leaf + 1) * words) {
+                bits::set(b, c);
+            }
+        }
+        let by_value_start = self.by_value.len();
+        if credits {
+            for gi in 0..group_count {
+                let (s, e) = self.groups.get(group_start + gi).copied().unwrap_or((0, 0));
+                for slot in s..e {
+                    let v = self.slots.get(slot).map_or(0, |x| x.1);
+                    self.by_value.push((v, slot, gi));
+                }
+            }
+            if let Some(list) = self.by_value.get_mut(by_value_start..) {
+                list.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+            }
+        }
+        let need_fixed = if credits { to_fixed(need, true) } else { need.ceil().to_i128().unwrap_or(i128::MAX) };
+        let fewest = if credits {
+            let list = self.by_value.get(by_value_start..).unwrap_or(&[]);
+            fewest_reaching(list, need_fixed, (!singletons).then_some(group_count))
+        } else {
+            usize::try_from(need_fixed).unwrap_or(usize::MAX)
+        };
+        Leaf {
+            credits,
+            need,
+            need_fixed,
+            fewest,
+            singletons,
+            slots: range,
+            groups: (group_start, group_end),
+            by_value: (by_value_start, self.by_value.len()),
+            from_group,
+        }
     }
+
+    fn ends_of(&self, node: usize, within: Option<IsoDuration>) -> Vec<u32> {
+        let Some(within) = within else { return Vec::new() };
+        let mut ends = vec![0u32; self.creds.len()];
+        let mut last: Option<(i64, u32)> = None;
+        for c in bits::ones(self.cands(node)) {
+            let stamp = self.stamp.get(c).copied().unwrap_or(i64::MAX);
+            let end = match last {
+                Some((s, e)) if s == stamp => e,
+                _ => {
+                    let end = match self.date(c).and_then(|d| within.add_to(d)) {
+                        // Inclusive: a credential awarded exactly at the end fits.
+                        Some(to) => {
+                            let to = to.timestamp_micros();
+                            self.stamp.partition_point(|&s| s <= to)
+                        }
+                        // An end beyond chrono's range: the window is unbounded.
+                        None => self.creds.len(),
+                    };
+                    u32::try_from(end).unwrap_or(u32::MAX)
+                }
+            };
+            last = Some((stamp, end));
+            if let Some(slot) = ends.get_mut(c) {
+                *slot = end;
+            }
+        }
+        ends
+    }
+
+    /// The local index just past the window of `node` that opens at the
+    /// date of credential `start` (a credential under the node).
+    pub fn window_end(&self, node: usize, start: usize) -> usize {
+        self.window_ends.get(node).and_then(|e| e.get(start)).map_or(start, |&e| e as usize)
+    }
+
+    /// The learner's credential behind a local index.
+    pub fn cred(&self, local: usize) -> Option<&Cred<'a>> {
+        self.creds.get(local).and_then(|&c| self.learner.creds.get(c))
+    }
+
+    pub fn date(&self, local: usize) -> Option<DateTime<Utc>> {
+        self.cred(local).map(|c| c.date)
+    }
+
+    /// Credentials some leaf under `node` could use, as a bit set.
+    pub fn cands(&self, node: usize) -> &[u64] {
+        self.cand_bits.get(node * self.words..(node + 1) * self.words).unwrap_or(&[])
+    }
+
+    pub fn leaf(&self, node: usize) -> Option<&Leaf> {
+        self.leaves.get(node).and_then(Option::as_ref)
+    }
+
+    /// A leaf's (credential, value) pairs, grouped by achievement.
+    pub fn slots(&self, leaf: &Leaf) -> &[(usize, Fixed)] {
+        self.slots.get(leaf.slots.0..leaf.slots.1).unwrap_or(&[])
+    }
+
+    /// A leaf's groups (ranges of slots), by earliest credential.
+    pub fn groups(&self, leaf: &Leaf) -> &[(usize, usize)] {
+        self.groups.get(leaf.groups.0..leaf.groups.1).unwrap_or(&[])
+    }
+
+    /// The credentials of one group.
+    pub fn members(&self, group: (usize, usize)) -> &[(usize, Fixed)] {
+        self.slots.get(group.0..group.1).unwrap_or(&[])
+    }
+
+    /// The slot (index into `slots`) of a leaf's credential, when it has one.
+    pub fn value_of(&self, leaf: &Leaf, cred: usize) -> Option<Fixed> {
+        self.slots(leaf).iter().find(|(c, _)| *c == cred).map(|(_, v)| *v)
+    }
+
+    /// The best values of groups `group..` of a leaf, summed.
+    pub fn suffix_best(&self, leaf: &Leaf, group: usize) -> Fixed {
+        let at = leaf.groups.0 + group;
+        if at >= leaf.groups.1 { 0 } else { self.suffix_best.get(at).copied().unwrap_or(0) }
+    }
+
+    /// Credits leaves: (value, slot, group within the leaf), most valuable first.
+    pub fn by_value(&self, leaf: &Leaf) -> &[(Fixed, usize, usize)] {
+        self.by_value.get(leaf.by_value.0..leaf.by_value.1).unwrap_or(&[])
+    }
+
+    /// The slot at an index from `by_value`.
+    pub fn slot(&self, slot: usize) -> Option<(usize, Fixed)> {
+        self.slots.get(slot).copied()
+    }
+
+    /// The credentials of a leaf's groups `group..`, as a bit set.
+    pub fn bits_from(&self, leaf: &Leaf, group: usize) -> &[u64] {
+        let g = group.min(leaf.groups.1 - leaf.groups.0);
+        let at = leaf.from_group + g * self.words;
+        self.from_group.get(at..at + self.words).unwrap_or(&[])
+    }
+}
+
+/// Fewest credentials that can satisfy each node: a `count` its minimum, a
+/// `credits` leaf the fewest of its achievements whose best values reach its
+/// minimum (`usize::MAX` when none do).
+fn min_creds(rule: &CompiledRule, leaves: &[Option<Leaf>]) -> Vec<usize> {
+    let mut out = vec![0usize; rule.nodes.len()];
+    // Children come after their parent in the arena: fill bottom-up.
+    for i in (0..rule.nodes.len()).rev() {
+        let Some(n) = rule.nodes.get(i) else { continue };
+        let child = |c: &usize| out.get(*c).copied().unwrap_or(0);
+        let v = match &n.kind {
+            CKind::Count { min, .. } => *min as usize,
+            CKind::Credits { .. } => leaves.get(i).and_then(Option::as_ref).map_or(usize::MAX, |l| l.fewest),
+            CKind::All | CKind::Pathway(_) => n.children.iter().map(child).fold(0usize, usize::saturating_add),
+            CKind::Any | CKind::AtLeast(_) => {
+                let mut mins: Vec<usize> = n.children.iter().map(child).collect();
+                mins.sort_unstable();
+                mins.iter().take(n.needed_children()).fold(0usize, |a, b| a.saturating_add(*b))
+            }
+        };
+        if let Some(slot) = out.get_mut(i) {
+            *slot = v;
+        }
+    }
+    out
+}
+
+/// How many of a leaf's credentials (`by_value`: most valuable first) it
+/// takes to reach `need`, each achievement once; `usize::MAX` when all of
+/// them fall short. `groups`: how many groups to tell apart (`None` when
+/// every credential is its own).
+fn fewest_reaching(by_value: &[(Fixed, usize, usize)], need: Fixed, groups: Option<usize>) -> usize {
+    if need <= 0 {
+        return 0;
+    }
+    let mut seen = vec![false; groups.unwrap_or(0)];
+    let mut sum: Fixed = 0;
+    let mut k = 0usize;
+    for &(v, _, g) in by_value {
+        if groups.is_some() {
+            match seen.get_mut(g) {
+                Some(s) if !*s => *s = true,
+                _ => continue,
+            }
+        }
+        sum = sum.saturating_add(v);
+        k += 1;
+        if sum >= need {
+            return k;
+        }
+    }
+    usize::MAX
 }

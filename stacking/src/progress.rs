@@ -4,14 +4,17 @@
 //! credential is added (more candidates, more windows to choose from, means
 //! and maxima of growing values), which is what makes progress monotone.
 
-use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
+use crate::bits;
 use crate::compile::CKind;
 use crate::problem::Problem;
+use crate::value::{Fixed, to_decimal};
 
-type Range = Option<(DateTime<Utc>, DateTime<Utc>)>;
+/// Credentials by local index, `[lo, hi)`: local indices are in date order,
+/// so a window of dates is a range of indices.
+type Range = (usize, usize);
 
 #[derive(Debug, Clone)]
 pub(crate) struct View {
@@ -27,58 +30,40 @@ pub(crate) struct View {
 
 pub(crate) struct Views<'p, 'a> {
     p: &'p Problem<'a>,
-    weights: Vec<f64>,
 }
 
 impl<'p, 'a> Views<'p, 'a> {
     pub fn new(p: &'p Problem<'a>) -> Self {
-        let mut weights = vec![1.0; p.rule.nodes.len()];
-        // Children come after their parent in the arena: fill bottom-up.
-        for i in (0..p.rule.nodes.len()).rev() {
-            let Some(n) = p.rule.nodes.get(i) else { continue };
-            let child_w: Vec<f64> = n.children.iter().map(|&c| weights.get(c).copied().unwrap_or(1.0)).collect();
-            let w = match &n.kind {
-                CKind::Count { min, .. } => f64::from(*min),
-                CKind::Credits { .. } | CKind::Pathway(_) => 1.0,
-                CKind::All => child_w.iter().sum(),
-                CKind::Any | CKind::AtLeast(_) => {
-                    let mut sorted = child_w.clone();
-                    sorted.sort_by(f64::total_cmp);
-                    sorted.iter().take(n.needed_children()).sum()
-                }
-            };
-            if let Some(slot) = weights.get_mut(i) {
-                *slot = w.max(1.0);
-            }
-        }
-        Views { p, weights }
+        Views { p }
     }
 
-    pub fn view(&self, node: usize, range: Range) -> View {
-        let Some(n) = self.p.rule.nodes.get(node) else { return empty() };
-        let Some(within) = n.within else { return self.inner(node, range) };
-        let mut starts: Vec<DateTime<Utc>> = self
-            .p
-            .under
-            .get(node)
-            .into_iter()
-            .flatten()
-            .filter_map(|&c| self.p.date(c))
-            .filter(|d| in_range(range, *d))
-            .collect();
-        starts.dedup();
+    /// The view of `node` with every credential it could use.
+    pub fn of(&self, node: usize) -> View {
+        self.view(node, (0, self.p.creds.len()))
+    }
+
+    fn view(&self, node: usize, range: Range) -> View {
+        let p = self.p;
+        let Some(n) = p.rule.nodes.get(node) else { return empty() };
+        if n.within.is_none() {
+            return self.inner(node, range);
+        }
         let mut best: Option<View> = None;
-        for start in starts {
-            let end = within.add_to(start).unwrap_or(DateTime::<Utc>::MAX_UTC);
-            let window = match range {
-                None => (start, end),
-                Some((lo, hi)) => (lo.max(start), hi.min(end)),
-            };
+        let mut last_stamp = None;
+        // One window per distinct date a credential under the node was awarded.
+        for start in bits::ones(p.cands(node)) {
+            if start < range.0 || start >= range.1 {
+                continue;
+            }
+            let stamp = p.stamp.get(start);
+            if last_stamp == Some(stamp) {
+                continue;
+            }
+            last_stamp = Some(stamp);
+            let window = (start, p.window_end(node, start).min(range.1));
             // Ties go to the later window: the one a new credential can still join.
-            let v = self.inner(node, Some(window));
-            let better = best.as_ref().is_none_or(|b| {
-                (v.satisfied, v.progress) >= (b.satisfied, b.progress)
-            });
+            let v = self.inner(node, window);
+            let better = best.as_ref().is_none_or(|b| (v.satisfied, v.progress) >= (b.satisfied, b.progress));
             if better {
                 best = Some(v);
             }
@@ -102,11 +87,12 @@ impl<'p, 'a> Views<'p, 'a> {
             }
             CKind::All | CKind::Any | CKind::AtLeast(_) => {
                 let children: Vec<View> = n.children.iter().map(|&c| self.view(c, range)).collect();
+                let weights = &self.p.rule.weights;
                 let items: Vec<(f64, f64)> = n
                     .children
                     .iter()
                     .zip(&children)
-                    .map(|(&c, v)| (self.weights.get(c).copied().unwrap_or(1.0), v.progress))
+                    .map(|(&c, v)| (weights.get(c).copied().unwrap_or(1.0), v.progress))
                     .collect();
                 let need = n.needed_children();
                 let satisfied_children = children.iter().filter(|v| v.satisfied).count();
@@ -124,53 +110,64 @@ impl<'p, 'a> Views<'p, 'a> {
         }
     }
 
-    fn leaf(&self, node: usize, range: Range) -> View {
-        let Some(Some(data)) = self.p.leaves.get(node) else { return empty() };
+    fn leaf(&self, node: usize, (lo, hi): Range) -> View {
+        let p = self.p;
+        let Some(data) = p.leaf(node) else { return empty() };
         // Per achievement: the earliest credential (count) or the most
-        // valuable one, earliest on ties (credits).
-        let mut picks: Vec<(usize, Decimal)> = Vec::new();
-        for g in &data.groups {
-            let mut best: Option<(usize, Decimal)> = None;
-            for &(c, v) in data.members(g) {
-                if !self.p.date(c).is_some_and(|d| in_range(range, d)) {
-                    continue;
+        // valuable one, earliest on ties (credits); by credential.
+        let mut picks: Vec<(usize, Fixed)> = Vec::new();
+        if data.singletons {
+            // One credential per achievement, already by credential.
+            let slots = p.slots(data);
+            let from = slots.partition_point(|(c, _)| *c < lo);
+            let to = slots.partition_point(|(c, _)| *c < hi);
+            picks.extend_from_slice(slots.get(from..to).unwrap_or(&[]));
+        } else {
+            for &g in p.groups(data) {
+                let mut best: Option<(usize, Fixed)> = None;
+                for &(c, v) in p.members(g) {
+                    if c < lo || c >= hi {
+                        continue;
+                    }
+                    if best.is_none_or(|(_, bv)| v > bv) {
+                        best = Some((c, v));
+                    }
+                    if !data.credits {
+                        break;
+                    }
                 }
-                if best.is_none_or(|(_, bv)| v > bv) {
-                    best = Some((c, v));
-                }
-                if !data.credits {
-                    break;
-                }
+                picks.extend(best);
             }
-            picks.extend(best);
+            picks.sort_unstable_by_key(|(c, _)| *c);
         }
-        picks.sort_unstable_by_key(|(c, _)| *c);
-        let have = picks.iter().fold(Decimal::ZERO, |acc, (_, v)| acc.saturating_add(*v));
+        let total = picks.iter().fold(0 as Fixed, |acc, (_, v)| acc.saturating_add(*v));
+        let (have, ratio) = if data.credits {
+            let have = to_decimal(total);
+            let ratio = if data.need > Decimal::ZERO {
+                (have / data.need).min(Decimal::ONE).to_f64().unwrap_or(0.0)
+            } else {
+                1.0
+            };
+            (have, ratio)
+        } else {
+            let need = data.need_fixed.max(1) as f64;
+            (Decimal::from(picks.len()), (picks.len() as f64 / need).min(1.0))
+        };
         let mut used = Vec::new();
-        let mut acc = Decimal::ZERO;
+        let mut acc: Fixed = 0;
         for (c, v) in &picks {
-            if acc >= data.need {
+            if acc >= data.need_fixed {
                 break;
             }
             used.push(*c);
             acc = acc.saturating_add(*v);
         }
-        used.sort_unstable();
-        let ratio = if data.need > Decimal::ZERO {
-            (have / data.need).min(Decimal::ONE).to_f64().unwrap_or(0.0)
-        } else {
-            1.0
-        };
-        View { progress: ratio, have, satisfied: have >= data.need, used, children: Vec::new() }
+        View { progress: ratio, have, satisfied: total >= data.need_fixed, used, children: Vec::new() }
     }
 }
 
 fn empty() -> View {
     View { progress: 0.0, have: Decimal::ZERO, satisfied: false, used: Vec::new(), children: Vec::new() }
-}
-
-fn in_range(range: Range, d: DateTime<Utc>) -> bool {
-    range.is_none_or(|(lo, hi)| lo <= d && d <= hi)
 }
 
 /// The largest need-weighted mean over any `k` of the items (weight,

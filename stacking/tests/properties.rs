@@ -10,7 +10,6 @@ use cairn_stacking::{
 };
 use chrono::{DateTime, Months, TimeZone, Utc};
 use proptest::prelude::*;
-use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -357,10 +356,14 @@ proptest! {
 
 #[test]
 fn budget_exhaustion_is_an_error_not_a_hang() {
-    // Hall's condition fails but every cheap bound passes: six leaves need 2
-    // each from 10 credentials, a seventh needs 2 from all 14. Proving it
-    // impossible takes ~10^5 steps; with a budget of 10^4 it is an error.
-    let n = 14;
+    // Two credit leaves share sixteen achievements worth even credits (2,
+    // 4, ..., 30, and 2 again: 242 in all) and each needs 121. Every bound
+    // passes (each leaf alone, and five credentials each out of sixteen),
+    // but even credits cannot make 121 exactly, so both would need 122 of
+    // the 242: impossible, and only an exhaustive search shows it. With a
+    // budget of 1,000 steps it is an error.
+    let n = 16;
+    let credits = |i: usize| if i == n - 1 { 2 } else { 2 * (i + 1) };
     let catalog: Vec<CatalogEntry> = (0..=n)
         .map(|i| CatalogEntry {
             id: ach(i),
@@ -369,17 +372,14 @@ fn budget_exhaustion_is_an_error_not_a_hang() {
             tags: vec![],
             skills: vec![],
             level: None,
-            credits: None,
+            credits: (i < n).then(|| Credits::parse(&credits(i).to_string(), "ECTS").unwrap()),
         })
         .collect();
-    let ids = |k: usize| (0..k).map(|i| ach(i).to_string()).collect::<Vec<_>>();
-    let small = json!({"type": "count", "min": 2, "where": {"achievements": ids(10)}});
-    let wide = json!({"type": "count", "min": 2, "where": {"achievements": ids(14)}});
-    let mut of = vec![small; 6];
-    of.push(wide);
+    let ids: Vec<String> = (0..n).map(|i| ach(i).to_string()).collect();
+    let pool = json!({"type": "credits", "min": "121", "unit": "ECTS", "where": {"achievements": ids}});
     let rule = PathwayRule::from_value(json!({
         "key": "hard", "name": "hard", "award": ach(n).to_string(),
-        "requirement": {"type": "all", "of": of}
+        "requirement": {"type": "all", "of": [pool.clone(), pool]}
     }))
     .unwrap();
     let id = PathwayId::from(Uuid::from_u128(77));
@@ -387,13 +387,24 @@ fn budget_exhaustion_is_an_error_not_a_hang() {
     let facts: Vec<CredentialFact> = (0..n)
         .map(|i| CredentialFact::earned(CredentialId::from(Uuid::from_u128(0x100 + i as u128)), ach(i), month(i as u32)))
         .collect();
-    let options = EvalOptions { plan_next: false, budget: 10_000, ..Default::default() };
+    let options = EvalOptions { plan_next: false, budget: 1_000, ..Default::default() };
     let err = evaluate_with(&graph, id, &facts, at(), &options).unwrap_err();
     assert!(err.to_string().contains("exceeded its budget"), "{err}");
     // With the default budget the search finishes and finds it impossible.
     let outcome = evaluate_with(&graph, id, &facts, at(), &EvalOptions::without_plan()).unwrap();
     assert_eq!(outcome.status, Status::InProgress);
-    let _ = Decimal::ZERO;
+    // One credential less on one side and it holds: 120 + 122 = 242.
+    let rule = PathwayRule::from_value(json!({
+        "key": "fine", "name": "fine", "award": ach(n).to_string(),
+        "requirement": {"type": "all", "of": [
+            {"type": "credits", "min": "120", "unit": "ECTS", "where": {"achievements": (0..n).map(|i| ach(i).to_string()).collect::<Vec<_>>()}},
+            {"type": "credits", "min": "121", "unit": "ECTS", "where": {"achievements": (0..n).map(|i| ach(i).to_string()).collect::<Vec<_>>()}}
+        ]}
+    }))
+    .unwrap();
+    let graph = PathwayGraph::build(graph.catalog().values().cloned(), [Pathway { id, issuer: org(), rule }]).unwrap();
+    let outcome = evaluate_with(&graph, id, &facts, at(), &EvalOptions::without_plan()).unwrap();
+    assert_eq!(outcome.status, Status::Complete);
 }
 
 #[test]

@@ -1,0 +1,75 @@
+//! Fixed-width bit sets over a problem's credentials, stored as `u64` word
+//! slices (one word covers a typical learner; the search works on words).
+
+/// Words needed for `n` bits (at least one).
+pub(crate) fn words_for(n: usize) -> usize {
+    n.div_ceil(64).max(1)
+}
+
+pub(crate) fn get(bits: &[u64], i: usize) -> bool {
+    bits.get(i / 64).is_some_and(|w| w & (1u64 << (i % 64)) != 0)
+}
+
+pub(crate) fn set(bits: &mut [u64], i: usize) {
+    if let Some(w) = bits.get_mut(i / 64) {
+        *w |= 1u64 << (i % 64);
+    }
+}
+
+pub(crate) fn unset(bits: &mut [u64], i: usize) {
+    if let Some(w) = bits.get_mut(i / 64) {
+        *w &= !(1u64 << (i % 64));
+    }
+}
+
+/// The bits of `[lo, hi)` that fall in word `w`.
+pub(crate) fn range_word(w: usize, lo: usize, hi: usize) -> u64 {
+    let base = w * 64;
+    let from = lo.saturating_sub(base).min(64);
+    let to = hi.saturating_sub(base).min(64);
+    if from >= to {
+        return 0;
+    }
+    let upper = if to == 64 { u64::MAX } else { (1u64 << to) - 1 };
+    upper & !((1u64 << from) - 1)
+}
+
+pub(crate) fn count(bits: &[u64]) -> usize {
+    bits.iter().map(|w| w.count_ones() as usize).sum()
+}
+
+/// The set bits, lowest first.
+pub(crate) fn ones(bits: &[u64]) -> impl Iterator<Item = usize> + '_ {
+    bits.iter().enumerate().flat_map(|(i, &word)| {
+        let mut w = word;
+        std::iter::from_fn(move || {
+            if w == 0 {
+                return None;
+            }
+            let b = w.trailing_zeros() as usize;
+            w &= w - 1;
+            Some(i * 64 + b)
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_and_iteration() {
+        assert_eq!(range_word(0, 0, 64), u64::MAX);
+        assert_eq!(range_word(0, 3, 5), 0b11000);
+        assert_eq!(range_word(1, 60, 70), 0b111111);
+        assert_eq!(range_word(1, 0, 64), 0);
+        let mut b = vec![0u64; 2];
+        set(&mut b, 3);
+        set(&mut b, 64);
+        set(&mut b, 127);
+        assert!(get(&b, 64) && !get(&b, 65));
+        assert_eq!(ones(&b).collect::<Vec<_>>(), vec![3, 64, 127]);
+        unset(&mut b, 64);
+        assert_eq!(count(&b), 2);
+    }
+}
