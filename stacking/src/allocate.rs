@@ -48,6 +48,9 @@ pub(crate) struct Key {
     pub latest: Option<DateTime<Utc>>,
 }
 
+/// Steps of an attempt taken without bounds (see `Search::lazy`).
+const LAZY_STEPS: u64 = 64;
+
 const ZERO_KEY: Key = Key { hypothetical: 0, hypothetical_credits: Decimal::ZERO, latest: None };
 
 #[derive(Debug, Clone)]
@@ -95,8 +98,12 @@ pub(crate) struct Search<'p, 'a> {
     lim: usize,
     /// Stop at the first solution (threshold mode).
     first_only: bool,
+    /// `steps` when the current attempt started.
+    attempt_from: u64,
     /// Scratch: usable credentials at the current step (bit set).
     usable: Vec<u64>,
+    /// Scratch: credentials the other demands use in every way (see `bounds`).
+    forced: Vec<u64>,
     matching: Matching,
 }
 
@@ -106,16 +113,18 @@ impl<'p, 'a> Search<'p, 'a> {
         Search {
             p,
             used: vec![0; p.words],
-            assigned: Vec::new(),
+            assigned: Vec::with_capacity(32),
             ranges: vec![None; nodes],
-            keys: Vec::new(),
+            keys: Vec::with_capacity(32),
             key: ZERO_KEY,
             best: None,
             steps: 0,
             budget,
             lim: p.creds.len(),
             first_only: false,
+            attempt_from: 0,
             usable: vec![0; p.words],
+            forced: vec![0; p.words],
             matching: Matching::new(p.words),
         }
     }
@@ -193,11 +202,20 @@ impl<'p, 'a> Search<'p, 'a> {
     fn attempt(&mut self, lim: usize, first_only: bool) -> Result<bool, OutOfBudget> {
         self.reset(lim);
         self.first_only = first_only;
+        self.attempt_from = self.steps;
         let mut pending = vec![0usize];
         match self.solve(&mut pending) {
             Ok(()) | Err(Halt::Found) => Ok(self.best.is_some()),
             Err(Halt::Budget) => Err(OutOfBudget),
         }
+    }
+
+    /// The first steps of a threshold attempt skip the bounds: most
+    /// attempts that can succeed do so on the first path they try, and the
+    /// bounds cost more than those steps. A search that goes on longer gets
+    /// them back. (Bounds only prune, so the answer is the same.)
+    fn lazy(&self) -> bool {
+        self.first_only && self.steps - self.attempt_from < LAZY_STEPS
     }
 
     fn tick(&mut self) -> Result<(), Halt> {
@@ -276,17 +294,16 @@ impl<'p, 'a> Search<'p, 'a> {
         self.p.window_end(node, start)
     }
 
-    /// The windows worth trying for `node`, as (start, end): one per
-    /// distinct start date, skipping a window that holds nothing the
-    /// previous one does not (its credentials are a subset, so any solution
-    /// in it is one in the previous window too).
-    fn window_starts(&mut self, node: usize) -> Vec<(usize, usize)> {
-        let range = self.range(node);
+    /// The next window worth trying for `node` after `last` (the last one
+    /// considered), as (start, end): one per distinct start date, skipping
+    /// a window that holds nothing the previous one does not (its
+    /// credentials are a subset, so any solution in it is one in the
+    /// previous window too).
+    fn next_window(&self, node: usize, range: (usize, usize), mut last: Option<(usize, usize)>) -> Option<(usize, usize)> {
         let p = self.p;
         let cands = p.cands(node);
-        let mut out = Vec::new();
-        let mut last: Option<(usize, usize)> = None;
-        for c in bits::ones(cands) {
+        let from = last.map_or(range.0, |(s, _)| s + 1);
+        for c in bits::ones_from(cands, from) {
             if !self.allowed(c, range) {
                 continue;
             }
@@ -299,11 +316,11 @@ impl<'p, 'a> Search<'p, 'a> {
                 Some((_, prev_end)) => (0..p.words).any(|i| self.masked(cands, i, (prev_end, end)) != 0),
             };
             if new {
-                out.push((c, end));
+                return Some((c, end));
             }
             last = Some((c, end));
         }
-        out
+        None
     }
 
     // ---- bounds ----
@@ -311,16 +328,23 @@ impl<'p, 'a> Search<'p, 'a> {
     /// Distinct achievements among groups `group..` with a credential allowed in `range`.
     fn open_groups(&self, leaf: &Leaf, group: usize, range: (usize, usize)) -> usize {
         let p = self.p;
+        let from = p.bits_from(leaf, group);
         if leaf.singletons {
-            let from = p.bits_from(leaf, group);
-            (0..p.words).map(|i| self.masked(from, i, range).count_ones() as usize).sum()
-        } else {
-            p.groups(leaf)
-                .iter()
-                .skip(group)
-                .filter(|g| p.members(**g).iter().any(|(c, _)| self.allowed(*c, range)))
-                .count()
+            return (0..p.words).map(|i| self.masked(from, i, range).count_ones() as usize).sum();
         }
+        // Single-credential groups by counting bits, the others one by one.
+        let singles = p.single_bits(leaf);
+        let single: usize = (0..p.words)
+            .map(|i| (self.masked(from, i, range) & singles.get(i).copied().unwrap_or(0)).count_ones() as usize)
+            .sum();
+        let groups = p.groups(leaf);
+        let multi = p
+            .multi(leaf)
+            .iter()
+            .take_while(|&&g| g >= group)
+            .filter(|&&g| groups.get(g).is_some_and(|m| p.members(*m).iter().any(|(c, _)| self.allowed(*c, range))))
+            .count();
+        single + multi
     }
 
     /// Can `leaf`, filled from `group` on, still reach `need` inside
@@ -377,7 +401,20 @@ impl<'p, 'a> Search<'p, 'a> {
         if !self.open_window(node) {
             return self.leaf_check(leaf, group, need, range);
         }
-        self.window_starts(node).into_iter().filter_map(|(s, e)| self.leaf_check(leaf, group, need, (s, e))).min()
+        let mut best: Option<usize> = None;
+        let mut window = None;
+        while let Some(w) = self.next_window(node, range, window) {
+            window = Some(w);
+            if let Some(k) = self.leaf_check(leaf, group, need, w) {
+                let k = best.map_or(k, |b| b.min(k));
+                best = Some(k);
+                // No window can do with fewer (a count leaf always needs its minimum).
+                if !leaf.credits || k <= leaf.fewest {
+                    break;
+                }
+            }
+        }
+        best
     }
 
     /// Optimistic: ignores conflicts between nodes, and windows of internal
@@ -409,21 +446,43 @@ impl<'p, 'a> Search<'p, 'a> {
 
     /// Every pending node on its own, and all of them together with the
     /// leaf being filled (Hall).
+    ///
+    /// Credits leaves come last: first every other demand is met, then the
+    /// credentials those use in every way of meeting them are set aside,
+    /// and the credits leaves must reach their minimum without them (a
+    /// count leaf that needs every credential it can use leaves no credits
+    /// to share).
     fn bounds(&mut self, pending: &[usize], partial: Option<Partial>) -> bool {
         self.refresh_usable();
         let mut m = std::mem::take(&mut self.matching);
         m.reset(&self.usable);
-        let ok = self.add_demands(pending, partial, &mut m) && m.feasible();
+        let mut ok = self.add_demands(pending, partial, &mut m, false) && m.feasible();
+        if ok && self.p.rule.has_credits {
+            let mut forced = std::mem::take(&mut self.forced);
+            m.forced(&mut forced);
+            for (u, f) in self.usable.iter_mut().zip(&forced) {
+                *u &= !f;
+            }
+            ok = self.add_demands(pending, partial, &mut m, true) && m.feasible();
+            for (u, f) in self.usable.iter_mut().zip(&forced) {
+                *u |= f;
+            }
+            self.forced = forced;
+        }
         self.matching = m;
         ok
     }
 
-    fn add_demands(&mut self, pending: &[usize], partial: Option<Partial>, m: &mut Matching) -> bool {
+    /// The demands of the pending nodes and the leaf being filled: those of
+    /// credits leaves (`credits`) or all the others.
+    fn add_demands(&mut self, pending: &[usize], partial: Option<Partial>, m: &mut Matching, credits: bool) -> bool {
         let p = self.p;
         for &n in pending {
             for &d in p.rule.parts.get(n).into_iter().flatten() {
                 let ok = match p.leaf(d) {
+                    Some(leaf) if leaf.credits != credits => true,
                     Some(leaf) => self.add_leaf(d, 0, leaf.need_fixed, m),
+                    None if credits => true,
                     None => {
                         // An `any`/`at_least` with its choice still open.
                         if !self.possible(d) {
@@ -443,8 +502,10 @@ impl<'p, 'a> Search<'p, 'a> {
             }
         }
         match partial {
-            Some(pt) => self.add_leaf(pt.leaf, pt.group, pt.need, m),
-            None => true,
+            Some(pt) if p.leaf(pt.leaf).is_some_and(|l| l.credits == credits) => {
+                self.add_leaf(pt.leaf, pt.group, pt.need, m)
+            }
+            _ => true,
         }
     }
 
@@ -500,7 +561,9 @@ impl<'p, 'a> Search<'p, 'a> {
 
     fn solve(&mut self, pending: &mut Vec<usize>) -> Result<(), Halt> {
         self.tick()?;
-        if !self.bounds(pending, None) {
+        if self.lazy() {
+            self.refresh_usable();
+        } else if !self.bounds(pending, None) {
             return Ok(());
         }
         let Some(at) = self.next_node(pending) else {
@@ -558,7 +621,12 @@ impl<'p, 'a> Search<'p, 'a> {
 
     /// Branches over where the window of `node` starts.
     fn choose_window(&mut self, node: usize, pending: &mut Vec<usize>) -> Result<(), Halt> {
-        for (start, end) in self.window_starts(node) {
+        let range = self.range(node);
+        let mut windows = Vec::new();
+        while let Some(w) = self.next_window(node, range, windows.last().copied()) {
+            windows.push(w);
+        }
+        for (start, end) in windows {
             if let Some(r) = self.ranges.get_mut(node) {
                 *r = Some((start, end));
             }
@@ -612,6 +680,9 @@ impl<'p, 'a> Search<'p, 'a> {
         }
         let r = if rest.need <= 0 {
             self.solve(pending)
+        } else if self.lazy() {
+            self.refresh_usable();
+            self.fill(rest.leaf, rest.group, rest.need, pending)
         } else if self.bounds(pending, Some(rest)) {
             self.fill(rest.leaf, rest.group, rest.need, pending)
         } else {

@@ -53,6 +53,22 @@ pub(crate) fn ones(bits: &[u64]) -> impl Iterator<Item = usize> + '_ {
     })
 }
 
+/// The set bits from index `from` on, lowest first.
+pub(crate) fn ones_from(bits: &[u64], from: usize) -> impl Iterator<Item = usize> + '_ {
+    let first = from / 64;
+    bits.iter().enumerate().skip(first).flat_map(move |(i, &word)| {
+        let mut w = if i == first { word & (u64::MAX << (from % 64)) } else { word };
+        std::iter::from_fn(move || {
+            if w == 0 {
+                return None;
+            }
+            let b = w.trailing_zeros() as usize;
+            w &= w - 1;
+            Some(i * 64 + b)
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,6 +85,9 @@ mod tests {
         set(&mut b, 127);
         assert!(get(&b, 64) && !get(&b, 65));
         assert_eq!(ones(&b).collect::<Vec<_>>(), vec![3, 64, 127]);
+        assert_eq!(ones_from(&b, 4).collect::<Vec<_>>(), vec![64, 127]);
+        assert_eq!(ones_from(&b, 64).collect::<Vec<_>>(), vec![64, 127]);
+        assert_eq!(ones_from(&b, 128).count(), 0);
         unset(&mut b, 64);
         assert_eq!(count(&b), 2);
     }

@@ -63,13 +63,68 @@ impl CNode {
     }
 }
 
+/// An open-addressing hash table from achievement keys (`u128`) to their
+/// position in a list; ids are random (UUIDv7 ends in random bits), mixed
+/// anyway so that sequential test ids spread too.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct KeyTable {
+    /// Position + 1 of the key in the list, 0 for an empty slot.
+    slots: Vec<u32>,
+    keys: Vec<u128>,
+}
+
+impl KeyTable {
+    fn new(keys: impl Iterator<Item = u128>) -> Self {
+        let keys: Vec<u128> = keys.collect();
+        let size = (keys.len() * 2).next_power_of_two().max(8);
+        let mut slots = vec![0u32; size];
+        for (i, key) in keys.iter().enumerate() {
+            let mut at = Self::hash(*key) & (size - 1);
+            while slots.get(at).is_some_and(|s| *s != 0) {
+                at = (at + 1) & (size - 1);
+            }
+            if let Some(s) = slots.get_mut(at) {
+                *s = u32::try_from(i + 1).unwrap_or(u32::MAX);
+            }
+        }
+        KeyTable { slots, keys }
+    }
+
+    fn hash(key: u128) -> usize {
+        let mixed = (key as u64) ^ ((key >> 64) as u64);
+        (mixed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize
+    }
+
+    /// The position of `key` in the list the table was built from.
+    pub fn get(&self, key: u128) -> Option<usize> {
+        let mask = self.slots.len().checked_sub(1)?;
+        let mut at = Self::hash(key) & mask;
+        loop {
+            let slot = *self.slots.get(at)?;
+            if slot == 0 {
+                return None;
+            }
+            let i = slot as usize - 1;
+            if self.keys.get(i) == Some(&key) {
+                return Some(i);
+            }
+            at = (at + 1) & mask;
+        }
+    }
+}
+
 /// One leaf an achievement can fill.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct IndexHit {
     pub leaf: usize,
-    /// Credits leaves: the achievement's catalog credits in the leaf's unit,
-    /// what a credential without credits of its own gives (`None`: nothing).
-    pub catalog_value: Option<Fixed>,
+    /// What a credential without credits of its own gives the leaf: 1 for
+    /// a count leaf, the achievement's catalog credits in the leaf's unit
+    /// for a credits leaf (`None`: nothing).
+    pub value: Option<Fixed>,
+    /// A credits leaf (a credential's own credits replace `value`).
+    pub credits: bool,
+    /// The leaf's selector has `earned_after` or `earned_before`.
+    pub timed: bool,
 }
 
 /// Node 0 is the root.
@@ -82,6 +137,8 @@ pub(crate) struct CompiledRule {
     /// learner's credentials finds every leaf each credential can fill.
     pub index: Vec<(u128, u32, u32)>,
     pub index_leaves: Vec<IndexHit>,
+    /// Finds an achievement's entry in `index` in one probe or two.
+    pub lookup: KeyTable,
     /// Per node: what it stands for in the Hall bound when pending (see
     /// `hall`): `all` and nested pathways their children's parts, an
     /// `any`/`at_least` with a real choice and a leaf themselves.
@@ -89,6 +146,11 @@ pub(crate) struct CompiledRule {
     /// Per node: its weight in its parent's progress, the credentials (or
     /// credits nodes: one) it needs (DESIGN.md: means weighted by need).
     pub weights: Vec<f64>,
+    /// Some leaf measures credits.
+    pub has_credits: bool,
+    /// Per node: one past the last node of its subtree (a node's subtree
+    /// is the range of the arena that starts at it).
+    pub subtree_end: Vec<usize>,
 }
 
 impl CompiledRule {
@@ -118,12 +180,18 @@ impl CompiledRule {
         self.index_leaves.clear();
         for (key, leaf, catalog_value) in pairs {
             let at = self.index_leaves.len() as u32;
-            self.index_leaves.push(IndexHit { leaf, catalog_value });
+            let (value, credits, timed) = match self.nodes.get(leaf).map(|n| &n.kind) {
+                Some(CKind::Credits { matcher, .. }) => (catalog_value, true, matcher.is_timed()),
+                Some(CKind::Count { matcher, .. }) => (Some(1), false, matcher.is_timed()),
+                _ => (None, false, false),
+            };
+            self.index_leaves.push(IndexHit { leaf, value, credits, timed });
             match self.index.last_mut() {
                 Some(last) if last.0 == key => last.2 = at + 1,
                 _ => self.index.push((key, at, at + 1)),
             }
         }
+        self.lookup = KeyTable::new(self.index.iter().map(|e| e.0));
         let len = self.nodes.len();
         let mut parts: Vec<Vec<usize>> = vec![Vec::new(); len];
         // Children come after their parent in the arena: fill bottom-up.
@@ -163,6 +231,15 @@ impl CompiledRule {
             }
         }
         self.weights = weights;
+        self.has_credits = self.nodes.iter().any(|n| matches!(n.kind, CKind::Credits { .. }));
+        let mut subtree_end: Vec<usize> = (1..=len).collect();
+        for i in (0..len).rev() {
+            let end = self.nodes.get(i).and_then(|n| n.children.last()).and_then(|&c| subtree_end.get(c).copied());
+            if let (Some(end), Some(slot)) = (end, subtree_end.get_mut(i)) {
+                *slot = end;
+            }
+        }
+        self.subtree_end = subtree_end;
     }
 
     /// Every catalog achievement some leaf would accept, sorted.

@@ -233,11 +233,7 @@ pub(crate) fn evaluate_learner(
     } else {
         Status::NotStarted
     };
-    let mut under = vec![Vec::new(); rule.nodes.len()];
-    if let Some(a) = &alloc {
-        collect_under(&problem, a, 0, &mut under);
-    }
-    let mut requirement = explain(&problem, &views, alloc.as_ref(), &under, 0, root_view.as_ref());
+    let mut requirement = explain(&problem, &views, alloc.as_ref(), 0, root_view.as_ref());
     if !complete {
         requirement.satisfied = false;
     }
@@ -267,18 +263,16 @@ pub(crate) fn final_progress(complete: bool, raw: f64) -> f64 {
     if raw > 0.0 { floored.max(0.0001) } else { 0.0 }
 }
 
-fn collect_under(p: &Problem<'_>, alloc: &Allocation, node: usize, under: &mut Vec<Vec<usize>>) -> Vec<usize> {
-    let Some(n) = p.rule.nodes.get(node) else { return Vec::new() };
-    let mut mine: Vec<usize> = alloc.assigned.iter().filter(|(l, _)| *l == node).map(|(_, c)| *c).collect();
-    for &c in &n.children {
-        mine.extend(collect_under(p, alloc, c, under));
-    }
-    mine.sort_unstable();
-    mine.dedup();
-    if let Some(slot) = under.get_mut(node) {
-        slot.clone_from(&mine);
-    }
-    mine
+/// The credentials an allocation assigns to leaves under `node`, sorted.
+fn used_under(p: &Problem<'_>, alloc: &Allocation, node: usize) -> Vec<usize> {
+    let end = p.rule.subtree_end.get(node).copied().unwrap_or(node);
+    // `assigned` is sorted by leaf, and a subtree is a range of nodes.
+    let from = alloc.assigned.partition_point(|(l, _)| *l < node);
+    let to = alloc.assigned.partition_point(|(l, _)| *l < end);
+    let mut out: Vec<usize> = alloc.assigned.get(from..to).unwrap_or(&[]).iter().map(|(_, c)| *c).collect();
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 fn ids(p: &Problem<'_>, creds: &[usize]) -> Vec<CredentialId> {
@@ -291,7 +285,6 @@ fn explain(
     p: &Problem<'_>,
     views: &Views<'_, '_>,
     alloc: Option<&Allocation>,
-    under: &[Vec<usize>],
     node: usize,
     view: Option<&View>,
 ) -> Explanation {
@@ -310,7 +303,7 @@ fn explain(
             of: Vec::new(),
         };
     };
-    let used_here = under.get(node).cloned().unwrap_or_default();
+    let used_here = alloc.map(|a| used_under(p, a, node)).unwrap_or_default();
     let active = alloc.is_some() && !used_here.is_empty();
     // Nodes the allocation uses are explained by it; others by their view.
     let own_view;
@@ -326,7 +319,7 @@ fn explain(
         .children
         .iter()
         .enumerate()
-        .map(|(i, &c)| explain(p, views, alloc, under, c, view.and_then(|v| v.children.get(i))))
+        .map(|(i, &c)| explain(p, views, alloc, c, view.and_then(|v| v.children.get(i))))
         .collect();
     let view_have = view.map_or(Decimal::ZERO, |v| v.have);
     let view_satisfied = view.is_some_and(|v| v.satisfied);

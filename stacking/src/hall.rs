@@ -33,6 +33,8 @@ pub(crate) struct Matching {
     /// Augmenting-path search: per demand, (previous demand, credential).
     parent: Vec<(u32, u32)>,
     queue: Vec<usize>,
+    /// Demands `feasible` has met so far (more may be added after).
+    met: usize,
 }
 
 impl Matching {
@@ -47,6 +49,7 @@ impl Matching {
         self.need.clear();
         self.free.clear();
         self.free.extend_from_slice(usable);
+        self.met = 0;
     }
 
     /// A new demand for `need` credentials; the caller fills in the
@@ -59,14 +62,15 @@ impl Matching {
         self.allowed.get_mut(start..).unwrap_or(&mut [])
     }
 
-    /// Can every demand be met at once?
+    /// Can every demand be met at once? Demands added after a successful
+    /// call are met on top of the earlier ones.
     pub fn feasible(&mut self) -> bool {
         let w = self.words;
-        let total: usize = self.need.iter().fold(0usize, |a, b| a.saturating_add(*b));
-        if total > bits::count(&self.free) {
+        let more: usize = self.need.iter().skip(self.met).fold(0usize, |a, b| a.saturating_add(*b));
+        if more > bits::count(&self.free) {
             return false;
         }
-        for d in 0..self.need.len() {
+        for d in self.met..self.need.len() {
             let mut short = self.need.get(d).copied().unwrap_or(0);
             // Free credentials first: no re-routing.
             for i in 0..w {
@@ -96,7 +100,48 @@ impl Matching {
                 short -= 1;
             }
         }
+        self.met = self.need.len();
         true
+    }
+
+    /// After `feasible`: the credentials every way of meeting the demands
+    /// uses (held, and no chain of swaps ends at a free credential). No
+    /// other demand can have them.
+    pub fn forced(&mut self, out: &mut [u64]) {
+        let w = self.words;
+        let n = self.need.len();
+        // Credentials that can be freed: free ones, and everything a demand
+        // holds once it can take a freeable one instead.
+        let mut freeable = self.free.clone();
+        self.parent.clear();
+        self.parent.resize(n, (NONE, NONE));
+        loop {
+            let mut grew = false;
+            for d in 0..n {
+                if self.parent.get(d).is_some_and(|p| p.0 != NONE) {
+                    continue;
+                }
+                let reaches = (0..w).any(|i| {
+                    self.allowed.get(d * w + i).copied().unwrap_or(0) & freeable.get(i).copied().unwrap_or(0) != 0
+                });
+                if reaches {
+                    for (i, f) in freeable.iter_mut().enumerate() {
+                        *f |= self.owned.get(d * w + i).copied().unwrap_or(0);
+                    }
+                    if let Some(p) = self.parent.get_mut(d) {
+                        *p = (0, 0);
+                    }
+                    grew = true;
+                }
+            }
+            if !grew {
+                break;
+            }
+        }
+        for (i, o) in out.iter_mut().enumerate() {
+            let held = (0..n).fold(0u64, |acc, d| acc | self.owned.get(d * w + i).copied().unwrap_or(0));
+            *o = held & !freeable.get(i).copied().unwrap_or(0);
+        }
     }
 
     /// One more credential for demand `d`: a breadth-first search over
@@ -204,6 +249,35 @@ mod tests {
         demand(&mut m, 2, &[0, 64]);
         demand(&mut m, 1, &[64]);
         demand(&mut m, 3, &[1, 2, 3]);
+        assert!(!m.feasible());
+    }
+
+    #[test]
+    fn forced_credentials_are_those_no_swap_frees() {
+        // A needs one of {0}, B one of {1, 2}, C one of {2}: C has only 2,
+        // so B must take 1: all three are forced.
+        let mut m = Matching::new(1);
+        m.reset(&[0b111]);
+        demand(&mut m, 1, &[0]);
+        demand(&mut m, 1, &[1, 2]);
+        demand(&mut m, 1, &[2]);
+        assert!(m.feasible());
+        let mut out = [0u64];
+        m.forced(&mut out);
+        assert_eq!(out[0], 0b111);
+        // With a spare credential 3 that B may take, B's credential is not
+        // forced either way.
+        let mut m = Matching::new(1);
+        m.reset(&[0b1111]);
+        demand(&mut m, 1, &[1, 3]);
+        demand(&mut m, 1, &[0]);
+        assert!(m.feasible());
+        m.forced(&mut out);
+        assert_eq!(out[0], 0b0001);
+        // More demands after a successful call are met on top.
+        demand(&mut m, 2, &[1, 2, 3]);
+        assert!(m.feasible());
+        demand(&mut m, 1, &[1, 3]);
         assert!(!m.feasible());
     }
 

@@ -9,7 +9,9 @@
 //! Leaves keep their data in a few shared arrays (ranges per leaf), so that
 //! preparing a problem costs a handful of allocations whatever the rule.
 
-use cairn_domain::{AchievementId, CredentialId, Credits, IsoDuration};
+use std::cell::Cell;
+
+use cairn_domain::{AchievementId, CredentialId, Credits};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
@@ -38,15 +40,8 @@ pub(crate) struct Learner<'a> {
     pub creds: Vec<Cred<'a>>,
     /// Per credential: its award instant in microseconds.
     pub stamp: Vec<i64>,
-    /// (achievement as `u128`, index into `creds`), sorted.
-    pub by_achievement: Vec<(u128, usize)>,
-    /// Per credential: its achievement's rank among the learner's distinct
-    /// achievements.
-    pub rank: Vec<u32>,
-    /// Per credential: whether the learner holds its achievement more than once.
-    pub repeated: Vec<bool>,
-    /// How many distinct achievements the learner holds.
-    pub achievements: usize,
+    /// Per credential: its achievement as `u128` (the key of rule indexes).
+    pub key: Vec<u128>,
 }
 
 impl<'a> Learner<'a> {
@@ -68,39 +63,44 @@ impl<'a> Learner<'a> {
 
     /// Puts credentials in the stable order; duplicate ids count once.
     pub fn from_creds(creds: Vec<Cred<'a>>) -> Self {
-        let mut keyed: Vec<((i64, u128, u128, bool), Cred<'a>)> = creds
-            .into_iter()
-            .map(|c| {
-                let key = (c.date.timestamp_micros(), c.id.as_uuid().as_u128(), c.achievement.as_uuid().as_u128(), c.virtual_);
-                (key, c)
-            })
+        // Sort small keys (date, position), then the rare runs of equal
+        // dates by (id, achievement).
+        let mut order: Vec<(i64, u32)> = creds
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.date.timestamp_micros(), u32::try_from(i).unwrap_or(u32::MAX)))
             .collect();
-        keyed.sort_unstable_by_key(|k| k.0);
-        keyed.dedup_by(|b, a| a.1.id == b.1.id);
-        let stamp: Vec<i64> = keyed.iter().map(|(k, _)| k.0).collect();
-        let mut by_achievement: Vec<(u128, usize)> = keyed.iter().enumerate().map(|(i, (k, _))| (k.2, i)).collect();
-        by_achievement.sort_unstable();
-        let creds: Vec<Cred<'a>> = keyed.into_iter().map(|(_, c)| c).collect();
-        let mut rank = vec![0u32; creds.len()];
-        let mut repeated = vec![false; creds.len()];
-        let mut achievements = 0usize;
-        let mut prev: Option<u128> = None;
-        for (k, &(a, i)) in by_achievement.iter().enumerate() {
-            if prev != Some(a) {
-                achievements += 1;
-                prev = Some(a);
+        order.sort_unstable();
+        let tie = |i: u32| creds.get(i as usize).map(|c| (c.id, c.achievement, c.virtual_));
+        let mut run = 0;
+        while run < order.len() {
+            let stamp = order.get(run).map(|k| k.0);
+            let end = run + order.get(run..).map_or(0, |rest| rest.iter().take_while(|k| Some(k.0) == stamp).count());
+            if end - run > 1
+                && let Some(same) = order.get_mut(run..end)
+            {
+                same.sort_unstable_by_key(|k| tie(k.1));
             }
-            if let Some(r) = rank.get_mut(i) {
-                *r = u32::try_from(achievements - 1).unwrap_or(u32::MAX);
-            }
-            let same_as = |j: Option<&(u128, usize)>| j.is_some_and(|(b, _)| *b == a);
-            let again = same_as(k.checked_sub(1).and_then(|j| by_achievement.get(j))) || same_as(by_achievement.get(k + 1));
-            if let Some(r) = repeated.get_mut(i) {
-                *r = again;
-            }
+            run = end.max(run + 1);
         }
-        Learner { creds, stamp, by_achievement, rank, repeated, achievements }
+        // Duplicate ids (adjacent now) count once.
+        order.dedup_by(|b, a| tie(a.1).map(|t| t.0) == tie(b.1).map(|t| t.0));
+        let sorted: Vec<Cred<'a>> = order.iter().filter_map(|k| creds.get(k.1 as usize).cloned()).collect();
+        let stamp = order.iter().map(|k| k.0).collect();
+        let key = sorted.iter().map(|c| c.achievement.as_uuid().as_u128()).collect();
+        Learner { creds: sorted, stamp, key }
     }
+}
+
+/// A window end not computed yet.
+const UNKNOWN: u32 = u32::MAX;
+
+/// What tells a problem's credentials apart by achievement.
+struct Grouping<'g> {
+    /// Per local credential: its achievement's entry in the rule index.
+    entry: &'g [usize],
+    /// Per local credential: the learner holds its achievement more than once.
+    repeated: &'g [bool],
 }
 
 /// A leaf's credentials: ranges into the problem's shared arrays.
@@ -121,8 +121,11 @@ pub(crate) struct Leaf {
     groups: (usize, usize),
     by_value: (usize, usize),
     /// Offset (in words) of `groups + 1` bit sets: the credentials of
-    /// groups g.. for each g.
+    /// groups g.. for each g; then one more: the credentials of the
+    /// leaf's single-credential groups.
     from_group: usize,
+    /// Groups (within the leaf) with more than one credential.
+    multi: (usize, usize),
 }
 
 #[derive(Debug)]
@@ -144,9 +147,11 @@ pub(crate) struct Problem<'a> {
     pub any_virtual: bool,
     /// Fewest credentials that can satisfy each node.
     pub min_creds: Vec<usize>,
-    /// Per node with a `within`, per credential under it: the local index
-    /// just past the window that credential's date opens.
-    window_ends: Vec<Vec<u32>>,
+    /// Per node with a `within`, per credential: the local index just past
+    /// the window the credential's date opens; computed when first asked
+    /// for (calendar arithmetic is not free, and a complete pathway rarely
+    /// needs every window).
+    window_ends: Vec<Vec<Cell<u32>>>,
     /// Every leaf's (local credential, value), grouped by achievement, each
     /// group by date; groups ordered by their earliest credential.
     slots: Vec<(usize, Fixed)>,
@@ -157,54 +162,60 @@ pub(crate) struct Problem<'a> {
     /// Credits leaves: (value, slot, group within the leaf), most valuable first.
     by_value: Vec<(Fixed, usize, usize)>,
     from_group: Vec<u64>,
+    /// Every leaf's groups of more than one credential (index within the leaf).
+    multi: Vec<usize>,
 }
 
 impl<'a> Problem<'a> {
     pub fn new(rule: &'a CompiledRule, learner: &'a Learner<'a>) -> Self {
         let nodes = rule.nodes.len();
-        // Leaves each learner credential can fill: merge two sorted lists.
-        let mut hit_range: Vec<(u32, u32)> = vec![(0, 0); learner.creds.len()];
-        let (mut i, mut j) = (0usize, 0usize);
-        let (idx, mine) = (&rule.index, &learner.by_achievement);
-        while let (Some(&(key, from, to)), Some(&(a, c))) = (idx.get(i), mine.get(j)) {
-            match key.cmp(&a) {
-                std::cmp::Ordering::Less => i += 1,
-                std::cmp::Ordering::Greater => j += 1,
-                std::cmp::Ordering::Equal => {
-                    if let Some(h) = hit_range.get_mut(c) {
-                        *h = (from, to);
-                    }
-                    j += 1;
-                }
-            }
-        }
-        // Local numbering: relevant credentials in (date, id) order.
+        // Local numbering: the credentials some leaf can fill (their
+        // achievement is in the rule's index), in (date, id) order; and per
+        // credential, its index entry (one per achievement).
         let mut creds = Vec::with_capacity(learner.creds.len());
         let mut stamp = Vec::with_capacity(learner.creds.len());
-        for (c, (from, to)) in hit_range.iter().enumerate() {
-            if from < to {
+        let mut entry = Vec::with_capacity(learner.creds.len());
+        for (c, key) in learner.key.iter().enumerate() {
+            if let Some(e) = rule.lookup.get(*key) {
                 creds.push(c);
                 stamp.push(learner.stamp.get(c).copied().unwrap_or(i64::MAX));
+                entry.push(e);
             }
         }
         let n = creds.len();
+        let n_creds = n;
         let words = bits::words_for(n);
 
         // Every (leaf, credential, value) with a positive value, in date order.
         let mut found: Vec<(usize, usize, Fixed)> = Vec::with_capacity(4 * n);
         let mut counts = vec![0usize; nodes + 1];
+        // Achievements held more than once (index entries seen twice).
+        let mut seen = vec![0u8; rule.index.len()];
+        for &e in &entry {
+            if let Some(k) = seen.get_mut(e) {
+                *k = k.saturating_add(1);
+            }
+        }
         for (local, &c) in creds.iter().enumerate() {
-            let (Some(cred), Some(&(from, to))) = (learner.creds.get(c), hit_range.get(c)) else { continue };
+            let Some(cred) = learner.creds.get(c) else { continue };
+            let e = entry.get(local).copied().unwrap_or(usize::MAX);
+            let Some(&(_, from, to)) = rule.index.get(e) else { continue };
             for hit in rule.index_leaves.get(from as usize..to as usize).unwrap_or(&[]) {
-                let value = match rule.nodes.get(hit.leaf).map(|n| &n.kind) {
-                    Some(CKind::Count { matcher, .. }) => matcher.matches_time(cred.date).then_some(1),
-                    Some(CKind::Credits { matcher, unit, conversions, .. }) if matcher.matches_time(cred.date) => {
-                        match cred.credits {
-                            Some(own) => convert_credits(own, unit, conversions).map(|v| to_fixed(v, false)),
-                            None => hit.catalog_value,
+                let in_time = !hit.timed
+                    || match rule.nodes.get(hit.leaf).map(|n| &n.kind) {
+                        Some(CKind::Count { matcher, .. } | CKind::Credits { matcher, .. }) => {
+                            matcher.matches_time(cred.date)
                         }
+                        _ => false,
+                    };
+                if !in_time {
+                    continue;
+                }
+                let value = match (hit.credits, cred.credits, rule.nodes.get(hit.leaf).map(|n| &n.kind)) {
+                    (true, Some(own), Some(CKind::Credits { unit, conversions, .. })) => {
+                        convert_credits(own, unit, conversions).map(|v| to_fixed(v, false))
                     }
-                    _ => None,
+                    _ => hit.value,
                 };
                 if let Some(v) = value.filter(|v| *v > 0) {
                     found.push((hit.leaf, local, v));
@@ -233,6 +244,7 @@ impl<'a> Problem<'a> {
             }
         }
 
+        let repeated: Vec<bool> = entry.iter().map(|&e| seen.get(e).is_some_and(|k| *k > 1)).collect();
         let mut problem = Problem {
             rule,
             learner,
@@ -248,10 +260,12 @@ impl<'a> Problem<'a> {
             slots,
             groups: Vec::with_capacity(found.len()),
             suffix_best: Vec::with_capacity(found.len()),
-            by_value: Vec::new(),
-            from_group: Vec::new(),
+            by_value: Vec::with_capacity(found.len()),
+            from_group: Vec::with_capacity((found.len() + 2 * rule.leaves.len()) * words),
+            multi: Vec::new(),
         };
-        let mut first_of_rank: Vec<usize> = Vec::new();
+        let mut first_of_entry: Vec<usize> = Vec::new();
+        let grouping = Grouping { entry: &entry, repeated: &repeated };
         for &leaf in &rule.leaves {
             let (need, credits) = match rule.nodes.get(leaf).map(|n| &n.kind) {
                 Some(CKind::Count { min, .. }) => (Decimal::from(*min), false),
@@ -259,7 +273,7 @@ impl<'a> Problem<'a> {
                 _ => continue,
             };
             let range = (start.get(leaf).copied().unwrap_or(0), start.get(leaf + 1).copied().unwrap_or(0));
-            let data = problem.add_leaf(leaf, range, need, credits, &mut first_of_rank);
+            let data = problem.add_leaf(leaf, range, need, credits, &grouping, &mut first_of_entry);
             if let Some(slot) = problem.leaves.get_mut(leaf) {
                 *slot = Some(data);
             }
@@ -279,7 +293,11 @@ impl<'a> Problem<'a> {
         }
         problem.any_virtual = problem.creds.iter().any(|&c| learner.creds.get(c).is_some_and(|c| c.virtual_));
         problem.min_creds = min_creds(rule, &problem.leaves);
-        problem.window_ends = rule.nodes.iter().enumerate().map(|(node, n)| problem.ends_of(node, n.within)).collect();
+        problem.window_ends = rule
+            .nodes
+            .iter()
+            .map(|n| if n.within.is_some() { vec![Cell::new(UNKNOWN); n_creds] } else { Vec::new() })
+            .collect();
         problem
     }
 
@@ -291,23 +309,22 @@ impl<'a> Problem<'a> {
         range: (usize, usize),
         need: Decimal,
         credits: bool,
+        grouping: &Grouping<'_>,
         first_of_rank: &mut Vec<usize>,
     ) -> Leaf {
-        let learner = self.learner;
         let words = self.words;
-        let learner_index = |local: usize| self.creds.get(local).copied().unwrap_or(usize::MAX);
         let list = self.slots.get(range.0..range.1).unwrap_or(&[]);
-        let singletons = list.iter().all(|(c, _)| learner.repeated.get(learner_index(*c)) == Some(&false));
+        let singletons = list.iter().all(|(c, _)| grouping.repeated.get(*c) == Some(&false));
         let group_start = self.groups.len();
         if singletons {
             self.groups.extend((range.0..range.1).map(|s| (s, s + 1)));
         } else {
             // Order the slots by (first date of their achievement, date):
             // each achievement's credentials become one run.
-            if first_of_rank.len() < learner.achievements {
-                first_of_rank.resize(learner.achievements, usize::MAX);
+            if first_of_rank.len() < self.rule.index.len() {
+                first_of_rank.resize(self.rule.index.len(), usize::MAX);
             }
-            let rank = |c: usize| learner.rank.get(learner_index(c)).map_or(usize::MAX, |r| *r as usize);
+            let rank = |c: usize| grouping.entry.get(c).copied().unwrap_or(usize::MAX);
             for (pos, (c, _)) in list.iter().enumerate() {
                 if let Some(f) = first_of_rank.get_mut(rank(*c))
                     && *f == usize::MAX
@@ -344,7 +361,9 @@ impl<'a> Problem<'a> {
         // Suffix sums of best values, and the bit sets of groups g...
         self.suffix_best.resize(group_end, 0);
         let from_group = self.from_group.len();
-        self.from_group.resize(from_group + (group_count + 1) * words, 0);
+        self.from_group.resize(from_group + (group_count + 2) * words, 0);
+        let multi_start = self.multi.len();
+        let singles = from_group + (group_count + 1) * words;
         let mut acc: Fixed = 0;
         for gi in (0..group_count).rev() {
             let (s, e) = self.groups.get(group_start + gi).copied().unwrap_or((0, 0));
@@ -352,6 +371,11 @@ impl<'a> Problem<'a> {
             acc = acc.saturating_add(members.iter().map(|m| m.1).max().unwrap_or(0));
             if let Some(slot) = self.suffix_best.get_mut(group_start + gi) {
                 *slot = acc;
+            }
+            if members.len() > 1 {
+                self.multi.push(gi);
+            } else if let (Some((c, _)), Some(b)) = (members.first(), self.from_group.get_mut(singles..singles + words)) {
+                bits::set(b, *c);
             }
             let at = from_group + gi * words;
             let (head, tail) = self.from_group.split_at_mut(at + words);
@@ -400,42 +424,33 @@ impl<'a> Problem<'a> {
             groups: (group_start, group_end),
             by_value: (by_value_start, self.by_value.len()),
             from_group,
+            multi: (multi_start, self.multi.len()),
         }
-    }
-
-    fn ends_of(&self, node: usize, within: Option<IsoDuration>) -> Vec<u32> {
-        let Some(within) = within else { return Vec::new() };
-        let mut ends = vec![0u32; self.creds.len()];
-        let mut last: Option<(i64, u32)> = None;
-        for c in bits::ones(self.cands(node)) {
-            let stamp = self.stamp.get(c).copied().unwrap_or(i64::MAX);
-            let end = match last {
-                Some((s, e)) if s == stamp => e,
-                _ => {
-                    let end = match self.date(c).and_then(|d| within.add_to(d)) {
-                        // Inclusive: a credential awarded exactly at the end fits.
-                        Some(to) => {
-                            let to = to.timestamp_micros();
-                            self.stamp.partition_point(|&s| s <= to)
-                        }
-                        // An end beyond chrono's range: the window is unbounded.
-                        None => self.creds.len(),
-                    };
-                    u32::try_from(end).unwrap_or(u32::MAX)
-                }
-            };
-            last = Some((stamp, end));
-            if let Some(slot) = ends.get_mut(c) {
-                *slot = end;
-            }
-        }
-        ends
     }
 
     /// The local index just past the window of `node` that opens at the
-    /// date of credential `start` (a credential under the node).
+    /// date of credential `start`.
     pub fn window_end(&self, node: usize, start: usize) -> usize {
-        self.window_ends.get(node).and_then(|e| e.get(start)).map_or(start, |&e| e as usize)
+        let Some(cell) = self.window_ends.get(node).and_then(|e| e.get(start)) else { return start };
+        let known = cell.get();
+        if known != UNKNOWN {
+            return known as usize;
+        }
+        let within = self.rule.nodes.get(node).and_then(|n| n.within);
+        let end = match (within, self.date(start)) {
+            (Some(d), Some(from)) => match d.add_to(from) {
+                // Inclusive: a credential awarded exactly at the end fits.
+                Some(to) => {
+                    let to = to.timestamp_micros();
+                    self.stamp.partition_point(|&s| s <= to)
+                }
+                // An end beyond chrono's range: the window is unbounded.
+                None => self.creds.len(),
+            },
+            _ => start,
+        };
+        cell.set(u32::try_from(end).unwrap_or(u32::MAX - 1));
+        end
     }
 
     /// The learner's credential behind a local index.
@@ -490,6 +505,18 @@ impl<'a> Problem<'a> {
     /// The slot at an index from `by_value`.
     pub fn slot(&self, slot: usize) -> Option<(usize, Fixed)> {
         self.slots.get(slot).copied()
+    }
+
+    /// The credentials of the leaf's single-credential groups, as a bit set.
+    pub fn single_bits(&self, leaf: &Leaf) -> &[u64] {
+        let at = leaf.from_group + (leaf.groups.1 - leaf.groups.0 + 1) * self.words;
+        self.from_group.get(at..at + self.words).unwrap_or(&[])
+    }
+
+    /// The leaf's groups (within the leaf) of more than one credential, in
+    /// descending order.
+    pub fn multi(&self, leaf: &Leaf) -> &[usize] {
+        self.multi.get(leaf.multi.0..leaf.multi.1).unwrap_or(&[])
     }
 
     /// The credentials of a leaf's groups `group..`, as a bit set.

@@ -46,6 +46,11 @@ impl Matcher {
         }
     }
 
+    /// Whether the selector looks at award dates at all.
+    pub fn is_timed(&self) -> bool {
+        self.earned_after.is_some() || self.earned_before.is_some()
+    }
+
     pub fn matches_time(&self, awarded_at: DateTime<Utc>) -> bool {
         self.earned_after.is_none_or(|a| awarded_at >= a) && self.earned_before.is_none_or(|b| awarded_at < b)
     }
