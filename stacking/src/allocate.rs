@@ -146,34 +146,105 @@ impl<'p, 'a> Search<'p, 'a> {
         let stamp = &self.p.stamp;
         let cuts: Vec<usize> = (1..=stamp.len()).filter(|&i| stamp.get(i) != stamp.get(i - 1)).collect();
         let Some(&last) = cuts.last() else { return Ok(None) };
+        let cut = |i: usize| cuts.get(i).copied().unwrap_or(last);
         if !self.root_bounds(last) {
             return Ok(None);
         }
-        // Smallest threshold passing the bounds.
-        let (mut lo, mut hi) = (0usize, cuts.len() - 1);
+        // The smallest threshold passing the bounds, searched from where
+        // the root's own leaves could first hold.
+        let alone = self.alone_cut();
+        let from = cuts.partition_point(|&c| c < alone);
+        // (`last` passes, so bisect.)
+        let (mut lo, mut hi) = (from.min(cuts.len() - 1), cuts.len() - 1);
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
-            if self.root_bounds(cuts.get(mid).copied().unwrap_or(last)) { hi = mid } else { lo = mid + 1 }
+            if self.root_bounds(cut(mid)) { hi = mid } else { lo = mid + 1 }
         }
-        if self.attempt(cuts.get(lo).copied().unwrap_or(last), true)? {
-            return Ok(self.take_best());
-        }
-        if !self.attempt(last, true)? {
-            return Ok(None);
-        }
-        let mut found = self.take_best();
-        // Feasible at `hi`, infeasible at `lo`: bisect.
-        let (mut lo, mut hi) = (lo, cuts.len() - 1);
-        while hi.saturating_sub(lo) > 1 {
-            let mid = lo + (hi - lo) / 2;
-            if self.attempt(cuts.get(mid).copied().unwrap_or(last), true)? {
-                found = self.take_best();
-                hi = mid;
+        // Then the smallest threshold with a solution, usually `lo` itself.
+        let mut found = None;
+        let attempt = |s: &mut Self, i: usize| {
+            let ok = s.attempt(cut(i), true)?;
+            if ok {
+                found = s.take_best();
+            }
+            Ok(ok)
+        };
+        self.first_true(lo, cuts.len(), attempt)?;
+        Ok(found)
+    }
+
+    /// The smallest index in `from..len` at which `test` holds, for a test
+    /// that fails up to some index and holds from there on: gallops up from
+    /// `from` (the answer is usually close), then bisects.
+    fn first_true(
+        &mut self,
+        from: usize,
+        len: usize,
+        mut test: impl FnMut(&mut Self, usize) -> Result<bool, OutOfBudget>,
+    ) -> Result<Option<usize>, OutOfBudget> {
+        let Some(end) = len.checked_sub(1) else { return Ok(None) };
+        let mut failed: Option<usize> = None;
+        let mut at = from.min(end);
+        let mut step = 1;
+        let mut holds = loop {
+            if test(self, at)? {
+                break at;
+            }
+            failed = Some(at);
+            if at == end {
+                return Ok(None);
+            }
+            at = (at + step).min(end);
+            step *= 2;
+        };
+        while let Some(f) = failed
+            && holds - f > 1
+        {
+            let mid = f + (holds - f) / 2;
+            if test(self, mid)? {
+                holds = mid;
             } else {
-                lo = mid;
+                failed = Some(mid);
             }
         }
-        Ok(found)
+        Ok(Some(holds))
+    }
+
+    /// How many credentials (a prefix of the date order) the root's own
+    /// leaves need before each could hold on its own: a lower bound for
+    /// the threshold.
+    fn alone_cut(&self) -> usize {
+        let p = self.p;
+        let mut cut = 0usize;
+        for &d in p.rule.parts.first().into_iter().flatten() {
+            let Some(leaf) = p.leaf(d) else { continue };
+            let groups = p.groups(leaf);
+            let mine = if !leaf.credits {
+                // The earliest credential of the need-th achievement (groups
+                // are ordered by their earliest credential).
+                let need = usize::try_from(leaf.need_fixed).unwrap_or(usize::MAX);
+                match need.checked_sub(1).and_then(|k| groups.get(k)) {
+                    Some(&g) => p.members(g).first().map_or(0, |(c, _)| c + 1),
+                    None => p.creds.len(),
+                }
+            } else if leaf.singletons {
+                // Credits in date order until the minimum is reached.
+                let mut sum: Fixed = 0;
+                let mut at = p.creds.len();
+                for &(c, v) in p.slots(leaf) {
+                    sum = sum.saturating_add(v);
+                    if sum >= leaf.need_fixed {
+                        at = c + 1;
+                        break;
+                    }
+                }
+                at
+            } else {
+                0
+            };
+            cut = cut.max(mine);
+        }
+        cut
     }
 
     fn take_best(&mut self) -> Option<Allocation> {
@@ -586,11 +657,15 @@ impl<'p, 'a> Search<'p, 'a> {
         pending.iter().enumerate().min_by_key(|&(i, &n)| (self.slack(n), i)).map(|(i, _)| i)
     }
 
-    /// Allowed achievements beyond what a leaf needs.
+    /// Allowed credentials beyond what a leaf needs (an ordering
+    /// heuristic: it counts credentials, not achievements).
     fn slack(&self, node: usize) -> usize {
-        let Some(leaf) = self.p.leaf(node) else { return usize::MAX };
-        let open = self.open_groups(leaf, 0, self.range(node));
-        open.saturating_sub(self.p.min_creds.get(node).copied().unwrap_or(0))
+        let p = self.p;
+        let Some(leaf) = p.leaf(node) else { return usize::MAX };
+        let from = p.bits_from(leaf, 0);
+        let range = self.range(node);
+        let open: usize = (0..p.words).map(|i| self.masked(from, i, range).count_ones() as usize).sum();
+        open.saturating_sub(p.min_creds.get(node).copied().unwrap_or(0))
     }
 
     fn expand(&mut self, node: usize, pending: &mut Vec<usize>) -> Result<(), Halt> {

@@ -46,23 +46,20 @@ pub(crate) struct Learner<'a> {
 
 impl<'a> Learner<'a> {
     pub fn new(facts: &'a [CredentialFact], at: DateTime<Utc>, mode: Eligibility, extra: &[Cred<'a>]) -> Self {
-        let creds: Vec<Cred> = facts
-            .iter()
-            .filter(|f| is_eligible(f, at, mode))
-            .map(|f| Cred {
-                id: f.id,
-                achievement: f.achievement,
-                date: f.awarded_at,
-                credits: f.credits.as_ref(),
-                virtual_: false,
-            })
-            .chain(extra.iter().cloned())
-            .collect();
+        let mut creds: Vec<Cred> = Vec::with_capacity(facts.len() + extra.len());
+        creds.extend(facts.iter().filter(|f| is_eligible(f, at, mode)).map(|f| Cred {
+            id: f.id,
+            achievement: f.achievement,
+            date: f.awarded_at,
+            credits: f.credits.as_ref(),
+            virtual_: false,
+        }));
+        creds.extend(extra.iter().cloned());
         Learner::from_creds(creds)
     }
 
     /// Puts credentials in the stable order; duplicate ids count once.
-    pub fn from_creds(creds: Vec<Cred<'a>>) -> Self {
+    pub fn from_creds(mut creds: Vec<Cred<'a>>) -> Self {
         // Sort small keys (date, position), then the rare runs of equal
         // dates by (id, achievement).
         let mut order: Vec<(i64, u32)> = creds
@@ -85,7 +82,13 @@ impl<'a> Learner<'a> {
         }
         // Duplicate ids (adjacent now) count once.
         order.dedup_by(|b, a| tie(a.1).map(|t| t.0) == tie(b.1).map(|t| t.0));
-        let sorted: Vec<Cred<'a>> = order.iter().filter_map(|k| creds.get(k.1 as usize).cloned()).collect();
+        // Already in order (often: stores list by date), nothing to move.
+        let in_place = order.len() == creds.len() && order.iter().enumerate().all(|(i, k)| k.1 as usize == i);
+        let sorted: Vec<Cred<'a>> = if in_place {
+            std::mem::take(&mut creds)
+        } else {
+            order.iter().filter_map(|k| creds.get(k.1 as usize).cloned()).collect()
+        };
         let stamp = order.iter().map(|k| k.0).collect();
         let key = sorted.iter().map(|c| c.achievement.as_uuid().as_u128()).collect();
         Learner { creds: sorted, stamp, key }

@@ -9,7 +9,7 @@ use rust_decimal::prelude::ToPrimitive;
 
 use crate::bits;
 use crate::compile::CKind;
-use crate::problem::Problem;
+use crate::problem::{Leaf, Problem};
 use crate::value::{Fixed, to_decimal};
 
 /// Credentials by local index, `[lo, hi)`: local indices are in date order,
@@ -48,7 +48,9 @@ impl<'p, 'a> Views<'p, 'a> {
         if n.within.is_none() {
             return self.inner(node, range);
         }
-        let mut best: Option<View> = None;
+        // A leaf is scored per window without building its view.
+        let leaf = p.leaf(node);
+        let mut best: Option<((bool, f64), Range, Option<View>)> = None;
         let mut last_stamp = None;
         // One window per distinct date a credential under the node was awarded.
         for start in bits::ones(p.cands(node)) {
@@ -61,14 +63,23 @@ impl<'p, 'a> Views<'p, 'a> {
             }
             last_stamp = Some(stamp);
             let window = (start, p.window_end(node, start).min(range.1));
+            let (score, view) = match leaf {
+                Some(data) => (self.leaf_score(data, window), None),
+                None => {
+                    let v = self.inner(node, window);
+                    ((v.satisfied, v.progress), Some(v))
+                }
+            };
             // Ties go to the later window: the one a new credential can still join.
-            let v = self.inner(node, window);
-            let better = best.as_ref().is_none_or(|b| (v.satisfied, v.progress) >= (b.satisfied, b.progress));
-            if better {
-                best = Some(v);
+            if best.as_ref().is_none_or(|(b, _, _)| score >= *b) {
+                best = Some((score, window, view));
             }
         }
-        best.unwrap_or_else(|| self.inner(node, range))
+        match best {
+            Some((_, _, Some(view))) => view,
+            Some((_, window, None)) => self.inner(node, window),
+            None => self.inner(node, range),
+        }
     }
 
     fn inner(&self, node: usize, range: Range) -> View {
@@ -88,19 +99,30 @@ impl<'p, 'a> Views<'p, 'a> {
             CKind::All | CKind::Any | CKind::AtLeast(_) => {
                 let children: Vec<View> = n.children.iter().map(|&c| self.view(c, range)).collect();
                 let weights = &self.p.rule.weights;
-                let items: Vec<(f64, f64)> = n
-                    .children
-                    .iter()
-                    .zip(&children)
-                    .map(|(&c, v)| (weights.get(c).copied().unwrap_or(1.0), v.progress))
-                    .collect();
+                let weight = |c: usize| weights.get(c).copied().unwrap_or(1.0);
                 let need = n.needed_children();
+                let progress = if need >= children.len() {
+                    // Every child counts: the plain need-weighted mean.
+                    let (num, den) = n
+                        .children
+                        .iter()
+                        .zip(&children)
+                        .fold((0.0, 0.0), |(num, den), (&c, v)| (num + weight(c) * v.progress, den + weight(c)));
+                    if den > 0.0 { num / den } else { 0.0 }
+                } else {
+                    let items: Vec<(f64, f64)> =
+                        n.children.iter().zip(&children).map(|(&c, v)| (weight(c), v.progress)).collect();
+                    best_weighted_mean(&items, need)
+                };
                 let satisfied_children = children.iter().filter(|v| v.satisfied).count();
-                let mut used: Vec<usize> = children.iter().flat_map(|v| v.used.iter().copied()).collect();
+                let mut used: Vec<usize> = Vec::with_capacity(children.iter().map(|v| v.used.len()).sum());
+                for v in &children {
+                    used.extend_from_slice(&v.used);
+                }
                 used.sort_unstable();
                 used.dedup();
                 View {
-                    progress: best_weighted_mean(&items, need),
+                    progress,
                     have: Decimal::from(satisfied_children),
                     satisfied: satisfied_children >= need,
                     used,
@@ -110,50 +132,81 @@ impl<'p, 'a> Views<'p, 'a> {
         }
     }
 
-    fn leaf(&self, node: usize, (lo, hi): Range) -> View {
+    /// Per achievement in the range: the earliest credential (count) or
+    /// the most valuable one, earliest on ties (credits); by credential.
+    fn picks(&self, data: &Leaf, (lo, hi): Range, out: &mut Vec<(usize, Fixed)>) {
         let p = self.p;
-        let Some(data) = p.leaf(node) else { return empty() };
-        // Per achievement: the earliest credential (count) or the most
-        // valuable one, earliest on ties (credits); by credential.
-        let mut picks: Vec<(usize, Fixed)> = Vec::new();
         if data.singletons {
             // One credential per achievement, already by credential.
             let slots = p.slots(data);
             let from = slots.partition_point(|(c, _)| *c < lo);
             let to = slots.partition_point(|(c, _)| *c < hi);
-            picks.extend_from_slice(slots.get(from..to).unwrap_or(&[]));
-        } else {
-            for &g in p.groups(data) {
-                let mut best: Option<(usize, Fixed)> = None;
-                for &(c, v) in p.members(g) {
-                    if c < lo || c >= hi {
-                        continue;
-                    }
-                    if best.is_none_or(|(_, bv)| v > bv) {
-                        best = Some((c, v));
-                    }
-                    if !data.credits {
-                        break;
-                    }
-                }
-                picks.extend(best);
-            }
-            picks.sort_unstable_by_key(|(c, _)| *c);
+            out.extend_from_slice(slots.get(from..to).unwrap_or(&[]));
+            return;
         }
-        let total = picks.iter().fold(0 as Fixed, |acc, (_, v)| acc.saturating_add(*v));
-        let (have, ratio) = if data.credits {
+        for &g in p.groups(data) {
+            let mut best: Option<(usize, Fixed)> = None;
+            for &(c, v) in p.members(g) {
+                if c < lo || c >= hi {
+                    continue;
+                }
+                if best.is_none_or(|(_, bv)| v > bv) {
+                    best = Some((c, v));
+                }
+                if !data.credits {
+                    break;
+                }
+            }
+            out.extend(best);
+        }
+        out.sort_unstable_by_key(|(c, _)| *c);
+    }
+
+    /// Distinct achievements and their value in the range.
+    fn measure(&self, data: &Leaf, (lo, hi): Range) -> (usize, Fixed) {
+        let p = self.p;
+        if data.singletons {
+            let slots = p.slots(data);
+            let from = slots.partition_point(|(c, _)| *c < lo);
+            let to = slots.partition_point(|(c, _)| *c < hi);
+            let inside = slots.get(from..to).unwrap_or(&[]);
+            let total = if data.credits { inside.iter().fold(0, |acc: Fixed, (_, v)| acc.saturating_add(*v)) } else { 0 };
+            return (inside.len(), total);
+        }
+        let mut picks = Vec::new();
+        self.picks(data, (lo, hi), &mut picks);
+        (picks.len(), picks.iter().fold(0, |acc: Fixed, (_, v)| acc.saturating_add(*v)))
+    }
+
+    /// (satisfied, progress) and `have` of a leaf with `count` achievements worth `total`.
+    fn leaf_progress(data: &Leaf, count: usize, total: Fixed) -> ((bool, f64), Decimal) {
+        if data.credits {
             let have = to_decimal(total);
             let ratio = if data.need > Decimal::ZERO {
                 (have / data.need).min(Decimal::ONE).to_f64().unwrap_or(0.0)
             } else {
                 1.0
             };
-            (have, ratio)
+            ((total >= data.need_fixed, ratio), have)
         } else {
             let need = data.need_fixed.max(1) as f64;
-            (Decimal::from(picks.len()), (picks.len() as f64 / need).min(1.0))
-        };
-        let mut used = Vec::new();
+            let satisfied = i128::try_from(count).unwrap_or(i128::MAX) >= data.need_fixed;
+            ((satisfied, (count as f64 / need).min(1.0)), Decimal::from(count))
+        }
+    }
+
+    fn leaf_score(&self, data: &Leaf, range: Range) -> (bool, f64) {
+        let (count, total) = self.measure(data, range);
+        Self::leaf_progress(data, count, total).0
+    }
+
+    fn leaf(&self, node: usize, range: Range) -> View {
+        let Some(data) = self.p.leaf(node) else { return empty() };
+        let mut picks: Vec<(usize, Fixed)> = Vec::with_capacity(self.p.slots(data).len());
+        self.picks(data, range, &mut picks);
+        let total = picks.iter().fold(0 as Fixed, |acc, (_, v)| acc.saturating_add(*v));
+        let ((satisfied, progress), have) = Self::leaf_progress(data, picks.len(), total);
+        let mut used = Vec::with_capacity(picks.len());
         let mut acc: Fixed = 0;
         for (c, v) in &picks {
             if acc >= data.need_fixed {
@@ -162,7 +215,7 @@ impl<'p, 'a> Views<'p, 'a> {
             used.push(*c);
             acc = acc.saturating_add(*v);
         }
-        View { progress: ratio, have, satisfied: total >= data.need_fixed, used, children: Vec::new() }
+        View { progress, have, satisfied, used, children: Vec::new() }
     }
 }
 
@@ -178,22 +231,20 @@ pub(crate) fn best_weighted_mean(items: &[(f64, f64)], k: usize) -> f64 {
         let (num, den) = sel.iter().filter_map(|&i| items.get(i)).fold((0.0, 0.0), |(n, d), (w, p)| (n + w * p, d + w));
         if den > 0.0 { num / den } else { 0.0 }
     };
-    let all: Vec<usize> = (0..items.len()).collect();
+    let mut order: Vec<usize> = (0..items.len()).collect();
     if k == 0 || k >= items.len() {
-        return mean(&all);
+        return mean(&order);
     }
-    let pick = |lambda: f64| {
-        let mut order = all.clone();
+    let mut pick = |lambda: f64| {
         order.sort_by(|&a, &b| {
             let score = |i: usize| items.get(i).map(|(w, p)| w * (p - lambda)).unwrap_or(f64::MIN);
             score(b).total_cmp(&score(a)).then(a.cmp(&b))
         });
-        order.truncate(k);
-        order
+        mean(order.get(..k).unwrap_or(&[]))
     };
-    let mut lambda = mean(&pick(1.0));
+    let mut lambda = pick(1.0);
     for _ in 0..=items.len() {
-        let next = mean(&pick(lambda));
+        let next = pick(lambda);
         if next <= lambda {
             break;
         }
