@@ -219,7 +219,21 @@ impl<'p, 'a> Search<'p, 'a> {
         for &d in p.rule.parts.first().into_iter().flatten() {
             let Some(leaf) = p.leaf(d) else { continue };
             let groups = p.groups(leaf);
-            let mine = if !leaf.credits {
+            let own_window = p.rule.nodes.get(d).is_some_and(|n| n.within.is_some());
+            let mine = if !leaf.credits && leaf.singletons && own_window {
+                // Inside one window: for each first credential, the need-th
+                // from it, if it still falls in the window.
+                let need = usize::try_from(leaf.need_fixed).unwrap_or(usize::MAX);
+                let slots = p.slots(leaf);
+                let mut best = p.creds.len();
+                for (i, &(first, _)) in slots.iter().enumerate() {
+                    let Some(&(nth, _)) = need.checked_sub(1).and_then(|k| slots.get(i + k)) else { break };
+                    if nth < p.window_end(d, first) {
+                        best = best.min(nth + 1);
+                    }
+                }
+                best
+            } else if !leaf.credits {
                 // The earliest credential of the need-th achievement (groups
                 // are ordered by their earliest credential).
                 let need = usize::try_from(leaf.need_fixed).unwrap_or(usize::MAX);
@@ -399,16 +413,21 @@ impl<'p, 'a> Search<'p, 'a> {
     /// Distinct achievements among groups `group..` with a credential allowed in `range`.
     fn open_groups(&self, leaf: &Leaf, group: usize, range: (usize, usize)) -> usize {
         let p = self.p;
-        let from = p.bits_from(leaf, group);
-        if leaf.singletons {
-            return (0..p.words).map(|i| self.masked(from, i, range).count_ones() as usize).sum();
+        let groups = p.groups(leaf);
+        if group > 0 {
+            // Filling a leaf: count its groups from `group` on, one by one.
+            return groups
+                .iter()
+                .skip(group)
+                .filter(|g| p.members(**g).iter().any(|(c, _)| self.allowed(*c, range)))
+                .count();
         }
         // Single-credential groups by counting bits, the others one by one.
         let singles = p.single_bits(leaf);
-        let single: usize = (0..p.words)
-            .map(|i| (self.masked(from, i, range) & singles.get(i).copied().unwrap_or(0)).count_ones() as usize)
-            .sum();
-        let groups = p.groups(leaf);
+        let single: usize = (0..p.words).map(|i| self.masked(singles, i, range).count_ones() as usize).sum();
+        if leaf.singletons {
+            return single;
+        }
         let multi = p
             .multi(leaf)
             .iter()
@@ -589,12 +608,19 @@ impl<'p, 'a> Search<'p, 'a> {
         let p = self.p;
         let Some(leaf) = p.leaf(node) else { return false };
         let range = self.range(node);
-        let from = p.bits_from(leaf, group);
         let allowed = m.demand(k);
-        for (i, a) in allowed.iter_mut().enumerate() {
-            *a = from.get(i).copied().unwrap_or(0)
-                & self.usable.get(i).copied().unwrap_or(0)
-                & bits::range_word(i, range.0, range.1);
+        if group == 0 {
+            let from = p.leaf_bits(leaf);
+            for (i, a) in allowed.iter_mut().enumerate() {
+                *a = self.masked(from, i, range);
+            }
+        } else {
+            // The credentials of groups `group..`.
+            for &(c, _) in p.slots_from(leaf, group) {
+                if self.allowed(c, range) {
+                    bits::set(allowed, c);
+                }
+            }
         }
         true
     }
@@ -662,7 +688,7 @@ impl<'p, 'a> Search<'p, 'a> {
     fn slack(&self, node: usize) -> usize {
         let p = self.p;
         let Some(leaf) = p.leaf(node) else { return usize::MAX };
-        let from = p.bits_from(leaf, 0);
+        let from = p.leaf_bits(leaf);
         let range = self.range(node);
         let open: usize = (0..p.words).map(|i| self.masked(from, i, range).count_ones() as usize).sum();
         open.saturating_sub(p.min_creds.get(node).copied().unwrap_or(0))

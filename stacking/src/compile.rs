@@ -148,6 +148,9 @@ pub(crate) struct CompiledRule {
     pub weights: Vec<f64>,
     /// Some leaf measures credits.
     pub has_credits: bool,
+    /// Per leaf node: its minimum as the search counts it (achievements, or
+    /// credits as `Fixed`).
+    pub need_fixed: Vec<Fixed>,
     /// Per node: one past the last node of its subtree (a node's subtree
     /// is the range of the arena that starts at it).
     pub subtree_end: Vec<usize>,
@@ -232,6 +235,15 @@ impl CompiledRule {
         }
         self.weights = weights;
         self.has_credits = self.nodes.iter().any(|n| matches!(n.kind, CKind::Credits { .. }));
+        self.need_fixed = self
+            .nodes
+            .iter()
+            .map(|n| match &n.kind {
+                CKind::Count { min, .. } => Fixed::from(*min),
+                CKind::Credits { min, .. } => to_fixed(*min, true),
+                _ => 0,
+            })
+            .collect();
         let mut subtree_end: Vec<usize> = (1..=len).collect();
         for i in (0..len).rev() {
             let end = self.nodes.get(i).and_then(|n| n.children.last()).and_then(|&c| subtree_end.get(c).copied());

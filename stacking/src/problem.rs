@@ -14,7 +14,6 @@ use std::cell::Cell;
 use cairn_domain::{AchievementId, CredentialId, Credits};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
 
 use crate::bits;
 use crate::compile::{CKind, CompiledRule};
@@ -123,10 +122,13 @@ pub(crate) struct Leaf {
     slots: (usize, usize),
     groups: (usize, usize),
     by_value: (usize, usize),
-    /// Offset (in words) of `groups + 1` bit sets: the credentials of
-    /// groups g.. for each g; then one more: the credentials of the
-    /// leaf's single-credential groups.
-    from_group: usize,
+    /// The leaf's node.
+    pub node: usize,
+    /// Not `singletons`: offset (in words) of the bit set of the credentials
+    /// of its single-credential groups.
+    singles: usize,
+    /// Credits leaves: offset of the suffix sums in `suffix_best`.
+    suffix: usize,
     /// Groups (within the leaf) with more than one credential.
     multi: (usize, usize),
 }
@@ -160,11 +162,12 @@ pub(crate) struct Problem<'a> {
     slots: Vec<(usize, Fixed)>,
     /// Every leaf's groups, as ranges of `slots`.
     groups: Vec<(usize, usize)>,
-    /// Per group: the sum of the best values of it and the later groups of its leaf.
+    /// Credits leaves, per group: the sum of the best values of it and the
+    /// later groups of its leaf.
     suffix_best: Vec<Fixed>,
     /// Credits leaves: (value, slot, group within the leaf), most valuable first.
     by_value: Vec<(Fixed, usize, usize)>,
-    from_group: Vec<u64>,
+    singles: Vec<u64>,
     /// Every leaf's groups of more than one credential (index within the leaf).
     multi: Vec<usize>,
 }
@@ -262,9 +265,9 @@ impl<'a> Problem<'a> {
             window_ends: Vec::new(),
             slots,
             groups: Vec::with_capacity(found.len()),
-            suffix_best: Vec::with_capacity(found.len()),
-            by_value: Vec::with_capacity(found.len()),
-            from_group: Vec::with_capacity((found.len() + 2 * rule.leaves.len()) * words),
+            suffix_best: Vec::new(),
+            by_value: Vec::new(),
+            singles: Vec::new(),
             multi: Vec::new(),
         };
         let mut first_of_entry: Vec<usize> = Vec::new();
@@ -361,40 +364,44 @@ impl<'a> Problem<'a> {
         let group_end = self.groups.len();
         let group_count = group_end - group_start;
 
-        // Suffix sums of best values, and the bit sets of groups g...
-        self.suffix_best.resize(group_end, 0);
-        let from_group = self.from_group.len();
-        self.from_group.resize(from_group + (group_count + 2) * words, 0);
-        let multi_start = self.multi.len();
-        let singles = from_group + (group_count + 1) * words;
-        let mut acc: Fixed = 0;
-        for gi in (0..group_count).rev() {
-            let (s, e) = self.groups.get(group_start + gi).copied().unwrap_or((0, 0));
-            let members = self.slots.get(s..e).unwrap_or(&[]);
-            acc = acc.saturating_add(members.iter().map(|m| m.1).max().unwrap_or(0));
-            if let Some(slot) = self.suffix_best.get_mut(group_start + gi) {
-                *slot = acc;
-            }
-            if members.len() > 1 {
-                self.multi.push(gi);
-            } else if let (Some((c, _)), Some(b)) = (members.first(), self.from_group.get_mut(singles..singles + words)) {
-                bits::set(b, *c);
-            }
-            let at = from_group + gi * words;
-            let (head, tail) = self.from_group.split_at_mut(at + words);
-            if let Some(mine) = head.get_mut(at..) {
-                mine.copy_from_slice(tail.get(..words).unwrap_or(&[]));
-                for (c, _) in members {
-                    bits::set(mine, *c);
-                }
-            }
-        }
+        // The leaf's credentials as a bit set, and how often each is a candidate.
         for &(c, _) in self.slots.get(range.0..range.1).unwrap_or(&[]) {
             if let Some(u) = self.uses.get_mut(c) {
                 *u = u.saturating_add(1);
             }
             if let Some(b) = self.cand_bits.get_mut(leaf * words..(leaf + 1) * words) {
                 bits::set(b, c);
+            }
+        }
+        // Achievements held more than once: those groups listed, the others
+        // as a bit set (counting bits then counts achievements).
+        let multi_start = self.multi.len();
+        let singles = self.singles.len();
+        if !singletons {
+            self.singles.resize(singles + words, 0);
+            for gi in (0..group_count).rev() {
+                let (s, e) = self.groups.get(group_start + gi).copied().unwrap_or((0, 0));
+                if e - s > 1 {
+                    self.multi.push(gi);
+                } else if let (Some((c, _)), Some(b)) =
+                    (self.slots.get(s), self.singles.get_mut(singles..singles + words))
+                {
+                    bits::set(b, *c);
+                }
+            }
+        }
+        // Credits: suffix sums of the groups' best values.
+        let suffix_start = self.suffix_best.len();
+        if credits {
+            self.suffix_best.resize(suffix_start + group_count, 0);
+            let mut acc: Fixed = 0;
+            for gi in (0..group_count).rev() {
+                let (s, e) = self.groups.get(group_start + gi).copied().unwrap_or((0, 0));
+                let best = self.slots.get(s..e).unwrap_or(&[]).iter().map(|m| m.1).max().unwrap_or(0);
+                acc = acc.saturating_add(best);
+                if let Some(slot) = self.suffix_best.get_mut(suffix_start + gi) {
+                    *slot = acc;
+                }
             }
         }
         let by_value_start = self.by_value.len();
@@ -410,7 +417,7 @@ impl<'a> Problem<'a> {
                 list.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
             }
         }
-        let need_fixed = if credits { to_fixed(need, true) } else { need.ceil().to_i128().unwrap_or(i128::MAX) };
+        let need_fixed = self.rule.need_fixed.get(leaf).copied().unwrap_or(Fixed::MAX);
         let fewest = if credits {
             let list = self.by_value.get(by_value_start..).unwrap_or(&[]);
             fewest_reaching(list, need_fixed, (!singletons).then_some(group_count))
@@ -426,7 +433,9 @@ impl<'a> Problem<'a> {
             slots: range,
             groups: (group_start, group_end),
             by_value: (by_value_start, self.by_value.len()),
-            from_group,
+            node: leaf,
+            singles,
+            suffix: suffix_start,
             multi: (multi_start, self.multi.len()),
         }
     }
@@ -494,10 +503,12 @@ impl<'a> Problem<'a> {
         self.slots(leaf).iter().find(|(c, _)| *c == cred).map(|(_, v)| *v)
     }
 
-    /// The best values of groups `group..` of a leaf, summed.
+    /// Credits leaves: the best values of groups `group..`, summed.
     pub fn suffix_best(&self, leaf: &Leaf, group: usize) -> Fixed {
-        let at = leaf.groups.0 + group;
-        if at >= leaf.groups.1 { 0 } else { self.suffix_best.get(at).copied().unwrap_or(0) }
+        if group >= leaf.groups.1 - leaf.groups.0 {
+            return 0;
+        }
+        self.suffix_best.get(leaf.suffix + group).copied().unwrap_or(0)
     }
 
     /// Credits leaves: (value, slot, group within the leaf), most valuable first.
@@ -510,23 +521,29 @@ impl<'a> Problem<'a> {
         self.slots.get(slot).copied()
     }
 
+    /// The leaf's credentials from those of its group `group` on.
+    pub fn slots_from(&self, leaf: &Leaf, group: usize) -> &[(usize, Fixed)] {
+        let start = self.groups(leaf).get(group).map_or(leaf.slots.1, |g| g.0);
+        self.slots.get(start..leaf.slots.1).unwrap_or(&[])
+    }
+
+    /// The leaf's credentials, as a bit set.
+    pub fn leaf_bits(&self, leaf: &Leaf) -> &[u64] {
+        self.cands(leaf.node)
+    }
+
     /// The credentials of the leaf's single-credential groups, as a bit set.
     pub fn single_bits(&self, leaf: &Leaf) -> &[u64] {
-        let at = leaf.from_group + (leaf.groups.1 - leaf.groups.0 + 1) * self.words;
-        self.from_group.get(at..at + self.words).unwrap_or(&[])
+        if leaf.singletons {
+            return self.leaf_bits(leaf);
+        }
+        self.singles.get(leaf.singles..leaf.singles + self.words).unwrap_or(&[])
     }
 
     /// The leaf's groups (within the leaf) of more than one credential, in
     /// descending order.
     pub fn multi(&self, leaf: &Leaf) -> &[usize] {
         self.multi.get(leaf.multi.0..leaf.multi.1).unwrap_or(&[])
-    }
-
-    /// The credentials of a leaf's groups `group..`, as a bit set.
-    pub fn bits_from(&self, leaf: &Leaf, group: usize) -> &[u64] {
-        let g = group.min(leaf.groups.1 - leaf.groups.0);
-        let at = leaf.from_group + g * self.words;
-        self.from_group.get(at..at + self.words).unwrap_or(&[])
     }
 }
 
