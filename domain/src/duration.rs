@@ -16,7 +16,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, Days, Months, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, Days, Months, TimeDelta, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Rough upper bound on a duration, in days (about 1000 years).
@@ -59,8 +59,18 @@ impl IsoDuration {
         // Zero components are skipped: the stacking engine adds windows in
         // its inner loops, and each chrono step costs.
         let mut out = at;
-        if self.total_months() > 0 {
-            out = out.checked_add_months(Months::new(self.total_months()))?;
+        let months = self.total_months();
+        // Whole years move the year only (unless that lands on a 29 February
+        // that does not exist; chrono then takes the last day of February).
+        let same_day = (months % 12 == 0)
+            .then(|| i32::try_from(months / 12).ok())
+            .flatten()
+            .and_then(|years| at.year().checked_add(years))
+            .and_then(|year| at.with_year(year));
+        if let Some(moved) = same_day {
+            out = moved;
+        } else if months > 0 {
+            out = out.checked_add_months(Months::new(months))?;
         }
         if self.total_days() > 0 {
             out = out.checked_add_days(Days::new(self.total_days()))?;
@@ -198,6 +208,21 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn whole_years_add_like_months() {
+        // The fast path for whole years agrees with chrono's month arithmetic,
+        // 29 February included.
+        let d: IsoDuration = "P3Y".parse().unwrap();
+        let mut at = Utc.with_ymd_and_hms(2019, 12, 25, 13, 5, 7).unwrap();
+        for _ in 0..900 {
+            let expected = at.checked_add_months(Months::new(36));
+            assert_eq!(d.add_to(at), expected, "{at}");
+            at += TimeDelta::hours(23);
+        }
+        let leap = Utc.with_ymd_and_hms(2020, 2, 29, 0, 0, 0).unwrap();
+        assert_eq!(d.add_to(leap), Some(Utc.with_ymd_and_hms(2023, 2, 28, 0, 0, 0).unwrap()));
+    }
 
     fn d(y: i32, m: u32, day: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(y, m, day, 12, 0, 0).unwrap()

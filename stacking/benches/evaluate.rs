@@ -20,6 +20,10 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use serde_json::json;
 use uuid::Uuid;
 
+// The allocator the service runs with (api/src/main.rs).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 struct Lcg(u64);
 impl Lcg {
     fn next(&mut self, n: u64) -> u64 {

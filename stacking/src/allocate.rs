@@ -80,6 +80,15 @@ struct Partial {
     need: Fixed,
 }
 
+/// The best allocation satisfying the root of `p`, if any (see `Search::run`).
+pub(crate) fn allocate(p: &Problem<'_>, budget: u64) -> Result<Option<Allocation>, OutOfBudget> {
+    // A leaf the root needs that cannot hold even on its own: nothing to search.
+    if p.earliest_alone().is_none() {
+        return Ok(None);
+    }
+    Search::new(p, budget).run()
+}
+
 pub(crate) struct Search<'p, 'a> {
     p: &'p Problem<'a>,
     /// Credentials taken (bit set).
@@ -152,7 +161,7 @@ impl<'p, 'a> Search<'p, 'a> {
         }
         // The smallest threshold passing the bounds, searched from where
         // the root's own leaves could first hold.
-        let alone = self.alone_cut();
+        let Some(alone) = self.p.earliest_alone() else { return Ok(None) };
         let from = cuts.partition_point(|&c| c < alone);
         // (`last` passes, so bisect.)
         let (mut lo, mut hi) = (from.min(cuts.len() - 1), cuts.len() - 1);
@@ -210,57 +219,6 @@ impl<'p, 'a> Search<'p, 'a> {
         Ok(Some(holds))
     }
 
-    /// How many credentials (a prefix of the date order) the root's own
-    /// leaves need before each could hold on its own: a lower bound for
-    /// the threshold.
-    fn alone_cut(&self) -> usize {
-        let p = self.p;
-        let mut cut = 0usize;
-        for &d in p.rule.parts.first().into_iter().flatten() {
-            let Some(leaf) = p.leaf(d) else { continue };
-            let groups = p.groups(leaf);
-            let own_window = p.rule.nodes.get(d).is_some_and(|n| n.within.is_some());
-            let mine = if !leaf.credits && leaf.singletons && own_window {
-                // Inside one window: for each first credential, the need-th
-                // from it, if it still falls in the window.
-                let need = usize::try_from(leaf.need_fixed).unwrap_or(usize::MAX);
-                let slots = p.slots(leaf);
-                let mut best = p.creds.len();
-                for (i, &(first, _)) in slots.iter().enumerate() {
-                    let Some(&(nth, _)) = need.checked_sub(1).and_then(|k| slots.get(i + k)) else { break };
-                    if nth < p.window_end(d, first) {
-                        best = best.min(nth + 1);
-                    }
-                }
-                best
-            } else if !leaf.credits {
-                // The earliest credential of the need-th achievement (groups
-                // are ordered by their earliest credential).
-                let need = usize::try_from(leaf.need_fixed).unwrap_or(usize::MAX);
-                match need.checked_sub(1).and_then(|k| groups.get(k)) {
-                    Some(&g) => p.members(g).first().map_or(0, |(c, _)| c + 1),
-                    None => p.creds.len(),
-                }
-            } else if leaf.singletons {
-                // Credits in date order until the minimum is reached.
-                let mut sum: Fixed = 0;
-                let mut at = p.creds.len();
-                for &(c, v) in p.slots(leaf) {
-                    sum = sum.saturating_add(v);
-                    if sum >= leaf.need_fixed {
-                        at = c + 1;
-                        break;
-                    }
-                }
-                at
-            } else {
-                0
-            };
-            cut = cut.max(mine);
-        }
-        cut
-    }
-
     fn take_best(&mut self) -> Option<Allocation> {
         self.best.take().map(|mut b| {
             b.assigned.sort_unstable();
@@ -288,7 +246,8 @@ impl<'p, 'a> Search<'p, 'a> {
         self.reset(lim);
         self.first_only = first_only;
         self.attempt_from = self.steps;
-        let mut pending = vec![0usize];
+        let mut pending = Vec::with_capacity(16);
+        pending.push(0usize);
         match self.solve(&mut pending) {
             Ok(()) | Err(Halt::Found) => Ok(self.best.is_some()),
             Err(Halt::Budget) => Err(OutOfBudget),
@@ -723,7 +682,7 @@ impl<'p, 'a> Search<'p, 'a> {
     /// Branches over where the window of `node` starts.
     fn choose_window(&mut self, node: usize, pending: &mut Vec<usize>) -> Result<(), Halt> {
         let range = self.range(node);
-        let mut windows = Vec::new();
+        let mut windows = Vec::with_capacity(8);
         while let Some(w) = self.next_window(node, range, windows.last().copied()) {
             windows.push(w);
         }

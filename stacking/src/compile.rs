@@ -154,6 +154,8 @@ pub(crate) struct CompiledRule {
     /// Per node: one past the last node of its subtree (a node's subtree
     /// is the range of the arena that starts at it).
     pub subtree_end: Vec<usize>,
+    /// An empty candidate list to share (an `Arc` allocates even when empty).
+    pub no_candidates: Arc<[AchievementId]>,
 }
 
 impl CompiledRule {
@@ -252,6 +254,7 @@ impl CompiledRule {
             }
         }
         self.subtree_end = subtree_end;
+        self.no_candidates = Arc::from([]);
     }
 
     /// Every catalog achievement some leaf would accept, sorted.

@@ -2,6 +2,7 @@
 //! award re-check the service runs when a constituent is revoked.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use cairn_domain::{AchievementId, CredentialId, PathwayId};
 use chrono::{DateTime, Utc};
@@ -9,7 +10,7 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use uuid::Uuid;
 
-use crate::allocate::{Allocation, Search};
+use crate::allocate::{Allocation, allocate};
 use crate::compile::{CKind, CompiledRule};
 use crate::eligibility::Eligibility;
 use crate::error::EvalError;
@@ -203,7 +204,7 @@ pub fn check_award(
 /// Status and uncapped progress only (the planner's inner loop).
 pub(crate) fn quick(rule: &CompiledRule, learner: &Learner, budget: u64) -> Option<(bool, f64)> {
     let problem = Problem::new(rule, learner);
-    let alloc = Search::new(&problem, budget).run().ok()?;
+    let alloc = allocate(&problem, budget).ok()?;
     let progress = Views::new(&problem).of(0).progress;
     Some((alloc.is_some(), progress))
 }
@@ -217,9 +218,7 @@ pub(crate) fn evaluate_learner(
 ) -> Result<Outcome, EvalError> {
     let rule = graph.compiled.get(&pathway).ok_or(EvalError::UnknownPathway(pathway))?;
     let problem = Problem::new(rule, learner);
-    let alloc = Search::new(&problem, options.budget)
-        .run()
-        .map_err(|_| EvalError::BudgetExceeded { pathway, budget: options.budget })?;
+    let alloc = allocate(&problem, options.budget).map_err(|_| EvalError::BudgetExceeded { pathway, budget: options.budget })?;
     let views = Views::new(&problem);
     let complete = alloc.is_some();
     // A complete pathway needs views only for the alternatives it did not use.
@@ -263,20 +262,18 @@ pub(crate) fn final_progress(complete: bool, raw: f64) -> f64 {
     if raw > 0.0 { floored.max(0.0001) } else { 0.0 }
 }
 
-/// The credentials an allocation assigns to leaves under `node`, sorted.
-fn used_under(p: &Problem<'_>, alloc: &Allocation, node: usize) -> Vec<usize> {
+/// What an allocation assigns to leaves under `node`: `assigned` is sorted
+/// by leaf, and a subtree is a range of nodes. Each credential appears once.
+fn assigned_under<'a>(p: &Problem<'_>, alloc: &'a Allocation, node: usize) -> &'a [(usize, usize)] {
     let end = p.rule.subtree_end.get(node).copied().unwrap_or(node);
-    // `assigned` is sorted by leaf, and a subtree is a range of nodes.
     let from = alloc.assigned.partition_point(|(l, _)| *l < node);
     let to = alloc.assigned.partition_point(|(l, _)| *l < end);
-    let mut out: Vec<usize> = alloc.assigned.get(from..to).unwrap_or(&[]).iter().map(|(_, c)| *c).collect();
-    out.sort_unstable();
-    out.dedup();
-    out
+    alloc.assigned.get(from..to).unwrap_or(&[])
 }
 
-fn ids(p: &Problem<'_>, creds: &[usize]) -> Vec<CredentialId> {
-    let mut out: Vec<CredentialId> = creds.iter().filter_map(|&c| p.cred(c).map(|c| c.id)).collect();
+fn ids(p: &Problem<'_>, creds: impl ExactSizeIterator<Item = usize>) -> Vec<CredentialId> {
+    let mut out: Vec<CredentialId> = Vec::with_capacity(creds.len());
+    out.extend(creds.filter_map(|c| p.cred(c).map(|c| c.id)));
     out.sort_unstable();
     out
 }
@@ -299,12 +296,12 @@ fn explain(
             within: None,
             pathway: None,
             used: Vec::new(),
-            candidates: Vec::new(),
+            candidates: Arc::from([]),
             of: Vec::new(),
         };
     };
-    let used_here = alloc.map(|a| used_under(p, a, node)).unwrap_or_default();
-    let active = alloc.is_some() && !used_here.is_empty();
+    let used_here = alloc.map_or(&[][..], |a| assigned_under(p, a, node));
+    let active = !used_here.is_empty();
     // Nodes the allocation uses are explained by it; others by their view.
     let own_view;
     let view = match (active, view) {
@@ -325,11 +322,11 @@ fn explain(
     let view_satisfied = view.is_some_and(|v| v.satisfied);
     let whole = |d: Decimal| Measure::Count(d.trunc().to_u64().unwrap_or(0));
     let (need, unit, candidates) = match &n.kind {
-        CKind::Count { min, matcher } => (Measure::Count(u64::from(*min)), None, matcher.achievements.clone()),
+        CKind::Count { min, matcher } => (Measure::Count(u64::from(*min)), None, Arc::clone(&matcher.achievements)),
         CKind::Credits { min, unit, matcher, .. } => {
-            (Measure::Credits(min.normalize()), Some(unit.clone()), matcher.achievements.clone())
+            (Measure::Credits(min.normalize()), Some(unit.clone()), Arc::clone(&matcher.achievements))
         }
-        _ => (Measure::Count(n.needed_children() as u64), None, Vec::new()),
+        _ => (Measure::Count(n.needed_children() as u64), None, Arc::clone(&p.rule.no_candidates)),
     };
     let have = if active {
         match &n.kind {
@@ -355,8 +352,8 @@ fn explain(
             _ => None,
         },
         used: match (alloc, view) {
-            (Some(_), _) | (None, None) => ids(p, &used_here),
-            (None, Some(v)) => ids(p, &v.used),
+            (Some(_), _) | (None, None) => ids(p, used_here.iter().map(|(_, c)| *c)),
+            (None, Some(v)) => ids(p, v.used.iter().copied()),
         },
         candidates,
         of,

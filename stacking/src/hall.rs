@@ -39,7 +39,18 @@ pub(crate) struct Matching {
 
 impl Matching {
     pub fn new(words: usize) -> Self {
-        Matching { words, ..Default::default() }
+        // Room for a typical rule's demands, so that the search rarely grows it.
+        const DEMANDS: usize = 16;
+        Matching {
+            words,
+            allowed: Vec::with_capacity(DEMANDS * words),
+            owned: Vec::with_capacity(DEMANDS * words),
+            need: Vec::with_capacity(DEMANDS),
+            free: Vec::with_capacity(words),
+            parent: Vec::with_capacity(DEMANDS),
+            queue: Vec::with_capacity(DEMANDS),
+            met: 0,
+        }
     }
 
     /// Starts over with `usable` as the credentials to share out.

@@ -1,6 +1,7 @@
 //! The outcome of one pathway for one learner, in the JSON of DESIGN.md.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use cairn_domain::{AchievementId, CreditUnit, CredentialId, IsoDuration, PathwayId};
 use chrono::{DateTime, Utc};
@@ -43,8 +44,9 @@ pub struct Explanation {
     pub pathway: Option<PathwayId>,
     /// Credentials this node uses, sorted by id.
     pub used: Vec<CredentialId>,
-    /// Catalog achievements that would count here (leaves), sorted.
-    pub candidates: Vec<AchievementId>,
+    /// Catalog achievements that would count here (leaves), sorted; shared
+    /// with the compiled rule (every outcome of a pathway lists the same).
+    pub candidates: Arc<[AchievementId]>,
     pub of: Vec<Explanation>,
 }
 

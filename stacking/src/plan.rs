@@ -18,7 +18,7 @@ use cairn_domain::AchievementId;
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
-use crate::allocate::Search;
+use crate::allocate::allocate;
 use crate::compile::CompiledRule;
 use crate::evaluate::quick;
 use crate::graph::PathwayGraph;
@@ -71,7 +71,7 @@ pub(crate) fn next_steps<'a>(
         let extra: Vec<Cred> = pool.iter().enumerate().map(|(i, a)| hypothetical(*a, i, true)).collect();
         let trial = with(extra);
         let problem = Problem::new(rule, &trial);
-        if let Ok(Some(alloc)) = Search::new(&problem, budget).run() {
+        if let Ok(Some(alloc)) = allocate(&problem, budget) {
             let mut set: Vec<AchievementId> = alloc
                 .assigned
                 .iter()

@@ -45,29 +45,35 @@ pub(crate) struct Learner<'a> {
 
 impl<'a> Learner<'a> {
     pub fn new(facts: &'a [CredentialFact], at: DateTime<Utc>, mode: Eligibility, extra: &[Cred<'a>]) -> Self {
-        let mut creds: Vec<Cred> = Vec::with_capacity(facts.len() + extra.len());
-        creds.extend(facts.iter().filter(|f| is_eligible(f, at, mode)).map(|f| Cred {
-            id: f.id,
-            achievement: f.achievement,
-            date: f.awarded_at,
-            credits: f.credits.as_ref(),
-            virtual_: false,
-        }));
-        creds.extend(extra.iter().cloned());
-        Learner::from_creds(creds)
+        let eligible: Vec<&'a CredentialFact> = facts.iter().filter(|f| is_eligible(f, at, mode)).collect();
+        let cred = |i: usize| match eligible.get(i) {
+            Some(f) => Some(Cred {
+                id: f.id,
+                achievement: f.achievement,
+                date: f.awarded_at,
+                credits: f.credits.as_ref(),
+                virtual_: false,
+            }),
+            None => extra.get(i - eligible.len()).cloned(),
+        };
+        Learner::build(eligible.len() + extra.len(), cred)
     }
 
     /// Puts credentials in the stable order; duplicate ids count once.
-    pub fn from_creds(mut creds: Vec<Cred<'a>>) -> Self {
+    pub fn from_creds(creds: Vec<Cred<'a>>) -> Self {
+        Learner::build(creds.len(), |i| creds.get(i).cloned())
+    }
+
+    /// The learner from `n` credentials given by position (each built
+    /// once, in the final order).
+    fn build(n: usize, cred: impl Fn(usize) -> Option<Cred<'a>>) -> Self {
         // Sort small keys (date, position), then the rare runs of equal
         // dates by (id, achievement).
-        let mut order: Vec<(i64, u32)> = creds
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.date.timestamp_micros(), u32::try_from(i).unwrap_or(u32::MAX)))
+        let mut order: Vec<(i64, u32)> = (0..n)
+            .filter_map(|i| cred(i).map(|c| (c.date.timestamp_micros(), u32::try_from(i).unwrap_or(u32::MAX))))
             .collect();
         order.sort_unstable();
-        let tie = |i: u32| creds.get(i as usize).map(|c| (c.id, c.achievement, c.virtual_));
+        let tie = |i: u32| cred(i as usize).map(|c| (c.id, c.achievement, c.virtual_));
         let mut run = 0;
         while run < order.len() {
             let stamp = order.get(run).map(|k| k.0);
@@ -80,17 +86,12 @@ impl<'a> Learner<'a> {
             run = end.max(run + 1);
         }
         // Duplicate ids (adjacent now) count once.
-        order.dedup_by(|b, a| tie(a.1).map(|t| t.0) == tie(b.1).map(|t| t.0));
-        // Already in order (often: stores list by date), nothing to move.
-        let in_place = order.len() == creds.len() && order.iter().enumerate().all(|(i, k)| k.1 as usize == i);
-        let sorted: Vec<Cred<'a>> = if in_place {
-            std::mem::take(&mut creds)
-        } else {
-            order.iter().filter_map(|k| creds.get(k.1 as usize).cloned()).collect()
-        };
+        let id = |i: u32| cred(i as usize).map(|c| c.id);
+        order.dedup_by(|b, a| a.0 == b.0 && id(a.1) == id(b.1));
         let stamp = order.iter().map(|k| k.0).collect();
-        let key = sorted.iter().map(|c| c.achievement.as_uuid().as_u128()).collect();
-        Learner { creds: sorted, stamp, key }
+        let creds: Vec<Cred<'a>> = order.iter().filter_map(|k| cred(k.1 as usize)).collect();
+        let key = creds.iter().map(|c| c.achievement.as_uuid().as_u128()).collect();
+        Learner { creds, stamp, key }
     }
 }
 
@@ -231,24 +232,27 @@ impl<'a> Problem<'a> {
                 }
             }
         }
-        // By leaf (a counting sort keeps the date order within each leaf).
-        let mut start = vec![0usize; nodes + 1];
-        for leaf in 0..nodes {
-            let next = start.get(leaf).copied().unwrap_or(0) + counts.get(leaf).copied().unwrap_or(0);
-            if let Some(s) = start.get_mut(leaf + 1) {
-                *s = next;
-            }
+        // By leaf (a counting sort keeps the date order within each leaf):
+        // `counts` becomes each leaf's first slot, then, filled, its end.
+        let mut acc = 0usize;
+        for k in &mut counts {
+            let here = *k;
+            *k = acc;
+            acc += here;
         }
         let mut slots = vec![(0usize, 0 as Fixed); found.len()];
-        let mut fill = start.clone();
         for &(leaf, local, v) in &found {
-            if let Some(at) = fill.get_mut(leaf) {
+            if let Some(at) = counts.get_mut(leaf) {
                 if let Some(slot) = slots.get_mut(*at) {
                     *slot = (local, v);
                 }
                 *at += 1;
             }
         }
+        let leaf_range = |leaf: usize| {
+            let from = leaf.checked_sub(1).and_then(|l| counts.get(l)).copied().unwrap_or(0);
+            (from, counts.get(leaf).copied().unwrap_or(from))
+        };
 
         let repeated: Vec<bool> = entry.iter().map(|&e| seen.get(e).is_some_and(|k| *k > 1)).collect();
         let mut problem = Problem {
@@ -266,7 +270,7 @@ impl<'a> Problem<'a> {
             slots,
             groups: Vec::with_capacity(found.len()),
             suffix_best: Vec::new(),
-            by_value: Vec::new(),
+            by_value: if rule.has_credits { Vec::with_capacity(found.len()) } else { Vec::new() },
             singles: Vec::new(),
             multi: Vec::new(),
         };
@@ -278,7 +282,7 @@ impl<'a> Problem<'a> {
                 Some(CKind::Credits { min, .. }) => (*min, true),
                 _ => continue,
             };
-            let range = (start.get(leaf).copied().unwrap_or(0), start.get(leaf + 1).copied().unwrap_or(0));
+            let range = leaf_range(leaf);
             let data = problem.add_leaf(leaf, range, need, credits, &grouping, &mut first_of_entry);
             if let Some(slot) = problem.leaves.get_mut(leaf) {
                 *slot = Some(data);
@@ -438,6 +442,59 @@ impl<'a> Problem<'a> {
             suffix: suffix_start,
             multi: (multi_start, self.multi.len()),
         }
+    }
+
+    /// How many credentials (a prefix of the date order) the root's own
+    /// leaves need before each could hold on its own, ignoring the others:
+    /// a lower bound for the threshold. `None` when one of them never can.
+    pub fn earliest_alone(&self) -> Option<usize> {
+        let mut cut = 0usize;
+        for &d in self.rule.parts.first().into_iter().flatten() {
+            let Some(leaf) = self.leaf(d) else { continue };
+            let own_window = self.rule.nodes.get(d).is_some_and(|n| n.within.is_some());
+            let mine = if !leaf.credits && leaf.singletons && own_window {
+                self.window_cut(d, leaf)?
+            } else if !leaf.credits {
+                // The earliest credential of the need-th achievement (groups
+                // are ordered by their earliest credential).
+                let need = usize::try_from(leaf.need_fixed).unwrap_or(usize::MAX);
+                let g = need.checked_sub(1).and_then(|k| self.groups(leaf).get(k))?;
+                self.members(*g).first().map_or(0, |(c, _)| c + 1)
+            } else if leaf.singletons {
+                // Credits in date order until the minimum is reached.
+                let mut sum: Fixed = 0;
+                let mut at = None;
+                for &(c, v) in self.slots(leaf) {
+                    sum = sum.saturating_add(v);
+                    if sum >= leaf.need_fixed {
+                        at = Some(c + 1);
+                        break;
+                    }
+                }
+                at?
+            } else {
+                0
+            };
+            cut = cut.max(mine);
+        }
+        Some(cut)
+    }
+
+    /// For a count leaf with its own window and one credential per
+    /// achievement: how many credentials it needs before some window holds
+    /// its minimum on its own. For each first credential, the need-th from
+    /// it, if that still falls in the window.
+    fn window_cut(&self, node: usize, leaf: &Leaf) -> Option<usize> {
+        let need = usize::try_from(leaf.need_fixed).unwrap_or(usize::MAX);
+        let slots = self.slots(leaf);
+        let mut best = None;
+        for (i, &(first, _)) in slots.iter().enumerate() {
+            let Some(&(nth, _)) = need.checked_sub(1).and_then(|k| slots.get(i + k)) else { break };
+            if nth < self.window_end(node, first) {
+                best = Some(best.map_or(nth + 1, |b: usize| b.min(nth + 1)));
+            }
+        }
+        best
     }
 
     /// The local index just past the window of `node` that opens at the

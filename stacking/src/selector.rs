@@ -1,6 +1,8 @@
 //! Selector matching: the static part against catalog entries (resolved once,
 //! when a rule is compiled) and the time part against each credential.
 
+use std::sync::Arc;
+
 use cairn_domain::AchievementId;
 use chrono::{DateTime, Utc};
 
@@ -21,8 +23,8 @@ pub fn matches_entry(selector: &Selector, entry: &CatalogEntry) -> bool {
 /// A selector resolved against the catalog.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Matcher {
-    /// Matching catalog achievements, sorted.
-    pub achievements: Vec<AchievementId>,
+    /// Matching catalog achievements, sorted (shared with explanations).
+    pub achievements: Arc<[AchievementId]>,
     pub earned_after: Option<DateTime<Utc>>,
     pub earned_before: Option<DateTime<Utc>>,
 }
@@ -40,7 +42,7 @@ impl Matcher {
         achievements.sort_unstable();
         achievements.dedup();
         Matcher {
-            achievements,
+            achievements: achievements.into(),
             earned_after: selector.earned_after,
             earned_before: selector.earned_before,
         }
