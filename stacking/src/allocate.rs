@@ -163,12 +163,17 @@ impl<'p, 'a> Search<'p, 'a> {
         // the root's own leaves could first hold.
         let Some(alone) = self.p.earliest_alone() else { return Ok(None) };
         let from = cuts.partition_point(|&c| c < alone);
-        // (`last` passes, so bisect.)
+        // Bisect with the cheap check of each node on its own (`last`
+        // passes), then go up from there with the Hall bound as well.
         let (mut lo, mut hi) = (from.min(cuts.len() - 1), cuts.len() - 1);
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
-            if self.root_bounds(cut(mid)) { hi = mid } else { lo = mid + 1 }
+            self.reset(cut(mid));
+            self.refresh_usable();
+            if self.possible(0) { hi = mid } else { lo = mid + 1 }
         }
+        let hall = |s: &mut Self, i: usize| Ok(s.root_bounds(cut(i)));
+        let Some(lo) = self.first_true(lo, cuts.len(), hall)? else { return Ok(None) };
         // Then the smallest threshold with a solution, usually `lo` itself.
         let mut found = None;
         let attempt = |s: &mut Self, i: usize| {
