@@ -62,7 +62,7 @@ impl IsoDuration {
         let months = self.total_months();
         // Whole years move the year only (unless that lands on a 29 February
         // that does not exist; chrono then takes the last day of February).
-        let same_day = (months % 12 == 0)
+        let same_day = months.is_multiple_of(12)
             .then(|| i32::try_from(months / 12).ok())
             .flatten()
             .and_then(|years| at.year().checked_add(years))

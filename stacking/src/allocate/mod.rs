@@ -17,18 +17,23 @@
 //! window needs no further bookkeeping.
 //!
 //! `completed_at` (semantic 6) is the smallest threshold T such that the
-//! root can be satisfied with credentials awarded by T. `run` finds the
-//! smallest T that passes the bounds (usually the answer), then needs only a
-//! first solution per threshold, bisecting when the bounds are loose. With
-//! hypothetical credentials (the planner) the key (hypothetical count, their
-//! credits, latest date) is minimised by plain branch and bound instead.
+//! root can be satisfied with credentials awarded by T; credentials are in
+//! date order, so a threshold is a prefix. `run` starts where the root's own
+//! leaves could first hold, bisects with the cheap per-node check, goes up
+//! with the Hall bound, then needs only a first solution per threshold
+//! (usually at the first one tried; it gallops up when the bounds were
+//! loose). With hypothetical credentials (the planner) the key (hypothetical
+//! count, their credits, latest date) is minimised by plain branch and bound
+//! instead.
 //!
-//! Pruning, all exact: before each step every pending node must still be
-//! satisfiable on its own with the credentials left, and all of them
-//! together must pass the Hall bound (`hall`); a credential no other leaf
-//! can use is taken rather than skipped (taking the earliest such group
-//! never hurts). A step budget turns an adversarial rule into an error
-//! instead of a hang.
+//! Pruning, all exact (`bounds`): every pending node must still be
+//! satisfiable on its own with the credentials left, all of them together
+//! must pass the Hall bound (`hall`), and credits leaves must reach their
+//! minimum without the credentials the other leaves need in every way. The
+//! first steps of an attempt skip the bounds (most attempts that succeed do
+//! so on their first path). A credential no other leaf can use is taken
+//! rather than skipped (taking the earliest such group never hurts). A step
+//! budget turns an adversarial rule into an error instead of a hang.
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -37,8 +42,10 @@ use crate::bits;
 use crate::compile::CKind;
 use crate::hall::Matching;
 use crate::limits::MAX_ALLOCATED;
-use crate::problem::{Leaf, Problem};
+use crate::problem::Problem;
 use crate::value::Fixed;
+
+mod bounds;
 
 /// What is minimised, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -274,319 +281,6 @@ impl<'p, 'a> Search<'p, 'a> {
         } else {
             Ok(())
         }
-    }
-
-    // ---- which credentials a node may still use ----
-
-    fn key_with(&self, cred: usize) -> Option<Key> {
-        let c = self.p.cred(cred)?;
-        let mut key = self.key;
-        if c.virtual_ {
-            key.hypothetical += 1;
-            let credits = c.credits.as_ref().map(|cr| cr.amount()).unwrap_or_default();
-            key.hypothetical_credits = key.hypothetical_credits.saturating_add(credits);
-        }
-        key.latest = key.latest.max(Some(c.date));
-        Some(key)
-    }
-
-    /// Recomputes `usable`: below the threshold, not taken, and (branch and
-    /// bound) able to lead to a better key than the best so far.
-    fn refresh_usable(&mut self) {
-        for (i, u) in self.usable.iter_mut().enumerate() {
-            *u = bits::range_word(i, 0, self.lim) & !self.used.get(i).copied().unwrap_or(0);
-        }
-        // Threshold mode stops at the first solution: no key to beat.
-        if let (Some(best), false) = (&self.best, self.first_only) {
-            let worse: Vec<usize> =
-                bits::ones(&self.usable).filter(|&c| self.key_with(c).is_none_or(|k| k >= best.key)).collect();
-            for c in worse {
-                bits::unset(&mut self.usable, c);
-            }
-        }
-    }
-
-    fn is_usable(&self, cred: usize) -> bool {
-        bits::get(&self.usable, cred)
-    }
-
-    /// The range every credential under `node` must lie in: the
-    /// intersection of the windows chosen on its way to the root.
-    fn range(&self, node: usize) -> (usize, usize) {
-        let mut out = (0usize, self.lim);
-        if let Some(n) = self.p.rule.nodes.get(node) {
-            for &w in &n.windows {
-                if let Some(Some((lo, hi))) = self.ranges.get(w) {
-                    out = (out.0.max(*lo), out.1.min(*hi));
-                }
-            }
-        }
-        out
-    }
-
-    fn allowed(&self, cred: usize, (lo, hi): (usize, usize)) -> bool {
-        cred >= lo && cred < hi && self.is_usable(cred)
-    }
-
-    /// Word `i` of `set`, restricted to usable credentials in `range`.
-    fn masked(&self, set: &[u64], i: usize, (lo, hi): (usize, usize)) -> u64 {
-        set.get(i).copied().unwrap_or(0) & self.usable.get(i).copied().unwrap_or(0) & bits::range_word(i, lo, hi)
-    }
-
-    /// A node with a `within` whose window is not chosen yet.
-    fn open_window(&self, node: usize) -> bool {
-        self.p.rule.nodes.get(node).is_some_and(|n| n.within.is_some())
-            && self.ranges.get(node).is_some_and(Option::is_none)
-    }
-
-    fn window_end(&self, node: usize, start: usize) -> usize {
-        self.p.window_end(node, start)
-    }
-
-    /// The next window worth trying for `node` after `last` (the last one
-    /// considered), as (start, end): one per distinct start date, skipping
-    /// a window that holds nothing the previous one does not (its
-    /// credentials are a subset, so any solution in it is one in the
-    /// previous window too).
-    fn next_window(&self, node: usize, range: (usize, usize), mut last: Option<(usize, usize)>) -> Option<(usize, usize)> {
-        let p = self.p;
-        let cands = p.cands(node);
-        let from = last.map_or(range.0, |(s, _)| s + 1);
-        for c in bits::ones_from(cands, from) {
-            if !self.allowed(c, range) {
-                continue;
-            }
-            if last.is_some_and(|(s, _)| p.stamp.get(s) == p.stamp.get(c)) {
-                continue;
-            }
-            let end = self.window_end(node, c).min(range.1);
-            let new = match last {
-                None => true,
-                Some((_, prev_end)) => (0..p.words).any(|i| self.masked(cands, i, (prev_end, end)) != 0),
-            };
-            if new {
-                return Some((c, end));
-            }
-            last = Some((c, end));
-        }
-        None
-    }
-
-    // ---- bounds ----
-
-    /// Distinct achievements among groups `group..` with a credential allowed in `range`.
-    fn open_groups(&self, leaf: &Leaf, group: usize, range: (usize, usize)) -> usize {
-        let p = self.p;
-        let groups = p.groups(leaf);
-        if group > 0 {
-            // Filling a leaf: count its groups from `group` on, one by one.
-            return groups
-                .iter()
-                .skip(group)
-                .filter(|g| p.members(**g).iter().any(|(c, _)| self.allowed(*c, range)))
-                .count();
-        }
-        // Single-credential groups by counting bits, the others one by one.
-        let singles = p.single_bits(leaf);
-        let single: usize = (0..p.words).map(|i| self.masked(singles, i, range).count_ones() as usize).sum();
-        if leaf.singletons {
-            return single;
-        }
-        let multi = p
-            .multi(leaf)
-            .iter()
-            .take_while(|&&g| g >= group)
-            .filter(|&&g| groups.get(g).is_some_and(|m| p.members(*m).iter().any(|(c, _)| self.allowed(*c, range))))
-            .count();
-        single + multi
-    }
-
-    /// Can `leaf`, filled from `group` on, still reach `need` inside
-    /// `range`? If so, the fewest credentials it takes.
-    fn leaf_check(&self, leaf: &Leaf, group: usize, need: Fixed, range: (usize, usize)) -> Option<usize> {
-        if need <= 0 {
-            return Some(0);
-        }
-        let p = self.p;
-        if !leaf.credits {
-            let need = usize::try_from(need).unwrap_or(usize::MAX);
-            return (self.open_groups(leaf, group, range) >= need).then_some(need);
-        }
-        // Most valuable first, each achievement once at its best allowed value.
-        let mut counted: u64 = 0;
-        let mut seen: Vec<usize> = Vec::new();
-        let mut sum: Fixed = 0;
-        let mut k = 0usize;
-        for &(v, slot, g) in p.by_value(leaf) {
-            if g < group || !p.slot(slot).is_some_and(|(c, _)| self.allowed(c, range)) {
-                continue;
-            }
-            if !leaf.singletons {
-                let again = if g < 64 {
-                    let bit = 1u64 << g;
-                    let again = counted & bit != 0;
-                    counted |= bit;
-                    again
-                } else if seen.contains(&g) {
-                    true
-                } else {
-                    seen.push(g);
-                    false
-                };
-                if again {
-                    continue;
-                }
-            }
-            sum = sum.saturating_add(v);
-            k += 1;
-            if sum >= need {
-                return Some(k);
-            }
-        }
-        None
-    }
-
-    /// `leaf_check` for a leaf node, trying every window when its own is
-    /// not chosen yet (then the fewest credentials over all of them).
-    fn leaf_node_check(&mut self, node: usize, group: usize, need: Fixed) -> Option<usize> {
-        let p = self.p;
-        let leaf = p.leaf(node)?;
-        let range = self.range(node);
-        if !self.open_window(node) {
-            return self.leaf_check(leaf, group, need, range);
-        }
-        let mut best: Option<usize> = None;
-        let mut window = None;
-        while let Some(w) = self.next_window(node, range, window) {
-            window = Some(w);
-            if let Some(k) = self.leaf_check(leaf, group, need, w) {
-                let k = best.map_or(k, |b| b.min(k));
-                best = Some(k);
-                // No window can do with fewer (a count leaf always needs its minimum).
-                if !leaf.credits || k <= leaf.fewest {
-                    break;
-                }
-            }
-        }
-        best
-    }
-
-    /// Optimistic: ignores conflicts between nodes, and windows of internal
-    /// nodes not chosen yet.
-    fn possible(&mut self, node: usize) -> bool {
-        let p = self.p;
-        let Some(n) = p.rule.nodes.get(node) else { return false };
-        match &n.kind {
-            CKind::Count { .. } | CKind::Credits { .. } => {
-                let need = p.leaf(node).map_or(0, |l| l.need_fixed);
-                self.leaf_node_check(node, 0, need).is_some()
-            }
-            CKind::Pathway(_) | CKind::All => n.children.iter().all(|&c| self.possible(c)),
-            CKind::Any | CKind::AtLeast(_) => {
-                let need = n.needed_children();
-                let mut ok = 0;
-                for &c in &n.children {
-                    if self.possible(c) {
-                        ok += 1;
-                        if ok >= need {
-                            return true;
-                        }
-                    }
-                }
-                false
-            }
-        }
-    }
-
-    /// Every pending node on its own, and all of them together with the
-    /// leaf being filled (Hall).
-    ///
-    /// Credits leaves come last: first every other demand is met, then the
-    /// credentials those use in every way of meeting them are set aside,
-    /// and the credits leaves must reach their minimum without them (a
-    /// count leaf that needs every credential it can use leaves no credits
-    /// to share).
-    fn bounds(&mut self, pending: &[usize], partial: Option<Partial>) -> bool {
-        self.refresh_usable();
-        let mut m = std::mem::take(&mut self.matching);
-        m.reset(&self.usable);
-        let mut ok = self.add_demands(pending, partial, &mut m, false) && m.feasible();
-        if ok && self.p.rule.has_credits {
-            let mut forced = std::mem::take(&mut self.forced);
-            m.forced(&mut forced);
-            for (u, f) in self.usable.iter_mut().zip(&forced) {
-                *u &= !f;
-            }
-            ok = self.add_demands(pending, partial, &mut m, true) && m.feasible();
-            for (u, f) in self.usable.iter_mut().zip(&forced) {
-                *u |= f;
-            }
-            self.forced = forced;
-        }
-        self.matching = m;
-        ok
-    }
-
-    /// The demands of the pending nodes and the leaf being filled: those of
-    /// credits leaves (`credits`) or all the others.
-    fn add_demands(&mut self, pending: &[usize], partial: Option<Partial>, m: &mut Matching, credits: bool) -> bool {
-        let p = self.p;
-        for &n in pending {
-            for &d in p.rule.parts.get(n).into_iter().flatten() {
-                let ok = match p.leaf(d) {
-                    Some(leaf) if leaf.credits != credits => true,
-                    Some(leaf) => self.add_leaf(d, 0, leaf.need_fixed, m),
-                    None if credits => true,
-                    None => {
-                        // An `any`/`at_least` with its choice still open.
-                        if !self.possible(d) {
-                            return false;
-                        }
-                        let need = p.min_creds.get(d).copied().unwrap_or(usize::MAX);
-                        let range = self.range(d);
-                        let cands = p.cands(d);
-                        let words: Vec<u64> = (0..p.words).map(|i| self.masked(cands, i, range)).collect();
-                        m.demand(need).copy_from_slice(&words);
-                        true
-                    }
-                };
-                if !ok {
-                    return false;
-                }
-            }
-        }
-        match partial {
-            Some(pt) if p.leaf(pt.leaf).is_some_and(|l| l.credits == credits) => {
-                self.add_leaf(pt.leaf, pt.group, pt.need, m)
-            }
-            _ => true,
-        }
-    }
-
-    /// A leaf's own check, then its demand for the Hall bound.
-    fn add_leaf(&mut self, node: usize, group: usize, need: Fixed, m: &mut Matching) -> bool {
-        let Some(k) = self.leaf_node_check(node, group, need) else { return false };
-        if k == 0 {
-            return true;
-        }
-        let p = self.p;
-        let Some(leaf) = p.leaf(node) else { return false };
-        let range = self.range(node);
-        let allowed = m.demand(k);
-        if group == 0 {
-            let from = p.leaf_bits(leaf);
-            for (i, a) in allowed.iter_mut().enumerate() {
-                *a = self.masked(from, i, range);
-            }
-        } else {
-            // The credentials of groups `group..`.
-            for &(c, _) in p.slots_from(leaf, group) {
-                if self.allowed(c, range) {
-                    bits::set(allowed, c);
-                }
-            }
-        }
-        true
     }
 
     // ---- the search ----
