@@ -1,4 +1,5 @@
-//! Stacking engine benchmarks (see BENCHMARKS.md for figures).
+//! Stacking engine benchmarks (see BENCHMARKS.md for figures). They run
+//! with mimalloc, the allocator of the service binary.
 //!
 //! Synthetic world: 4 institutions, 200 catalog achievements (types, 20
 //! tags, credits in ECTS or hours), 100 pathways of about 10 nodes each
@@ -195,6 +196,26 @@ fn bench(c: &mut Criterion) {
     }
     g.finish();
 
+    // The same, over the 90 pathways that nest none: every rule exactly the
+    // 10 nodes of the target (a nesting one inlines the nested rule: 19).
+    let flat: Vec<PathwayId> = ids.iter().enumerate().filter(|(k, _)| k % 10 != 9).map(|(_, id)| *id).collect();
+    let mut g = c.benchmark_group("batch_learners_10_node_rules");
+    g.sample_size(10);
+    for batch in [10_000usize, 100_000] {
+        g.throughput(Throughput::Elements(batch as u64));
+        g.bench_with_input(BenchmarkId::from_parameter(batch), &batch, |b, &batch| {
+            b.iter(|| {
+                let mut complete = 0usize;
+                for i in 0..batch {
+                    let o = evaluate_with(&graph, flat[i % flat.len()], &pool[i % pool.len()], now(), &no_plan).unwrap();
+                    complete += (o.status == cairn_stacking::Status::Complete) as usize;
+                }
+                black_box(complete)
+            })
+        });
+    }
+    g.finish();
+
     // Worst cases for the allocation search.
     let mut g = c.benchmark_group("worst_case_allocation");
     let (hall_graph, hall_id, hall_creds) = hall_violation();
@@ -204,6 +225,10 @@ fn bench(c: &mut Criterion) {
     let (cont_graph, cont_id, cont_creds) = contested();
     g.bench_function("contested_500_credentials_8_overlapping_leaves_window", |b| {
         b.iter(|| black_box(evaluate_with(&cont_graph, cont_id, &cont_creds, now(), &no_plan).unwrap()))
+    });
+    let (split_graph, split_id, split_creds) = uneven_split();
+    g.bench_function("two_credit_pools_no_exact_split_16_credentials", |b| {
+        b.iter(|| black_box(evaluate_with(&split_graph, split_id, &split_creds, now(), &no_plan).unwrap()))
     });
     g.finish();
 }
@@ -270,6 +295,48 @@ fn hall_violation() -> (PathwayGraph, PathwayId, Vec<CredentialFact>) {
     }))
     .unwrap();
     let id = PathwayId::from(Uuid::from_u128(0xB_0000));
+    let graph = PathwayGraph::build(cat, [Pathway { id, issuer: org(0), rule }]).unwrap();
+    let creds = (0..n)
+        .map(|i| CredentialFact::earned(CredentialId::from(Uuid::from_u128(i as u128 + 1)), ach(i), start() + Days::days(i as i64)))
+        .collect();
+    (graph, id, creds)
+}
+
+/// Two credits leaves over the same 16 achievements worth even credits (2,
+/// 4, ..., 30 and 2 again: 242), each needing 121: every bound passes, but
+/// no subset makes 121 exactly, so the search must try the ways of sharing
+/// them out (the adversarial case of the property tests' budget test).
+fn uneven_split() -> (PathwayGraph, PathwayId, Vec<CredentialFact>) {
+    let n = 16;
+    let mut cat: Vec<CatalogEntry> = (0..n)
+        .map(|i| CatalogEntry {
+            id: ach(i),
+            issuer: org(0),
+            achievement_type: AchievementType::MicroCredential,
+            tags: vec![],
+            skills: vec![],
+            level: None,
+            credits: Some(Credits::parse(&(if i == n - 1 { 2 } else { 2 * (i + 1) }).to_string(), "ECTS").unwrap()),
+        })
+        .collect();
+    let award = AchievementId::from(Uuid::from_u128(0xA_0003));
+    cat.push(CatalogEntry {
+        id: award,
+        issuer: org(0),
+        achievement_type: AchievementType::Award,
+        tags: vec![],
+        skills: vec![],
+        level: None,
+        credits: None,
+    });
+    let ids: Vec<String> = (0..n).map(|i| ach(i).to_string()).collect();
+    let pool = json!({"type": "credits", "min": "121", "unit": "ECTS", "where": {"achievements": ids}});
+    let rule = PathwayRule::from_value(json!({
+        "key": "split", "name": "split", "award": award.to_string(),
+        "requirement": {"type": "all", "of": [pool.clone(), pool]}
+    }))
+    .unwrap();
+    let id = PathwayId::from(Uuid::from_u128(0xB_0003));
     let graph = PathwayGraph::build(cat, [Pathway { id, issuer: org(0), rule }]).unwrap();
     let creds = (0..n)
         .map(|i| CredentialFact::earned(CredentialId::from(Uuid::from_u128(i as u128 + 1)), ach(i), start() + Days::days(i as i64)))
