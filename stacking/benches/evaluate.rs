@@ -73,6 +73,19 @@ fn catalog() -> Vec<CatalogEntry> {
         .collect()
 }
 
+/// An award achievement of the catalog.
+fn award_entry(id: AchievementId, issuer: OrgId) -> CatalogEntry {
+    CatalogEntry {
+        id,
+        issuer,
+        achievement_type: AchievementType::Award,
+        tags: vec![],
+        skills: vec![],
+        level: None,
+        credits: None,
+    }
+}
+
 /// A 10-node rule (root + 9), varied by `k`.
 fn typical_rule(k: usize, award: AchievementId, nested: Option<PathwayId>) -> PathwayRule {
     let t = |d: usize| format!("t{}", (k + d) % N_TAGS);
@@ -106,15 +119,7 @@ fn world() -> (PathwayGraph, Vec<PathwayId>) {
     let mut pathways: Vec<Pathway> = Vec::new();
     for k in 0..100 {
         let award = AchievementId::from(Uuid::from_u128(0x9_0000 + k as u128));
-        cat.push(CatalogEntry {
-            id: award,
-            issuer: org(k % 4),
-            achievement_type: AchievementType::Award,
-            tags: vec![],
-            skills: vec![],
-            level: None,
-            credits: None,
-        });
+        cat.push(award_entry(award, org(k % 4)));
         // Every tenth pathway nests the one before it.
         let nested = (k % 10 == 9).then(|| pathways[k - 1].id);
         let id = PathwayId::from(Uuid::from_u128(0x5_0000 + k as u128));
@@ -141,6 +146,17 @@ fn learner(seed: u64, n: usize) -> Vec<CredentialFact> {
             f
         })
         .collect()
+}
+
+/// `batch` evaluations, learners and pathways taken in turn; how many complete.
+fn run_batch(graph: &PathwayGraph, pathways: &[PathwayId], pool: &[Vec<CredentialFact>], batch: usize) -> usize {
+    let no_plan = EvalOptions::without_plan();
+    (0..batch)
+        .filter(|i| {
+            let o = evaluate_with(graph, pathways[i % pathways.len()], &pool[i % pool.len()], now(), &no_plan).unwrap();
+            o.status == cairn_stacking::Status::Complete
+        })
+        .count()
 }
 
 fn bench(c: &mut Criterion) {
@@ -184,14 +200,7 @@ fn bench(c: &mut Criterion) {
     for batch in [1_000usize, 10_000, 100_000] {
         g.throughput(Throughput::Elements(batch as u64));
         g.bench_with_input(BenchmarkId::from_parameter(batch), &batch, |b, &batch| {
-            b.iter(|| {
-                let mut complete = 0usize;
-                for i in 0..batch {
-                    let o = evaluate_with(&graph, ids[i % 100], &pool[i % pool.len()], now(), &no_plan).unwrap();
-                    complete += (o.status == cairn_stacking::Status::Complete) as usize;
-                }
-                black_box(complete)
-            })
+            b.iter(|| black_box(run_batch(&graph, &ids, &pool, batch)))
         });
     }
     g.finish();
@@ -204,14 +213,7 @@ fn bench(c: &mut Criterion) {
     for batch in [10_000usize, 100_000] {
         g.throughput(Throughput::Elements(batch as u64));
         g.bench_with_input(BenchmarkId::from_parameter(batch), &batch, |b, &batch| {
-            b.iter(|| {
-                let mut complete = 0usize;
-                for i in 0..batch {
-                    let o = evaluate_with(&graph, flat[i % flat.len()], &pool[i % pool.len()], now(), &no_plan).unwrap();
-                    complete += (o.status == cairn_stacking::Status::Complete) as usize;
-                }
-                black_box(complete)
-            })
+            b.iter(|| black_box(run_batch(&graph, &flat, &pool, batch)))
         });
     }
     g.finish();
@@ -238,15 +240,7 @@ fn bench(c: &mut Criterion) {
 fn disjoint_world() -> (PathwayGraph, PathwayId) {
     let mut cat = catalog();
     let award = AchievementId::from(Uuid::from_u128(0xA_0002));
-    cat.push(CatalogEntry {
-        id: award,
-        issuer: org(0),
-        achievement_type: AchievementType::Award,
-        tags: vec![],
-        skills: vec![],
-        level: None,
-        credits: None,
-    });
+    cat.push(award_entry(award, org(0)));
     let list = |k: usize| (0..10).map(|i| ach(k * 10 + i).to_string()).collect::<Vec<_>>();
     let rule = PathwayRule::from_value(json!({
         "key": "disjoint", "name": "disjoint", "award": award.to_string(),
@@ -278,15 +272,7 @@ fn hall_violation() -> (PathwayGraph, PathwayId, Vec<CredentialFact>) {
     let mut cat = catalog();
     cat.truncate(n);
     let award = AchievementId::from(Uuid::from_u128(0xA_0000));
-    cat.push(CatalogEntry {
-        id: award,
-        issuer: org(0),
-        achievement_type: AchievementType::Award,
-        tags: vec![],
-        skills: vec![],
-        level: None,
-        credits: None,
-    });
+    cat.push(award_entry(award, org(0)));
     let ids = |k: usize| (0..k).map(|i| ach(i).to_string()).collect::<Vec<_>>();
     let mut of = vec![json!({"type": "count", "min": 2, "where": {"achievements": ids(10)}}); 6];
     of.push(json!({"type": "count", "min": 2, "where": {"achievements": ids(14)}}));
@@ -320,15 +306,7 @@ fn uneven_split() -> (PathwayGraph, PathwayId, Vec<CredentialFact>) {
         })
         .collect();
     let award = AchievementId::from(Uuid::from_u128(0xA_0003));
-    cat.push(CatalogEntry {
-        id: award,
-        issuer: org(0),
-        achievement_type: AchievementType::Award,
-        tags: vec![],
-        skills: vec![],
-        level: None,
-        credits: None,
-    });
+    cat.push(award_entry(award, org(0)));
     let ids: Vec<String> = (0..n).map(|i| ach(i).to_string()).collect();
     let pool = json!({"type": "credits", "min": "121", "unit": "ECTS", "where": {"achievements": ids}});
     let rule = PathwayRule::from_value(json!({
@@ -349,15 +327,7 @@ fn uneven_split() -> (PathwayGraph, PathwayId, Vec<CredentialFact>) {
 fn contested() -> (PathwayGraph, PathwayId, Vec<CredentialFact>) {
     let mut cat = catalog();
     let award = AchievementId::from(Uuid::from_u128(0xA_0001));
-    cat.push(CatalogEntry {
-        id: award,
-        issuer: org(0),
-        achievement_type: AchievementType::Award,
-        tags: vec![],
-        skills: vec![],
-        level: None,
-        credits: None,
-    });
+    cat.push(award_entry(award, org(0)));
     let of: Vec<_> = (0..8)
         .map(|k| json!({"type": "count", "min": 3, "where": {"tags": [format!("t{k}"), format!("t{}", k + 1)]}}))
         .collect();

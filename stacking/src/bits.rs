@@ -40,17 +40,7 @@ pub(crate) fn count(bits: &[u64]) -> usize {
 
 /// The set bits, lowest first.
 pub(crate) fn ones(bits: &[u64]) -> impl Iterator<Item = usize> + '_ {
-    bits.iter().enumerate().flat_map(|(i, &word)| {
-        let mut w = word;
-        std::iter::from_fn(move || {
-            if w == 0 {
-                return None;
-            }
-            let b = w.trailing_zeros() as usize;
-            w &= w - 1;
-            Some(i * 64 + b)
-        })
-    })
+    ones_from(bits, 0)
 }
 
 /// The set bits from index `from` on, lowest first.
