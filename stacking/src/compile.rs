@@ -132,9 +132,9 @@ pub(crate) struct IndexHit {
 pub(crate) struct CompiledRule {
     pub nodes: Vec<CNode>,
     pub leaves: Vec<usize>,
-    /// Every achievement some leaf accepts (as `u128`, sorted) with the
-    /// range of `index_leaves` naming those leaves: one merge with a
-    /// learner's credentials finds every leaf each credential can fill.
+    /// Every achievement some leaf accepts (as `u128`) with the range of
+    /// `index_leaves` naming those leaves: with `lookup`, one probe per
+    /// credential finds every leaf it can fill.
     pub index: Vec<(u128, u32, u32)>,
     pub index_leaves: Vec<IndexHit>,
     /// Finds an achievement's entry in `index` in one probe or two.

@@ -296,7 +296,7 @@ fn explain(
             within: None,
             pathway: None,
             used: Vec::new(),
-            candidates: Arc::from([]),
+            candidates: Arc::clone(&p.rule.no_candidates),
             of: Vec::new(),
         };
     };

@@ -33,6 +33,8 @@ pub(crate) struct Matching {
     /// Augmenting-path search: per demand, (previous demand, credential).
     parent: Vec<(u32, u32)>,
     queue: Vec<usize>,
+    /// `forced`: demands whose credentials can be freed.
+    opened: Vec<bool>,
     /// Demands `feasible` has met so far (more may be added after).
     met: usize,
 }
@@ -49,6 +51,7 @@ impl Matching {
             free: Vec::with_capacity(words),
             parent: Vec::with_capacity(DEMANDS),
             queue: Vec::with_capacity(DEMANDS),
+            opened: Vec::with_capacity(DEMANDS),
             met: 0,
         }
     }
@@ -121,26 +124,27 @@ impl Matching {
     pub fn forced(&mut self, out: &mut [u64]) {
         let w = self.words;
         let n = self.need.len();
-        // Credentials that can be freed: free ones, and everything a demand
-        // holds once it can take a freeable one instead.
-        let mut freeable = self.free.clone();
-        self.parent.clear();
-        self.parent.resize(n, (NONE, NONE));
+        // `out` first gathers the credentials that can be freed: free
+        // ones, and everything a demand holds once it can take a freeable
+        // one instead (each demand is opened once).
+        out.copy_from_slice(self.free.get(..out.len()).unwrap_or(&[]));
+        self.opened.clear();
+        self.opened.resize(n, false);
         loop {
             let mut grew = false;
             for d in 0..n {
-                if self.parent.get(d).is_some_and(|p| p.0 != NONE) {
+                if self.opened.get(d) != Some(&false) {
                     continue;
                 }
                 let reaches = (0..w).any(|i| {
-                    self.allowed.get(d * w + i).copied().unwrap_or(0) & freeable.get(i).copied().unwrap_or(0) != 0
+                    self.allowed.get(d * w + i).copied().unwrap_or(0) & out.get(i).copied().unwrap_or(0) != 0
                 });
                 if reaches {
-                    for (i, f) in freeable.iter_mut().enumerate() {
+                    for (i, f) in out.iter_mut().enumerate() {
                         *f |= self.owned.get(d * w + i).copied().unwrap_or(0);
                     }
-                    if let Some(p) = self.parent.get_mut(d) {
-                        *p = (0, 0);
+                    if let Some(o) = self.opened.get_mut(d) {
+                        *o = true;
                     }
                     grew = true;
                 }
@@ -149,9 +153,10 @@ impl Matching {
                 break;
             }
         }
+        // Then the held ones that cannot.
         for (i, o) in out.iter_mut().enumerate() {
             let held = (0..n).fold(0u64, |acc, d| acc | self.owned.get(d * w + i).copied().unwrap_or(0));
-            *o = held & !freeable.get(i).copied().unwrap_or(0);
+            *o = held & !*o;
         }
     }
 

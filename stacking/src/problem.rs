@@ -190,12 +190,11 @@ impl<'a> Problem<'a> {
             }
         }
         let n = creds.len();
-        let n_creds = n;
         let words = bits::words_for(n);
 
         // Every (leaf, credential, value) with a positive value, in date order.
         let mut found: Vec<(usize, usize, Fixed)> = Vec::with_capacity(4 * n);
-        let mut counts = vec![0usize; nodes + 1];
+        let mut counts = vec![0usize; nodes];
         // Achievements held more than once (index entries seen twice).
         let mut seen = vec![0u8; rule.index.len()];
         for &e in &entry {
@@ -306,7 +305,7 @@ impl<'a> Problem<'a> {
         problem.window_ends = rule
             .nodes
             .iter()
-            .map(|n| if n.within.is_some() { vec![Cell::new(UNKNOWN); n_creds] } else { Vec::new() })
+            .map(|nd| if nd.within.is_some() { vec![Cell::new(UNKNOWN); n] } else { Vec::new() })
             .collect();
         problem
     }
@@ -394,37 +393,26 @@ impl<'a> Problem<'a> {
                 }
             }
         }
-        // Credits: suffix sums of the groups' best values.
+        // Credits: suffix sums of the groups' best values, and every slot
+        // by value.
+        let need_fixed = self.rule.need_fixed.get(leaf).copied().unwrap_or(Fixed::MAX);
         let suffix_start = self.suffix_best.len();
-        if credits {
+        let by_value_start = self.by_value.len();
+        let fewest = if credits {
             self.suffix_best.resize(suffix_start + group_count, 0);
             let mut acc: Fixed = 0;
             for gi in (0..group_count).rev() {
                 let (s, e) = self.groups.get(group_start + gi).copied().unwrap_or((0, 0));
-                let best = self.slots.get(s..e).unwrap_or(&[]).iter().map(|m| m.1).max().unwrap_or(0);
-                acc = acc.saturating_add(best);
+                let members = self.slots.get(s..e).unwrap_or(&[]);
+                acc = acc.saturating_add(members.iter().map(|m| m.1).max().unwrap_or(0));
                 if let Some(slot) = self.suffix_best.get_mut(suffix_start + gi) {
                     *slot = acc;
                 }
+                self.by_value.extend(members.iter().enumerate().map(|(k, m)| (m.1, s + k, gi)));
             }
-        }
-        let by_value_start = self.by_value.len();
-        if credits {
-            for gi in 0..group_count {
-                let (s, e) = self.groups.get(group_start + gi).copied().unwrap_or((0, 0));
-                for slot in s..e {
-                    let v = self.slots.get(slot).map_or(0, |x| x.1);
-                    self.by_value.push((v, slot, gi));
-                }
-            }
-            if let Some(list) = self.by_value.get_mut(by_value_start..) {
-                list.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-            }
-        }
-        let need_fixed = self.rule.need_fixed.get(leaf).copied().unwrap_or(Fixed::MAX);
-        let fewest = if credits {
-            let list = self.by_value.get(by_value_start..).unwrap_or(&[]);
-            fewest_reaching(list, need_fixed, (!singletons).then_some(group_count))
+            let list = self.by_value.get_mut(by_value_start..).unwrap_or(&mut []);
+            list.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+            fewest_reaching(list, &self.slots, need_fixed, 0, !singletons, |_| true).unwrap_or(usize::MAX)
         } else {
             usize::try_from(need_fixed).unwrap_or(usize::MAX)
         };
@@ -555,7 +543,7 @@ impl<'a> Problem<'a> {
         self.slots.get(group.0..group.1).unwrap_or(&[])
     }
 
-    /// The slot (index into `slots`) of a leaf's credential, when it has one.
+    /// The value a leaf's credential has for it, when it has one.
     pub fn value_of(&self, leaf: &Leaf, cred: usize) -> Option<Fixed> {
         self.slots(leaf).iter().find(|(c, _)| *c == cred).map(|(_, v)| *v)
     }
@@ -573,9 +561,11 @@ impl<'a> Problem<'a> {
         self.by_value.get(leaf.by_value.0..leaf.by_value.1).unwrap_or(&[])
     }
 
-    /// The slot at an index from `by_value`.
-    pub fn slot(&self, slot: usize) -> Option<(usize, Fixed)> {
-        self.slots.get(slot).copied()
+    /// Credits leaves: how many achievements from group `group` on, most
+    /// valuable first and each at its best credential `allowed` lets
+    /// through, reach `need` (`None`: they all fall short).
+    pub fn fewest_reaching(&self, leaf: &Leaf, group: usize, need: Fixed, allowed: impl Fn(usize) -> bool) -> Option<usize> {
+        fewest_reaching(self.by_value(leaf), &self.slots, need, group, !leaf.singletons, allowed)
     }
 
     /// The leaf's credentials from those of its group `group` on.
@@ -630,29 +620,51 @@ fn min_creds(rule: &CompiledRule, leaves: &[Option<Leaf>]) -> Vec<usize> {
     out
 }
 
-/// How many of a leaf's credentials (`by_value`: most valuable first) it
-/// takes to reach `need`, each achievement once; `usize::MAX` when all of
-/// them fall short. `groups`: how many groups to tell apart (`None` when
-/// every credential is its own).
-fn fewest_reaching(by_value: &[(Fixed, usize, usize)], need: Fixed, groups: Option<usize>) -> usize {
+/// How many achievements of a credits leaf, most valuable first and each at
+/// its best credential that `allowed` lets through, reach `need`, counting
+/// its groups `group..` only; `None` when they all fall short. `by_value`
+/// is the leaf's (value, slot, group) list, `slots` the problem's; with
+/// `distinct`, a group counts once (else every credential is its own).
+fn fewest_reaching(
+    by_value: &[(Fixed, usize, usize)],
+    slots: &[(usize, Fixed)],
+    need: Fixed,
+    group: usize,
+    distinct: bool,
+    allowed: impl Fn(usize) -> bool,
+) -> Option<usize> {
     if need <= 0 {
-        return 0;
+        return Some(0);
     }
-    let mut seen = vec![false; groups.unwrap_or(0)];
+    // Groups counted so far: a bit each for the first 64, a list beyond.
+    let mut low: u64 = 0;
+    let mut high: Vec<usize> = Vec::new();
     let mut sum: Fixed = 0;
     let mut k = 0usize;
-    for &(v, _, g) in by_value {
-        if groups.is_some() {
-            match seen.get_mut(g) {
-                Some(s) if !*s => *s = true,
-                _ => continue,
+    for &(v, slot, g) in by_value {
+        if g < group || !slots.get(slot).is_some_and(|(c, _)| allowed(*c)) {
+            continue;
+        }
+        if distinct {
+            let again = if g < 64 {
+                let again = low & (1u64 << g) != 0;
+                low |= 1u64 << g;
+                again
+            } else if high.contains(&g) {
+                true
+            } else {
+                high.push(g);
+                false
+            };
+            if again {
+                continue;
             }
         }
         sum = sum.saturating_add(v);
         k += 1;
         if sum >= need {
-            return k;
+            return Some(k);
         }
     }
-    usize::MAX
+    None
 }

@@ -138,10 +138,7 @@ impl<'p, 'a> Views<'p, 'a> {
         let p = self.p;
         if data.singletons {
             // One credential per achievement, already by credential.
-            let slots = p.slots(data);
-            let from = slots.partition_point(|(c, _)| *c < lo);
-            let to = slots.partition_point(|(c, _)| *c < hi);
-            out.extend_from_slice(slots.get(from..to).unwrap_or(&[]));
+            out.extend_from_slice(self.singles_in(data, (lo, hi)));
             return;
         }
         for &g in p.groups(data) {
@@ -162,20 +159,24 @@ impl<'p, 'a> Views<'p, 'a> {
         out.sort_unstable_by_key(|(c, _)| *c);
     }
 
+    /// A leaf of one credential per achievement: its slots in the range
+    /// (slots are by credential).
+    fn singles_in(&self, data: &Leaf, (lo, hi): Range) -> &'p [(usize, Fixed)] {
+        let slots = self.p.slots(data);
+        let from = slots.partition_point(|(c, _)| *c < lo);
+        let to = slots.partition_point(|(c, _)| *c < hi);
+        slots.get(from..to).unwrap_or(&[])
+    }
+
     /// Distinct achievements and their value in the range.
-    fn measure(&self, data: &Leaf, (lo, hi): Range) -> (usize, Fixed) {
-        let p = self.p;
+    fn measure(&self, data: &Leaf, range: Range) -> (usize, Fixed) {
         if data.singletons {
-            let slots = p.slots(data);
-            let from = slots.partition_point(|(c, _)| *c < lo);
-            let to = slots.partition_point(|(c, _)| *c < hi);
-            let inside = slots.get(from..to).unwrap_or(&[]);
-            let total = if data.credits { inside.iter().fold(0, |acc: Fixed, (_, v)| acc.saturating_add(*v)) } else { 0 };
-            return (inside.len(), total);
+            let inside = self.singles_in(data, range);
+            return (inside.len(), total(inside));
         }
         let mut picks = Vec::new();
-        self.picks(data, (lo, hi), &mut picks);
-        (picks.len(), picks.iter().fold(0, |acc: Fixed, (_, v)| acc.saturating_add(*v)))
+        self.picks(data, range, &mut picks);
+        (picks.len(), total(&picks))
     }
 
     /// (satisfied, progress) and `have` of a leaf with `count` achievements worth `total`.
@@ -204,8 +205,7 @@ impl<'p, 'a> Views<'p, 'a> {
         let Some(data) = self.p.leaf(node) else { return empty() };
         let mut picks: Vec<(usize, Fixed)> = Vec::with_capacity(self.p.slots(data).len());
         self.picks(data, range, &mut picks);
-        let total = picks.iter().fold(0 as Fixed, |acc, (_, v)| acc.saturating_add(*v));
-        let ((satisfied, progress), have) = Self::leaf_progress(data, picks.len(), total);
+        let ((satisfied, progress), have) = Self::leaf_progress(data, picks.len(), total(&picks));
         let mut used = Vec::with_capacity(picks.len());
         let mut acc: Fixed = 0;
         for (c, v) in &picks {
@@ -217,6 +217,11 @@ impl<'p, 'a> Views<'p, 'a> {
         }
         View { progress, have, satisfied, used, children: Vec::new() }
     }
+}
+
+/// The summed value of (credential, value) pairs.
+fn total(picks: &[(usize, Fixed)]) -> Fixed {
+    picks.iter().fold(0, |acc: Fixed, (_, v)| acc.saturating_add(*v))
 }
 
 fn empty() -> View {

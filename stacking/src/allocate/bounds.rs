@@ -73,10 +73,6 @@ impl Search<'_, '_> {
             && self.ranges.get(node).is_some_and(Option::is_none)
     }
 
-    pub(super) fn window_end(&self, node: usize, start: usize) -> usize {
-        self.p.window_end(node, start)
-    }
-
     /// The next window worth trying for `node` after `last` (the last one
     /// considered), as (start, end): one per distinct start date, skipping
     /// a window that holds nothing the previous one does not (its
@@ -93,7 +89,7 @@ impl Search<'_, '_> {
             if last.is_some_and(|(s, _)| p.stamp.get(s) == p.stamp.get(c)) {
                 continue;
             }
-            let end = self.window_end(node, c).min(range.1);
+            let end = p.window_end(node, c).min(range.1);
             let new = match last {
                 None => true,
                 Some((_, prev_end)) => (0..p.words).any(|i| self.masked(cands, i, (prev_end, end)) != 0),
@@ -129,7 +125,6 @@ impl Search<'_, '_> {
         let multi = p
             .multi(leaf)
             .iter()
-            .take_while(|&&g| g >= group)
             .filter(|&&g| groups.get(g).is_some_and(|m| p.members(*m).iter().any(|(c, _)| self.allowed(*c, range))))
             .count();
         single + multi
@@ -141,43 +136,11 @@ impl Search<'_, '_> {
         if need <= 0 {
             return Some(0);
         }
-        let p = self.p;
         if !leaf.credits {
             let need = usize::try_from(need).unwrap_or(usize::MAX);
             return (self.open_groups(leaf, group, range) >= need).then_some(need);
         }
-        // Most valuable first, each achievement once at its best allowed value.
-        let mut counted: u64 = 0;
-        let mut seen: Vec<usize> = Vec::new();
-        let mut sum: Fixed = 0;
-        let mut k = 0usize;
-        for &(v, slot, g) in p.by_value(leaf) {
-            if g < group || !p.slot(slot).is_some_and(|(c, _)| self.allowed(c, range)) {
-                continue;
-            }
-            if !leaf.singletons {
-                let again = if g < 64 {
-                    let bit = 1u64 << g;
-                    let again = counted & bit != 0;
-                    counted |= bit;
-                    again
-                } else if seen.contains(&g) {
-                    true
-                } else {
-                    seen.push(g);
-                    false
-                };
-                if again {
-                    continue;
-                }
-            }
-            sum = sum.saturating_add(v);
-            k += 1;
-            if sum >= need {
-                return Some(k);
-            }
-        }
-        None
+        self.p.fewest_reaching(leaf, group, need, |c| self.allowed(c, range))
     }
 
     /// `leaf_check` for a leaf node, trying every window when its own is
@@ -279,8 +242,9 @@ impl Search<'_, '_> {
                         let need = p.min_creds.get(d).copied().unwrap_or(usize::MAX);
                         let range = self.range(d);
                         let cands = p.cands(d);
-                        let words: Vec<u64> = (0..p.words).map(|i| self.masked(cands, i, range)).collect();
-                        m.demand(need).copy_from_slice(&words);
+                        for (i, a) in m.demand(need).iter_mut().enumerate() {
+                            *a = self.masked(cands, i, range);
+                        }
                         true
                     }
                 };

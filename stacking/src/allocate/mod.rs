@@ -90,10 +90,8 @@ struct Partial {
 /// The best allocation satisfying the root of `p`, if any (see `Search::run`).
 pub(crate) fn allocate(p: &Problem<'_>, budget: u64) -> Result<Option<Allocation>, OutOfBudget> {
     // A leaf the root needs that cannot hold even on its own: nothing to search.
-    if p.earliest_alone().is_none() {
-        return Ok(None);
-    }
-    Search::new(p, budget).run()
+    let Some(alone) = p.earliest_alone() else { return Ok(None) };
+    Search::new(p, budget).run(alone)
 }
 
 pub(crate) struct Search<'p, 'a> {
@@ -145,7 +143,8 @@ impl<'p, 'a> Search<'p, 'a> {
         }
     }
 
-    /// The best allocation satisfying the root, if any.
+    /// The best allocation satisfying the root, if any; `alone` is
+    /// `Problem::earliest_alone`, where the threshold search starts.
     ///
     /// With real credentials only, the key is the latest date, so the
     /// search runs by threshold: the smallest date T such that the root is
@@ -153,7 +152,7 @@ impl<'p, 'a> Search<'p, 'a> {
     /// bounds give a lower bound for T (usually exact), and each threshold
     /// needs only a first solution. With hypothetical credentials (the
     /// planner), it is a plain branch and bound.
-    pub fn run(mut self) -> Result<Option<Allocation>, OutOfBudget> {
+    fn run(mut self, alone: usize) -> Result<Option<Allocation>, OutOfBudget> {
         if self.p.any_virtual {
             self.attempt(self.p.creds.len(), false)?;
             return Ok(self.take_best());
@@ -168,7 +167,6 @@ impl<'p, 'a> Search<'p, 'a> {
         }
         // The smallest threshold passing the bounds, searched from where
         // the root's own leaves could first hold.
-        let Some(alone) = self.p.earliest_alone() else { return Ok(None) };
         let from = cuts.partition_point(|&c| c < alone);
         // Bisect with the cheap check of each node on its own (`last`
         // passes), then go up from there with the Hall bound as well.
