@@ -71,6 +71,12 @@ impl<T: DeserializeOwned + 'static, const LIMIT: usize> FromRequest for JsonBody
 /// Deserialises `bytes`, classifying errors as 400 (not JSON) or 422 (JSON
 /// of the wrong shape, with the field's path).
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // JSON can only carry NUL escaped; look closer only when the escape is there.
+    if bytes.windows(6).any(|w| w == br"\u0000")
+        && let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes)
+    {
+        reject_nul(&value)?;
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
@@ -95,6 +101,41 @@ fn classify(path: &str, error: &serde_json::Error) -> ApiError {
             let errors = vec![FieldError::new(field.clone(), message.clone())];
             ApiError::Invalid { detail: format!("`{field}`: {message}"), errors }
         }
+    }
+}
+
+/// NUL is refused in every string (and key) of a body: PostgreSQL cannot
+/// store it in text, and no name, reason or URL needs it. Names the field.
+fn reject_nul(value: &serde_json::Value) -> Result<(), ApiError> {
+    fn walk(value: &serde_json::Value, path: &mut String) -> Option<String> {
+        match value {
+            serde_json::Value::String(text) if text.contains('\0') => Some(path.clone()),
+            serde_json::Value::Array(items) => items.iter().enumerate().find_map(|(i, item)| {
+                let len = path.len();
+                path.push_str(&format!("[{i}]"));
+                let found = walk(item, path);
+                path.truncate(len);
+                found
+            }),
+            serde_json::Value::Object(fields) => fields.iter().find_map(|(key, item)| {
+                let len = path.len();
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(key);
+                let found = if key.contains('\0') { Some(path.clone()) } else { walk(item, path) };
+                path.truncate(len);
+                found
+            }),
+            _ => None,
+        }
+    }
+    match walk(value, &mut String::new()) {
+        Some(field) => {
+            let field = if field.is_empty() { "(body)".to_owned() } else { field };
+            Err(ApiError::invalid_field(field, "must not contain the NUL character (U+0000)"))
+        }
+        None => Ok(()),
     }
 }
 
@@ -163,6 +204,7 @@ impl<K: ToString> PageRequest<K> {
 /// Deserialises an already-parsed JSON value with the same 422 field
 /// reporting as `JsonBody` (for bodies that are also hashed or split).
 pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
+    reject_nul(&value)?;
     serde_path_to_error::deserialize(value).map_err(|error| {
         let path = error.path().to_string();
         classify(&path, error.inner())
@@ -217,6 +259,16 @@ mod tests {
         assert!(matches!(error, ApiError::Invalid { .. }));
         let error = parse_json::<Body>(br#"{"name":"x"}"#).unwrap_err();
         assert!(matches!(error, ApiError::Invalid { .. }));
+    }
+
+    #[test]
+    fn nul_characters_are_refused_naming_the_field() {
+        let error = parse_json::<Body>(br#"{"name":"a\u0000b","inner":{"count":1}}"#).unwrap_err();
+        assert_eq!(field_of(error), "name");
+        let error = from_value::<serde_json::Value>(serde_json::json!({ "items": [{ "x": "ok" }, { "x": "\u{0}" }] })).unwrap_err();
+        assert_eq!(field_of(error), "items[1].x");
+        // An escaped backslash followed by `u0000` is text, not NUL.
+        assert!(parse_json::<Body>(br#"{"name":"a\\u0000b","inner":{"count":1}}"#).is_ok());
     }
 
     #[test]

@@ -49,6 +49,12 @@ pub struct EvidenceInput {
 
 pub const MAX_EVIDENCE: usize = 20;
 
+/// No credential this service issues was earned before 1900: an earlier
+/// date is a typo or a placeholder such as `0001-01-01`.
+fn earliest_award_date() -> DateTime<Utc> {
+    DateTime::<Utc>::from_timestamp(-2_208_988_800, 0).unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IssueRequest {
@@ -126,6 +132,9 @@ impl Issuer {
         // A minute of tolerance for clocks that disagree.
         if awarded_at > now + chrono::Duration::minutes(1) {
             return Err(invalid("awarded_at", "lies in the future"));
+        }
+        if awarded_at < earliest_award_date() {
+            return Err(invalid("awarded_at", "lies before 1900-01-01T00:00:00Z; give the real date it was earned"));
         }
         let valid_until = match request.valid_until {
             Some(until) if until <= awarded_at => return Err(invalid("valid_until", "must be after awarded_at")),
@@ -239,15 +248,19 @@ pub fn achievement_doc(public_url: &str, org: &Organisation, id: AchievementId, 
     }
 }
 
-/// The OB 3.0 schema allows one `credentialStatus`: the revocation entry.
-/// The suspension list is published beside it (see `ob3` module docs).
-fn status_entry(public_url: &str, slot: &Slot) -> ob3::StatusEntry {
-    ob3::StatusEntry {
-        id: format!("{public_url}/v1/status-lists/{}#{}", slot.revocation_list, slot.index),
-        list_url: format!("{public_url}/v1/status-lists/{}", slot.revocation_list),
+/// The credential's two status entries: revocation, then suspension, each
+/// at the same index of its own list (see the `ob3` module docs).
+fn status_entries(public_url: &str, slot: &Slot) -> Vec<ob3::StatusEntry> {
+    let entry = |list: &str, purpose| ob3::StatusEntry {
+        id: format!("{public_url}/v1/status-lists/{list}#{}", slot.index),
+        list_url: format!("{public_url}/v1/status-lists/{list}"),
         index: slot.index as u64,
-        purpose: ob3::StatusPurpose::Revocation,
-    }
+        purpose,
+    };
+    vec![
+        entry(&slot.revocation_list, ob3::StatusPurpose::Revocation),
+        entry(&slot.suspension_list, ob3::StatusPurpose::Suspension),
+    ]
 }
 
 /// The document inputs for a stored or new credential.
@@ -279,7 +292,7 @@ pub fn render(public_url: &str, org: &Organisation, achievement: &Achievement, c
         valid_until: credential.valid_until,
         evidence,
         credits_earned: credential.credits_earned.clone(),
-        status: Some(status_entry(public_url, &credential.slot)),
+        status: status_entries(public_url, &credential.slot),
     }
 }
 
@@ -287,7 +300,5 @@ pub fn render(public_url: &str, org: &Organisation, achievement: &Achievement, c
 /// the same address gives different hashes in different credentials.
 fn email_identity_hash(email: &Email, salt: &CredentialId) -> ob3::EmailIdentity {
     let salt = salt.to_string();
-    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, format!("{email}{salt}").as_bytes());
-    let hex: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
-    ob3::EmailIdentity { identity_hash: format!("sha256${hex}"), salt }
+    ob3::EmailIdentity { identity_hash: crate::holder::email_identity_hash(email, &salt), salt }
 }

@@ -14,6 +14,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod extract;
+pub mod holder;
 pub mod issuance;
 pub mod openapi;
 pub mod problem;

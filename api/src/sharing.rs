@@ -40,10 +40,12 @@ pub struct SharedRecord {
     /// are made of.
     pub awards: Vec<SharedAward>,
     pub viewed_at: DateTime<Utc>,
-    /// A VC-JWT style presentation (`vp` claim, ES256) signed by the
-    /// service's key from `/.well-known/jwks.json`, holding the shared
-    /// credentials' VC-JWTs: keep it, verify its signature with any JOSE
-    /// library, and re-check each credential's status with `POST /v1/verify`.
+    /// A VC-JOSE-COSE presentation (`typ: vp+jwt`, ES256) signed by the
+    /// service's key from `/.well-known/jwks.json`: the payload is a VCDM 2.0
+    /// `VerifiablePresentation` whose `holder` is the learner and whose
+    /// `verifiableCredential` entries are `EnvelopedVerifiableCredential`s
+    /// (`data:application/vc+jwt,<jwt>`). Keep it and verify it later with
+    /// `POST /v1/verify {"presentation": ...}`.
     pub presentation: String,
 }
 
@@ -85,17 +87,23 @@ struct Selection {
     employment: Vec<employment::EmploymentRecord>,
 }
 
+/// Imports whose subject is the learner: someone else's credential, even a
+/// genuine one, is never shown as the learner's.
+fn holders_imports(conn: &mut DbConn, learner: UserId) -> StoreResult<Vec<imports::Imported>> {
+    Ok(imports::for_learner(conn, learner)?.into_iter().filter(|i| i.holder).collect())
+}
+
 fn select(conn: &mut DbConn, learner: UserId, scope: &ShareScope) -> StoreResult<Selection> {
     let held = credentials::for_learner(conn, learner)?;
     Ok(match scope {
         ShareScope::All(_) => {
-            Selection { issued: held, imported: imports::for_learner(conn, learner)?, employment: employment::for_learner(conn, learner)? }
+            Selection { issued: held, imported: holders_imports(conn, learner)?, employment: employment::for_learner(conn, learner)? }
         }
         ShareScope::Credentials(ids) => {
             let ids: BTreeSet<String> = ids.iter().map(ToString::to_string).collect();
             Selection {
                 issued: held.into_iter().filter(|c| ids.contains(&c.id.to_string())).collect(),
-                imported: imports::for_learner(conn, learner)?.into_iter().filter(|i| ids.contains(&i.id)).collect(),
+                imported: holders_imports(conn, learner)?.into_iter().filter(|i| ids.contains(&i.id)).collect(),
                 employment: Vec::new(),
             }
         }
@@ -113,8 +121,16 @@ pub fn check_scope(conn: &mut DbConn, learner: UserId, scope: &ShareScope) -> St
     let selection = select(conn, learner, scope)?;
     let found: BTreeSet<String> =
         selection.issued.iter().map(|c| c.id.to_string()).chain(selection.imported.iter().map(|i| i.id.clone())).collect();
+    let someone_elses: BTreeSet<String> = imports::for_learner(conn, learner)?.into_iter().filter(|i| !i.holder).map(|i| i.id).collect();
     for (index, id) in ids.iter().enumerate() {
-        if !found.contains(&id.to_string()) {
+        let id = id.to_string();
+        if someone_elses.contains(&id) {
+            return Err(StoreError::Invalid {
+                field: format!("credentials[{index}]"),
+                message: format!("{id} was imported but is not yours (its subject is someone else), so it cannot be shared"),
+            });
+        }
+        if !found.contains(&id) {
             return Err(StoreError::Invalid { field: format!("credentials[{index}]"), message: format!("{id} is not in your wallet") });
         }
     }
@@ -131,25 +147,30 @@ pub fn render(conn: &mut DbConn, public_url: &str, platform: &OrgSigner, share: 
         views.push(CredentialView::new(credential.clone(), verification, None, None));
     }
     let awards = shared_awards(conn, share.learner, &selection.issued)?;
-    let mut enclosed: Vec<serde_json::Value> = selection.issued.iter().map(|c| c.jwt.clone().into()).collect();
-    enclosed.extend(selection.imported.iter().filter_map(|i| i.jwt.clone()).map(serde_json::Value::from));
+    // Enclosed: credentials whose subject id is the holder, so that a
+    // verifier can check each is the holder's. Imports matched to the learner
+    // only by e-mail are listed in `imported` but not enclosed.
     let holder = format!("urn:uuid:{}", share.learner);
+    let enclosed: Vec<serde_json::Value> = selection
+        .issued
+        .iter()
+        .map(|c| c.jwt.clone())
+        .chain(selection.imported.iter().filter(|i| subject_is(&i.credential, &holder)).filter_map(|i| i.jwt.clone()))
+        .map(|jwt| verify::envelope(&jwt))
+        .collect();
     let claims = serde_json::json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiablePresentation"],
+        "id": format!("urn:uuid:{}", uuid::Uuid::now_v7()),
+        "holder": holder,
+        "verifiableCredential": enclosed,
         "iss": public_url,
-        "sub": holder,
-        "jti": format!("urn:uuid:{}", uuid::Uuid::now_v7()),
         "iat": now.timestamp(),
         "nbf": now.timestamp(),
-        "vp": {
-            "@context": ["https://www.w3.org/ns/credentials/v2"],
-            "type": ["VerifiablePresentation"],
-            "holder": holder,
-            "verifiableCredential": enclosed,
-        },
         "share": { "id": share.id, "audience": share.audience, "url_expires_at": share.expires_at },
-        "employment_attestations": selection.employment.iter().filter_map(|r| r.attestation.as_ref().map(|a| a.jwt.clone())).collect::<Vec<_>>(),
+        "employmentAttestations": selection.employment.iter().filter_map(|r| r.attestation.as_ref().map(|a| a.jwt.clone())).collect::<Vec<_>>(),
     });
-    let presentation = platform.sign(&claims).map_err(|e| StoreError::Corrupt(format!("signing the presentation: {e}")))?;
+    let presentation = platform.sign_typed(&claims, "vp+jwt").map_err(|e| StoreError::Corrupt(format!("signing the presentation: {e}")))?;
     Ok(SharedRecord {
         share: share.id,
         audience: share.audience.clone(),
@@ -162,6 +183,14 @@ pub fn render(conn: &mut DbConn, public_url: &str, platform: &OrgSigner, share: 
         viewed_at: now,
         presentation,
     })
+}
+
+fn subject_is(doc: &serde_json::Value, holder: &str) -> bool {
+    match doc.get("credentialSubject") {
+        Some(serde_json::Value::Array(subjects)) => subjects.iter().any(|s| s.get("id").and_then(|id| id.as_str()) == Some(holder)),
+        Some(subject) => subject.get("id").and_then(|id| id.as_str()) == Some(holder),
+        None => false,
+    }
 }
 
 fn shared_awards(conn: &mut DbConn, learner: UserId, shared: &[Credential]) -> StoreResult<Vec<SharedAward>> {

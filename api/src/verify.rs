@@ -35,7 +35,8 @@ pub enum Outcome {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Check {
-    /// `signature`, `issuer`, `status`, `validity` or `schema`.
+    /// `format` (only when the format cannot be verified here), `signature`,
+    /// `issuer`, `status`, `validity`, `schema`, and `holder` for imports.
     pub check: &'static str,
     pub result: Outcome,
     pub detail: String,
@@ -106,8 +107,121 @@ enum KeySource {
     Unknown,
 }
 
+/// Input that is no credential at all: refused at the edge (422), never
+/// stored as if it were one.
+#[derive(Debug, thiserror::Error)]
+#[error("not a credential: {0}")]
+pub struct NotACredential(&'static str);
+
+fn has_context(doc: &Value, needle: &str) -> bool {
+    match doc.get("@context") {
+        Some(Value::String(context)) => context.contains(needle),
+        Some(Value::Array(contexts)) => contexts.iter().any(|c| c.as_str().is_some_and(|c| c.contains(needle))),
+        _ => false,
+    }
+}
+
+fn is_ob2(doc: &Value) -> bool {
+    has_context(doc, "w3id.org/openbadges/v2") || (doc.get("badge").is_some() && doc.get("recipient").is_some())
+}
+
+/// What was presented, as far as it decides how (and whether) it can be
+/// verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Format {
+    /// A VCDM 2.0 VC-JWT: the credential is the payload.
+    VcJwt,
+    /// Credential JSON (checked against what this service issued, or
+    /// reported as unsigned).
+    Json,
+    /// A known format this service cannot verify yet; the reason says which.
+    Unsupported(String),
+}
+
+/// Recognises the presentation, or refuses it as no credential at all.
+pub fn recognise(presented: &Presented) -> Result<Format, NotACredential> {
+    match presented {
+        Presented::Jwt(jwt) => {
+            let Some(claims) = decode_payload(jwt.trim()) else {
+                // Reported by the signature check: "not a compact JWS".
+                return Ok(Format::VcJwt);
+            };
+            if claims.get("vp").is_some() || has_type(&claims, "VerifiablePresentation") {
+                return Err(NotACredential("this is a presentation; verify it with `{\"presentation\": \"<jwt>\"}`"));
+            }
+            if is_ob2(&claims) {
+                return Ok(Format::Unsupported("format not supported: Open Badges 2.0 signed assertion".into()));
+            }
+            if claims.get("vc").is_some() {
+                return Ok(Format::Unsupported(
+                    "format not supported: W3C VC Data Model 1.1 JWT (the credential in a `vc` claim); \
+                     Cairn verifies VC-JWTs whose payload is a VCDM 2.0 credential"
+                        .into(),
+                ));
+            }
+            if claims.get("@context").is_none() && claims.get("type").is_none() {
+                return Err(NotACredential("the JWT's payload is not a Verifiable Credential (no `@context` or `type`)"));
+            }
+            Ok(Format::VcJwt)
+        }
+        Presented::Json(doc) => {
+            if is_ob2(doc) || has_type(doc, "Assertion") {
+                let signed = doc
+                    .pointer("/verification/type")
+                    .and_then(Value::as_str)
+                    .is_some_and(|t| t.eq_ignore_ascii_case("signed") || t.eq_ignore_ascii_case("SignedBadge"));
+                let kind = if signed { "signed" } else { "hosted" };
+                return Ok(Format::Unsupported(format!("format not supported: Open Badges 2.0 {kind} assertion")));
+            }
+            if has_type(doc, "VerifiablePresentation") {
+                return Err(NotACredential("this is a presentation, not a credential"));
+            }
+            if doc.get("@context").is_none() || !has_type(doc, "VerifiableCredential") {
+                return Err(NotACredential(
+                    "expected an Open Badges 3.0 / W3C Verifiable Credential (JSON with `@context` and type `VerifiableCredential`) or a compact VC-JWT",
+                ));
+            }
+            Ok(Format::Json)
+        }
+    }
+}
+
+fn has_type(doc: &Value, wanted: &str) -> bool {
+    match doc.get("type") {
+        Some(Value::String(t)) => t == wanted,
+        Some(Value::Array(types)) => types.iter().any(|t| t.as_str() == Some(wanted)),
+        _ => false,
+    }
+}
+
+/// The reason an embedded proof cannot be checked here yet, naming it.
+fn data_integrity_reason(doc: &Value) -> Option<String> {
+    let proof = match doc.get("proof")? {
+        Value::Array(proofs) => proofs.first()?.clone(),
+        proof => proof.clone(),
+    };
+    let kind = proof.get("type").and_then(Value::as_str).unwrap_or("unknown type");
+    let suite = proof.get("cryptosuite").and_then(Value::as_str).map(|s| format!(", {s}")).unwrap_or_default();
+    Some(format!("format not supported yet: embedded Data Integrity proof ({kind}{suite}); present the credential as a VC-JWT"))
+}
+
 /// Runs every check. Blocking (database reads): call inside `Store::read`.
+/// Input that is no credential at all verifies as nothing; callers that
+/// must refuse it call `recognise` first.
 pub fn verify(conn: &mut DbConn, public_url: &str, presented: &Presented, now: DateTime<Utc>) -> StoreResult<Verification> {
+    if let Ok(Format::Unsupported(reason)) = recognise(presented) {
+        let doc = match presented {
+            Presented::Jwt(jwt) => decode_payload(jwt.trim()),
+            Presented::Json(doc) => Some(doc.clone()),
+        };
+        return Ok(Verification {
+            verified: false,
+            checks: vec![check("format", Outcome::Fail, reason)],
+            issuer: doc.as_ref().and_then(issuer_of),
+            issuer_kind: "unknown",
+            credential: doc,
+        });
+    }
     match presented {
         Presented::Jwt(jwt) => verify_jwt(conn, public_url, jwt.trim(), now),
         Presented::Json(doc) => verify_json(conn, public_url, doc, now),
@@ -153,7 +267,14 @@ fn verify_jwt(conn: &mut DbConn, public_url: &str, jwt: &str, now: DateTime<Utc>
             KeySource::Unknown => (false, ""),
         };
         match (&source, ok) {
-            (KeySource::Unknown, _) => checks.push(check("signature", Outcome::Fail, "no known key matches the token's kid and issuer")),
+            (KeySource::Unknown, _) => checks.push(check(
+                "signature",
+                Outcome::Fail,
+                match &issuer {
+                    Some(id) => format!("cannot be checked: {id} is not an issuer this service knows, so no key of theirs is registered here"),
+                    None => "cannot be checked: the credential names no issuer".to_owned(),
+                },
+            )),
             (_, true) => checks.push(check("signature", Outcome::Pass, detail)),
             (_, false) => checks.push(check("signature", Outcome::Fail, "the signature does not verify: the credential was altered or signed with another key")),
         }
@@ -218,11 +339,7 @@ fn verify_json(conn: &mut DbConn, public_url: &str, doc: &Value, now: DateTime<U
             (false, "cairn")
         }
         None => {
-            let detail = if doc.get("proof").is_some() {
-                "embedded Data Integrity proofs are not verified by this service; present the VC-JWT instead"
-            } else {
-                "no signature: present the credential as a VC-JWT"
-            };
+            let detail = data_integrity_reason(doc).unwrap_or_else(|| "no signature: present the credential as a VC-JWT".to_owned());
             checks.push(check("signature", Outcome::Fail, detail));
             let known = match &issuer {
                 Some(id) => trusted_issuers::find_by_issuer(conn, id)?.is_some(),
@@ -280,4 +397,116 @@ fn common_checks(conn: &mut DbConn, public_url: &str, doc: &Value, now: DateTime
         check("schema", Outcome::Fail, problems.join("; "))
     });
     Ok(checks)
+}
+
+/// An `EnvelopedVerifiableCredential` holding a VC-JWT (VC-JOSE-COSE).
+pub fn envelope(jwt: &str) -> Value {
+    serde_json::json!({
+        "@context": VC_V2_CONTEXT,
+        "type": "EnvelopedVerifiableCredential",
+        "id": format!("{ENVELOPE_PREFIX}{jwt}"),
+    })
+}
+
+const VC_V2_CONTEXT: &str = "https://www.w3.org/ns/credentials/v2";
+const ENVELOPE_PREFIX: &str = "data:application/vc+jwt,";
+
+/// The verdict on a presentation: its own signature and shape, and each
+/// enclosed credential with whether its subject is the holder.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PresentationVerification {
+    /// True when the presentation's checks and every enclosed credential's
+    /// checks passed, and every credential's subject is the holder.
+    pub verified: bool,
+    /// `format`, `signature` and `holder` of the presentation itself.
+    pub checks: Vec<Check>,
+    /// The holder the presentation names.
+    pub holder: Option<String>,
+    pub credentials: Vec<EnclosedVerification>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EnclosedVerification {
+    /// Whether the credential's subject is the presentation's holder.
+    pub subject_is_holder: bool,
+    pub verification: Verification,
+}
+
+/// Verifies a VC-JOSE-COSE presentation (`typ: vp+jwt`) signed by this
+/// service's platform key, as share links carry them. Presentations signed
+/// by other keys are reported as not verifiable here.
+pub fn verify_presentation(
+    conn: &mut DbConn,
+    public_url: &str,
+    platform: &signing::OrgSigner,
+    jwt: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<PresentationVerification> {
+    let jwt = jwt.trim();
+    let mut checks = Vec::new();
+    let (Ok(header), Some(payload)) = (jsonwebtoken::decode_header(jwt), decode_payload(jwt)) else {
+        checks.push(check("signature", Outcome::Fail, "not a compact JWS (header.payload.signature)"));
+        return Ok(PresentationVerification { verified: false, checks, holder: None, credentials: Vec::new() });
+    };
+    let typ_ok = header.typ.as_deref() == Some("vp+jwt");
+    let shape_ok = typ_ok && has_type(&payload, "VerifiablePresentation") && has_context(&payload, VC_V2_CONTEXT);
+    checks.push(if shape_ok {
+        check("format", Outcome::Pass, "a VC-JOSE-COSE presentation (typ vp+jwt, VCDM 2.0 VerifiablePresentation)")
+    } else if payload.get("vp").is_some() {
+        check("format", Outcome::Fail, "format not supported: VC Data Model 1.1 JWT presentation (a `vp` claim)")
+    } else {
+        check("format", Outcome::Fail, "not a VC-JOSE-COSE presentation: expected typ vp+jwt and a VCDM 2.0 VerifiablePresentation payload")
+    });
+    let ours = header.kid.as_deref() == Some(platform.kid.as_str()) && header.alg == Algorithm::ES256;
+    let signature_ok = ours && {
+        let mut validation = Validation::new(Algorithm::ES256);
+        validation.validate_exp = false;
+        validation.validate_aud = false;
+        validation.required_spec_claims.clear();
+        jsonwebtoken::decode::<Value>(jwt, platform.key.decoding_key(), &validation).is_ok()
+    };
+    checks.push(match (ours, signature_ok) {
+        (true, true) => check("signature", Outcome::Pass, "signed by this service's platform key (/.well-known/jwks.json)"),
+        (true, false) => check("signature", Outcome::Fail, "the signature does not verify: the presentation was altered"),
+        (false, _) => check("signature", Outcome::Fail, "cannot be checked: not signed by a key this service knows"),
+    });
+    let holder = payload.get("holder").and_then(|h| h.as_str().map(str::to_owned).or_else(|| h.get("id").and_then(Value::as_str).map(str::to_owned)));
+    checks.push(match &holder {
+        Some(id) => check("holder", Outcome::Pass, format!("presented on behalf of {id}")),
+        None => check("holder", Outcome::Fail, "the presentation names no holder"),
+    });
+    let entries = match payload.get("verifiableCredential") {
+        Some(Value::Array(entries)) => entries.clone(),
+        Some(one) => vec![one.clone()],
+        None => Vec::new(),
+    };
+    let mut credentials = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let enclosed = entry.get("id").and_then(Value::as_str).and_then(|id| id.strip_prefix(ENVELOPE_PREFIX));
+        let verification = match (has_type(&entry, "EnvelopedVerifiableCredential"), enclosed) {
+            (true, Some(credential)) => verify(conn, public_url, &Presented::Jwt(credential.to_owned()), now)?,
+            _ => Verification {
+                verified: false,
+                checks: vec![check("format", Outcome::Fail, "not an EnvelopedVerifiableCredential holding a VC-JWT (data:application/vc+jwt,...)")],
+                issuer: None,
+                issuer_kind: "unknown",
+                credential: Some(entry.clone()),
+            },
+        };
+        let subject_is_holder = match (&holder, &verification.credential) {
+            (Some(holder), Some(doc)) => {
+                let subjects = match doc.get("credentialSubject") {
+                    Some(Value::Array(subjects)) => subjects.clone(),
+                    Some(subject) => vec![subject.clone()],
+                    None => Vec::new(),
+                };
+                !subjects.is_empty() && subjects.iter().all(|s| s.get("id").and_then(Value::as_str) == Some(holder.as_str()))
+            }
+            _ => false,
+        };
+        credentials.push(EnclosedVerification { subject_is_holder, verification });
+    }
+    let verified = checks.iter().all(|c| c.result != Outcome::Fail)
+        && credentials.iter().all(|c| c.subject_is_holder && c.verification.verified);
+    Ok(PresentationVerification { verified, checks, holder, credentials })
 }

@@ -9,9 +9,12 @@
 //!   shortest round-trip rendering of the f64 is the exact decimal text. The
 //!   unit is not part of OB 3.0; Cairn's API (`credits.unit`) carries it.
 //! - Level: a tag `level:<level>` on the achievement.
-//! - Status: the schema allows one `credentialStatus`, so credentials point
-//!   at their revocation list. Suspension is published in a second list and
-//!   reported by `POST /v1/verify`.
+//! - Status: every credential carries two `BitstringStatusListEntry`
+//!   objects, revocation and suspension, as a `credentialStatus` array (VCDM
+//!   2.0 admits several entries; the DCC status service issues the same
+//!   pair). The 1EdTech OB 3.0 JSON Schema types `credentialStatus` as one
+//!   object; CI validates each entry against its `CredentialStatus` and the
+//!   rest of the document against the schema as published.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Map, Value, json};
@@ -110,7 +113,8 @@ pub struct CredentialDoc {
     pub valid_until: Option<DateTime<Utc>>,
     pub evidence: Vec<EvidenceDoc>,
     pub credits_earned: Option<Credits>,
-    pub status: Option<StatusEntry>,
+    /// Revocation first, then suspension; none for status list credentials.
+    pub status: Vec<StatusEntry>,
 }
 
 /// RFC 3339 UTC with a `Z`, to the second.
@@ -239,17 +243,21 @@ pub fn credential_json(doc: &CredentialDoc) -> Value {
             .collect();
         object.insert("evidence".into(), Value::Array(evidence));
     }
-    if let Some(status) = &doc.status {
-        object.insert(
-            "credentialStatus".into(),
+    let entries: Vec<Value> = doc
+        .status
+        .iter()
+        .map(|status| {
             json!({
                 "id": status.id,
                 "type": "BitstringStatusListEntry",
                 "statusPurpose": status.purpose.as_str(),
                 "statusListIndex": status.index.to_string(),
                 "statusListCredential": status.list_url,
-            }),
-        );
+            })
+        })
+        .collect();
+    if !entries.is_empty() {
+        object.insert("credentialStatus".into(), Value::Array(entries));
     }
     object.insert("credentialSchema".into(), json!([{ "id": OB_SCHEMA, "type": "1EdTechJsonSchemaValidator2019" }]));
     Value::Object(object)
@@ -351,10 +359,20 @@ pub fn check_shape(doc: &Value) -> Vec<String> {
         }
         _ => problems.push("credentialSubject is required".into()),
     }
-    if let Some(status) = doc.get("credentialStatus")
-        && !status.get("type").is_some_and(Value::is_string)
-    {
-        problems.push("credentialStatus.type is required".into());
+    match doc.get("credentialStatus") {
+        None => {}
+        Some(Value::Array(entries)) => {
+            for (i, entry) in entries.iter().enumerate() {
+                if !entry.get("type").is_some_and(Value::is_string) {
+                    problems.push(format!("credentialStatus[{i}].type is required"));
+                }
+            }
+        }
+        Some(entry) => {
+            if !entry.get("type").is_some_and(Value::is_string) {
+                problems.push("credentialStatus.type is required".into());
+            }
+        }
     }
     problems
 }
@@ -402,12 +420,20 @@ mod tests {
             valid_until: Some(Utc.with_ymd_and_hms(2026, 5, 1, 12, 0, 0).unwrap()),
             evidence: vec![EvidenceDoc { id: None, name: Some("Capstone".into()), narrative: None, description: None }],
             credits_earned: Some(Credits::parse("0.1", "ECTS").unwrap()),
-            status: Some(StatusEntry {
-                id: "https://cairn.example/v1/status-lists/9#42".into(),
-                list_url: "https://cairn.example/v1/status-lists/9".into(),
-                index: 42,
-                purpose: StatusPurpose::Revocation,
-            }),
+            status: vec![
+                StatusEntry {
+                    id: "https://cairn.example/v1/status-lists/9#42".into(),
+                    list_url: "https://cairn.example/v1/status-lists/9".into(),
+                    index: 42,
+                    purpose: StatusPurpose::Revocation,
+                },
+                StatusEntry {
+                    id: "https://cairn.example/v1/status-lists/10#42".into(),
+                    list_url: "https://cairn.example/v1/status-lists/10".into(),
+                    index: 42,
+                    purpose: StatusPurpose::Suspension,
+                },
+            ],
         }
     }
 
@@ -419,7 +445,10 @@ mod tests {
         assert_eq!(json["credentialSubject"]["achievement"]["creditsAvailable"], json!(2.5));
         assert_eq!(json["credentialSubject"]["creditsEarned"].to_string(), "0.1");
         assert_eq!(json["credentialSubject"]["achievement"]["tag"], json!(["data", "level:advanced"]));
-        assert_eq!(json["credentialStatus"]["statusListIndex"], "42");
+        assert_eq!(json["credentialStatus"][0]["statusListIndex"], "42");
+        assert_eq!(json["credentialStatus"][0]["statusPurpose"], "revocation");
+        assert_eq!(json["credentialStatus"][1]["statusPurpose"], "suspension");
+        assert_ne!(json["credentialStatus"][0]["id"], json["credentialStatus"][1]["id"]);
         assert_eq!(json["credentialSubject"]["achievement"]["alignment"][0]["targetCode"], "DV-1");
         assert_eq!(check_shape(&json), Vec::<String>::new());
     }

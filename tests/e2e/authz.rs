@@ -86,7 +86,7 @@ fn every_endpoint_denies_every_role_it_must() {
     let first = app.post(&format!("/v1/orgs/{org_a}/credentials"), Some(&issuer), &issue(&learner_id));
     let credential = first.id();
     let revocable = app.post(&format!("/v1/orgs/{org_a}/credentials"), Some(&issuer), &issue(&learner_id)).id();
-    let status_list = first.body["ob3"]["credentialStatus"]["statusListCredential"].as_str().unwrap().strip_prefix(&app.base).unwrap().to_owned();
+    let status_list = first.body["ob3"]["credentialStatus"][0]["statusListCredential"].as_str().unwrap().strip_prefix(&app.base).unwrap().to_owned();
     let jwt = first.body["jwt"].as_str().unwrap().to_owned();
     let single = issue(&learner_id);
     let issue_body = Box::new(move |_| Some(single.clone())) as Box<dyn Fn(usize) -> Option<Value>>;

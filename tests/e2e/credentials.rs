@@ -241,8 +241,9 @@ fn a_batch_with_bad_items_issues_the_good_ones() {
 
 fn status_bit(app: &TestApp, list_url: &str, index: u64) -> bool {
     let path = list_url.strip_prefix(&app.base).unwrap();
-    let list = app.get(path, None);
+    let list = app.get_with_header(path, "Accept", "application/json");
     assert_eq!(list.status, 200, "{}", list.text);
+    assert_eq!(list.content_type, "application/json");
     let encoded = list.body["credentialSubject"]["encodedList"].as_str().unwrap();
     let bits = cairn_domain::status_list::StatusList::decode(encoded).unwrap();
     bits.get(index as usize).unwrap()
@@ -255,14 +256,24 @@ fn suspension_revocation_and_reinstatement_show_in_status_lists_and_verification
     let credential = issue_to_learner(&app, &w);
     let id = credential["id"].as_str().unwrap();
     let jwt = credential["jwt"].as_str().unwrap();
-    let status = &credential["ob3"]["credentialStatus"];
-    assert_eq!(status["type"], "BitstringStatusListEntry");
+    // Two entries, so that a W3C status check outside Cairn sees suspension too.
+    let entries = credential["ob3"]["credentialStatus"].as_array().expect("credentialStatus is an array");
+    assert_eq!(entries.len(), 2, "{entries:?}");
+    let (status, suspension) = (&entries[0], &entries[1]);
+    for entry in entries {
+        assert_eq!(entry["type"], "BitstringStatusListEntry");
+        let list = entry["statusListCredential"].as_str().unwrap();
+        assert_eq!(entry["id"], format!("{list}#{}", entry["statusListIndex"].as_str().unwrap()));
+    }
     assert_eq!(status["statusPurpose"], "revocation");
+    assert_eq!(suspension["statusPurpose"], "suspension");
+    assert_eq!(status["statusListIndex"], suspension["statusListIndex"]);
     let index: u64 = status["statusListIndex"].as_str().unwrap().parse().unwrap();
     assert_eq!(credential["status_lists"]["index"], index);
     let revocation_list = status["statusListCredential"].as_str().unwrap();
     assert_eq!(credential["status_lists"]["revocation"], revocation_list);
-    let suspension_list = credential["status_lists"]["suspension"].as_str().unwrap();
+    let suspension_list = suspension["statusListCredential"].as_str().unwrap();
+    assert_eq!(credential["status_lists"]["suspension"], suspension_list);
     assert!(!status_bit(&app, revocation_list, index));
     let verify = || app.post("/v1/verify", None, &json!({ "jwt": jwt })).body;
 
@@ -297,6 +308,18 @@ fn suspension_revocation_and_reinstatement_show_in_status_lists_and_verification
     let list_jwt = app.get(&format!("{path}?format=jwt"), None);
     assert_eq!(list_jwt.content_type, "application/vc+jwt");
     assert_eq!(jwt_claims(&list_jwt.text)["type"], json!(["VerifiableCredential", "BitstringStatusListCredential"]));
+    // Secured by default: a plain GET (as W3C status checkers send it) and
+    // `Accept: application/vc+jwt` get the signed VC-JWT, which verifies
+    // against the institution's published key.
+    for response in [app.get(path, None), app.get_with_header(path, "Accept", "application/vc+jwt")] {
+        assert_eq!(response.content_type, "application/vc+jwt", "{}", response.text);
+        let claims = app.verify_jws(&response.text, &format!("/v1/issuers/{}/jwks", w.org));
+        assert_eq!(claims["credentialSubject"]["statusPurpose"], "revocation");
+    }
+    let suspension_path = suspension_list.strip_prefix(&app.base).unwrap();
+    let suspension_jwt = app.get(suspension_path, None);
+    let claims = app.verify_jws(&suspension_jwt.text, &format!("/v1/issuers/{}/jwks", w.org));
+    assert_eq!(claims["credentialSubject"]["statusPurpose"], "suspension");
 
     // Everything is in the audit log, readable by the issuer.
     let log = app.get(&format!("/v1/orgs/{}/audit", w.org), Some(&w.issuer));

@@ -16,3 +16,4 @@ mod service;
 mod sharing;
 mod talent;
 mod tokens;
+mod trust;

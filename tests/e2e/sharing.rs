@@ -111,10 +111,11 @@ fn a_share_of_two_credentials_exposes_exactly_those_two_with_a_verifiable_presen
     // encloses exactly the shared VC-JWTs.
     let presentation = app.verify_jws(opened.body["presentation"].as_str().unwrap(), "/.well-known/jwks.json");
     assert_eq!(presentation["iss"], app.base.as_str());
-    assert_eq!(presentation["vp"]["type"], json!(["VerifiablePresentation"]));
-    let enclosed = presentation["vp"]["verifiableCredential"].as_array().unwrap();
+    assert_eq!(presentation["type"], json!(["VerifiablePresentation"]));
+    let enclosed = presentation["verifiableCredential"].as_array().unwrap();
     assert_eq!(enclosed.len(), 2);
-    for jwt in enclosed {
+    for envelope in enclosed {
+        let jwt = envelope["id"].as_str().unwrap().strip_prefix("data:application/vc+jwt,").unwrap();
         let verified = app.post("/v1/verify", None, &json!({ "jwt": jwt }));
         assert_eq!(verified.body["verified"], true, "{}", verified.text);
     }

@@ -13,8 +13,10 @@ fn claims_of(token: &str) -> Value {
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
 }
 
-fn sign(claims: &Value, key: &EncodingKey) -> String {
-    jsonwebtoken::encode(&Header::new(Algorithm::ES256), claims, key).unwrap()
+fn sign_with_kid(claims: &Value, key: &EncodingKey, kid: Option<&str>) -> String {
+    let mut header = Header::new(Algorithm::ES256);
+    header.kid = kid.map(str::to_owned);
+    jsonwebtoken::encode(&header, claims, key).unwrap()
 }
 
 #[test]
@@ -24,6 +26,9 @@ fn forged_and_stale_tokens_are_refused() {
     assert_eq!(app.get("/v1/me", Some(&good)).status, 200);
 
     let service_key = SigningKey::load_or_create(&app.data_dir.join("access-token-key.p8")).unwrap();
+    // Genuine tokens name the service key by its thumbprint.
+    let kid = service_key.thumbprint();
+    let sign = |claims: &Value, key: &EncodingKey| sign_with_kid(claims, key, Some(&kid));
     let claims = claims_of(&good);
     let now = chrono::Utc::now().timestamp();
 
@@ -70,6 +75,19 @@ fn forged_and_stale_tokens_are_refused() {
 
     let hs256 = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(b"guess")).unwrap();
     cases.push(("HS256 with a guessed secret", hs256));
+
+    // Signed with the real key, but naming a key the service does not have,
+    // or none at all: the kid is pinned like the algorithm.
+    cases.push(("unknown kid", sign_with_kid(&claims, service_key.encoding_key(), Some("some-other-key"))));
+    cases.push(("no kid", sign_with_kid(&claims, service_key.encoding_key(), None)));
+
+    // Issued or valid only in the future, beyond the leeway of a few seconds.
+    let mut future_iat = claims.clone();
+    future_iat["iat"] = json!(now + 3600);
+    cases.push(("iat in the future", sign(&future_iat, service_key.encoding_key())));
+    let mut future_nbf = claims.clone();
+    future_nbf["nbf"] = json!(now + 3600);
+    cases.push(("nbf in the future", sign(&future_nbf, service_key.encoding_key())));
 
     cases.push(("garbage", "not.a.jwt".into()));
     cases.push(("empty-ish", "e30".into()));

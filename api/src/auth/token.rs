@@ -28,6 +28,10 @@ pub enum TokenError {
     Invalid(#[from] jsonwebtoken::errors::Error),
     #[error("the token's role and organisation do not agree")]
     Inconsistent,
+    #[error("the access token was not signed with this service's current key")]
+    UnknownKey,
+    #[error("the access token is not valid yet")]
+    NotYetValid,
 }
 
 pub struct AccessTokens {
@@ -49,6 +53,7 @@ impl AccessTokens {
         validation.set_issuer(&[issuer.as_str()]);
         validation.set_required_spec_claims(&["exp", "iat", "aud", "iss", "sub"]);
         validation.leeway = 5;
+        validation.validate_nbf = true;
         let kid = key.thumbprint();
         Self { key, kid, issuer, lifetime_secs: Self::LIFETIME_SECS, validation }
     }
@@ -74,7 +79,18 @@ impl AccessTokens {
     }
 
     pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
+        // The kid is pinned as well as the algorithm: a token naming another
+        // key was not issued by this key, whatever its signature says.
+        let header = jsonwebtoken::decode_header(token)?;
+        if header.kid.as_deref() != Some(self.kid.as_str()) {
+            return Err(TokenError::UnknownKey);
+        }
         let claims = jsonwebtoken::decode::<Claims>(token, self.key.decoding_key(), &self.validation)?.claims;
+        // jsonwebtoken checks `nbf` (validate_nbf) but never `iat`; a token
+        // issued in the future was not issued by us.
+        if claims.iat > chrono::Utc::now().timestamp() + self.validation.leeway as i64 {
+            return Err(TokenError::NotYetValid);
+        }
         // Staff tokens name their organisation, others none (as in the database).
         if claims.role.org_kind().is_some() != claims.org.is_some() {
             return Err(TokenError::Inconsistent);

@@ -13,21 +13,49 @@ use crate::store::{StoreError, orgs};
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct FormatQuery {
-    /// `jwt` for the signed compact VC-JWT; default the credential JSON
-    /// (also selected by `Accept: application/vc+jwt`).
-    format: Option<String>,
+    /// `jwt` for the signed compact VC-JWT (the default), `json` for the
+    /// credential JSON. Without it, `Accept: application/json` selects JSON.
+    format: Option<ListFormat>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ListFormat {
+    Jwt,
+    Json,
+}
+
+impl ListFormat {
+    /// Secured by default: a plain GET, as W3C status checkers send it, gets
+    /// the VC-JWT; only a client that asks for JSON (and nothing signed) gets
+    /// the bare document.
+    fn negotiate(query: Option<ListFormat>, accept: Option<&str>) -> Self {
+        if let Some(format) = query {
+            return format;
+        }
+        let accept = accept.unwrap_or_default();
+        if accept.contains("application/vc+jwt") || !accept.contains("application/json") {
+            ListFormat::Jwt
+        } else {
+            ListFormat::Json
+        }
+    }
 }
 
 /// A W3C Bitstring Status List credential (revocation or suspension).
 ///
-/// Public. Credentials point here from `credentialStatus`. The list is
-/// signed by its institution: ask for `?format=jwt` (or send
-/// `Accept: application/vc+jwt`) for the VC-JWT.
+/// Public. Credentials point here from each of their two `credentialStatus`
+/// entries. The list is signed by its institution and served secured by
+/// default: a VC-JWT (`application/vc+jwt`) unless the client sends
+/// `Accept: application/json` or `?format=json`.
 #[utoipa::path(
     tag = "issuers",
     params(("id" = String, Path, description = "Status list id"), FormatQuery),
     responses(
-        (status = 200, description = "The BitstringStatusListCredential (JSON, or a VC-JWT)", content_type = "application/json"),
+        (status = 200, description = "The BitstringStatusListCredential as a VC-JWT (default) or JSON", content(
+            (String = "application/vc+jwt"),
+            (Object = "application/json"),
+        )),
         (status = 404, description = "No such list", body = ProblemDocument, content_type = "application/problem+json"),
     )
 )]
@@ -42,8 +70,8 @@ pub async fn get_status_list(
     if id.len() > 64 {
         return Err(ApiError::NotFound("status list".into()));
     }
-    let want_jwt = query.format.as_deref() == Some("jwt")
-        || req.headers().get("accept").and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("application/vc+jwt"));
+    let accept = req.headers().get("accept").and_then(|v| v.to_str().ok());
+    let want_jwt = ListFormat::negotiate(query.format, accept) == ListFormat::Jwt;
     let public_url = state.public_url.clone();
     let master = state.master.clone();
     let (doc, jwt) = state

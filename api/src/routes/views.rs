@@ -246,9 +246,9 @@ pub struct CredentialView {
 /// The credential's entries in its institution's status lists.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StatusListRefs {
-    /// Revocation list URL (also the credential's `credentialStatus`).
+    /// Revocation list URL (the first of the credential's `credentialStatus` entries).
     pub revocation: String,
-    /// Suspension list URL.
+    /// Suspension list URL (the second entry).
     pub suspension: String,
     /// The credential's index in both lists.
     pub index: i64,
@@ -256,7 +256,7 @@ pub struct StatusListRefs {
 
 impl CredentialView {
     pub fn new(credential: Credential, verification: Verification, claim_code: Option<String>, issuing_message: Option<String>) -> Self {
-        let ob3_status = &credential.ob3["credentialStatus"]["statusListCredential"];
+        let ob3_status = &credential.ob3["credentialStatus"][0]["statusListCredential"];
         // The revocation URL is in the signed document; the suspension list
         // lives beside it under the same base.
         let base = ob3_status.as_str().and_then(|url| url.rsplit_once('/').map(|(base, _)| base.to_owned())).unwrap_or_default();

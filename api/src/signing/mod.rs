@@ -77,11 +77,17 @@ impl OrgSigner {
         Ok(Self { kid, key: SigningKey::from_pkcs8(&pkcs8)? })
     }
 
-    /// Signs `claims` as a compact JWS with ES256 and this key's `kid`.
+    /// Signs `claims` as a compact JWS with ES256, this key's `kid` and
+    /// `typ: vc+jwt`.
     pub fn sign(&self, claims: &serde_json::Value) -> Result<String, SigningError> {
+        self.sign_typed(claims, "vc+jwt")
+    }
+
+    /// Signs with another media type in `typ` (`vp+jwt` for presentations).
+    pub fn sign_typed(&self, claims: &serde_json::Value, typ: &str) -> Result<String, SigningError> {
         let mut header = Header::new(Algorithm::ES256);
         header.kid = Some(self.kid.clone());
-        header.typ = Some("vc+jwt".into());
+        header.typ = Some(typ.into());
         Ok(jsonwebtoken::encode(&header, claims, self.key.encoding_key())?)
     }
 }

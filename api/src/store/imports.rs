@@ -17,11 +17,18 @@ pub struct Imported {
     pub achievement_name: Option<String>,
     pub credential: serde_json::Value,
     pub jwt: Option<String>,
+    /// True only when every check passed, the holder check included.
     pub verified: bool,
     pub verification: serde_json::Value,
     pub awarded_at: Option<DateTime<Utc>>,
     pub valid_until: Option<DateTime<Utc>>,
     pub imported_at: DateTime<Utc>,
+    /// Whether the credential's subject is the learner who imported it. Only
+    /// such imports appear in shares.
+    pub holder: bool,
+    /// Identifies the credential (issuer and id, or the presented bytes), so
+    /// that a second import finds the first.
+    pub fingerprint: String,
 }
 
 #[derive(Queryable, Selectable, Insertable)]
@@ -39,11 +46,13 @@ struct Row {
     awarded_at: Option<NaiveDateTime>,
     valid_until: Option<NaiveDateTime>,
     imported_at: NaiveDateTime,
+    holder: bool,
+    fingerprint: Option<String>,
 }
 
-pub fn insert(conn: &mut DbConn, imported: &Imported) -> StoreResult<()> {
-    diesel::insert_into(imported_credentials::table)
-        .values(Row {
+impl Row {
+    fn new(imported: &Imported) -> Self {
+        Row {
             id: imported.id.clone(),
             learner_id: imported.learner.to_string(),
             issuer_id: imported.issuer_id.clone(),
@@ -56,10 +65,48 @@ pub fn insert(conn: &mut DbConn, imported: &Imported) -> StoreResult<()> {
             awarded_at: imported.awarded_at.map(time::to_db),
             valid_until: imported.valid_until.map(time::to_db),
             imported_at: time::to_db(imported.imported_at),
+            holder: imported.holder,
+            fingerprint: Some(imported.fingerprint.clone()),
+        }
+    }
+
+    fn parse(self) -> StoreResult<Imported> {
+        let corrupt = |e: &dyn std::fmt::Display| StoreError::Corrupt(format!("imported credential: {e}"));
+        Ok(Imported {
+            learner: self.learner_id.parse().map_err(|e| corrupt(&e))?,
+            credential: serde_json::from_str(&self.credential).map_err(|e| corrupt(&e))?,
+            verification: serde_json::from_str(&self.verification).map_err(|e| corrupt(&e))?,
+            // Imports from before fingerprints: their id stands in, unique by construction.
+            fingerprint: self.fingerprint.unwrap_or_else(|| format!("legacy:{}", self.id)),
+            id: self.id,
+            issuer_id: self.issuer_id,
+            issuer_name: self.issuer_name,
+            achievement_name: self.achievement_name,
+            jwt: self.jwt,
+            verified: self.verified,
+            awarded_at: self.awarded_at.map(time::from_db),
+            valid_until: self.valid_until.map(time::from_db),
+            imported_at: time::from_db(self.imported_at),
+            holder: self.holder,
         })
-        .execute(conn)
-        .map_err(StoreError::from_query)?;
+    }
+}
+
+pub fn insert(conn: &mut DbConn, imported: &Imported) -> StoreResult<()> {
+    diesel::insert_into(imported_credentials::table).values(Row::new(imported)).execute(conn).map_err(StoreError::from_query)?;
     Ok(())
+}
+
+/// The learner's earlier import of the same credential, if any.
+pub fn find_by_fingerprint(conn: &mut DbConn, learner: UserId, fingerprint: &str) -> StoreResult<Option<Imported>> {
+    let row: Option<Row> = imported_credentials::table
+        .filter(imported_credentials::learner_id.eq(learner.to_string()))
+        .filter(imported_credentials::fingerprint.eq(fingerprint))
+        .select(Row::as_select())
+        .first(conn)
+        .optional()
+        .map_err(StoreError::from_query)?;
+    row.map(Row::parse).transpose()
 }
 
 pub fn for_learner(conn: &mut DbConn, learner: UserId) -> StoreResult<Vec<Imported>> {
@@ -69,23 +116,5 @@ pub fn for_learner(conn: &mut DbConn, learner: UserId) -> StoreResult<Vec<Import
         .select(Row::as_select())
         .load(conn)
         .map_err(StoreError::from_query)?;
-    rows.into_iter()
-        .map(|row| {
-            let corrupt = |e: &dyn std::fmt::Display| StoreError::Corrupt(format!("imported credential: {e}"));
-            Ok(Imported {
-                id: row.id,
-                learner: row.learner_id.parse().map_err(|e| corrupt(&e))?,
-                issuer_id: row.issuer_id,
-                issuer_name: row.issuer_name,
-                achievement_name: row.achievement_name,
-                credential: serde_json::from_str(&row.credential).map_err(|e| corrupt(&e))?,
-                jwt: row.jwt,
-                verified: row.verified,
-                verification: serde_json::from_str(&row.verification).map_err(|e| corrupt(&e))?,
-                awarded_at: row.awarded_at.map(time::from_db),
-                valid_until: row.valid_until.map(time::from_db),
-                imported_at: time::from_db(row.imported_at),
-            })
-        })
-        .collect()
+    rows.into_iter().map(Row::parse).collect()
 }

@@ -138,6 +138,8 @@ diesel::table! {
         awarded_at -> Nullable<Timestamp>,
         valid_until -> Nullable<Timestamp>,
         imported_at -> Timestamp,
+        holder -> Bool,
+        fingerprint -> Nullable<Text>,
     }
 }
 

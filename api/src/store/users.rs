@@ -131,3 +131,10 @@ pub fn list_members(conn: &mut DbConn, org: OrgId, after: Option<UserId>, limit:
         .map(|row| row.into_account().map(|(account, _)| account))
         .collect()
 }
+
+/// The addresses the learner has proved are theirs.
+// TODO(merge): e-mail verification lands on the `mail` branch; until then an
+// account's address counts as verified.
+pub fn verified_emails(account: &Account) -> Vec<Email> {
+    vec![account.email.clone()]
+}
