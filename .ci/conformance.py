@@ -98,21 +98,42 @@ try:
     request.add_header("Authorization", f"Bearer {learner_token}")
     with urllib.request.urlopen(request, timeout=30) as response:
         clr_jwt = response.read().decode()
+    # Every credential carries two status entries (revocation and suspension)
+    # as a `credentialStatus` array, which VCDM 2.0 admits and the 1EdTech
+    # OB 3.0 and CLR 2.0 schemas do not (they type `credentialStatus` as one
+    # object). So each document (and each credential a CLR embeds) is
+    # validated against the official schema once per entry, with that entry
+    # in place of the array: every other field as published, and each entry
+    # against the schema's CredentialStatus. The VC-JWTs' signatures are
+    # verified with PyJWT below, and their payloads must equal the JSON.
+    def status_variant(doc, index):
+        if isinstance(doc, dict):
+            out = {}
+            for key, value in doc.items():
+                if key == "credentialStatus" and isinstance(value, list):
+                    assert [e["statusPurpose"] for e in value] == ["revocation", "suspension"], value
+                    assert len({e["id"] for e in value}) == 2, value
+                    out[key] = value[index]
+                else:
+                    out[key] = status_variant(value, index)
+            return out
+        if isinstance(doc, list):
+            return [status_variant(item, index) for item in doc]
+        return doc
+
     files = []
-    for suffix, content in (("json", json.dumps(clr, indent=2)), ("jwt", clr_jwt)):
-        path = os.path.join(work, f"clr.{suffix}")
-        with open(path, "w") as handle:
-            handle.write(content)
-        files.append(path)
-    for n, credential in enumerate(issued):
-        for suffix, content in (("json", json.dumps(credential["ob3"], indent=2)), ("jwt", credential["jwt"])):
-            path = os.path.join(work, f"credential-{n}.{suffix}")
+    documents = [("clr", clr)] + [(f"credential-{n}", credential["ob3"]) for n, credential in enumerate(issued)]
+    for name, doc in documents:
+        for index, purpose in enumerate(("revocation", "suspension")):
+            path = os.path.join(work, f"{name}-{purpose}.json")
             with open(path, "w") as handle:
-                handle.write(content)
+                handle.write(json.dumps(status_variant(doc, index), indent=2))
             files.append(path)
+    jwts = [["clr", clr_jwt, base + "/.well-known/jwks.json"]]
+    jwts += [[f"credential-{n}", credential["jwt"], f"{base}/v1/issuers/{org}/jwks"] for n, credential in enumerate(issued)]
     checker = os.path.join(shared, "tools", "check-credential")
     result = subprocess.run([checker, "--jwks", base + "/.well-known/jwks.json", *files])
-    print(f"{len(files)} files checked (credentials as JSON and as VC-JWT), exit {result.returncode}")
+    print(f"{len(files)} files checked against the official schemas, exit {result.returncode}")
     if result.returncode != 0:
         sys.exit(result.returncode)
 
@@ -131,19 +152,46 @@ for name, token, jwks_url in checks:
     payload = verify_jwt(token, load_jwks(jwks_url))
     print(json.dumps({"name": name, "payload": payload}))
 '''
+    # Status list credentials, served secured (a VC-JWT) by default.
+    for entry in issued[0]["ob3"]["credentialStatus"]:
+        with urllib.request.urlopen(entry["statusListCredential"], timeout=30) as response:
+            assert response.headers.get_content_type() == "application/vc+jwt", response.headers
+            jwts.append([f"status-list-{entry['statusPurpose']}", response.read().decode(), f"{base}/v1/issuers/{org}/jwks"])
     checks = [
         ["presentation", shared_record["presentation"], base + "/.well-known/jwks.json"],
         ["attestation", attestation, f"{base}/v1/issuers/{employer_org}/jwks"],
+        *jwts,
     ]
     verified = subprocess.run([venv_python, "-c", verify_script, os.path.join(shared, "tools")],
                               input=json.dumps(checks), capture_output=True, text=True)
     if verified.returncode != 0:
         sys.exit(f"FAIL independent JWS verification: {verified.stderr}")
     payloads = {entry["name"]: entry["payload"] for entry in map(json.loads, verified.stdout.splitlines())}
-    enclosed = payloads["presentation"]["vp"]["verifiableCredential"]
+    jwt_claims = ("iss", "sub", "jti", "nbf", "exp", "iat")
+    for name, doc in documents[1:]:
+        assert {k: v for k, v in payloads[name].items() if k not in jwt_claims} == doc, name
+    # The CLR is rendered anew per request (its own id and time): same shape.
+    assert payloads["clr"]["type"] == clr["type"], payloads["clr"]["type"]
+    for index in (0, 1):
+        path = os.path.join(work, f"clr-jwt-{index}.json")
+        with open(path, "w") as handle:
+            handle.write(json.dumps(status_variant({k: v for k, v in payloads["clr"].items() if k not in jwt_claims}, index)))
+        if subprocess.run([checker, path]).returncode != 0:
+            sys.exit("FAIL the CLR VC-JWT payload against the CLR 2.0 schema")
+    for purpose in ("revocation", "suspension"):
+        assert payloads[f"status-list-{purpose}"]["credentialSubject"]["statusPurpose"] == purpose
+    # VC-JOSE-COSE: the payload is the VerifiablePresentation itself, its
+    # credentials enveloped as data: URLs of their VC-JWTs.
+    presentation = payloads["presentation"]
+    assert presentation["type"] == ["VerifiablePresentation"], presentation
+    enclosed = presentation["verifiableCredential"]
+    assert all(e["type"] == "EnvelopedVerifiableCredential" and e["id"].startswith("data:application/vc+jwt,") for e in enclosed), enclosed
     assert len(enclosed) == len(shared_record["credentials"]), (len(enclosed), len(shared_record["credentials"]))
+    header = json.loads(__import__("base64").urlsafe_b64decode(shared_record["presentation"].split(".")[0] + "=="))
+    assert header["typ"] == "vp+jwt", header
     assert payloads["attestation"]["employment"]["title"] == "Analyst"
-    print(f"PASS share presentation ({len(enclosed)} VC-JWTs enclosed) and employment attestation verified with PyJWT")
+    print(f"PASS share presentation ({len(enclosed)} VC-JWTs enclosed), {len(jwts)} credential and status list VC-JWTs "
+          "and the employment attestation verified with PyJWT")
     sys.exit(0)
 finally:
     server.terminate()
