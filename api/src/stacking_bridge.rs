@@ -217,7 +217,7 @@ pub fn issue_award(
     // primary key of `awards`), this one steps back and moves on.
     let version = stored.version;
     let attempt = conn.transaction(|conn| {
-        let award = issuer.issue(conn, request, actor)?.credential;
+        let award = issuer.issue_award(conn, request, actor)?.credential;
         pathways::insert_award(conn, &pathways::Award { pathway: id, learner, version, credential: award.id })?;
         Ok::<_, StoreError>(award)
     });
