@@ -12,6 +12,7 @@ mod employment;
 mod migrations;
 mod orgs;
 mod pathways;
+mod races;
 mod service;
 mod sharing;
 mod talent;
