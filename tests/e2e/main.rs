@@ -6,6 +6,7 @@
 
 mod accounts;
 mod authz;
+mod awards_large;
 mod credentials;
 mod demo;
 mod employment;
