@@ -66,6 +66,7 @@ pub struct BatchResponse {
         (status = 401, description = "Missing or invalid token", body = ProblemDocument, content_type = "application/problem+json"),
         (status = 403, description = "The caller is not an issuer", body = ProblemDocument, content_type = "application/problem+json"),
         (status = 404, description = "Not the caller's institution", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, description = "A request with this Idempotency-Key is still in progress; retry", body = ProblemDocument, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = ProblemDocument, content_type = "application/problem+json"),
         (status = 422, description = "Not a batch (no items, or too many), or an Idempotency-Key already used with another body", body = ProblemDocument, content_type = "application/problem+json"),
     )
