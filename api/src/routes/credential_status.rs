@@ -44,6 +44,9 @@ async fn change(
             let credential = credentials::find(conn, id)?
                 .filter(|c| issuer.caller.is_staff_of(c.org))
                 .ok_or(StoreError::NotFound("credential"))?;
+            if let Some(learner) = credential.learner {
+                credentials::lock_holder(conn, learner)?;
+            }
             if !credentials::transition_allowed(credential.status, target) {
                 return Err(StoreError::Conflict(format!(
                     "a {} credential cannot be {}",

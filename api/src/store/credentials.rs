@@ -177,6 +177,15 @@ pub fn for_learner(conn: &mut DbConn, learner: UserId) -> StoreResult<Vec<Creden
         .collect()
 }
 
+/// Serialises status changes of one holder's credentials (PostgreSQL; on
+/// SQLite writers are serial anyway). The conditional update in
+/// `set_status` guards one credential; the cascade also reads the holder's
+/// other credentials and the awards' cascade records, which two concurrent
+/// changes of different constituents would each see without the other's.
+pub fn lock_holder(conn: &mut DbConn, learner: UserId) -> StoreResult<()> {
+    super::connection::lock_account(conn, &learner.to_string())
+}
+
 /// Whether a credential may go from `from` to `to`: active ⇄ suspended,
 /// either → revoked; revoked is final.
 pub fn transition_allowed(from: CredentialStatus, to: CredentialStatus) -> bool {
