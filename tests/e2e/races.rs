@@ -265,6 +265,57 @@ fn concurrent_cascades_into_one_award_leave_it_revoked() {
     }
 }
 
+/// Two constituents of one award suspended (so the award is), then both
+/// reinstated at once: the award comes back, whichever reinstatement
+/// commits first; it must not stay suspended with every constituent active.
+#[test]
+fn concurrent_reinstatements_of_two_constituents_restore_the_award() {
+    let app = TestApp::spawn();
+    let w = world(&app);
+    let micro: Vec<String> = (1..=3).map(|i| achievement(&app, &w.org, &w.issuer, &format!("Module {i}"), "Course")).collect();
+    let award = achievement(&app, &w.org, &w.issuer, "Data Science Award", "Award");
+    let registered = app.post(
+        &format!("/v1/orgs/{}/pathways", w.org),
+        Some(&w.issuer),
+        &json!({ "key": "data-science", "name": "Data Science", "award": award,
+                 "requirement": { "type": "count", "min": 3, "where": { "achievement_type": "Course" } } }),
+    );
+    assert_eq!(registered.status, 201, "{}", registered.text);
+    for round in 0..4 {
+        let (learner_id, learner) = app.learner(&format!("back{round}@example.org"));
+        let held: Vec<String> = micro
+            .iter()
+            .map(|m| {
+                let response = app.post(
+                    &format!("/v1/orgs/{}/credentials", w.org),
+                    Some(&w.issuer),
+                    &json!({ "achievement": m, "recipient": { "learner": learner_id } }),
+                );
+                assert_eq!(response.status, 201, "{}", response.text);
+                response.id()
+            })
+            .collect();
+        let wallet = app.get("/v1/me/wallet", Some(&learner)).body;
+        let award_credential = wallet["credentials"].as_array().unwrap().iter().find(|c| c["achievement"] == award.as_str()).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let status_of = |id: &str| app.get(&format!("/v1/credentials/{id}"), Some(&w.issuer)).body["status"].as_str().unwrap().to_owned();
+        assert_eq!(change(&app, &w.issuer, &held[0], "suspend").status, 200);
+        assert_eq!(change(&app, &w.issuer, &held[1], "suspend").status, 200);
+        assert_eq!(status_of(&award_credential), "suspended");
+
+        let targets: Vec<&str> = (0..RACERS).map(|i| held[i % 2].as_str()).collect();
+        let responses = race(&targets, |id| change(&app, &w.issuer, id, "reinstate"));
+        let codes = statuses(&responses);
+        assert!(codes.iter().all(|s| [200, 409].contains(s)), "round {round}: {codes:?}");
+        assert_eq!(codes.iter().filter(|s| **s == 200).count(), 2, "each constituent reinstated once: {codes:?}");
+        assert_eq!(status_of(&held[0]), "active");
+        assert_eq!(status_of(&held[1]), "active");
+        assert_eq!(status_of(&award_credential), "active", "round {round}: every constituent is active again, so is the award");
+    }
+}
+
 fn rule(award: &str, edition: usize) -> Value {
     json!({ "key": "analytics", "name": format!("Analytics, edition {edition}"), "award": award,
             "requirement": { "type": "count", "min": 1, "where": { "achievement_type": "Course" } } })
