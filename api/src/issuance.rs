@@ -106,9 +106,24 @@ impl Issuer {
         Ok(Self { org, signer, public_url: public_url.to_owned() })
     }
 
-    /// Issues one credential. Errors are per request: a batch turns each into
-    /// that item's failure and rolls back only its savepoint.
+    /// Issues one credential a caller asked for. Errors are per request: a
+    /// batch turns each into that item's failure and rolls back only its
+    /// savepoint.
     pub fn issue(&self, conn: &mut DbConn, request: IssueRequest, actor: UserId) -> StoreResult<Issued> {
+        // The cap is on what callers send; an award names every constituent.
+        if request.evidence.len() > MAX_EVIDENCE {
+            return Err(StoreError::Invalid { field: "evidence".into(), message: format!("at most {MAX_EVIDENCE} entries") });
+        }
+        self.issue_inner(conn, request, actor)
+    }
+
+    /// Issues an award: its evidence lists every constituent credential, as
+    /// many as the pathway needed, so the caller cap does not apply.
+    pub fn issue_award(&self, conn: &mut DbConn, request: IssueRequest, actor: UserId) -> StoreResult<Issued> {
+        self.issue_inner(conn, request, actor)
+    }
+
+    fn issue_inner(&self, conn: &mut DbConn, request: IssueRequest, actor: UserId) -> StoreResult<Issued> {
         let invalid = |field: &str, message: &str| StoreError::Invalid { field: field.into(), message: message.into() };
         let achievement = achievements::find(conn, request.achievement)?
             .filter(|a| a.org == self.org.id)
@@ -144,9 +159,6 @@ impl Issuer {
                 None => None,
             },
         };
-        if request.evidence.len() > MAX_EVIDENCE {
-            return Err(invalid("evidence", &format!("at most {MAX_EVIDENCE} entries")));
-        }
         for (i, e) in request.evidence.iter().enumerate() {
             let texts = [&e.name, &e.narrative, &e.description];
             if texts.iter().any(|t| t.as_ref().is_some_and(|t| t.chars().count() > 10_000)) {

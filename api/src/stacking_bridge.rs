@@ -217,7 +217,7 @@ pub fn issue_award(
     // primary key of `awards`), this one steps back and moves on.
     let version = stored.version;
     let attempt = conn.transaction(|conn| {
-        let award = issuer.issue(conn, request, actor)?.credential;
+        let award = issuer.issue_award(conn, request, actor)?.credential;
         pathways::insert_award(conn, &pathways::Award { pathway: id, learner, version, credential: award.id })?;
         Ok::<_, StoreError>(award)
     });
@@ -293,7 +293,11 @@ pub fn cascade_loss(conn: &mut DbConn, graph: &PathwayGraph, credential: &Creden
                     format!("constituent credential {} was suspended and the pathway no longer holds", lost.id),
                 ),
             };
-            credentials::set_status(conn, award_credential.id, status, &reason, Some(actor))?;
+            let applies = |current: CredentialStatus| match loss {
+                Loss::Revoked => current != CredentialStatus::Revoked,
+                Loss::Suspended => current == CredentialStatus::Active,
+            };
+            let Some(award_credential) = change_award_status(conn, award_credential, status, &reason, actor, applies)? else { continue };
             if loss == Loss::Suspended {
                 cascades::record(conn, award_credential.id, lost.id)?;
             }
@@ -310,6 +314,41 @@ pub fn cascade_loss(conn: &mut DbConn, graph: &PathwayGraph, credential: &Creden
         }
     }
     Ok(changed)
+}
+
+/// Moves an award to `target` by the same conditional update as a direct
+/// status change. When a concurrent request changed the award first (the
+/// update finds another status), the award is read again and the change is
+/// made only if it still `applies` to the status found: an award revoked
+/// meanwhile stays revoked. Returns the award as changed, or None when the
+/// change no longer applies.
+fn change_award_status(
+    conn: &mut DbConn,
+    mut award: Credential,
+    target: CredentialStatus,
+    reason: &str,
+    actor: UserId,
+    applies: impl Fn(CredentialStatus) -> bool,
+) -> StoreResult<Option<Credential>> {
+    // Each retry follows a committed change, and statuses only move
+    // forward to `revoked`, so a few rounds always settle.
+    for _ in 0..4 {
+        if !applies(award.status) {
+            return Ok(None);
+        }
+        match credentials::set_status(conn, award.id, award.status, target, reason, Some(actor)) {
+            Ok(()) => {
+                award.status = target;
+                return Ok(Some(award));
+            }
+            Err(StoreError::Conflict(_)) => match credentials::find(conn, award.id)? {
+                Some(current) => award = current,
+                None => return Ok(None),
+            },
+            Err(error) => return Err(error),
+        }
+    }
+    Err(StoreError::Conflict(format!("award {} keeps changing concurrently; retry", award.id)))
 }
 
 /// After a constituent was reinstated: reinstates the awards the cascade
@@ -341,7 +380,8 @@ pub fn restore_after_reinstate(conn: &mut DbConn, graph: &PathwayGraph, credenti
                 continue;
             }
             let reason = format!("constituent credential {cause} was reinstated and the pathway holds again");
-            credentials::set_status(conn, award_id, CredentialStatus::Active, &reason, Some(actor))?;
+            let applies = |current: CredentialStatus| current == CredentialStatus::Suspended;
+            let Some(award_credential) = change_award_status(conn, award_credential, CredentialStatus::Active, &reason, actor, applies)? else { continue };
             audit::record(
                 conn,
                 audit::Entry::new(audit::Action::AwardReinstate, "credential", award_id.to_string())

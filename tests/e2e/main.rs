@@ -6,12 +6,14 @@
 
 mod accounts;
 mod authz;
+mod awards_large;
 mod credentials;
 mod demo;
 mod employment;
 mod migrations;
 mod orgs;
 mod pathways;
+mod races;
 mod service;
 mod sharing;
 mod talent;

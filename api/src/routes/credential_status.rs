@@ -44,13 +44,10 @@ async fn change(
             let credential = credentials::find(conn, id)?
                 .filter(|c| issuer.caller.is_staff_of(c.org))
                 .ok_or(StoreError::NotFound("credential"))?;
-            let allowed = matches!(
-                (credential.status, target),
-                (CredentialStatus::Active, CredentialStatus::Suspended)
-                    | (CredentialStatus::Active | CredentialStatus::Suspended, CredentialStatus::Revoked)
-                    | (CredentialStatus::Suspended, CredentialStatus::Active)
-            );
-            if !allowed {
+            if let Some(learner) = credential.learner {
+                credentials::lock_holder(conn, learner)?;
+            }
+            if !credentials::transition_allowed(credential.status, target) {
                 return Err(StoreError::Conflict(format!(
                     "a {} credential cannot be {}",
                     credential.status.as_str(),
@@ -61,7 +58,9 @@ async fn change(
                     }
                 )));
             }
-            credentials::set_status(conn, id, target, &reason, Some(issuer.caller.id))?;
+            // Conditional on the status just read: a concurrent change that
+            // committed in between makes this a 409, never an overwrite.
+            credentials::set_status(conn, id, credential.status, target, &reason, Some(issuer.caller.id))?;
             let action = match target {
                 CredentialStatus::Active => audit::Action::CredentialReinstate,
                 CredentialStatus::Suspended => audit::Action::CredentialSuspend,

@@ -1,16 +1,17 @@
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpRequest, HttpResponse, post, web};
 use cairn_domain::OrgId;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::app::AppState;
 use crate::auth::Issuer;
-use crate::extract::{JsonBody, from_value, path_id};
+use crate::extract::{JsonBody, from_value, idempotency_key, path_id};
 use crate::issuance::{self, IssueRequest};
 use crate::problem::{ApiError, ApiResult, ProblemDocument};
 use crate::routes::credentials_issue::issue_one;
 use crate::routes::views::CredentialView;
-use crate::store::StoreError;
+use crate::signing;
+use crate::store::{StoreError, idempotency};
 
 /// Most items in one batch request.
 pub const MAX_ITEMS: usize = 2_000;
@@ -49,23 +50,30 @@ pub struct BatchResponse {
 ///
 /// Issuers of that institution only. Each item succeeds or fails on its own
 /// (a failed item leaves nothing behind); the response lists every item's
-/// outcome in request order.
+/// outcome in request order. As for single issuing, a retried request with
+/// the same `Idempotency-Key` header returns the first response and issues
+/// nothing new; the same key with a different body is a 422.
 #[utoipa::path(
     tag = "credentials",
     security(("bearer" = [])),
-    params(("org" = String, Path, description = "Institution id")),
+    params(
+        ("org" = String, Path, description = "Institution id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe"),
+    ),
     request_body = BatchRequest,
     responses(
         (status = 200, description = "Every item's outcome", body = BatchResponse),
         (status = 401, description = "Missing or invalid token", body = ProblemDocument, content_type = "application/problem+json"),
         (status = 403, description = "The caller is not an issuer", body = ProblemDocument, content_type = "application/problem+json"),
         (status = 404, description = "Not the caller's institution", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, description = "A request with this Idempotency-Key is still in progress; retry", body = ProblemDocument, content_type = "application/problem+json"),
         (status = 413, description = "Body too large", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = 422, description = "Not a batch (no items, or too many)", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, description = "Not a batch (no items, or too many), or an Idempotency-Key already used with another body", body = ProblemDocument, content_type = "application/problem+json"),
     )
 )]
 #[post("/v1/orgs/{org}/credentials/batch")]
 pub async fn issue_batch(
+    req: HttpRequest,
     state: web::Data<AppState>,
     issuer: Issuer,
     path: web::Path<String>,
@@ -79,13 +87,29 @@ pub async fn issue_batch(
     if items.is_empty() || items.len() > MAX_ITEMS {
         return Err(ApiError::invalid_field("items", format!("give 1 to {MAX_ITEMS} items")));
     }
+    let key = idempotency_key(&req)?;
+    // Hashed as single issuing hashes (the parsed JSON, so whitespace and key
+    // order do not matter), marked as a batch: keys share one namespace per
+    // account, and a batch's key replayed on single issuing is a 422.
+    let request_hash = signing::hash_secret(&format!("batch:{}", serde_json::json!({ "items": items })));
     // Shape errors are known before touching the database.
     let parsed: Vec<Result<IssueRequest, ApiError>> = items.into_iter().map(from_value).collect();
     let actor = issuer.caller.id;
     let state_ref = state.clone();
-    let results = state
+    let response = state
         .store
         .write(move |conn| {
+            if let Some(key) = &key
+                && let Some(stored) = idempotency::find(conn, actor, key)?
+            {
+                if stored.request_hash != request_hash {
+                    return Err(StoreError::Invalid {
+                        field: "Idempotency-Key".into(),
+                        message: "this key was already used with a different request".into(),
+                    });
+                }
+                return Ok(stored.response);
+            }
             let signer = issuance::Issuer::load(conn, &state_ref.master, &state_ref.public_url, org)?;
             let graph = crate::stacking_bridge::load_graph(conn)?;
             let mut results = Vec::with_capacity(parsed.len());
@@ -103,9 +127,16 @@ pub async fn issue_batch(
                     Err(error) => BatchItemResult { index, outcome: "failed", credential: None, error: Some(error.problem()) },
                 });
             }
-            Ok(results)
+            let issued = results.iter().filter(|r| r.credential.is_some()).count();
+            let response = serde_json::to_string(&BatchResponse { issued, failed: results.len() - issued, results })
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            // Saved in the same transaction as the credentials: a retry sees
+            // both or neither.
+            if let Some(key) = &key {
+                idempotency::save(conn, actor, key, &idempotency::Stored { request_hash, status: 200, response: response.clone() })?;
+            }
+            Ok(response)
         })
         .await?;
-    let issued = results.iter().filter(|r| r.credential.is_some()).count();
-    Ok(HttpResponse::Ok().json(BatchResponse { issued, failed: results.len() - issued, results }))
+    Ok(HttpResponse::Ok().content_type("application/json").body(response))
 }

@@ -28,6 +28,7 @@ use crate::store::{StoreError, credentials, pathways};
         (status = 401, description = "Missing or invalid token", body = ProblemDocument, content_type = "application/problem+json"),
         (status = 403, description = "The caller is not an issuer", body = ProblemDocument, content_type = "application/problem+json"),
         (status = 404, description = "No such pathway in the caller's institution", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, description = "Another update of this pathway came first; read it again and retry", body = ProblemDocument, content_type = "application/problem+json"),
         (status = 422, description = "Invalid rule", body = ProblemDocument, content_type = "application/problem+json"),
     )
 )]
@@ -49,7 +50,7 @@ pub async fn update_pathway(
             let pathway = Pathway { id, issuer: current.pathway.issuer, rule };
             let mut graph = stacking_bridge::load_graph(conn)?;
             graph.register(pathway.clone()).map_err(graph_error)?;
-            let stored = pathways::update(conn, &pathway, actor)?;
+            let stored = pathways::update(conn, &current, &pathway, actor)?;
             for learner in credentials::learners_with_credentials(conn)? {
                 stacking_bridge::award_completed(conn, &graph, &state_ref.master, &state_ref.public_url, learner, BTreeSet::from([id]), actor)?;
             }

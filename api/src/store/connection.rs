@@ -161,6 +161,22 @@ pub(super) fn ping(conn: &mut DbConn) -> StoreResult<()> {
     Ok(())
 }
 
+/// Serialises writers of one account's data: on PostgreSQL, locks the
+/// account's `users` row until the transaction ends, so a second writer
+/// waits and then sees the first one's committed rows (read committed).
+/// SQLite needs nothing: `BEGIN IMMEDIATE` already admits one writer.
+pub(super) fn lock_account(conn: &mut DbConn, account: &str) -> StoreResult<()> {
+    if let DbConn::Postgres(inner) = conn {
+        // NO KEY: foreign-key checks of rows that reference the account
+        // (its key share locks) are not blocked.
+        diesel::sql_query("SELECT id FROM users WHERE id = $1 FOR NO KEY UPDATE")
+            .bind::<diesel::sql_types::Text, _>(account)
+            .execute(inner)
+            .map_err(StoreError::from_query)?;
+    }
+    Ok(())
+}
+
 /// Runs `work` inside a transaction. On SQLite the transaction starts with
 /// `BEGIN IMMEDIATE` so that it takes the write lock up front: a deferred
 /// transaction that reads and then writes can fail with SQLITE_BUSY mid-way.

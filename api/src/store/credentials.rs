@@ -177,19 +177,50 @@ pub fn for_learner(conn: &mut DbConn, learner: UserId) -> StoreResult<Vec<Creden
         .collect()
 }
 
-/// Changes the status and records why. Returns the updated credential.
+/// Serialises status changes of one holder's credentials (PostgreSQL; on
+/// SQLite writers are serial anyway). The conditional update in
+/// `set_status` guards one credential; the cascade also reads the holder's
+/// other credentials and the awards' cascade records, which two concurrent
+/// changes of different constituents would each see without the other's.
+pub fn lock_holder(conn: &mut DbConn, learner: UserId) -> StoreResult<()> {
+    super::connection::lock_account(conn, &learner.to_string())
+}
+
+/// Whether a credential may go from `from` to `to`: active ⇄ suspended,
+/// either → revoked; revoked is final.
+pub fn transition_allowed(from: CredentialStatus, to: CredentialStatus) -> bool {
+    matches!(
+        (from, to),
+        (CredentialStatus::Active, CredentialStatus::Suspended)
+            | (CredentialStatus::Active | CredentialStatus::Suspended, CredentialStatus::Revoked)
+            | (CredentialStatus::Suspended, CredentialStatus::Active)
+    )
+}
+
+/// Changes the status from `expected` to `status` and records why, only if
+/// the credential is still in `expected`: a conditional update, so that of
+/// concurrent changes exactly one applies (on PostgreSQL the second waits
+/// for the first's row lock, then finds the status changed). A change from
+/// a status it no longer has is a conflict, and nothing is written.
 pub fn set_status(
     conn: &mut DbConn,
     id: CredentialId,
+    expected: CredentialStatus,
     status: CredentialStatus,
     reason: &str,
     actor: Option<UserId>,
 ) -> StoreResult<()> {
+    if !transition_allowed(expected, status) {
+        return Err(StoreError::Conflict(format!("a {} credential cannot become {}", expected.as_str(), status.as_str())));
+    }
     let now = time::now();
-    diesel::update(credentials::table.find(id.to_string()))
+    let updated = diesel::update(credentials::table.find(id.to_string()).filter(credentials::status.eq(expected.as_str())))
         .set(credentials::status.eq(status.as_str()))
         .execute(conn)
         .map_err(StoreError::from_query)?;
+    if updated == 0 {
+        return Err(StoreError::Conflict(format!("the credential is no longer {}: its status was changed concurrently", expected.as_str())));
+    }
     record_event(conn, id, status, reason, actor, now)
 }
 

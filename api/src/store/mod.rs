@@ -70,9 +70,19 @@ impl StoreError {
 
     /// SQLite reports lock contention past `busy_timeout` as a plain error;
     /// callers should see "busy, retry", not an internal error.
+    /// PostgreSQL aborts one of two transactions that deadlock or cannot be
+    /// serialised: that request lost a race, a conflict the client may
+    /// retry, not an internal error.
     pub fn from_query(error: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
         match &error {
-            diesel::result::Error::DatabaseError(_, info) if info.message().contains("database is locked") => StoreError::Busy,
+            Error::DatabaseError(_, info) if info.message().contains("database is locked") => StoreError::Busy,
+            Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
+                StoreError::Conflict("a concurrent request changed the same data; retry".into())
+            }
+            Error::DatabaseError(_, info) if info.message().contains("deadlock detected") => {
+                StoreError::Conflict("a concurrent request changed the same data; retry".into())
+            }
             _ => StoreError::Query(error),
         }
     }

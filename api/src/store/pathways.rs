@@ -71,18 +71,25 @@ fn insert_version(conn: &mut DbConn, id: PathwayId, version: i64, rule: &str, at
             pathway_versions::created_at.eq(time::to_db(at)),
         ))
         .execute(conn)
-        .map_err(StoreError::from_query)?;
+        // Only a concurrent writer of the same version can collide here.
+        .map_err(|e| StoreError::conflict_on_unique(e, concurrent_update().to_string()))?;
     Ok(())
 }
 
-/// Replaces the rule with a new version; earlier versions stay readable and
-/// awards keep the version they were earned under.
-pub fn update(conn: &mut DbConn, pathway: &Pathway, actor: UserId) -> StoreResult<StoredPathway> {
-    let current = find(conn, pathway.id)?.ok_or(StoreError::NotFound("pathway"))?;
+fn concurrent_update() -> StoreError {
+    StoreError::Conflict("the pathway was changed by a concurrent request; read it again and retry".into())
+}
+
+/// Replaces the rule of `current` with a new version; earlier versions stay
+/// readable and awards keep the version they were earned under. The update
+/// is conditional on `current.version`: when a concurrent update got there
+/// first, this one is a conflict (409) and writes nothing, so versions stay
+/// contiguous.
+pub fn update(conn: &mut DbConn, current: &StoredPathway, pathway: &Pathway, actor: UserId) -> StoreResult<StoredPathway> {
     let version = current.version + 1;
     let now = time::now();
     let rule = pathway.rule.to_value().to_string();
-    diesel::update(pathways::table.find(pathway.id.to_string()))
+    let updated = diesel::update(pathways::table.find(pathway.id.to_string()).filter(pathways::version.eq(current.version)))
         .set((
             pathways::pathway_key.eq(&pathway.rule.key),
             pathways::version.eq(version),
@@ -91,6 +98,9 @@ pub fn update(conn: &mut DbConn, pathway: &Pathway, actor: UserId) -> StoreResul
         ))
         .execute(conn)
         .map_err(|e| StoreError::conflict_on_unique(e, format!("this institution already has a pathway with key `{}`", pathway.rule.key)))?;
+    if updated == 0 {
+        return Err(concurrent_update());
+    }
     insert_version(conn, pathway.id, version, &rule, now)?;
     audit::record(
         conn,

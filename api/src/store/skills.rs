@@ -59,9 +59,12 @@ pub fn discoverability(conn: &mut DbConn, learner: UserId) -> StoreResult<Discov
     }
 }
 
-/// Replaces the learner's opt-in.
+/// Replaces the learner's opt-in. Concurrent replacements of one learner's
+/// opt-in run one after the other (the last one wins): each deletes and
+/// re-inserts, which two at once would interleave into duplicate keys.
 pub fn set_discoverability(conn: &mut DbConn, learner: UserId, setting: &Discoverability) -> StoreResult<()> {
     let id = learner.to_string();
+    super::connection::lock_account(conn, &id)?;
     diesel::delete(discoverable_skills::table.filter(discoverable_skills::learner_id.eq(&id))).execute(conn).map_err(StoreError::from_query)?;
     diesel::delete(discoverability::table.find(&id)).execute(conn).map_err(StoreError::from_query)?;
     let every = match setting {
