@@ -8,6 +8,7 @@ mod accounts;
 mod authz;
 mod credentials;
 mod demo;
+mod email;
 mod employment;
 mod migrations;
 mod orgs;
