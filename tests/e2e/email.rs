@@ -150,6 +150,23 @@ fn confirming_runs_the_automatic_awards_like_a_claim() {
 }
 
 #[test]
+fn a_code_confirms_once_under_concurrent_use() {
+    let app = TestApp::spawn();
+    let i = institution(&app);
+    let (_, token) = app.learner_unconfirmed("rae@example.org");
+    issue_to_email(&app, &i, &i.achievements[0], "rae@example.org");
+    let code = app.verification_code("rae@example.org");
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let handles: Vec<_> =
+            (0..8).map(|_| scope.spawn(|| app.post("/v1/auth/verify-email", None, &json!({ "code": code })).status)).collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
+    assert!(statuses.iter().all(|s| *s == 200 || *s == 422 || *s == 503), "{statuses:?}");
+    assert_eq!(wallet_ids(&app, &token).len(), 1, "the waiting credential moved in once");
+}
+
+#[test]
 fn a_new_code_replaces_the_old_one_and_resending_is_limited() {
     let app = TestApp::spawn();
     let (_, token) = app.learner_unconfirmed("lin@example.org");
