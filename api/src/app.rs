@@ -32,6 +32,10 @@ pub struct AppState {
     pub public_url: String,
     /// Talent search: 60 searches a minute per employer account.
     pub talent_limiter: crate::rate_limit::RateLimiter,
+    /// Outgoing mail (SMTP or the outbox folder).
+    pub mailer: crate::mail::Mailer,
+    /// Re-sending a verification code: 5 an hour per account.
+    pub verification_limiter: crate::rate_limit::RateLimiter,
 }
 
 impl AppState {
@@ -64,7 +68,13 @@ pub fn prepare(config: &Config, public_url: String) -> anyhow::Result<AppState> 
         platform,
         public_url,
         talent_limiter: crate::rate_limit::RateLimiter::new(60, std::time::Duration::from_secs(60)),
+        mailer: crate::mail::Mailer::new(&config.mail, &config.data_dir)?,
+        verification_limiter: crate::rate_limit::RateLimiter::new(5, std::time::Duration::from_secs(3600)),
     };
+    match &config.mail.smtp {
+        Some(smtp) => tracing::info!(smtp = %smtp, "outgoing mail goes to the SMTP server"),
+        None => tracing::info!(outbox = %config.data_dir.join("outbox").display(), "no SMTP server configured: outgoing mail is written to the outbox"),
+    }
     if let Some(admin) = &config.admin {
         bootstrap_admin(&state, admin)?;
     }
@@ -83,7 +93,7 @@ fn bootstrap_admin(state: &AppState, admin: &AdminBootstrap) -> anyhow::Result<(
         if users::count(conn)? > 0 {
             return Ok(false);
         }
-        users::insert(conn, users::NewAccount { email, name, password_hash, role: Role::Admin, org: None }, None)?;
+        users::insert(conn, users::NewAccount { email, name, password_hash, role: Role::Admin, org: None, email_verified: true }, None)?;
         Ok(true)
     })?;
     if created {
@@ -142,6 +152,7 @@ fn build_app(
         .service(openapi::docs_redirect)
         .service(SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::from("/openapi.json")))
         .default_service(web::to(not_found))
+        .wrap(from_fn(crate::nul_guard::refuse_nul))
         .wrap(Compress::default())
         .wrap(from_fn(telemetry::log_requests))
 }

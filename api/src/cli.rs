@@ -114,7 +114,8 @@ fn create_user(email: String, name: String, role: String, org: Option<String>, d
                 return Err(store::StoreError::Conflict(format!("a {role} cannot belong to a {} organisation", found.kind)));
             }
         }
-        users::insert(conn, users::NewAccount { email, name, password_hash, role, org }, None)
+        users::insert(conn, // The operator creating the account vouches for its address.
+        users::NewAccount { email, name, password_hash, role, org, email_verified: true }, None)
     })?;
     println!("created {} account {} ({})", account.role, account.id, account.email);
     Ok(())
@@ -140,7 +141,7 @@ mod tests {
         }
         let mut serve = Cli::command();
         let serve_help = serve.find_subcommand_mut("serve").unwrap().render_long_help().to_string();
-        for flag in ["--bind", "--public-url", "--data-dir", "--database-url", "--demo", "CAIRN_BIND", "CAIRN_PUBLIC_URL", "CAIRN_DATA_DIR", "CAIRN_DATABASE_URL"] {
+        for flag in ["--bind", "--public-url", "--data-dir", "--database-url", "--demo", "--smtp-url", "--mail-from", "CAIRN_SMTP_URL", "CAIRN_MAIL_FROM", "CAIRN_BIND", "CAIRN_PUBLIC_URL", "CAIRN_DATA_DIR", "CAIRN_DATABASE_URL"] {
             assert!(serve_help.contains(flag), "`cairn serve --help` does not mention {flag}");
         }
     }
@@ -154,5 +155,15 @@ mod tests {
         assert_eq!(config.data_dir, PathBuf::from("./cairn-data"));
         assert_eq!(config.database, store::DatabaseUrl::Sqlite(PathBuf::from("./cairn-data/cairn.db")));
         assert_eq!(config.public_url, None, "defaults to http:// + the bound address at start-up");
+        assert!(config.mail.smtp.is_none(), "without CAIRN_SMTP_URL mail goes to the outbox");
+    }
+
+    #[test]
+    fn a_bad_smtp_url_or_sender_stops_start_up() {
+        for flags in [["--smtp-url", "http://mail.example.org"], ["--mail-from", "nobody"]] {
+            let cli = Cli::try_parse_from(["cairn", "serve", flags[0], flags[1]]).unwrap();
+            let Command::Serve(args) = cli.command else { panic!("not serve") };
+            assert!(Config::new(&args, None).is_err(), "{flags:?} was accepted");
+        }
     }
 }

@@ -39,6 +39,15 @@ pub struct ServeArgs {
     /// HTTP worker threads (default: one per CPU core).
     #[arg(long, env = "CAIRN_WORKERS")]
     pub workers: Option<usize>,
+    /// SMTP server for outgoing mail: `smtp://host:port` (plain),
+    /// `smtps://host:port` (implicit TLS) or `smtp://host:port?tls=starttls`,
+    /// with `user:password@` before the host when it needs a login. Without
+    /// it, each message is written to `<data-dir>/outbox/` as an `.eml` file.
+    #[arg(long, env = "CAIRN_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The sender of outgoing mail.
+    #[arg(long, env = "CAIRN_MAIL_FROM", default_value = crate::mail::DEFAULT_FROM)]
+    pub mail_from: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +62,8 @@ pub enum ConfigError {
     AdminPassword(crate::auth::password::InvalidPassword),
     #[error("CAIRN_ADMIN_EMAIL and CAIRN_ADMIN_PASSWORD must be set together")]
     AdminIncomplete,
+    #[error("{0}")]
+    Mail(#[from] crate::mail::MailError),
 }
 
 /// The first administrator, created on an empty database.
@@ -73,6 +84,8 @@ pub struct Config {
     pub demo: bool,
     /// HTTP worker threads; default one per core.
     pub workers: Option<usize>,
+    /// Outgoing mail: SMTP, or the outbox folder in the data directory.
+    pub mail: crate::mail::MailConfig,
 }
 
 impl DataArgs {
@@ -109,6 +122,7 @@ impl Config {
             admin,
             demo: args.demo,
             workers: args.workers,
+            mail: crate::mail::MailConfig::parse(args.smtp_url.as_deref(), &args.mail_from)?,
         })
     }
 }

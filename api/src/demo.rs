@@ -81,6 +81,8 @@ pub fn load(state: &AppState) -> anyhow::Result<()> {
                 password_hash: password_hash.clone(),
                 role,
                 org,
+                // Demo accounts are ready to use, learners included.
+                email_verified: true,
             })
         };
         let invalid = |e: anyhow::Error| crate::store::StoreError::Corrupt(format!("demo data: {e}"));

@@ -25,8 +25,10 @@ pub struct Recipient {
     #[schema(value_type = Option<String>, format = Uuid)]
     #[serde(default)]
     pub learner: Option<UserId>,
-    /// An e-mail address. If a learner has it, the credential goes straight
-    /// to them; otherwise it waits for a claim code to be redeemed.
+    /// An e-mail address. If a learner has it and has confirmed it, the
+    /// credential goes straight to them; otherwise (no account, or an
+    /// unconfirmed address) it waits for a claim code to be redeemed, or for
+    /// the address's owner to confirm it.
     #[schema(value_type = Option<String>, format = Email)]
     #[serde(default)]
     pub email: Option<Email>,
@@ -137,7 +139,10 @@ impl Issuer {
                 _ => return Err(invalid("recipient.learner", "no learner account has this id")),
             },
             (None, Some(email)) => match users::find_with_hash(conn, &email)? {
-                Some((account, _)) if account.role == Role::Learner => (Some(account.id), None),
+                // Only a proved address is the learner's: registering someone
+                // else's address must not collect their credentials.
+                Some((account, _)) if account.role == Role::Learner && account.email_verified_at.is_some() => (Some(account.id), None),
+                Some((account, _)) if account.role == Role::Learner => (None, Some(email)),
                 Some(_) => return Err(invalid("recipient.email", "this address belongs to a staff account, not a learner")),
                 None => (None, Some(email)),
             },

@@ -9,6 +9,7 @@ mod authz;
 mod awards_large;
 mod credentials;
 mod demo;
+mod email;
 mod employment;
 mod migrations;
 mod orgs;

@@ -86,6 +86,19 @@ fn nul_characters_are_refused_naming_the_field_and_change_nothing() {
 }
 
 #[test]
+fn nul_characters_in_paths_and_queries_are_refused() {
+    let app = TestApp::spawn();
+    let w = world(&app);
+    let employer_org = app.org(&w.admin, "Acme", "employer");
+    let (_, employer) = app.staff(&w.admin, &employer_org, "hr@acme.example", "employer");
+    assert_field(&app.get("/v1/talent?skill=a%00b", Some(&employer)), 422, "query");
+    assert_field(&app.get("/v1/status-lists/%00", None), 422, "path");
+    assert_field(&app.get(&format!("/v1/orgs/{}/achievements?cursor=%00", w.org), None), 422, "query");
+    // An escaped percent sign followed by `00` is ordinary text.
+    assert_eq!(app.get("/v1/talent?skill=%2500", Some(&employer)).status, 200);
+}
+
+#[test]
 fn award_dates_outside_a_sane_range_are_refused() {
     let app = TestApp::spawn();
     let w = world(&app);
@@ -191,6 +204,25 @@ fn a_credential_naming_my_verified_address_is_mine() {
     assert_eq!(check(&hers.body["verification"], "holder")["detail"], "issued to your verified e-mail address");
     let not_eves = app.post("/v1/me/credentials/import", Some(&eve), &json!({ "jwt": jwt }));
     assert_eq!(not_eves.body["holder"], false, "{}", not_eves.text);
+
+    // An address counts only once it is confirmed: registering someone's
+    // address does not make their credentials importable as one's own.
+    let issued = app.post(
+        &format!("/v1/orgs/{}/credentials", w.org),
+        Some(&w.issuer),
+        &json!({ "achievement": w.achievement, "recipient": { "email": "ivan@example.org" } }),
+    );
+    let jwt = issued.body["jwt"].as_str().unwrap();
+    let (_, ivan) = app.learner_unconfirmed("ivan@example.org");
+    let unconfirmed = app.post("/v1/me/credentials/import", Some(&ivan), &json!({ "jwt": jwt }));
+    assert_eq!(unconfirmed.status, 201, "{}", unconfirmed.text);
+    assert_eq!(unconfirmed.body["holder"], false, "{}", unconfirmed.text);
+    let detail = check(&unconfirmed.body["verification"], "holder")["detail"].as_str().unwrap().to_owned();
+    assert!(detail.contains("not one of your verified addresses"), "{detail}");
+    let confirmed = app.post("/v1/auth/verify-email", None, &json!({ "code": app.verification_code("ivan@example.org") }));
+    assert_eq!(confirmed.status, 200, "{}", confirmed.text);
+    let after = app.post("/v1/me/credentials/import", Some(&ivan), &json!({ "jwt": jwt }));
+    assert_eq!(after.body["holder"], true, "{}", after.text);
 }
 
 #[test]

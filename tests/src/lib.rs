@@ -8,8 +8,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
-use std::sync::mpsc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, mpsc};
 use std::thread::JoinHandle;
 
 use cairn_api::config::AdminBootstrap;
@@ -61,10 +61,21 @@ impl Drop for TestDb {
     }
 }
 
+/// How to start a `TestApp` beyond the defaults.
+#[derive(Debug, Default, Clone)]
+pub struct Spawn {
+    /// Load `--demo` data.
+    pub demo: bool,
+    /// `CAIRN_SMTP_URL`; `None` writes mail to the outbox in `data_dir`.
+    pub smtp_url: Option<String>,
+}
+
 /// A running service for one test.
 pub struct TestApp {
     pub base: String,
     pub data_dir: PathBuf,
+    /// The SMTP server the service sends to, when started with `spawn_with_smtp`.
+    pub mail_sink: Option<MailSink>,
     handle: actix_web::dev::ServerHandle,
     thread: Option<JoinHandle<()>>,
     agent: ureq::Agent,
@@ -76,15 +87,25 @@ pub struct TestApp {
 impl TestApp {
     /// Starts the service with a first administrator.
     pub fn spawn() -> Self {
-        Self::start(false)
+        Self::spawn_with(Spawn::default())
     }
 
     /// Starts the service with `--demo` data.
     pub fn spawn_demo() -> Self {
-        Self::start(true)
+        Self::spawn_with(Spawn { demo: true, ..Spawn::default() })
     }
 
-    fn start(demo: bool) -> Self {
+    /// Starts an SMTP server on loopback and the service sending mail to it
+    /// (plain SMTP); `mail_sink` holds what it received.
+    pub fn spawn_with_smtp() -> Self {
+        let sink = MailSink::start();
+        let mut app = Self::spawn_with(Spawn { smtp_url: Some(sink.url()), ..Spawn::default() });
+        app.mail_sink = Some(sink);
+        app
+    }
+
+    pub fn spawn_with(options: Spawn) -> Self {
+        let Spawn { demo, smtp_url } = options;
         let dir = tempfile::tempdir().unwrap();
         let db = TestDb::fresh(dir.path());
         let config = Config {
@@ -98,6 +119,7 @@ impl TestApp {
             }),
             demo,
             workers: Some(1),
+            mail: cairn_api::mail::MailConfig::parse(smtp_url.as_deref(), cairn_api::mail::DEFAULT_FROM).unwrap(),
         };
         let (tx, rx) = mpsc::channel();
         let thread = std::thread::spawn(move || {
@@ -114,7 +136,7 @@ impl TestApp {
         });
         let (base, handle) = rx.recv().unwrap().unwrap_or_else(|e| panic!("the service did not start: {e}"));
         let agent = ureq::AgentBuilder::new().redirects(0).build();
-        TestApp { base, data_dir: dir.path().to_path_buf(), handle, thread: Some(thread), agent, _db: db, _dir: dir }
+        TestApp { base, data_dir: dir.path().to_path_buf(), mail_sink: None, handle, thread: Some(thread), agent, _db: db, _dir: dir }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -166,12 +188,38 @@ impl TestApp {
         self.token(ADMIN_EMAIL, ADMIN_PASSWORD)
     }
 
-    /// Registers a learner; returns (id, token).
+    /// Registers a learner and confirms their address with the code from
+    /// the verification mail; returns (id, token).
     pub fn learner(&self, email: &str) -> (String, String) {
+        let (id, token) = self.learner_unconfirmed(email);
+        let confirmed = self.post("/v1/auth/verify-email", None, &json!({ "code": self.verification_code(email) }));
+        assert_eq!(confirmed.status, 200, "confirming {email}: {}", confirmed.text);
+        (id, token)
+    }
+
+    /// Registers a learner without confirming the address; returns (id, token).
+    pub fn learner_unconfirmed(&self, email: &str) -> (String, String) {
         let response =
             self.post("/v1/auth/register", None, &json!({ "email": email, "password": PASSWORD, "name": "Learner" }));
         assert_eq!(response.status, 201, "{}", response.text);
         (response.id(), self.token(email, PASSWORD))
+    }
+
+    /// Every message sent to `email`, oldest first, as delivered: from the
+    /// SMTP sink when the app has one, else from the outbox folder.
+    pub fn mails_to(&self, email: &str) -> Vec<String> {
+        let all = match &self.mail_sink {
+            Some(sink) => sink.messages(),
+            None => outbox_messages(&self.data_dir.join("outbox")),
+        };
+        all.into_iter().filter(|text| addressed_to(text, email)).collect()
+    }
+
+    /// The code in the newest verification mail to `email`.
+    pub fn verification_code(&self, email: &str) -> String {
+        let mails = self.mails_to(email);
+        let last = mails.last().unwrap_or_else(|| panic!("no mail was sent to {email}"));
+        verification_code_in(last).unwrap_or_else(|| panic!("no verification code in the mail to {email}:\n{last}"))
     }
 
     /// Creates an organisation as the admin; returns its id.
@@ -277,5 +325,83 @@ impl From<Result<ureq::Response, ureq::Error>> for Response {
         let text = response.into_string().unwrap_or_default();
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
         Response { status, content_type, headers, text, body }
+    }
+}
+
+/// The messages in an outbox folder, oldest first (the file names sort by time).
+pub fn outbox_messages(dir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut paths: Vec<PathBuf> =
+        entries.map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|x| x == "eml")).collect();
+    paths.sort();
+    paths.iter().map(|p| std::fs::read_to_string(p).unwrap()).collect()
+}
+
+/// Whether the message's headers name `email` as its recipient.
+pub fn addressed_to(message: &str, email: &str) -> bool {
+    let headers = message.split("\r\n\r\n").next().unwrap_or_default().to_lowercase();
+    let email = email.to_lowercase();
+    headers.lines().any(|l| l.starts_with("to:") && (l.contains(&format!("<{email}>")) || l.trim_end() == format!("to: {email}")))
+}
+
+/// The code on the first non-empty line after the mail's code intro.
+pub fn verification_code_in(message: &str) -> Option<String> {
+    let after = message.split(cairn_api::mail::message::CODE_INTRO).nth(1)?;
+    after.lines().map(str::trim).find(|l| !l.is_empty()).map(str::to_owned)
+}
+
+/// A real SMTP server on loopback (plain SMTP) that keeps every message it
+/// receives. Its thread serves until the test process ends.
+#[derive(Clone)]
+pub struct MailSink {
+    addr: std::net::SocketAddr,
+    received: Arc<Mutex<Vec<String>>>,
+}
+
+#[derive(Clone)]
+struct SinkHandler {
+    received: Arc<Mutex<Vec<String>>>,
+    current: Vec<u8>,
+}
+
+impl mailin_embedded::Handler for SinkHandler {
+    fn data_start(&mut self, _domain: &str, _from: &str, _is8bit: bool, _to: &[String]) -> mailin_embedded::Response {
+        self.current.clear();
+        mailin_embedded::response::OK
+    }
+
+    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.current.extend_from_slice(buf);
+        Ok(())
+    }
+
+    fn data_end(&mut self) -> mailin_embedded::Response {
+        let text = String::from_utf8_lossy(&std::mem::take(&mut self.current)).into_owned();
+        self.received.lock().unwrap().push(text);
+        mailin_embedded::response::OK
+    }
+}
+
+impl MailSink {
+    pub fn start() -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let mut server = mailin_embedded::Server::new(SinkHandler { received: received.clone(), current: Vec::new() });
+        server.with_name("mail-sink.test").with_num_threads(2).with_tcp_listener(listener);
+        std::thread::spawn(move || {
+            let _ = server.serve();
+        });
+        MailSink { addr, received }
+    }
+
+    /// `CAIRN_SMTP_URL` for this server.
+    pub fn url(&self) -> String {
+        format!("smtp://{}", self.addr)
+    }
+
+    /// Every message received so far, in order, as sent (headers and body).
+    pub fn messages(&self) -> Vec<String> {
+        self.received.lock().unwrap().clone()
     }
 }

@@ -5,6 +5,7 @@ use utoipa::ToSchema;
 
 use crate::app::AppState;
 use crate::auth::Password;
+use crate::email_verification;
 use crate::extract::JsonBody;
 use crate::problem::{ApiResult, ProblemDocument};
 use crate::routes::views::AccountView;
@@ -26,6 +27,12 @@ pub struct RegisterRequest {
 ///
 /// Public: anyone may register as a learner. Staff accounts are created by
 /// an administrator through `POST /v1/orgs/{org}/members`.
+///
+/// The address starts unconfirmed (`email_verified: false`): a single-use
+/// code is mailed to it, to be sent to `POST /v1/auth/verify-email`. Until
+/// then, credentials issued to the address wait in the claim flow. If the
+/// mail cannot be sent, the account is still created; ask for a new code
+/// with `POST /v1/me/email-verification`.
 #[utoipa::path(
     tag = "accounts",
     request_body = RegisterRequest,
@@ -39,9 +46,16 @@ pub struct RegisterRequest {
 pub async fn register(state: web::Data<AppState>, body: JsonBody<RegisterRequest>) -> ApiResult<HttpResponse> {
     let RegisterRequest { email, password, name } = body.0;
     let password_hash = state.hash_password(password).await?;
-    let account = state
+    let (account, code, expires_at) = state
         .store
-        .write(move |conn| users::insert(conn, NewAccount { email, name, password_hash, role: Role::Learner, org: None }, None))
+        .write(move |conn| {
+            let new = NewAccount { email, name, password_hash, role: Role::Learner, org: None, email_verified: false };
+            let account = users::insert(conn, new, None)?;
+            let (code, expires_at) = email_verification::new_code(conn, &account)?;
+            Ok((account, code, expires_at))
+        })
         .await?;
+    // A mail failure is logged by `send_code` and does not undo the account.
+    let _ = email_verification::send_code(&state, &account, &code, expires_at).await;
     Ok(HttpResponse::Created().json(AccountView::from(account)))
 }

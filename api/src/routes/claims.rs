@@ -8,9 +8,11 @@ use crate::extract::JsonBody;
 use crate::issuance;
 use crate::problem::{ApiError, ApiResult, ProblemDocument};
 use crate::routes::views::CredentialView;
-use crate::signing;
-use crate::store::{StoreError, achievements, audit, credentials};
+use crate::signing::{self, MasterKey};
+use crate::store::credentials::Credential;
+use crate::store::{DbConn, StoreError, StoreResult, achievements, audit, credentials};
 use crate::verify::{self, Presented};
+use cairn_domain::UserId;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -46,25 +48,49 @@ pub async fn claim(state: web::Data<AppState>, Learner(caller): Learner, body: J
     let view = state
         .store
         .write(move |conn| {
-            let mut credential = credentials::find_by_claim(conn, &hash)?.ok_or(StoreError::NotFound("claim code"))?;
-            let achievement = achievements::find(conn, credential.achievement)?.ok_or(StoreError::NotFound("achievement"))?;
-            let issuer = issuance::Issuer::load(conn, &state_ref.master, &state_ref.public_url, credential.org)?;
-            credential.learner = Some(caller.id);
-            issuer.sign(&achievement, &mut credential)?;
-            credentials::claim(conn, credential.id, caller.id, &credential.ob3, &credential.jwt)?;
-            audit::record(
-                conn,
-                audit::Entry::new(audit::Action::CredentialClaim, "credential", credential.id.to_string())
-                    .actor(caller.id)
-                    .org(credential.org)
-                    .learner(caller.id),
-            )?;
-            let graph = crate::stacking_bridge::load_graph(conn)?;
-            let affected = graph.affected_by_achievement(credential.achievement).into_iter().collect();
-            crate::stacking_bridge::award_completed(conn, &graph, &state_ref.master, &state_ref.public_url, caller.id, affected, caller.id)?;
+            let waiting = credentials::find_by_claim(conn, &hash)?.ok_or(StoreError::NotFound("claim code"))?;
+            let credential = move_into_wallet(conn, &state_ref.master, &state_ref.public_url, caller.id, vec![waiting])?
+                .pop()
+                .ok_or(StoreError::NotFound("claim code"))?;
             let verification = verify::verify(conn, &state_ref.public_url, &Presented::Jwt(credential.jwt.clone()), chrono::Utc::now())?;
             Ok(CredentialView::new(credential, verification, None, None))
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))
+}
+
+/// Moves credentials that wait for an e-mail address into `learner`'s
+/// wallet: each is re-signed with the learner as its subject, its claim code
+/// spent and the claim audited; then the pathways they complete are
+/// awarded. The one path for a redeemed claim code and for a confirmed
+/// address (`POST /v1/auth/verify-email`). Returns the moved credentials.
+pub(crate) fn move_into_wallet(
+    conn: &mut DbConn,
+    master: &MasterKey,
+    public_url: &str,
+    learner: UserId,
+    waiting: Vec<Credential>,
+) -> StoreResult<Vec<Credential>> {
+    let mut moved = Vec::with_capacity(waiting.len());
+    for mut credential in waiting {
+        let achievement = achievements::find(conn, credential.achievement)?.ok_or(StoreError::NotFound("achievement"))?;
+        let issuer = issuance::Issuer::load(conn, master, public_url, credential.org)?;
+        credential.learner = Some(learner);
+        issuer.sign(&achievement, &mut credential)?;
+        credentials::claim(conn, credential.id, learner, &credential.ob3, &credential.jwt)?;
+        audit::record(
+            conn,
+            audit::Entry::new(audit::Action::CredentialClaim, "credential", credential.id.to_string())
+                .actor(learner)
+                .org(credential.org)
+                .learner(learner),
+        )?;
+        moved.push(credential);
+    }
+    if !moved.is_empty() {
+        let graph = crate::stacking_bridge::load_graph(conn)?;
+        let affected = moved.iter().flat_map(|c| graph.affected_by_achievement(c.achievement)).collect();
+        crate::stacking_bridge::award_completed(conn, &graph, master, public_url, learner, affected, learner)?;
+    }
+    Ok(moved)
 }

@@ -8,13 +8,14 @@ mod award_reviews;
 mod achievements_create;
 mod achievements_list;
 mod auth_register;
-mod claims;
+pub(crate) mod claims;
 mod clr;
 mod credential_get;
 mod credential_status;
 pub mod credentials_batch;
 mod credentials_issue;
 mod discoverable;
+mod email_verification;
 pub mod employment;
 mod following;
 pub mod import;
@@ -51,6 +52,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(health::health)
         .service(auth_register::register)
         .service(auth_token::token)
+        .service(email_verification::verify_email)
+        .service(email_verification::resend_verification)
         .service(me::me)
         .service(orgs_create::create_org)
         .service(orgs_list::list_orgs)

@@ -74,7 +74,7 @@ pub async fn create_member(
         .write(move |conn| {
             // Re-checked inside the transaction: the organisation must still exist.
             orgs::find(conn, org_id)?.ok_or(StoreError::NotFound("organisation"))?;
-            users::insert(conn, users::NewAccount { email, name, password_hash, role, org: Some(org_id) }, Some(caller.id))
+            users::insert(conn, users::NewAccount { email, name, password_hash, role, org: Some(org_id), email_verified: true }, Some(caller.id))
         })
         .await?;
     Ok(HttpResponse::Created().json(AccountView::from(account)))

@@ -48,6 +48,9 @@ pub struct AccountView {
     #[schema(value_type = Option<String>, format = Uuid)]
     pub org: Option<OrgId>,
     pub created_at: DateTime<Utc>,
+    /// Whether the owner proved the address is theirs. Until then,
+    /// credentials issued to the address wait in the claim flow.
+    pub email_verified: bool,
 }
 
 impl From<Account> for AccountView {
@@ -59,6 +62,7 @@ impl From<Account> for AccountView {
             role: account.role,
             org: account.org,
             created_at: account.created_at,
+            email_verified: account.email_verified_at.is_some(),
         }
     }
 }

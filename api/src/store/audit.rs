@@ -11,6 +11,7 @@ use super::{DbConn, StoreError, StoreResult, time};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     AccountCreate,
+    AccountEmailVerify,
     OrgCreate,
     AchievementCreate,
     CredentialIssue,
@@ -45,6 +46,7 @@ impl Action {
     pub fn as_str(self) -> &'static str {
         match self {
             Action::AccountCreate => "account.create",
+            Action::AccountEmailVerify => "account.email_verify",
             Action::OrgCreate => "org.create",
             Action::AchievementCreate => "achievement.create",
             Action::CredentialIssue => "credential.issue",

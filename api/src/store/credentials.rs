@@ -237,6 +237,20 @@ pub fn find_by_claim(conn: &mut DbConn, code_hash: &str) -> StoreResult<Option<C
         .transpose()
 }
 
+/// Credentials issued to exactly `email` that no account holds yet, oldest first.
+pub fn waiting_for_email(conn: &mut DbConn, email: &cairn_domain::Email) -> StoreResult<Vec<Credential>> {
+    credentials::table
+        .filter(credentials::recipient_email.eq(email.as_str()))
+        .filter(credentials::learner_id.is_null())
+        .select(Row::as_select())
+        .order((credentials::created_at.asc(), credentials::id.asc()))
+        .load(conn)
+        .map_err(StoreError::from_query)?
+        .into_iter()
+        .map(Row::into_credential)
+        .collect()
+}
+
 /// Moves a credential into a learner's wallet with its re-signed document;
 /// the claim code is spent.
 pub fn claim(conn: &mut DbConn, id: CredentialId, learner: UserId, ob3: &serde_json::Value, jwt: &str) -> StoreResult<()> {

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod award_reviews;
 pub mod cascades;
 pub mod credentials;
+pub mod email_verifications;
 pub mod employment;
 pub mod follows;
 pub mod idempotency;

@@ -20,8 +20,21 @@ diesel::table! {
         role -> Text,
         org_id -> Nullable<Text>,
         created_at -> Timestamp,
+        email_verified_at -> Nullable<Timestamp>,
     }
 }
+
+diesel::table! {
+    email_verifications (user_id) {
+        user_id -> Text,
+        email -> Text,
+        code_hash -> Text,
+        expires_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(email_verifications -> users (user_id));
 
 diesel::table! {
     audit_log (id) {
@@ -293,6 +306,7 @@ diesel::joinable!(achievement_skills -> achievements (achievement_id));
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
     users,
+    email_verifications,
     audit_log,
     org_keys,
     achievements,

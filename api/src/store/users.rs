@@ -15,6 +15,9 @@ pub struct Account {
     pub role: Role,
     pub org: Option<OrgId>,
     pub created_at: DateTime<Utc>,
+    /// When the owner proved the address is theirs; `None` until then.
+    /// Only a verified address makes credentials sent to it theirs.
+    pub email_verified_at: Option<DateTime<Utc>>,
 }
 
 /// A validated account ready to insert; the password is already hashed.
@@ -24,6 +27,10 @@ pub struct NewAccount {
     pub password_hash: String,
     pub role: Role,
     pub org: Option<OrgId>,
+    /// Whether the address counts as proved at once: staff and admins are
+    /// created by an administrator who vouches for it; self-registered
+    /// learners must confirm it.
+    pub email_verified: bool,
 }
 
 #[derive(Queryable, Selectable, Insertable)]
@@ -36,6 +43,7 @@ struct UserRow {
     role: String,
     org_id: Option<String>,
     created_at: NaiveDateTime,
+    email_verified_at: Option<NaiveDateTime>,
 }
 
 impl UserRow {
@@ -48,19 +56,22 @@ impl UserRow {
             role: self.role.parse().map_err(|e| corrupt("role", &e))?,
             org: self.org_id.map(|o| o.parse()).transpose().map_err(|e| corrupt("org", &e))?,
             created_at: time::from_db(self.created_at),
+            email_verified_at: self.email_verified_at.map(time::from_db),
         };
         Ok((account, self.password_hash))
     }
 }
 
 pub fn insert(conn: &mut DbConn, new: NewAccount, actor: Option<UserId>) -> StoreResult<Account> {
+    let now = time::now();
     let account = Account {
         id: UserId::new(),
         email: new.email,
         name: new.name.to_string(),
         role: new.role,
         org: new.org,
-        created_at: time::now(),
+        created_at: now,
+        email_verified_at: new.email_verified.then_some(now),
     };
     diesel::insert_into(users::table)
         .values(UserRow {
@@ -71,6 +82,7 @@ pub fn insert(conn: &mut DbConn, new: NewAccount, actor: Option<UserId>) -> Stor
             role: account.role.as_str().to_owned(),
             org_id: account.org.map(|o| o.to_string()),
             created_at: time::to_db(account.created_at),
+            email_verified_at: account.email_verified_at.map(time::to_db),
         })
         .execute(conn)
         .map_err(|e| StoreError::conflict_on_unique(e, format!("an account with e-mail {} already exists", account.email)))?;
@@ -109,6 +121,20 @@ pub fn find_with_hash(conn: &mut DbConn, email: &Email) -> StoreResult<Option<(A
         .transpose()
 }
 
+/// Marks `email` as proved by account `id`, if it is still the account's
+/// address. Returns the account as it is afterwards, or `None` when the
+/// account is gone or its address changed.
+pub fn mark_email_verified(conn: &mut DbConn, id: UserId, email: &Email) -> StoreResult<Option<Account>> {
+    let updated = diesel::update(users::table.find(id.to_string()).filter(users::email.eq(email.as_str())))
+        .set(users::email_verified_at.eq(Some(time::to_db(time::now()))))
+        .execute(conn)
+        .map_err(StoreError::from_query)?;
+    if updated == 0 {
+        return Ok(None);
+    }
+    find(conn, id)
+}
+
 pub fn count(conn: &mut DbConn) -> StoreResult<i64> {
     users::table.count().get_result(conn).map_err(StoreError::from_query)
 }
@@ -132,9 +158,8 @@ pub fn list_members(conn: &mut DbConn, org: OrgId, after: Option<UserId>, limit:
         .collect()
 }
 
-/// The addresses the learner has proved are theirs.
-// TODO(merge): e-mail verification lands on the `mail` branch; until then an
-// account's address counts as verified.
+/// The addresses the account has proved are theirs (one today: its own,
+/// once confirmed).
 pub fn verified_emails(account: &Account) -> Vec<Email> {
-    vec![account.email.clone()]
+    account.email_verified_at.map(|_| account.email.clone()).into_iter().collect()
 }

@@ -1,0 +1,296 @@
+//! E-mail verification (issue 11, item 2): registering an address does not
+//! make it the learner's; credentials issued to it wait in the claim flow
+//! until the learner confirms it with the code mailed to it.
+
+use cairn_tests::{PASSWORD, TestApp, verification_code_in};
+use serde_json::{Value, json};
+
+/// An institution with an issuer and two achievements.
+struct Institution {
+    org: String,
+    issuer: String,
+    achievements: [String; 2],
+}
+
+fn institution(app: &TestApp) -> Institution {
+    let admin = app.admin_token();
+    let org = app.org(&admin, "Lakeside University", "institution");
+    let (_, issuer) = app.staff(&admin, &org, "registrar@lakeside.example", "issuer");
+    let achievements = ["Statistics", "Data Visualisation"].map(|name| {
+        let created = app.post(
+            &format!("/v1/orgs/{org}/achievements"),
+            Some(&issuer),
+            &json!({ "name": name, "description": name, "criteria": { "narrative": "Pass." }, "achievementType": "MicroCredential" }),
+        );
+        assert_eq!(created.status, 201, "{}", created.text);
+        created.id()
+    });
+    Institution { org, issuer, achievements }
+}
+
+fn issue_to_email(app: &TestApp, i: &Institution, achievement: &str, email: &str) -> Value {
+    let issued = app.post(
+        &format!("/v1/orgs/{}/credentials", i.org),
+        Some(&i.issuer),
+        &json!({ "achievement": achievement, "recipient": { "email": email } }),
+    );
+    assert_eq!(issued.status, 201, "{}", issued.text);
+    issued.body
+}
+
+fn wallet_ids(app: &TestApp, token: &str) -> Vec<String> {
+    let wallet = app.get("/v1/me/wallet", Some(token));
+    assert_eq!(wallet.status, 200, "{}", wallet.text);
+    wallet.body["credentials"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect()
+}
+
+#[test]
+fn an_unconfirmed_address_collects_nothing_until_its_owner_confirms_it_over_smtp() {
+    let app = TestApp::spawn_with_smtp();
+    let i = institution(&app);
+    let (id, token) = app.learner_unconfirmed("victim@example.org");
+    let me = app.get("/v1/me", Some(&token));
+    assert_eq!(me.body["email_verified"], false, "{}", me.text);
+
+    // The registration mail went through the SMTP server on loopback.
+    let mails = app.mails_to("victim@example.org");
+    assert_eq!(mails.len(), 1, "one verification mail");
+    assert!(mails[0].contains("Subject: Confirm your e-mail address"), "{}", mails[0]);
+    let code = verification_code_in(&mails[0]).unwrap();
+
+    // Issued to the address: it waits for a claim, not in the registrant's wallet.
+    let waiting = issue_to_email(&app, &i, &i.achievements[0], "victim@example.org");
+    assert!(waiting["learner"].is_null(), "{waiting}");
+    let claim_code = waiting["claim_code"].as_str().expect("a claim code").to_owned();
+    assert!(wallet_ids(&app, &token).is_empty(), "the credential must not land in an unconfirmed account");
+
+    // Wrong codes change nothing.
+    for wrong in ["", "not-the-code", &format!("{code}x")] {
+        app.post("/v1/auth/verify-email", None, &json!({ "code": wrong })).assert_problem(422);
+    }
+    assert_eq!(app.get("/v1/me", Some(&token)).body["email_verified"], false);
+
+    // The code from the delivered mail confirms the address and moves the
+    // waiting credential in, re-signed with the learner as subject.
+    let confirmed = app.post("/v1/auth/verify-email", None, &json!({ "code": code }));
+    assert_eq!(confirmed.status, 200, "{}", confirmed.text);
+    assert_eq!(confirmed.body["account"]["id"], id.as_str());
+    assert_eq!(confirmed.body["account"]["email_verified"], true);
+    let claimed = confirmed.body["claimed"].as_array().unwrap();
+    assert_eq!(claimed.len(), 1, "{}", confirmed.text);
+    assert_eq!(claimed[0]["id"], waiting["id"]);
+    assert_eq!(claimed[0]["learner"], id.as_str());
+    assert_eq!(claimed[0]["ob3"]["credentialSubject"]["id"], format!("urn:uuid:{id}"));
+    assert_eq!(claimed[0]["verification"]["verified"], true, "{}", claimed[0]);
+    assert_eq!(wallet_ids(&app, &token), vec![waiting["id"].as_str().unwrap().to_owned()]);
+    assert_eq!(app.get("/v1/me", Some(&token)).body["email_verified"], true);
+
+    // Single use; and the moved credential's claim code is spent.
+    let reused = app.post("/v1/auth/verify-email", None, &json!({ "code": code }));
+    reused.assert_problem(422);
+    assert_eq!(reused.body["errors"][0]["field"], "code");
+    app.post("/v1/me/claims", Some(&token), &json!({ "code": claim_code })).assert_problem(404);
+
+    // From now on the address is theirs: a new issue lands directly.
+    let direct = issue_to_email(&app, &i, &i.achievements[1], "Victim@Example.org");
+    assert_eq!(direct["learner"], id.as_str(), "{direct}");
+    assert!(direct.get("claim_code").is_none());
+    assert_eq!(wallet_ids(&app, &token).len(), 2);
+    // No further mail went out.
+    assert_eq!(app.mails_to("victim@example.org").len(), 1);
+}
+
+#[test]
+fn an_unconfirmed_learner_can_still_redeem_a_claim_code() {
+    let app = TestApp::spawn();
+    let i = institution(&app);
+    let (id, token) = app.learner_unconfirmed("newcomer@example.org");
+    let waiting = issue_to_email(&app, &i, &i.achievements[0], "newcomer@example.org");
+    let claimed = app.post("/v1/me/claims", Some(&token), &json!({ "code": waiting["claim_code"] }));
+    assert_eq!(claimed.status, 200, "{}", claimed.text);
+    assert_eq!(claimed.body["learner"], id.as_str());
+    // Confirming later finds nothing left waiting, and leaves the wallet as it is.
+    let confirmed = app.post("/v1/auth/verify-email", None, &json!({ "code": app.verification_code("newcomer@example.org") }));
+    assert_eq!(confirmed.status, 200, "{}", confirmed.text);
+    assert_eq!(confirmed.body["claimed"], json!([]));
+    assert_eq!(wallet_ids(&app, &token).len(), 1);
+}
+
+#[test]
+fn confirming_runs_the_automatic_awards_like_a_claim() {
+    let app = TestApp::spawn();
+    let i = institution(&app);
+    let award = app.post(
+        &format!("/v1/orgs/{}/achievements", i.org),
+        Some(&i.issuer),
+        &json!({ "name": "Data Award", "description": "Both.", "criteria": { "narrative": "Earn both." }, "achievementType": "Award" }),
+    );
+    assert_eq!(award.status, 201, "{}", award.text);
+    let award = award.id();
+    let pathway = app.post(
+        &format!("/v1/orgs/{}/pathways", i.org),
+        Some(&i.issuer),
+        &json!({
+            "key": "data-award", "name": "Data Award", "description": "Both micro-credentials.",
+            "award": award, "issuance": "automatic", "on_constituent_revoked": "revoke",
+            "requirement": { "type": "count", "min": 2, "where": { "achievement_type": "MicroCredential" } }
+        }),
+    );
+    assert_eq!(pathway.status, 201, "{}", pathway.text);
+    let (_, token) = app.learner_unconfirmed("maya@example.org");
+    for achievement in &i.achievements {
+        assert!(issue_to_email(&app, &i, achievement, "maya@example.org")["claim_code"].is_string());
+    }
+    let confirmed = app.post("/v1/auth/verify-email", None, &json!({ "code": app.verification_code("maya@example.org") }));
+    assert_eq!(confirmed.status, 200, "{}", confirmed.text);
+    assert_eq!(confirmed.body["claimed"].as_array().unwrap().len(), 2);
+    let wallet = app.get("/v1/me/wallet", Some(&token)).body;
+    let awards: Vec<&Value> = wallet["credentials"].as_array().unwrap().iter().filter(|c| c["achievement"] == award.as_str()).collect();
+    assert_eq!(awards.len(), 1, "the completed pathway's award is issued once: {wallet}");
+}
+
+#[test]
+fn a_code_confirms_once_under_concurrent_use() {
+    let app = TestApp::spawn();
+    let i = institution(&app);
+    let (_, token) = app.learner_unconfirmed("rae@example.org");
+    issue_to_email(&app, &i, &i.achievements[0], "rae@example.org");
+    let code = app.verification_code("rae@example.org");
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let handles: Vec<_> =
+            (0..8).map(|_| scope.spawn(|| app.post("/v1/auth/verify-email", None, &json!({ "code": code })).status)).collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
+    assert!(statuses.iter().all(|s| *s == 200 || *s == 422 || *s == 503), "{statuses:?}");
+    assert_eq!(wallet_ids(&app, &token).len(), 1, "the waiting credential moved in once");
+}
+
+#[test]
+fn a_new_code_replaces_the_old_one_and_resending_is_limited() {
+    let app = TestApp::spawn();
+    let (_, token) = app.learner_unconfirmed("lin@example.org");
+    let first = app.verification_code("lin@example.org");
+    let resent = app.post("/v1/me/email-verification", Some(&token), &json!({}));
+    assert_eq!(resent.status, 202, "{}", resent.text);
+    assert_eq!(resent.body["email"], "lin@example.org");
+    assert!(resent.body["expires_at"].is_string());
+    assert_eq!(app.mails_to("lin@example.org").len(), 2);
+    let second = app.verification_code("lin@example.org");
+    assert_ne!(first, second);
+    app.post("/v1/auth/verify-email", None, &json!({ "code": first })).assert_problem(422);
+    let confirmed = app.post("/v1/auth/verify-email", None, &json!({ "code": second }));
+    assert_eq!(confirmed.status, 200, "{}", confirmed.text);
+    // Nothing to resend once confirmed.
+    app.post("/v1/me/email-verification", Some(&token), &json!({})).assert_problem(409);
+
+    // Only learners; and at most 5 an hour.
+    app.post("/v1/me/email-verification", Some(&app.admin_token()), &json!({})).assert_problem(403);
+    app.post("/v1/me/email-verification", None, &json!({})).assert_problem(401);
+    let (_, other) = app.learner_unconfirmed("sam@example.org");
+    for _ in 0..5 {
+        assert_eq!(app.post("/v1/me/email-verification", Some(&other), &json!({})).status, 202);
+    }
+    let limited = app.post("/v1/me/email-verification", Some(&other), &json!({}));
+    limited.assert_problem(429);
+    assert!(limited.header("Retry-After").is_some());
+    // The refused call replaced nothing: the last mailed code still works.
+    let confirmed = app.post("/v1/auth/verify-email", None, &json!({ "code": app.verification_code("sam@example.org") }));
+    assert_eq!(confirmed.status, 200, "{}", confirmed.text);
+}
+
+#[test]
+fn the_outbox_holds_one_eml_per_message_and_the_log_does_not_need_the_code() {
+    let app = TestApp::spawn();
+    app.learner_unconfirmed("ola@example.org");
+    let files: Vec<_> = std::fs::read_dir(app.data_dir.join("outbox")).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert_eq!(files[0].extension().unwrap(), "eml");
+    let text = std::fs::read_to_string(&files[0]).unwrap();
+    assert!(text.contains("From: Cairn <no-reply@localhost>"), "{text}");
+    assert!(verification_code_in(&text).is_some_and(|c| c.len() >= 32), "{text}");
+}
+
+#[test]
+fn registration_succeeds_when_the_mail_server_is_down_and_the_code_can_be_resent_later() {
+    // A port with nothing listening.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let app = TestApp::spawn_with(cairn_tests::Spawn { smtp_url: Some(format!("smtp://127.0.0.1:{port}")), ..Default::default() });
+    let registered = app.post("/v1/auth/register", None, &json!({ "email": "kim@example.org", "password": PASSWORD, "name": "Kim" }));
+    assert_eq!(registered.status, 201, "{}", registered.text);
+    assert_eq!(registered.body["email_verified"], false);
+    let token = app.token("kim@example.org", PASSWORD);
+    assert_eq!(app.get("/v1/me", Some(&token)).body["email_verified"], false);
+    // Asking again while the server is still down says so, without losing anything.
+    app.post("/v1/me/email-verification", Some(&token), &json!({})).assert_problem(500);
+    assert_eq!(app.get("/v1/me", Some(&token)).status, 200);
+}
+
+#[test]
+fn accounts_made_by_an_administrator_and_demo_learners_count_as_confirmed() {
+    let app = TestApp::spawn();
+    let admin = app.admin_token();
+    assert_eq!(app.get("/v1/me", Some(&admin)).body["email_verified"], true);
+    let org = app.org(&admin, "Acme", "institution");
+    let (_, staff) = app.staff(&admin, &org, "issuer@acme.example", "issuer");
+    assert_eq!(app.get("/v1/me", Some(&staff)).body["email_verified"], true);
+
+    let demo = TestApp::spawn_demo();
+    let ada = demo.token("ada@learners.example", cairn_api::demo::PASSWORD);
+    assert_eq!(demo.get("/v1/me", Some(&ada)).body["email_verified"], true);
+}
+
+mod backfill {
+    use cairn_api::store::DatabaseUrl;
+    use cairn_tests::TestDb;
+    use diesel::sql_types::BigInt;
+    use diesel::{Connection, PgConnection, QueryableByName, RunQueryDsl, SqliteConnection};
+    use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+    const SQLITE: EmbeddedMigrations = embed_migrations!("../migrations/sqlite");
+    const POSTGRES: EmbeddedMigrations = embed_migrations!("../migrations/postgres");
+    const VERIFICATION: &str = "20261201000006";
+
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+
+    /// Reverts down to before the e-mail verification migration, adds an
+    /// account as it was then, migrates again; returns (verified, total).
+    macro_rules! round_trip {
+        ($conn:expr, $migrations:expr) => {{
+            let conn = $conn;
+            conn.run_pending_migrations($migrations).unwrap();
+            loop {
+                let reverted = conn.revert_last_migration($migrations).unwrap();
+                if reverted.to_string() == VERIFICATION {
+                    break;
+                }
+            }
+            diesel::sql_query(
+                "INSERT INTO users (id, email, name, password_hash, role, org_id, created_at) \
+                 VALUES ('018f0000-0000-7000-8000-000000000001', 'old@example.org', 'Old', 'x', 'learner', NULL, '2026-01-01 00:00:00')",
+            )
+            .execute(conn)
+            .unwrap();
+            conn.run_pending_migrations($migrations).unwrap();
+            let mut count = |sql: &str| diesel::sql_query(sql).get_result::<Count>(conn).unwrap().n;
+            let verified = count("SELECT COUNT(*) AS n FROM users WHERE email_verified_at IS NOT NULL");
+            (verified, count("SELECT COUNT(*) AS n FROM users"))
+        }};
+    }
+
+    /// Accounts that predate the rule keep their addresses.
+    #[test]
+    fn existing_accounts_are_marked_verified_by_the_migration() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = TestDb::fresh(dir.path());
+        let (verified, total) = match &db.url {
+            DatabaseUrl::Sqlite(path) => round_trip!(&mut SqliteConnection::establish(&path.to_string_lossy()).unwrap(), SQLITE),
+            DatabaseUrl::Postgres(raw) => round_trip!(&mut PgConnection::establish(raw).unwrap(), POSTGRES),
+        };
+        assert_eq!((verified, total), (1, 1));
+    }
+}
