@@ -368,11 +368,10 @@ pub fn check_shape(doc: &Value) -> Vec<String> {
                 }
             }
         }
-        Some(entry) => {
-            if !entry.get("type").is_some_and(Value::is_string) {
-                problems.push("credentialStatus.type is required".into());
-            }
+        Some(entry) if !entry.get("type").is_some_and(Value::is_string) => {
+            problems.push("credentialStatus.type is required".into());
         }
+        Some(_) => {}
     }
     problems
 }
