@@ -17,6 +17,12 @@
 //!   "expect_error": "substring of the registration error",
 //!   "check_award": {"revoked": "c1", "holds": false, "action": "revoke"} }
 //! ```
+//!
+//! A file may instead hold several scenarios that share a set-up: the keys
+//! above at the top level and `"cases": [{...}, ...]`, each case's keys
+//! replacing the top-level ones (a case usually gives `about`, `credentials`,
+//! `at` and `expect`). One file then pins one decision of
+//! `docs/rule-language.md` from every side.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -70,9 +76,30 @@ fn arr<'a>(case: &'a Value, key: &str) -> Vec<&'a Value> {
     case.get(key).and_then(Value::as_array).map(|a| a.iter().collect()).unwrap_or_default()
 }
 
-fn run_case(path: &Path) -> Result<(), String> {
+fn run_file(path: &Path) -> Result<(), String> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
-    let case: Value = serde_json::from_str(&text).map_err(|e| format!("bad JSON: {e}"))?;
+    let file: Value = serde_json::from_str(&text).map_err(|e| format!("bad JSON: {e}"))?;
+    let Some(cases) = file.get("cases").and_then(Value::as_array) else { return run_case(&file) };
+    if cases.is_empty() {
+        return Err("`cases` is empty".into());
+    }
+    let mut failures = Vec::new();
+    for (i, overrides) in cases.iter().enumerate() {
+        let mut case = file.clone();
+        let obj = case.as_object_mut().ok_or("not an object")?;
+        obj.remove("cases");
+        for (k, v) in overrides.as_object().ok_or("a case is not an object")? {
+            obj.insert(k.clone(), v.clone());
+        }
+        if let Err(e) = run_case(&case) {
+            failures.push(format!("case {i} ({}): {e}", case["about"].as_str().unwrap_or("?")));
+        }
+    }
+    if failures.is_empty() { Ok(()) } else { Err(failures.join("\n")) }
+}
+
+fn run_case(case: &Value) -> Result<(), String> {
+    let case = case.clone();
     let mut names = Names { to_id: BTreeMap::new(), to_name: BTreeMap::new() };
     names.declare("org");
     for key in ["catalog", "credentials", "pathways"] {
@@ -267,7 +294,7 @@ fn golden_cases() {
     assert!(files.len() >= 20, "expected the golden cases, found {}", files.len());
     let failures: Vec<String> = files
         .iter()
-        .filter_map(|f| run_case(f).err().map(|e| format!("{}: {e}", f.file_name().unwrap().to_string_lossy())))
+        .filter_map(|f| run_file(f).err().map(|e| format!("{}: {e}", f.file_name().unwrap().to_string_lossy())))
         .collect();
     assert!(failures.is_empty(), "{} of {} golden cases failed:\n\n{}", failures.len(), files.len(), failures.join("\n\n"));
 }

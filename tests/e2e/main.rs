@@ -15,6 +15,7 @@ mod migrations;
 mod orgs;
 mod pathways;
 mod races;
+mod rule_language;
 mod service;
 mod sharing;
 mod talent;
