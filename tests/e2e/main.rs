@@ -6,6 +6,7 @@
 
 mod accounts;
 mod authz;
+mod contract;
 mod credentials;
 mod demo;
 mod employment;

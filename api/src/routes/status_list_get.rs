@@ -27,7 +27,7 @@ pub struct FormatQuery {
     tag = "issuers",
     params(("id" = String, Path, description = "Status list id"), FormatQuery),
     responses(
-        (status = 200, description = "The BitstringStatusListCredential (JSON, or a VC-JWT)", content_type = "application/json"),
+        (status = 200, description = "The BitstringStatusListCredential (JSON, or a VC-JWT)", content((Object = "application/json"), (String = "application/vc+jwt"))),
         (status = 404, description = "No such list", body = ProblemDocument, content_type = "application/problem+json"),
     )
 )]
@@ -36,7 +36,7 @@ pub async fn get_status_list(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    query: web::Query<FormatQuery>,
+    query: crate::extract::Query<FormatQuery>,
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
     if id.len() > 64 {

@@ -112,18 +112,20 @@ pub struct AccountPage {
 }))]
 #[serde(rename_all = "camelCase")]
 pub struct AchievementInput {
-    #[schema(max_length = 200)]
+    #[schema(value_type = crate::openapi::Name)]
     name: String,
-    #[schema(max_length = 10000)]
+    #[schema(value_type = crate::openapi::LongText)]
     description: String,
     criteria: CriteriaSchema,
     /// OB 3.0 achievementType vocabulary (MicroCredential, Badge, Course, Certificate, Award, …) or `ext:Name`.
     achievement_type: String,
     image: Option<String>,
+    #[schema(value_type = Vec<crate::openapi::Tag>, max_items = 32)]
+    #[serde(default)]
+    tags: Vec<String>,
     #[schema(max_items = 32)]
-    tags: Option<Vec<String>>,
-    #[schema(max_items = 32)]
-    alignments: Option<Vec<AlignmentSchema>>,
+    #[serde(default)]
+    alignments: Vec<AlignmentSchema>,
     credits: Option<CreditsSchema>,
     level: Option<LevelSchema>,
     /// ISO 8601 duration after which credentials expire, e.g. `P2Y`.
