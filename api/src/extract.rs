@@ -137,7 +137,7 @@ fn expected_format(path: &str, message: &str) -> String {
         || message.starts_with("cannot parse integer from empty string")
         || message.starts_with("number too large to fit in target type")
     {
-        format!("expected a non-negative integer ({message})")
+        format!("expected an integer ({message})")
     } else {
         message.to_owned()
     }

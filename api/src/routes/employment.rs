@@ -20,6 +20,7 @@ use crate::store::{StoreError, audit, orgs, time};
 /// The request body of `POST /v1/me/employment` (documentation of `Employment`).
 #[derive(ToSchema)]
 #[allow(dead_code)]
+#[serde(deny_unknown_fields)]
 pub struct EmploymentInput {
     /// The employer as you name it.
     #[schema(value_type = crate::openapi::Name)]
