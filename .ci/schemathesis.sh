@@ -84,6 +84,14 @@ for role in $roles; do
     exit 1
   fi
   bearer="$(token "$base" "$email")"
+  # Pin `{org}` to a real organisation (the employer's own, else the demo
+  # issuer's institution) so that operations under /v1/orgs/{org} reach
+  # their logic instead of answering 404 to random ids.
+  org_account="$email"
+  [ "$role" = learner ] && org_account="issuer@northbrook-schools.example"
+  CAIRN_ST_ORG="$(curl -sf "$base/v1/me" -H "Authorization: Bearer $(token "$base" "$org_account")" \
+    | python3 -c 'import json, sys; print(json.load(sys.stdin)["org"])')"
+  export CAIRN_ST_ORG
 
   echo "== schemathesis as $role ($email), seed $seed, at most $max_examples examples per operation"
   started=$(date +%s)
