@@ -16,10 +16,14 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 ST_VERSION="4.32.5"
+# Absolute: schemathesis runs from a scratch directory (below).
 target="${CARGO_TARGET_DIR:-target}"
+mkdir -p "$target"
+target="$(cd "$target" && pwd)"
 venv="${CAIRN_ST_VENV:-$target/schemathesis-venv}"
 reports="${CAIRN_ST_REPORTS:-$target/schemathesis-reports}"
-max_examples="${ST_MAX_EXAMPLES:-20}"
+# 50 examples per operation: about 90 s per role on a 2-core machine.
+max_examples="${ST_MAX_EXAMPLES:-50}"
 seed="${ST_SEED:-20261201}"
 roles="${ST_ROLES:-learner issuer employer}"
 password="cairn-demo-password"
@@ -95,9 +99,10 @@ for role in $roles; do
 
   echo "== schemathesis as $role ($email), seed $seed, at most $max_examples examples per operation"
   started=$(date +%s)
-  # Run from the scratch dir: schemathesis keeps a `.schemathesis` cache in
-  # the working directory, and a run must not replay an earlier one's.
-  if ! (cd "$work" && "$venv/bin/st" --no-color --config-file "$config" run "$base/openapi.json" \
+  # Run from a scratch dir of its own: schemathesis keeps a `.schemathesis`
+  # cache in the working directory, and a run must not replay another's.
+  mkdir -p "$work/$role-st"
+  if ! (cd "$work/$role-st" && "$venv/bin/st" --no-color --config-file "$config" run "$base/openapi.json" \
       --phases examples,coverage,fuzzing,stateful \
       --max-examples "$max_examples" \
       --seed "$seed" \
