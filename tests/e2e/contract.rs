@@ -167,9 +167,13 @@ fn the_openapi_document_states_the_edge_statuses() {
     assert!(secured > 30 && json_bodies > 15 && with_path > 20 && with_query > 5, "{secured} {json_bodies} {with_path} {with_query}");
 
     // The content types the spec names are the ones served.
-    for path in ["/.well-known/jwks.json"] {
-        let documented = spec["paths"][path]["get"]["responses"]["200"]["content"].as_object().expect("content");
-        let served = app.get(path, None);
+    let org = app.org(&app.admin_token(), "Keys College", "institution");
+    for (template, path) in [
+        ("/.well-known/jwks.json", "/.well-known/jwks.json".to_owned()),
+        ("/v1/issuers/{org}/jwks", format!("/v1/issuers/{org}/jwks")),
+    ] {
+        let documented = spec["paths"][template]["get"]["responses"]["200"]["content"].as_object().expect("content");
+        let served = app.get(&path, None);
         assert_eq!(served.status, 200);
         assert!(documented.contains_key(&served.content_type), "{path} serves {} but documents {documented:?}", served.content_type);
         assert_eq!(served.content_type, "application/jwk-set+json");
