@@ -109,7 +109,25 @@ pub fn document() -> OpenApi {
             add_edge_responses(operation);
         }
     }
+    add_cross_field_rules(&mut doc);
     doc
+}
+
+/// Rules across fields that the derives cannot state.
+fn add_cross_field_rules(doc: &mut OpenApi) {
+    use utoipa::openapi::schema::{AllOfBuilder, AnyOfBuilder, ObjectBuilder, Type};
+    let Some(components) = doc.components.as_mut() else { return };
+    // `PUT /v1/me/discoverable`: `skills` only with `discoverable: true`.
+    if let Some(setting) = components.schemas.remove("DiscoverableSetting") {
+        let opted_in = ObjectBuilder::new()
+            .property("discoverable", ObjectBuilder::new().schema_type(Type::Boolean).enum_values(Some([true])));
+        let no_skills = ObjectBuilder::new().property("skills", ObjectBuilder::new().schema_type(Type::Null));
+        let refined = AllOfBuilder::new()
+            .item(setting)
+            .item(AnyOfBuilder::new().item(opted_in).item(no_skills))
+            .description(Some("`skills` only with `discoverable: true`."));
+        components.schemas.insert("DiscoverableSetting".to_owned(), refined.into());
+    }
 }
 
 fn add_edge_responses(operation: &mut Operation) {
