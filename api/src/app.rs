@@ -144,24 +144,25 @@ fn build_app(
         .into_utoipa_app()
         .openapi(openapi::base())
         .app_data(state)
-        .app_data(web::QueryConfig::default().error_handler(|error, _| bad_request(format!("invalid query: {error}"))))
         .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound("resource".into()).into()))
         .configure(routes::configure)
         .split_for_parts();
     app.service(openapi::openapi_json)
         .service(openapi::docs_redirect)
         .service(SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::from("/openapi.json")))
-        .default_service(web::to(not_found))
+        .default_service(web::to(unmatched))
         .wrap(from_fn(crate::nul_guard::refuse_nul))
         .wrap(Compress::default())
         .wrap(from_fn(telemetry::log_requests))
 }
 
-fn bad_request(message: String) -> actix_web::Error {
-    ApiError::BadRequest(message).into()
-}
-
-async fn not_found(req: HttpRequest) -> HttpResponse {
-    let _ = req;
-    actix_web::ResponseError::error_response(&ApiError::NotFound("resource".into()))
+/// No route took the request: 405 with `Allow` when the path is one the API
+/// serves under other methods, 404 otherwise.
+async fn unmatched(req: HttpRequest) -> HttpResponse {
+    let method = req.method().to_string();
+    let error = match openapi::allowed_methods(req.path()) {
+        Some(allow) if !allow.contains(&method) => ApiError::MethodNotAllowed { method, allow },
+        _ => ApiError::NotFound("resource".into()),
+    };
+    actix_web::ResponseError::error_response(&error)
 }

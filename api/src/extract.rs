@@ -7,14 +7,12 @@ use std::str::FromStr;
 
 use actix_web::error::PayloadError;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
-use base64::Engine;
 use futures_util::StreamExt;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use utoipa::IntoParams;
 
-use crate::problem::{ApiError, FieldError};
+use crate::problem::ApiError;
 
 /// Default cap on request bodies; endpoints that take more (batches) raise
 /// it with their own `web::PayloadConfig`.
@@ -96,12 +94,104 @@ fn classify(path: &str, error: &serde_json::Error) -> ApiError {
         Category::Syntax | Category::Eof | Category::Io => {
             ApiError::BadRequest(format!("the request body is not valid JSON: {error}"))
         }
-        Category::Data => {
-            let field = if path == "." || path.is_empty() { "(body)".to_owned() } else { path.to_owned() };
-            let errors = vec![FieldError::new(field.clone(), message.clone())];
-            ApiError::Invalid { detail: format!("`{field}`: {message}"), errors }
+        Category::Data => invalid_at(path, &message),
+    }
+}
+
+/// The field an error is about and a message for it. serde reports a missing
+/// or unknown field at its parent (`missing field `email``), so the name in
+/// the message is appended to the path; date parse errors say what is expected.
+fn locate(path: &str, message: &str) -> (String, String) {
+    let path = if path == "." { "" } else { path };
+    let join = |name: &str| if path.is_empty() { name.to_owned() } else { format!("{path}.{name}") };
+    for (prefix, what) in [("missing field `", "is required"), ("unknown field `", "is not a known field")] {
+        if let Some(rest) = message.strip_prefix(prefix)
+            && let Some((name, tail)) = rest.split_once('`')
+        {
+            let tail = tail.trim_start_matches(',').trim();
+            let message = if tail.is_empty() { what.to_owned() } else { format!("{what}; {tail}") };
+            // An unknown field's path already ends with it.
+            let at_field = path.rsplit('.').next() == Some(name);
+            return (if at_field { path.to_owned() } else { join(name) }, message);
         }
     }
+    (path.to_owned(), expected_format(path, message))
+}
+
+/// chrono's parse errors ("input contains invalid characters") do not say
+/// what a date looks like; these do.
+pub const DATE_TIME_EXPECTED: &str = "expected an RFC 3339 date-time such as 2026-12-01T00:00:00Z";
+pub const DATE_EXPECTED: &str = "expected a date such as 2026-12-01";
+
+fn expected_format(path: &str, message: &str) -> String {
+    const CHRONO: [&str; 7] = [
+        "input is out of range",
+        "no possible date and time matching input",
+        "input is not enough for unique date and time",
+        "input contains invalid characters",
+        "premature end of input",
+        "trailing input",
+        "bad or unsupported format string",
+    ];
+    let date_only = message.contains("formatted date string")
+        || (path.rsplit('.').next().is_some_and(|name| name.ends_with("date")) && CHRONO.contains(&message));
+    if date_only {
+        DATE_EXPECTED.to_owned()
+    } else if CHRONO.contains(&message) || message.contains("formatted date and time string") {
+        DATE_TIME_EXPECTED.to_owned()
+    } else if message.starts_with("invalid digit found in string")
+        || message.starts_with("cannot parse integer from empty string")
+        || message.starts_with("number too large to fit in target type")
+    {
+        format!("expected an integer ({message})")
+    } else {
+        message.to_owned()
+    }
+}
+
+/// A 422 for a body error serde reported at `path` (a JSON path, empty or
+/// `.` for the top level): a missing or unknown field is named with its path.
+pub fn invalid_at(path: &str, message: &str) -> ApiError {
+    let (field, message) = locate(path, message);
+    let field = if field.is_empty() { "(body)".to_owned() } else { field };
+    ApiError::invalid_field(field, message)
+}
+
+/// A query string. Unlike `web::Query`, an error is a 400 problem whose
+/// `errors` name the parameter and what it should look like.
+pub struct Query<T>(pub T);
+
+impl<T> Query<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Query<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned> FromRequest for Query<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(parse_query(req.query_string()).map(Query))
+    }
+}
+
+/// Parses a query string, naming the offending parameter on failure.
+pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    let deserializer = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    serde_path_to_error::deserialize(deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let (field, message) = locate(&path, &error.inner().to_string());
+        let field = if field.is_empty() { "(query)".to_owned() } else { field };
+        ApiError::invalid_query(field, message)
+    })
 }
 
 /// NUL is refused in every string (and key) of a body: PostgreSQL cannot
@@ -151,8 +241,10 @@ pub fn path_id<T: FromStr>(raw: &str, what: &str) -> Result<T, ApiError> {
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
     /// Items per page: 1 to 200, default 50. Larger values are capped at 200.
-    pub limit: Option<u32>,
-    /// The `next_cursor` of the previous page.
+    #[param(minimum = 1)]
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page (the id of its last item).
+    #[param(format = Uuid)]
     pub cursor: Option<String>,
 }
 
@@ -168,19 +260,19 @@ impl PageQuery {
     pub const MAX_LIMIT: u32 = 200;
 
     pub fn parse<K: FromStr>(&self) -> Result<PageRequest<K>, ApiError> {
+        // Any positive integer is accepted (and capped), as the spec says.
         let limit = match self.limit {
-            Some(0) => return Err(ApiError::invalid_field("limit", "must be at least 1")),
-            Some(n) => n.min(Self::MAX_LIMIT),
+            Some(n) if n < 1 => return Err(ApiError::invalid_query("limit", "expected an integer of at least 1")),
+            Some(n) => u32::try_from(n).map_or(Self::MAX_LIMIT, |n| n.min(Self::MAX_LIMIT)),
             None => Self::DEFAULT_LIMIT,
         };
+        // The cursor is the last item's id: any well-formed id is a valid
+        // place to continue from, so the spec can state its format exactly.
         let after = match &self.cursor {
             None => None,
-            Some(cursor) => {
-                let bad = || ApiError::invalid_field("cursor", "not a cursor returned by this list");
-                let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
-                let text = String::from_utf8(bytes).map_err(|_| bad())?;
-                Some(text.parse().map_err(|_| bad())?)
-            }
+            Some(cursor) => Some(cursor.parse().map_err(|_| {
+                ApiError::invalid_query("cursor", "expected the `next_cursor` of a previous page of this list (a UUID)")
+            })?),
         };
         Ok(PageRequest { after, limit: limit as usize })
     }
@@ -196,7 +288,7 @@ impl<K: ToString> PageRequest<K> {
     pub fn finish<T>(&self, mut rows: Vec<T>, key: impl Fn(&T) -> K) -> (Vec<T>, Option<String>) {
         let more = rows.len() > self.limit;
         rows.truncate(self.limit);
-        let next = if more { rows.last().map(|last| URL_SAFE_NO_PAD.encode(key(last).to_string())) } else { None };
+        let next = if more { rows.last().map(|last| key(last).to_string()) } else { None };
         (rows, next)
     }
 }
@@ -224,6 +316,7 @@ pub fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::problem::FieldError;
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
@@ -269,6 +362,56 @@ mod tests {
         assert_eq!(field_of(error), "items[1].x");
         // An escaped backslash followed by `u0000` is text, not NUL.
         assert!(parse_json::<Body>(br#"{"name":"a\\u0000b","inner":{"count":1}}"#).is_ok());
+    }
+
+    #[test]
+    fn missing_and_unknown_fields_name_the_field_and_its_path() {
+        assert_eq!(field_of(parse_json::<Body>(br#"{"inner":{"count":1}}"#).unwrap_err()), "name");
+        assert_eq!(field_of(parse_json::<Body>(br#"{"name":"x","inner":{}}"#).unwrap_err()), "inner.count");
+        assert_eq!(field_of(parse_json::<Body>(br#"{"name":"x","inner":{"count":1,"more":2}}"#).unwrap_err()), "inner.more");
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Dated {
+        at: Option<chrono::DateTime<chrono::Utc>>,
+        start_date: Option<chrono::NaiveDate>,
+    }
+
+    fn query_error(query: &str) -> FieldError {
+        match parse_query::<Dated>(query) {
+            Err(ApiError::InvalidQuery { errors, .. }) => errors[0].clone(),
+            other => panic!("expected a query error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn query_errors_name_the_parameter_and_the_format() {
+        assert_eq!(query_error("at=2026-01-01"), FieldError::new("at", DATE_TIME_EXPECTED));
+        assert_eq!(query_error("at=2026-01-01T00:00:00Z&start_date=yesterday"), FieldError::new("start_date", DATE_EXPECTED));
+        assert_eq!(query_error("surprise=1").field, "surprise");
+        match parse_query::<PageQuery>("limit=abc") {
+            Err(ApiError::InvalidQuery { errors, .. }) => {
+                assert_eq!(errors[0].field, "limit");
+                assert!(errors[0].message.contains("integer"), "{}", errors[0].message);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(parse_query::<Dated>("at=2026-01-01T00:00:00Z").is_ok());
+    }
+
+    #[test]
+    fn body_dates_say_what_is_expected() {
+        let error = parse_json::<Dated>(br#"{"at":"2026-01-01"}"#).unwrap_err();
+        match error {
+            ApiError::Invalid { errors, .. } => assert_eq!(errors[0], FieldError::new("at", DATE_TIME_EXPECTED)),
+            other => panic!("{other:?}"),
+        }
+        match parse_json::<Dated>(br#"{"at":5}"#).unwrap_err() {
+            ApiError::Invalid { errors, .. } => assert_eq!(errors[0], FieldError::new("at", DATE_TIME_EXPECTED)),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -12,21 +12,21 @@ fn has_encoded_nul(text: &str) -> bool {
     text.as_bytes().windows(3).any(|w| w[0] == b'%' && w[1] == b'0' && w[2] == b'0')
 }
 
-/// Answers 422 naming `path` or `query` when either carries `%00`.
+/// A path with `%00` names nothing (404, like any malformed id); a query
+/// string with it is a 400 naming `query`, like other query errors.
 pub async fn refuse_nul(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    let field = if has_encoded_nul(req.path()) || req.path().contains('\0') {
-        Some("path")
+    let error = if has_encoded_nul(req.path()) || req.path().contains('\0') {
+        Some(ApiError::NotFound("resource".into()))
     } else if has_encoded_nul(req.query_string()) {
-        Some("query")
+        Some(ApiError::invalid_query("query", "must not contain the NUL character (%00)"))
     } else {
         None
     };
-    match field {
-        Some(field) => {
-            let error = ApiError::invalid_field(field, "must not contain the NUL character (%00)");
+    match error {
+        Some(error) => {
             let response = actix_web::ResponseError::error_response(&error);
             Ok(req.into_response(response).map_into_right_body())
         }

@@ -44,6 +44,13 @@ pub enum ApiError {
     BadRequest(String),
     #[error("{detail}")]
     Invalid { detail: String, errors: Vec<FieldError> },
+    /// A query parameter that is unknown, missing or malformed: 400, with
+    /// `errors` naming the parameter (the body's counterpart is `Invalid`).
+    #[error("{detail}")]
+    InvalidQuery { detail: String, errors: Vec<FieldError> },
+    /// The path exists but not with this method: 405 with `Allow`.
+    #[error("{method} is not supported here; use {}", allow.join(", "))]
+    MethodNotAllowed { method: String, allow: Vec<String> },
     #[error("authentication required: {0}")]
     Unauthenticated(String),
     #[error("{0}")]
@@ -74,6 +81,12 @@ impl ApiError {
         ApiError::Invalid { detail: format!("`{}`: {}", error.field, error.message), errors: vec![error] }
     }
 
+    /// A single invalid query parameter (400).
+    pub fn invalid_query(field: impl Into<String>, message: impl Into<String>) -> Self {
+        let error = FieldError::new(field, message);
+        ApiError::InvalidQuery { detail: format!("query parameter `{}`: {}", error.field, error.message), errors: vec![error] }
+    }
+
     pub fn internal(error: impl Into<anyhow::Error>) -> Self {
         ApiError::Internal(error.into())
     }
@@ -82,6 +95,8 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) => ("bad-request", "Bad request"),
             ApiError::Invalid { .. } => ("validation", "Invalid input"),
+            ApiError::InvalidQuery { .. } => ("invalid-query", "Invalid query parameter"),
+            ApiError::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
             ApiError::Unauthenticated(_) => ("unauthenticated", "Authentication required"),
             ApiError::Forbidden(_) => ("forbidden", "Not allowed"),
             ApiError::NotFound(_) => ("not-found", "Not found"),
@@ -97,7 +112,7 @@ impl ApiError {
     pub fn problem(&self) -> ProblemDocument {
         let (slug, title) = self.kind();
         let errors = match self {
-            ApiError::Invalid { errors, .. } => errors.clone(),
+            ApiError::Invalid { errors, .. } | ApiError::InvalidQuery { errors, .. } => errors.clone(),
             _ => Vec::new(),
         };
         ProblemDocument {
@@ -115,6 +130,8 @@ impl ResponseError for ApiError {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::InvalidQuery { .. } => StatusCode::BAD_REQUEST,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -135,6 +152,9 @@ impl ResponseError for ApiError {
         response.content_type("application/problem+json");
         if matches!(self, ApiError::Unauthenticated(_)) {
             response.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        if let ApiError::MethodNotAllowed { allow, .. } = self {
+            response.insert_header(("Allow", allow.join(", ")));
         }
         if let ApiError::RateLimited { retry_after } = self {
             response.insert_header(("Retry-After", retry_after.to_string()));

@@ -52,8 +52,8 @@ pub struct Verification {
     /// `cairn` (issued by an organisation of this service), `trusted` (an
     /// external issuer registered by an administrator) or `unknown`.
     pub issuer_kind: &'static str,
-    /// The credential document that was checked.
-    #[schema(value_type = Object)]
+    /// The credential document that was checked (null when none could be read).
+    #[schema(value_type = Option<Object>)]
     pub credential: Option<Value>,
 }
 

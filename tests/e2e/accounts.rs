@@ -93,7 +93,7 @@ fn pages_are_capped_and_bad_query_parameters_are_400() {
     // A limit above the cap is capped, not an error.
     assert_eq!(app.get("/v1/orgs?limit=100000", Some(&admin)).status, 200);
     app.get("/v1/orgs?limit=abc", Some(&admin)).assert_problem(400);
-    app.get("/v1/orgs?limit=0", Some(&admin)).assert_problem(422);
-    app.get("/v1/orgs?cursor=garbage!", Some(&admin)).assert_problem(422);
+    app.get("/v1/orgs?limit=0", Some(&admin)).assert_problem(400);
+    app.get("/v1/orgs?cursor=garbage!", Some(&admin)).assert_problem(400);
     app.get("/v1/orgs?surprise=1", Some(&admin)).assert_problem(400);
 }

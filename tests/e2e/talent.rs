@@ -86,7 +86,7 @@ fn talent_search_finds_only_opted_in_learners_with_active_verified_credentials()
     // Levels: the achievement is advanced.
     assert_eq!(found(&w, &format!("{}&min_level=advanced", skill_query(SKILL_URL))), expected);
     assert_eq!(found(&w, &format!("{}&min_level=expert", skill_query(SKILL_URL))), Vec::<String>::new());
-    app.get(&format!("/v1/talent?skill={SKILL_CODE}&min_level=godlike"), Some(&w.employer)).assert_problem(422);
+    app.get(&format!("/v1/talent?skill={SKILL_CODE}&min_level=godlike"), Some(&w.employer)).assert_problem(400);
     app.get("/v1/talent", Some(&w.employer)).assert_problem(400);
 
     // Paging.

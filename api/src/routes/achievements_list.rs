@@ -22,7 +22,7 @@ use crate::store::{StoreError, achievements, orgs};
 pub async fn list_achievements(
     state: web::Data<AppState>,
     path: web::Path<String>,
-    query: web::Query<PageQuery>,
+    query: crate::extract::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let org: OrgId = path_id(&path, "organisation")?;
     let page = query.parse::<AchievementId>()?;

@@ -42,7 +42,7 @@ pub async fn org_audit(
     state: web::Data<AppState>,
     AnyAccount(caller): AnyAccount,
     path: web::Path<String>,
-    query: web::Query<PageQuery>,
+    query: crate::extract::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let org: OrgId = path_id(&path, "organisation")?;
     let allowed = caller.role == Role::Admin || (caller.role == Role::Issuer && caller.is_staff_of(org));
@@ -66,7 +66,7 @@ pub async fn org_audit(
     )
 )]
 #[get("/v1/audit")]
-pub async fn all_audit(state: web::Data<AppState>, _admin: Admin, query: web::Query<PageQuery>) -> ApiResult<HttpResponse> {
+pub async fn all_audit(state: web::Data<AppState>, _admin: Admin, query: crate::extract::Query<PageQuery>) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(page(&state, audit::Scope::All, &query).await?))
 }
 
@@ -86,6 +86,6 @@ pub async fn all_audit(state: web::Data<AppState>, _admin: Admin, query: web::Qu
     )
 )]
 #[get("/v1/me/audit")]
-pub async fn my_audit(state: web::Data<AppState>, Learner(caller): Learner, query: web::Query<PageQuery>) -> ApiResult<HttpResponse> {
+pub async fn my_audit(state: web::Data<AppState>, Learner(caller): Learner, query: crate::extract::Query<PageQuery>) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(page(&state, audit::Scope::Learner(caller.id), &query).await?))
 }

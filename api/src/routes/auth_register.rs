@@ -19,7 +19,8 @@ pub struct RegisterRequest {
     /// At least 10 characters.
     #[schema(value_type = String, format = Password, min_length = 10)]
     password: Password,
-    #[schema(value_type = String, max_length = 200)]
+    /// 1 to 200 characters (surrounding spaces are trimmed), no control characters.
+    #[schema(value_type = String, min_length = 1, max_length = 200, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$")]
     name: DisplayName,
 }
 

@@ -72,12 +72,18 @@ pub struct ReviewPage {
 #[serde(deny_unknown_fields)]
 pub struct ReviewQuery {
     /// `pending`, `approved` or `rejected`; default all.
-    #[param(value_type = Option<String>)]
+    #[param(schema_with = review_status_schema)]
     status: Option<ReviewStatus>,
     /// Items per page: 1 to 200, default 50.
-    limit: Option<u32>,
+    #[param(minimum = 1)]
+    limit: Option<i64>,
     /// The `next_cursor` of the previous page.
+    #[param(format = Uuid)]
     cursor: Option<String>,
+}
+
+fn review_status_schema() -> utoipa::openapi::schema::Object {
+    crate::openapi::string_enum(&["pending", "approved", "rejected"])
 }
 
 /// The institution's award review queue, oldest first.
@@ -95,7 +101,7 @@ pub struct ReviewQuery {
     )
 )]
 #[get("/v1/orgs/{org}/award-reviews")]
-pub async fn list_reviews(state: web::Data<AppState>, issuer: Issuer, path: web::Path<String>, query: web::Query<ReviewQuery>) -> ApiResult<HttpResponse> {
+pub async fn list_reviews(state: web::Data<AppState>, issuer: Issuer, path: web::Path<String>, query: crate::extract::Query<ReviewQuery>) -> ApiResult<HttpResponse> {
     let org: OrgId = path_id(&path, "organisation")?;
     if org != issuer.org {
         return Err(ApiError::NotFound("organisation".into()));
@@ -166,7 +172,8 @@ pub async fn approve_review(state: web::Data<AppState>, issuer: Issuer, path: we
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Rejection {
-    /// Why, for the record (1 to 1,000 characters).
+    /// Why, for the record (1 to 1,000 characters, trimmed).
+    #[schema(min_length = 1, max_length = 1000, pattern = "\\S|[\\x1c-\\x1f]")]
     reason: String,
 }
 

@@ -33,13 +33,13 @@ pub struct ClrQuery {
     security(("bearer" = [])),
     params(ClrQuery),
     responses(
-        (status = 200, description = "The ClrCredential (JSON), or its VC-JWT", content_type = "application/json"),
+        (status = 200, description = "The ClrCredential (JSON), or its VC-JWT", content((Object = "application/json"), (String = "application/vc+jwt"))),
         (status = 401, description = "Missing or invalid token", body = ProblemDocument, content_type = "application/problem+json"),
         (status = 403, description = "The caller is not a learner", body = ProblemDocument, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/me/clr")]
-pub async fn export_clr(state: web::Data<AppState>, Learner(caller): Learner, query: web::Query<ClrQuery>) -> ApiResult<HttpResponse> {
+pub async fn export_clr(state: web::Data<AppState>, Learner(caller): Learner, query: crate::extract::Query<ClrQuery>) -> ApiResult<HttpResponse> {
     let public_url = state.public_url.clone();
     let doc = state
         .store

@@ -20,7 +20,7 @@ pub struct DiscoverableSetting {
     /// Only for these skills (alignment URLs or codes); omit for every
     /// skill. Only with `discoverable: true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Vec<String>>)]
+    #[schema(value_type = Option<Vec<crate::openapi::Skill>>, min_items = 1, max_items = 50)]
     skills: Option<Vec<Skill>>,
 }
 

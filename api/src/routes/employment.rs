@@ -20,21 +20,26 @@ use crate::store::{StoreError, audit, orgs, time};
 /// The request body of `POST /v1/me/employment` (documentation of `Employment`).
 #[derive(ToSchema)]
 #[allow(dead_code)]
+#[serde(deny_unknown_fields)]
 pub struct EmploymentInput {
     /// The employer as you name it.
+    #[schema(value_type = crate::openapi::Name)]
     employer_name: String,
     /// The employer's organisation on this service, if it has one: its
     /// staff can then attest the record.
     #[schema(format = Uuid)]
     employer_org: Option<String>,
+    #[schema(value_type = crate::openapi::Name)]
     title: String,
     #[schema(format = Date)]
     start_date: String,
     /// Omit while the job continues; not before `start_date`.
     #[schema(format = Date)]
     end_date: Option<String>,
+    #[schema(value_type = Option<crate::openapi::LongText>)]
     description: Option<String>,
     /// Skill URLs or codes (as in achievement alignments), at most 50.
+    #[schema(value_type = Option<Vec<crate::openapi::Skill>>, max_items = 50)]
     skills: Option<Vec<String>>,
 }
 
@@ -198,7 +203,7 @@ pub async fn employer_records(
     state: web::Data<AppState>,
     employer: Employer,
     path: web::Path<String>,
-    query: web::Query<PageQuery>,
+    query: crate::extract::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let org: OrgId = path_id(&path, "organisation")?;
     if org != employer.org {

@@ -28,7 +28,8 @@ pub struct ImportedView {
     pub holder: bool,
     #[schema(value_type = Verification)]
     pub verification: serde_json::Value,
-    #[schema(value_type = Object)]
+    /// The credential document, when one could be read.
+    #[schema(value_type = Option<Object>)]
     pub credential: serde_json::Value,
     pub jwt: Option<String>,
     pub awarded_at: Option<DateTime<Utc>>,

@@ -35,7 +35,7 @@ pub fn render(public_url: &str, stored: Vec<keys::StoredKey>) -> ApiResult<Jwks>
     tag = "issuers",
     params(("org" = String, Path, description = "Organisation id")),
     responses(
-        (status = 200, description = "The JWKS", body = Jwks),
+        (status = 200, description = "The JWKS", content((Jwks = "application/jwk-set+json"))),
         (status = 404, description = "No such institution", body = ProblemDocument, content_type = "application/problem+json"),
     )
 )]
@@ -56,7 +56,7 @@ pub async fn issuer_jwks(state: web::Data<AppState>, path: web::Path<String>) ->
 /// Every institution's public signing keys, and the service's own (for CLR exports).
 ///
 /// Public.
-#[utoipa::path(tag = "issuers", responses((status = 200, description = "The JWKS of every issuer", body = Jwks)))]
+#[utoipa::path(tag = "issuers", responses((status = 200, description = "The JWKS of every issuer", content((Jwks = "application/jwk-set+json")))))]
 #[get("/.well-known/jwks.json")]
 pub async fn all_jwks(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     let stored = state.store.read(|conn| keys::list(conn, None)).await?;

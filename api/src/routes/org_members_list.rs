@@ -26,7 +26,7 @@ pub async fn list_members(
     state: web::Data<AppState>,
     AnyAccount(caller): AnyAccount,
     path: web::Path<String>,
-    query: web::Query<PageQuery>,
+    query: crate::extract::Query<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let org: OrgId = path_id(&path, "organisation")?;
     if !(caller.role == Role::Admin || caller.is_staff_of(org)) {

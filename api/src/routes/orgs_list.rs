@@ -22,7 +22,7 @@ use crate::store::orgs;
     )
 )]
 #[get("/v1/orgs")]
-pub async fn list_orgs(state: web::Data<AppState>, _admin: Admin, query: web::Query<PageQuery>) -> ApiResult<HttpResponse> {
+pub async fn list_orgs(state: web::Data<AppState>, _admin: Admin, query: crate::extract::Query<PageQuery>) -> ApiResult<HttpResponse> {
     let page = query.parse::<OrgId>()?;
     let (after, limit) = (page.after, page.fetch_limit());
     let rows = state.store.read(move |conn| orgs::list(conn, after, limit)).await?;

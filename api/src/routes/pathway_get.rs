@@ -40,7 +40,7 @@ pub async fn get_pathway(state: web::Data<AppState>, path: web::Path<String>) ->
     )
 )]
 #[get("/v1/orgs/{org}/pathways")]
-pub async fn list_pathways(state: web::Data<AppState>, path: web::Path<String>, query: web::Query<PageQuery>) -> ApiResult<HttpResponse> {
+pub async fn list_pathways(state: web::Data<AppState>, path: web::Path<String>, query: crate::extract::Query<PageQuery>) -> ApiResult<HttpResponse> {
     let org: OrgId = path_id(&path, "organisation")?;
     let page = query.parse::<PathwayId>()?;
     let (after, limit) = (page.after, page.fetch_limit());
@@ -59,7 +59,12 @@ pub async fn list_pathways(state: web::Data<AppState>, path: web::Path<String>, 
 #[into_params(parameter_in = Query)]
 pub struct GraphQuery {
     /// `dot` for Graphviz; default JSON.
+    #[param(schema_with = graph_format_schema)]
     format: Option<String>,
+}
+
+fn graph_format_schema() -> utoipa::openapi::schema::Object {
+    crate::openapi::string_enum(&["json", "dot"])
 }
 
 /// The pathway's graph: the achievements and pathways it stacks, and what
@@ -70,18 +75,18 @@ pub struct GraphQuery {
     tag = "pathways",
     params(("id" = String, Path, description = "Pathway id"), GraphQuery),
     responses(
-        (status = 200, description = "The graph", content_type = "application/json"),
+        (status = 200, description = "The graph: JSON, or Graphviz DOT with `?format=dot`", content((Object = "application/json"), (String = "text/vnd.graphviz"))),
         (status = 404, description = "No such pathway", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = 422, description = "Unknown format", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 400, description = "Unknown format", body = ProblemDocument, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/pathways/{id}/graph")]
-pub async fn pathway_graph(state: web::Data<AppState>, path: web::Path<String>, query: web::Query<GraphQuery>) -> ApiResult<HttpResponse> {
+pub async fn pathway_graph(state: web::Data<AppState>, path: web::Path<String>, query: crate::extract::Query<GraphQuery>) -> ApiResult<HttpResponse> {
     let id: PathwayId = path_id(&path, "pathway")?;
     let dot = match query.format.as_deref() {
         None | Some("json") => false,
         Some("dot") => true,
-        Some(_) => return Err(ApiError::invalid_field("format", "`json` or `dot`")),
+        Some(_) => return Err(ApiError::invalid_query("format", "expected `json` or `dot`")),
     };
     let graph = state
         .store

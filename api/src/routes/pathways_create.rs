@@ -14,10 +14,7 @@ use crate::store::{StoreError, credentials, pathways};
 
 /// Parses a rule body; errors name the JSON path in the rule.
 pub fn parse_rule(body: serde_json::Value) -> ApiResult<PathwayRule> {
-    PathwayRule::from_value(body).map_err(|e| {
-        let field = if e.path.is_empty() { "(body)".to_owned() } else { e.path.clone() };
-        ApiError::invalid_field(field, e.message)
-    })
+    PathwayRule::from_value(body).map_err(|e| crate::extract::invalid_at(&e.path, &e.message))
 }
 
 /// A graph error (cycle, unknown id, unsatisfiable rule) is a 422 naming it.

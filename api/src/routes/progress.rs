@@ -55,7 +55,7 @@ fn outcomes(graph: &cairn_stacking::PathwayGraph, facts: &[cairn_stacking::Crede
     )
 )]
 #[get("/v1/me/progress")]
-pub async fn my_progress(state: web::Data<AppState>, Learner(caller): Learner, query: web::Query<AtQuery>) -> ApiResult<HttpResponse> {
+pub async fn my_progress(state: web::Data<AppState>, Learner(caller): Learner, query: crate::extract::Query<AtQuery>) -> ApiResult<HttpResponse> {
     let at = query.at.unwrap_or_else(Utc::now);
     let items = state
         .store
@@ -89,7 +89,7 @@ pub async fn my_progress_one(
     state: web::Data<AppState>,
     Learner(caller): Learner,
     path: web::Path<String>,
-    query: web::Query<AtQuery>,
+    query: crate::extract::Query<AtQuery>,
 ) -> ApiResult<HttpResponse> {
     let id: PathwayId = path_id(&path, "pathway")?;
     let at = query.at.unwrap_or_else(Utc::now);
@@ -111,7 +111,7 @@ pub async fn my_progress_one(
 #[serde(deny_unknown_fields)]
 pub struct WhatIfRequest {
     /// Catalog achievements to pretend the learner earned (at `at`).
-    #[schema(value_type = Vec<String>)]
+    #[schema(value_type = Vec<uuid::Uuid>, max_items = 100)]
     add: Vec<AchievementId>,
     #[serde(default)]
     at: Option<DateTime<Utc>>,

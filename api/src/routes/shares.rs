@@ -23,16 +23,17 @@ pub const MAX_SHARE_DAYS: i64 = 90;
 #[serde(deny_unknown_fields)]
 pub struct CreateShare {
     /// Share these credentials (issued here or imported), by id ...
-    #[schema(value_type = Option<Vec<String>>)]
+    #[schema(value_type = Option<Vec<Uuid>>, min_items = 1)]
     credentials: Option<Vec<Uuid>>,
     /// ... or the credentials aligned to these skills (alignment URLs or codes) ...
-    #[schema(value_type = Option<Vec<String>>)]
+    #[schema(value_type = Option<Vec<crate::openapi::Skill>>, min_items = 1)]
     skills: Option<Vec<Skill>>,
     /// ... or everything, employment records included.
     all: Option<bool>,
     /// When the link stops working: in the future, at most 90 days ahead.
     expires_at: DateTime<Utc>,
     /// Who the link is for, as a note to yourself ("Acme recruiting").
+    #[schema(max_length = 200)]
     audience: Option<String>,
     /// An employer's share request this share answers: the request is
     /// marked granted and the employer can open the share.
@@ -169,7 +170,7 @@ pub async fn create_share(state: web::Data<AppState>, Learner(caller): Learner, 
     )
 )]
 #[get("/v1/me/shares")]
-pub async fn list_shares(state: web::Data<AppState>, Learner(caller): Learner, query: web::Query<PageQuery>) -> ApiResult<HttpResponse> {
+pub async fn list_shares(state: web::Data<AppState>, Learner(caller): Learner, query: crate::extract::Query<PageQuery>) -> ApiResult<HttpResponse> {
     let page = query.parse::<Uuid>()?;
     let (after, limit) = (page.after, page.fetch_limit());
     let rows = state

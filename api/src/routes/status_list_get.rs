@@ -64,7 +64,7 @@ pub async fn get_status_list(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    query: web::Query<FormatQuery>,
+    query: crate::extract::Query<FormatQuery>,
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
     if id.len() > 64 {

@@ -21,15 +21,23 @@ use crate::store::{StoreError, achievements, audit, credentials, orgs, skills, u
 #[serde(deny_unknown_fields)]
 pub struct TalentQuery {
     /// The skill: an alignment's `targetUrl` or `targetCode`, matched exactly.
+    #[param(min_length = 1, max_length = 2048, pattern = "\\S|[\\x1c-\\x1f]")]
     skill: String,
     /// Only achievements at this level or above (beginner, intermediate,
     /// advanced, expert). Achievements without a level match only when this
     /// is omitted.
+    #[param(schema_with = level_schema)]
     min_level: Option<String>,
     /// Learners per page: 1 to 200, default 50.
-    limit: Option<u32>,
+    #[param(minimum = 1)]
+    limit: Option<i64>,
     /// The `next_cursor` of the previous page.
+    #[param(format = Uuid)]
     cursor: Option<String>,
+}
+
+fn level_schema() -> utoipa::openapi::schema::Object {
+    crate::openapi::string_enum(&Level::ALL.map(Level::as_str))
 }
 
 /// A credential that matched, as talent search shows it (no document: ask
@@ -91,18 +99,18 @@ pub struct TalentPage {
         (status = 200, description = "A page of learners", body = TalentPage),
         (status = 401, description = "Missing or invalid token", body = ProblemDocument, content_type = "application/problem+json"),
         (status = 403, description = "The caller is not employer staff", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = 422, description = "Missing or invalid `skill` or `min_level`", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 400, description = "Missing or invalid `skill`, `min_level`, `limit` or `cursor`", body = ProblemDocument, content_type = "application/problem+json"),
         (status = 429, description = "Too many searches", body = ProblemDocument, content_type = "application/problem+json"),
     )
 )]
 #[get("/v1/talent")]
-pub async fn search_talent(state: web::Data<AppState>, employer: Employer, query: web::Query<TalentQuery>) -> ApiResult<HttpResponse> {
+pub async fn search_talent(state: web::Data<AppState>, employer: Employer, query: crate::extract::Query<TalentQuery>) -> ApiResult<HttpResponse> {
     state.talent_limiter.check(employer.caller.id).map_err(|retry_after| ApiError::RateLimited { retry_after })?;
     let query = query.into_inner();
-    let skill = Skill::parse(&query.skill).map_err(|e| ApiError::invalid_field("skill", e))?;
+    let skill = Skill::parse(&query.skill).map_err(|e| ApiError::invalid_query("skill", e))?;
     let min_rank = match query.min_level.as_deref() {
         None => 0,
-        Some(text) => text.parse::<Level>().map_err(|e| ApiError::invalid_field("min_level", e.to_string()))?.rank(),
+        Some(text) => text.parse::<Level>().map_err(|e| ApiError::invalid_query("min_level", e.to_string()))?.rank(),
     };
     let page = PageQuery { limit: query.limit, cursor: query.cursor }.parse::<UserId>()?;
     let (after, limit, page_size) = (page.after, page.fetch_limit(), page.limit);

@@ -114,20 +114,51 @@ pub struct AccountPage {
     "tags": ["data", "visualisation"],
     "alignments": [{ "targetName": "Data visualisation", "targetUrl": "https://skills.example/dv", "targetCode": "DV-1", "targetFramework": "Example Skills" }]
 }))]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AchievementInput {
-    #[schema(max_length = 200)]
+    #[schema(value_type = crate::openapi::Name)]
     name: String,
-    #[schema(max_length = 10000)]
+    #[schema(value_type = crate::openapi::LongText)]
     description: String,
     criteria: CriteriaSchema,
     /// OB 3.0 achievementType vocabulary (MicroCredential, Badge, Course, Certificate, Award, …) or `ext:Name`.
     achievement_type: String,
     image: Option<String>,
+    #[schema(value_type = Vec<crate::openapi::Tag>, max_items = 32)]
+    #[serde(default)]
+    tags: Vec<String>,
     #[schema(max_items = 32)]
-    tags: Option<Vec<String>>,
+    #[serde(default)]
+    alignments: Vec<AlignmentSchema>,
+    credits: Option<CreditsSchema>,
+    level: Option<LevelSchema>,
+    /// ISO 8601 duration after which credentials expire, e.g. `P2Y`.
+    validity: Option<String>,
+    issuing_message: Option<String>,
+    in_language: Option<String>,
+}
+
+/// The definition as a catalog entry shows it: `AchievementInput`'s fields,
+/// beside the entry's own (a schema of its own because the input forbids
+/// other fields).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[serde(rename_all = "camelCase")]
+pub struct AchievementFields {
+    #[schema(value_type = crate::openapi::Name)]
+    name: String,
+    #[schema(value_type = crate::openapi::LongText)]
+    description: String,
+    criteria: CriteriaSchema,
+    /// OB 3.0 achievementType vocabulary (MicroCredential, Badge, Course, Certificate, Award, …) or `ext:Name`.
+    achievement_type: String,
+    image: Option<String>,
+    #[schema(value_type = Vec<crate::openapi::Tag>, max_items = 32)]
+    #[serde(default)]
+    tags: Vec<String>,
     #[schema(max_items = 32)]
-    alignments: Option<Vec<AlignmentSchema>>,
+    #[serde(default)]
+    alignments: Vec<AlignmentSchema>,
     credits: Option<CreditsSchema>,
     level: Option<LevelSchema>,
     /// ISO 8601 duration after which credentials expire, e.g. `P2Y`.
@@ -139,6 +170,7 @@ pub struct AchievementInput {
 #[derive(ToSchema)]
 #[allow(dead_code)]
 #[schema(as = Criteria)]
+#[serde(deny_unknown_fields)]
 pub struct CriteriaSchema {
     narrative: String,
     id: Option<String>,
@@ -147,7 +179,7 @@ pub struct CriteriaSchema {
 #[derive(ToSchema)]
 #[allow(dead_code)]
 #[schema(as = Alignment)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AlignmentSchema {
     target_name: String,
     target_url: String,
@@ -160,6 +192,7 @@ pub struct AlignmentSchema {
 #[derive(ToSchema)]
 #[allow(dead_code)]
 #[schema(as = Credits)]
+#[serde(deny_unknown_fields)]
 pub struct CreditsSchema {
     /// An exact decimal as a string, e.g. "7.5".
     amount: String,
@@ -188,7 +221,7 @@ pub struct AchievementView {
     /// The achievement's URL (its id in Open Badges documents).
     pub url: String,
     #[serde(flatten)]
-    #[schema(value_type = AchievementInput)]
+    #[schema(value_type = AchievementFields)]
     pub definition: AchievementDefinition,
     pub created_at: DateTime<Utc>,
 }

@@ -146,7 +146,7 @@ pub struct LoggedEntry {
     pub subject_type: String,
     pub subject_id: String,
     pub org: Option<String>,
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub detail: serde_json::Value,
 }
 
