@@ -83,6 +83,19 @@ impl PathwayGraph {
         Ok(g)
     }
 
+    /// Every pathway compiled without validation: lets tests evaluate a rule
+    /// registration would refuse.
+    #[cfg(test)]
+    pub(crate) fn unchecked(
+        catalog: impl IntoIterator<Item = CatalogEntry>,
+        pathways: impl IntoIterator<Item = Pathway>,
+    ) -> Result<Self, GraphError> {
+        let mut g = PathwayGraph::new(catalog);
+        g.pathways = pathways.into_iter().map(|p| (p.id, p)).collect();
+        g.recompile()?;
+        Ok(g)
+    }
+
     /// Validates `pathway` against the current catalog and pathways (as if it
     /// replaced the one with the same id) without changing the graph.
     pub fn check(&self, pathway: &Pathway) -> Result<(), GraphError> {
