@@ -8,19 +8,21 @@
 //! credential used under it satisfies `latest <= earliest + D`
 //! ([`IsoDuration::add_to`], as the evaluation does). Each node is summed up,
 //! bottom-up and through nested pathways (inlined, like the evaluation), by
-//! two necessary conditions on any way of satisfying it:
+//! the ways it can be satisfied, each a pair of necessary conditions:
 //! - `after`: some credential it uses was earned at or after this instant;
 //! - `before`: some credential it uses was earned strictly before this one.
 //!
-//! A window then needs `after <= sup{p + D : p < before}`. That is exact for
-//! `all` / `pathway` nodes over leaves (the cases) and sound
-//! everywhere: a rule is only refused when no choice of credentials can fit.
-//! `any` needs one alternative that fits on its own; `at_least n` needs n
-//! children that fit together (checked over the children's summaries).
-//! Not detected: contradictions that depend on which credentials a choice
-//! among alternatives (`any` / `at_least`) makes further down, combined with
-//! a window further up (the summary of such a node is the loosest of its
-//! alternatives), and anything about credit amounts.
+//! `all` combines its children's ways (the later `after`, the earlier
+//! `before`), `any` keeps each alternative's ways, `at_least n` those of
+//! every n-subset of its children. A window keeps the ways with
+//! `after <= sup{p + D : p < before}`; none left: the rule can never be
+//! satisfied. Sound everywhere: a rule is only refused when no choice of
+//! credentials can fit (a property test checks it against the evaluation).
+//! Precise while there are at most 16 ways per node and 64 subsets per
+//! `at_least`; beyond that the ways merge into the loosest (an `at_least`
+//! then checks its children's loosest ways: n of them must fit one window),
+//! and fewer contradictions are found. Not looked at here: credit amounts,
+//! and whether two leaves could need the same credential.
 
 use cairn_domain::{IsoDuration, PathwayId};
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
@@ -71,14 +73,22 @@ struct Walk<'a, 'n> {
     budget: usize,
 }
 
+/// Most alternative summaries kept per node; beyond, they merge into the
+/// loosest one (still sound, less precise).
+const MAX_WAYS: usize = 16;
+/// Most `n`-subsets of an `at_least`'s children enumerated one by one.
+const MAX_SUBSETS: usize = 64;
+
 impl Walk<'_, '_> {
-    fn node(&mut self, req: &Requirement, path: &str) -> Result<Summary, Infeasible> {
+    /// The ways a node can be satisfied: every satisfying choice of
+    /// credentials meets at least one of these summaries (never empty).
+    fn node(&mut self, req: &Requirement, path: &str) -> Result<Vec<Summary>, Infeasible> {
         if self.budget == 0 {
-            return Ok(Summary::default());
+            return Ok(vec![Summary::default()]);
         }
         self.budget -= 1;
         let here = describe(path, req.label.as_deref());
-        let summary = match &req.kind {
+        let ways = match &req.kind {
             RequirementKind::Count { selector, .. } | RequirementKind::Credits { selector, .. } => {
                 let bound = |at| Bound { at, leaf: here.clone() };
                 if let (Some(a), Some(b)) = (selector.earned_after, selector.earned_before)
@@ -89,17 +99,16 @@ impl Walk<'_, '_> {
                         reason: format!("no instant is at or after earned_after {} and before earned_before {}", show(a), show(b)),
                     });
                 }
-                Summary { after: selector.earned_after.map(bound), before: selector.earned_before.map(bound) }
+                vec![Summary { after: selector.earned_after.map(bound), before: selector.earned_before.map(bound) }]
             }
             RequirementKind::Pathway { pathway } => self.pathway(*pathway, path)?,
             RequirementKind::All { of } => {
-                let mut out = Summary::default();
+                let mut ways = vec![Summary::default()];
                 for (i, child) in of.iter().enumerate() {
-                    let s = self.node(child, &format!("{path}.of[{i}]"))?;
-                    out.after = later(out.after, s.after);
-                    out.before = earlier(out.before, s.before);
+                    let child = self.node(child, &format!("{path}.of[{i}]"))?;
+                    ways = product(&ways, &child);
                 }
-                out
+                ways
             }
             RequirementKind::Any { of } | RequirementKind::AtLeast { of, .. } => {
                 let need = match &req.kind {
@@ -109,18 +118,16 @@ impl Walk<'_, '_> {
                 return self.choice(req, of, need, path, &here);
             }
         };
-        if let Some(d) = req.within
-            && !fits(&summary, d)
-        {
-            return Err(Infeasible { path: path.to_owned(), reason: contradiction(&summary, d) });
+        match req.within {
+            Some(d) => within(ways, d, path),
+            None => Ok(ways),
         }
-        Ok(summary)
     }
 
-    fn pathway(&mut self, id: PathwayId, path: &str) -> Result<Summary, Infeasible> {
-        let Some(p) = (self.nested)(id) else { return Ok(Summary::default()) };
+    fn pathway(&mut self, id: PathwayId, path: &str) -> Result<Vec<Summary>, Infeasible> {
+        let Some(p) = (self.nested)(id) else { return Ok(vec![Summary::default()]) };
         if self.stack.contains(&id) || self.stack.len() >= MAX_NESTING {
-            return Ok(Summary::default());
+            return Ok(vec![Summary::default()]);
         }
         self.stack.push(id);
         let inner = format!("{path} -> pathway `{}` requirement", p.rule.key);
@@ -138,8 +145,8 @@ impl Walk<'_, '_> {
         need: usize,
         path: &str,
         here: &str,
-    ) -> Result<Summary, Infeasible> {
-        let mut ok: Vec<(usize, Summary)> = Vec::new();
+    ) -> Result<Vec<Summary>, Infeasible> {
+        let mut ok: Vec<(usize, Vec<Summary>)> = Vec::new();
         let mut first_err = None;
         for (i, child) in of.iter().enumerate() {
             match self.node(child, &format!("{path}.of[{i}]")) {
@@ -155,42 +162,170 @@ impl Walk<'_, '_> {
                 reason: format!("needs {need} children but has {}", of.len()),
             }));
         }
-        if let Some(d) = req.within {
-            if need == 1 {
-                // One alternative holds: it has to fit on its own.
-                let fitting: Vec<(usize, Summary)> = ok.iter().filter(|(_, s)| fits(s, d)).cloned().collect();
-                if fitting.is_empty() {
-                    let reasons: Vec<String> =
-                        ok.iter().map(|(i, s)| format!("of[{i}]: {}", contradiction(s, d))).collect();
-                    return Err(Infeasible {
-                        path: path.to_owned(),
-                        reason: format!("no alternative fits in one window of {d}: {}", reasons.join("; ")),
-                    });
+        let need = need.max(1);
+        let too_far = |d: IsoDuration| Infeasible {
+            path: path.to_owned(),
+            reason: format!(
+                "no {need} of the {} children of {here} can be earned within one window of {d} (their earned_after / earned_before dates are too far apart)",
+                of.len()
+            ),
+        };
+        if need == 1 {
+            // One alternative holds: it has to fit on its own.
+            let ways = prune(ok.iter().flat_map(|(_, w)| w.iter().cloned()).collect());
+            return match req.within {
+                Some(d) => {
+                    let fitting: Vec<Summary> = ways.into_iter().filter(|s| fits(s, d)).collect();
+                    if fitting.is_empty() {
+                        let reasons: Vec<String> = ok
+                            .iter()
+                            .filter_map(|(i, w)| w.first().map(|s| format!("of[{i}]: {}", contradiction(s, d))))
+                            .collect();
+                        return Err(Infeasible {
+                            path: path.to_owned(),
+                            reason: format!("no alternative fits in one window of {d}: {}", reasons.join("; ")),
+                        });
+                    }
+                    Ok(fitting)
                 }
-                ok = fitting;
-            } else if !some_n_fit(&ok, need, d) {
-                return Err(Infeasible {
-                    path: path.to_owned(),
-                    reason: format!(
-                        "no {need} of the {} children of {here} can be earned within one window of {d} (their earned_after / earned_before dates are too far apart)",
-                        of.len()
-                    ),
-                });
+                None => Ok(ways),
+            };
+        }
+        if binomial(ok.len(), need) <= MAX_SUBSETS {
+            // Every `need`-subset of the children, as for an `all`.
+            let mut ways = Vec::new();
+            for subset in subsets(ok.len(), need) {
+                let mut w = vec![Summary::default()];
+                for &k in &subset {
+                    if let Some((_, child)) = ok.get(k) {
+                        w = product(&w, child);
+                    }
+                }
+                ways.extend(w);
             }
+            let ways = prune(ways);
+            return match req.within {
+                Some(d) => {
+                    let fitting: Vec<Summary> = ways.into_iter().filter(|s| fits(s, d)).collect();
+                    if fitting.is_empty() { Err(too_far(d)) } else { Ok(fitting) }
+                }
+                None => Ok(ways),
+            };
+        }
+        // Too many subsets: each child by its loosest way.
+        let loose: Vec<(usize, Summary)> = ok.iter().map(|(i, w)| (*i, loosest(w))).collect();
+        if let Some(d) = req.within
+            && !some_n_fit(&loose, need, d)
+        {
+            return Err(too_far(d));
         }
         // The chosen `need` children include one whose `after` is at least
         // the need-th smallest, and one whose `before` is at most the
         // need-th largest.
-        let mut afters: Vec<Option<Bound>> = ok.iter().map(|(_, s)| s.after.clone()).collect();
+        let mut afters: Vec<Option<Bound>> = loose.iter().map(|(_, s)| s.after.clone()).collect();
         afters.sort_by(cmp_after);
-        let mut befores: Vec<Option<Bound>> = ok.iter().map(|(_, s)| s.before.clone()).collect();
+        let mut befores: Vec<Option<Bound>> = loose.iter().map(|(_, s)| s.before.clone()).collect();
         befores.sort_by(|a, b| cmp_before(b, a));
-        let pick = need.max(1) - 1;
-        Ok(Summary {
-            after: afters.get(pick).cloned().flatten(),
-            before: befores.get(pick).cloned().flatten(),
-        })
+        Ok(vec![Summary {
+            after: afters.get(need - 1).cloned().flatten(),
+            before: befores.get(need - 1).cloned().flatten(),
+        }])
     }
+}
+
+/// The ways that fit a window of `d`; none is a contradiction at `path`.
+fn within(ways: Vec<Summary>, d: IsoDuration, path: &str) -> Result<Vec<Summary>, Infeasible> {
+    let count = ways.len();
+    let first = ways.first().cloned();
+    let fitting: Vec<Summary> = ways.into_iter().filter(|s| fits(s, d)).collect();
+    if !fitting.is_empty() {
+        return Ok(fitting);
+    }
+    let example = first.map(|s| contradiction(&s, d)).unwrap_or_default();
+    Err(Infeasible {
+        path: path.to_owned(),
+        reason: if count > 1 {
+            format!("none of the {count} ways to satisfy it (choices among alternatives) fits in one window of {d}; for one: {example}")
+        } else {
+            example
+        },
+    })
+}
+
+/// Every pair of ways combined (both hold): the later `after`, the earlier `before`.
+fn product(a: &[Summary], b: &[Summary]) -> Vec<Summary> {
+    let mut out = Vec::with_capacity(a.len() * b.len());
+    for x in a {
+        for y in b {
+            out.push(Summary {
+                after: later(x.after.clone(), y.after.clone()),
+                before: earlier(x.before.clone(), y.before.clone()),
+            });
+        }
+    }
+    prune(out)
+}
+
+/// Drops ways implied by a looser one; too many merge into the loosest.
+fn prune(ways: Vec<Summary>) -> Vec<Summary> {
+    let looser = |x: &Summary, y: &Summary| cmp_after(&x.after, &y.after).is_le() && cmp_before(&x.before, &y.before).is_ge();
+    let mut out: Vec<Summary> = Vec::new();
+    for w in ways {
+        if out.iter().any(|o| looser(o, &w)) {
+            continue;
+        }
+        out.retain(|o| !looser(&w, o));
+        out.push(w);
+    }
+    if out.len() > MAX_WAYS { vec![loosest(&out)] } else { out }
+}
+
+/// A summary every one of `ways` implies.
+fn loosest(ways: &[Summary]) -> Summary {
+    let mut iter = ways.iter();
+    let Some(first) = iter.next() else { return Summary::default() };
+    let mut out = first.clone();
+    for w in iter {
+        if cmp_after(&w.after, &out.after).is_lt() {
+            out.after = w.after.clone();
+        }
+        if cmp_before(&w.before, &out.before).is_gt() {
+            out.before = w.before.clone();
+        }
+    }
+    out
+}
+
+fn binomial(n: usize, k: usize) -> usize {
+    let mut r: usize = 1;
+    for i in 0..k.min(n) {
+        r = r.saturating_mul(n - i) / (i + 1);
+    }
+    r
+}
+
+/// The `k`-subsets of `0..n`, as sorted index lists.
+fn subsets(n: usize, k: usize) -> Vec<Vec<usize>> {
+    let mut out = Vec::new();
+    let mut current: Vec<usize> = (0..k).collect();
+    if k > n {
+        return out;
+    }
+    loop {
+        out.push(current.clone());
+        // The rightmost index that can still move right.
+        let Some(i) = (0..k).rev().find(|&i| current.get(i).is_some_and(|&c| c < n - k + i)) else { break };
+        if let Some(c) = current.get_mut(i) {
+            *c += 1;
+        }
+        for j in i + 1..k {
+            let prev = current.get(j - 1).copied().unwrap_or(0);
+            if let Some(c) = current.get_mut(j) {
+                *c = prev + 1;
+            }
+        }
+    }
+    out
 }
 
 /// Is there a subset of `n` children whose dates fit in one window? For
@@ -392,6 +527,32 @@ mod tests {
             {"type": "any", "of": [leaf(None, Some(EARLY)), leaf(None, Some("2020-01-01T00:00:00Z"))]}, leaf(Some(LATE), None)]}))
         .unwrap_err();
         assert!(err.reason.contains("requirement.of[0].of[0] one earned before 2021-12-02"), "{}", err.reason);
+    }
+
+    #[test]
+    fn each_choice_among_alternatives_is_judged_on_its_own() {
+        // Either alternative alone contradicts the sibling in one year, though
+        // their loosest merge would not.
+        let either = json!({"type": "any", "of": [leaf(Some("2024-01-01T00:00:00Z"), None), leaf(None, Some("2019-01-01T00:00:00Z"))]});
+        let sibling = json!({"type": "all", "of": [leaf(Some("2021-01-01T00:00:00Z"), None), leaf(None, Some("2022-01-01T00:00:00Z"))]});
+        let err = run(json!({"type": "all", "within": "P1Y", "of": [either, sibling]})).unwrap_err();
+        assert!(err.reason.starts_with("none of the 2 ways to satisfy it (choices among alternatives) fits in one window of P1Y; for one: "), "{}", err.reason);
+        // With a third alternative that fits, accepted.
+        let three = json!({"type": "any", "of": [leaf(Some("2024-01-01T00:00:00Z"), None), leaf(None, Some("2019-01-01T00:00:00Z")), leaf(None, None)]});
+        let sibling = json!({"type": "all", "of": [leaf(Some("2021-01-01T00:00:00Z"), None), leaf(None, Some("2022-01-01T00:00:00Z"))]});
+        run(json!({"type": "all", "within": "P1Y", "of": [three, sibling]})).unwrap();
+    }
+
+    #[test]
+    fn subsets_and_binomials() {
+        assert_eq!(subsets(3, 2), vec![vec![0, 1], vec![0, 2], vec![1, 2]]);
+        assert_eq!(subsets(2, 2), vec![vec![0, 1]]);
+        assert_eq!(subsets(4, 1).len(), 4);
+        assert_eq!(binomial(5, 2), 10);
+        assert!(binomial(64, 32) > MAX_SUBSETS);
+        for (n, k) in [(5, 2), (6, 3), (7, 1), (4, 4)] {
+            assert_eq!(subsets(n, k).len(), binomial(n, k));
+        }
     }
 
     #[test]

@@ -64,11 +64,11 @@
 //!   `credits_earned` in any amount and unit, and evaluation honours it);
 //!   `all`/`any`/`at_least` whose children cannot reach their minimum; and
 //!   `earned_after` / `earned_before` dates that cannot lie in the `within`
-//!   windows above them, nested pathways included (`feasibility`: exact for
-//!   `all` and `pathway` nodes, `any` needs one alternative that fits,
-//!   `at_least n` n children that fit together; a choice among alternatives
-//!   further down is judged by its loosest alternative). Updating a nested
-//!   pathway so that a pathway nesting it can no longer hold is refused too.
+//!   windows above them, nested pathways included (`feasibility`: every
+//!   choice among alternatives is judged on its own, up to 16 per node and
+//!   64 subsets per `at_least`, beyond which the loosest counts). Updating a
+//!   nested pathway so that a pathway nesting it can no longer hold is
+//!   refused too.
 //! - For an incomplete pathway each node of the explanation shows what the
 //!   learner's credentials give it on its own (two nodes may show the same
 //!   credential; under `within` the best window, ties to the later one);
