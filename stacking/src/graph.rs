@@ -17,15 +17,13 @@ use cairn_domain::{AchievementId, PathwayId};
 use petgraph::Direction;
 use petgraph::stable_graph::{NodeIndex, StableDiGraph};
 use petgraph::visit::{EdgeRef, IntoEdgeReferences};
-use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::compile::{CKind, CompiledRule, compile};
 use crate::error::GraphError;
 use crate::input::{CatalogEntry, Pathway};
-use crate::rule::{Conversions, Requirement, RequirementKind};
+use crate::rule::{Requirement, RequirementKind};
 use crate::selector::{Matcher, matches_entry};
-use crate::value::convert_credits;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(tag = "kind", content = "id", rename_all = "lowercase")]
@@ -85,12 +83,26 @@ impl PathwayGraph {
         Ok(g)
     }
 
+    /// Every pathway compiled without validation: lets tests evaluate a rule
+    /// registration would refuse.
+    #[cfg(test)]
+    pub(crate) fn unchecked(
+        catalog: impl IntoIterator<Item = CatalogEntry>,
+        pathways: impl IntoIterator<Item = Pathway>,
+    ) -> Result<Self, GraphError> {
+        let mut g = PathwayGraph::new(catalog);
+        g.pathways = pathways.into_iter().map(|p| (p.id, p)).collect();
+        g.recompile()?;
+        Ok(g)
+    }
+
     /// Validates `pathway` against the current catalog and pathways (as if it
     /// replaced the one with the same id) without changing the graph.
     pub fn check(&self, pathway: &Pathway) -> Result<(), GraphError> {
         let mut next = self.clone();
         next.pathways.insert(pathway.id, pathway.clone());
         next.validate(pathway)?;
+        next.check_dependents(pathway.id)?;
         next.recompile()
     }
 
@@ -99,6 +111,7 @@ impl PathwayGraph {
         let mut next = self.clone();
         next.pathways.insert(pathway.id, pathway.clone());
         next.validate(&pathway)?;
+        next.check_dependents(pathway.id)?;
         next.recompile()?;
         *self = next;
         Ok(())
@@ -344,8 +357,48 @@ impl PathwayGraph {
         if let Some(cycle) = self.find_cycle(p.id) {
             return Err(GraphError::Cycle { cycle });
         }
-        self.check_satisfiable(&p.rule.requirement, "requirement", &p.rule.conversions, p.rule.award)
-            .map(|_| ())
+        self.check_satisfiable(&p.rule.requirement, "requirement", p.rule.award)?;
+        self.check_dates(p, None)
+    }
+
+    /// Date feasibility (`feasibility`): the `earned_after` / `earned_before`
+    /// dates fit the `within` windows above them, nested pathways included.
+    /// `nests` names the pathway being registered when `p` is one that nests
+    /// it (an update of a nested pathway may make its parents impossible).
+    fn check_dates(&self, p: &Pathway, nests: Option<PathwayId>) -> Result<(), GraphError> {
+        crate::feasibility::check(p, &|id| self.pathways.get(&id)).map_err(|e| GraphError::Unsatisfiable {
+            path: match nests {
+                Some(_) => format!("pathway `{}` (which nests this one) {}", p.rule.key, e.path),
+                None => e.path,
+            },
+            reason: e.reason,
+        })
+    }
+
+    /// The pathways that nest `id`, directly or not, must still be feasible
+    /// once `id` changed.
+    fn check_dependents(&self, id: PathwayId) -> Result<(), GraphError> {
+        let deps: Vec<(PathwayId, BTreeSet<PathwayId>)> =
+            self.pathways.values().map(|q| (q.id, self.deps(q))).collect();
+        let mut reached = BTreeSet::from([id]);
+        loop {
+            let before = reached.len();
+            for (q, d) in &deps {
+                if !reached.contains(q) && d.iter().any(|x| reached.contains(x)) {
+                    reached.insert(*q);
+                }
+            }
+            if reached.len() == before {
+                break;
+            }
+        }
+        reached.remove(&id);
+        for q in reached {
+            if let Some(parent) = self.pathways.get(&q) {
+                self.check_dates(parent, Some(id))?;
+            }
+        }
+        Ok(())
     }
 
     /// A dependency path from `start` back to itself, as pathway keys.
@@ -393,7 +446,6 @@ impl PathwayGraph {
         &self,
         req: &Requirement,
         path: &str,
-        conversions: &Conversions,
         award: AchievementId,
     ) -> Result<(), GraphError> {
         let unsat = |reason: String| Err(GraphError::Unsatisfiable { path: path.to_owned(), reason });
@@ -413,23 +465,15 @@ impl PathwayGraph {
                     .values()
                     .filter(|e| e.id != award && matches_entry(selector, e))
                     .collect();
+                // The catalog amounts are no upper bound: an issuer may
+                // record `credits_earned` (any amount, any unit) on a
+                // credential, and evaluation honours it, so one matching
+                // achievement can satisfy any minimum in any unit.
                 if entries.is_empty() {
-                    return unsat("no achievement in the catalog matches".into());
-                }
-                // Only bounded when every match states its credits (a
-                // credential may carry its own `credits_earned` otherwise).
-                if entries.iter().all(|e| e.credits.is_some()) {
-                    let total: Decimal = entries
-                        .iter()
-                        .filter_map(|e| e.credits.as_ref().and_then(|c| convert_credits(c, unit, conversions)))
-                        .fold(Decimal::ZERO, |acc, v| acc.saturating_add(v));
-                    if total < *min {
-                        return unsat(format!(
-                            "needs {} {unit} but the matching achievements give at most {} {unit}",
-                            min.normalize(),
-                            total.normalize()
-                        ));
-                    }
+                    return unsat(format!(
+                        "needs {} {unit} but no achievement in the catalog matches",
+                        min.normalize()
+                    ));
                 }
                 Ok(())
             }
@@ -438,7 +482,7 @@ impl PathwayGraph {
                 let mut ok = 0usize;
                 let mut first_err = None;
                 for (i, child) in of.iter().enumerate() {
-                    match self.check_satisfiable(child, &format!("{path}.of[{i}]"), conversions, award) {
+                    match self.check_satisfiable(child, &format!("{path}.of[{i}]"), award) {
                         Ok(()) => ok += 1,
                         Err(e) => {
                             if first_err.is_none() {

@@ -59,9 +59,16 @@
 //!   (not broad selectors, which would make "3 badges of this issuer" a
 //!   cycle as soon as the issuer's awards are badges).
 //! - Unsatisfiable at registration: `count.min` above the matching catalog
-//!   achievements; `credits.min` above what the matching achievements give
-//!   (only when every match states its credits); `all`/`any`/`at_least` whose
-//!   children cannot reach their minimum.
+//!   achievements; a `credits` selector that matches no catalog achievement
+//!   (the catalog amounts are no upper bound: an issuer may record
+//!   `credits_earned` in any amount and unit, and evaluation honours it);
+//!   `all`/`any`/`at_least` whose children cannot reach their minimum; and
+//!   `earned_after` / `earned_before` dates that cannot lie in the `within`
+//!   windows above them, nested pathways included (`feasibility`: every
+//!   choice among alternatives is judged on its own, up to 16 per node and
+//!   64 subsets per `at_least`, beyond which the loosest counts). Updating a
+//!   nested pathway so that a pathway nesting it can no longer hold is
+//!   refused too.
 //! - For an incomplete pathway each node of the explanation shows what the
 //!   learner's credentials give it on its own (two nodes may show the same
 //!   credential; under `within` the best window, ties to the later one);
@@ -86,6 +93,7 @@ mod compile;
 mod eligibility;
 mod error;
 mod evaluate;
+mod feasibility;
 mod graph;
 mod hall;
 mod input;

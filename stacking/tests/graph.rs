@@ -157,3 +157,64 @@ fn outcome_json_has_the_contract_fields() {
     let rule = &g.pathway(p(1)).unwrap().rule;
     assert_eq!(&PathwayRule::from_value(rule.to_value()).unwrap(), rule);
 }
+
+#[test]
+fn dates_that_cannot_fit_a_window_are_rejected_also_through_nesting_and_updates() {
+    let dated = |i: u128, after: Option<&str>, before: Option<&str>| {
+        let mut w = json!({"achievement": a(i).to_string()});
+        if let Some(x) = after {
+            w["earned_after"] = json!(x);
+        }
+        if let Some(x) = before {
+            w["earned_before"] = json!(x);
+        }
+        json!({"type": "count", "min": 1, "where": w})
+    };
+    let late = dated(2, Some("2024-12-01T00:00:00Z"), None);
+    let mut g = base();
+    // The issue's first case: no one-year window holds both.
+    let direct = pathway(1, json!({"type": "all", "within": "P1Y", "of": [dated(1, None, Some("2021-12-02T00:00:00Z")), late]}));
+    let err = g.check(&direct).unwrap_err();
+    assert!(matches!(err, GraphError::Unsatisfiable { ref path, .. } if path == "requirement"), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "requirement: can never be satisfied: requirement.of[1] needs a credential earned on or after \
+         2024-12-01T00:00:00Z and requirement.of[0] one earned before 2021-12-02T00:00:00Z: they cannot lie in one window of P1Y"
+    );
+
+    // Through a nested pathway; a P4Y window fits.
+    g.register(pathway(1, dated(1, None, Some("2022-01-01T00:00:00Z")))).unwrap();
+    let nest = |within: &str| pathway(2, json!({"type": "all", "within": within, "of": [
+        {"type": "pathway", "pathway": p(1).to_string()}, late]}));
+    let err = g.register(nest("P2Y")).unwrap_err();
+    assert!(err.to_string().contains("requirement.of[0] -> pathway `p1` requirement one earned before 2022-01-01T00:00:00Z"), "{err}");
+    g.register(nest("P4Y")).unwrap();
+
+    // Updating the nested pathway so that its parent can no longer hold is refused too.
+    let earlier = pathway(1, dated(1, None, Some("2019-01-01T00:00:00Z")));
+    let err = g.register(earlier.clone()).unwrap_err();
+    assert!(err.to_string().starts_with("pathway `p2` (which nests this one) requirement: can never be satisfied:"), "{err}");
+    assert!(g.check(&earlier).is_err());
+    g.register(pathway(1, dated(1, None, Some("2021-01-01T00:00:00Z")))).unwrap();
+}
+
+#[test]
+fn credits_are_not_bounded_by_the_catalog_amounts() {
+    let two = |id| CatalogEntry { credits: Some(cairn_domain::Credits::parse("2", "ECTS").unwrap()), ..entry(a(id), AchievementType::Course) };
+    let mut g = base();
+    g.upsert_achievement(two(4)).unwrap();
+    g.upsert_achievement(two(5)).unwrap();
+    let rule = |where_: serde_json::Value| pathway(1, json!({"type": "credits", "min": "6", "unit": "ECTS", "where": where_}));
+    let ids = [a(4).to_string(), a(5).to_string()];
+    // 6 ECTS over two achievements of 2 ECTS: one credential carrying 6 can satisfy it.
+    g.register(rule(json!({"achievements": ids}))).unwrap();
+    let at = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+    let mut fact = CredentialFact::earned(CredentialId::new(), a(4), at);
+    fact.credits = Some(cairn_domain::Credits::parse("6", "ECTS").unwrap());
+    assert_eq!(evaluate(&g, p(1), &[fact], at).unwrap().status, Status::Complete);
+    // Also in a unit no catalog entry uses (a credential may carry any unit).
+    g.check(&pathway(1, json!({"type": "credits", "min": "6", "unit": "hours", "where": {"achievements": ids}}))).unwrap();
+    // A selector that matches nothing is refused.
+    let err = g.check(&rule(json!({"achievement_type": "Certificate"}))).unwrap_err();
+    assert_eq!(err.to_string(), "requirement: can never be satisfied: needs 6 ECTS but no achievement in the catalog matches");
+}

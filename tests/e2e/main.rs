@@ -12,6 +12,7 @@ mod credentials;
 mod demo;
 mod email;
 mod employment;
+mod feasibility;
 mod migrations;
 mod orgs;
 mod pathways;
