@@ -33,7 +33,7 @@ pub fn catalog_entry(achievement: &Achievement) -> CatalogEntry {
 pub fn load_graph(conn: &mut DbConn) -> StoreResult<PathwayGraph> {
     let catalog: Vec<CatalogEntry> = achievements::all(conn)?.iter().map(catalog_entry).collect();
     let stored: Vec<_> = pathways::all(conn)?.into_iter().map(|p| p.pathway).collect();
-    PathwayGraph::build(catalog, stored).map_err(|e| StoreError::Corrupt(format!("stored pathways no longer form a valid graph: {e}")))
+    PathwayGraph::load(catalog, stored).map_err(|e| StoreError::Corrupt(format!("stored pathways no longer form a valid graph: {e}")))
 }
 
 /// A credential as the engine sees it, with its status history (events in

@@ -83,6 +83,27 @@ impl PathwayGraph {
         Ok(g)
     }
 
+    /// The stored graph: every pathway checked for what compiling and
+    /// evaluating need (known ids, no cycle), not re-judged for whether it can
+    /// be satisfied. That judgement is made at registration and can grow
+    /// stricter between versions; a rule stored under an older one must not
+    /// stop the graph from loading (it then simply never completes).
+    pub fn load(
+        catalog: impl IntoIterator<Item = CatalogEntry>,
+        pathways: impl IntoIterator<Item = Pathway>,
+    ) -> Result<Self, GraphError> {
+        let mut g = PathwayGraph::new(catalog);
+        g.pathways = pathways.into_iter().map(|p| (p.id, p)).collect();
+        let ids: Vec<PathwayId> = g.pathways.keys().copied().collect();
+        for id in ids {
+            if let Some(p) = g.pathways.get(&id) {
+                g.validate_structure(p)?;
+            }
+        }
+        g.recompile()?;
+        Ok(g)
+    }
+
     /// Every pathway compiled without validation: lets tests evaluate a rule
     /// registration would refuse.
     #[cfg(test)]
@@ -313,6 +334,13 @@ impl PathwayGraph {
     }
 
     fn validate(&self, p: &Pathway) -> Result<(), GraphError> {
+        self.validate_structure(p)?;
+        self.check_satisfiable(&p.rule.requirement, "requirement", p.rule.award)?;
+        self.check_dates(p, None)
+    }
+
+    /// Known award, key, ids, and no cycle.
+    fn validate_structure(&self, p: &Pathway) -> Result<(), GraphError> {
         let award = self
             .catalog
             .get(&p.rule.award)
@@ -357,8 +385,7 @@ impl PathwayGraph {
         if let Some(cycle) = self.find_cycle(p.id) {
             return Err(GraphError::Cycle { cycle });
         }
-        self.check_satisfiable(&p.rule.requirement, "requirement", p.rule.award)?;
-        self.check_dates(p, None)
+        Ok(())
     }
 
     /// Date feasibility (`feasibility`): the `earned_after` / `earned_before`

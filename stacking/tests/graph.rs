@@ -196,6 +196,13 @@ fn dates_that_cannot_fit_a_window_are_rejected_also_through_nesting_and_updates(
     assert!(err.to_string().starts_with("pathway `p2` (which nests this one) requirement: can never be satisfied:"), "{err}");
     assert!(g.check(&earlier).is_err());
     g.register(pathway(1, dated(1, None, Some("2021-01-01T00:00:00Z")))).unwrap();
+
+    // A rule stored before this check still loads (it can simply never
+    // complete): a stricter registration must not stop the service.
+    let catalog: Vec<CatalogEntry> = g.catalog().values().cloned().collect();
+    assert!(PathwayGraph::build(catalog.clone(), [direct.clone()]).is_err());
+    let loaded = PathwayGraph::load(catalog, [direct.clone()]).unwrap();
+    assert!(loaded.pathway(direct.id).is_some());
 }
 
 #[test]
