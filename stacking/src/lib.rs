@@ -101,7 +101,7 @@ mod value;
 pub use eligibility::{Eligibility, is_eligible};
 pub use error::{EvalError, GraphError, RuleError};
 pub use evaluate::{
-    AwardAction, AwardCheck, EvalOptions, PathwayOutcomes, check_award, evaluate, evaluate_all, evaluate_with,
+    AwardAction, AwardCheck, AwardStanding, EvalOptions, PathwayOutcomes, award_standing, check_award, evaluate, evaluate_all, evaluate_with,
     hypothetical_credential_id, what_if, what_if_all,
 };
 pub use graph::{EdgeKind, GraphNode, PathwayGraph};

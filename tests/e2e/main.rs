@@ -7,6 +7,7 @@
 mod accounts;
 mod authz;
 mod awards_large;
+mod cascade;
 mod credentials;
 mod demo;
 mod email;
