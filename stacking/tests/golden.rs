@@ -172,10 +172,10 @@ fn run_case(path: &Path) -> Result<(), String> {
         if json!(status) != want["status"] {
             return Err(format!("award_standing: {status}, expected {want}"));
         }
-        if let Some(want_used) = want.get("used") {
-            if json!(used) != *want_used {
-                return Err(format!("award_standing used {used:?}, expected {want_used}"));
-            }
+        if let Some(want_used) = want.get("used")
+            && json!(used) != *want_used
+        {
+            return Err(format!("award_standing used {used:?}, expected {want_used}"));
         }
     }
 

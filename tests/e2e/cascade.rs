@@ -249,6 +249,62 @@ fn a_constituent_reinstated_after_it_expired_restores_its_award() {
     assert_eq!(award_status(&app, &s, &award), "active", "expired, but expiry never takes an issued award");
 }
 
+/// An award an issuer suspended directly is the issuer's to lift: the rule
+/// does not reinstate it, though it still revokes it once its pathway is lost.
+#[test]
+fn an_award_suspended_by_an_issuer_stays_suspended_until_the_issuer_lifts_it() {
+    let app = TestApp::spawn();
+    let s = school(&app);
+    let x = achievement(&app, &s, "X", "MicroCredential", json!({}));
+    let award = achievement(&app, &s, "X award", "Award", json!({}));
+    pathway(&app, &s, "x-once", &award, json!({ "type": "count", "min": 1, "where": { "achievement": x } }), json!({}));
+    let first = issue(&app, &s, &x, "2023-01-10T00:00:00Z");
+    let award_id = held(&app, &s.learner, &award)[0]["id"].as_str().unwrap().to_owned();
+    change(&app, &s, &award_id, "suspend");
+    let second = issue(&app, &s, &x, "2024-01-10T00:00:00Z");
+    change(&app, &s, &first, "suspend");
+    change(&app, &s, &first, "reinstate");
+    assert_eq!(award_status(&app, &s, &award), "suspended", "the issuer's suspension stands");
+    change(&app, &s, &award_id, "reinstate");
+    assert_eq!(award_status(&app, &s, &award), "active");
+    // Once the cascade suspended it, the cascade restores it.
+    change(&app, &s, &first, "suspend");
+    change(&app, &s, &second, "suspend");
+    assert_eq!(award_status(&app, &s, &award), "suspended");
+    change(&app, &s, &second, "reinstate");
+    assert_eq!(award_status(&app, &s, &award), "active");
+    // Suspended by the issuer again, then every constituent revoked: lost.
+    change(&app, &s, &award_id, "suspend");
+    change(&app, &s, &first, "revoke");
+    assert_eq!(award_status(&app, &s, &award), "suspended");
+    change(&app, &s, &second, "revoke");
+    assert_eq!(award_status(&app, &s, &award), "revoked");
+}
+
+/// Awards issued before `award_constituents` existed get their rows from
+/// their signed evidence when the service starts.
+#[test]
+fn constituents_of_older_awards_are_filled_in_at_start_up() {
+    use cairn_api::store::{Store, award_constituents};
+    let app = TestApp::spawn();
+    let s = school(&app);
+    let x = achievement(&app, &s, "X", "MicroCredential", json!({}));
+    let award = achievement(&app, &s, "X award", "Award", json!({}));
+    pathway(&app, &s, "x-once", &award, json!({ "type": "count", "min": 1, "where": { "achievement": x } }), json!({}));
+    let constituent: cairn_domain::CredentialId = issue(&app, &s, &x, "2023-01-10T00:00:00Z").parse().unwrap();
+    let award_id: cairn_domain::CredentialId = held(&app, &s.learner, &award)[0]["id"].as_str().unwrap().parse().unwrap();
+    let store = Store::open(app.database_url()).unwrap();
+    let recorded = |store: &Store| store.write_blocking(|conn| award_constituents::recorded(conn, award_id)).unwrap();
+    assert_eq!(recorded(&store), vec![constituent], "written when issued");
+    // As before the table: no rows.
+    store.write_blocking(|conn| award_constituents::set(conn, award_id, &[])).unwrap();
+    assert!(recorded(&store).is_empty());
+    assert_eq!(shared_constituents(&app, &s.learner, &award_id.to_string()), vec![constituent.to_string()], "readers fall back to the evidence");
+    drop(store);
+    let restarted = Store::open(app.database_url()).unwrap();
+    assert_eq!(recorded(&restarted), vec![constituent], "filled in from the evidence at start-up");
+}
+
 /// A small deterministic PRNG (xorshift64*): the sequences are the same on
 /// every run.
 struct Rng(u64);
@@ -371,8 +427,11 @@ fn award_statuses_follow_the_rule_over_random_event_sequences() {
     pathway(&app, &s, "kept", &awards[3], json!({ "type": "count", "min": 1, "where": { "achievement": micro[0] } }), json!({ "on_constituent_revoked": "keep" }));
 
     let mut rng = Rng(0x5eed_13c4_5cad_e001);
-    let cases = 10;
-    let events = 14;
+    let cases = 16;
+    let events = 16;
+    // Which (pathway, status) pairs the sequences reached: the test must
+    // exercise every status of every rule-governed award.
+    let mut seen = std::collections::BTreeSet::new();
     for case in 0..cases {
         let (learner_id, learner) = app.learner(&format!("random{case}@cascade.example"));
         let mut model = Model { credentials: Vec::new(), awards: [None; 4] };
@@ -410,6 +469,9 @@ fn award_statuses_follow_the_rule_over_random_event_sequences() {
                 let have = found.iter().map(|c| c["status"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
                 let want = model.awards[p].map(|st| st.as_str().to_owned()).into_iter().collect::<Vec<_>>();
                 assert_eq!(have, want, "case {case}, pathway {p}, after {log:?}");
+                if let Some(st) = model.awards[p] {
+                    seen.insert((p, st.as_str()));
+                }
             }
         }
         // The recorded constituents of every active award (rule-governed
@@ -431,4 +493,11 @@ fn award_statuses_follow_the_rule_over_random_event_sequences() {
             }
         }
     }
+    for p in 0..3 {
+        for st in ["active", "suspended", "revoked"] {
+            assert!(seen.contains(&(p, st)), "no sequence reached a {st} award of pathway {p}: {seen:?}");
+        }
+    }
+    assert!(!seen.contains(&(3, "suspended")) && !seen.contains(&(3, "revoked")), "`keep` leaves its award alone");
+    assert!(seen.contains(&(3, "active")));
 }
