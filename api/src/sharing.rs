@@ -201,7 +201,9 @@ fn shared_awards(conn: &mut DbConn, learner: UserId, shared: &[Credential]) -> S
         let Some(award) = by_credential.get(&credential.id) else { continue };
         let pathway_name = pathways::find(conn, award.pathway)?.map(|p| p.pathway.rule.name).unwrap_or_default();
         let mut constituents = Vec::new();
-        for id in crate::stacking_bridge::constituents_of(&credential.ob3) {
+        // Those that hold it now (the cascade may have moved it to another
+        // allocation), not necessarily those its signed evidence names.
+        for id in crate::store::award_constituents::of_award(conn, credential)? {
             let Some(constituent) = credentials::find(conn, id)? else { continue };
             let achievement_name = achievements::find(conn, constituent.achievement)?.map(|a| a.definition.name.as_str().to_owned()).unwrap_or_default();
             constituents.push(Constituent {

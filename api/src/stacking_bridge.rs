@@ -1,12 +1,13 @@
 //! The bridge between stored data and the stacking engine: the pathway
 //! graph from the catalog and the registered pathways, a learner's
-//! credentials as engine facts, automatic awards and the revocation cascade.
+//! credentials as engine facts, automatic awards and the award cascade
+//! (one stateless rule, `recheck_awards`).
 //! Everything here runs inside the caller's transaction.
 
 use std::collections::BTreeSet;
 
 use cairn_domain::{CredentialId, PathwayId, UserId};
-use cairn_stacking::{AwardAction, CatalogEntry, CredentialFact, EvalOptions, Issuance, OnConstituentRevoked, PathwayGraph, Status};
+use cairn_stacking::{AwardStanding, CatalogEntry, CredentialFact, EvalOptions, Issuance, OnConstituentRevoked, PathwayGraph, Status};
 use chrono::{DateTime, Utc};
 use diesel::Connection;
 
@@ -14,7 +15,7 @@ use crate::issuance::{EvidenceInput, IssueRequest, Issuer, Recipient};
 use crate::signing::MasterKey;
 use crate::store::achievements::{self, Achievement};
 use crate::store::credentials::{self, Credential, CredentialStatus};
-use crate::store::{DbConn, StoreError, StoreResult, audit, award_reviews, cascades, pathways};
+use crate::store::{DbConn, StoreError, StoreResult, audit, award_constituents, award_reviews, cascades, pathways};
 
 pub fn catalog_entry(achievement: &Achievement) -> CatalogEntry {
     let d = &achievement.definition;
@@ -219,6 +220,7 @@ pub fn issue_award(
     let attempt = conn.transaction(|conn| {
         let award = issuer.issue_award(conn, request, actor)?.credential;
         pathways::insert_award(conn, &pathways::Award { pathway: id, learner, version, credential: award.id })?;
+        award_constituents::set(conn, award.id, &completion.used)?;
         Ok::<_, StoreError>(award)
     });
     let award = match attempt {
@@ -237,83 +239,177 @@ pub fn issue_award(
     Ok(Some(award.id))
 }
 
-/// How a constituent was lost.
+/// What happened to a learner's credential (for the re-check's reasons).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Loss {
-    /// Final: awards that no longer hold are revoked.
-    Revoked,
-    /// Temporary: awards that no longer hold are suspended, and restored
-    /// when the constituent is reinstated.
+pub enum Change {
+    Issued,
     Suspended,
+    Reinstated,
+    Revoked,
 }
 
-/// After a constituent was revoked or suspended: re-checks every award of
-/// that learner that depended on it; per `on_constituent_revoked`, revokes
-/// (or, for a suspension, suspends) awards that no longer hold, with a
-/// reason naming the constituent, and cascades to awards built on those.
-/// Returns the awards changed.
-pub fn cascade_loss(conn: &mut DbConn, graph: &PathwayGraph, credential: &Credential, loss: Loss, actor: UserId) -> StoreResult<Vec<CredentialId>> {
-    let Some(learner) = credential.learner else { return Ok(Vec::new()) };
+impl Change {
+    fn verb(self) -> &'static str {
+        match self {
+            Change::Issued => "issued",
+            Change::Suspended => "suspended",
+            Change::Reinstated => "reinstated",
+            Change::Revoked => "revoked",
+        }
+    }
+}
+
+/// Semantic 9, one rule for taking away and restoring: after `cause`'s
+/// status changed (or it was issued), every award of its holder whose
+/// pathway is in `affected` and says `"on_constituent_revoked": "revoke"` is
+/// moved to the status its pathway gives now (`award_standing`): active when
+/// it holds with the credentials in force (expiry aside: expiry never takes
+/// an issued award), suspended when it would with the suspended ones
+/// reinstated, revoked otherwise. Revoked is final. An award an issuer
+/// suspended directly is not reinstated by the rule (only revoked when
+/// lost). `"keep"` awards are left as they are. Awards count as constituents
+/// of other pathways, so this runs to a fixed point. The constituents
+/// recorded for an active award are replaced when one of them is no longer
+/// in force. Returns the awards whose status changed.
+pub fn recheck_awards(
+    conn: &mut DbConn,
+    graph: &PathwayGraph,
+    learner: UserId,
+    affected: &BTreeSet<PathwayId>,
+    cause: CredentialId,
+    change: Change,
+    actor: UserId,
+) -> StoreResult<Vec<CredentialId>> {
+    let order: Vec<PathwayId> = graph.topological_order().into_iter().filter(|id| affected.contains(id)).collect();
     let mut changed = Vec::new();
-    let mut queue = vec![credential.clone()];
-    let now = Utc::now();
-    while let Some(lost) = queue.pop() {
-        let affected: BTreeSet<PathwayId> = graph.affected_by_achievement(lost.achievement).into_iter().collect();
-        let facts = learner_facts(conn, learner)?;
-        for award in pathways::awards_of(conn, learner)? {
-            if !affected.contains(&award.pathway) {
+    // Nested pathways first, and the facts are read again after each
+    // change, so one pass settles; the second only confirms. Bounded by
+    // the graph size.
+    for _ in 0..=graph.pathways().count() {
+        let awards: Vec<pathways::Award> = pathways::awards_of(conn, learner)?;
+        let mut facts: Option<Vec<CredentialFact>> = None;
+        let mut round_changed = false;
+        for id in &order {
+            let Some(award) = awards.iter().find(|a| a.pathway == *id) else { continue };
+            let Some(pathway) = graph.pathway(*id) else { continue };
+            if pathway.rule.on_constituent_revoked != OnConstituentRevoked::Revoke {
+                // `keep`: the award stays as it is, whatever its constituents do.
                 continue;
             }
-            let Some(pathway) = graph.pathway(award.pathway) else { continue };
             let Some(award_credential) = credentials::find(conn, award.credential)? else { continue };
-            let already = match loss {
-                Loss::Revoked => award_credential.status == CredentialStatus::Revoked,
-                Loss::Suspended => award_credential.status != CredentialStatus::Active,
-            };
-            if already || pathway.rule.on_constituent_revoked != OnConstituentRevoked::Revoke {
+            if award_credential.status == CredentialStatus::Revoked {
                 continue;
             }
-            let check = match cairn_stacking::check_award(graph, award.pathway, &facts, lost.id, now) {
-                Ok(check) => check,
+            let facts_now = match facts.take() {
+                Some(facts) => facts,
+                None => learner_facts(conn, learner)?,
+            };
+            // Evaluated after the changes just made (an award revoked a
+            // moment ago is revoked at this instant, not at an earlier one).
+            let standing = cairn_stacking::award_standing(graph, *id, &facts_now, Utc::now());
+            facts = Some(facts_now);
+            let standing = match standing {
+                Ok(standing) => standing,
                 Err(error) => {
-                    tracing::warn!(pathway = %award.pathway, %error, "award not re-checked");
+                    tracing::warn!(pathway = %id, %error, "award not re-checked");
                     continue;
                 }
             };
-            let AwardAction::Revoke { .. } = check.action else { continue };
-            let (status, action, reason) = match loss {
-                Loss::Revoked => (
-                    CredentialStatus::Revoked,
-                    audit::Action::AwardRevoke,
-                    format!("constituent credential {} was revoked and the pathway no longer holds", lost.id),
-                ),
-                Loss::Suspended => (
-                    CredentialStatus::Suspended,
-                    audit::Action::AwardSuspend,
-                    format!("constituent credential {} was suspended and the pathway no longer holds", lost.id),
-                ),
-            };
-            let applies = |current: CredentialStatus| match loss {
-                Loss::Revoked => current != CredentialStatus::Revoked,
-                Loss::Suspended => current == CredentialStatus::Active,
-            };
-            let Some(award_credential) = change_award_status(conn, award_credential, status, &reason, actor, applies)? else { continue };
-            if loss == Loss::Suspended {
-                cascades::record(conn, award_credential.id, lost.id)?;
+            if settle_award(conn, *id, award_credential, &standing, cause, change, actor)? {
+                changed.push(award.credential);
+                round_changed = true;
+                facts = None;
             }
-            audit::record(
-                conn,
-                audit::Entry::new(action, "credential", award_credential.id.to_string())
-                    .actor(actor)
-                    .org(award_credential.org)
-                    .learner(award_credential.learner)
-                    .detail(serde_json::json!({ "pathway": award.pathway, "reason": reason, "constituent": lost.id })),
-            )?;
-            changed.push(award_credential.id);
-            queue.push(award_credential);
+        }
+        if !round_changed {
+            break;
         }
     }
     Ok(changed)
+}
+
+/// Moves one award to the status `standing` gives it; true when its status
+/// changed.
+fn settle_award(
+    conn: &mut DbConn,
+    pathway: PathwayId,
+    award: Credential,
+    standing: &AwardStanding,
+    cause: CredentialId,
+    change: Change,
+    actor: UserId,
+) -> StoreResult<bool> {
+    let verb = change.verb();
+    let (target, action, reason) = match (standing, award.status) {
+        (_, CredentialStatus::Revoked) => return Ok(false),
+        (AwardStanding::Holds { used, .. }, CredentialStatus::Active) => {
+            keep_allocation(conn, &award, used)?;
+            return Ok(false);
+        }
+        (AwardStanding::Holds { .. }, CredentialStatus::Suspended) => {
+            if !cascades::suspended_by_cascade(conn, award.id)? {
+                // An issuer's own suspension of the award stays until an issuer lifts it.
+                return Ok(false);
+            }
+            (CredentialStatus::Active, audit::Action::AwardReinstate, format!("constituent credential {cause} was {verb} and the pathway holds again"))
+        }
+        (AwardStanding::HeldIfReinstated, CredentialStatus::Suspended) => return Ok(false),
+        (AwardStanding::HeldIfReinstated, CredentialStatus::Active) => (
+            CredentialStatus::Suspended,
+            audit::Action::AwardSuspend,
+            format!("constituent credential {cause} was {verb} and the pathway no longer holds; it would again if the suspended credentials were reinstated"),
+        ),
+        (AwardStanding::Lost, _) => (
+            CredentialStatus::Revoked,
+            audit::Action::AwardRevoke,
+            format!("constituent credential {cause} was {verb} and the pathway no longer holds"),
+        ),
+    };
+    let applies = |current: CredentialStatus| match target {
+        CredentialStatus::Active => current == CredentialStatus::Suspended,
+        CredentialStatus::Suspended => current == CredentialStatus::Active,
+        CredentialStatus::Revoked => current != CredentialStatus::Revoked,
+    };
+    let Some(award) = change_award_status(conn, award, target, &reason, actor, applies)? else { return Ok(false) };
+    match (target, standing) {
+        (CredentialStatus::Suspended, _) => cascades::record(conn, award.id, cause)?,
+        (CredentialStatus::Active, AwardStanding::Holds { used, .. }) => {
+            cascades::clear(conn, award.id)?;
+            keep_allocation(conn, &award, used)?;
+        }
+        _ => cascades::clear(conn, award.id)?,
+    }
+    audit::record(
+        conn,
+        audit::Entry::new(action, "credential", award.id.to_string())
+            .actor(actor)
+            .org(award.org)
+            .learner(award.learner)
+            .detail(serde_json::json!({ "pathway": pathway, "reason": reason, "constituent": cause })),
+    )?;
+    Ok(true)
+}
+
+/// The recorded constituents of an award kept active are those of an
+/// allocation that holds it now: while every recorded one is in force they
+/// still do (statuses are all that changed), otherwise `used`, the
+/// allocation the engine found, replaces them.
+fn keep_allocation(conn: &mut DbConn, award: &Credential, used: &[CredentialId]) -> StoreResult<()> {
+    let recorded = award_constituents::of_award(conn, award)?;
+    if recorded == used {
+        return Ok(());
+    }
+    let mut in_force = !recorded.is_empty();
+    for id in &recorded {
+        if !credentials::find(conn, *id)?.is_some_and(|c| c.status == CredentialStatus::Active) {
+            in_force = false;
+            break;
+        }
+    }
+    if in_force {
+        return Ok(());
+    }
+    award_constituents::set(conn, award.id, used)
 }
 
 /// Moves an award to `target` by the same conditional update as a direct
@@ -349,52 +445,6 @@ fn change_award_status(
         }
     }
     Err(StoreError::Conflict(format!("award {} keeps changing concurrently; retry", award.id)))
-}
-
-/// After a constituent was reinstated: reinstates the awards the cascade
-/// suspended because of it, when their pathway holds again, and then the
-/// awards suspended because of those. An award that still does not hold
-/// (another constituent is suspended too) waits for that one. Returns the
-/// awards reinstated.
-pub fn restore_after_reinstate(conn: &mut DbConn, graph: &PathwayGraph, credential: &Credential, actor: UserId) -> StoreResult<Vec<CredentialId>> {
-    let Some(learner) = credential.learner else { return Ok(Vec::new()) };
-    let mut restored = Vec::new();
-    let mut queue = vec![credential.id];
-    let now = Utc::now();
-    let awards = pathways::awards_of(conn, learner)?;
-    while let Some(cause) = queue.pop() {
-        for award_id in cascades::take_caused_by(conn, cause)? {
-            let Some(award_credential) = credentials::find(conn, award_id)? else { continue };
-            if award_credential.status != CredentialStatus::Suspended {
-                continue;
-            }
-            let Some(award) = awards.iter().find(|a| a.credential == award_id) else { continue };
-            let facts = learner_facts(conn, learner)?;
-            if completion(graph, award.pathway, &facts, now).is_none() {
-                // Still short: wait for the constituents that are still suspended.
-                for constituent in constituents_of(&award_credential.ob3) {
-                    if credentials::find(conn, constituent)?.is_some_and(|c| c.status == CredentialStatus::Suspended) {
-                        cascades::record(conn, award_id, constituent)?;
-                    }
-                }
-                continue;
-            }
-            let reason = format!("constituent credential {cause} was reinstated and the pathway holds again");
-            let applies = |current: CredentialStatus| current == CredentialStatus::Suspended;
-            let Some(award_credential) = change_award_status(conn, award_credential, CredentialStatus::Active, &reason, actor, applies)? else { continue };
-            audit::record(
-                conn,
-                audit::Entry::new(audit::Action::AwardReinstate, "credential", award_id.to_string())
-                    .actor(actor)
-                    .org(award_credential.org)
-                    .learner(award_credential.learner)
-                    .detail(serde_json::json!({ "pathway": award.pathway, "reason": reason, "constituent": cause })),
-            )?;
-            restored.push(award_id);
-            queue.push(award_id);
-        }
-    }
-    Ok(restored)
 }
 
 /// The constituents an award credential names in its `evidence` (each is

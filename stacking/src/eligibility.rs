@@ -15,6 +15,10 @@ pub enum Eligibility {
     /// revocation (and verification) removes a constituent. Expiry never
     /// revokes an award, and a suspension is temporary, so neither counts here.
     AwardRetention,
+    /// For the status an issued award should have now (semantic 9): as
+    /// `Strict`, but expiry never takes an award already issued, so an
+    /// expired credential still counts; suspension and revocation do not.
+    InForce,
 }
 
 pub fn is_eligible(fact: &CredentialFact, at: DateTime<Utc>, mode: Eligibility) -> bool {
@@ -27,7 +31,7 @@ pub fn is_eligible(fact: &CredentialFact, at: DateTime<Utc>, mode: Eligibility) 
     if mode == Eligibility::AwardRetention {
         return true;
     }
-    if fact.valid_until.is_some_and(|until| at >= until) {
+    if mode == Eligibility::Strict && fact.valid_until.is_some_and(|until| at >= until) {
         return false;
     }
     let suspended = fact
@@ -57,6 +61,7 @@ mod tests {
         assert!(is_eligible(&expired, t(2021), Eligibility::Strict));
         assert!(!is_eligible(&expired, t(2022), Eligibility::Strict));
         assert!(is_eligible(&expired, t(2023), Eligibility::AwardRetention));
+        assert!(is_eligible(&expired, t(2023), Eligibility::InForce));
         let revoked = CredentialFact { revoked_at: Some(t(2022)), ..base.clone() };
         assert!(is_eligible(&revoked, t(2021), Eligibility::Strict));
         assert!(!is_eligible(&revoked, t(2022), Eligibility::AwardRetention));
@@ -65,6 +70,9 @@ mod tests {
         assert!(is_eligible(&suspended, t(2023), Eligibility::Strict));
         assert!(!is_eligible(&suspended, t(2030), Eligibility::Strict));
         assert!(is_eligible(&suspended, t(2030), Eligibility::AwardRetention));
+        assert!(!is_eligible(&suspended, t(2030), Eligibility::InForce));
+        assert!(is_eligible(&suspended, t(2023), Eligibility::InForce));
+        assert!(!is_eligible(&revoked, t(2022), Eligibility::InForce));
         let unverified = CredentialFact { verified: false, ..base };
         assert!(!is_eligible(&unverified, t(2021), Eligibility::Strict));
     }

@@ -164,8 +164,10 @@ pub struct AwardCheck {
 }
 
 /// Semantic 9: re-checks an issued award of `pathway` once `revoked` is
-/// revoked at `at`. Only revocation removes a constituent here: expiry never
-/// revokes an award already issued, and suspensions are temporary.
+/// revoked at `at`, counting suspended credentials as if reinstated (and
+/// expired ones: expiry never revokes an award already issued). So `holds`
+/// says whether the award could still stand, not whether it stands now: for
+/// the status an award should have, use [`award_standing`].
 pub fn check_award(
     graph: &PathwayGraph,
     pathway: PathwayId,
@@ -199,6 +201,41 @@ pub fn check_award(
         completed_at: outcome.completed_at,
         action,
     })
+}
+
+/// Where an issued award stands under the current statuses of the learner's
+/// credentials (semantic 9, one rule for taking away and restoring).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AwardStanding {
+    /// The pathway holds now with the credentials in force (expiry aside):
+    /// the award should be active, held by `used`.
+    Holds { used: Vec<CredentialId>, completed_at: Option<DateTime<Utc>> },
+    /// It does not hold now, but would if the suspended credentials were
+    /// reinstated: the award should be suspended.
+    HeldIfReinstated,
+    /// It would not hold even then: under `"revoke"` the award is revoked.
+    Lost,
+}
+
+/// Semantic 9 as one rule, stateless: whether `pathway` holds at `at` with
+/// the credentials neither revoked nor suspended (expired ones count:
+/// expiry never takes an award already issued), else whether it would with
+/// the suspended ones reinstated. The policy (`on_constituent_revoked`) is
+/// the caller's: this says only where the award stands.
+pub fn award_standing(
+    graph: &PathwayGraph,
+    pathway: PathwayId,
+    credentials: &[CredentialFact],
+    at: DateTime<Utc>,
+) -> Result<AwardStanding, EvalError> {
+    let in_force = EvalOptions { plan_next: false, eligibility: Eligibility::InForce, ..Default::default() };
+    let now = evaluate_with(graph, pathway, credentials, at, &in_force)?;
+    if now.status == Status::Complete {
+        return Ok(AwardStanding::Holds { used: now.used(), completed_at: now.completed_at });
+    }
+    let retention = EvalOptions { plan_next: false, eligibility: Eligibility::AwardRetention, ..Default::default() };
+    let reinstated = evaluate_with(graph, pathway, credentials, at, &retention)?;
+    Ok(if reinstated.status == Status::Complete { AwardStanding::HeldIfReinstated } else { AwardStanding::Lost })
 }
 
 /// Status and uncapped progress only (the planner's inner loop).

@@ -41,8 +41,9 @@
 //! - `GET /v1/pathways/{id}/graph`: [`PathwayGraph::to_json`] / [`PathwayGraph::to_dot`];
 //! - progress: [`evaluate`], [`evaluate_with`], [`evaluate_all`];
 //! - what-if: [`what_if`], [`what_if_all`];
-//! - after issue/revoke: [`PathwayGraph::affected_by_achievement`], then
-//!   [`evaluate_with`] (automatic awards) or [`check_award`] (semantic 9).
+//! - after issue/suspend/reinstate/revoke: [`PathwayGraph::affected_by_achievement`],
+//!   then [`evaluate_with`] (automatic awards) and [`award_standing`]
+//!   (semantic 9: the status an issued award should have, one rule both ways).
 //!
 //! Decisions where DESIGN.md is silent:
 //! - `credits` counts each achievement once, like `count` (retaking a course
@@ -109,7 +110,7 @@ mod value;
 pub use eligibility::{Eligibility, is_eligible};
 pub use error::{EvalError, GraphError, RuleError};
 pub use evaluate::{
-    AwardAction, AwardCheck, EvalOptions, PathwayOutcomes, check_award, evaluate, evaluate_all, evaluate_with,
+    AwardAction, AwardCheck, AwardStanding, EvalOptions, PathwayOutcomes, award_standing, check_award, evaluate, evaluate_all, evaluate_with,
     hypothetical_credential_id, what_if, what_if_all,
 };
 pub use graph::{EdgeKind, GraphNode, PathwayGraph};

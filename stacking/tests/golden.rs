@@ -15,7 +15,8 @@
 //!              "nodes": [{"at": [0], "satisfied": true, "have": 1, "need": 1, "used": ["c1"]}],
 //!              "next": [{"achievements": ["m3"], "completes": true}]},
 //!   "expect_error": "substring of the registration error",
-//!   "check_award": {"revoked": "c1", "holds": false, "action": "revoke"} }
+//!   "check_award": {"revoked": "c1", "holds": false, "action": "revoke"},
+//!   "award_standing": {"status": "active | suspended | revoked", "used": ["c2"]} }  // statuses as given
 //! ```
 //!
 //! A file may instead hold several scenarios that share a set-up: the keys
@@ -31,8 +32,8 @@ use std::path::Path;
 
 use cairn_domain::AchievementId;
 use cairn_stacking::{
-    AwardAction, CatalogEntry, CredentialFact, EvalOptions, Pathway, PathwayGraph, PathwayRule, check_award,
-    evaluate, what_if,
+    AwardAction, AwardStanding, CatalogEntry, CredentialFact, EvalOptions, Pathway, PathwayGraph, PathwayRule, award_standing,
+    check_award, evaluate, what_if,
 };
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -185,6 +186,23 @@ fn run_case(case: &Value) -> Result<(), String> {
         };
         if json!(result.holds) != check["holds"] || json!(action) != check["action"] {
             return Err(format!("check_award: holds {} action {action}, expected {check}", result.holds));
+        }
+    }
+
+    if let Some(want) = case.get("award_standing") {
+        let standing = award_standing(&graph, pathway, &credentials, at).map_err(|e| e.to_string())?;
+        let (status, used) = match &standing {
+            AwardStanding::Holds { used, .. } => ("active", used.iter().map(|id| names.decode(&json!(id.to_string()))).collect()),
+            AwardStanding::HeldIfReinstated => ("suspended", Vec::new()),
+            AwardStanding::Lost => ("revoked", Vec::new()),
+        };
+        if json!(status) != want["status"] {
+            return Err(format!("award_standing: {status}, expected {want}"));
+        }
+        if let Some(want_used) = want.get("used")
+            && json!(used) != *want_used
+        {
+            return Err(format!("award_standing used {used:?}, expected {want_used}"));
         }
     }
 

@@ -7,6 +7,7 @@
 mod accounts;
 mod authz;
 mod awards_large;
+mod cascade;
 mod contract;
 mod credentials;
 mod demo;

@@ -139,6 +139,11 @@ impl TestApp {
         TestApp { base, data_dir: dir.path().to_path_buf(), mail_sink: None, handle, thread: Some(thread), agent, _db: db, _dir: dir }
     }
 
+    /// The database this service runs on (for tests that open it too).
+    pub fn database_url(&self) -> &DatabaseUrl {
+        &self._db.url
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

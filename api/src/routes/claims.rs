@@ -89,6 +89,12 @@ pub(crate) fn move_into_wallet(
     }
     if !moved.is_empty() {
         let graph = crate::stacking_bridge::load_graph(conn)?;
+        // A claimed credential may restore an award the cascade suspended.
+        for credential in &moved {
+            let affected = graph.affected_by_achievement(credential.achievement).into_iter().collect();
+            let change = crate::stacking_bridge::Change::Issued;
+            crate::stacking_bridge::recheck_awards(conn, &graph, learner, &affected, credential.id, change, learner)?;
+        }
         let affected = moved.iter().flat_map(|c| graph.affected_by_achievement(c.achievement)).collect();
         crate::stacking_bridge::award_completed(conn, &graph, master, public_url, learner, affected, learner)?;
     }

@@ -51,8 +51,8 @@ pub async fn export_clr(state: web::Data<AppState>, Learner(caller): Learner, qu
             let mut associations = BTreeSet::new();
             for award in pathways::awards_of(conn, caller.id)? {
                 let Some(award_credential) = by_id.get(&award.credential) else { continue };
-                // The award's evidence links its constituents.
-                for constituent in crate::stacking_bridge::constituents_of(&award_credential.ob3) {
+                // The constituents that hold the award now.
+                for constituent in crate::store::award_constituents::of_award(conn, award_credential)? {
                     if let Some(constituent) = by_id.get(&constituent) {
                         associations.insert(PartOf { source: achievement_url(constituent), target: achievement_url(award_credential) });
                     }

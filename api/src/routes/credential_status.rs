@@ -13,7 +13,7 @@ use crate::extract::{JsonBody, path_id};
 use crate::problem::{ApiResult, ProblemDocument};
 use crate::routes::views::CredentialView;
 use crate::store::credentials::{self, CredentialStatus};
-use crate::store::{StoreError, audit};
+use crate::store::{StoreError, audit, cascades};
 use crate::verify::{self, Presented};
 
 #[derive(Deserialize, ToSchema)]
@@ -75,25 +75,25 @@ async fn change(
                     .detail(serde_json::json!({ "reason": reason, "learner": credential.learner })),
             )?;
             let updated = credentials::find(conn, id)?.ok_or(StoreError::NotFound("credential"))?;
-            // Semantic 9: awards built on a lost constituent are re-checked.
-            // Revocation is final, so the awards it takes are revoked;
-            // suspension is temporary, so the awards it takes are suspended
-            // and come back when the constituent is reinstated. A reinstated
-            // constituent may also complete pathways anew.
+            // A direct change of an award credential overrides the cascade's
+            // record of having suspended it.
+            cascades::clear(conn, id)?;
+            // Semantic 9, one rule both ways: every award built on this
+            // credential gets the status its pathway gives now (active,
+            // suspended while it would hold with the suspended credentials
+            // back, revoked otherwise). A reinstated credential may also
+            // complete pathways anew.
             let graph = crate::stacking_bridge::load_graph(conn)?;
-            match target {
-                CredentialStatus::Revoked => {
-                    crate::stacking_bridge::cascade_loss(conn, &graph, &updated, crate::stacking_bridge::Loss::Revoked, issuer.caller.id)?;
-                }
-                CredentialStatus::Suspended => {
-                    crate::stacking_bridge::cascade_loss(conn, &graph, &updated, crate::stacking_bridge::Loss::Suspended, issuer.caller.id)?;
-                }
-                CredentialStatus::Active => {
-                    crate::stacking_bridge::restore_after_reinstate(conn, &graph, &updated, issuer.caller.id)?;
-                    if let Some(learner) = updated.learner {
-                        let affected = graph.affected_by_achievement(updated.achievement).into_iter().collect();
-                        crate::stacking_bridge::award_completed(conn, &graph, &master, &public_url, learner, affected, issuer.caller.id)?;
-                    }
+            if let Some(learner) = updated.learner {
+                let affected = graph.affected_by_achievement(updated.achievement).into_iter().collect();
+                let change = match target {
+                    CredentialStatus::Active => crate::stacking_bridge::Change::Reinstated,
+                    CredentialStatus::Suspended => crate::stacking_bridge::Change::Suspended,
+                    CredentialStatus::Revoked => crate::stacking_bridge::Change::Revoked,
+                };
+                crate::stacking_bridge::recheck_awards(conn, &graph, learner, &affected, id, change, issuer.caller.id)?;
+                if target == CredentialStatus::Active {
+                    crate::stacking_bridge::award_completed(conn, &graph, &master, &public_url, learner, affected, issuer.caller.id)?;
                 }
             }
             let verification = verify::verify(conn, &public_url, &Presented::Jwt(updated.jwt.clone()), chrono::Utc::now())?;

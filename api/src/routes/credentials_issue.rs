@@ -22,9 +22,23 @@ pub fn issue_one(
     request: IssueRequest,
     actor: cairn_domain::UserId,
 ) -> StoreResult<CredentialView> {
+    // A new credential takes part in the award cascade (it may restore an
+    // award the cascade suspended), so it queues behind the holder's status
+    // changes, as they queue behind each other (PostgreSQL). Taken first,
+    // in the same order as a status change (holder, then status lists).
+    let known = request.recipient.learner;
+    if let Some(learner) = known {
+        crate::store::credentials::lock_holder(conn, learner)?;
+    }
     let issued = issuer.issue(conn, request, actor)?;
     if let Some(learner) = issued.credential.learner {
+        if known.is_none() {
+            crate::store::credentials::lock_holder(conn, learner)?;
+        }
         let affected = graph.affected_by_achievement(issued.credential.achievement).into_iter().collect();
+        // A new credential may restore an award the cascade suspended.
+        let cause = issued.credential.id;
+        stacking_bridge::recheck_awards(conn, graph, learner, &affected, cause, stacking_bridge::Change::Issued, actor)?;
         stacking_bridge::award_completed(conn, graph, &state.master, &state.public_url, learner, affected, actor)?;
     }
     let message = achievements::find(conn, issued.credential.achievement)?

@@ -1,4 +1,9 @@
-//! Which awards a cascade suspended, and because of which constituent.
+//! Which awards the cascade suspended (and because of which constituent).
+//! The cascade's rule is stateless (the award's status follows from the
+//! statuses of the learner's credentials); this table only tells an award
+//! the cascade suspended, which it reinstates once its pathway holds again,
+//! from one an issuer suspended directly, which stays suspended until an
+//! issuer reinstates it.
 
 use cairn_domain::CredentialId;
 use diesel::prelude::*;
@@ -6,7 +11,8 @@ use diesel::prelude::*;
 use super::schema::cascade_suspensions;
 use super::{DbConn, StoreError, StoreResult, time};
 
-/// Notes that `award` was suspended because `cause` was (idempotent).
+/// Notes that `award` was suspended by the cascade because `cause` was
+/// suspended or revoked (idempotent).
 pub fn record(conn: &mut DbConn, award: CredentialId, cause: CredentialId) -> StoreResult<()> {
     let exists: i64 = cascade_suspensions::table
         .filter(cascade_suspensions::award_credential_id.eq(award.to_string()))
@@ -27,16 +33,20 @@ pub fn record(conn: &mut DbConn, award: CredentialId, cause: CredentialId) -> St
     Ok(())
 }
 
-/// The awards suspended because of `cause`; the records are consumed.
-pub fn take_caused_by(conn: &mut DbConn, cause: CredentialId) -> StoreResult<Vec<CredentialId>> {
-    let ids: Vec<String> = cascade_suspensions::table
-        .filter(cascade_suspensions::cause_credential_id.eq(cause.to_string()))
-        .select(cascade_suspensions::award_credential_id)
-        .order(cascade_suspensions::award_credential_id.asc())
-        .load(conn)
+/// Whether the cascade suspended `award` (rather than an issuer).
+pub fn suspended_by_cascade(conn: &mut DbConn, award: CredentialId) -> StoreResult<bool> {
+    let count: i64 = cascade_suspensions::table
+        .filter(cascade_suspensions::award_credential_id.eq(award.to_string()))
+        .count()
+        .get_result(conn)
         .map_err(StoreError::from_query)?;
-    diesel::delete(cascade_suspensions::table.filter(cascade_suspensions::cause_credential_id.eq(cause.to_string())))
+    Ok(count > 0)
+}
+
+/// Forgets why `award` was suspended: it was reinstated or revoked.
+pub fn clear(conn: &mut DbConn, award: CredentialId) -> StoreResult<()> {
+    diesel::delete(cascade_suspensions::table.filter(cascade_suspensions::award_credential_id.eq(award.to_string())))
         .execute(conn)
         .map_err(StoreError::from_query)?;
-    ids.iter().map(|id| id.parse().map_err(|e| StoreError::Corrupt(format!("cascade award id: {e:?}")))).collect()
+    Ok(())
 }

@@ -177,11 +177,12 @@ pub fn for_learner(conn: &mut DbConn, learner: UserId) -> StoreResult<Vec<Creden
         .collect()
 }
 
-/// Serialises status changes of one holder's credentials (PostgreSQL; on
-/// SQLite writers are serial anyway). The conditional update in
-/// `set_status` guards one credential; the cascade also reads the holder's
-/// other credentials and the awards' cascade records, which two concurrent
-/// changes of different constituents would each see without the other's.
+/// Serialises status changes and issuances of one holder's credentials
+/// (PostgreSQL; on SQLite writers are serial anyway). The conditional update
+/// in `set_status` guards one credential; the award cascade also reads the
+/// holder's other credentials and awards, which two concurrent changes of
+/// different constituents (or a change and a new credential) would each see
+/// without the other's.
 pub fn lock_holder(conn: &mut DbConn, learner: UserId) -> StoreResult<()> {
     super::connection::lock_account(conn, &learner.to_string())
 }

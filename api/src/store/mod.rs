@@ -6,6 +6,7 @@
 
 pub mod achievements;
 pub mod audit;
+pub mod award_constituents;
 pub mod award_reviews;
 pub mod cascades;
 pub mod credentials;
@@ -111,7 +112,15 @@ impl Store {
             .max_size(max_size)
             .connection_timeout(Duration::from_secs(10))
             .build(DbConnManager::new(url.clone()))?;
-        Ok(Self { pool, backend: url.backend() })
+        let store = Self { pool, backend: url.backend() };
+        // Awards issued before `award_constituents` existed get their rows
+        // from their signed evidence, once (SQL cannot read that JSON
+        // portably, so no migration does it).
+        let filled = store.write_blocking(award_constituents::backfill)?;
+        if filled > 0 {
+            tracing::info!(filled, "recorded the constituents of awards issued before award_constituents");
+        }
+        Ok(store)
     }
 
     pub fn backend(&self) -> Backend {

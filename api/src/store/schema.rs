@@ -294,6 +294,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    award_constituents (award_credential_id, position) {
+        award_credential_id -> Text,
+        constituent_credential_id -> Text,
+        position -> BigInt,
+    }
+}
+
+diesel::table! {
     pathway_follows (learner_id, pathway_id) {
         learner_id -> Text,
         pathway_id -> Text,
@@ -328,5 +336,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     discoverable_skills,
     award_reviews,
     cascade_suspensions,
+    award_constituents,
     pathway_follows,
 );

@@ -1,0 +1,2 @@
+DROP INDEX award_constituents_constituent;
+DROP TABLE award_constituents;

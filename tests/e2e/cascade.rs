@@ -1,0 +1,503 @@
+//! The award cascade (semantic 9, issue 13 §1): after any status change of
+//! a learner's credential, each award of a pathway with
+//! `"on_constituent_revoked": "revoke"` that depends on it is `active`
+//! exactly when its pathway holds now (expiry aside), `suspended` when it
+//! would hold if the suspended credentials were reinstated, and `revoked`
+//! otherwise; revoked is final. The same rule takes away and restores.
+
+use cairn_tests::TestApp;
+use serde_json::{Value, json};
+
+struct School {
+    org: String,
+    issuer: String,
+    learner_id: String,
+    learner: String,
+}
+
+fn school(app: &TestApp) -> School {
+    let admin = app.admin_token();
+    let org = app.org(&admin, "Cascade College", "institution");
+    let (_, issuer) = app.staff(&admin, &org, "registrar@cascade.example", "issuer");
+    let (learner_id, learner) = app.learner("learner@cascade.example");
+    School { org, issuer, learner_id, learner }
+}
+
+/// A catalog entry; `extra` adds fields (credits, alignments).
+fn achievement(app: &TestApp, s: &School, name: &str, kind: &str, extra: Value) -> String {
+    let mut body = json!({ "name": name, "description": name, "criteria": { "narrative": "Earn it." }, "achievementType": kind });
+    if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+        body.extend(extra.clone());
+    }
+    let response = app.post(&format!("/v1/orgs/{}/achievements", s.org), Some(&s.issuer), &body);
+    assert_eq!(response.status, 201, "{}", response.text);
+    response.id()
+}
+
+fn pathway(app: &TestApp, s: &School, key: &str, award: &str, requirement: Value, extra: Value) -> String {
+    let mut body = json!({
+        "key": key, "name": key, "description": key, "award": award,
+        "issuance": "automatic", "on_constituent_revoked": "revoke", "requirement": requirement
+    });
+    if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+        body.extend(extra.clone());
+    }
+    let response = app.post(&format!("/v1/orgs/{}/pathways", s.org), Some(&s.issuer), &body);
+    assert_eq!(response.status, 201, "{}", response.text);
+    response.id()
+}
+
+fn issue_to(app: &TestApp, s: &School, learner_id: &str, achievement: &str, awarded_at: &str, extra: Value) -> String {
+    let mut body = json!({ "achievement": achievement, "recipient": { "learner": learner_id }, "awarded_at": awarded_at });
+    if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+        body.extend(extra.clone());
+    }
+    let response = app.post(&format!("/v1/orgs/{}/credentials", s.org), Some(&s.issuer), &body);
+    assert_eq!(response.status, 201, "{}", response.text);
+    response.id()
+}
+
+fn issue(app: &TestApp, s: &School, achievement: &str, awarded_at: &str) -> String {
+    issue_to(app, s, &s.learner_id, achievement, awarded_at, json!({}))
+}
+
+fn change(app: &TestApp, s: &School, id: &str, action: &str) {
+    let response = app.post(&format!("/v1/credentials/{id}/{action}"), Some(&s.issuer), &json!({ "reason": "cascade test" }));
+    assert_eq!(response.status, 200, "{action} {id}: {}", response.text);
+}
+
+/// The learner's credentials of `achievement` (at most one for an award).
+fn held(app: &TestApp, learner: &str, achievement: &str) -> Vec<Value> {
+    let wallet = app.get("/v1/me/wallet", Some(learner));
+    assert_eq!(wallet.status, 200, "{}", wallet.text);
+    wallet.body["credentials"].as_array().unwrap().iter().filter(|c| c["achievement"] == achievement).cloned().collect()
+}
+
+/// The status of the learner's one award of `award`.
+fn award_status(app: &TestApp, s: &School, award: &str) -> String {
+    let awards = held(app, &s.learner, award);
+    assert_eq!(awards.len(), 1, "exactly one award: {awards:?}");
+    awards[0]["status"].as_str().unwrap().to_owned()
+}
+
+/// The constituents a share shows for the award credential `award_id`.
+fn shared_constituents(app: &TestApp, learner: &str, award_id: &str) -> Vec<String> {
+    let expires_at = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
+    let share = app.post("/v1/me/shares", Some(learner), &json!({ "credentials": [award_id], "expires_at": expires_at }));
+    assert_eq!(share.status, 201, "{}", share.text);
+    let opened = app.get(&format!("/v1/shares/{}", share.body["token"].as_str().unwrap()), None);
+    assert_eq!(opened.status, 200, "{}", opened.text);
+    let award = opened.body["awards"].as_array().unwrap().iter().find(|a| a["credential"] == award_id).cloned().unwrap();
+    award["constituents"].as_array().unwrap().iter().map(|c| c["credential"].as_str().unwrap().to_owned()).collect()
+}
+
+fn audit_reasons(app: &TestApp, s: &School, action: &str) -> Vec<String> {
+    let log = app.get(&format!("/v1/orgs/{}/audit", s.org), Some(&s.issuer)).body;
+    log["items"].as_array().unwrap().iter().filter(|e| e["action"] == action).map(|e| e["detail"]["reason"].as_str().unwrap_or("").to_owned()).collect()
+}
+
+/// One achievement held twice, `count 1`: a suspended credential is no
+/// support for the award.
+#[test]
+fn an_award_held_by_one_of_two_credentials_of_the_same_achievement() {
+    // Suspend the 2024 one, then revoke the 2023 one: the award is
+    // suspended (the 2024 one may come back), and comes back with it.
+    let app = TestApp::spawn();
+    let s = school(&app);
+    let x = achievement(&app, &s, "X", "MicroCredential", json!({}));
+    let award = achievement(&app, &s, "X award", "Award", json!({}));
+    let x_once = pathway(&app, &s, "x-once", &award, json!({ "type": "count", "min": 1, "where": { "achievement": x } }), json!({}));
+    let early = issue(&app, &s, &x, "2023-01-10T00:00:00Z");
+    let late = issue(&app, &s, &x, "2024-01-10T00:00:00Z");
+    assert_eq!(award_status(&app, &s, &award), "active");
+    change(&app, &s, &late, "suspend");
+    assert_eq!(award_status(&app, &s, &award), "active", "the 2023 one holds it");
+    change(&app, &s, &early, "revoke");
+    let progress = app.get(&format!("/v1/me/progress/{x_once}"), Some(&s.learner)).body;
+    assert_eq!(progress["status"], "not_started", "{progress}");
+    assert_eq!(award_status(&app, &s, &award), "suspended", "nothing in force holds it; the suspended one may come back");
+    let award_id = held(&app, &s.learner, &award)[0]["id"].as_str().unwrap().to_owned();
+    change(&app, &s, &late, "reinstate");
+    assert_eq!(award_status(&app, &s, &award), "active", "the reinstated one holds it again");
+    assert_eq!(shared_constituents(&app, &s.learner, &award_id), vec![late.clone()], "its constituent is now the 2024 one");
+    change(&app, &s, &late, "revoke");
+    assert_eq!(award_status(&app, &s, &award), "revoked");
+    let revocations = audit_reasons(&app, &s, "award.revoke");
+    assert_eq!(revocations.len(), 1, "{revocations:?}");
+    assert!(revocations[0].contains(&late), "the reason names the constituent: {revocations:?}");
+
+    // Suspend both: suspended; reinstating either restores it.
+    let (other_id, other) = app.learner("second@cascade.example");
+    let early = issue_to(&app, &s, &other_id, &x, "2023-01-10T00:00:00Z", json!({}));
+    let late = issue_to(&app, &s, &other_id, &x, "2024-01-10T00:00:00Z", json!({}));
+    let status = |learner: &str| held(&app, learner, &award)[0]["status"].as_str().unwrap().to_owned();
+    change(&app, &s, &late, "suspend");
+    change(&app, &s, &early, "suspend");
+    assert_eq!(status(&other), "suspended", "both constituents suspended");
+    change(&app, &s, &early, "reinstate");
+    assert_eq!(status(&other), "active");
+
+    // Revoke the 2024 one, then suspend the 2023 one: suspended; revoking
+    // that one too leaves nothing: revoked.
+    let (third_id, third) = app.learner("third@cascade.example");
+    let early = issue_to(&app, &s, &third_id, &x, "2023-01-10T00:00:00Z", json!({}));
+    let late = issue_to(&app, &s, &third_id, &x, "2024-01-10T00:00:00Z", json!({}));
+    change(&app, &s, &late, "revoke");
+    assert_eq!(status(&third), "active");
+    change(&app, &s, &early, "suspend");
+    assert_eq!(status(&third), "suspended");
+    change(&app, &s, &early, "revoke");
+    assert_eq!(status(&third), "revoked");
+}
+
+/// `count 1 where achievements [A, B]`: suspending the constituent the award
+/// was issued with leaves it to the other, and the recorded constituents
+/// follow; suspending both suspends it.
+#[test]
+fn an_award_moves_to_the_other_achievement_and_is_suspended_with_both() {
+    let app = TestApp::spawn();
+    let s = school(&app);
+    let a = achievement(&app, &s, "A", "MicroCredential", json!({}));
+    let b = achievement(&app, &s, "B", "MicroCredential", json!({}));
+    let award = achievement(&app, &s, "A or B award", "Award", json!({}));
+    pathway(&app, &s, "a-or-b", &award, json!({ "type": "count", "min": 1, "where": { "achievements": [a, b] } }), json!({}));
+    let b_held = issue(&app, &s, &b, "2018-12-24T00:00:00Z");
+    let a_held = issue(&app, &s, &a, "2019-06-24T00:00:00Z");
+    let award_id = held(&app, &s.learner, &award)[0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(shared_constituents(&app, &s.learner, &award_id), vec![b_held.clone()], "issued with B");
+    change(&app, &s, &b_held, "suspend");
+    assert_eq!(award_status(&app, &s, &award), "active", "A holds it");
+    assert_eq!(shared_constituents(&app, &s.learner, &award_id), vec![a_held.clone()], "the recorded constituent is A now");
+    change(&app, &s, &a_held, "suspend");
+    assert_eq!(award_status(&app, &s, &award), "suspended", "nothing in force holds it");
+    change(&app, &s, &a_held, "reinstate");
+    assert_eq!(award_status(&app, &s, &award), "active");
+    assert_eq!(shared_constituents(&app, &s.learner, &award_id), vec![a_held.clone()]);
+    change(&app, &s, &b_held, "reinstate");
+    assert_eq!(shared_constituents(&app, &s.learner, &award_id), vec![a_held.clone()], "A still holds it: no churn");
+    // The award credential's signed document is never changed.
+    let document = app.get(&format!("/v1/credentials/{award_id}"), Some(&s.learner)).body;
+    assert!(document.to_string().contains(&b_held), "the signed evidence still names B");
+}
+
+/// C = `at_least 1 of [count 1 where skill S, credits 1.2 ECTS where
+/// achievement A0]` (30 hours at 0.04 ECTS), P = `pathway C`.
+#[test]
+fn a_nested_award_follows_an_award_left_without_support() {
+    let app = TestApp::spawn();
+    let s = school(&app);
+    let a0 = achievement(&app, &s, "A0", "Course", json!({ "credits": { "amount": "30", "unit": "hours" } }));
+    let a6 = achievement(
+        &app,
+        &s,
+        "A6",
+        "Course",
+        json!({ "alignments": [{ "targetName": "Skill S", "targetUrl": "https://skills.example/s", "targetCode": "S" }] }),
+    );
+    let c_award = achievement(&app, &s, "C award", "Award", json!({}));
+    let p_award = achievement(&app, &s, "P award", "Award", json!({}));
+    let c = pathway(
+        &app,
+        &s,
+        "c",
+        &c_award,
+        json!({ "type": "at_least", "min": 1, "of": [
+            { "type": "count", "min": 1, "where": { "skill": "S" } },
+            { "type": "credits", "min": "1.2", "unit": "ECTS", "where": { "achievement": a0 } }
+        ] }),
+        json!({ "conversions": { "hours": { "ECTS": "0.04" } } }),
+    );
+    pathway(&app, &s, "p", &p_award, json!({ "type": "pathway", "pathway": c }), json!({}));
+    let a0_held = issue(&app, &s, &a0, "2024-05-03T00:00:00Z");
+    let a6_held = issue(&app, &s, &a6, "2024-06-22T00:00:00Z");
+    assert_eq!(award_status(&app, &s, &c_award), "active");
+    assert_eq!(award_status(&app, &s, &p_award), "active");
+    change(&app, &s, &a6_held, "suspend");
+    assert_eq!(award_status(&app, &s, &c_award), "active", "A0's credits hold it");
+    change(&app, &s, &a0_held, "revoke");
+    assert_eq!(award_status(&app, &s, &c_award), "suspended", "only the suspended A6 could hold it");
+    assert_eq!(award_status(&app, &s, &p_award), "suspended", "the nested award follows");
+    change(&app, &s, &a6_held, "reinstate");
+    assert_eq!(award_status(&app, &s, &c_award), "active");
+    assert_eq!(award_status(&app, &s, &p_award), "active");
+    change(&app, &s, &a6_held, "revoke");
+    assert_eq!(award_status(&app, &s, &c_award), "revoked");
+    assert_eq!(award_status(&app, &s, &p_award), "revoked");
+    let revocations = audit_reasons(&app, &s, "award.revoke");
+    assert_eq!(revocations.len(), 2, "{revocations:?}");
+    assert!(revocations.iter().all(|r| r.contains(&a6_held)), "{revocations:?}");
+}
+
+/// Expiry never takes an award (semantic 9), in either direction: a
+/// constituent reinstated after it expired restores its award.
+#[test]
+fn a_constituent_reinstated_after_it_expired_restores_its_award() {
+    let app = TestApp::spawn();
+    let s = school(&app);
+    let e = achievement(&app, &s, "E", "MicroCredential", json!({}));
+    let award = achievement(&app, &s, "E award", "Award", json!({}));
+    pathway(&app, &s, "e", &award, json!({ "type": "count", "min": 1, "where": { "achievement": e } }), json!({}));
+    let expires = chrono::Utc::now() + chrono::Duration::seconds(3);
+    let e_held = issue_to(&app, &s, &s.learner_id, &e, "2024-01-01T00:00:00Z", json!({ "valid_until": expires.to_rfc3339() }));
+    assert_eq!(award_status(&app, &s, &award), "active");
+    change(&app, &s, &e_held, "suspend");
+    assert_eq!(award_status(&app, &s, &award), "suspended");
+    while chrono::Utc::now() <= expires + chrono::Duration::milliseconds(200) {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    change(&app, &s, &e_held, "reinstate");
+    assert_eq!(award_status(&app, &s, &award), "active", "expired, but expiry never takes an issued award");
+}
+
+/// An award an issuer suspended directly is the issuer's to lift: the rule
+/// does not reinstate it, though it still revokes it once its pathway is lost.
+#[test]
+fn an_award_suspended_by_an_issuer_stays_suspended_until_the_issuer_lifts_it() {
+    let app = TestApp::spawn();
+    let s = school(&app);
+    let x = achievement(&app, &s, "X", "MicroCredential", json!({}));
+    let award = achievement(&app, &s, "X award", "Award", json!({}));
+    pathway(&app, &s, "x-once", &award, json!({ "type": "count", "min": 1, "where": { "achievement": x } }), json!({}));
+    let first = issue(&app, &s, &x, "2023-01-10T00:00:00Z");
+    let award_id = held(&app, &s.learner, &award)[0]["id"].as_str().unwrap().to_owned();
+    change(&app, &s, &award_id, "suspend");
+    let second = issue(&app, &s, &x, "2024-01-10T00:00:00Z");
+    change(&app, &s, &first, "suspend");
+    change(&app, &s, &first, "reinstate");
+    assert_eq!(award_status(&app, &s, &award), "suspended", "the issuer's suspension stands");
+    change(&app, &s, &award_id, "reinstate");
+    assert_eq!(award_status(&app, &s, &award), "active");
+    // Once the cascade suspended it, the cascade restores it.
+    change(&app, &s, &first, "suspend");
+    change(&app, &s, &second, "suspend");
+    assert_eq!(award_status(&app, &s, &award), "suspended");
+    change(&app, &s, &second, "reinstate");
+    assert_eq!(award_status(&app, &s, &award), "active");
+    // Suspended by the issuer again, then every constituent revoked: lost.
+    change(&app, &s, &award_id, "suspend");
+    change(&app, &s, &first, "revoke");
+    assert_eq!(award_status(&app, &s, &award), "suspended");
+    change(&app, &s, &second, "revoke");
+    assert_eq!(award_status(&app, &s, &award), "revoked");
+}
+
+/// Awards issued before `award_constituents` existed get their rows from
+/// their signed evidence when the service starts.
+#[test]
+fn constituents_of_older_awards_are_filled_in_at_start_up() {
+    use cairn_api::store::{Store, award_constituents};
+    let app = TestApp::spawn();
+    let s = school(&app);
+    let x = achievement(&app, &s, "X", "MicroCredential", json!({}));
+    let award = achievement(&app, &s, "X award", "Award", json!({}));
+    pathway(&app, &s, "x-once", &award, json!({ "type": "count", "min": 1, "where": { "achievement": x } }), json!({}));
+    let constituent: cairn_domain::CredentialId = issue(&app, &s, &x, "2023-01-10T00:00:00Z").parse().unwrap();
+    let award_id: cairn_domain::CredentialId = held(&app, &s.learner, &award)[0]["id"].as_str().unwrap().parse().unwrap();
+    let store = Store::open(app.database_url()).unwrap();
+    let recorded = |store: &Store| store.write_blocking(|conn| award_constituents::recorded(conn, award_id)).unwrap();
+    assert_eq!(recorded(&store), vec![constituent], "written when issued");
+    // As before the table: no rows.
+    store.write_blocking(|conn| award_constituents::set(conn, award_id, &[])).unwrap();
+    assert!(recorded(&store).is_empty());
+    assert_eq!(shared_constituents(&app, &s.learner, &award_id.to_string()), vec![constituent.to_string()], "readers fall back to the evidence");
+    drop(store);
+    let restarted = Store::open(app.database_url()).unwrap();
+    assert_eq!(recorded(&restarted), vec![constituent], "filled in from the evidence at start-up");
+}
+
+/// A small deterministic PRNG (xorshift64*): the sequences are the same on
+/// every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum St {
+    Active,
+    Suspended,
+    Revoked,
+}
+
+impl St {
+    fn as_str(self) -> &'static str {
+        match self {
+            St::Active => "active",
+            St::Suspended => "suspended",
+            St::Revoked => "revoked",
+        }
+    }
+}
+
+/// The oracle, written from the rule alone: which pathways hold when the
+/// credentials with a status in `counts` count. Pathways (by index):
+/// 0: `count 2 where achievements [A, B, C]`;
+/// 1: `all [pathway 0, count 1 where achievement D]` (D is none of A, B, C,
+///    so the nested pathway's consumption never conflicts);
+/// 2: `count 1 where achievement <award of 0>` (an award as constituent);
+/// 3: `count 1 where achievement A` with `"keep"`.
+struct Model {
+    /// (credential id, achievement index 0..4 = A..D, status)
+    credentials: Vec<(String, usize, St)>,
+    awards: [Option<St>; 4],
+}
+
+impl Model {
+    fn holds(&self, pathway: usize, counts: &[St]) -> bool {
+        let has = |achievement: usize| self.credentials.iter().any(|(_, a, st)| *a == achievement && counts.contains(st));
+        let first = (0..3).filter(|a| has(*a)).count() >= 2;
+        match pathway {
+            0 => first,
+            1 => first && has(3),
+            2 => self.awards[0].is_some_and(|st| counts.contains(&st)),
+            _ => has(0),
+        }
+    }
+
+    /// The rule after a status change, to a fixed point (pathway 2 follows
+    /// the award of 0); `"keep"` (pathway 3) leaves its award alone.
+    fn settle(&mut self) {
+        loop {
+            let mut changed = false;
+            for p in 0..3 {
+                let Some(current) = self.awards[p] else { continue };
+                if current == St::Revoked {
+                    continue;
+                }
+                let target = if self.holds(p, &[St::Active]) {
+                    St::Active
+                } else if self.holds(p, &[St::Active, St::Suspended]) {
+                    St::Suspended
+                } else {
+                    St::Revoked
+                };
+                if target != current {
+                    self.awards[p] = Some(target);
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+    }
+
+    /// Automatic issuance: a pathway that holds now (strictly) and has no
+    /// award yet gets one, once (in nesting order).
+    fn award_new(&mut self) {
+        for p in [0, 3, 1, 2] {
+            if self.awards[p].is_none() && self.holds(p, &[St::Active]) {
+                self.awards[p] = Some(St::Active);
+            }
+        }
+    }
+}
+
+/// Random sequences of issue, suspend, reinstate and revoke: after each
+/// event every award has the status the rule gives, computed here from the
+/// known statuses; at the end an active award's recorded constituents are
+/// all in force.
+#[test]
+fn award_statuses_follow_the_rule_over_random_event_sequences() {
+    let app = TestApp::spawn();
+    let s = school(&app);
+    let micro: Vec<String> =
+        ["A", "B", "C", "D"].iter().map(|n| achievement(&app, &s, n, "MicroCredential", json!({}))).collect();
+    let awards: Vec<String> = (0..4).map(|i| achievement(&app, &s, &format!("Award {i}"), "Award", json!({}))).collect();
+    let p0 = pathway(&app, &s, "two-of-abc", &awards[0], json!({ "type": "count", "min": 2, "where": { "achievements": [micro[0], micro[1], micro[2]] } }), json!({}));
+    pathway(
+        &app,
+        &s,
+        "nested",
+        &awards[1],
+        json!({ "type": "all", "of": [{ "type": "pathway", "pathway": p0 }, { "type": "count", "min": 1, "where": { "achievement": micro[3] } }] }),
+        json!({}),
+    );
+    pathway(&app, &s, "award-of-award", &awards[2], json!({ "type": "count", "min": 1, "where": { "achievement": awards[0] } }), json!({}));
+    pathway(&app, &s, "kept", &awards[3], json!({ "type": "count", "min": 1, "where": { "achievement": micro[0] } }), json!({ "on_constituent_revoked": "keep" }));
+
+    let mut rng = Rng(0x5eed_13c4_5cad_e001);
+    let cases = 16;
+    let events = 16;
+    // Which (pathway, status) pairs the sequences reached: the test must
+    // exercise every status of every rule-governed award.
+    let mut seen = std::collections::BTreeSet::new();
+    for case in 0..cases {
+        let (learner_id, learner) = app.learner(&format!("random{case}@cascade.example"));
+        let mut model = Model { credentials: Vec::new(), awards: [None; 4] };
+        let mut log = Vec::new();
+        for _ in 0..events {
+            let live: Vec<usize> = (0..model.credentials.len()).filter(|i| model.credentials[*i].2 != St::Revoked).collect();
+            if live.is_empty() || rng.below(10) < 4 {
+                let a = rng.below(4);
+                let day = 1 + rng.below(28);
+                let id = issue_to(&app, &s, &learner_id, &micro[a], &format!("2024-02-{day:02}T00:00:00Z"), json!({}));
+                log.push(format!("issue {}", ["A", "B", "C", "D"][a]));
+                model.credentials.push((id, a, St::Active));
+                model.settle();
+                model.award_new();
+            } else {
+                let i = live[rng.below(live.len())];
+                let (id, a, current) = model.credentials[i].clone();
+                let revoke = rng.below(10) < 3;
+                let (action, next) = match (current, revoke) {
+                    (_, true) => ("revoke", St::Revoked),
+                    (St::Active, false) => ("suspend", St::Suspended),
+                    _ => ("reinstate", St::Active),
+                };
+                change(&app, &s, &id, action);
+                log.push(format!("{action} #{i} ({})", ["A", "B", "C", "D"][a]));
+                model.credentials[i].2 = next;
+                model.settle();
+                if action == "reinstate" {
+                    model.award_new();
+                }
+            }
+            let wallet = app.get("/v1/me/wallet", Some(&learner)).body;
+            for (p, award) in awards.iter().enumerate() {
+                let found: Vec<&Value> = wallet["credentials"].as_array().unwrap().iter().filter(|c| c["achievement"] == *award).collect();
+                let have = found.iter().map(|c| c["status"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+                let want = model.awards[p].map(|st| st.as_str().to_owned()).into_iter().collect::<Vec<_>>();
+                assert_eq!(have, want, "case {case}, pathway {p}, after {log:?}");
+                if let Some(st) = model.awards[p] {
+                    seen.insert((p, st.as_str()));
+                }
+            }
+        }
+        // The recorded constituents of every active award (rule-governed
+        // ones) are credentials in force.
+        let wallet = app.get("/v1/me/wallet", Some(&learner)).body;
+        let statuses: std::collections::HashMap<String, String> = wallet["credentials"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["id"].as_str().unwrap().to_owned(), c["status"].as_str().unwrap().to_owned()))
+            .collect();
+        for award in &awards[..3] {
+            let Some(held) = wallet["credentials"].as_array().unwrap().iter().find(|c| c["achievement"] == *award && c["status"] == "active") else { continue };
+            let award_id = held["id"].as_str().unwrap();
+            let constituents = shared_constituents(&app, &learner, award_id);
+            assert!(!constituents.is_empty(), "case {case}: {award_id} has constituents");
+            for constituent in constituents {
+                assert_eq!(statuses[&constituent], "active", "case {case}: {award_id} is held by {constituent}, after {log:?}");
+            }
+        }
+    }
+    for p in 0..3 {
+        for st in ["active", "suspended", "revoked"] {
+            assert!(seen.contains(&(p, st)), "no sequence reached a {st} award of pathway {p}: {seen:?}");
+        }
+    }
+    assert!(!seen.contains(&(3, "suspended")) && !seen.contains(&(3, "revoked")), "`keep` leaves its award alone");
+    assert!(seen.contains(&(3, "active")));
+}
