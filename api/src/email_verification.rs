@@ -24,14 +24,25 @@ pub const CODE_LIFETIME: Duration = Duration::hours(24);
 pub fn new_code(conn: &mut DbConn, account: &Account) -> StoreResult<(String, DateTime<Utc>)> {
     let code = signing::random_secret().map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let expires_at = time::now() + CODE_LIFETIME;
-    email_verifications::replace(conn, account.id, &account.email, &signing::hash_secret(&code), expires_at)?;
+    email_verifications::replace(
+        conn,
+        account.id,
+        &account.email,
+        &signing::hash_secret(&code),
+        expires_at,
+    )?;
     Ok((code, expires_at))
 }
 
 /// Mails `code` to the account's address. The outcome is logged (never the
 /// code); a failure leaves the account as it is, and the learner can ask for
 /// a new code.
-pub async fn send_code(state: &AppState, account: &Account, code: &str, expires_at: DateTime<Utc>) -> Result<(), mail::MailError> {
+pub async fn send_code(
+    state: &AppState,
+    account: &Account,
+    code: &str,
+    expires_at: DateTime<Utc>,
+) -> Result<(), mail::MailError> {
     let message = mail::message::email_verification(
         state.mailer.from(),
         &account.name,
@@ -58,7 +69,10 @@ pub async fn send_code(state: &AppState, account: &Account, code: &str, expires_
 
 pub enum Confirmation {
     /// The address is now the account's; `moved` went into its wallet.
-    Confirmed { account: Account, moved: Vec<Credential> },
+    Confirmed {
+        account: Account,
+        moved: Vec<Credential>,
+    },
     /// No such code: never issued, already used, or replaced by a newer one.
     Unknown,
     Expired,
@@ -67,7 +81,12 @@ pub enum Confirmation {
 /// Spends `code`; on success marks the address verified and moves the
 /// credentials waiting for it into the wallet. One transaction: the caller
 /// runs it inside `Store::write`.
-pub fn confirm(conn: &mut DbConn, master: &MasterKey, public_url: &str, code: &str) -> StoreResult<Confirmation> {
+pub fn confirm(
+    conn: &mut DbConn,
+    master: &MasterKey,
+    public_url: &str,
+    code: &str,
+) -> StoreResult<Confirmation> {
     let (user, email) = match email_verifications::redeem(conn, &signing::hash_secret(code))? {
         None => return Ok(Confirmation::Unknown),
         Some(Redeemed::Expired) => return Ok(Confirmation::Expired),
@@ -79,9 +98,16 @@ pub fn confirm(conn: &mut DbConn, master: &MasterKey, public_url: &str, code: &s
     };
     audit::record(
         conn,
-        audit::Entry::new(audit::Action::AccountEmailVerify, "user", account.id.to_string()).actor(account.id).learner(account.id),
+        audit::Entry::new(
+            audit::Action::AccountEmailVerify,
+            "user",
+            account.id.to_string(),
+        )
+        .actor(account.id)
+        .learner(account.id),
     )?;
     let waiting = credentials::waiting_for_email(conn, &account.email)?;
-    let moved = crate::routes::claims::move_into_wallet(conn, master, public_url, account.id, waiting)?;
+    let moved =
+        crate::routes::claims::move_into_wallet(conn, master, public_url, account.id, waiting)?;
     Ok(Confirmation::Confirmed { account, moved })
 }

@@ -155,7 +155,7 @@ pub fn render(conn: &mut DbConn, public_url: &str, platform: &OrgSigner, share: 
         .issued
         .iter()
         .map(|c| c.jwt.clone())
-        .chain(selection.imported.iter().filter(|i| subject_is(&i.credential, &holder)).filter_map(|i| i.jwt.clone()))
+        .chain(selection.imported.iter().filter(|i| crate::holder::subject_is(&i.credential, &holder)).filter_map(|i| i.jwt.clone()))
         .map(|jwt| verify::envelope(&jwt))
         .collect();
     let claims = serde_json::json!({
@@ -183,14 +183,6 @@ pub fn render(conn: &mut DbConn, public_url: &str, platform: &OrgSigner, share: 
         viewed_at: now,
         presentation,
     })
-}
-
-fn subject_is(doc: &serde_json::Value, holder: &str) -> bool {
-    match doc.get("credentialSubject") {
-        Some(serde_json::Value::Array(subjects)) => subjects.iter().any(|s| s.get("id").and_then(|id| id.as_str()) == Some(holder)),
-        Some(subject) => subject.get("id").and_then(|id| id.as_str()) == Some(holder),
-        None => false,
-    }
 }
 
 fn shared_awards(conn: &mut DbConn, learner: UserId, shared: &[Credential]) -> StoreResult<Vec<SharedAward>> {

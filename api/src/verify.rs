@@ -121,8 +121,11 @@ fn has_context(doc: &Value, needle: &str) -> bool {
     }
 }
 
-fn is_ob2(doc: &Value) -> bool {
-    has_context(doc, "w3id.org/openbadges/v2") || (doc.get("badge").is_some() && doc.get("recipient").is_some())
+/// An Open Badges 2.0 assertion (its context, its shape, or its type).
+pub fn is_ob2(doc: &Value) -> bool {
+    has_context(doc, "w3id.org/openbadges/v2")
+        || (doc.get("badge").is_some() && doc.get("recipient").is_some())
+        || has_type(doc, "Assertion")
 }
 
 /// What was presented, as far as it decides how (and whether) it can be
@@ -165,7 +168,7 @@ pub fn recognise(presented: &Presented) -> Result<Format, NotACredential> {
             Ok(Format::VcJwt)
         }
         Presented::Json(doc) => {
-            if is_ob2(doc) || has_type(doc, "Assertion") {
+            if is_ob2(doc) {
                 let signed = doc
                     .pointer("/verification/type")
                     .and_then(Value::as_str)
@@ -494,14 +497,7 @@ pub fn verify_presentation(
             },
         };
         let subject_is_holder = match (&holder, &verification.credential) {
-            (Some(holder), Some(doc)) => {
-                let subjects = match doc.get("credentialSubject") {
-                    Some(Value::Array(subjects)) => subjects.clone(),
-                    Some(subject) => vec![subject.clone()],
-                    None => Vec::new(),
-                };
-                !subjects.is_empty() && subjects.iter().all(|s| s.get("id").and_then(Value::as_str) == Some(holder.as_str()))
-            }
+            (Some(holder), Some(doc)) => crate::holder::subject_is(doc, holder),
             _ => false,
         };
         credentials.push(EnclosedVerification { subject_is_holder, verification });

@@ -61,8 +61,13 @@ pub(crate) fn check<'a>(
     pathway: &'a Pathway,
     nested: &dyn Fn(PathwayId) -> Option<&'a Pathway>,
 ) -> Result<(), Infeasible> {
-    let mut walk = Walk { nested, stack: vec![pathway.id], budget: MAX_COMPILED_NODES * 4 };
-    walk.node(&pathway.rule.requirement, "requirement").map(|_| ())
+    let mut walk = Walk {
+        nested,
+        stack: vec![pathway.id],
+        budget: MAX_COMPILED_NODES * 4,
+    };
+    walk.node(&pathway.rule.requirement, "requirement")
+        .map(|_| ())
 }
 
 struct Walk<'a, 'n> {
@@ -90,16 +95,26 @@ impl Walk<'_, '_> {
         let here = describe(path, req.label.as_deref());
         let ways = match &req.kind {
             RequirementKind::Count { selector, .. } | RequirementKind::Credits { selector, .. } => {
-                let bound = |at| Bound { at, leaf: here.clone() };
+                let bound = |at| Bound {
+                    at,
+                    leaf: here.clone(),
+                };
                 if let (Some(a), Some(b)) = (selector.earned_after, selector.earned_before)
                     && a >= b
                 {
                     return Err(Infeasible {
                         path: path.to_owned(),
-                        reason: format!("no instant is at or after earned_after {} and before earned_before {}", show(a), show(b)),
+                        reason: format!(
+                            "no instant is at or after earned_after {} and before earned_before {}",
+                            show(a),
+                            show(b)
+                        ),
                     });
                 }
-                vec![Summary { after: selector.earned_after.map(bound), before: selector.earned_before.map(bound) }]
+                vec![Summary {
+                    after: selector.earned_after.map(bound),
+                    before: selector.earned_before.map(bound),
+                }]
             }
             RequirementKind::Pathway { pathway } => self.pathway(*pathway, path)?,
             RequirementKind::All { of } => {
@@ -125,7 +140,9 @@ impl Walk<'_, '_> {
     }
 
     fn pathway(&mut self, id: PathwayId, path: &str) -> Result<Vec<Summary>, Infeasible> {
-        let Some(p) = (self.nested)(id) else { return Ok(vec![Summary::default()]) };
+        let Some(p) = (self.nested)(id) else {
+            return Ok(vec![Summary::default()]);
+        };
         if self.stack.contains(&id) || self.stack.len() >= MAX_NESTING {
             return Ok(vec![Summary::default()]);
         }
@@ -179,11 +196,17 @@ impl Walk<'_, '_> {
                     if fitting.is_empty() {
                         let reasons: Vec<String> = ok
                             .iter()
-                            .filter_map(|(i, w)| w.first().map(|s| format!("of[{i}]: {}", contradiction(s, d))))
+                            .filter_map(|(i, w)| {
+                                w.first()
+                                    .map(|s| format!("of[{i}]: {}", contradiction(s, d)))
+                            })
                             .collect();
                         return Err(Infeasible {
                             path: path.to_owned(),
-                            reason: format!("no alternative fits in one window of {d}: {}", reasons.join("; ")),
+                            reason: format!(
+                                "no alternative fits in one window of {d}: {}",
+                                reasons.join("; ")
+                            ),
                         });
                     }
                     Ok(fitting)
@@ -207,7 +230,11 @@ impl Walk<'_, '_> {
             return match req.within {
                 Some(d) => {
                     let fitting: Vec<Summary> = ways.into_iter().filter(|s| fits(s, d)).collect();
-                    if fitting.is_empty() { Err(too_far(d)) } else { Ok(fitting) }
+                    if fitting.is_empty() {
+                        Err(too_far(d))
+                    } else {
+                        Ok(fitting)
+                    }
                 }
                 None => Ok(ways),
             };
@@ -245,7 +272,9 @@ fn within(ways: Vec<Summary>, d: IsoDuration, path: &str) -> Result<Vec<Summary>
     Err(Infeasible {
         path: path.to_owned(),
         reason: if count > 1 {
-            format!("none of the {count} ways to satisfy it (choices among alternatives) fits in one window of {d}; for one: {example}")
+            format!(
+                "none of the {count} ways to satisfy it (choices among alternatives) fits in one window of {d}; for one: {example}"
+            )
         } else {
             example
         },
@@ -268,7 +297,9 @@ fn product(a: &[Summary], b: &[Summary]) -> Vec<Summary> {
 
 /// Drops ways implied by a looser one; too many merge into the loosest.
 fn prune(ways: Vec<Summary>) -> Vec<Summary> {
-    let looser = |x: &Summary, y: &Summary| cmp_after(&x.after, &y.after).is_le() && cmp_before(&x.before, &y.before).is_ge();
+    let looser = |x: &Summary, y: &Summary| {
+        cmp_after(&x.after, &y.after).is_le() && cmp_before(&x.before, &y.before).is_ge()
+    };
     let mut out: Vec<Summary> = Vec::new();
     for w in ways {
         if out.iter().any(|o| looser(o, &w)) {
@@ -277,13 +308,19 @@ fn prune(ways: Vec<Summary>) -> Vec<Summary> {
         out.retain(|o| !looser(&w, o));
         out.push(w);
     }
-    if out.len() > MAX_WAYS { vec![loosest(&out)] } else { out }
+    if out.len() > MAX_WAYS {
+        vec![loosest(&out)]
+    } else {
+        out
+    }
 }
 
 /// A summary every one of `ways` implies.
 fn loosest(ways: &[Summary]) -> Summary {
     let mut iter = ways.iter();
-    let Some(first) = iter.next() else { return Summary::default() };
+    let Some(first) = iter.next() else {
+        return Summary::default();
+    };
     let mut out = first.clone();
     for w in iter {
         if cmp_after(&w.after, &out.after).is_lt() {
@@ -314,7 +351,12 @@ fn subsets(n: usize, k: usize) -> Vec<Vec<usize>> {
     loop {
         out.push(current.clone());
         // The rightmost index that can still move right.
-        let Some(i) = (0..k).rev().find(|&i| current.get(i).is_some_and(|&c| c < n - k + i)) else { break };
+        let Some(i) = (0..k)
+            .rev()
+            .find(|&i| current.get(i).is_some_and(|&c| c < n - k + i))
+        else {
+            break;
+        };
         if let Some(c) = current.get_mut(i) {
             *c += 1;
         }
@@ -363,7 +405,9 @@ fn window_end(before: DateTime<Utc>, d: IsoDuration) -> Option<DateTime<Utc>> {
     let last = before.checked_sub_signed(TimeDelta::nanoseconds(1))?;
     let a = d.add_to(last)?;
     let day_start = before.date_naive().and_hms_opt(0, 0, 0)?.and_utc();
-    let b = day_start.checked_sub_signed(TimeDelta::nanoseconds(1)).and_then(|p| d.add_to(p));
+    let b = day_start
+        .checked_sub_signed(TimeDelta::nanoseconds(1))
+        .and_then(|p| d.add_to(p));
     Some(b.map_or(a, |b| a.max(b)))
 }
 
@@ -434,7 +478,11 @@ mod tests {
             "key": key, "name": key, "award": AchievementId::new().to_string(), "requirement": requirement
         }))
         .unwrap();
-        Pathway { id, issuer: OrgId::new(), rule }
+        Pathway {
+            id,
+            issuer: OrgId::new(),
+            rule,
+        }
     }
 
     fn leaf(after: Option<&str>, before: Option<&str>) -> Value {
@@ -460,13 +508,25 @@ mod tests {
         let err = run(json!({"type": "all", "within": "P1Y", "of": [leaf(None, Some(EARLY)), leaf(Some(LATE), None)]}))
             .unwrap_err();
         assert_eq!(err.path, "requirement");
-        assert!(err.reason.contains("requirement.of[1] needs a credential earned on or after 2024-12-01T00:00:00Z"), "{}", err.reason);
-        assert!(err.reason.contains("requirement.of[0] one earned before 2021-12-02T00:00:00Z"), "{}", err.reason);
+        assert!(
+            err.reason.contains(
+                "requirement.of[1] needs a credential earned on or after 2024-12-01T00:00:00Z"
+            ),
+            "{}",
+            err.reason
+        );
+        assert!(
+            err.reason
+                .contains("requirement.of[0] one earned before 2021-12-02T00:00:00Z"),
+            "{}",
+            err.reason
+        );
         assert!(err.reason.contains("window of P1Y"), "{}", err.reason);
         // A window long enough: accepted.
         run(json!({"type": "all", "within": "P3Y", "of": [leaf(None, Some(EARLY)), leaf(Some(LATE), None)]})).unwrap();
         // No window: any spread will do.
-        run(json!({"type": "all", "of": [leaf(None, Some(EARLY)), leaf(Some(LATE), None)]})).unwrap();
+        run(json!({"type": "all", "of": [leaf(None, Some(EARLY)), leaf(Some(LATE), None)]}))
+            .unwrap();
     }
 
     #[test]
@@ -496,16 +556,26 @@ mod tests {
         let err = run(json!({"type": "all", "within": "P1M", "of": [
             leaf(None, Some("2023-01-31T01:00:00Z")), leaf(Some("2023-03-01T00:00:00Z"), None)]}));
         assert!(err.is_err());
-        assert_eq!(window_end("2023-01-31T01:00:00Z".parse().unwrap(), "P1M".parse().unwrap()),
-            Some("2023-02-28T23:59:59.999999999Z".parse().unwrap()));
+        assert_eq!(
+            window_end(
+                "2023-01-31T01:00:00Z".parse().unwrap(),
+                "P1M".parse().unwrap()
+            ),
+            Some("2023-02-28T23:59:59.999999999Z".parse().unwrap())
+        );
     }
 
     #[test]
     fn spread_inside_a_child_counts_against_the_window_above() {
         // The inner `all` needs one credential before 2020 and one after 2024.
         let inner = json!({"type": "all", "of": [leaf(None, Some("2020-01-01T00:00:00Z")), leaf(Some("2024-01-01T00:00:00Z"), None)]});
-        let err = run(json!({"type": "all", "within": "P2Y", "of": [inner, leaf(None, None)]})).unwrap_err();
-        assert!(err.reason.contains("requirement.of[0].of[1] needs"), "{}", err.reason);
+        let err = run(json!({"type": "all", "within": "P2Y", "of": [inner, leaf(None, None)]}))
+            .unwrap_err();
+        assert!(
+            err.reason.contains("requirement.of[0].of[1] needs"),
+            "{}",
+            err.reason
+        );
         // On a leaf, a window never conflicts with its own dates.
         run(json!({"type": "count", "min": 1, "within": "P1D",
             "where": {"achievement": AchievementId::new().to_string(), "earned_after": EARLY, "earned_before": LATE}}))
@@ -516,8 +586,14 @@ mod tests {
     fn any_needs_one_alternative_that_fits() {
         let far = json!({"type": "all", "of": [leaf(None, Some(EARLY)), leaf(Some(LATE), None)]});
         let near = json!({"type": "all", "of": [leaf(None, Some(EARLY)), leaf(Some("2021-06-01T00:00:00Z"), None)]});
-        let err = run(json!({"type": "any", "within": "P1Y", "of": [far.clone(), far.clone()]})).unwrap_err();
-        assert!(err.reason.starts_with("no alternative fits in one window of P1Y: of[0]:"), "{}", err.reason);
+        let err = run(json!({"type": "any", "within": "P1Y", "of": [far.clone(), far.clone()]}))
+            .unwrap_err();
+        assert!(
+            err.reason
+                .starts_with("no alternative fits in one window of P1Y: of[0]:"),
+            "{}",
+            err.reason
+        );
         run(json!({"type": "any", "within": "P1Y", "of": [far.clone(), near.clone()]})).unwrap();
         // Above an `any`, its loosest alternative counts.
         run(json!({"type": "all", "within": "P1Y", "of": [
@@ -526,7 +602,12 @@ mod tests {
         let err = run(json!({"type": "all", "within": "P1Y", "of": [
             {"type": "any", "of": [leaf(None, Some(EARLY)), leaf(None, Some("2020-01-01T00:00:00Z"))]}, leaf(Some(LATE), None)]}))
         .unwrap_err();
-        assert!(err.reason.contains("requirement.of[0].of[0] one earned before 2021-12-02"), "{}", err.reason);
+        assert!(
+            err.reason
+                .contains("requirement.of[0].of[0] one earned before 2021-12-02"),
+            "{}",
+            err.reason
+        );
     }
 
     #[test]
@@ -535,7 +616,8 @@ mod tests {
         // their loosest merge would not.
         let either = json!({"type": "any", "of": [leaf(Some("2024-01-01T00:00:00Z"), None), leaf(None, Some("2019-01-01T00:00:00Z"))]});
         let sibling = json!({"type": "all", "of": [leaf(Some("2021-01-01T00:00:00Z"), None), leaf(None, Some("2022-01-01T00:00:00Z"))]});
-        let err = run(json!({"type": "all", "within": "P1Y", "of": [either, sibling]})).unwrap_err();
+        let err =
+            run(json!({"type": "all", "within": "P1Y", "of": [either, sibling]})).unwrap_err();
         assert!(err.reason.starts_with("none of the 2 ways to satisfy it (choices among alternatives) fits in one window of P1Y; for one: "), "{}", err.reason);
         // With a third alternative that fits, accepted.
         let three = json!({"type": "any", "of": [leaf(Some("2024-01-01T00:00:00Z"), None), leaf(None, Some("2019-01-01T00:00:00Z")), leaf(None, None)]});
@@ -560,8 +642,13 @@ mod tests {
         let a = leaf(None, Some("2020-01-01T00:00:00Z"));
         let b = leaf(Some("2024-01-01T00:00:00Z"), Some("2025-01-01T00:00:00Z"));
         let c = leaf(Some("2030-01-01T00:00:00Z"), None);
-        let err = run(json!({"type": "at_least", "min": 2, "within": "P1Y", "of": [a, b, c]})).unwrap_err();
-        assert!(err.reason.starts_with("no 2 of the 3 children"), "{}", err.reason);
+        let err = run(json!({"type": "at_least", "min": 2, "within": "P1Y", "of": [a, b, c]}))
+            .unwrap_err();
+        assert!(
+            err.reason.starts_with("no 2 of the 3 children"),
+            "{}",
+            err.reason
+        );
         let c2 = leaf(Some("2024-06-01T00:00:00Z"), None);
         run(json!({"type": "at_least", "min": 2, "within": "P1Y", "of": [a, b, c2]})).unwrap();
         run(json!({"type": "at_least", "min": 1, "within": "P1Y", "of": [a, b, c]})).unwrap();
@@ -570,25 +657,42 @@ mod tests {
             {"type": "at_least", "min": 2, "of": [leaf(Some("2030-01-01T00:00:00Z"), None), leaf(Some("2031-01-01T00:00:00Z"), None), leaf(None, None)]},
             leaf(None, Some("2020-01-01T00:00:00Z"))]}))
         .unwrap_err();
-        assert!(err.reason.contains("requirement.of[0].of[0] needs a credential earned on or after 2030"), "{}", err.reason);
+        assert!(
+            err.reason
+                .contains("requirement.of[0].of[0] needs a credential earned on or after 2030"),
+            "{}",
+            err.reason
+        );
     }
 
     #[test]
     fn through_nested_pathways() {
         let inner_id = PathwayId::new();
-        let inner = pathway(inner_id, "early", json!({"type": "all", "of": [
-            leaf(None, Some("2022-01-01T00:00:00Z")), leaf(None, Some("2021-06-01T00:00:00Z"))]}));
-        let parent = pathway(PathwayId::new(), "late", json!({"type": "all", "within": "P2Y", "of": [
+        let inner = pathway(
+            inner_id,
+            "early",
+            json!({"type": "all", "of": [
+            leaf(None, Some("2022-01-01T00:00:00Z")), leaf(None, Some("2021-06-01T00:00:00Z"))]}),
+        );
+        let parent = pathway(
+            PathwayId::new(),
+            "late",
+            json!({"type": "all", "within": "P2Y", "of": [
             {"type": "pathway", "pathway": inner_id.to_string()}, {"label": "Recent", "type": "count", "min": 1,
-             "where": {"achievement": AchievementId::new().to_string(), "earned_after": LATE}}]}));
+             "where": {"achievement": AchievementId::new().to_string(), "earned_after": LATE}}]}),
+        );
         let find = |id: PathwayId| (id == inner_id).then_some(&inner);
         let err = check(&parent, &find).unwrap_err();
         assert_eq!(err.path, "requirement");
         assert!(err.reason.contains("requirement.of[1] (\"Recent\") needs a credential earned on or after 2024-12-01T00:00:00Z"), "{}", err.reason);
         assert!(err.reason.contains("requirement.of[0] -> pathway `early` requirement.of[1] one earned before 2021-06-01T00:00:00Z"), "{}", err.reason);
         // A window on the nested pathway's own node works the same.
-        let parent4 = pathway(PathwayId::new(), "late4", json!({"type": "all", "within": "P4Y", "of": [
-            {"type": "pathway", "pathway": inner_id.to_string()}, leaf(Some(LATE), None)]}));
+        let parent4 = pathway(
+            PathwayId::new(),
+            "late4",
+            json!({"type": "all", "within": "P4Y", "of": [
+            {"type": "pathway", "pathway": inner_id.to_string()}, leaf(Some(LATE), None)]}),
+        );
         check(&parent4, &find).unwrap();
         // An unknown nested pathway is not this module's business.
         check(&parent, &|_| None).unwrap();
@@ -597,152 +701,12 @@ mod tests {
     #[test]
     fn a_nesting_cycle_or_deep_nesting_terminates() {
         let id = PathwayId::new();
-        let p = pathway(id, "self", json!({"type": "all", "within": "P1Y", "of": [
-            {"type": "pathway", "pathway": id.to_string()}, leaf(None, None)]}));
+        let p = pathway(
+            id,
+            "self",
+            json!({"type": "all", "within": "P1Y", "of": [
+            {"type": "pathway", "pathway": id.to_string()}, leaf(None, None)]}),
+        );
         check(&p, &|q| (q == id).then_some(&p)).unwrap();
-    }
-
-    /// A small rule with dated leaves; every leaf has its own achievement.
-    #[derive(Debug, Clone)]
-    enum G {
-        Leaf(Option<i32>, Option<i32>),
-        All(Vec<G>, Option<u32>),
-        Any(Vec<G>, Option<u32>),
-        AtLeast(usize, Vec<G>, Option<u32>),
-        Nested(Box<G>, Option<u32>),
-    }
-
-    fn year(y: i32) -> DateTime<Utc> {
-        chrono::TimeZone::with_ymd_and_hms(&Utc, y, 1, 1, 0, 0, 0).unwrap()
-    }
-
-    fn gen_rule() -> impl proptest::strategy::Strategy<Value = G> {
-        use proptest::prelude::*;
-        let window = prop_oneof![1 => Just(None), 2 => (1u32..=2).prop_map(Some)];
-        let leaf = (proptest::option::weighted(0.6, 2019i32..=2023), proptest::option::weighted(0.6, 2019i32..=2023)).prop_map(|(a, b)| match (a, b) {
-            (Some(a), Some(b)) if a >= b => G::Leaf(Some(b), Some(a + 1)),
-            (a, b) => G::Leaf(a, b),
-        });
-        leaf.prop_recursive(3, 10, 3, move |inner| {
-            let kids = proptest::collection::vec(inner.clone(), 1..=3);
-            prop_oneof![
-                (kids.clone(), window.clone()).prop_map(|(k, w)| G::All(k, w)),
-                (kids.clone(), window.clone()).prop_map(|(k, w)| G::Any(k, w)),
-                (kids, window.clone(), 1usize..=3).prop_map(|(k, w, n)| {
-                    let n = n.min(k.len());
-                    G::AtLeast(n, k, w)
-                }),
-                (inner, window.clone()).prop_map(|(g, w)| G::Nested(Box::new(g), w)),
-            ]
-        })
-    }
-
-    /// A windowed `all` (or `any`) on top, where contradictions show.
-    fn gen_root() -> impl proptest::strategy::Strategy<Value = G> {
-        use proptest::prelude::*;
-        (proptest::collection::vec(gen_rule(), 1..=3), 1u32..=2, proptest::bool::weighted(0.3))
-            .prop_map(|(k, w, any)| if any { G::Any(k, Some(w)) } else { G::All(k, Some(w)) })
-    }
-
-    struct World {
-        catalog: Vec<crate::input::CatalogEntry>,
-        pathways: Vec<Pathway>,
-        leaves: Vec<AchievementId>,
-        org: OrgId,
-    }
-
-    impl World {
-        fn entry(&mut self, t: cairn_domain::AchievementType) -> AchievementId {
-            let id = AchievementId::new();
-            self.catalog.push(crate::input::CatalogEntry {
-                id, issuer: self.org, achievement_type: t, tags: vec![], skills: vec![], level: None, credits: None,
-            });
-            id
-        }
-
-        fn json(&mut self, g: &G) -> Value {
-            let within = |v: Value, w: &Option<u32>| {
-                let mut v = v;
-                if let Some(y) = w {
-                    v["within"] = json!(format!("P{y}Y"));
-                }
-                v
-            };
-            match g {
-                G::Leaf(a, b) => {
-                    let id = self.entry(cairn_domain::AchievementType::Course);
-                    self.leaves.push(id);
-                    let mut w = json!({"achievement": id.to_string()});
-                    if let Some(a) = a {
-                        w["earned_after"] = json!(year(*a));
-                    }
-                    if let Some(b) = b {
-                        w["earned_before"] = json!(year(*b));
-                    }
-                    json!({"type": "count", "min": 1, "where": w})
-                }
-                G::All(k, w) => {
-                    let of: Vec<Value> = k.iter().map(|c| self.json(c)).collect();
-                    within(json!({"type": "all", "of": of}), w)
-                }
-                G::Any(k, w) => {
-                    let of: Vec<Value> = k.iter().map(|c| self.json(c)).collect();
-                    within(json!({"type": "any", "of": of}), w)
-                }
-                G::AtLeast(n, k, w) => {
-                    let of: Vec<Value> = k.iter().map(|c| self.json(c)).collect();
-                    within(json!({"type": "at_least", "min": n, "of": of}), w)
-                }
-                G::Nested(inner, w) => {
-                    let requirement = self.json(inner);
-                    let p = self.pathway(requirement);
-                    within(json!({"type": "pathway", "pathway": p.to_string()}), w)
-                }
-            }
-        }
-
-        fn pathway(&mut self, requirement: Value) -> PathwayId {
-            let award = self.entry(cairn_domain::AchievementType::Award);
-            let id = PathwayId::new();
-            let key = format!("p{}", self.pathways.len());
-            let rule = PathwayRule::from_value(json!({
-                "key": key, "name": key, "award": award.to_string(), "requirement": requirement
-            }))
-            .unwrap();
-            self.pathways.push(Pathway { id, issuer: self.org, rule });
-            id
-        }
-    }
-
-    proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(400))]
-
-        /// Soundness: a rule the check refuses is never complete, even for a
-        /// learner holding every leaf's achievement at every year boundary
-        /// (and the instant before it) from 2018 to 2025: more credentials
-        /// never undo a completion, and the engine finds an allocation
-        /// whenever one exists.
-        #[test]
-        fn a_refused_rule_is_never_complete(g in gen_root()) {
-            let mut w = World { catalog: vec![], pathways: vec![], leaves: vec![], org: OrgId::new() };
-            let requirement = w.json(&g);
-            let target = w.pathway(requirement);
-            let by_id: std::collections::BTreeMap<PathwayId, Pathway> = w.pathways.iter().map(|p| (p.id, p.clone())).collect();
-            let verdict = check(&by_id[&target], &|id| by_id.get(&id));
-            if let Err(refused) = verdict {
-                let graph = crate::graph::PathwayGraph::unchecked(w.catalog.clone(), w.pathways.clone()).unwrap();
-                let mut creds = Vec::new();
-                for a in &w.leaves {
-                    for y in 2018..=2025 {
-                        creds.push(crate::input::CredentialFact::earned(cairn_domain::CredentialId::new(), *a, year(y)));
-                        creds.push(crate::input::CredentialFact::earned(
-                            cairn_domain::CredentialId::new(), *a, year(y) - TimeDelta::nanoseconds(1)));
-                    }
-                }
-                let outcome = crate::evaluate::evaluate(&graph, target, &creds, year(2030)).unwrap();
-                proptest::prop_assert_ne!(outcome.status, crate::outcome::Status::Complete,
-                    "refused ({:?}) but complete: {:?}", refused, g);
-            }
-        }
     }
 }

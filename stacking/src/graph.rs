@@ -71,16 +71,7 @@ impl PathwayGraph {
         catalog: impl IntoIterator<Item = CatalogEntry>,
         pathways: impl IntoIterator<Item = Pathway>,
     ) -> Result<Self, GraphError> {
-        let mut g = PathwayGraph::new(catalog);
-        g.pathways = pathways.into_iter().map(|p| (p.id, p)).collect();
-        let ids: Vec<PathwayId> = g.pathways.keys().copied().collect();
-        for id in ids {
-            if let Some(p) = g.pathways.get(&id) {
-                g.validate(p)?;
-            }
-        }
-        g.recompile()?;
-        Ok(g)
+        Self::assemble(catalog, pathways, Self::validate)
     }
 
     /// The stored graph: every pathway checked for what compiling and
@@ -92,27 +83,20 @@ impl PathwayGraph {
         catalog: impl IntoIterator<Item = CatalogEntry>,
         pathways: impl IntoIterator<Item = Pathway>,
     ) -> Result<Self, GraphError> {
-        let mut g = PathwayGraph::new(catalog);
-        g.pathways = pathways.into_iter().map(|p| (p.id, p)).collect();
-        let ids: Vec<PathwayId> = g.pathways.keys().copied().collect();
-        for id in ids {
-            if let Some(p) = g.pathways.get(&id) {
-                g.validate_structure(p)?;
-            }
-        }
-        g.recompile()?;
-        Ok(g)
+        Self::assemble(catalog, pathways, Self::validate_structure)
     }
 
-    /// Every pathway compiled without validation: lets tests evaluate a rule
-    /// registration would refuse.
-    #[cfg(test)]
-    pub(crate) fn unchecked(
+    /// Every pathway checked with `validate` (in id order), then compiled.
+    fn assemble(
         catalog: impl IntoIterator<Item = CatalogEntry>,
         pathways: impl IntoIterator<Item = Pathway>,
+        validate: fn(&Self, &Pathway) -> Result<(), GraphError>,
     ) -> Result<Self, GraphError> {
         let mut g = PathwayGraph::new(catalog);
         g.pathways = pathways.into_iter().map(|p| (p.id, p)).collect();
+        for p in g.pathways.values() {
+            validate(&g, p)?;
+        }
         g.recompile()?;
         Ok(g)
     }

@@ -446,3 +446,149 @@ fn large_allocations_stay_within_the_stack() {
     assert_eq!(outcome.status, Status::Complete);
     assert_eq!(outcome.used().len(), 1000);
 }
+
+// Date feasibility at registration, checked against the evaluation.
+
+/// A small rule with dated leaves; every leaf has its own achievement.
+#[derive(Debug, Clone)]
+enum Dated {
+    Leaf(Option<i32>, Option<i32>),
+    All(Vec<Dated>, Option<u32>),
+    Any(Vec<Dated>, Option<u32>),
+    AtLeast(usize, Vec<Dated>, Option<u32>),
+    Nested(Box<Dated>, Option<u32>),
+}
+
+fn year(y: i32) -> DateTime<Utc> {
+    chrono::TimeZone::with_ymd_and_hms(&Utc, y, 1, 1, 0, 0, 0).unwrap()
+}
+
+fn gen_rule() -> impl proptest::strategy::Strategy<Value = Dated> {
+    use proptest::prelude::*;
+    let window = prop_oneof![1 => Just(None), 2 => (1u32..=2).prop_map(Some)];
+    let leaf = (proptest::option::weighted(0.6, 2019i32..=2023), proptest::option::weighted(0.6, 2019i32..=2023)).prop_map(|(a, b)| match (a, b) {
+        (Some(a), Some(b)) if a >= b => Dated::Leaf(Some(b), Some(a + 1)),
+        (a, b) => Dated::Leaf(a, b),
+    });
+    leaf.prop_recursive(3, 10, 3, move |inner| {
+        let kids = proptest::collection::vec(inner.clone(), 1..=3);
+        prop_oneof![
+            (kids.clone(), window.clone()).prop_map(|(k, w)| Dated::All(k, w)),
+            (kids.clone(), window.clone()).prop_map(|(k, w)| Dated::Any(k, w)),
+            (kids, window.clone(), 1usize..=3).prop_map(|(k, w, n)| {
+                let n = n.min(k.len());
+                Dated::AtLeast(n, k, w)
+            }),
+            (inner, window.clone()).prop_map(|(g, w)| Dated::Nested(Box::new(g), w)),
+        ]
+    })
+}
+
+/// A windowed `all` (or `any`) on top, where contradictions show.
+fn gen_root() -> impl proptest::strategy::Strategy<Value = Dated> {
+    use proptest::prelude::*;
+    (proptest::collection::vec(gen_rule(), 1..=3), 1u32..=2, proptest::bool::weighted(0.3))
+        .prop_map(|(k, w, any)| if any { Dated::Any(k, Some(w)) } else { Dated::All(k, Some(w)) })
+}
+
+struct DatedWorld {
+    catalog: Vec<CatalogEntry>,
+    pathways: Vec<Pathway>,
+    leaves: Vec<AchievementId>,
+    org: OrgId,
+}
+
+impl DatedWorld {
+    fn entry(&mut self, t: cairn_domain::AchievementType) -> AchievementId {
+        let id = AchievementId::new();
+        self.catalog.push(CatalogEntry {
+            id, issuer: self.org, achievement_type: t, tags: vec![], skills: vec![], level: None, credits: None,
+        });
+        id
+    }
+
+    fn json(&mut self, g: &Dated) -> Value {
+        let within = |v: Value, w: &Option<u32>| {
+            let mut v = v;
+            if let Some(y) = w {
+                v["within"] = json!(format!("P{y}Y"));
+            }
+            v
+        };
+        match g {
+            Dated::Leaf(a, b) => {
+                let id = self.entry(cairn_domain::AchievementType::Course);
+                self.leaves.push(id);
+                let mut w = json!({"achievement": id.to_string()});
+                if let Some(a) = a {
+                    w["earned_after"] = json!(year(*a));
+                }
+                if let Some(b) = b {
+                    w["earned_before"] = json!(year(*b));
+                }
+                json!({"type": "count", "min": 1, "where": w})
+            }
+            Dated::All(k, w) => {
+                let of: Vec<Value> = k.iter().map(|c| self.json(c)).collect();
+                within(json!({"type": "all", "of": of}), w)
+            }
+            Dated::Any(k, w) => {
+                let of: Vec<Value> = k.iter().map(|c| self.json(c)).collect();
+                within(json!({"type": "any", "of": of}), w)
+            }
+            Dated::AtLeast(n, k, w) => {
+                let of: Vec<Value> = k.iter().map(|c| self.json(c)).collect();
+                within(json!({"type": "at_least", "min": n, "of": of}), w)
+            }
+            Dated::Nested(inner, w) => {
+                let requirement = self.json(inner);
+                let p = self.pathway(requirement);
+                within(json!({"type": "pathway", "pathway": p.to_string()}), w)
+            }
+        }
+    }
+
+    fn pathway(&mut self, requirement: Value) -> PathwayId {
+        let award = self.entry(cairn_domain::AchievementType::Award);
+        let id = PathwayId::new();
+        let key = format!("p{}", self.pathways.len());
+        let rule = PathwayRule::from_value(json!({
+            "key": key, "name": key, "award": award.to_string(), "requirement": requirement
+        }))
+        .unwrap();
+        self.pathways.push(Pathway { id, issuer: self.org, rule });
+        id
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(400))]
+
+    /// Registration soundness for dates against windows (`feasibility`):
+    /// a rule the check refuses is never complete, even for a
+    /// learner holding every leaf's achievement at every year boundary
+    /// (and the instant before it) from 2018 to 2025: more credentials
+    /// never undo a completion, and the engine finds an allocation
+    /// whenever one exists.
+    #[test]
+    fn a_refused_rule_is_never_complete(g in gen_root()) {
+        let mut w = DatedWorld { catalog: vec![], pathways: vec![], leaves: vec![], org: OrgId::new() };
+        let requirement = w.json(&g);
+        let target = w.pathway(requirement);
+        let graph = PathwayGraph::load(w.catalog.clone(), w.pathways.clone()).unwrap();
+        let target_pathway = graph.pathway(target).unwrap().clone();
+        if let Err(refused) = graph.check(&target_pathway) {
+            let mut creds = Vec::new();
+            for a in &w.leaves {
+                for y in 2018..=2025 {
+                    creds.push(CredentialFact::earned(cairn_domain::CredentialId::new(), *a, year(y)));
+                    creds.push(CredentialFact::earned(
+                        cairn_domain::CredentialId::new(), *a, year(y) - chrono::TimeDelta::nanoseconds(1)));
+                }
+            }
+            let outcome = evaluate_with(&graph, target, &creds, year(2030), &EvalOptions::without_plan()).unwrap();
+            proptest::prop_assert_ne!(outcome.status, Status::Complete,
+                "refused ({:?}) but complete: {:?}", refused, g);
+        }
+    }
+}

@@ -20,7 +20,12 @@ fn school(app: &TestApp) -> School {
     let org = app.org(&admin, "Cascade College", "institution");
     let (_, issuer) = app.staff(&admin, &org, "registrar@cascade.example", "issuer");
     let (learner_id, learner) = app.learner("learner@cascade.example");
-    School { org, issuer, learner_id, learner }
+    School {
+        org,
+        issuer,
+        learner_id,
+        learner,
+    }
 }
 
 /// A catalog entry; `extra` adds fields (credits, alignments).
@@ -29,12 +34,23 @@ fn achievement(app: &TestApp, s: &School, name: &str, kind: &str, extra: Value) 
     if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
         body.extend(extra.clone());
     }
-    let response = app.post(&format!("/v1/orgs/{}/achievements", s.org), Some(&s.issuer), &body);
+    let response = app.post(
+        &format!("/v1/orgs/{}/achievements", s.org),
+        Some(&s.issuer),
+        &body,
+    );
     assert_eq!(response.status, 201, "{}", response.text);
     response.id()
 }
 
-fn pathway(app: &TestApp, s: &School, key: &str, award: &str, requirement: Value, extra: Value) -> String {
+fn pathway(
+    app: &TestApp,
+    s: &School,
+    key: &str,
+    award: &str,
+    requirement: Value,
+    extra: Value,
+) -> String {
     let mut body = json!({
         "key": key, "name": key, "description": key, "award": award,
         "issuance": "automatic", "on_constituent_revoked": "revoke", "requirement": requirement
@@ -42,17 +58,32 @@ fn pathway(app: &TestApp, s: &School, key: &str, award: &str, requirement: Value
     if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
         body.extend(extra.clone());
     }
-    let response = app.post(&format!("/v1/orgs/{}/pathways", s.org), Some(&s.issuer), &body);
+    let response = app.post(
+        &format!("/v1/orgs/{}/pathways", s.org),
+        Some(&s.issuer),
+        &body,
+    );
     assert_eq!(response.status, 201, "{}", response.text);
     response.id()
 }
 
-fn issue_to(app: &TestApp, s: &School, learner_id: &str, achievement: &str, awarded_at: &str, extra: Value) -> String {
+fn issue_to(
+    app: &TestApp,
+    s: &School,
+    learner_id: &str,
+    achievement: &str,
+    awarded_at: &str,
+    extra: Value,
+) -> String {
     let mut body = json!({ "achievement": achievement, "recipient": { "learner": learner_id }, "awarded_at": awarded_at });
     if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
         body.extend(extra.clone());
     }
-    let response = app.post(&format!("/v1/orgs/{}/credentials", s.org), Some(&s.issuer), &body);
+    let response = app.post(
+        &format!("/v1/orgs/{}/credentials", s.org),
+        Some(&s.issuer),
+        &body,
+    );
     assert_eq!(response.status, 201, "{}", response.text);
     response.id()
 }
@@ -62,7 +93,11 @@ fn issue(app: &TestApp, s: &School, achievement: &str, awarded_at: &str) -> Stri
 }
 
 fn change(app: &TestApp, s: &School, id: &str, action: &str) {
-    let response = app.post(&format!("/v1/credentials/{id}/{action}"), Some(&s.issuer), &json!({ "reason": "cascade test" }));
+    let response = app.post(
+        &format!("/v1/credentials/{id}/{action}"),
+        Some(&s.issuer),
+        &json!({ "reason": "cascade test" }),
+    );
     assert_eq!(response.status, 200, "{action} {id}: {}", response.text);
 }
 
@@ -70,7 +105,13 @@ fn change(app: &TestApp, s: &School, id: &str, action: &str) {
 fn held(app: &TestApp, learner: &str, achievement: &str) -> Vec<Value> {
     let wallet = app.get("/v1/me/wallet", Some(learner));
     assert_eq!(wallet.status, 200, "{}", wallet.text);
-    wallet.body["credentials"].as_array().unwrap().iter().filter(|c| c["achievement"] == achievement).cloned().collect()
+    wallet.body["credentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["achievement"] == achievement)
+        .cloned()
+        .collect()
 }
 
 /// The status of the learner's one award of `award`.
@@ -83,17 +124,43 @@ fn award_status(app: &TestApp, s: &School, award: &str) -> String {
 /// The constituents a share shows for the award credential `award_id`.
 fn shared_constituents(app: &TestApp, learner: &str, award_id: &str) -> Vec<String> {
     let expires_at = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
-    let share = app.post("/v1/me/shares", Some(learner), &json!({ "credentials": [award_id], "expires_at": expires_at }));
+    let share = app.post(
+        "/v1/me/shares",
+        Some(learner),
+        &json!({ "credentials": [award_id], "expires_at": expires_at }),
+    );
     assert_eq!(share.status, 201, "{}", share.text);
-    let opened = app.get(&format!("/v1/shares/{}", share.body["token"].as_str().unwrap()), None);
+    let opened = app.get(
+        &format!("/v1/shares/{}", share.body["token"].as_str().unwrap()),
+        None,
+    );
     assert_eq!(opened.status, 200, "{}", opened.text);
-    let award = opened.body["awards"].as_array().unwrap().iter().find(|a| a["credential"] == award_id).cloned().unwrap();
-    award["constituents"].as_array().unwrap().iter().map(|c| c["credential"].as_str().unwrap().to_owned()).collect()
+    let award = opened.body["awards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["credential"] == award_id)
+        .cloned()
+        .unwrap();
+    award["constituents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["credential"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 fn audit_reasons(app: &TestApp, s: &School, action: &str) -> Vec<String> {
-    let log = app.get(&format!("/v1/orgs/{}/audit", s.org), Some(&s.issuer)).body;
-    log["items"].as_array().unwrap().iter().filter(|e| e["action"] == action).map(|e| e["detail"]["reason"].as_str().unwrap_or("").to_owned()).collect()
+    let log = app
+        .get(&format!("/v1/orgs/{}/audit", s.org), Some(&s.issuer))
+        .body;
+    log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == action)
+        .map(|e| e["detail"]["reason"].as_str().unwrap_or("").to_owned())
+        .collect()
 }
 
 /// One achievement held twice, `count 1`: a suspended credential is no
@@ -106,31 +173,67 @@ fn an_award_held_by_one_of_two_credentials_of_the_same_achievement() {
     let s = school(&app);
     let x = achievement(&app, &s, "X", "MicroCredential", json!({}));
     let award = achievement(&app, &s, "X award", "Award", json!({}));
-    let x_once = pathway(&app, &s, "x-once", &award, json!({ "type": "count", "min": 1, "where": { "achievement": x } }), json!({}));
+    let x_once = pathway(
+        &app,
+        &s,
+        "x-once",
+        &award,
+        json!({ "type": "count", "min": 1, "where": { "achievement": x } }),
+        json!({}),
+    );
     let early = issue(&app, &s, &x, "2023-01-10T00:00:00Z");
     let late = issue(&app, &s, &x, "2024-01-10T00:00:00Z");
     assert_eq!(award_status(&app, &s, &award), "active");
     change(&app, &s, &late, "suspend");
-    assert_eq!(award_status(&app, &s, &award), "active", "the 2023 one holds it");
+    assert_eq!(
+        award_status(&app, &s, &award),
+        "active",
+        "the 2023 one holds it"
+    );
     change(&app, &s, &early, "revoke");
-    let progress = app.get(&format!("/v1/me/progress/{x_once}"), Some(&s.learner)).body;
+    let progress = app
+        .get(&format!("/v1/me/progress/{x_once}"), Some(&s.learner))
+        .body;
     assert_eq!(progress["status"], "not_started", "{progress}");
-    assert_eq!(award_status(&app, &s, &award), "suspended", "nothing in force holds it; the suspended one may come back");
-    let award_id = held(&app, &s.learner, &award)[0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        award_status(&app, &s, &award),
+        "suspended",
+        "nothing in force holds it; the suspended one may come back"
+    );
+    let award_id = held(&app, &s.learner, &award)[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     change(&app, &s, &late, "reinstate");
-    assert_eq!(award_status(&app, &s, &award), "active", "the reinstated one holds it again");
-    assert_eq!(shared_constituents(&app, &s.learner, &award_id), vec![late.clone()], "its constituent is now the 2024 one");
+    assert_eq!(
+        award_status(&app, &s, &award),
+        "active",
+        "the reinstated one holds it again"
+    );
+    assert_eq!(
+        shared_constituents(&app, &s.learner, &award_id),
+        vec![late.clone()],
+        "its constituent is now the 2024 one"
+    );
     change(&app, &s, &late, "revoke");
     assert_eq!(award_status(&app, &s, &award), "revoked");
     let revocations = audit_reasons(&app, &s, "award.revoke");
     assert_eq!(revocations.len(), 1, "{revocations:?}");
-    assert!(revocations[0].contains(&late), "the reason names the constituent: {revocations:?}");
+    assert!(
+        revocations[0].contains(&late),
+        "the reason names the constituent: {revocations:?}"
+    );
 
     // Suspend both: suspended; reinstating either restores it.
     let (other_id, other) = app.learner("second@cascade.example");
     let early = issue_to(&app, &s, &other_id, &x, "2023-01-10T00:00:00Z", json!({}));
     let late = issue_to(&app, &s, &other_id, &x, "2024-01-10T00:00:00Z", json!({}));
-    let status = |learner: &str| held(&app, learner, &award)[0]["status"].as_str().unwrap().to_owned();
+    let status = |learner: &str| {
+        held(&app, learner, &award)[0]["status"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
     change(&app, &s, &late, "suspend");
     change(&app, &s, &early, "suspend");
     assert_eq!(status(&other), "suspended", "both constituents suspended");
@@ -160,24 +263,58 @@ fn an_award_moves_to_the_other_achievement_and_is_suspended_with_both() {
     let a = achievement(&app, &s, "A", "MicroCredential", json!({}));
     let b = achievement(&app, &s, "B", "MicroCredential", json!({}));
     let award = achievement(&app, &s, "A or B award", "Award", json!({}));
-    pathway(&app, &s, "a-or-b", &award, json!({ "type": "count", "min": 1, "where": { "achievements": [a, b] } }), json!({}));
+    pathway(
+        &app,
+        &s,
+        "a-or-b",
+        &award,
+        json!({ "type": "count", "min": 1, "where": { "achievements": [a, b] } }),
+        json!({}),
+    );
     let b_held = issue(&app, &s, &b, "2018-12-24T00:00:00Z");
     let a_held = issue(&app, &s, &a, "2019-06-24T00:00:00Z");
-    let award_id = held(&app, &s.learner, &award)[0]["id"].as_str().unwrap().to_owned();
-    assert_eq!(shared_constituents(&app, &s.learner, &award_id), vec![b_held.clone()], "issued with B");
+    let award_id = held(&app, &s.learner, &award)[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        shared_constituents(&app, &s.learner, &award_id),
+        vec![b_held.clone()],
+        "issued with B"
+    );
     change(&app, &s, &b_held, "suspend");
     assert_eq!(award_status(&app, &s, &award), "active", "A holds it");
-    assert_eq!(shared_constituents(&app, &s.learner, &award_id), vec![a_held.clone()], "the recorded constituent is A now");
+    assert_eq!(
+        shared_constituents(&app, &s.learner, &award_id),
+        vec![a_held.clone()],
+        "the recorded constituent is A now"
+    );
     change(&app, &s, &a_held, "suspend");
-    assert_eq!(award_status(&app, &s, &award), "suspended", "nothing in force holds it");
+    assert_eq!(
+        award_status(&app, &s, &award),
+        "suspended",
+        "nothing in force holds it"
+    );
     change(&app, &s, &a_held, "reinstate");
     assert_eq!(award_status(&app, &s, &award), "active");
-    assert_eq!(shared_constituents(&app, &s.learner, &award_id), vec![a_held.clone()]);
+    assert_eq!(
+        shared_constituents(&app, &s.learner, &award_id),
+        vec![a_held.clone()]
+    );
     change(&app, &s, &b_held, "reinstate");
-    assert_eq!(shared_constituents(&app, &s.learner, &award_id), vec![a_held.clone()], "A still holds it: no churn");
+    assert_eq!(
+        shared_constituents(&app, &s.learner, &award_id),
+        vec![a_held.clone()],
+        "A still holds it: no churn"
+    );
     // The award credential's signed document is never changed.
-    let document = app.get(&format!("/v1/credentials/{award_id}"), Some(&s.learner)).body;
-    assert!(document.to_string().contains(&b_held), "the signed evidence still names B");
+    let document = app
+        .get(&format!("/v1/credentials/{award_id}"), Some(&s.learner))
+        .body;
+    assert!(
+        document.to_string().contains(&b_held),
+        "the signed evidence still names B"
+    );
 }
 
 /// C = `at_least 1 of [count 1 where skill S, credits 1.2 ECTS where
@@ -186,7 +323,13 @@ fn an_award_moves_to_the_other_achievement_and_is_suspended_with_both() {
 fn a_nested_award_follows_an_award_left_without_support() {
     let app = TestApp::spawn();
     let s = school(&app);
-    let a0 = achievement(&app, &s, "A0", "Course", json!({ "credits": { "amount": "30", "unit": "hours" } }));
+    let a0 = achievement(
+        &app,
+        &s,
+        "A0",
+        "Course",
+        json!({ "credits": { "amount": "30", "unit": "hours" } }),
+    );
     let a6 = achievement(
         &app,
         &s,
@@ -207,16 +350,35 @@ fn a_nested_award_follows_an_award_left_without_support() {
         ] }),
         json!({ "conversions": { "hours": { "ECTS": "0.04" } } }),
     );
-    pathway(&app, &s, "p", &p_award, json!({ "type": "pathway", "pathway": c }), json!({}));
+    pathway(
+        &app,
+        &s,
+        "p",
+        &p_award,
+        json!({ "type": "pathway", "pathway": c }),
+        json!({}),
+    );
     let a0_held = issue(&app, &s, &a0, "2024-05-03T00:00:00Z");
     let a6_held = issue(&app, &s, &a6, "2024-06-22T00:00:00Z");
     assert_eq!(award_status(&app, &s, &c_award), "active");
     assert_eq!(award_status(&app, &s, &p_award), "active");
     change(&app, &s, &a6_held, "suspend");
-    assert_eq!(award_status(&app, &s, &c_award), "active", "A0's credits hold it");
+    assert_eq!(
+        award_status(&app, &s, &c_award),
+        "active",
+        "A0's credits hold it"
+    );
     change(&app, &s, &a0_held, "revoke");
-    assert_eq!(award_status(&app, &s, &c_award), "suspended", "only the suspended A6 could hold it");
-    assert_eq!(award_status(&app, &s, &p_award), "suspended", "the nested award follows");
+    assert_eq!(
+        award_status(&app, &s, &c_award),
+        "suspended",
+        "only the suspended A6 could hold it"
+    );
+    assert_eq!(
+        award_status(&app, &s, &p_award),
+        "suspended",
+        "the nested award follows"
+    );
     change(&app, &s, &a6_held, "reinstate");
     assert_eq!(award_status(&app, &s, &c_award), "active");
     assert_eq!(award_status(&app, &s, &p_award), "active");
@@ -225,7 +387,10 @@ fn a_nested_award_follows_an_award_left_without_support() {
     assert_eq!(award_status(&app, &s, &p_award), "revoked");
     let revocations = audit_reasons(&app, &s, "award.revoke");
     assert_eq!(revocations.len(), 2, "{revocations:?}");
-    assert!(revocations.iter().all(|r| r.contains(&a6_held)), "{revocations:?}");
+    assert!(
+        revocations.iter().all(|r| r.contains(&a6_held)),
+        "{revocations:?}"
+    );
 }
 
 /// Expiry never takes an award (semantic 9), in either direction: a
@@ -236,9 +401,23 @@ fn a_constituent_reinstated_after_it_expired_restores_its_award() {
     let s = school(&app);
     let e = achievement(&app, &s, "E", "MicroCredential", json!({}));
     let award = achievement(&app, &s, "E award", "Award", json!({}));
-    pathway(&app, &s, "e", &award, json!({ "type": "count", "min": 1, "where": { "achievement": e } }), json!({}));
+    pathway(
+        &app,
+        &s,
+        "e",
+        &award,
+        json!({ "type": "count", "min": 1, "where": { "achievement": e } }),
+        json!({}),
+    );
     let expires = chrono::Utc::now() + chrono::Duration::seconds(3);
-    let e_held = issue_to(&app, &s, &s.learner_id, &e, "2024-01-01T00:00:00Z", json!({ "valid_until": expires.to_rfc3339() }));
+    let e_held = issue_to(
+        &app,
+        &s,
+        &s.learner_id,
+        &e,
+        "2024-01-01T00:00:00Z",
+        json!({ "valid_until": expires.to_rfc3339() }),
+    );
     assert_eq!(award_status(&app, &s, &award), "active");
     change(&app, &s, &e_held, "suspend");
     assert_eq!(award_status(&app, &s, &award), "suspended");
@@ -246,7 +425,11 @@ fn a_constituent_reinstated_after_it_expired_restores_its_award() {
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
     change(&app, &s, &e_held, "reinstate");
-    assert_eq!(award_status(&app, &s, &award), "active", "expired, but expiry never takes an issued award");
+    assert_eq!(
+        award_status(&app, &s, &award),
+        "active",
+        "expired, but expiry never takes an issued award"
+    );
 }
 
 /// An award an issuer suspended directly is the issuer's to lift: the rule
@@ -257,14 +440,28 @@ fn an_award_suspended_by_an_issuer_stays_suspended_until_the_issuer_lifts_it() {
     let s = school(&app);
     let x = achievement(&app, &s, "X", "MicroCredential", json!({}));
     let award = achievement(&app, &s, "X award", "Award", json!({}));
-    pathway(&app, &s, "x-once", &award, json!({ "type": "count", "min": 1, "where": { "achievement": x } }), json!({}));
+    pathway(
+        &app,
+        &s,
+        "x-once",
+        &award,
+        json!({ "type": "count", "min": 1, "where": { "achievement": x } }),
+        json!({}),
+    );
     let first = issue(&app, &s, &x, "2023-01-10T00:00:00Z");
-    let award_id = held(&app, &s.learner, &award)[0]["id"].as_str().unwrap().to_owned();
+    let award_id = held(&app, &s.learner, &award)[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     change(&app, &s, &award_id, "suspend");
     let second = issue(&app, &s, &x, "2024-01-10T00:00:00Z");
     change(&app, &s, &first, "suspend");
     change(&app, &s, &first, "reinstate");
-    assert_eq!(award_status(&app, &s, &award), "suspended", "the issuer's suspension stands");
+    assert_eq!(
+        award_status(&app, &s, &award),
+        "suspended",
+        "the issuer's suspension stands"
+    );
     change(&app, &s, &award_id, "reinstate");
     assert_eq!(award_status(&app, &s, &award), "active");
     // Once the cascade suspended it, the cascade restores it.
@@ -290,19 +487,45 @@ fn constituents_of_older_awards_are_filled_in_at_start_up() {
     let s = school(&app);
     let x = achievement(&app, &s, "X", "MicroCredential", json!({}));
     let award = achievement(&app, &s, "X award", "Award", json!({}));
-    pathway(&app, &s, "x-once", &award, json!({ "type": "count", "min": 1, "where": { "achievement": x } }), json!({}));
-    let constituent: cairn_domain::CredentialId = issue(&app, &s, &x, "2023-01-10T00:00:00Z").parse().unwrap();
-    let award_id: cairn_domain::CredentialId = held(&app, &s.learner, &award)[0]["id"].as_str().unwrap().parse().unwrap();
+    pathway(
+        &app,
+        &s,
+        "x-once",
+        &award,
+        json!({ "type": "count", "min": 1, "where": { "achievement": x } }),
+        json!({}),
+    );
+    let constituent: cairn_domain::CredentialId =
+        issue(&app, &s, &x, "2023-01-10T00:00:00Z").parse().unwrap();
+    let award_id: cairn_domain::CredentialId = held(&app, &s.learner, &award)[0]["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     let store = Store::open(app.database_url()).unwrap();
-    let recorded = |store: &Store| store.write_blocking(|conn| award_constituents::recorded(conn, award_id)).unwrap();
+    let recorded = |store: &Store| {
+        store
+            .write_blocking(|conn| award_constituents::recorded(conn, award_id))
+            .unwrap()
+    };
     assert_eq!(recorded(&store), vec![constituent], "written when issued");
     // As before the table: no rows.
-    store.write_blocking(|conn| award_constituents::set(conn, award_id, &[])).unwrap();
+    store
+        .write_blocking(|conn| award_constituents::set(conn, award_id, &[]))
+        .unwrap();
     assert!(recorded(&store).is_empty());
-    assert_eq!(shared_constituents(&app, &s.learner, &award_id.to_string()), vec![constituent.to_string()], "readers fall back to the evidence");
+    assert_eq!(
+        shared_constituents(&app, &s.learner, &award_id.to_string()),
+        vec![constituent.to_string()],
+        "readers fall back to the evidence"
+    );
     drop(store);
     let restarted = Store::open(app.database_url()).unwrap();
-    assert_eq!(recorded(&restarted), vec![constituent], "filled in from the evidence at start-up");
+    assert_eq!(
+        recorded(&restarted),
+        vec![constituent],
+        "filled in from the evidence at start-up"
+    );
 }
 
 /// A small deterministic PRNG (xorshift64*): the sequences are the same on
@@ -354,7 +577,11 @@ struct Model {
 
 impl Model {
     fn holds(&self, pathway: usize, counts: &[St]) -> bool {
-        let has = |achievement: usize| self.credentials.iter().any(|(_, a, st)| *a == achievement && counts.contains(st));
+        let has = |achievement: usize| {
+            self.credentials
+                .iter()
+                .any(|(_, a, st)| *a == achievement && counts.contains(st))
+        };
         let first = (0..3).filter(|a| has(*a)).count() >= 2;
         match pathway {
             0 => first,
@@ -370,7 +597,9 @@ impl Model {
         loop {
             let mut changed = false;
             for p in 0..3 {
-                let Some(current) = self.awards[p] else { continue };
+                let Some(current) = self.awards[p] else {
+                    continue;
+                };
                 if current == St::Revoked {
                     continue;
                 }
@@ -411,10 +640,21 @@ impl Model {
 fn award_statuses_follow_the_rule_over_random_event_sequences() {
     let app = TestApp::spawn();
     let s = school(&app);
-    let micro: Vec<String> =
-        ["A", "B", "C", "D"].iter().map(|n| achievement(&app, &s, n, "MicroCredential", json!({}))).collect();
-    let awards: Vec<String> = (0..4).map(|i| achievement(&app, &s, &format!("Award {i}"), "Award", json!({}))).collect();
-    let p0 = pathway(&app, &s, "two-of-abc", &awards[0], json!({ "type": "count", "min": 2, "where": { "achievements": [micro[0], micro[1], micro[2]] } }), json!({}));
+    let micro: Vec<String> = ["A", "B", "C", "D"]
+        .iter()
+        .map(|n| achievement(&app, &s, n, "MicroCredential", json!({})))
+        .collect();
+    let awards: Vec<String> = (0..4)
+        .map(|i| achievement(&app, &s, &format!("Award {i}"), "Award", json!({})))
+        .collect();
+    let p0 = pathway(
+        &app,
+        &s,
+        "two-of-abc",
+        &awards[0],
+        json!({ "type": "count", "min": 2, "where": { "achievements": [micro[0], micro[1], micro[2]] } }),
+        json!({}),
+    );
     pathway(
         &app,
         &s,
@@ -423,8 +663,22 @@ fn award_statuses_follow_the_rule_over_random_event_sequences() {
         json!({ "type": "all", "of": [{ "type": "pathway", "pathway": p0 }, { "type": "count", "min": 1, "where": { "achievement": micro[3] } }] }),
         json!({}),
     );
-    pathway(&app, &s, "award-of-award", &awards[2], json!({ "type": "count", "min": 1, "where": { "achievement": awards[0] } }), json!({}));
-    pathway(&app, &s, "kept", &awards[3], json!({ "type": "count", "min": 1, "where": { "achievement": micro[0] } }), json!({ "on_constituent_revoked": "keep" }));
+    pathway(
+        &app,
+        &s,
+        "award-of-award",
+        &awards[2],
+        json!({ "type": "count", "min": 1, "where": { "achievement": awards[0] } }),
+        json!({}),
+    );
+    pathway(
+        &app,
+        &s,
+        "kept",
+        &awards[3],
+        json!({ "type": "count", "min": 1, "where": { "achievement": micro[0] } }),
+        json!({ "on_constituent_revoked": "keep" }),
+    );
 
     let mut rng = Rng(0x5eed_13c4_5cad_e001);
     let cases = 16;
@@ -434,14 +688,26 @@ fn award_statuses_follow_the_rule_over_random_event_sequences() {
     let mut seen = std::collections::BTreeSet::new();
     for case in 0..cases {
         let (learner_id, learner) = app.learner(&format!("random{case}@cascade.example"));
-        let mut model = Model { credentials: Vec::new(), awards: [None; 4] };
+        let mut model = Model {
+            credentials: Vec::new(),
+            awards: [None; 4],
+        };
         let mut log = Vec::new();
         for _ in 0..events {
-            let live: Vec<usize> = (0..model.credentials.len()).filter(|i| model.credentials[*i].2 != St::Revoked).collect();
+            let live: Vec<usize> = (0..model.credentials.len())
+                .filter(|i| model.credentials[*i].2 != St::Revoked)
+                .collect();
             if live.is_empty() || rng.below(10) < 4 {
                 let a = rng.below(4);
                 let day = 1 + rng.below(28);
-                let id = issue_to(&app, &s, &learner_id, &micro[a], &format!("2024-02-{day:02}T00:00:00Z"), json!({}));
+                let id = issue_to(
+                    &app,
+                    &s,
+                    &learner_id,
+                    &micro[a],
+                    &format!("2024-02-{day:02}T00:00:00Z"),
+                    json!({}),
+                );
                 log.push(format!("issue {}", ["A", "B", "C", "D"][a]));
                 model.credentials.push((id, a, St::Active));
                 model.settle();
@@ -465,9 +731,20 @@ fn award_statuses_follow_the_rule_over_random_event_sequences() {
             }
             let wallet = app.get("/v1/me/wallet", Some(&learner)).body;
             for (p, award) in awards.iter().enumerate() {
-                let found: Vec<&Value> = wallet["credentials"].as_array().unwrap().iter().filter(|c| c["achievement"] == *award).collect();
-                let have = found.iter().map(|c| c["status"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
-                let want = model.awards[p].map(|st| st.as_str().to_owned()).into_iter().collect::<Vec<_>>();
+                let found: Vec<&Value> = wallet["credentials"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|c| c["achievement"] == *award)
+                    .collect();
+                let have = found
+                    .iter()
+                    .map(|c| c["status"].as_str().unwrap().to_owned())
+                    .collect::<Vec<_>>();
+                let want = model.awards[p]
+                    .map(|st| st.as_str().to_owned())
+                    .into_iter()
+                    .collect::<Vec<_>>();
                 assert_eq!(have, want, "case {case}, pathway {p}, after {log:?}");
                 if let Some(st) = model.awards[p] {
                     seen.insert((p, st.as_str()));
@@ -481,23 +758,47 @@ fn award_statuses_follow_the_rule_over_random_event_sequences() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|c| (c["id"].as_str().unwrap().to_owned(), c["status"].as_str().unwrap().to_owned()))
+            .map(|c| {
+                (
+                    c["id"].as_str().unwrap().to_owned(),
+                    c["status"].as_str().unwrap().to_owned(),
+                )
+            })
             .collect();
         for award in &awards[..3] {
-            let Some(held) = wallet["credentials"].as_array().unwrap().iter().find(|c| c["achievement"] == *award && c["status"] == "active") else { continue };
+            let Some(held) = wallet["credentials"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["achievement"] == *award && c["status"] == "active")
+            else {
+                continue;
+            };
             let award_id = held["id"].as_str().unwrap();
             let constituents = shared_constituents(&app, &learner, award_id);
-            assert!(!constituents.is_empty(), "case {case}: {award_id} has constituents");
+            assert!(
+                !constituents.is_empty(),
+                "case {case}: {award_id} has constituents"
+            );
             for constituent in constituents {
-                assert_eq!(statuses[&constituent], "active", "case {case}: {award_id} is held by {constituent}, after {log:?}");
+                assert_eq!(
+                    statuses[&constituent], "active",
+                    "case {case}: {award_id} is held by {constituent}, after {log:?}"
+                );
             }
         }
     }
     for p in 0..3 {
         for st in ["active", "suspended", "revoked"] {
-            assert!(seen.contains(&(p, st)), "no sequence reached a {st} award of pathway {p}: {seen:?}");
+            assert!(
+                seen.contains(&(p, st)),
+                "no sequence reached a {st} award of pathway {p}: {seen:?}"
+            );
         }
     }
-    assert!(!seen.contains(&(3, "suspended")) && !seen.contains(&(3, "revoked")), "`keep` leaves its award alone");
+    assert!(
+        !seen.contains(&(3, "suspended")) && !seen.contains(&(3, "revoked")),
+        "`keep` leaves its award alone"
+    );
     assert!(seen.contains(&(3, "active")));
 }

@@ -25,7 +25,11 @@ fn institution(app: &TestApp) -> Institution {
         assert_eq!(created.status, 201, "{}", created.text);
         created.id()
     });
-    Institution { org, issuer, achievements }
+    Institution {
+        org,
+        issuer,
+        achievements,
+    }
 }
 
 fn issue_to_email(app: &TestApp, i: &Institution, achievement: &str, email: &str) -> Value {
@@ -41,7 +45,12 @@ fn issue_to_email(app: &TestApp, i: &Institution, achievement: &str, email: &str
 fn wallet_ids(app: &TestApp, token: &str) -> Vec<String> {
     let wallet = app.get("/v1/me/wallet", Some(token));
     assert_eq!(wallet.status, 200, "{}", wallet.text);
-    wallet.body["credentials"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect()
+    wallet.body["credentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 #[test]
@@ -55,20 +64,34 @@ fn an_unconfirmed_address_collects_nothing_until_its_owner_confirms_it_over_smtp
     // The registration mail went through the SMTP server on loopback.
     let mails = app.mails_to("victim@example.org");
     assert_eq!(mails.len(), 1, "one verification mail");
-    assert!(mails[0].contains("Subject: Confirm your e-mail address"), "{}", mails[0]);
+    assert!(
+        mails[0].contains("Subject: Confirm your e-mail address"),
+        "{}",
+        mails[0]
+    );
     let code = verification_code_in(&mails[0]).unwrap();
 
     // Issued to the address: it waits for a claim, not in the registrant's wallet.
     let waiting = issue_to_email(&app, &i, &i.achievements[0], "victim@example.org");
     assert!(waiting["learner"].is_null(), "{waiting}");
-    let claim_code = waiting["claim_code"].as_str().expect("a claim code").to_owned();
-    assert!(wallet_ids(&app, &token).is_empty(), "the credential must not land in an unconfirmed account");
+    let claim_code = waiting["claim_code"]
+        .as_str()
+        .expect("a claim code")
+        .to_owned();
+    assert!(
+        wallet_ids(&app, &token).is_empty(),
+        "the credential must not land in an unconfirmed account"
+    );
 
     // Wrong codes change nothing.
     for wrong in ["", "not-the-code", &format!("{code}x")] {
-        app.post("/v1/auth/verify-email", None, &json!({ "code": wrong })).assert_problem(422);
+        app.post("/v1/auth/verify-email", None, &json!({ "code": wrong }))
+            .assert_problem(422);
     }
-    assert_eq!(app.get("/v1/me", Some(&token)).body["email_verified"], false);
+    assert_eq!(
+        app.get("/v1/me", Some(&token)).body["email_verified"],
+        false
+    );
 
     // The code from the delivered mail confirms the address and moves the
     // waiting credential in, re-signed with the learner as subject.
@@ -80,16 +103,31 @@ fn an_unconfirmed_address_collects_nothing_until_its_owner_confirms_it_over_smtp
     assert_eq!(claimed.len(), 1, "{}", confirmed.text);
     assert_eq!(claimed[0]["id"], waiting["id"]);
     assert_eq!(claimed[0]["learner"], id.as_str());
-    assert_eq!(claimed[0]["ob3"]["credentialSubject"]["id"], format!("urn:uuid:{id}"));
-    assert_eq!(claimed[0]["verification"]["verified"], true, "{}", claimed[0]);
-    assert_eq!(wallet_ids(&app, &token), vec![waiting["id"].as_str().unwrap().to_owned()]);
+    assert_eq!(
+        claimed[0]["ob3"]["credentialSubject"]["id"],
+        format!("urn:uuid:{id}")
+    );
+    assert_eq!(
+        claimed[0]["verification"]["verified"], true,
+        "{}",
+        claimed[0]
+    );
+    assert_eq!(
+        wallet_ids(&app, &token),
+        vec![waiting["id"].as_str().unwrap().to_owned()]
+    );
     assert_eq!(app.get("/v1/me", Some(&token)).body["email_verified"], true);
 
     // Single use; and the moved credential's claim code is spent.
     let reused = app.post("/v1/auth/verify-email", None, &json!({ "code": code }));
     reused.assert_problem(422);
     assert_eq!(reused.body["errors"][0]["field"], "code");
-    app.post("/v1/me/claims", Some(&token), &json!({ "code": claim_code })).assert_problem(404);
+    app.post(
+        "/v1/me/claims",
+        Some(&token),
+        &json!({ "code": claim_code }),
+    )
+    .assert_problem(404);
 
     // From now on the address is theirs: a new issue lands directly.
     let direct = issue_to_email(&app, &i, &i.achievements[1], "Victim@Example.org");
@@ -106,11 +144,19 @@ fn an_unconfirmed_learner_can_still_redeem_a_claim_code() {
     let i = institution(&app);
     let (id, token) = app.learner_unconfirmed("newcomer@example.org");
     let waiting = issue_to_email(&app, &i, &i.achievements[0], "newcomer@example.org");
-    let claimed = app.post("/v1/me/claims", Some(&token), &json!({ "code": waiting["claim_code"] }));
+    let claimed = app.post(
+        "/v1/me/claims",
+        Some(&token),
+        &json!({ "code": waiting["claim_code"] }),
+    );
     assert_eq!(claimed.status, 200, "{}", claimed.text);
     assert_eq!(claimed.body["learner"], id.as_str());
     // Confirming later finds nothing left waiting, and leaves the wallet as it is.
-    let confirmed = app.post("/v1/auth/verify-email", None, &json!({ "code": app.verification_code("newcomer@example.org") }));
+    let confirmed = app.post(
+        "/v1/auth/verify-email",
+        None,
+        &json!({ "code": app.verification_code("newcomer@example.org") }),
+    );
     assert_eq!(confirmed.status, 200, "{}", confirmed.text);
     assert_eq!(confirmed.body["claimed"], json!([]));
     assert_eq!(wallet_ids(&app, &token).len(), 1);
@@ -139,14 +185,29 @@ fn confirming_runs_the_automatic_awards_like_a_claim() {
     assert_eq!(pathway.status, 201, "{}", pathway.text);
     let (_, token) = app.learner_unconfirmed("maya@example.org");
     for achievement in &i.achievements {
-        assert!(issue_to_email(&app, &i, achievement, "maya@example.org")["claim_code"].is_string());
+        assert!(
+            issue_to_email(&app, &i, achievement, "maya@example.org")["claim_code"].is_string()
+        );
     }
-    let confirmed = app.post("/v1/auth/verify-email", None, &json!({ "code": app.verification_code("maya@example.org") }));
+    let confirmed = app.post(
+        "/v1/auth/verify-email",
+        None,
+        &json!({ "code": app.verification_code("maya@example.org") }),
+    );
     assert_eq!(confirmed.status, 200, "{}", confirmed.text);
     assert_eq!(confirmed.body["claimed"].as_array().unwrap().len(), 2);
     let wallet = app.get("/v1/me/wallet", Some(&token)).body;
-    let awards: Vec<&Value> = wallet["credentials"].as_array().unwrap().iter().filter(|c| c["achievement"] == award.as_str()).collect();
-    assert_eq!(awards.len(), 1, "the completed pathway's award is issued once: {wallet}");
+    let awards: Vec<&Value> = wallet["credentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["achievement"] == award.as_str())
+        .collect();
+    assert_eq!(
+        awards.len(),
+        1,
+        "the completed pathway's award is issued once: {wallet}"
+    );
 }
 
 #[test]
@@ -157,13 +218,30 @@ fn a_code_confirms_once_under_concurrent_use() {
     issue_to_email(&app, &i, &i.achievements[0], "rae@example.org");
     let code = app.verification_code("rae@example.org");
     let statuses: Vec<u16> = std::thread::scope(|scope| {
-        let handles: Vec<_> =
-            (0..8).map(|_| scope.spawn(|| app.post("/v1/auth/verify-email", None, &json!({ "code": code })).status)).collect();
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                scope.spawn(|| {
+                    app.post("/v1/auth/verify-email", None, &json!({ "code": code }))
+                        .status
+                })
+            })
+            .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
-    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
-    assert!(statuses.iter().all(|s| *s == 200 || *s == 422 || *s == 503), "{statuses:?}");
-    assert_eq!(wallet_ids(&app, &token).len(), 1, "the waiting credential moved in once");
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 422 || *s == 503),
+        "{statuses:?}"
+    );
+    assert_eq!(
+        wallet_ids(&app, &token).len(),
+        1,
+        "the waiting credential moved in once"
+    );
 }
 
 #[test]
@@ -178,24 +256,40 @@ fn a_new_code_replaces_the_old_one_and_resending_is_limited() {
     assert_eq!(app.mails_to("lin@example.org").len(), 2);
     let second = app.verification_code("lin@example.org");
     assert_ne!(first, second);
-    app.post("/v1/auth/verify-email", None, &json!({ "code": first })).assert_problem(422);
+    app.post("/v1/auth/verify-email", None, &json!({ "code": first }))
+        .assert_problem(422);
     let confirmed = app.post("/v1/auth/verify-email", None, &json!({ "code": second }));
     assert_eq!(confirmed.status, 200, "{}", confirmed.text);
     // Nothing to resend once confirmed.
-    app.post("/v1/me/email-verification", Some(&token), &json!({})).assert_problem(409);
+    app.post("/v1/me/email-verification", Some(&token), &json!({}))
+        .assert_problem(409);
 
     // Only learners; and at most 5 an hour.
-    app.post("/v1/me/email-verification", Some(&app.admin_token()), &json!({})).assert_problem(403);
-    app.post("/v1/me/email-verification", None, &json!({})).assert_problem(401);
+    app.post(
+        "/v1/me/email-verification",
+        Some(&app.admin_token()),
+        &json!({}),
+    )
+    .assert_problem(403);
+    app.post("/v1/me/email-verification", None, &json!({}))
+        .assert_problem(401);
     let (_, other) = app.learner_unconfirmed("sam@example.org");
     for _ in 0..5 {
-        assert_eq!(app.post("/v1/me/email-verification", Some(&other), &json!({})).status, 202);
+        assert_eq!(
+            app.post("/v1/me/email-verification", Some(&other), &json!({}))
+                .status,
+            202
+        );
     }
     let limited = app.post("/v1/me/email-verification", Some(&other), &json!({}));
     limited.assert_problem(429);
     assert!(limited.header("Retry-After").is_some());
     // The refused call replaced nothing: the last mailed code still works.
-    let confirmed = app.post("/v1/auth/verify-email", None, &json!({ "code": app.verification_code("sam@example.org") }));
+    let confirmed = app.post(
+        "/v1/auth/verify-email",
+        None,
+        &json!({ "code": app.verification_code("sam@example.org") }),
+    );
     assert_eq!(confirmed.status, 200, "{}", confirmed.text);
 }
 
@@ -203,26 +297,47 @@ fn a_new_code_replaces_the_old_one_and_resending_is_limited() {
 fn the_outbox_holds_one_eml_per_message_and_the_log_does_not_need_the_code() {
     let app = TestApp::spawn();
     app.learner_unconfirmed("ola@example.org");
-    let files: Vec<_> = std::fs::read_dir(app.data_dir.join("outbox")).unwrap().map(|e| e.unwrap().path()).collect();
+    let files: Vec<_> = std::fs::read_dir(app.data_dir.join("outbox"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     assert_eq!(files.len(), 1, "{files:?}");
     assert_eq!(files[0].extension().unwrap(), "eml");
     let text = std::fs::read_to_string(&files[0]).unwrap();
     assert!(text.contains("From: Cairn <no-reply@localhost>"), "{text}");
-    assert!(verification_code_in(&text).is_some_and(|c| c.len() >= 32), "{text}");
+    assert!(
+        verification_code_in(&text).is_some_and(|c| c.len() >= 32),
+        "{text}"
+    );
 }
 
 #[test]
 fn registration_succeeds_when_the_mail_server_is_down_and_the_code_can_be_resent_later() {
     // A port with nothing listening.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let app = TestApp::spawn_with(cairn_tests::Spawn { smtp_url: Some(format!("smtp://127.0.0.1:{port}")), ..Default::default() });
-    let registered = app.post("/v1/auth/register", None, &json!({ "email": "kim@example.org", "password": PASSWORD, "name": "Kim" }));
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let app = TestApp::spawn_with(cairn_tests::Spawn {
+        smtp_url: Some(format!("smtp://127.0.0.1:{port}")),
+        ..Default::default()
+    });
+    let registered = app.post(
+        "/v1/auth/register",
+        None,
+        &json!({ "email": "kim@example.org", "password": PASSWORD, "name": "Kim" }),
+    );
     assert_eq!(registered.status, 201, "{}", registered.text);
     assert_eq!(registered.body["email_verified"], false);
     let token = app.token("kim@example.org", PASSWORD);
-    assert_eq!(app.get("/v1/me", Some(&token)).body["email_verified"], false);
+    assert_eq!(
+        app.get("/v1/me", Some(&token)).body["email_verified"],
+        false
+    );
     // Asking again while the server is still down says so, without losing anything.
-    app.post("/v1/me/email-verification", Some(&token), &json!({})).assert_problem(500);
+    app.post("/v1/me/email-verification", Some(&token), &json!({}))
+        .assert_problem(500);
     assert_eq!(app.get("/v1/me", Some(&token)).status, 200);
 }
 
@@ -288,8 +403,13 @@ mod backfill {
         let dir = tempfile::tempdir().unwrap();
         let db = TestDb::fresh(dir.path());
         let (verified, total) = match &db.url {
-            DatabaseUrl::Sqlite(path) => round_trip!(&mut SqliteConnection::establish(&path.to_string_lossy()).unwrap(), SQLITE),
-            DatabaseUrl::Postgres(raw) => round_trip!(&mut PgConnection::establish(raw).unwrap(), POSTGRES),
+            DatabaseUrl::Sqlite(path) => round_trip!(
+                &mut SqliteConnection::establish(&path.to_string_lossy()).unwrap(),
+                SQLITE
+            ),
+            DatabaseUrl::Postgres(raw) => {
+                round_trip!(&mut PgConnection::establish(raw).unwrap(), POSTGRES)
+            }
         };
         assert_eq!((verified, total), (1, 1));
     }

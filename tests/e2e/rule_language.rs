@@ -19,7 +19,12 @@ fn org(app: &TestApp) -> Org {
     let org = app.org(&admin, "Rule Language College", "institution");
     let (_, issuer) = app.staff(&admin, &org, "registrar@rules.example", "issuer");
     let (learner_id, learner) = app.learner("learner@rules.example");
-    Org { org, issuer, learner_id, learner }
+    Org {
+        org,
+        issuer,
+        learner_id,
+        learner,
+    }
 }
 
 fn achievement(app: &TestApp, o: &Org, name: &str, kind: &str, tags: &[&str]) -> String {
@@ -33,7 +38,11 @@ fn achievement(app: &TestApp, o: &Org, name: &str, kind: &str, tags: &[&str]) ->
 }
 
 fn register(app: &TestApp, o: &Org, rule: &Value) -> String {
-    let response = app.post(&format!("/v1/orgs/{}/pathways", o.org), Some(&o.issuer), rule);
+    let response = app.post(
+        &format!("/v1/orgs/{}/pathways", o.org),
+        Some(&o.issuer),
+        rule,
+    );
     assert_eq!(response.status, 201, "{}", response.text);
     response.id()
 }
@@ -49,7 +58,11 @@ fn issue(app: &TestApp, o: &Org, achievement: &str, awarded_at: &str) -> String 
 }
 
 fn status(app: &TestApp, o: &Org, credential: &str, action: &str) {
-    let response = app.post(&format!("/v1/credentials/{credential}/{action}"), Some(&o.issuer), &json!({ "reason": "checking" }));
+    let response = app.post(
+        &format!("/v1/credentials/{credential}/{action}"),
+        Some(&o.issuer),
+        &json!({ "reason": "checking" }),
+    );
     assert_eq!(response.status, 200, "{}", response.text);
 }
 
@@ -69,22 +82,31 @@ fn award_status(app: &TestApp, o: &Org, achievement: &str) -> Vec<String> {
 fn a_nested_award_kept_under_keep_does_not_make_the_parent_hold() {
     let app = TestApp::spawn();
     let o = org(&app);
-    let micro: Vec<String> =
-        (0..3).map(|i| achievement(&app, &o, &format!("Micro {i}"), "MicroCredential", &[])).collect();
+    let micro: Vec<String> = (0..3)
+        .map(|i| achievement(&app, &o, &format!("Micro {i}"), "MicroCredential", &[]))
+        .collect();
     let course = achievement(&app, &o, "Capstone", "Course", &[]);
     let inner_award = achievement(&app, &o, "Inner award", "Award", &[]);
     let outer_award = achievement(&app, &o, "Outer award", "Certificate", &[]);
-    let inner = register(&app, &o, &json!({
-        "key": "inner", "name": "Inner", "award": inner_award, "on_constituent_revoked": "keep",
-        "requirement": { "type": "count", "min": 3, "where": { "achievement_type": "MicroCredential" } }
-    }));
-    let outer = register(&app, &o, &json!({
-        "key": "outer", "name": "Outer", "award": outer_award, "on_constituent_revoked": "revoke",
-        "requirement": { "type": "all", "of": [
-            { "type": "pathway", "pathway": inner },
-            { "type": "count", "min": 1, "where": { "achievement": course } }
-        ] }
-    }));
+    let inner = register(
+        &app,
+        &o,
+        &json!({
+            "key": "inner", "name": "Inner", "award": inner_award, "on_constituent_revoked": "keep",
+            "requirement": { "type": "count", "min": 3, "where": { "achievement_type": "MicroCredential" } }
+        }),
+    );
+    let outer = register(
+        &app,
+        &o,
+        &json!({
+            "key": "outer", "name": "Outer", "award": outer_award, "on_constituent_revoked": "revoke",
+            "requirement": { "type": "all", "of": [
+                { "type": "pathway", "pathway": inner },
+                { "type": "count", "min": 1, "where": { "achievement": course } }
+            ] }
+        }),
+    );
     issue(&app, &o, &course, "2024-01-01T00:00:00Z");
     let first = issue(&app, &o, &micro[0], "2024-02-01T00:00:00Z");
     let second = issue(&app, &o, &micro[1], "2024-03-01T00:00:00Z");
@@ -95,7 +117,11 @@ fn a_nested_award_kept_under_keep_does_not_make_the_parent_hold() {
     // Suspension under `keep`: the inner award stays as it is; the outer
     // pathway (`revoke`) no longer holds, so its award is suspended.
     status(&app, &o, &second, "suspend");
-    assert_eq!(award_status(&app, &o, &inner_award), ["active"], "keep: a suspension leaves the award alone");
+    assert_eq!(
+        award_status(&app, &o, &inner_award),
+        ["active"],
+        "keep: a suspension leaves the award alone"
+    );
     assert_eq!(award_status(&app, &o, &outer_award), ["suspended"]);
     status(&app, &o, &second, "reinstate");
     assert_eq!(award_status(&app, &o, &outer_award), ["active"]);
@@ -103,14 +129,32 @@ fn a_nested_award_kept_under_keep_does_not_make_the_parent_hold() {
     // Revocation: the inner award is kept, but the parent evaluates the
     // nested rule on credentials, not the kept award, so it no longer holds.
     status(&app, &o, &first, "revoke");
-    assert_eq!(award_status(&app, &o, &inner_award), ["active"], "keep: the award stays");
-    assert_eq!(award_status(&app, &o, &outer_award), ["revoked"], "the kept nested award does not hold the parent");
-    let progress = app.get(&format!("/v1/me/progress/{outer}"), Some(&o.learner)).body;
+    assert_eq!(
+        award_status(&app, &o, &inner_award),
+        ["active"],
+        "keep: the award stays"
+    );
+    assert_eq!(
+        award_status(&app, &o, &outer_award),
+        ["revoked"],
+        "the kept nested award does not hold the parent"
+    );
+    let progress = app
+        .get(&format!("/v1/me/progress/{outer}"), Some(&o.learner))
+        .body;
     assert_eq!(progress["status"], "in_progress", "{progress}");
     assert_eq!(progress["requirement"]["of"][0]["type"], "pathway");
-    assert_eq!(progress["requirement"]["of"][0]["satisfied"], false, "{progress}");
-    let inner_progress = app.get(&format!("/v1/me/progress/{inner}"), Some(&o.learner)).body;
-    assert_eq!(inner_progress["status"], "in_progress", "the kept award's own pathway does not hold either");
+    assert_eq!(
+        progress["requirement"]["of"][0]["satisfied"], false,
+        "{progress}"
+    );
+    let inner_progress = app
+        .get(&format!("/v1/me/progress/{inner}"), Some(&o.learner))
+        .body;
+    assert_eq!(
+        inner_progress["status"], "in_progress",
+        "the kept award's own pathway does not hold either"
+    );
 }
 
 #[test]
@@ -118,16 +162,25 @@ fn satisfiability_is_judged_against_the_catalog_at_registration() {
     let app = TestApp::spawn();
     let o = org(&app);
     let award = achievement(&app, &o, "Award", "Award", &[]);
-    let tagged = |tag: &str| json!({
-        "key": "tagged", "name": "Tagged", "award": award,
-        "requirement": { "type": "count", "min": 1, "where": { "tags": [tag] } }
-    });
+    let tagged = |tag: &str| {
+        json!({
+            "key": "tagged", "name": "Tagged", "award": award,
+            "requirement": { "type": "count", "min": 1, "where": { "tags": [tag] } }
+        })
+    };
     // No achievement has the tag yet: nothing could ever match.
-    let refused = app.post(&format!("/v1/orgs/{}/pathways", o.org), Some(&o.issuer), &tagged("robotics"));
+    let refused = app.post(
+        &format!("/v1/orgs/{}/pathways", o.org),
+        Some(&o.issuer),
+        &tagged("robotics"),
+    );
     refused.assert_problem(422);
     let detail = refused.body["detail"].as_str().unwrap();
     assert!(detail.contains("can never be satisfied"), "{detail}");
-    assert!(detail.contains("requirement"), "the 422 names the node: {detail}");
+    assert!(
+        detail.contains("requirement"),
+        "the 422 names the node: {detail}"
+    );
     // Once the catalog has one, the same rule is accepted.
     achievement(&app, &o, "Robot building", "MicroCredential", &["robotics"]);
     register(&app, &o, &tagged("robotics"));
@@ -136,12 +189,18 @@ fn satisfiability_is_judged_against_the_catalog_at_registration() {
     // accepted, and nothing counts before it.
     let micro = achievement(&app, &o, "Micro", "MicroCredential", &[]);
     let later_award = achievement(&app, &o, "Later award", "Award", &[]);
-    let later = register(&app, &o, &json!({
-        "key": "later", "name": "Later", "award": later_award,
-        "requirement": { "type": "count", "min": 1, "where": { "achievement": micro, "earned_after": "2999-01-01T00:00:00Z" } }
-    }));
+    let later = register(
+        &app,
+        &o,
+        &json!({
+            "key": "later", "name": "Later", "award": later_award,
+            "requirement": { "type": "count", "min": 1, "where": { "achievement": micro, "earned_after": "2999-01-01T00:00:00Z" } }
+        }),
+    );
     issue(&app, &o, &micro, "2024-01-01T00:00:00Z");
-    let progress = app.get(&format!("/v1/me/progress/{later}"), Some(&o.learner)).body;
+    let progress = app
+        .get(&format!("/v1/me/progress/{later}"), Some(&o.learner))
+        .body;
     assert_eq!(progress["status"], "not_started", "{progress}");
 }
 
@@ -149,22 +208,41 @@ fn satisfiability_is_judged_against_the_catalog_at_registration() {
 fn a_credential_revoked_today_still_counts_at_an_earlier_at() {
     let app = TestApp::spawn();
     let o = org(&app);
-    let micro: Vec<String> =
-        (0..2).map(|i| achievement(&app, &o, &format!("Micro {i}"), "MicroCredential", &[])).collect();
+    let micro: Vec<String> = (0..2)
+        .map(|i| achievement(&app, &o, &format!("Micro {i}"), "MicroCredential", &[]))
+        .collect();
     let award = achievement(&app, &o, "Pair", "Award", &[]);
-    let pathway = register(&app, &o, &json!({
-        "key": "pair", "name": "Pair", "award": award,
-        "requirement": { "type": "count", "min": 2, "where": { "achievement_type": "MicroCredential" } }
-    }));
+    let pathway = register(
+        &app,
+        &o,
+        &json!({
+            "key": "pair", "name": "Pair", "award": award,
+            "requirement": { "type": "count", "min": 2, "where": { "achievement_type": "MicroCredential" } }
+        }),
+    );
     issue(&app, &o, &micro[0], "2024-01-01T00:00:00Z");
     let second = issue(&app, &o, &micro[1], "2024-03-01T00:00:00Z");
     status(&app, &o, &second, "revoke");
     assert_eq!(award_status(&app, &o, &award), ["revoked"]);
 
-    let now = app.get(&format!("/v1/me/progress/{pathway}"), Some(&o.learner)).body;
+    let now = app
+        .get(&format!("/v1/me/progress/{pathway}"), Some(&o.learner))
+        .body;
     assert_eq!(now["status"], "in_progress", "{now}");
-    let then = app.get(&format!("/v1/me/progress/{pathway}?at=2025-01-01T00:00:00Z"), Some(&o.learner)).body;
-    assert_eq!(then["status"], "complete", "revoked only today: it counted then: {then}");
+    let then = app
+        .get(
+            &format!("/v1/me/progress/{pathway}?at=2025-01-01T00:00:00Z"),
+            Some(&o.learner),
+        )
+        .body;
+    assert_eq!(
+        then["status"], "complete",
+        "revoked only today: it counted then: {then}"
+    );
     assert_eq!(then["completed_at"], "2024-03-01T00:00:00Z");
-    assert_eq!(then["requirement"]["used"].as_array().unwrap().len(), 2, "{then}");
+    assert_eq!(
+        then["requirement"]["used"].as_array().unwrap().len(),
+        2,
+        "{then}"
+    );
 }

@@ -31,7 +31,14 @@ fn world(app: &TestApp) -> World {
         }),
     );
     assert_eq!(created.status, 201, "{}", created.text);
-    World { admin, org, issuer, learner_id, learner, achievement: created.id() }
+    World {
+        admin,
+        org,
+        issuer,
+        learner_id,
+        learner,
+        achievement: created.id(),
+    }
 }
 
 fn issue_to(app: &TestApp, w: &World, learner: &str) -> Value {
@@ -46,8 +53,14 @@ fn issue_to(app: &TestApp, w: &World, learner: &str) -> Value {
 
 fn assert_field(response: &Response, status: u16, field: &str) {
     response.assert_problem(status);
-    let fields: Vec<&str> = response.body["errors"].as_array().map_or(Vec::new(), |e| e.iter().filter_map(|e| e["field"].as_str()).collect());
-    assert!(fields.contains(&field), "expected an error naming `{field}`: {}", response.text);
+    let fields: Vec<&str> = response.body["errors"].as_array().map_or(Vec::new(), |e| {
+        e.iter().filter_map(|e| e["field"].as_str()).collect()
+    });
+    assert!(
+        fields.contains(&field),
+        "expected an error naming `{field}`: {}",
+        response.text
+    );
 }
 
 #[test]
@@ -59,7 +72,12 @@ fn nul_characters_are_refused_naming_the_field_and_change_nothing() {
 
     let register = app.post("/v1/auth/register", None, &json!({ "email": "nul@example.org", "password": "password-for-tests", "name": "Nul\u{0}Byte" }));
     assert_field(&register, 422, "name");
-    app.post("/v1/auth/token", None, &json!({ "email": "nul@example.org", "password": "password-for-tests" })).assert_problem(401);
+    app.post(
+        "/v1/auth/token",
+        None,
+        &json!({ "email": "nul@example.org", "password": "password-for-tests" }),
+    )
+    .assert_problem(401);
 
     let achievement = app.post(
         &format!("/v1/orgs/{}/achievements", w.org),
@@ -77,12 +95,25 @@ fn nul_characters_are_refused_naming_the_field_and_change_nothing() {
     );
     assert_field(&evidence, 422, "evidence[1].narrative");
 
-    let revoke = app.post(&format!("/v1/credentials/{id}/revoke"), Some(&w.issuer), &json!({ "reason": "typo\u{0}" }));
+    let revoke = app.post(
+        &format!("/v1/credentials/{id}/revoke"),
+        Some(&w.issuer),
+        &json!({ "reason": "typo\u{0}" }),
+    );
     assert_field(&revoke, 422, "reason");
-    assert_eq!(app.get(&format!("/v1/credentials/{id}"), Some(&w.learner)).body["status"], "active");
+    assert_eq!(
+        app.get(&format!("/v1/credentials/{id}"), Some(&w.learner))
+            .body["status"],
+        "active"
+    );
 
     let wallet = app.get("/v1/me/wallet", Some(&w.learner));
-    assert_eq!(wallet.body["credentials"].as_array().unwrap().len(), 1, "{}", wallet.text);
+    assert_eq!(
+        wallet.body["credentials"].as_array().unwrap().len(),
+        1,
+        "{}",
+        wallet.text
+    );
 }
 
 #[test]
@@ -91,11 +122,22 @@ fn nul_characters_in_paths_and_queries_are_refused() {
     let w = world(&app);
     let employer_org = app.org(&w.admin, "Acme", "employer");
     let (_, employer) = app.staff(&w.admin, &employer_org, "hr@acme.example", "employer");
-    assert_field(&app.get("/v1/talent?skill=a%00b", Some(&employer)), 400, "query");
+    assert_field(
+        &app.get("/v1/talent?skill=a%00b", Some(&employer)),
+        400,
+        "query",
+    );
     app.get("/v1/status-lists/%00", None).assert_problem(404);
-    assert_field(&app.get(&format!("/v1/orgs/{}/achievements?cursor=%00", w.org), None), 400, "query");
+    assert_field(
+        &app.get(&format!("/v1/orgs/{}/achievements?cursor=%00", w.org), None),
+        400,
+        "query",
+    );
     // An escaped percent sign followed by `00` is ordinary text.
-    assert_eq!(app.get("/v1/talent?skill=%2500", Some(&employer)).status, 200);
+    assert_eq!(
+        app.get("/v1/talent?skill=%2500", Some(&employer)).status,
+        200
+    );
 }
 
 #[test]
@@ -116,21 +158,39 @@ fn award_dates_outside_a_sane_range_are_refused() {
     assert_field(&issue(&in_an_hour), 422, "awarded_at");
     assert_eq!(issue("1900-01-01T00:00:00Z").status, 201);
     let wallet = app.get("/v1/me/wallet", Some(&w.learner));
-    assert_eq!(wallet.body["credentials"].as_array().unwrap().len(), 1, "{}", wallet.text);
+    assert_eq!(
+        wallet.body["credentials"].as_array().unwrap().len(),
+        1,
+        "{}",
+        wallet.text
+    );
     let _ = &w.admin;
 }
 
 fn check<'a>(verification: &'a Value, name: &str) -> &'a Value {
-    verification["checks"].as_array().unwrap().iter().find(|c| c["check"] == name).unwrap_or_else(|| panic!("no {name} check in {verification}"))
+    verification["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == name)
+        .unwrap_or_else(|| panic!("no {name} check in {verification}"))
 }
 
 fn in_days(days: i64) -> String {
-    (chrono::Utc::now() + chrono::Duration::days(days)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    (chrono::Utc::now() + chrono::Duration::days(days))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 fn jwt_parts(jwt: &str) -> (Value, Value) {
     use base64::Engine;
-    let decode = |part: &str| serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap();
+    let decode = |part: &str| {
+        serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(part)
+                .unwrap(),
+        )
+        .unwrap()
+    };
     let mut parts = jwt.split('.');
     (decode(parts.next().unwrap()), decode(parts.next().unwrap()))
 }
@@ -144,44 +204,115 @@ fn someone_elses_credential_is_kept_marked_and_never_shown_as_mine() {
     let jwt = adas["jwt"].as_str().unwrap();
 
     // Eve imports Ada's genuine credential: kept, but not hers.
-    let stolen = app.post("/v1/me/credentials/import", Some(&eve), &json!({ "jwt": jwt }));
+    let stolen = app.post(
+        "/v1/me/credentials/import",
+        Some(&eve),
+        &json!({ "jwt": jwt }),
+    );
     assert_eq!(stolen.status, 201, "{}", stolen.text);
     assert_eq!(stolen.body["holder"], false);
-    assert_eq!(stolen.body["verified"], false, "someone else's credential is not verified as the importer's");
-    assert_eq!(check(&stolen.body["verification"], "signature")["result"], "pass", "the signature itself is genuine");
+    assert_eq!(
+        stolen.body["verified"], false,
+        "someone else's credential is not verified as the importer's"
+    );
+    assert_eq!(
+        check(&stolen.body["verification"], "signature")["result"],
+        "pass",
+        "the signature itself is genuine"
+    );
     let holder = check(&stolen.body["verification"], "holder");
     assert_eq!(holder["result"], "fail");
-    assert!(holder["detail"].as_str().unwrap().contains(&format!("urn:uuid:{}", w.learner_id)), "{holder}");
+    assert!(
+        holder["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("urn:uuid:{}", w.learner_id)),
+        "{holder}"
+    );
     let wallet = app.get("/v1/me/wallet", Some(&eve));
-    assert_eq!(wallet.body["imported"].as_array().unwrap().len(), 1, "kept and shown in her wallet");
+    assert_eq!(
+        wallet.body["imported"].as_array().unwrap().len(),
+        1,
+        "kept and shown in her wallet"
+    );
 
     // Never in her shares, nor in the presentation the service signs for her.
-    let share = app.post("/v1/me/shares", Some(&eve), &json!({ "all": true, "expires_at": in_days(7) }));
+    let share = app.post(
+        "/v1/me/shares",
+        Some(&eve),
+        &json!({ "all": true, "expires_at": in_days(7) }),
+    );
     assert_eq!(share.status, 201, "{}", share.text);
-    let opened = app.get(share.body["url"].as_str().unwrap().strip_prefix(&app.base).unwrap(), None);
+    let opened = app.get(
+        share.body["url"]
+            .as_str()
+            .unwrap()
+            .strip_prefix(&app.base)
+            .unwrap(),
+        None,
+    );
     assert_eq!(opened.body["imported"], json!([]), "{}", opened.text);
     let (_, presentation) = jwt_parts(opened.body["presentation"].as_str().unwrap());
     assert_eq!(presentation["verifiableCredential"], json!([]));
-    assert!(!opened.text.contains(jwt), "Ada's credential is not in Eve's share");
-    let named = app.post("/v1/me/shares", Some(&eve), &json!({ "credentials": [stolen.id()], "expires_at": in_days(7) }));
+    assert!(
+        !opened.text.contains(jwt),
+        "Ada's credential is not in Eve's share"
+    );
+    let named = app.post(
+        "/v1/me/shares",
+        Some(&eve),
+        &json!({ "credentials": [stolen.id()], "expires_at": in_days(7) }),
+    );
     assert_field(&named, 422, "credentials[0]");
 
     // Ada's own import of the same credential is hers; a second import is the
     // same record, not a copy.
-    let own = app.post("/v1/me/credentials/import", Some(&w.learner), &json!({ "jwt": jwt }));
+    let own = app.post(
+        "/v1/me/credentials/import",
+        Some(&w.learner),
+        &json!({ "jwt": jwt }),
+    );
     assert_eq!(own.status, 201, "{}", own.text);
     assert_eq!(own.body["holder"], true);
     assert_eq!(own.body["verified"], true);
-    let again = app.post("/v1/me/credentials/import", Some(&w.learner), &json!({ "jwt": jwt }));
+    let again = app.post(
+        "/v1/me/credentials/import",
+        Some(&w.learner),
+        &json!({ "jwt": jwt }),
+    );
     assert_eq!(again.status, 200, "{}", again.text);
     assert_eq!(again.body["id"], own.body["id"]);
-    let as_json = app.post("/v1/me/credentials/import", Some(&w.learner), &json!({ "credential": adas["ob3"] }));
-    assert_eq!(as_json.status, 200, "the same credential as JSON is the same import: {}", as_json.text);
+    let as_json = app.post(
+        "/v1/me/credentials/import",
+        Some(&w.learner),
+        &json!({ "credential": adas["ob3"] }),
+    );
+    assert_eq!(
+        as_json.status, 200,
+        "the same credential as JSON is the same import: {}",
+        as_json.text
+    );
     assert_eq!(as_json.body["id"], own.body["id"]);
-    assert_eq!(app.get("/v1/me/wallet", Some(&w.learner)).body["imported"].as_array().unwrap().len(), 1);
-    let again_eve = app.post("/v1/me/credentials/import", Some(&eve), &json!({ "jwt": jwt }));
+    assert_eq!(
+        app.get("/v1/me/wallet", Some(&w.learner)).body["imported"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let again_eve = app.post(
+        "/v1/me/credentials/import",
+        Some(&eve),
+        &json!({ "jwt": jwt }),
+    );
     assert_eq!(again_eve.status, 200);
-    assert_eq!(app.get("/v1/me/wallet", Some(&eve)).body["imported"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        app.get("/v1/me/wallet", Some(&eve)).body["imported"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 #[test]
@@ -198,11 +329,22 @@ fn a_credential_naming_my_verified_address_is_mine() {
     let jwt = issued.body["jwt"].as_str().unwrap();
     let (_, grace) = app.learner("grace@example.org");
     let (_, eve) = app.learner("eve@example.org");
-    let hers = app.post("/v1/me/credentials/import", Some(&grace), &json!({ "jwt": jwt }));
+    let hers = app.post(
+        "/v1/me/credentials/import",
+        Some(&grace),
+        &json!({ "jwt": jwt }),
+    );
     assert_eq!(hers.status, 201, "{}", hers.text);
     assert_eq!(hers.body["holder"], true, "{}", hers.text);
-    assert_eq!(check(&hers.body["verification"], "holder")["detail"], "issued to your verified e-mail address");
-    let not_eves = app.post("/v1/me/credentials/import", Some(&eve), &json!({ "jwt": jwt }));
+    assert_eq!(
+        check(&hers.body["verification"], "holder")["detail"],
+        "issued to your verified e-mail address"
+    );
+    let not_eves = app.post(
+        "/v1/me/credentials/import",
+        Some(&eve),
+        &json!({ "jwt": jwt }),
+    );
     assert_eq!(not_eves.body["holder"], false, "{}", not_eves.text);
 
     // An address counts only once it is confirmed: registering someone's
@@ -214,14 +356,32 @@ fn a_credential_naming_my_verified_address_is_mine() {
     );
     let jwt = issued.body["jwt"].as_str().unwrap();
     let (_, ivan) = app.learner_unconfirmed("ivan@example.org");
-    let unconfirmed = app.post("/v1/me/credentials/import", Some(&ivan), &json!({ "jwt": jwt }));
+    let unconfirmed = app.post(
+        "/v1/me/credentials/import",
+        Some(&ivan),
+        &json!({ "jwt": jwt }),
+    );
     assert_eq!(unconfirmed.status, 201, "{}", unconfirmed.text);
     assert_eq!(unconfirmed.body["holder"], false, "{}", unconfirmed.text);
-    let detail = check(&unconfirmed.body["verification"], "holder")["detail"].as_str().unwrap().to_owned();
-    assert!(detail.contains("not one of your verified addresses"), "{detail}");
-    let confirmed = app.post("/v1/auth/verify-email", None, &json!({ "code": app.verification_code("ivan@example.org") }));
+    let detail = check(&unconfirmed.body["verification"], "holder")["detail"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        detail.contains("not one of your verified addresses"),
+        "{detail}"
+    );
+    let confirmed = app.post(
+        "/v1/auth/verify-email",
+        None,
+        &json!({ "code": app.verification_code("ivan@example.org") }),
+    );
     assert_eq!(confirmed.status, 200, "{}", confirmed.text);
-    let after = app.post("/v1/me/credentials/import", Some(&ivan), &json!({ "jwt": jwt }));
+    let after = app.post(
+        "/v1/me/credentials/import",
+        Some(&ivan),
+        &json!({ "jwt": jwt }),
+    );
     assert_eq!(after.body["holder"], true, "{}", after.text);
 }
 
@@ -232,9 +392,16 @@ fn imports_say_honestly_what_they_are() {
     let import = |body: Value| app.post("/v1/me/credentials/import", Some(&w.learner), &body);
 
     // Not a credential at all: refused, nothing stored.
-    assert_field(&import(json!({ "credential": { "hello": "world" } })), 422, "credential");
+    assert_field(
+        &import(json!({ "credential": { "hello": "world" } })),
+        422,
+        "credential",
+    );
     assert_field(&import(json!({ "jwt": w.learner })), 422, "jwt");
-    assert_eq!(app.get("/v1/me/wallet", Some(&w.learner)).body["imported"], json!([]));
+    assert_eq!(
+        app.get("/v1/me/wallet", Some(&w.learner)).body["imported"],
+        json!([])
+    );
 
     let reason = |body: Value| {
         let response = import(body);
@@ -249,11 +416,17 @@ fn imports_say_honestly_what_they_are() {
         "recipient": { "type": "email", "hashed": false, "identity": "ada@example.org" },
         "badge": "https://badges.example/badges/1", "verification": { "type": "hosted" }, "issuedOn": "2024-01-01T00:00:00Z"
     });
-    assert_eq!(reason(json!({ "credential": hosted })), "format not supported: Open Badges 2.0 hosted assertion");
+    assert_eq!(
+        reason(json!({ "credential": hosted })),
+        "format not supported: Open Badges 2.0 hosted assertion"
+    );
     let mut signed = hosted.clone();
     signed["id"] = json!("urn:uuid:2f6b1d1e-2c9a-4a53-9b1a-6f0c8d7e5a41");
     signed["verification"] = json!({ "type": "signed", "creator": "https://badges.example/key" });
-    assert_eq!(reason(json!({ "credential": signed })), "format not supported: Open Badges 2.0 signed assertion");
+    assert_eq!(
+        reason(json!({ "credential": signed })),
+        "format not supported: Open Badges 2.0 signed assertion"
+    );
 
     let key = cairn_api::auth::keys::SigningKey::generate().unwrap();
     let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
@@ -262,29 +435,49 @@ fn imports_say_honestly_what_they_are() {
         "@context": ["https://www.w3.org/2018/credentials/v1"], "type": ["VerifiableCredential"], "credentialSubject": { "id": "did:example:ada" } } });
     let vc11_jwt = jsonwebtoken::encode(&header, &vc11, key.encoding_key()).unwrap();
     let detail = reason(json!({ "jwt": vc11_jwt }));
-    assert!(detail.starts_with("format not supported: W3C VC Data Model 1.1 JWT"), "{detail}");
+    assert!(
+        detail.starts_with("format not supported: W3C VC Data Model 1.1 JWT"),
+        "{detail}"
+    );
     let ob2_jws = jsonwebtoken::encode(&header, &signed, key.encoding_key()).unwrap();
-    assert_eq!(reason(json!({ "jwt": ob2_jws })), "format not supported: Open Badges 2.0 signed assertion");
+    assert_eq!(
+        reason(json!({ "jwt": ob2_jws })),
+        "format not supported: Open Badges 2.0 signed assertion"
+    );
 
     // A Data Integrity credential names its proof, not a key id.
-    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/standards/examples/dcc_v2_didkey_basicOBv3.json");
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/standards/examples/dcc_v2_didkey_basicOBv3.json");
     if let Ok(text) = std::fs::read_to_string(&examples) {
         let doc: Value = serde_json::from_str(&text).unwrap();
         let response = import(json!({ "credential": doc }));
         assert_eq!(response.status, 201, "{}", response.text);
-        let signature = check(&response.body["verification"], "signature")["detail"].as_str().unwrap().to_owned();
-        assert!(signature.contains("Data Integrity proof (DataIntegrityProof, eddsa-rdfc-2022)"), "{signature}");
+        let signature = check(&response.body["verification"], "signature")["detail"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            signature.contains("Data Integrity proof (DataIntegrityProof, eddsa-rdfc-2022)"),
+            "{signature}"
+        );
         assert!(!signature.contains("kid"), "{signature}");
     }
 
     // A VC-JWT of an unknown issuer says so, not "no key matches the kid".
     let ob3 = issue_to(&app, &w, &w.learner_id)["ob3"].clone();
     let mut foreign = ob3.clone();
-    foreign["issuer"] = json!({ "id": "https://stranger.example/issuer", "type": ["Profile"], "name": "Stranger" });
+    foreign["issuer"] =
+        json!({ "id": "https://stranger.example/issuer", "type": ["Profile"], "name": "Stranger" });
     let foreign_jwt = jsonwebtoken::encode(&header, &foreign, key.encoding_key()).unwrap();
     let response = import(json!({ "jwt": foreign_jwt }));
-    let signature = check(&response.body["verification"], "signature")["detail"].as_str().unwrap().to_owned();
-    assert!(signature.contains("https://stranger.example/issuer is not an issuer this service knows"), "{signature}");
+    let signature = check(&response.body["verification"], "signature")["detail"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        signature.contains("https://stranger.example/issuer is not an issuer this service knows"),
+        "{signature}"
+    );
 }
 
 #[test]
@@ -293,15 +486,29 @@ fn share_presentations_are_vc_jose_cose_and_verify_here() {
     let w = world(&app);
     let first = issue_to(&app, &w, &w.learner_id);
     let second = issue_to(&app, &w, &w.learner_id);
-    let share = app.post("/v1/me/shares", Some(&w.learner), &json!({ "all": true, "expires_at": in_days(7) }));
-    let opened = app.get(share.body["url"].as_str().unwrap().strip_prefix(&app.base).unwrap(), None);
+    let share = app.post(
+        "/v1/me/shares",
+        Some(&w.learner),
+        &json!({ "all": true, "expires_at": in_days(7) }),
+    );
+    let opened = app.get(
+        share.body["url"]
+            .as_str()
+            .unwrap()
+            .strip_prefix(&app.base)
+            .unwrap(),
+        None,
+    );
     let presentation = opened.body["presentation"].as_str().unwrap().to_owned();
     let (header, payload) = jwt_parts(&presentation);
     assert_eq!(header["typ"], "vp+jwt");
     assert_eq!(header["alg"], "ES256");
     app.verify_jws(&presentation, "/.well-known/jwks.json");
     assert_eq!(payload["type"], json!(["VerifiablePresentation"]));
-    assert_eq!(payload["@context"][0], "https://www.w3.org/ns/credentials/v2");
+    assert_eq!(
+        payload["@context"][0],
+        "https://www.w3.org/ns/credentials/v2"
+    );
     assert_eq!(payload["holder"], format!("urn:uuid:{}", w.learner_id));
     let enclosed = payload["verifiableCredential"].as_array().unwrap();
     assert_eq!(enclosed.len(), 2);
@@ -309,11 +516,19 @@ fn share_presentations_are_vc_jose_cose_and_verify_here() {
         .iter()
         .map(|e| {
             assert_eq!(e["type"], "EnvelopedVerifiableCredential");
-            e["id"].as_str().unwrap().strip_prefix("data:application/vc+jwt,").unwrap().to_owned()
+            e["id"]
+                .as_str()
+                .unwrap()
+                .strip_prefix("data:application/vc+jwt,")
+                .unwrap()
+                .to_owned()
         })
         .collect();
     jwts.sort();
-    let mut issued = vec![first["jwt"].as_str().unwrap().to_owned(), second["jwt"].as_str().unwrap().to_owned()];
+    let mut issued = vec![
+        first["jwt"].as_str().unwrap().to_owned(),
+        second["jwt"].as_str().unwrap().to_owned(),
+    ];
     issued.sort();
     assert_eq!(jwts, issued);
 
@@ -321,14 +536,25 @@ fn share_presentations_are_vc_jose_cose_and_verify_here() {
     let verdict = verify(json!({ "presentation": presentation }));
     assert_eq!(verdict["verified"], true, "{verdict}");
     assert_eq!(verdict["holder"], format!("urn:uuid:{}", w.learner_id));
-    assert!(verdict["credentials"].as_array().unwrap().iter().all(|c| c["subject_is_holder"] == true && c["verification"]["verified"] == true));
+    assert!(
+        verdict["credentials"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["subject_is_holder"] == true && c["verification"]["verified"] == true)
+    );
 
     // Altered after signing: the signature fails.
     let parts: Vec<&str> = presentation.split('.').collect();
     let mut altered = payload.clone();
     altered["holder"] = json!("urn:uuid:someone-else");
     use base64::Engine;
-    let forged = format!("{}.{}.{}", parts[0], base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(altered.to_string()), parts[2]);
+    let forged = format!(
+        "{}.{}.{}",
+        parts[0],
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(altered.to_string()),
+        parts[2]
+    );
     let verdict = verify(json!({ "presentation": forged }));
     assert_eq!(verdict["verified"], false);
     assert_eq!(check(&verdict, "signature")["result"], "fail");
@@ -343,15 +569,30 @@ fn share_presentations_are_vc_jose_cose_and_verify_here() {
     let eves = jsonwebtoken::encode(&eve_header, &eves, eve_key.encoding_key()).unwrap();
     let verdict = verify(json!({ "presentation": eves }));
     assert_eq!(verdict["verified"], false);
-    assert!(verdict["credentials"].as_array().unwrap().iter().all(|c| c["subject_is_holder"] == false));
+    assert!(
+        verdict["credentials"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["subject_is_holder"] == false)
+    );
 
     // Revoking an enclosed credential makes the kept presentation fail.
-    let revoked = app.post(&format!("/v1/credentials/{}/revoke", first["id"].as_str().unwrap()), Some(&w.issuer), &json!({ "reason": "error" }));
+    let revoked = app.post(
+        &format!("/v1/credentials/{}/revoke", first["id"].as_str().unwrap()),
+        Some(&w.issuer),
+        &json!({ "reason": "error" }),
+    );
     assert_eq!(revoked.status, 200);
     let verdict = verify(json!({ "presentation": presentation }));
     assert_eq!(verdict["verified"], false);
     assert_eq!(check(&verdict, "signature")["result"], "pass");
 
-    app.post("/v1/verify", None, &json!({ "presentation": presentation, "jwt": first["jwt"] })).assert_problem(422);
+    app.post(
+        "/v1/verify",
+        None,
+        &json!({ "presentation": presentation, "jwt": first["jwt"] }),
+    )
+    .assert_problem(422);
     let _ = &w.admin;
 }

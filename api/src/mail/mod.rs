@@ -6,31 +6,17 @@
 //! Delivery is blocking I/O and runs on the blocking pool, never on the
 //! async executor.
 
+mod error;
 pub mod message;
 pub mod transport;
 
 use std::path::Path;
 
+pub use error::{DEFAULT_FROM, MailError};
 pub use message::Sender;
 pub use transport::{Delivery, SmtpSettings};
 
 use lettre::Message;
-
-#[derive(Debug, thiserror::Error)]
-pub enum MailError {
-    #[error("CAIRN_SMTP_URL: {0}")]
-    SmtpUrl(String),
-    #[error("CAIRN_MAIL_FROM: {0}")]
-    From(String),
-    #[error("cannot build the message: {0}")]
-    Build(String),
-    #[error("SMTP delivery failed: {0}")]
-    Smtp(#[from] lettre::transport::smtp::Error),
-    #[error("cannot write to the outbox {path}: {source}")]
-    Outbox { path: String, source: std::io::Error },
-    #[error("the delivery task failed: {0}")]
-    Join(String),
-}
 
 /// How the service sends mail: parsed from the `serve` flags.
 #[derive(Debug, Clone)]
@@ -40,19 +26,23 @@ pub struct MailConfig {
     pub from: Sender,
 }
 
-pub const DEFAULT_FROM: &str = "Cairn <no-reply@localhost>";
-
 impl MailConfig {
     pub fn parse(smtp_url: Option<&str>, from: &str) -> Result<Self, MailError> {
         Ok(Self {
-            smtp: smtp_url.filter(|u| !u.trim().is_empty()).map(SmtpSettings::parse).transpose()?,
+            smtp: smtp_url
+                .filter(|u| !u.trim().is_empty())
+                .map(SmtpSettings::parse)
+                .transpose()?,
             from: Sender::parse(from)?,
         })
     }
 
     /// The outbox and the default sender.
     pub fn outbox() -> Self {
-        Self { smtp: None, from: Sender::default_sender() }
+        Self {
+            smtp: None,
+            from: Sender::default_sender(),
+        }
     }
 }
 
@@ -69,7 +59,10 @@ impl Mailer {
             Some(settings) => transport::Transport::smtp(settings)?,
             None => transport::Transport::Outbox(data_dir.join("outbox")),
         };
-        Ok(Self { from: config.from.clone(), transport })
+        Ok(Self {
+            from: config.from.clone(),
+            transport,
+        })
     }
 
     pub fn from(&self) -> &Sender {

@@ -48,9 +48,17 @@ pub struct EmailVerified {
     )
 )]
 #[post("/v1/auth/verify-email")]
-pub async fn verify_email(state: web::Data<AppState>, body: JsonBody<VerifyEmailRequest>) -> ApiResult<HttpResponse> {
+pub async fn verify_email(
+    state: web::Data<AppState>,
+    body: JsonBody<VerifyEmailRequest>,
+) -> ApiResult<HttpResponse> {
     let code = body.0.code.trim().to_owned();
-    let unknown = || ApiError::invalid_field("code", "unknown or already used; ask for a new code with POST /v1/me/email-verification");
+    let unknown = || {
+        ApiError::invalid_field(
+            "code",
+            "unknown or already used; ask for a new code with POST /v1/me/email-verification",
+        )
+    };
     if code.is_empty() || code.len() > 256 {
         return Err(unknown());
     }
@@ -58,25 +66,43 @@ pub async fn verify_email(state: web::Data<AppState>, body: JsonBody<VerifyEmail
     let outcome = state
         .store
         .write(move |conn| {
-            Ok(match email_verification::confirm(conn, &state_ref.master, &state_ref.public_url, &code)? {
-                Confirmation::Confirmed { account, moved } => {
-                    let now = Utc::now();
-                    let mut claimed = Vec::with_capacity(moved.len());
-                    for credential in moved {
-                        let verification = verify::verify(conn, &state_ref.public_url, &Presented::Jwt(credential.jwt.clone()), now)?;
-                        claimed.push(CredentialView::new(credential, verification, None, None));
+            Ok(
+                match email_verification::confirm(
+                    conn,
+                    &state_ref.master,
+                    &state_ref.public_url,
+                    &code,
+                )? {
+                    Confirmation::Confirmed { account, moved } => {
+                        let now = Utc::now();
+                        let mut claimed = Vec::with_capacity(moved.len());
+                        for credential in moved {
+                            let verification = verify::verify(
+                                conn,
+                                &state_ref.public_url,
+                                &Presented::Jwt(credential.jwt.clone()),
+                                now,
+                            )?;
+                            claimed.push(CredentialView::new(credential, verification, None, None));
+                        }
+                        Ok(EmailVerified {
+                            account: AccountView::from(account),
+                            claimed,
+                        })
                     }
-                    Ok(EmailVerified { account: AccountView::from(account), claimed })
-                }
-                Confirmation::Unknown => Err(false),
-                Confirmation::Expired => Err(true),
-            })
+                    Confirmation::Unknown => Err(false),
+                    Confirmation::Expired => Err(true),
+                },
+            )
         })
         .await?;
     match outcome {
         Ok(verified) => Ok(HttpResponse::Ok().json(verified)),
         Err(false) => Err(unknown()),
-        Err(true) => Err(ApiError::invalid_field("code", "expired; ask for a new code with POST /v1/me/email-verification")),
+        Err(true) => Err(ApiError::invalid_field(
+            "code",
+            "expired; ask for a new code with POST /v1/me/email-verification",
+        )),
     }
 }
 
@@ -105,20 +131,34 @@ pub struct VerificationSent {
     )
 )]
 #[post("/v1/me/email-verification")]
-pub async fn resend_verification(state: web::Data<AppState>, Learner(caller): Learner) -> ApiResult<HttpResponse> {
+pub async fn resend_verification(
+    state: web::Data<AppState>,
+    Learner(caller): Learner,
+) -> ApiResult<HttpResponse> {
     // Before a new code replaces the old one: a refused call changes nothing.
-    state.verification_limiter.check(caller.id).map_err(|retry_after| ApiError::RateLimited { retry_after })?;
+    state
+        .verification_limiter
+        .check(caller.id)
+        .map_err(|retry_after| ApiError::RateLimited { retry_after })?;
     let (account, code, expires_at) = state
         .store
         .write(move |conn| {
             let account = users::find(conn, caller.id)?.ok_or(StoreError::NotFound("account"))?;
             if account.email_verified_at.is_some() {
-                return Err(StoreError::Conflict(format!("{} is already confirmed", account.email)));
+                return Err(StoreError::Conflict(format!(
+                    "{} is already confirmed",
+                    account.email
+                )));
             }
             let (code, expires_at) = email_verification::new_code(conn, &account)?;
             Ok((account, code, expires_at))
         })
         .await?;
-    email_verification::send_code(&state, &account, &code, expires_at).await.map_err(ApiError::internal)?;
-    Ok(HttpResponse::Accepted().json(VerificationSent { email: account.email.to_string(), expires_at }))
+    email_verification::send_code(&state, &account, &code, expires_at)
+        .await
+        .map_err(ApiError::internal)?;
+    Ok(HttpResponse::Accepted().json(VerificationSent {
+        email: account.email.to_string(),
+        expires_at,
+    }))
 }

@@ -99,8 +99,7 @@ pub async fn import_credential(state: web::Data<AppState>, Learner(caller): Lear
             let doc = verification.credential.clone().unwrap_or(serde_json::Value::Null);
             let account = users::find(conn, caller.id)?.ok_or(StoreError::NotFound("account"))?;
             let holder = holder::Holder { subject_ids: vec![format!("urn:uuid:{}", caller.id)], verified_emails: users::verified_emails(&account) };
-            let is_ob2 = matches!(verify::recognise(&presented), Ok(verify::Format::Unsupported(ref r)) if r.contains("Open Badges 2.0"));
-            let verdict = if is_ob2 { holder.check_ob2(&doc) } else { holder.check(&doc) };
+            let verdict = if verify::is_ob2(&doc) { holder.check_ob2(&doc) } else { holder.check(&doc) };
             let is_holder = !matches!(verdict, HolderMatch::NotTheHolder(_));
             verification.checks.push(match verdict {
                 HolderMatch::Subject(id) => Check { check: "holder", result: Outcome::Pass, detail: format!("issued to you ({id})") },

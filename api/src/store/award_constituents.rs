@@ -10,15 +10,23 @@ use super::schema::{award_constituents, awards};
 use super::{DbConn, StoreError, StoreResult, credentials};
 
 fn parse(id: &str) -> StoreResult<CredentialId> {
-    id.parse().map_err(|e| StoreError::Corrupt(format!("award constituent id: {e:?}")))
+    id.parse()
+        .map_err(|e| StoreError::Corrupt(format!("award constituent id: {e:?}")))
 }
 
 /// Records `constituents`, in order, as those holding `award` (replacing
 /// any recorded before).
-pub fn set(conn: &mut DbConn, award: CredentialId, constituents: &[CredentialId]) -> StoreResult<()> {
-    diesel::delete(award_constituents::table.filter(award_constituents::award_credential_id.eq(award.to_string())))
-        .execute(conn)
-        .map_err(StoreError::from_query)?;
+pub fn set(
+    conn: &mut DbConn,
+    award: CredentialId,
+    constituents: &[CredentialId],
+) -> StoreResult<()> {
+    diesel::delete(
+        award_constituents::table
+            .filter(award_constituents::award_credential_id.eq(award.to_string())),
+    )
+    .execute(conn)
+    .map_err(StoreError::from_query)?;
     for (position, constituent) in constituents.iter().enumerate() {
         diesel::insert_into(award_constituents::table)
             .values((
@@ -47,7 +55,10 @@ pub fn recorded(conn: &mut DbConn, award: CredentialId) -> StoreResult<Vec<Crede
 
 /// The constituents that hold `award` now: the recorded ones, or, when none
 /// are recorded, those its signed evidence names.
-pub fn of_award(conn: &mut DbConn, award: &credentials::Credential) -> StoreResult<Vec<CredentialId>> {
+pub fn of_award(
+    conn: &mut DbConn,
+    award: &credentials::Credential,
+) -> StoreResult<Vec<CredentialId>> {
     let recorded = recorded(conn, award.id)?;
     if recorded.is_empty() {
         return Ok(crate::stacking_bridge::constituents_of(&award.ob3));
@@ -61,14 +72,17 @@ pub fn of_award(conn: &mut DbConn, award: &credentials::Credential) -> StoreResu
 pub fn backfill(conn: &mut DbConn) -> StoreResult<usize> {
     let missing: Vec<String> = awards::table
         .filter(diesel::dsl::not(diesel::dsl::exists(
-            award_constituents::table.filter(award_constituents::award_credential_id.eq(awards::credential_id)),
+            award_constituents::table
+                .filter(award_constituents::award_credential_id.eq(awards::credential_id)),
         )))
         .select(awards::credential_id)
         .load(conn)
         .map_err(StoreError::from_query)?;
     let mut filled = 0;
     for id in missing {
-        let Some(award) = credentials::find(conn, parse(&id)?)? else { continue };
+        let Some(award) = credentials::find(conn, parse(&id)?)? else {
+            continue;
+        };
         let mut constituents = Vec::new();
         for constituent in crate::stacking_bridge::constituents_of(&award.ob3) {
             // Only credentials stored here (the foreign key).

@@ -19,8 +19,16 @@ pub enum Redeemed {
 
 /// Stores `code_hash` as the account's only outstanding code for `email`,
 /// replacing any earlier one (an earlier mail's code stops working).
-pub fn replace(conn: &mut DbConn, user: UserId, email: &Email, code_hash: &str, expires_at: DateTime<Utc>) -> StoreResult<()> {
-    diesel::delete(email_verifications::table.find(user.to_string())).execute(conn).map_err(StoreError::from_query)?;
+pub fn replace(
+    conn: &mut DbConn,
+    user: UserId,
+    email: &Email,
+    code_hash: &str,
+    expires_at: DateTime<Utc>,
+) -> StoreResult<()> {
+    diesel::delete(email_verifications::table.find(user.to_string()))
+        .execute(conn)
+        .map_err(StoreError::from_query)?;
     diesel::insert_into(email_verifications::table)
         .values((
             email_verifications::user_id.eq(user.to_string()),
@@ -39,7 +47,11 @@ pub fn replace(conn: &mut DbConn, user: UserId, email: &Email, code_hash: &str, 
 pub fn redeem(conn: &mut DbConn, code_hash: &str) -> StoreResult<Option<Redeemed>> {
     let row: Option<(String, String, chrono::NaiveDateTime)> = email_verifications::table
         .filter(email_verifications::code_hash.eq(code_hash))
-        .select((email_verifications::user_id, email_verifications::email, email_verifications::expires_at))
+        .select((
+            email_verifications::user_id,
+            email_verifications::email,
+            email_verifications::expires_at,
+        ))
         .first(conn)
         .optional()
         .map_err(StoreError::from_query)?;
@@ -48,7 +60,9 @@ pub fn redeem(conn: &mut DbConn, code_hash: &str) -> StoreResult<Option<Redeemed
     };
     // Conditional on the hash: of two concurrent redemptions only one deletes the row.
     let deleted = diesel::delete(
-        email_verifications::table.find(&user).filter(email_verifications::code_hash.eq(code_hash)),
+        email_verifications::table
+            .find(&user)
+            .filter(email_verifications::code_hash.eq(code_hash)),
     )
     .execute(conn)
     .map_err(StoreError::from_query)?;
@@ -58,7 +72,9 @@ pub fn redeem(conn: &mut DbConn, code_hash: &str) -> StoreResult<Option<Redeemed
     if time::from_db(expires_at) <= time::now() {
         return Ok(Some(Redeemed::Expired));
     }
-    let corrupt = |what: &str, e: &dyn std::fmt::Display| StoreError::Corrupt(format!("email verification {what}: {e}"));
+    let corrupt = |what: &str, e: &dyn std::fmt::Display| {
+        StoreError::Corrupt(format!("email verification {what}: {e}"))
+    };
     Ok(Some(Redeemed::Valid {
         user: user.parse().map_err(|e| corrupt("user", &e))?,
         email: Email::parse(&email).map_err(|e| corrupt("email", &e))?,
