@@ -202,6 +202,11 @@ fn every_endpoint_denies_every_role_it_must() {
         Case { method: "GET", path: "/v1/me/wallet".into(), body: Box::new(no_body), expect: [401, 200, 403, 403, 403, 403] },
         Case { method: "POST", path: "/v1/me/credentials/import".into(), body: import_body, expect: [401, 201, 403, 403, 403, 403] },
         Case { method: "POST", path: "/v1/me/claims".into(), body: Box::new(bogus_claim), expect: [401, 404, 403, 403, 403, 403] },
+        // E-mail confirmation: the code is the proof, so anyone may try one (a
+        // wrong code is a 422); a new code is for the signed-in learner (whose
+        // address is already confirmed here: 409).
+        Case { method: "POST", path: "/v1/auth/verify-email".into(), body: Box::new(bogus_claim), expect: [422, 422, 422, 422, 422, 422] },
+        Case { method: "POST", path: "/v1/me/email-verification".into(), body: Box::new(|_| Some(json!({}))), expect: [401, 409, 403, 403, 403, 403] },
         // Administration.
         Case { method: "POST", path: "/v1/trusted-issuers".into(), body: Box::new(new_trusted_issuer), expect: [401, 403, 403, 403, 403, 201] },
         Case { method: "GET", path: "/v1/trusted-issuers".into(), body: Box::new(no_body), expect: [401, 403, 403, 403, 403, 200] },
