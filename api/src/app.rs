@@ -11,40 +11,15 @@ use cairn_domain::{DisplayName, Role};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::auth::keys::SigningKey;
-use crate::auth::{AccessTokens, Password, PasswordHasher};
+use crate::signing::keys::SigningKey;
+use crate::auth::{AccessTokens, PasswordHasher};
 use crate::config::{AdminBootstrap, Config};
-use crate::problem::{ApiError, ApiResult};
+use crate::http::problem::ApiError;
 use crate::signing::MasterKey;
 use crate::store::{Store, users};
-use crate::{demo, openapi, routes, telemetry};
-
-/// What every handler can reach.
-pub struct AppState {
-    pub store: Store,
-    pub tokens: AccessTokens,
-    pub hasher: PasswordHasher,
-    /// Seals organisations' private keys.
-    pub master: MasterKey,
-    /// Signs documents the service issues itself (CLR exports).
-    pub platform: crate::signing::OrgSigner,
-    /// The URL clients reach the service at, without a trailing slash.
-    pub public_url: String,
-    /// Talent search: 60 searches a minute per employer account.
-    pub talent_limiter: crate::rate_limit::RateLimiter,
-    /// Outgoing mail (SMTP or the outbox folder).
-    pub mailer: crate::mail::Mailer,
-    /// Re-sending a verification code: 5 an hour per account.
-    pub verification_limiter: crate::rate_limit::RateLimiter,
-}
-
-impl AppState {
-    /// Hashes on the blocking pool: argon2 is deliberately slow.
-    pub async fn hash_password(&self, password: Password) -> ApiResult<String> {
-        let hasher = self.hasher.clone();
-        web::block(move || hasher.hash(&password)).await.map_err(ApiError::internal)?.map_err(ApiError::internal)
-    }
-}
+use crate::http::{self, openapi};
+use crate::state::AppState;
+use crate::{demo, telemetry};
 
 /// Opens the database (applying migrations), loads or creates the token key,
 /// creates the first admin on an empty database and loads demo data.
@@ -145,13 +120,13 @@ fn build_app(
         .openapi(openapi::base())
         .app_data(state)
         .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound("resource".into()).into()))
-        .configure(routes::configure)
+        .configure(http::configure)
         .split_for_parts();
     app.service(openapi::openapi_json)
         .service(openapi::docs_redirect)
         .service(SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::from("/openapi.json")))
         .default_service(web::to(unmatched))
-        .wrap(from_fn(crate::nul_guard::refuse_nul))
+        .wrap(from_fn(http::nul_guard::refuse_nul))
         .wrap(Compress::default())
         .wrap(from_fn(telemetry::log_requests))
 }

@@ -76,7 +76,7 @@ pub fn run_offline(command: Command) -> anyhow::Result<()> {
         }
         Command::User(UserCommand::Create { email, name, role, org, data }) => create_user(email, name, role, org, &data),
         Command::Openapi { write } => {
-            let spec = crate::openapi::pretty();
+            let spec = crate::http::openapi::pretty();
             match write {
                 Some(path) => std::fs::write(&path, spec).with_context(|| format!("cannot write {}", path.display()))?,
                 None => print!("{spec}"),

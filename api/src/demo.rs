@@ -10,12 +10,12 @@ use cairn_domain::{AchievementId, DisplayName, Email, OrgId, OrgKind, PathwayId,
 use cairn_stacking::{Pathway, PathwayRule};
 use chrono::{DateTime, Utc};
 
-use crate::issuance::{IssueRequest, Issuer, Recipient};
+use crate::services::issuing::{IssueRequest, Issuer, Recipient};
 use crate::signing::MasterKey;
-use crate::stacking_bridge;
+use crate::services::awards;
 use crate::store::{DbConn, StoreError, StoreResult, achievements, pathways};
 
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::auth::Password;
 use crate::signing::NewOrgKey;
 use crate::store::orgs::{self, NewOrganisation};
@@ -211,7 +211,7 @@ fn programmes(
             ] }
         })),
     ];
-    let mut graph = stacking_bridge::load_graph(conn)?;
+    let mut graph = awards::load_graph(conn)?;
     for (org, rule) in rules {
         let rule = PathwayRule::from_value(rule).map_err(|e| StoreError::Corrupt(format!("demo pathway: {e}")))?;
         let pathway = Pathway { id: PathwayId::new(), issuer: org, rule };
@@ -255,7 +255,7 @@ fn programmes(
     }
     for learner in learners {
         let all = graph.pathways().map(|p| p.id).collect();
-        stacking_bridge::award_completed(conn, &graph, master, public_url, *learner, all, admin)?;
+        awards::award_completed(conn, &graph, master, public_url, *learner, all, admin)?;
     }
     Ok(())
 }
@@ -278,7 +278,7 @@ fn employment_and_talent(conn: &mut DbConn, master: &MasterKey, public_url: &str
     };
     let chen_job = job(*chen, "Junior Data Analyst", "2025-09-01", None)?;
     employment::insert(conn, &chen_job)?;
-    crate::attestation::attest(conn, master, public_url, *acme, recruiter.id, chen_job)?;
+    crate::services::attestation::attest(conn, master, public_url, *acme, recruiter.id, chen_job)?;
     employment::insert(conn, &job(*ben, "Analytics Intern", "2024-06-01", Some("2024-08-31"))?)?;
     skills::set_discoverability(conn, *chen, &Discoverability::EverySkill)
 }

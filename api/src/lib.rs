@@ -1,34 +1,33 @@
-//! The Cairn service: configuration, the actix-web application, handlers,
-//! authentication, persistence and the OpenAPI description.
+//! The Cairn service.
 //!
-//! Layout: `routes/` holds one file per endpoint (thin: parse, authorise,
-//! call the store, render); `store/` is the only place that speaks SQL;
-//! `auth/` owns passwords, access tokens and the caller extractors that
-//! every handler uses to state who may call it; `problem` is the one error
-//! type at the HTTP edge.
+//! Three layers, each importing only the ones below it (DESIGN.md "Layout"):
+//!
+//! - `http/`: the edge. JSON handlers (a folder per resource), views,
+//!   extractors, the caller extractors that state who may call a handler,
+//!   the problem type and the OpenAPI description. Handlers parse,
+//!   authorise, call one use case and render.
+//! - `services/`: the use cases, one module per capability. Business rules
+//!   live here and nowhere else.
+//! - `store/`, `signing/`, `auth/`, `mail/`, `rate_limit`: persistence,
+//!   keys and signatures, passwords and access tokens, outgoing mail,
+//!   counters.
+//!
+//! `state` (what every handler can reach) sits below the edge; assembly
+//! (`app`, `cli`, `config`, `telemetry`, `demo`) sits above everything.
 
 pub mod app;
-pub mod attestation;
 pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod demo;
-pub mod email_verification;
-pub mod extract;
-pub mod holder;
-pub mod issuance;
-pub mod nul_guard;
+pub mod http;
 pub mod mail;
-pub mod openapi;
-pub mod problem;
 pub mod rate_limit;
-pub mod routes;
-pub mod sharing;
+pub mod services;
 pub mod signing;
-pub mod stacking_bridge;
+pub mod state;
 pub mod store;
 pub mod telemetry;
-pub mod verify;
 
 pub use app::{RunningServer, start};
 pub use config::Config;

@@ -362,7 +362,7 @@ fn verification_tells_genuine_forged_and_foreign_credentials_apart() {
     assert_eq!(app.post("/v1/verify", None, &json!({ "credential": altered })).body["verified"], false);
 
     // Signed by an issuer nobody registered.
-    let stranger = cairn_api::auth::keys::SigningKey::generate().unwrap();
+    let stranger = cairn_api::signing::keys::SigningKey::generate().unwrap();
     let mut foreign = jwt_claims(jwt);
     foreign["issuer"] = json!({ "id": "https://stranger.example/issuer", "type": ["Profile"], "name": "Stranger" });
     foreign["iss"] = json!("https://stranger.example/issuer");

@@ -3,7 +3,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use cairn_api::auth::keys::SigningKey;
+use cairn_api::signing::keys::SigningKey;
 use cairn_tests::TestApp;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};

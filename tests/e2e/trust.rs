@@ -428,7 +428,7 @@ fn imports_say_honestly_what_they_are() {
         "format not supported: Open Badges 2.0 signed assertion"
     );
 
-    let key = cairn_api::auth::keys::SigningKey::generate().unwrap();
+    let key = cairn_api::signing::keys::SigningKey::generate().unwrap();
     let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
     header.kid = Some("https://old.example/keys#1".into());
     let vc11 = json!({ "iss": "https://old.example", "sub": "did:example:ada", "vc": {
@@ -561,7 +561,7 @@ fn share_presentations_are_vc_jose_cose_and_verify_here() {
 
     // Eve wraps Ada's credential in a presentation of her own: not verified,
     // and the credential's subject is not the holder she names.
-    let eve_key = cairn_api::auth::keys::SigningKey::generate().unwrap();
+    let eve_key = cairn_api::signing::keys::SigningKey::generate().unwrap();
     let mut eve_header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
     eve_header.typ = Some("vp+jwt".into());
     let mut eves = payload.clone();

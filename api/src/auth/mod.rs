@@ -1,11 +1,8 @@
-//! Authentication and authorisation: password hashing, access tokens, and
-//! the caller extractors through which every handler states who may call it.
+//! Authentication: password hashing and the service's access tokens. Who
+//! may call a handler is stated at the edge (`http::caller`).
 
-pub mod caller;
-pub mod keys;
 pub mod password;
 pub mod token;
 
-pub use caller::{Admin, AnyAccount, Caller, Employer, Issuer, Learner, MaybeAccount};
 pub use password::{Password, PasswordHasher};
 pub use token::{AccessTokens, Claims, TokenError};

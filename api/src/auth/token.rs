@@ -6,7 +6,7 @@ use cairn_domain::{OrgId, Role, UserId};
 use jsonwebtoken::{Algorithm, Header, Validation};
 use serde::{Deserialize, Serialize};
 
-use super::keys::SigningKey;
+use crate::signing::keys::SigningKey;
 use crate::store::users::Account;
 
 pub const AUDIENCE: &str = "cairn-api";

@@ -1,6 +1,7 @@
 //! Issuer signing: the master key that encrypts organisations' private keys
 //! at rest, per-organisation ES256 keys, and VC-JWT signing.
 
+pub mod keys;
 mod master_key;
 
 pub use master_key::{MasterKey, MasterKeyError};
@@ -10,7 +11,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use cairn_domain::OrgId;
 use jsonwebtoken::{Algorithm, Header};
 
-use crate::auth::keys::{PublicJwk, SigningKey};
+use crate::signing::keys::{PublicJwk, SigningKey};
 
 /// A freshly generated organisation key, ready to store.
 pub struct NewOrgKey {
@@ -25,7 +26,7 @@ pub struct NewOrgKey {
 #[derive(Debug, thiserror::Error)]
 pub enum SigningError {
     #[error(transparent)]
-    Key(#[from] crate::auth::keys::KeyError),
+    Key(#[from] crate::signing::keys::KeyError),
     #[error(transparent)]
     Master(#[from] MasterKeyError),
     #[error("signing failed: {0}")]

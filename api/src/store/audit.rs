@@ -5,7 +5,9 @@ use cairn_domain::{OrgId, UserId};
 use diesel::prelude::*;
 
 use super::schema::audit_log;
-use super::{DbConn, StoreError, StoreResult, time};
+use super::connection::DbConn;
+use super::error::{StoreError, StoreResult};
+use super::time;
 
 /// What happened. Stored as its stable snake_case name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,7 +7,9 @@ use cairn_domain::CredentialId;
 use diesel::prelude::*;
 
 use super::schema::{award_constituents, awards};
-use super::{DbConn, StoreError, StoreResult, credentials};
+use super::connection::DbConn;
+use super::error::{StoreError, StoreResult};
+use super::credentials;
 
 fn parse(id: &str) -> StoreResult<CredentialId> {
     id.parse()
@@ -61,7 +63,7 @@ pub fn of_award(
 ) -> StoreResult<Vec<CredentialId>> {
     let recorded = recorded(conn, award.id)?;
     if recorded.is_empty() {
-        return Ok(crate::stacking_bridge::constituents_of(&award.ob3));
+        return Ok(constituents_of(&award.ob3));
     }
     Ok(recorded)
 }
@@ -84,7 +86,7 @@ pub fn backfill(conn: &mut DbConn) -> StoreResult<usize> {
             continue;
         };
         let mut constituents = Vec::new();
-        for constituent in crate::stacking_bridge::constituents_of(&award.ob3) {
+        for constituent in constituents_of(&award.ob3) {
             // Only credentials stored here (the foreign key).
             if credentials::find(conn, constituent)?.is_some() {
                 constituents.push(constituent);
@@ -96,4 +98,18 @@ pub fn backfill(conn: &mut DbConn) -> StoreResult<usize> {
         }
     }
     Ok(filled)
+}
+
+/// Read only by the backfill of awards issued before this table existed.
+/// The constituents an award credential names in its `evidence` (each is
+/// `{public_url}/v1/credentials/{id}`), in the award's order.
+fn constituents_of(award_ob3: &serde_json::Value) -> Vec<CredentialId> {
+    award_ob3["evidence"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|evidence| evidence["id"].as_str())
+        .filter_map(|url| url.rsplit('/').next())
+        .filter_map(|id| id.parse().ok())
+        .collect()
 }

@@ -9,7 +9,9 @@ use cairn_domain::CredentialId;
 use diesel::prelude::*;
 
 use super::schema::cascade_suspensions;
-use super::{DbConn, StoreError, StoreResult, time};
+use super::connection::DbConn;
+use super::error::{StoreError, StoreResult};
+use super::time;
 
 /// Notes that `award` was suspended by the cascade because `cause` was
 /// suspended or revoked (idempotent).

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
 
-use super::{StoreError, StoreResult};
+use super::error::{StoreError, StoreResult};
 
 #[derive(diesel::MultiConnection)]
 pub enum DbConn {

@@ -6,7 +6,9 @@ use diesel::prelude::*;
 
 use super::schema::{credential_events, credentials};
 use super::status_lists::Slot;
-use super::{DbConn, StoreError, StoreResult, time};
+use super::connection::DbConn;
+use super::error::{StoreError, StoreResult};
+use super::time;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]

@@ -6,7 +6,9 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 use super::schema::email_verifications;
-use super::{DbConn, StoreError, StoreResult, time};
+use super::connection::DbConn;
+use super::error::{StoreError, StoreResult};
+use super::time;
 
 /// A code that was presented and matched a stored hash.
 #[derive(Debug)]

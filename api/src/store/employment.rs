@@ -7,7 +7,9 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::schema::employment_records;
-use super::{DbConn, StoreError, StoreResult, time};
+use super::connection::DbConn;
+use super::error::{StoreError, StoreResult};
+use super::time;
 
 /// An employer organisation's attestation of a record.
 #[derive(Debug, Clone)]

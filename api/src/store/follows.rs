@@ -6,7 +6,9 @@ use cairn_domain::{PathwayId, UserId};
 use diesel::prelude::*;
 
 use super::schema::pathway_follows;
-use super::{DbConn, StoreError, StoreResult, time};
+use super::connection::DbConn;
+use super::error::{StoreError, StoreResult};
+use super::time;
 
 /// Follows `pathway` (idempotent).
 pub fn follow(conn: &mut DbConn, learner: UserId, pathway: PathwayId) -> StoreResult<()> {

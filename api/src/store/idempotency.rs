@@ -5,7 +5,9 @@ use cairn_domain::UserId;
 use diesel::prelude::*;
 
 use super::schema::idempotency_keys;
-use super::{DbConn, StoreError, StoreResult, time};
+use super::connection::DbConn;
+use super::error::{StoreError, StoreResult};
+use super::time;
 
 pub struct Stored {
     pub request_hash: String,

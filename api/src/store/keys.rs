@@ -5,7 +5,9 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 use super::schema::org_keys;
-use super::{DbConn, StoreError, StoreResult, time};
+use super::connection::DbConn;
+use super::error::{StoreError, StoreResult};
+use super::time;
 use crate::signing::NewOrgKey;
 
 pub struct StoredKey {

@@ -4,7 +4,8 @@
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use super::connection::connect_sqlite;
-use super::{DatabaseUrl, StoreError, StoreResult};
+use super::connection::DatabaseUrl;
+use super::error::{StoreError, StoreResult};
 
 const SQLITE: EmbeddedMigrations = embed_migrations!("../migrations/sqlite");
 const POSTGRES: EmbeddedMigrations = embed_migrations!("../migrations/postgres");

@@ -5,7 +5,9 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use super::schema::organisations;
-use super::{DbConn, StoreError, StoreResult, audit, keys, time};
+use super::connection::DbConn;
+use super::error::{StoreError, StoreResult};
+use super::{audit, keys, time};
 use crate::signing::NewOrgKey;
 
 #[derive(Debug, Clone)]

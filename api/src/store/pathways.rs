@@ -6,7 +6,9 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use super::schema::{awards, pathway_versions, pathways};
-use super::{DbConn, StoreError, StoreResult, audit, time};
+use super::connection::DbConn;
+use super::error::{StoreError, StoreResult};
+use super::{audit, time};
 
 #[derive(Debug, Clone)]
 pub struct StoredPathway {

@@ -7,7 +7,9 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::schema::{share_requests, share_views, shares};
-use super::{DbConn, StoreError, StoreResult, time};
+use super::connection::DbConn;
+use super::error::{StoreError, StoreResult};
+use super::time;
 
 #[derive(Debug, Clone)]
 pub struct Share {

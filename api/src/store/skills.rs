@@ -7,7 +7,9 @@ use cairn_domain::{AchievementId, CredentialId, Level, UserId};
 use diesel::prelude::*;
 
 use super::schema::{achievement_skills, credentials, discoverability, discoverable_skills};
-use super::{DbConn, StoreError, StoreResult, time};
+use super::connection::DbConn;
+use super::error::{StoreError, StoreResult};
+use super::time;
 
 /// Records the skills of a new achievement (its alignments' URLs and codes).
 pub fn index_achievement(conn: &mut DbConn, id: AchievementId, definition: &AchievementDefinition) -> StoreResult<()> {

@@ -8,7 +8,9 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 use super::schema::{credentials, status_lists};
-use super::{DbConn, StoreError, StoreResult, time};
+use super::connection::DbConn;
+use super::error::{StoreError, StoreResult};
+use super::time;
 
 /// Entries per list: the W3C minimum (16 KiB), for herd privacy.
 pub const CAPACITY: i64 = 131_072;

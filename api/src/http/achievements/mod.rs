@@ -1,0 +1,5 @@
+//! The catalog of an institution.
+
+pub mod create;
+pub mod get;
+pub mod list;

@@ -1,0 +1,6 @@
+//! Issuing credentials and changing their status.
+
+pub mod batch;
+pub mod get;
+pub mod issue;
+pub mod status;

@@ -1,0 +1,3 @@
+//! Employment records and attestations.
+
+pub mod records;

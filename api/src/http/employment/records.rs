@@ -1,0 +1,194 @@
+//! Employment records: learners add and remove their own; staff of the
+//! employer organisation a record names list and attest them.
+
+use actix_web::{HttpResponse, delete, get, post, web};
+use cairn_domain::employment::Employment;
+use cairn_domain::OrgId;
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::state::AppState;
+use crate::http::caller::{Employer, Learner};
+use crate::http::extract::{JsonBody, PageQuery, path_id};
+use crate::services::attestation;
+use crate::http::problem::{ApiError, ApiResult, ProblemDocument};
+use crate::store::employment::{self, EmploymentRecord};
+use crate::store::{StoreError, audit, orgs, time};
+pub use crate::services::records::{AttestationView, EmploymentView};
+
+/// The request body of `POST /v1/me/employment` (documentation of `Employment`).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[serde(deny_unknown_fields)]
+pub struct EmploymentInput {
+    /// The employer as you name it.
+    #[schema(value_type = crate::http::openapi::Name)]
+    employer_name: String,
+    /// The employer's organisation on this service, if it has one: its
+    /// staff can then attest the record.
+    #[schema(format = Uuid)]
+    employer_org: Option<String>,
+    #[schema(value_type = crate::http::openapi::Name)]
+    title: String,
+    #[schema(format = Date)]
+    start_date: String,
+    /// Omit while the job continues; not before `start_date`.
+    #[schema(format = Date)]
+    end_date: Option<String>,
+    #[schema(value_type = Option<crate::http::openapi::LongText>)]
+    description: Option<String>,
+    /// Skill URLs or codes (as in achievement alignments), at most 50.
+    #[schema(value_type = Option<Vec<crate::http::openapi::Skill>>, max_items = 50)]
+    skills: Option<Vec<String>>,
+}
+
+
+/// Add a job to the caller's record (self-asserted).
+///
+/// Learners only. Naming `employer_org` (an employer organisation on this
+/// service) lets its staff attest the record. Records cannot be edited, so
+/// an attestation always covers what is shown; delete and re-add instead.
+#[utoipa::path(
+    tag = "employment",
+    security(("bearer" = [])),
+    request_body = EmploymentInput,
+    responses(
+        (status = 201, description = "The record", body = EmploymentView),
+        (status = 401, description = "Missing or invalid token", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, description = "The caller is not a learner", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid record, or `employer_org` is not an employer organisation", body = ProblemDocument, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/me/employment")]
+pub async fn add_employment(state: web::Data<AppState>, Learner(caller): Learner, body: JsonBody<Employment>) -> ApiResult<HttpResponse> {
+    let employment = body.0;
+    let public_url = state.public_url.clone();
+    let record = state
+        .store
+        .write(move |conn| {
+            if let Some(org) = employment.employer_org {
+                let is_employer = orgs::find(conn, org)?.is_some_and(|o| o.kind == cairn_domain::OrgKind::Employer);
+                if !is_employer {
+                    return Err(StoreError::Invalid { field: "employer_org".into(), message: "not an employer organisation of this service".into() });
+                }
+            }
+            let record = EmploymentRecord { id: Uuid::now_v7(), learner: caller.id, employment, attestation: None, created_at: time::now() };
+            employment::insert(conn, &record)?;
+            audit::record(
+                conn,
+                audit::Entry::new(audit::Action::EmploymentAdd, "employment", record.id.to_string())
+                    .actor(caller.id)
+                    .learner(caller.id)
+                    .detail(serde_json::json!({ "employer_org": record.employment.employer_org })),
+            )?;
+            Ok(record)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(EmploymentView::new(record, &public_url)))
+}
+
+/// Remove a job from the caller's record.
+///
+/// Learners only, their own records; anyone else's is a 404.
+#[utoipa::path(
+    tag = "employment",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Employment record id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "Missing or invalid token", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, description = "The caller is not a learner", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, description = "No such record of the caller's", body = ProblemDocument, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/v1/me/employment/{id}")]
+pub async fn delete_employment(state: web::Data<AppState>, Learner(caller): Learner, path: web::Path<String>) -> ApiResult<HttpResponse> {
+    let id: Uuid = path_id(&path, "employment record")?;
+    state
+        .store
+        .write(move |conn| {
+            let record = employment::find(conn, id)?.filter(|r| r.learner == caller.id).ok_or(StoreError::NotFound("employment record"))?;
+            employment::delete(conn, record.id)?;
+            audit::record(
+                conn,
+                audit::Entry::new(audit::Action::EmploymentDelete, "employment", record.id.to_string()).actor(caller.id).learner(caller.id),
+            )
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EmploymentPage {
+    items: Vec<EmploymentView>,
+    next_cursor: Option<String>,
+}
+
+/// Employment records that name this employer organisation, attested or
+/// waiting for attestation, oldest first.
+///
+/// Employer staff of that organisation only; anyone else gets 403 (wrong
+/// role) or 404.
+#[utoipa::path(
+    tag = "employment",
+    security(("bearer" = [])),
+    params(("org" = String, Path, description = "Employer organisation id"), PageQuery),
+    responses(
+        (status = 200, description = "A page of records", body = EmploymentPage),
+        (status = 401, description = "Missing or invalid token", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, description = "The caller is not employer staff", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, description = "Not the caller's organisation", body = ProblemDocument, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/orgs/{org}/employment")]
+pub async fn employer_records(
+    state: web::Data<AppState>,
+    employer: Employer,
+    path: web::Path<String>,
+    query: crate::http::extract::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    let org: OrgId = path_id(&path, "organisation")?;
+    if org != employer.org {
+        return Err(ApiError::NotFound("organisation".into()));
+    }
+    let page = query.parse::<Uuid>()?;
+    let (after, limit) = (page.after, page.fetch_limit());
+    let rows = state.store.read(move |conn| employment::for_employer(conn, org, after, limit)).await?;
+    let (rows, next_cursor) = page.finish(rows, |r| r.id);
+    let items = rows.into_iter().map(|r| EmploymentView::new(r, &state.public_url)).collect();
+    Ok(HttpResponse::Ok().json(EmploymentPage { items, next_cursor }))
+}
+
+/// Attest an employment record: the employer confirms it, and the record
+/// becomes verified, with a JWS signed by the organisation's key.
+///
+/// Employer staff of the organisation the record names only; any other
+/// record is a 404. Attesting twice is a 409.
+#[utoipa::path(
+    tag = "employment",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Employment record id")),
+    responses(
+        (status = 200, description = "The attested record", body = EmploymentView),
+        (status = 401, description = "Missing or invalid token", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, description = "The caller is not employer staff", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, description = "No such record naming the caller's organisation", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, description = "Already attested", body = ProblemDocument, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/employment/{id}/attest")]
+pub async fn attest_employment(state: web::Data<AppState>, employer: Employer, path: web::Path<String>) -> ApiResult<HttpResponse> {
+    let id: Uuid = path_id(&path, "employment record")?;
+    let state_ref = state.clone();
+    let record = state
+        .store
+        .write(move |conn| {
+            let record = employment::find(conn, id)?
+                .filter(|r| r.employment.employer_org == Some(employer.org))
+                .ok_or(StoreError::NotFound("employment record"))?;
+            attestation::attest(conn, &state_ref.master, &state_ref.public_url, employer.org, employer.caller.id, record)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(EmploymentView::new(record, &state.public_url)))
+}

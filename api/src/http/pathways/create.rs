@@ -1,0 +1,66 @@
+use std::collections::BTreeSet;
+
+use actix_web::{HttpResponse, post, web};
+use cairn_domain::{OrgId, PathwayId};
+use cairn_stacking::Pathway;
+
+use crate::state::AppState;
+use crate::http::caller::Issuer;
+use crate::http::extract::{JsonBody, path_id};
+use crate::http::problem::{ApiError, ApiResult, ProblemDocument};
+use crate::http::views::PathwayView;
+use crate::services::awards;
+use crate::http::pathways::parse_rule;
+use crate::services::pathways::graph_error;
+use crate::store::{credentials, pathways};
+
+/// Register a pathway (a stacking rule) in the institution.
+///
+/// Issuers of that institution only (others get 404). The rule language is
+/// in DESIGN.md; a cycle, an unknown achievement or pathway, an award outside
+/// the institution's catalog or a rule that can never be satisfied is a 422
+/// naming the problem. Learners who already complete it are awarded at once.
+#[utoipa::path(
+    tag = "pathways",
+    security(("bearer" = [])),
+    params(("org" = String, Path, description = "Institution id")),
+    request_body(content = Object, description = "The pathway rule (DESIGN.md, \"The rule language\")"),
+    responses(
+        (status = 201, description = "Registered", body = PathwayView),
+        (status = 401, description = "Missing or invalid token", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, description = "The caller is not an issuer", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, description = "Not the caller's institution", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, description = "The key is taken", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid rule", body = ProblemDocument, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/orgs/{org}/pathways")]
+pub async fn create_pathway(
+    state: web::Data<AppState>,
+    issuer: Issuer,
+    path: web::Path<String>,
+    body: JsonBody<serde_json::Value>,
+) -> ApiResult<HttpResponse> {
+    let org: OrgId = path_id(&path, "organisation")?;
+    if org != issuer.org {
+        return Err(ApiError::NotFound("organisation".into()));
+    }
+    let rule = parse_rule(body.0)?;
+    let pathway = Pathway { id: PathwayId::new(), issuer: org, rule };
+    let actor = issuer.caller.id;
+    let state_ref = state.clone();
+    let stored = state
+        .store
+        .write(move |conn| {
+            let mut graph = awards::load_graph(conn)?;
+            graph.register(pathway.clone()).map_err(graph_error)?;
+            let stored = pathways::insert(conn, &pathway, actor)?;
+            // A new pathway may already be complete for learners.
+            for learner in credentials::learners_with_credentials(conn)? {
+                awards::award_completed(conn, &graph, &state_ref.master, &state_ref.public_url, learner, BTreeSet::from([pathway.id]), actor)?;
+            }
+            Ok(stored)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(PathwayView::from(stored)))
+}

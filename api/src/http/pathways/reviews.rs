@@ -1,0 +1,233 @@
+//! The review queue: awards of pathways with `"issuance": "review"` wait
+//! for an issuer of the institution to approve (the award is issued) or
+//! reject them.
+
+use std::collections::BTreeSet;
+
+use actix_web::{HttpResponse, get, post, web};
+use cairn_domain::{CredentialId, OrgId, PathwayId, UserId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::state::AppState;
+use crate::http::caller::Issuer;
+use crate::http::extract::{JsonBody, PageQuery, path_id};
+use crate::http::problem::{ApiError, ApiResult, ProblemDocument};
+use crate::services::awards;
+use crate::store::award_reviews::{self, Review, ReviewStatus};
+use crate::store::{StoreError, audit};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReviewView {
+    #[schema(value_type = String, format = Uuid)]
+    id: Uuid,
+    #[schema(value_type = String, format = Uuid)]
+    pathway: PathwayId,
+    /// The pathway version the learner completed.
+    version: i64,
+    #[schema(value_type = String, format = Uuid)]
+    learner: UserId,
+    completed_at: DateTime<Utc>,
+    /// The credentials that completed it.
+    #[schema(value_type = Vec<String>)]
+    constituents: Vec<CredentialId>,
+    status: ReviewStatus,
+    /// Why it was rejected.
+    reason: Option<String>,
+    decided_at: Option<DateTime<Utc>>,
+    /// The award credential, once approved.
+    #[schema(value_type = Option<String>, format = Uuid)]
+    award: Option<CredentialId>,
+    created_at: DateTime<Utc>,
+}
+
+impl From<Review> for ReviewView {
+    fn from(r: Review) -> Self {
+        ReviewView {
+            id: r.id,
+            pathway: r.pathway,
+            version: r.version,
+            learner: r.learner,
+            completed_at: r.completed_at,
+            constituents: r.constituents,
+            status: r.status,
+            reason: r.reason,
+            decided_at: r.decided_at,
+            award: r.award,
+            created_at: r.created_at,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ReviewPage {
+    items: Vec<ReviewView>,
+    next_cursor: Option<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewQuery {
+    /// `pending`, `approved` or `rejected`; default all.
+    #[param(schema_with = review_status_schema)]
+    status: Option<ReviewStatus>,
+    /// Items per page: 1 to 200, default 50.
+    #[param(minimum = 1)]
+    limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    #[param(format = Uuid)]
+    cursor: Option<String>,
+}
+
+fn review_status_schema() -> utoipa::openapi::schema::Object {
+    crate::http::openapi::string_enum(&["pending", "approved", "rejected"])
+}
+
+/// The institution's award review queue, oldest first.
+///
+/// Issuers of that institution only; others get 404.
+#[utoipa::path(
+    tag = "pathways",
+    security(("bearer" = [])),
+    params(("org" = String, Path, description = "Institution id"), ReviewQuery),
+    responses(
+        (status = 200, description = "A page of reviews", body = ReviewPage),
+        (status = 401, description = "Missing or invalid token", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, description = "The caller is not an issuer", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, description = "Not the caller's institution", body = ProblemDocument, content_type = "application/problem+json"),
+    )
+)]
+#[get("/v1/orgs/{org}/award-reviews")]
+pub async fn list_reviews(state: web::Data<AppState>, issuer: Issuer, path: web::Path<String>, query: crate::http::extract::Query<ReviewQuery>) -> ApiResult<HttpResponse> {
+    let org: OrgId = path_id(&path, "organisation")?;
+    if org != issuer.org {
+        return Err(ApiError::NotFound("organisation".into()));
+    }
+    let query = query.into_inner();
+    let page = PageQuery { limit: query.limit, cursor: query.cursor }.parse::<Uuid>()?;
+    let (after, limit, status) = (page.after, page.fetch_limit(), query.status);
+    let rows = state.store.read(move |conn| award_reviews::list(conn, org, status, after, limit)).await?;
+    let (rows, next_cursor) = page.finish(rows, |r| r.id);
+    Ok(HttpResponse::Ok().json(ReviewPage { items: rows.into_iter().map(ReviewView::from).collect(), next_cursor }))
+}
+
+/// Approve a queued award: the award is issued now, as an automatic one
+/// would have been (`awarded_at` = when the pathway was completed).
+///
+/// Issuers of the pathway's institution only; others get 404. A decided
+/// review is a 409, and so is one whose pathway no longer holds for the
+/// learner (a constituent was revoked meanwhile).
+#[utoipa::path(
+    tag = "pathways",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Review id")),
+    responses(
+        (status = 200, description = "Approved, with the award", body = ReviewView),
+        (status = 401, description = "Missing or invalid token", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, description = "The caller is not an issuer", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, description = "No such review in the caller's institution", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, description = "Already decided, or no longer complete", body = ProblemDocument, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/award-reviews/{id}/approve")]
+pub async fn approve_review(state: web::Data<AppState>, issuer: Issuer, path: web::Path<String>) -> ApiResult<HttpResponse> {
+    let id: Uuid = path_id(&path, "award review")?;
+    let state_ref = state.clone();
+    let review = state
+        .store
+        .write(move |conn| {
+            let review = pending(conn, id, issuer.org)?;
+            let graph = awards::load_graph(conn)?;
+            let facts = awards::learner_facts(conn, review.learner)?;
+            let completion = awards::completion(&graph, review.pathway, &facts, chrono::Utc::now())
+                .ok_or_else(|| StoreError::Conflict("the learner no longer completes this pathway; reject the review instead".into()))?;
+            let (master, public_url) = (&state_ref.master, &state_ref.public_url);
+            let award = awards::issue_award(conn, &graph, master, public_url, review.pathway, review.learner, &completion, issuer.caller.id)?
+                .ok_or_else(|| StoreError::Conflict("the award was already issued".into()))?;
+            if !award_reviews::decide(conn, id, ReviewStatus::Approved, None, issuer.caller.id, Some(award))? {
+                return Err(StoreError::Conflict("this review was already decided".into()));
+            }
+            audit::record(
+                conn,
+                audit::Entry::new(audit::Action::AwardApprove, "award_review", id.to_string())
+                    .actor(issuer.caller.id)
+                    .org(issuer.org)
+                    .learner(review.learner)
+                    .detail(serde_json::json!({ "pathway": review.pathway, "award": award })),
+            )?;
+            // The award may complete pathways built on it.
+            if let Some(pathway) = graph.pathway(review.pathway) {
+                let next: BTreeSet<PathwayId> = graph.affected_by_achievement(pathway.rule.award).into_iter().collect();
+                awards::award_completed(conn, &graph, master, public_url, review.learner, next, issuer.caller.id)?;
+            }
+            award_reviews::find(conn, id)?.ok_or(StoreError::NotFound("award review"))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(ReviewView::from(review)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Rejection {
+    /// Why, for the record (1 to 1,000 characters, trimmed).
+    #[schema(min_length = 1, max_length = 1000, pattern = "\\S|[\\x1c-\\x1f]")]
+    reason: String,
+}
+
+/// Reject a queued award. The learner is not queued again for this pathway.
+///
+/// Issuers of the pathway's institution only; others get 404. A decided
+/// review is a 409.
+#[utoipa::path(
+    tag = "pathways",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Review id")),
+    request_body = Rejection,
+    responses(
+        (status = 200, description = "Rejected", body = ReviewView),
+        (status = 401, description = "Missing or invalid token", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, description = "The caller is not an issuer", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, description = "No such review in the caller's institution", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, description = "Already decided", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, description = "Missing reason", body = ProblemDocument, content_type = "application/problem+json"),
+    )
+)]
+#[post("/v1/award-reviews/{id}/reject")]
+pub async fn reject_review(state: web::Data<AppState>, issuer: Issuer, path: web::Path<String>, body: JsonBody<Rejection>) -> ApiResult<HttpResponse> {
+    let id: Uuid = path_id(&path, "award review")?;
+    let reason = body.0.reason.trim().to_owned();
+    if reason.is_empty() || reason.chars().count() > 1000 {
+        return Err(ApiError::invalid_field("reason", "must be 1 to 1000 characters"));
+    }
+    let review = state
+        .store
+        .write(move |conn| {
+            let review = pending(conn, id, issuer.org)?;
+            if !award_reviews::decide(conn, id, ReviewStatus::Rejected, Some(&reason), issuer.caller.id, None)? {
+                return Err(StoreError::Conflict("this review was already decided".into()));
+            }
+            audit::record(
+                conn,
+                audit::Entry::new(audit::Action::AwardReject, "award_review", id.to_string())
+                    .actor(issuer.caller.id)
+                    .org(issuer.org)
+                    .learner(review.learner)
+                    .detail(serde_json::json!({ "pathway": review.pathway, "reason": reason })),
+            )?;
+            award_reviews::find(conn, id)?.ok_or(StoreError::NotFound("award review"))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(ReviewView::from(review)))
+}
+
+/// The review `id` of institution `org`, still pending.
+fn pending(conn: &mut crate::store::DbConn, id: Uuid, org: OrgId) -> crate::store::StoreResult<Review> {
+    let review = award_reviews::find(conn, id)?.filter(|r| r.org == org).ok_or(StoreError::NotFound("award review"))?;
+    if review.status != ReviewStatus::Pending {
+        return Err(StoreError::Conflict(format!("this review was already {}", review.status.as_str())));
+    }
+    Ok(review)
+}

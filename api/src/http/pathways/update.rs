@@ -1,0 +1,62 @@
+use std::collections::BTreeSet;
+
+use actix_web::{HttpResponse, put, web};
+use cairn_domain::PathwayId;
+use cairn_stacking::Pathway;
+
+use crate::state::AppState;
+use crate::http::caller::Issuer;
+use crate::http::extract::{JsonBody, path_id};
+use crate::http::problem::{ApiResult, ProblemDocument};
+use crate::http::pathways::parse_rule;
+use crate::services::pathways::graph_error;
+use crate::http::views::PathwayView;
+use crate::services::awards;
+use crate::store::{StoreError, credentials, pathways};
+
+/// Replace a pathway's rule (a new version).
+///
+/// Issuers of the pathway's institution only (others get 404). Awards
+/// already earned keep the version they were earned under; learners who
+/// complete the new version are awarded.
+#[utoipa::path(
+    tag = "pathways",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "Pathway id")),
+    request_body(content = Object, description = "The new rule"),
+    responses(
+        (status = 200, description = "The new version", body = PathwayView),
+        (status = 401, description = "Missing or invalid token", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 403, description = "The caller is not an issuer", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 404, description = "No such pathway in the caller's institution", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, description = "Another update of this pathway came first; read it again and retry", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid rule", body = ProblemDocument, content_type = "application/problem+json"),
+    )
+)]
+#[put("/v1/pathways/{id}")]
+pub async fn update_pathway(
+    state: web::Data<AppState>,
+    issuer: Issuer,
+    path: web::Path<String>,
+    body: JsonBody<serde_json::Value>,
+) -> ApiResult<HttpResponse> {
+    let id: PathwayId = path_id(&path, "pathway")?;
+    let rule = parse_rule(body.0)?;
+    let actor = issuer.caller.id;
+    let state_ref = state.clone();
+    let stored = state
+        .store
+        .write(move |conn| {
+            let current = pathways::find(conn, id)?.filter(|p| p.pathway.issuer == issuer.org).ok_or(StoreError::NotFound("pathway"))?;
+            let pathway = Pathway { id, issuer: current.pathway.issuer, rule };
+            let mut graph = awards::load_graph(conn)?;
+            graph.register(pathway.clone()).map_err(graph_error)?;
+            let stored = pathways::update(conn, &current, &pathway, actor)?;
+            for learner in credentials::learners_with_credentials(conn)? {
+                awards::award_completed(conn, &graph, &state_ref.master, &state_ref.public_url, learner, BTreeSet::from([id]), actor)?;
+            }
+            Ok(stored)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(PathwayView::from(stored)))
+}

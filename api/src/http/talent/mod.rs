@@ -1,0 +1,3 @@
+//! Talent search.
+
+pub mod search;

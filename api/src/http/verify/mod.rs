@@ -1,0 +1,3 @@
+//! Verification of credentials and presentations.
+
+pub mod verify;

@@ -1,0 +1,269 @@
+//! Response bodies shared by several endpoints.
+
+use cairn_domain::catalog::AchievementDefinition;
+use cairn_domain::{AchievementId, OrgId, OrgKind, PathwayId, Role, UserId};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::store::achievements::Achievement;
+pub use crate::services::records::{CredentialView, CreditsSchema, StatusListRefs};
+use crate::store::orgs::Organisation;
+use crate::store::pathways::StoredPathway;
+use crate::store::users::Account;
+
+/// Account roles as they appear on the wire.
+#[derive(ToSchema)]
+#[schema(as = Role)]
+#[allow(dead_code)]
+#[serde(rename_all = "lowercase")]
+pub enum RoleSchema {
+    Admin,
+    Issuer,
+    Employer,
+    Learner,
+}
+
+#[derive(ToSchema)]
+#[schema(as = OrgKind)]
+#[allow(dead_code)]
+#[serde(rename_all = "lowercase")]
+pub enum OrgKindSchema {
+    Institution,
+    Employer,
+}
+
+/// An account as its owner and administrators see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountView {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: UserId,
+    #[schema(value_type = String, format = Email)]
+    pub email: String,
+    pub name: String,
+    #[schema(value_type = RoleSchema)]
+    pub role: Role,
+    /// The organisation staff belong to; null for learners and admins.
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub org: Option<OrgId>,
+    pub created_at: DateTime<Utc>,
+    /// Whether the owner proved the address is theirs. Until then,
+    /// credentials issued to the address wait in the claim flow.
+    pub email_verified: bool,
+}
+
+impl From<Account> for AccountView {
+    fn from(account: Account) -> Self {
+        AccountView {
+            id: account.id,
+            email: account.email.to_string(),
+            name: account.name,
+            role: account.role,
+            org: account.org,
+            created_at: account.created_at,
+            email_verified: account.email_verified_at.is_some(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrgView {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: OrgId,
+    pub name: String,
+    #[schema(value_type = OrgKindSchema)]
+    pub kind: OrgKind,
+    pub url: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<Organisation> for OrgView {
+    fn from(org: Organisation) -> Self {
+        OrgView { id: org.id, name: org.name, kind: org.kind, url: org.url, created_at: org.created_at }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrgPage {
+    pub items: Vec<OrgView>,
+    /// Pass as `cursor` to get the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountPage {
+    pub items: Vec<AccountView>,
+    pub next_cursor: Option<String>,
+}
+
+/// An achievement definition as institutions send it (OB 3.0 Achievement
+/// fields, camelCase, plus Cairn's `credits`, `level`, `validity` and
+/// `issuingMessage`). See `cairn_domain::catalog::AchievementDefinition`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[schema(example = json!({
+    "name": "Data Visualisation Fundamentals",
+    "description": "Design clear charts for analytical audiences.",
+    "criteria": { "narrative": "Complete four assignments and a capstone (about 50 hours of work)." },
+    "achievementType": "MicroCredential",
+    "level": "intermediate",
+    "credits": { "amount": "2", "unit": "ECTS" },
+    "validity": "P3Y",
+    "issuingMessage": "Congratulations on your new micro-credential!",
+    "tags": ["data", "visualisation"],
+    "alignments": [{ "targetName": "Data visualisation", "targetUrl": "https://skills.example/dv", "targetCode": "DV-1", "targetFramework": "Example Skills" }]
+}))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AchievementInput {
+    #[schema(value_type = crate::http::openapi::Name)]
+    name: String,
+    #[schema(value_type = crate::http::openapi::LongText)]
+    description: String,
+    criteria: CriteriaSchema,
+    /// OB 3.0 achievementType vocabulary (MicroCredential, Badge, Course, Certificate, Award, …) or `ext:Name`.
+    achievement_type: String,
+    image: Option<String>,
+    #[schema(value_type = Vec<crate::http::openapi::Tag>, max_items = 32)]
+    #[serde(default)]
+    tags: Vec<String>,
+    #[schema(max_items = 32)]
+    #[serde(default)]
+    alignments: Vec<AlignmentSchema>,
+    credits: Option<CreditsSchema>,
+    level: Option<LevelSchema>,
+    /// ISO 8601 duration after which credentials expire, e.g. `P2Y`.
+    validity: Option<String>,
+    issuing_message: Option<String>,
+    in_language: Option<String>,
+}
+
+/// The definition as a catalog entry shows it: `AchievementInput`'s fields,
+/// beside the entry's own (a schema of its own because the input forbids
+/// other fields).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[serde(rename_all = "camelCase")]
+pub struct AchievementFields {
+    #[schema(value_type = crate::http::openapi::Name)]
+    name: String,
+    #[schema(value_type = crate::http::openapi::LongText)]
+    description: String,
+    criteria: CriteriaSchema,
+    /// OB 3.0 achievementType vocabulary (MicroCredential, Badge, Course, Certificate, Award, …) or `ext:Name`.
+    achievement_type: String,
+    image: Option<String>,
+    #[schema(value_type = Vec<crate::http::openapi::Tag>, max_items = 32)]
+    #[serde(default)]
+    tags: Vec<String>,
+    #[schema(max_items = 32)]
+    #[serde(default)]
+    alignments: Vec<AlignmentSchema>,
+    credits: Option<CreditsSchema>,
+    level: Option<LevelSchema>,
+    /// ISO 8601 duration after which credentials expire, e.g. `P2Y`.
+    validity: Option<String>,
+    issuing_message: Option<String>,
+    in_language: Option<String>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[schema(as = Criteria)]
+#[serde(deny_unknown_fields)]
+pub struct CriteriaSchema {
+    narrative: String,
+    id: Option<String>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[schema(as = Alignment)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AlignmentSchema {
+    target_name: String,
+    target_url: String,
+    target_code: Option<String>,
+    target_framework: Option<String>,
+    target_description: Option<String>,
+    target_type: Option<String>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[schema(as = Level)]
+#[serde(rename_all = "lowercase")]
+pub enum LevelSchema {
+    Beginner,
+    Intermediate,
+    Advanced,
+    Expert,
+}
+
+/// A catalog entry: the definition plus its id, institution and URLs.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AchievementView {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: AchievementId,
+    #[schema(value_type = String, format = Uuid)]
+    pub org: OrgId,
+    /// The achievement's URL (its id in Open Badges documents).
+    pub url: String,
+    #[serde(flatten)]
+    #[schema(value_type = AchievementFields)]
+    pub definition: AchievementDefinition,
+    pub created_at: DateTime<Utc>,
+}
+
+impl AchievementView {
+    pub fn new(achievement: Achievement, public_url: &str) -> Self {
+        AchievementView {
+            url: format!("{public_url}/v1/achievements/{}", achievement.id),
+            id: achievement.id,
+            org: achievement.org,
+            definition: achievement.definition,
+            created_at: achievement.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AchievementPage {
+    pub items: Vec<AchievementView>,
+    pub next_cursor: Option<String>,
+}
+
+/// A registered pathway: its current rule (the DESIGN.md rule language) and version.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PathwayView {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: PathwayId,
+    #[schema(value_type = String, format = Uuid)]
+    pub org: OrgId,
+    pub key: String,
+    /// 1 when registered, one more with every update.
+    pub version: i64,
+    #[schema(value_type = Object)]
+    pub rule: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<StoredPathway> for PathwayView {
+    fn from(stored: StoredPathway) -> Self {
+        PathwayView {
+            id: stored.pathway.id,
+            org: stored.pathway.issuer,
+            key: stored.pathway.rule.key.clone(),
+            version: stored.version,
+            rule: stored.pathway.rule.to_value(),
+            created_at: stored.created_at,
+            updated_at: stored.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PathwayPage {
+    pub items: Vec<PathwayView>,
+    pub next_cursor: Option<String>,
+}

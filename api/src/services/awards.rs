@@ -1,0 +1,448 @@
+//! The bridge between stored data and the stacking engine: the pathway
+//! graph from the catalog and the registered pathways, a learner's
+//! credentials as engine facts, automatic awards and the award cascade
+//! (one stateless rule, `recheck_awards`).
+//! Everything here runs inside the caller's transaction.
+
+use std::collections::BTreeSet;
+
+use cairn_domain::{CredentialId, PathwayId, UserId};
+use cairn_stacking::{AwardStanding, CatalogEntry, CredentialFact, EvalOptions, Issuance, OnConstituentRevoked, PathwayGraph, Status};
+use chrono::{DateTime, Utc};
+use diesel::Connection;
+
+use crate::services::issuing::{EvidenceInput, IssueRequest, Issuer, Recipient};
+use crate::signing::MasterKey;
+use crate::store::achievements::{self, Achievement};
+use crate::store::credentials::{self, Credential, CredentialStatus};
+use crate::store::{DbConn, StoreError, StoreResult, audit, award_constituents, award_reviews, cascades, pathways};
+
+pub fn catalog_entry(achievement: &Achievement) -> CatalogEntry {
+    let d = &achievement.definition;
+    CatalogEntry {
+        id: achievement.id,
+        issuer: achievement.org,
+        achievement_type: d.achievement_type.clone(),
+        tags: d.tags.iter().map(|t| t.as_str().to_owned()).collect(),
+        skills: d.skills(),
+        level: d.level,
+        credits: d.credits.clone(),
+    }
+}
+
+/// The whole graph: every catalog entry and every registered pathway.
+pub fn load_graph(conn: &mut DbConn) -> StoreResult<PathwayGraph> {
+    let catalog: Vec<CatalogEntry> = achievements::all(conn)?.iter().map(catalog_entry).collect();
+    let stored: Vec<_> = pathways::all(conn)?.into_iter().map(|p| p.pathway).collect();
+    PathwayGraph::load(catalog, stored).map_err(|e| StoreError::Corrupt(format!("stored pathways no longer form a valid graph: {e}")))
+}
+
+/// A credential as the engine sees it, with its status history (events in
+/// time order).
+fn fact(credential: &Credential, events: &[credentials::StatusEvent]) -> CredentialFact {
+    let mut revoked_at = None;
+    let mut suspensions = Vec::new();
+    let mut suspended_since: Option<DateTime<Utc>> = None;
+    for event in events {
+        match event.status {
+            CredentialStatus::Revoked => revoked_at = revoked_at.or(Some(event.at)),
+            CredentialStatus::Suspended => suspended_since = suspended_since.or(Some(event.at)),
+            CredentialStatus::Active => {
+                if let Some(from) = suspended_since.take() {
+                    suspensions.push((from, Some(event.at)));
+                }
+            }
+        }
+    }
+    if let Some(from) = suspended_since {
+        suspensions.push((from, None));
+    }
+    CredentialFact {
+        id: credential.id,
+        achievement: credential.achievement,
+        awarded_at: credential.awarded_at,
+        valid_until: credential.valid_until,
+        revoked_at,
+        suspensions,
+        // Issued here, so signed by a key this service holds.
+        verified: true,
+        credits: credential.credits_earned.clone(),
+    }
+}
+
+/// Everything the learner holds, as engine facts (two queries).
+pub fn learner_facts(conn: &mut DbConn, learner: UserId) -> StoreResult<Vec<CredentialFact>> {
+    let held = credentials::for_learner(conn, learner)?;
+    let mut events = credentials::events_of_learner(conn, learner)?;
+    Ok(held.iter().map(|c| fact(c, events.remove(&c.id).as_deref().unwrap_or_default())).collect())
+}
+
+/// After a learner gained a credential of some achievements (or a pathway
+/// was registered), issues every automatic award they now complete, once,
+/// and queues the awards of `"issuance": "review"` pathways for an issuer's
+/// decision, once. Awards can complete further pathways (nesting), so this
+/// runs to a fixed point. Returns the award credentials issued.
+pub fn award_completed(
+    conn: &mut DbConn,
+    graph: &PathwayGraph,
+    master: &MasterKey,
+    public_url: &str,
+    learner: UserId,
+    mut candidates: BTreeSet<PathwayId>,
+    actor: UserId,
+) -> StoreResult<Vec<CredentialId>> {
+    let mut issued = Vec::new();
+    let now = Utc::now();
+    // Each round awards at least one pathway or stops; bounded by the graph size.
+    for _ in 0..=graph.pathways().count() {
+        if candidates.is_empty() {
+            break;
+        }
+        let facts = learner_facts(conn, learner)?;
+        let mut next_round = BTreeSet::new();
+        for id in graph.topological_order().into_iter().filter(|id| candidates.contains(id)) {
+            let Some(pathway) = graph.pathway(id) else { continue };
+            if pathways::find_award(conn, id, learner)?.is_some() {
+                continue;
+            }
+            let review = pathway.rule.issuance == Issuance::Review;
+            if review && award_reviews::find_for(conn, id, learner)?.is_some() {
+                continue;
+            }
+            let Some(completion) = completion(graph, id, &facts, now) else { continue };
+            if review {
+                queue_review(conn, graph, id, learner, &completion, actor)?;
+                continue;
+            }
+            if let Some(award) = issue_award(conn, graph, master, public_url, id, learner, &completion, actor)? {
+                issued.push(award);
+                next_round.extend(graph.affected_by_achievement(pathway.rule.award));
+            }
+        }
+        if next_round.is_empty() {
+            break;
+        }
+        candidates = next_round;
+    }
+    Ok(issued)
+}
+
+/// A completed pathway: when, and with which credentials.
+pub struct Completion {
+    pub completed_at: DateTime<Utc>,
+    pub used: Vec<CredentialId>,
+}
+
+/// Whether `pathway` is complete for these facts at `now`.
+pub fn completion(graph: &PathwayGraph, pathway: PathwayId, facts: &[CredentialFact], now: DateTime<Utc>) -> Option<Completion> {
+    let outcome = match cairn_stacking::evaluate_with(graph, pathway, facts, now, &EvalOptions::without_plan()) {
+        Ok(outcome) => outcome,
+        Err(error) => {
+            tracing::warn!(%pathway, %error, "pathway not evaluated");
+            return None;
+        }
+    };
+    let (Status::Complete, Some(completed_at)) = (outcome.status, outcome.completed_at) else { return None };
+    Some(Completion { completed_at, used: outcome.used().into_iter().collect() })
+}
+
+fn queue_review(conn: &mut DbConn, graph: &PathwayGraph, id: PathwayId, learner: UserId, completion: &Completion, actor: UserId) -> StoreResult<()> {
+    let Some(pathway) = graph.pathway(id) else { return Ok(()) };
+    let stored = pathways::find(conn, id)?.ok_or(StoreError::NotFound("pathway"))?;
+    let review = award_reviews::Review {
+        id: uuid::Uuid::now_v7(),
+        pathway: id,
+        learner,
+        org: pathway.issuer,
+        version: stored.version,
+        completed_at: completion.completed_at,
+        constituents: completion.used.clone(),
+        status: award_reviews::ReviewStatus::Pending,
+        reason: None,
+        decided_by: None,
+        decided_at: None,
+        award: None,
+        created_at: crate::store::time::now(),
+    };
+    // A savepoint, as for awards: a concurrent request may have queued it.
+    match conn.transaction(|conn| award_reviews::insert(conn, &review)) {
+        Ok(()) => {}
+        Err(StoreError::Conflict(_)) => return Ok(()),
+        Err(error) => return Err(error),
+    }
+    audit::record(
+        conn,
+        audit::Entry::new(audit::Action::AwardQueue, "award_review", review.id.to_string())
+            .actor(actor)
+            .org(pathway.issuer)
+            .learner(learner)
+            .detail(serde_json::json!({ "pathway": id, "version": stored.version, "constituents": review.constituents })),
+    )
+}
+
+/// Issues the award of `id` to `learner` for `completion`, once: None when
+/// a concurrent request issued it first.
+#[allow(clippy::too_many_arguments)]
+pub fn issue_award(
+    conn: &mut DbConn,
+    graph: &PathwayGraph,
+    master: &MasterKey,
+    public_url: &str,
+    id: PathwayId,
+    learner: UserId,
+    completion: &Completion,
+    actor: UserId,
+) -> StoreResult<Option<CredentialId>> {
+    let Some(pathway) = graph.pathway(id) else { return Ok(None) };
+    let stored = pathways::find(conn, id)?.ok_or(StoreError::NotFound("pathway"))?;
+    let issuer = Issuer::load(conn, master, public_url, pathway.issuer)?;
+    let evidence = completion
+        .used
+        .iter()
+        .map(|credential| EvidenceInput {
+            id: cairn_domain::HttpUrl::parse(&format!("{public_url}/v1/credentials/{credential}")).ok(),
+            name: Some(format!("urn:uuid:{credential}")),
+            narrative: None,
+            description: Some(format!("Constituent credential of the pathway `{}`", pathway.rule.key)),
+        })
+        .collect();
+    let request = IssueRequest {
+        achievement: pathway.rule.award,
+        recipient: Recipient { learner: Some(learner), email: None },
+        awarded_at: Some(completion.completed_at),
+        valid_until: None,
+        evidence,
+        credits_earned: None,
+    };
+    // A savepoint: when a concurrent request awarded it first (the
+    // primary key of `awards`), this one steps back and moves on.
+    let version = stored.version;
+    let attempt = conn.transaction(|conn| {
+        let award = issuer.issue_award(conn, request, actor)?.credential;
+        pathways::insert_award(conn, &pathways::Award { pathway: id, learner, version, credential: award.id })?;
+        award_constituents::set(conn, award.id, &completion.used)?;
+        Ok::<_, StoreError>(award)
+    });
+    let award = match attempt {
+        Ok(award) => award,
+        Err(StoreError::Conflict(_)) if pathways::find_award(conn, id, learner)?.is_some() => return Ok(None),
+        Err(error) => return Err(error),
+    };
+    audit::record(
+        conn,
+        audit::Entry::new(audit::Action::AwardIssue, "credential", award.id.to_string())
+            .actor(actor)
+            .org(pathway.issuer)
+            .learner(learner)
+            .detail(serde_json::json!({ "pathway": id, "version": version, "learner": learner, "constituents": completion.used })),
+    )?;
+    Ok(Some(award.id))
+}
+
+/// What happened to a learner's credential (for the re-check's reasons).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    Issued,
+    Suspended,
+    Reinstated,
+    Revoked,
+}
+
+impl Change {
+    fn verb(self) -> &'static str {
+        match self {
+            Change::Issued => "issued",
+            Change::Suspended => "suspended",
+            Change::Reinstated => "reinstated",
+            Change::Revoked => "revoked",
+        }
+    }
+}
+
+/// Semantic 9, one rule for taking away and restoring: after `cause`'s
+/// status changed (or it was issued), every award of its holder whose
+/// pathway is in `affected` and says `"on_constituent_revoked": "revoke"` is
+/// moved to the status its pathway gives now (`award_standing`): active when
+/// it holds with the credentials in force (expiry aside: expiry never takes
+/// an issued award), suspended when it would with the suspended ones
+/// reinstated, revoked otherwise. Revoked is final. An award an issuer
+/// suspended directly is not reinstated by the rule (only revoked when
+/// lost). `"keep"` awards are left as they are. Awards count as constituents
+/// of other pathways, so this runs to a fixed point. The constituents
+/// recorded for an active award are replaced when one of them is no longer
+/// in force. Returns the awards whose status changed.
+pub fn recheck_awards(
+    conn: &mut DbConn,
+    graph: &PathwayGraph,
+    learner: UserId,
+    affected: &BTreeSet<PathwayId>,
+    cause: CredentialId,
+    change: Change,
+    actor: UserId,
+) -> StoreResult<Vec<CredentialId>> {
+    let order: Vec<PathwayId> = graph.topological_order().into_iter().filter(|id| affected.contains(id)).collect();
+    let mut changed = Vec::new();
+    // Nested pathways first, and the facts are read again after each
+    // change, so one pass settles; the second only confirms. Bounded by
+    // the graph size.
+    for _ in 0..=graph.pathways().count() {
+        let awards: Vec<pathways::Award> = pathways::awards_of(conn, learner)?;
+        let mut facts: Option<Vec<CredentialFact>> = None;
+        let mut round_changed = false;
+        for id in &order {
+            let Some(award) = awards.iter().find(|a| a.pathway == *id) else { continue };
+            let Some(pathway) = graph.pathway(*id) else { continue };
+            if pathway.rule.on_constituent_revoked != OnConstituentRevoked::Revoke {
+                // `keep`: the award stays as it is, whatever its constituents do.
+                continue;
+            }
+            let Some(award_credential) = credentials::find(conn, award.credential)? else { continue };
+            if award_credential.status == CredentialStatus::Revoked {
+                continue;
+            }
+            let facts_now = match facts.take() {
+                Some(facts) => facts,
+                None => learner_facts(conn, learner)?,
+            };
+            // Evaluated after the changes just made (an award revoked a
+            // moment ago is revoked at this instant, not at an earlier one).
+            let standing = cairn_stacking::award_standing(graph, *id, &facts_now, Utc::now());
+            facts = Some(facts_now);
+            let standing = match standing {
+                Ok(standing) => standing,
+                Err(error) => {
+                    tracing::warn!(pathway = %id, %error, "award not re-checked");
+                    continue;
+                }
+            };
+            if settle_award(conn, *id, award_credential, &standing, cause, change, actor)? {
+                changed.push(award.credential);
+                round_changed = true;
+                facts = None;
+            }
+        }
+        if !round_changed {
+            break;
+        }
+    }
+    Ok(changed)
+}
+
+/// Moves one award to the status `standing` gives it; true when its status
+/// changed.
+fn settle_award(
+    conn: &mut DbConn,
+    pathway: PathwayId,
+    award: Credential,
+    standing: &AwardStanding,
+    cause: CredentialId,
+    change: Change,
+    actor: UserId,
+) -> StoreResult<bool> {
+    let verb = change.verb();
+    let (target, action, reason) = match (standing, award.status) {
+        (_, CredentialStatus::Revoked) => return Ok(false),
+        (AwardStanding::Holds { used, .. }, CredentialStatus::Active) => {
+            keep_allocation(conn, &award, used)?;
+            return Ok(false);
+        }
+        (AwardStanding::Holds { .. }, CredentialStatus::Suspended) => {
+            if !cascades::suspended_by_cascade(conn, award.id)? {
+                // An issuer's own suspension of the award stays until an issuer lifts it.
+                return Ok(false);
+            }
+            (CredentialStatus::Active, audit::Action::AwardReinstate, format!("constituent credential {cause} was {verb} and the pathway holds again"))
+        }
+        (AwardStanding::HeldIfReinstated, CredentialStatus::Suspended) => return Ok(false),
+        (AwardStanding::HeldIfReinstated, CredentialStatus::Active) => (
+            CredentialStatus::Suspended,
+            audit::Action::AwardSuspend,
+            format!("constituent credential {cause} was {verb} and the pathway no longer holds; it would again if the suspended credentials were reinstated"),
+        ),
+        (AwardStanding::Lost, _) => (
+            CredentialStatus::Revoked,
+            audit::Action::AwardRevoke,
+            format!("constituent credential {cause} was {verb} and the pathway no longer holds"),
+        ),
+    };
+    let applies = |current: CredentialStatus| match target {
+        CredentialStatus::Active => current == CredentialStatus::Suspended,
+        CredentialStatus::Suspended => current == CredentialStatus::Active,
+        CredentialStatus::Revoked => current != CredentialStatus::Revoked,
+    };
+    let Some(award) = change_award_status(conn, award, target, &reason, actor, applies)? else { return Ok(false) };
+    match (target, standing) {
+        (CredentialStatus::Suspended, _) => cascades::record(conn, award.id, cause)?,
+        (CredentialStatus::Active, AwardStanding::Holds { used, .. }) => {
+            cascades::clear(conn, award.id)?;
+            keep_allocation(conn, &award, used)?;
+        }
+        _ => cascades::clear(conn, award.id)?,
+    }
+    audit::record(
+        conn,
+        audit::Entry::new(action, "credential", award.id.to_string())
+            .actor(actor)
+            .org(award.org)
+            .learner(award.learner)
+            .detail(serde_json::json!({ "pathway": pathway, "reason": reason, "constituent": cause })),
+    )?;
+    Ok(true)
+}
+
+/// The recorded constituents of an award kept active are those of an
+/// allocation that holds it now: while every recorded one is in force they
+/// still do (statuses are all that changed), otherwise `used`, the
+/// allocation the engine found, replaces them.
+fn keep_allocation(conn: &mut DbConn, award: &Credential, used: &[CredentialId]) -> StoreResult<()> {
+    let recorded = award_constituents::of_award(conn, award)?;
+    if recorded == used {
+        return Ok(());
+    }
+    let mut in_force = !recorded.is_empty();
+    for id in &recorded {
+        if !credentials::find(conn, *id)?.is_some_and(|c| c.status == CredentialStatus::Active) {
+            in_force = false;
+            break;
+        }
+    }
+    if in_force {
+        return Ok(());
+    }
+    award_constituents::set(conn, award.id, used)
+}
+
+/// Moves an award to `target` by the same conditional update as a direct
+/// status change. When a concurrent request changed the award first (the
+/// update finds another status), the award is read again and the change is
+/// made only if it still `applies` to the status found: an award revoked
+/// meanwhile stays revoked. Returns the award as changed, or None when the
+/// change no longer applies.
+fn change_award_status(
+    conn: &mut DbConn,
+    mut award: Credential,
+    target: CredentialStatus,
+    reason: &str,
+    actor: UserId,
+    applies: impl Fn(CredentialStatus) -> bool,
+) -> StoreResult<Option<Credential>> {
+    // Each retry follows a committed change, and statuses only move
+    // forward to `revoked`, so a few rounds always settle.
+    for _ in 0..4 {
+        if !applies(award.status) {
+            return Ok(None);
+        }
+        match credentials::set_status(conn, award.id, award.status, target, reason, Some(actor)) {
+            Ok(()) => {
+                award.status = target;
+                return Ok(Some(award));
+            }
+            Err(StoreError::Conflict(_)) => match credentials::find(conn, award.id)? {
+                Some(current) => award = current,
+                None => return Ok(None),
+            },
+            Err(error) => return Err(error),
+        }
+    }
+    Err(StoreError::Conflict(format!("award {} keeps changing concurrently; retry", award.id)))
+}

@@ -1,0 +1,28 @@
+//! The one value every use case takes: who acts, when (the clock read
+//! once per request), the public URL documents name, and the master key
+//! that unseals organisations' signing keys.
+
+use cairn_domain::UserId;
+use chrono::{DateTime, Utc};
+
+use crate::signing::MasterKey;
+use crate::state::AppState;
+
+/// Owned, so it moves into the store's blocking closures.
+#[derive(Clone)]
+pub struct Context {
+    /// The instant this request happens at; every timestamp it writes and
+    /// every evaluation it runs uses this one reading.
+    pub now: DateTime<Utc>,
+    /// The account on whose behalf the use case runs (audit entries name it).
+    pub actor: UserId,
+    /// The URL clients reach the service at, without a trailing slash.
+    pub public_url: String,
+    pub master: MasterKey,
+}
+
+impl Context {
+    pub fn new(state: &AppState, actor: UserId) -> Self {
+        Self { now: crate::store::time::now(), actor, public_url: state.public_url.clone(), master: state.master.clone() }
+    }
+}

@@ -1,0 +1,1 @@
+//! Credential status changes (revoke, suspend, reinstate) and their cascade.

@@ -1,0 +1,19 @@
+//! The use cases, one module per capability. Each runs inside one store
+//! transaction it is given or opens, reads the clock once (its context) and
+//! returns its own error; the HTTP edge maps those errors to problems in one
+//! place (`http::problem`).
+
+pub mod attestation;
+pub mod awards;
+pub mod claims;
+pub mod context;
+pub mod credential_status;
+pub mod email_verification;
+pub mod holder;
+pub mod issuing;
+pub mod pathways;
+pub mod records;
+pub mod sharing;
+pub mod verification;
+
+pub use context::Context;

@@ -1,0 +1,35 @@
+//! What every handler can reach: the store, keys, limits and the mailer.
+//! Below the edge, so handlers and use cases import it and it imports
+//! neither.
+
+use crate::auth::{AccessTokens, Password, PasswordHasher};
+use crate::signing::MasterKey;
+use crate::store::Store;
+
+/// What every handler can reach.
+pub struct AppState {
+    pub store: Store,
+    pub tokens: AccessTokens,
+    pub hasher: PasswordHasher,
+    /// Seals organisations' private keys.
+    pub master: MasterKey,
+    /// Signs documents the service issues itself (CLR exports).
+    pub platform: crate::signing::OrgSigner,
+    /// The URL clients reach the service at, without a trailing slash.
+    pub public_url: String,
+    /// Talent search: 60 searches a minute per employer account.
+    pub talent_limiter: crate::rate_limit::RateLimiter,
+    /// Outgoing mail (SMTP or the outbox folder).
+    pub mailer: crate::mail::Mailer,
+    /// Re-sending a verification code: 5 an hour per account.
+    pub verification_limiter: crate::rate_limit::RateLimiter,
+}
+
+impl AppState {
+    /// Hashes on the blocking pool: argon2 is deliberately slow.
+    pub async fn hash_password(&self, password: Password) -> anyhow::Result<String> {
+        let hasher = self.hasher.clone();
+        Ok(actix_web::web::block(move || hasher.hash(&password)).await??)
+    }
+}
+
