@@ -176,3 +176,8 @@ impl From<StoreError> for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+// Use-case errors, each mapped once. Credentials, awards, claims, pathways, reviews:
+
+// Records and people: verification, imports, sharing, employment, talent, accounts, e-mail:
+

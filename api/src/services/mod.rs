@@ -3,17 +3,22 @@
 //! returns its own error; the HTTP edge maps those errors to problems in one
 //! place (`http::problem`).
 
+pub mod accounts;
 pub mod attestation;
 pub mod awards;
 pub mod claims;
 pub mod context;
 pub mod credential_status;
 pub mod email_verification;
+pub mod employment;
 pub mod holder;
+pub mod imports;
 pub mod issuing;
 pub mod pathways;
 pub mod records;
+pub mod reviews;
 pub mod sharing;
+pub mod talent;
 pub mod verification;
 
 pub use context::Context;

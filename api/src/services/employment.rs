@@ -1,0 +1,1 @@
+//! Employment records: adding, removing, listing, attesting.

@@ -1,0 +1,1 @@
+//! The review queue of pathways with `"issuance": "review"`.

@@ -1,0 +1,1 @@
+//! Talent search over learners who opted in.
