@@ -4,7 +4,9 @@
 //! output of a block must contain every `# expect: TEXT` line of that block.
 //! Each guide runs on its own fresh demo, and all four once more in the
 //! documented order on one demo, as a reader pasting them into one server
-//! would. The rules are in docs/README.md ("How the guides are tested").
+//! would; the README's worked example (the `sh` block after a marker line)
+//! runs the same way. The rules are in docs/README.md ("How the guides are
+//! tested").
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -149,17 +151,24 @@ fn require_tools() {
     assert!(number.as_slice() >= [7, 82].as_slice(), "the guides need curl 7.82 or later (for --json); found: {text}");
 }
 
-/// Runs one guide against `app` in a fresh working directory and checks
-/// its exit status and expectations.
+/// The line before the README's worked example, which runs like a guide.
+const README_MARK: &str = "<!-- run by tests/e2e/guides.rs -->";
+
+/// Runs one guide against `app`.
 fn run_guide(app: &TestApp, guide: &str) {
     let markdown = std::fs::read_to_string(docs_dir().join(guide)).unwrap_or_else(|e| panic!("docs/{guide}: {e}"));
-    let blocks = sh_blocks(&markdown);
-    let problems = lint(guide, &blocks);
-    assert!(problems.is_empty(), "docs/{guide} is not written to be tested:\n{}", problems.join("\n"));
+    run_blocks(app, &format!("docs/{guide}"), &sh_blocks(&markdown));
+}
+
+/// Runs `blocks` in a fresh working directory and checks the exit status
+/// and the expectations.
+fn run_blocks(app: &TestApp, guide: &str, blocks: &[Block]) {
+    let problems = lint(guide, blocks);
+    assert!(problems.is_empty(), "{guide} is not written to be tested:\n{}", problems.join("\n"));
 
     let workdir = tempfile::tempdir().unwrap();
     let script_path = workdir.path().join("guide.sh");
-    std::fs::write(&script_path, script(&blocks)).unwrap();
+    std::fs::write(&script_path, script(blocks)).unwrap();
     let run = Command::new("bash").arg(&script_path).current_dir(workdir.path()).env("BASE", &app.base).output().unwrap();
     let stdout = String::from_utf8_lossy(&run.stdout);
     let stderr = String::from_utf8_lossy(&run.stderr);
@@ -169,7 +178,7 @@ fn run_guide(app: &TestApp, guide: &str) {
         // The block that was running: the last one whose marker was printed.
         let failed = outputs.iter().rposition(Option::is_some).map(|i| &blocks[i]);
         panic!(
-            "docs/{guide} failed ({}) in the block at line {}:\n{}\n--- its output:\n{}\n--- stderr:\n{stderr}",
+            "{guide} failed ({}) in the block at line {}:\n{}\n--- its output:\n{}\n--- stderr:\n{stderr}",
             run.status,
             failed.map_or(0, |b| b.line),
             failed.map_or("", |b| b.code.as_str()),
@@ -177,11 +186,11 @@ fn run_guide(app: &TestApp, guide: &str) {
         );
     }
     for (block, output) in blocks.iter().zip(&outputs) {
-        let output = output.as_deref().unwrap_or_else(|| panic!("docs/{guide}: no output marker for the block at line {}", block.line));
+        let output = output.as_deref().unwrap_or_else(|| panic!("{guide}: no output marker for the block at line {}", block.line));
         for expect in &block.expects {
             assert!(
                 output.contains(expect.as_str()),
-                "docs/{guide}, block at line {}: the output does not contain `{expect}`:\n{}\n--- output:\n{output}",
+                "{guide}, block at line {}: the output does not contain `{expect}`:\n{}\n--- output:\n{output}",
                 block.line,
                 block.code
             );
@@ -213,6 +222,18 @@ fn the_employer_guide_runs_against_the_demo() {
 #[test]
 fn the_administrator_guide_runs_against_the_demo() {
     run_alone("guide-administrator.md");
+}
+
+#[test]
+fn the_readme_example_runs_against_the_demo() {
+    require_tools();
+    let readme = std::fs::read_to_string(docs_dir().join("../README.md")).unwrap();
+    let (before, marked) = readme.split_once(README_MARK).unwrap_or_else(|| panic!("README.md has no `{README_MARK}` line"));
+    let mut block = sh_blocks(marked).into_iter().next().unwrap_or_else(|| panic!("no `sh` block after `{README_MARK}`"));
+    // Lines count from the top of the README.
+    block.line += before.lines().count();
+    let app = TestApp::spawn_demo();
+    run_blocks(&app, "README.md", &[block]);
 }
 
 #[test]
