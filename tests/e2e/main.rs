@@ -14,6 +14,7 @@ mod demo;
 mod email;
 mod employment;
 mod feasibility;
+mod guides;
 mod migrations;
 mod orgs;
 mod pathways;
