@@ -6,7 +6,7 @@
 //! otherwise; revoked is final. The same rule takes away and restores.
 
 use cairn_tests::service::{Store, award_constituents};
-use cairn_tests::{AchievementBuilder, Institution, IssueRequest, Learner, Pathway, TestApp};
+use cairn_tests::{AchievementBuilder, Institution, IssueRequest, Learner, Pathway, Rule, TestApp};
 use serde_json::{Value, json};
 
 struct School {
@@ -22,7 +22,7 @@ fn school(app: &TestApp) -> School {
 
 /// A pathway as these tests register it: automatic, and its awards follow
 /// their constituents (`revoke`).
-fn cascading(key: &str, award: &str, requirement: Value) -> Pathway {
+fn cascading(key: &str, award: &str, requirement: impl Into<Value>) -> Pathway {
     Pathway::new(key, key, award, requirement).description(key).issuance("automatic").on_constituent_revoked("revoke")
 }
 
@@ -34,9 +34,9 @@ fn an_award_held_by_one_of_two_credentials_of_the_same_achievement() {
     // suspended (the 2024 one may come back), and comes back with it.
     let app = TestApp::spawn();
     let s = school(&app);
-    let x = s.college.achievement(&AchievementBuilder::new("X", "MicroCredential"));
-    let award = s.college.achievement(&AchievementBuilder::new("X award", "Award"));
-    let x_once = s.college.pathway(&cascading("x-once", &award, json!({ "type": "count", "min": 1, "where": { "achievement": x } })));
+    let x = s.college.achievement(&AchievementBuilder::micro("X"));
+    let award = s.college.achievement(&AchievementBuilder::award("X award"));
+    let x_once = s.college.pathway(&cascading("x-once", &award, Rule::count(1).achievement(&x)));
     let early = s.college.issue_at(&s.learner.id, &x, "2023-01-10T00:00:00Z")["id"].as_str().unwrap().to_owned();
     let late = s.college.issue_at(&s.learner.id, &x, "2024-01-10T00:00:00Z")["id"].as_str().unwrap().to_owned();
     assert_eq!(s.learner.award_status(&award), "active");
@@ -115,10 +115,10 @@ fn an_award_held_by_one_of_two_credentials_of_the_same_achievement() {
 fn an_award_moves_to_the_other_achievement_and_is_suspended_with_both() {
     let app = TestApp::spawn();
     let s = school(&app);
-    let a = s.college.achievement(&AchievementBuilder::new("A", "MicroCredential"));
-    let b = s.college.achievement(&AchievementBuilder::new("B", "MicroCredential"));
-    let award = s.college.achievement(&AchievementBuilder::new("A or B award", "Award"));
-    s.college.pathway(&cascading("a-or-b", &award, json!({ "type": "count", "min": 1, "where": { "achievements": [a, b] } })));
+    let a = s.college.achievement(&AchievementBuilder::micro("A"));
+    let b = s.college.achievement(&AchievementBuilder::micro("B"));
+    let award = s.college.achievement(&AchievementBuilder::award("A or B award"));
+    s.college.pathway(&cascading("a-or-b", &award, Rule::count(1).achievements(&[&a, &b])));
     let b_held = s.college.issue_at(&s.learner.id, &b, "2018-12-24T00:00:00Z")["id"].as_str().unwrap().to_owned();
     let a_held = s.college.issue_at(&s.learner.id, &a, "2019-06-24T00:00:00Z")["id"].as_str().unwrap().to_owned();
     let award_id = s.learner.held(&award)[0]["id"]
@@ -172,13 +172,13 @@ fn a_nested_award_follows_an_award_left_without_support() {
     let s = school(&app);
     let a0 = s.college.achievement(&AchievementBuilder::course("A0").credits("30", "hours"));
     let a6 = s.college.achievement(&AchievementBuilder::course("A6").skill_with_code("Skill S", "https://skills.example/s", "S"));
-    let c_award = s.college.achievement(&AchievementBuilder::new("C award", "Award"));
-    let p_award = s.college.achievement(&AchievementBuilder::new("P award", "Award"));
-    let c = s.college.pathway(&cascading("c", &c_award, json!({ "type": "at_least", "min": 1, "of": [
-            { "type": "count", "min": 1, "where": { "skill": "S" } },
-            { "type": "credits", "min": "1.2", "unit": "ECTS", "where": { "achievement": a0 } }
-        ] })).conversions(json!({ "hours": { "ECTS": "0.04" } })));
-    s.college.pathway(&cascading("p", &p_award, json!({ "type": "pathway", "pathway": c })));
+    let c_award = s.college.achievement(&AchievementBuilder::award("C award"));
+    let p_award = s.college.achievement(&AchievementBuilder::award("P award"));
+    let c = s.college.pathway(
+        &cascading("c", &c_award, Rule::at_least(1, [Rule::count(1).skill("S"), Rule::credits("1.2", "ECTS").achievement(&a0)]))
+            .conversions(json!({ "hours": { "ECTS": "0.04" } })),
+    );
+    s.college.pathway(&cascading("p", &p_award, Rule::pathway(&c)));
     let a0_held = s.college.issue_at(&s.learner.id, &a0, "2024-05-03T00:00:00Z")["id"].as_str().unwrap().to_owned();
     let a6_held = s.college.issue_at(&s.learner.id, &a6, "2024-06-22T00:00:00Z")["id"].as_str().unwrap().to_owned();
     assert_eq!(s.learner.award_status(&c_award), "active");
@@ -220,9 +220,9 @@ fn a_nested_award_follows_an_award_left_without_support() {
 fn a_constituent_reinstated_after_it_expired_restores_its_award() {
     let app = TestApp::spawn();
     let s = school(&app);
-    let e = s.college.achievement(&AchievementBuilder::new("E", "MicroCredential"));
-    let award = s.college.achievement(&AchievementBuilder::new("E award", "Award"));
-    s.college.pathway(&cascading("e", &award, json!({ "type": "count", "min": 1, "where": { "achievement": e } })));
+    let e = s.college.achievement(&AchievementBuilder::micro("E"));
+    let award = s.college.achievement(&AchievementBuilder::award("E award"));
+    s.college.pathway(&cascading("e", &award, Rule::count(1).achievement(&e)));
     let expires = chrono::Utc::now() + chrono::Duration::seconds(3);
     let e_held = s.college.issue_with(&IssueRequest::new(&e).to(&s.learner.id).awarded_at("2024-01-01T00:00:00Z").valid_until(&expires.to_rfc3339()))["id"].as_str().unwrap().to_owned();
     assert_eq!(s.learner.award_status(&award), "active");
@@ -245,9 +245,9 @@ fn a_constituent_reinstated_after_it_expired_restores_its_award() {
 fn an_award_suspended_by_an_issuer_stays_suspended_until_the_issuer_lifts_it() {
     let app = TestApp::spawn();
     let s = school(&app);
-    let x = s.college.achievement(&AchievementBuilder::new("X", "MicroCredential"));
-    let award = s.college.achievement(&AchievementBuilder::new("X award", "Award"));
-    s.college.pathway(&cascading("x-once", &award, json!({ "type": "count", "min": 1, "where": { "achievement": x } })));
+    let x = s.college.achievement(&AchievementBuilder::micro("X"));
+    let award = s.college.achievement(&AchievementBuilder::award("X award"));
+    s.college.pathway(&cascading("x-once", &award, Rule::count(1).achievement(&x)));
     let first = s.college.issue_at(&s.learner.id, &x, "2023-01-10T00:00:00Z")["id"].as_str().unwrap().to_owned();
     let award_id = s.learner.held(&award)[0]["id"]
         .as_str()
@@ -284,9 +284,9 @@ fn an_award_suspended_by_an_issuer_stays_suspended_until_the_issuer_lifts_it() {
 fn constituents_of_older_awards_are_filled_in_at_start_up() {
     let app = TestApp::spawn();
     let s = school(&app);
-    let x = s.college.achievement(&AchievementBuilder::new("X", "MicroCredential"));
-    let award = s.college.achievement(&AchievementBuilder::new("X award", "Award"));
-    s.college.pathway(&cascading("x-once", &award, json!({ "type": "count", "min": 1, "where": { "achievement": x } })));
+    let x = s.college.achievement(&AchievementBuilder::micro("X"));
+    let award = s.college.achievement(&AchievementBuilder::award("X award"));
+    s.college.pathway(&cascading("x-once", &award, Rule::count(1).achievement(&x)));
     let constituent: cairn_domain::CredentialId =
         s.college.issue_at(&s.learner.id, &x, "2023-01-10T00:00:00Z")["id"].as_str().unwrap().to_owned().parse().unwrap();
     let award_id: cairn_domain::CredentialId = s.learner.held(&award)[0]["id"]
@@ -434,15 +434,15 @@ fn award_statuses_follow_the_rule_over_random_event_sequences() {
     let s = school(&app);
     let micro: Vec<String> = ["A", "B", "C", "D"]
         .iter()
-        .map(|n| s.college.achievement(&AchievementBuilder::new(n, "MicroCredential")))
+        .map(|n| s.college.achievement(&AchievementBuilder::micro(n)))
         .collect();
     let awards: Vec<String> = (0..4)
-        .map(|i| s.college.achievement(&AchievementBuilder::new(&format!("Award {i}"), "Award")))
+        .map(|i| s.college.achievement(&AchievementBuilder::award(&format!("Award {i}"))))
         .collect();
-    let p0 = s.college.pathway(&cascading("two-of-abc", &awards[0], json!({ "type": "count", "min": 2, "where": { "achievements": [micro[0], micro[1], micro[2]] } })));
-    s.college.pathway(&cascading("nested", &awards[1], json!({ "type": "all", "of": [{ "type": "pathway", "pathway": p0 }, { "type": "count", "min": 1, "where": { "achievement": micro[3] } }] })));
-    s.college.pathway(&cascading("award-of-award", &awards[2], json!({ "type": "count", "min": 1, "where": { "achievement": awards[0] } })));
-    s.college.pathway(&cascading("kept", &awards[3], json!({ "type": "count", "min": 1, "where": { "achievement": micro[0] } })).on_constituent_revoked("keep"));
+    let p0 = s.college.pathway(&cascading("two-of-abc", &awards[0], Rule::count(2).achievements(&[&micro[0], &micro[1], &micro[2]])));
+    s.college.pathway(&cascading("nested", &awards[1], Rule::all([Rule::pathway(&p0), Rule::count(1).achievement(&micro[3])])));
+    s.college.pathway(&cascading("award-of-award", &awards[2], Rule::count(1).achievement(&awards[0])));
+    s.college.pathway(&cascading("kept", &awards[3], Rule::count(1).achievement(&micro[0])).on_constituent_revoked("keep"));
 
     let mut rng = Rng(0x5eed_13c4_5cad_e001);
     let cases = 16;

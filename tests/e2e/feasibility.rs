@@ -51,8 +51,8 @@ fn detail(response: &cairn_tests::Response) -> String {
 fn dates_that_no_window_can_hold_are_refused_with_the_contradiction_named() {
     let app = TestApp::spawn();
     let s = school(&app);
-    let x = s.northbrook.achievement(&AchievementBuilder::new("X", "Course"));
-    let y = s.northbrook.achievement(&AchievementBuilder::new("Y", "Course"));
+    let x = s.northbrook.achievement(&AchievementBuilder::course("X"));
+    let y = s.northbrook.achievement(&AchievementBuilder::course("Y"));
     let impossible = rule(&s, "impossible", json!({ "type": "all", "within": "P1Y", "of": [
         dated(&x, None, Some("2021-12-02T00:00:00Z")), dated(&y, Some("2024-12-01T00:00:00Z"), None)] }));
     let response = s.northbrook.try_pathway(&impossible);
@@ -97,8 +97,8 @@ fn dates_that_no_window_can_hold_are_refused_with_the_contradiction_named() {
 fn a_window_above_a_nested_pathway_covers_its_dates() {
     let app = TestApp::spawn();
     let s = school(&app);
-    let x = s.northbrook.achievement(&AchievementBuilder::new("X", "Course"));
-    let y = s.northbrook.achievement(&AchievementBuilder::new("Y", "Course"));
+    let x = s.northbrook.achievement(&AchievementBuilder::course("X"));
+    let y = s.northbrook.achievement(&AchievementBuilder::course("Y"));
     let early_rule = rule(&s, "early", dated(&x, None, Some("2022-01-01T00:00:00Z")));
     let early = s.northbrook.pathway(&early_rule);
     let parent = |within: &str| {
@@ -156,8 +156,8 @@ fn a_window_above_a_nested_pathway_covers_its_dates() {
 fn credits_above_the_catalog_amounts_are_accepted_and_a_selector_matching_nothing_is_not() {
     let app = TestApp::spawn();
     let s = school(&app);
-    let x = s.northbrook.achievement(&AchievementBuilder::new("X", "MicroCredential").credits("2", "ECTS"));
-    let y = s.northbrook.achievement(&AchievementBuilder::new("Y", "MicroCredential").credits("2", "ECTS"));
+    let x = s.northbrook.achievement(&AchievementBuilder::micro("X").credits("2", "ECTS"));
+    let y = s.northbrook.achievement(&AchievementBuilder::micro("Y").credits("2", "ECTS"));
     // X and Y list 2 ECTS each, but a credential may carry more (credits_earned):
     // 6 ECTS is reachable, so the rule is accepted (it used to be refused with "at most 4 ECTS").
     let six = rule(&s, "six", json!({ "type": "credits", "min": "6", "unit": "ECTS", "where": { "achievements": [x, y] } }));

@@ -25,8 +25,8 @@ fn a_nested_award_kept_under_keep_does_not_make_the_parent_hold() {
     let micro: Vec<String> = (0..3)
         .map(|i| o.college.achievement(&AchievementBuilder::new(&format!("Micro {i}"), "MicroCredential")))
         .collect();
-    let course = o.college.achievement(&AchievementBuilder::new("Capstone", "Course"));
-    let inner_award = o.college.achievement(&AchievementBuilder::new("Inner award", "Award"));
+    let course = o.college.achievement(&AchievementBuilder::course("Capstone"));
+    let inner_award = o.college.achievement(&AchievementBuilder::award("Inner award"));
     let outer_award = o.college.achievement(&AchievementBuilder::new("Outer award", "Certificate"));
     let inner = o.college.pathway(&json!({
             "key": "inner", "name": "Inner", "award": inner_award, "on_constituent_revoked": "keep",
@@ -91,7 +91,7 @@ fn a_nested_award_kept_under_keep_does_not_make_the_parent_hold() {
 fn satisfiability_is_judged_against_the_catalog_at_registration() {
     let app = TestApp::spawn();
     let o = org(&app);
-    let award = o.college.achievement(&AchievementBuilder::new("Award", "Award"));
+    let award = o.college.achievement(&AchievementBuilder::award("Award"));
     let tagged = |tag: &str| {
         json!({
             "key": "tagged", "name": "Tagged", "award": award,
@@ -108,13 +108,13 @@ fn satisfiability_is_judged_against_the_catalog_at_registration() {
         "the 422 names the node: {detail}"
     );
     // Once the catalog has one, the same rule is accepted.
-    o.college.achievement(&AchievementBuilder::new("Robot building", "MicroCredential").tags(&["robotics"]));
+    o.college.achievement(&AchievementBuilder::micro("Robot building").tags(&["robotics"]));
     o.college.pathway(&tagged("robotics"));
 
     // Dates are not compared with the clock: an earned_after in the future is
     // accepted, and nothing counts before it.
-    let micro = o.college.achievement(&AchievementBuilder::new("Micro", "MicroCredential"));
-    let later_award = o.college.achievement(&AchievementBuilder::new("Later award", "Award"));
+    let micro = o.college.achievement(&AchievementBuilder::micro("Micro"));
+    let later_award = o.college.achievement(&AchievementBuilder::award("Later award"));
     let later = o.college.pathway(&json!({
             "key": "later", "name": "Later", "award": later_award,
             "requirement": { "type": "count", "min": 1, "where": { "achievement": micro, "earned_after": "2999-01-01T00:00:00Z" } }
@@ -132,7 +132,7 @@ fn a_credential_revoked_today_still_counts_at_an_earlier_at() {
     let micro: Vec<String> = (0..2)
         .map(|i| o.college.achievement(&AchievementBuilder::new(&format!("Micro {i}"), "MicroCredential")))
         .collect();
-    let award = o.college.achievement(&AchievementBuilder::new("Pair", "Award"));
+    let award = o.college.achievement(&AchievementBuilder::award("Pair"));
     let pathway = o.college.pathway(&json!({
             "key": "pair", "name": "Pair", "award": award,
             "requirement": { "type": "count", "min": 2, "where": { "achievement_type": "MicroCredential" } }

@@ -7,8 +7,12 @@
 //! the snapshot still shows which ids are the same. Times within two days
 //! of now (made by the run) become `[time]`, and so do `expires_at` (a
 //! share's, from `in_days`); the fixed dates tests choose stay. Status-list
-//! indexes are random per credential: `[index]`. To accept changed snapshots: `INSTA_UPDATE=always cargo test -p
-//! cairn-tests --test e2e snapshot` (no `cargo-insta` needed).
+//! indexes are random per credential: `[index]`.
+//!
+//! To accept deliberately changed snapshots (no `cargo-insta` needed):
+//! `INSTA_UPDATE=always cargo test -p cairn-tests --test e2e documents::`,
+//! then review `git diff tests/e2e/snapshots`. Under `CI=true` insta never
+//! writes: a missing or different snapshot fails.
 
 use std::collections::HashMap;
 
