@@ -198,3 +198,51 @@ macro_rules! assert_document {
         });
     }};
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_numbered_by_first_appearance_inside_strings_too() {
+        let mut ids = HashMap::new();
+        let a = "018f0000-0000-7000-8000-00000000000a";
+        let b = "018F0000-0000-7000-8000-00000000000B";
+        assert_eq!(
+            replace_uuids(&format!("urn:uuid:{a}"), &mut ids),
+            "urn:uuid:[id-1]"
+        );
+        assert_eq!(
+            replace_uuids(&format!("/v1/x/{b}/y/{a}"), &mut ids),
+            "/v1/x/[id-2]/y/[id-1]"
+        );
+        assert_eq!(
+            replace_uuids("not-a-uuid-0000", &mut ids),
+            "not-a-uuid-0000"
+        );
+    }
+
+    #[test]
+    fn jwts_and_status_indexes_are_redacted_and_other_text_stays() {
+        assert_eq!(
+            replace_jwts("data:application/vc+jwt,eyJhbGc.eyJzdWI.c2ln"),
+            "data:application/vc+jwt,[jwt]"
+        );
+        assert_eq!(replace_jwts("eyJonly.one-dot"), "eyJonly.one-dot");
+        assert_eq!(
+            redact_status_index("http://h/v1/status-lists/x#90237"),
+            "http://h/v1/status-lists/x#[index]"
+        );
+        assert_eq!(
+            redact_status_index("http://h/v1/achievements/x#part"),
+            "http://h/v1/achievements/x#part"
+        );
+    }
+
+    #[test]
+    fn only_times_near_now_count_as_made_by_the_run() {
+        assert!(is_recent_time(&chrono::Utc::now().to_rfc3339()));
+        assert!(!is_recent_time("2025-03-01T10:00:00Z"));
+        assert!(!is_recent_time("2025-03-01"));
+    }
+}
