@@ -78,22 +78,22 @@ fn bad_input_is_a_clear_4xx_and_changes_nothing() {
 #[test]
 fn pages_are_capped_and_bad_query_parameters_are_400() {
     let app = TestApp::spawn();
-    let admin = app.admin_token();
+    let admin = app.admin();
     for i in 0..3 {
-        app.org(&admin, &format!("Org {i}"), "institution");
+        admin.org(&format!("Org {i}"), "institution");
     }
-    let first = app.get("/v1/orgs?limit=2", Some(&admin));
+    let first = admin.get("/v1/orgs?limit=2");
     assert_eq!(first.status, 200);
     assert_eq!(first.body["items"].as_array().unwrap().len(), 2);
     let cursor = first.body["next_cursor"].as_str().unwrap();
-    let second = app.get(&format!("/v1/orgs?limit=2&cursor={cursor}"), Some(&admin));
+    let second = admin.get(&format!("/v1/orgs?limit=2&cursor={cursor}"));
     assert_eq!(second.body["items"].as_array().unwrap().len(), 1);
     assert!(second.body["next_cursor"].is_null());
     assert_ne!(first.body["items"][0]["id"], second.body["items"][0]["id"]);
     // A limit above the cap is capped, not an error.
-    assert_eq!(app.get("/v1/orgs?limit=100000", Some(&admin)).status, 200);
-    app.get("/v1/orgs?limit=abc", Some(&admin)).assert_problem(400);
-    app.get("/v1/orgs?limit=0", Some(&admin)).assert_problem(400);
-    app.get("/v1/orgs?cursor=garbage!", Some(&admin)).assert_problem(400);
-    app.get("/v1/orgs?surprise=1", Some(&admin)).assert_problem(400);
+    assert_eq!(admin.get("/v1/orgs?limit=100000").status, 200);
+    admin.get("/v1/orgs?limit=abc").assert_problem(400);
+    admin.get("/v1/orgs?limit=0").assert_problem(400);
+    admin.get("/v1/orgs?cursor=garbage!").assert_problem(400);
+    admin.get("/v1/orgs?surprise=1").assert_problem(400);
 }

@@ -73,36 +73,32 @@ fn sign_in(_: usize) -> Option<Value> {
 #[test]
 fn every_endpoint_denies_every_role_it_must() {
     let app = TestApp::spawn();
-    let admin = app.admin_token();
-    let org_a = app.org(&admin, "Institution A", "institution");
-    let org_b = app.org(&admin, "Institution B", "institution");
-    let employer_org = app.org(&admin, "Employer", "employer");
-    let (_, issuer) = app.staff(&admin, &org_a, "issuer-a@matrix.example", "issuer");
-    let (_, other_issuer) = app.staff(&admin, &org_b, "issuer-b@matrix.example", "issuer");
-    let (_, employer) = app.staff(&admin, &employer_org, "hr@matrix.example", "employer");
-    let (learner_id, learner) = app.learner("learner@matrix.example");
-    let achievement = app.post(&format!("/v1/orgs/{org_a}/achievements"), Some(&issuer), &new_achievement(0).unwrap()).id();
+    let admin = app.admin();
+    let a = app.institution("Institution A");
+    let org_a = a.org.clone();
+    let b = app.institution("Institution B");
+    let employer = app.employer("Employer");
+    let employer_org = employer.org.clone();
+    let (issuer, other_issuer) = (a.issuer, b.issuer);
+    let learner = app.learner("learner@matrix.example");
+    let achievement = issuer.post(&format!("/v1/orgs/{org_a}/achievements"), &new_achievement(0).unwrap()).id();
     let issue = |learner: &str| json!({ "achievement": achievement, "recipient": { "learner": learner } });
-    let first = app.post(&format!("/v1/orgs/{org_a}/credentials"), Some(&issuer), &issue(&learner_id));
+    let first = issuer.post(&format!("/v1/orgs/{org_a}/credentials"), &issue(&learner.id));
     let credential = first.id();
-    let revocable = app.post(&format!("/v1/orgs/{org_a}/credentials"), Some(&issuer), &issue(&learner_id)).id();
+    let revocable = issuer.post(&format!("/v1/orgs/{org_a}/credentials"), &issue(&learner.id)).id();
     let status_list = first.body["ob3"]["credentialStatus"][0]["statusListCredential"].as_str().unwrap().strip_prefix(&app.base).unwrap().to_owned();
     let jwt = first.body["jwt"].as_str().unwrap().to_owned();
-    let single = issue(&learner_id);
+    let single = issue(&learner.id);
     let issue_body = Box::new(move |_| Some(single.clone())) as Box<dyn Fn(usize) -> Option<Value>>;
-    let batch = json!({ "items": [issue(&learner_id)] });
+    let batch = json!({ "items": [issue(&learner.id)] });
     let batch_body = Box::new(move |_| Some(batch.clone())) as Box<dyn Fn(usize) -> Option<Value>>;
-    let award = app.post(
-        &format!("/v1/orgs/{org_a}/achievements"),
-        Some(&issuer),
-        &json!({ "name": "Matrix award", "description": "d", "criteria": { "narrative": "n" }, "achievementType": "Award" }),
-    )
+    let award = issuer.post(&format!("/v1/orgs/{org_a}/achievements"), &json!({ "name": "Matrix award", "description": "d", "criteria": { "narrative": "n" }, "achievementType": "Award" }))
     .id();
     let pathway_rule = move |n: usize| json!({
         "key": format!("matrix-{n}"), "name": "Matrix", "award": award,
         "requirement": { "type": "count", "min": 1, "where": { "achievement_type": "Badge" } }
     });
-    let pathway = app.post(&format!("/v1/orgs/{org_a}/pathways"), Some(&issuer), &pathway_rule(0)).id();
+    let pathway = issuer.post(&format!("/v1/orgs/{org_a}/pathways"), &pathway_rule(0)).id();
     let update = pathway_rule(0);
     let update_body = Box::new(move |_| Some(update.clone())) as Box<dyn Fn(usize) -> Option<Value>>;
     let what_if = json!({ "add": [achievement] });
@@ -116,22 +112,22 @@ fn every_endpoint_denies_every_role_it_must() {
 
     // The employer-facing parts: employment records, shares, talent search.
     let job = json!({ "employer_name": "Employer", "employer_org": employer_org, "title": "Analyst", "start_date": "2024-01-01" });
-    let to_attest = app.post("/v1/me/employment", Some(&learner), &job).id();
-    let to_delete = app.post("/v1/me/employment", Some(&learner), &job).id();
+    let to_attest = learner.post("/v1/me/employment", &job).id();
+    let to_delete = learner.post("/v1/me/employment", &job).id();
     let job_body = Box::new(move |_| Some(job.clone())) as Box<dyn Fn(usize) -> Option<Value>>;
     let in_a_week = (chrono::Utc::now() + chrono::Duration::days(7)).to_rfc3339();
     let share_all = json!({ "all": true, "expires_at": in_a_week });
-    let open_share = app.post("/v1/me/shares", Some(&learner), &share_all);
+    let open_share = learner.post("/v1/me/shares", &share_all);
     let share_path = open_share.body["url"].as_str().unwrap().strip_prefix(&app.base).unwrap().to_owned();
-    let revocable_share = app.post("/v1/me/shares", Some(&learner), &share_all).id();
+    let revocable_share = learner.post("/v1/me/shares", &share_all).id();
     let share_body = Box::new(move |_| Some(share_all.clone())) as Box<dyn Fn(usize) -> Option<Value>>;
     let discoverable = json!({ "discoverable": true });
-    app.call("PUT", "/v1/me/discoverable", Some(&learner), Some(&discoverable));
+    learner.put("/v1/me/discoverable", &discoverable);
     let discoverable_body = Box::new(move |_| Some(discoverable.clone())) as Box<dyn Fn(usize) -> Option<Value>>;
-    let ask = json!({ "learner": learner_id, "message": "matrix" });
-    let granted = app.post("/v1/talent/requests", Some(&employer), &ask).id();
-    app.post("/v1/me/shares", Some(&learner), &json!({ "all": true, "expires_at": in_a_week, "request": granted }));
-    let pending = app.post("/v1/talent/requests", Some(&employer), &ask).id();
+    let ask = json!({ "learner": learner.id, "message": "matrix" });
+    let granted = employer.post("/v1/talent/requests", &ask).id();
+    learner.post("/v1/me/shares", &json!({ "all": true, "expires_at": in_a_week, "request": granted }));
+    let pending = employer.post("/v1/talent/requests", &ask).id();
     let ask_body = Box::new(move |_| Some(ask.clone())) as Box<dyn Fn(usize) -> Option<Value>>;
     let empty = |_: usize| Some(json!({}));
 
@@ -142,8 +138,8 @@ fn every_endpoint_denies_every_role_it_must() {
             let mut rule = pathway_rule(0);
             rule["key"] = json!(key);
             rule["issuance"] = json!("review");
-            app.post(&format!("/v1/orgs/{org_a}/pathways"), Some(&issuer), &rule);
-            let queue = app.get(&format!("/v1/orgs/{org_a}/award-reviews?status=pending"), Some(&issuer));
+            issuer.post(&format!("/v1/orgs/{org_a}/pathways"), &rule);
+            let queue = issuer.get(&format!("/v1/orgs/{org_a}/award-reviews?status=pending"));
             queue.body["items"].as_array().unwrap().last().unwrap()["id"].as_str().unwrap().to_owned()
         })
         .collect();
@@ -155,11 +151,11 @@ fn every_endpoint_denies_every_role_it_must() {
     let token = |who: Who| -> Option<&str> {
         match who {
             Who::Anonymous => None,
-            Who::Learner => Some(&learner),
-            Who::Issuer => Some(&issuer),
-            Who::OtherIssuer => Some(&other_issuer),
-            Who::Employer => Some(&employer),
-            Who::Admin => Some(&admin),
+            Who::Learner => Some(&learner.token),
+            Who::Issuer => Some(&issuer.token),
+            Who::OtherIssuer => Some(&other_issuer.token),
+            Who::Employer => Some(&employer.token),
+            Who::Admin => Some(&admin.token),
         }
     };
 
@@ -272,12 +268,10 @@ fn every_endpoint_denies_every_role_it_must() {
 #[test]
 fn hidden_and_missing_resources_look_the_same() {
     let app = TestApp::spawn();
-    let admin = app.admin_token();
-    let org_a = app.org(&admin, "A", "institution");
-    let org_b = app.org(&admin, "B", "institution");
-    let (_, issuer_b) = app.staff(&admin, &org_b, "b@b.example", "issuer");
-    let hidden = app.get(&format!("/v1/orgs/{org_a}"), Some(&issuer_b));
-    let missing = app.get("/v1/orgs/01234567-89ab-7def-8123-456789abcdef", Some(&issuer_b));
+    let org_a = app.institution("A").org;
+    let issuer_b = app.institution("B").issuer;
+    let hidden = issuer_b.get(&format!("/v1/orgs/{org_a}"));
+    let missing = issuer_b.get("/v1/orgs/01234567-89ab-7def-8123-456789abcdef");
     hidden.assert_problem(404);
     missing.assert_problem(404);
     assert_eq!(hidden.body, missing.body);

@@ -5,162 +5,25 @@
 //! would hold if the suspended credentials were reinstated, and `revoked`
 //! otherwise; revoked is final. The same rule takes away and restores.
 
-use cairn_tests::TestApp;
+use cairn_tests::service::{Store, award_constituents};
+use cairn_tests::{AchievementBuilder, Institution, IssueRequest, Learner, Pathway, Rule, TestApp};
 use serde_json::{Value, json};
 
 struct School {
-    org: String,
-    issuer: String,
-    learner_id: String,
-    learner: String,
+    college: Institution,
+    learner: Learner,
 }
 
 fn school(app: &TestApp) -> School {
-    let admin = app.admin_token();
-    let org = app.org(&admin, "Cascade College", "institution");
-    let (_, issuer) = app.staff(&admin, &org, "registrar@cascade.example", "issuer");
-    let (learner_id, learner) = app.learner("learner@cascade.example");
-    School {
-        org,
-        issuer,
-        learner_id,
-        learner,
-    }
+    let college = app.institution("Cascade College");
+    let learner = app.learner("learner@cascade.example");
+    School { college, learner }
 }
 
-/// A catalog entry; `extra` adds fields (credits, alignments).
-fn achievement(app: &TestApp, s: &School, name: &str, kind: &str, extra: Value) -> String {
-    let mut body = json!({ "name": name, "description": name, "criteria": { "narrative": "Earn it." }, "achievementType": kind });
-    if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
-        body.extend(extra.clone());
-    }
-    let response = app.post(
-        &format!("/v1/orgs/{}/achievements", s.org),
-        Some(&s.issuer),
-        &body,
-    );
-    assert_eq!(response.status, 201, "{}", response.text);
-    response.id()
-}
-
-fn pathway(
-    app: &TestApp,
-    s: &School,
-    key: &str,
-    award: &str,
-    requirement: Value,
-    extra: Value,
-) -> String {
-    let mut body = json!({
-        "key": key, "name": key, "description": key, "award": award,
-        "issuance": "automatic", "on_constituent_revoked": "revoke", "requirement": requirement
-    });
-    if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
-        body.extend(extra.clone());
-    }
-    let response = app.post(
-        &format!("/v1/orgs/{}/pathways", s.org),
-        Some(&s.issuer),
-        &body,
-    );
-    assert_eq!(response.status, 201, "{}", response.text);
-    response.id()
-}
-
-fn issue_to(
-    app: &TestApp,
-    s: &School,
-    learner_id: &str,
-    achievement: &str,
-    awarded_at: &str,
-    extra: Value,
-) -> String {
-    let mut body = json!({ "achievement": achievement, "recipient": { "learner": learner_id }, "awarded_at": awarded_at });
-    if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
-        body.extend(extra.clone());
-    }
-    let response = app.post(
-        &format!("/v1/orgs/{}/credentials", s.org),
-        Some(&s.issuer),
-        &body,
-    );
-    assert_eq!(response.status, 201, "{}", response.text);
-    response.id()
-}
-
-fn issue(app: &TestApp, s: &School, achievement: &str, awarded_at: &str) -> String {
-    issue_to(app, s, &s.learner_id, achievement, awarded_at, json!({}))
-}
-
-fn change(app: &TestApp, s: &School, id: &str, action: &str) {
-    let response = app.post(
-        &format!("/v1/credentials/{id}/{action}"),
-        Some(&s.issuer),
-        &json!({ "reason": "cascade test" }),
-    );
-    assert_eq!(response.status, 200, "{action} {id}: {}", response.text);
-}
-
-/// The learner's credentials of `achievement` (at most one for an award).
-fn held(app: &TestApp, learner: &str, achievement: &str) -> Vec<Value> {
-    let wallet = app.get("/v1/me/wallet", Some(learner));
-    assert_eq!(wallet.status, 200, "{}", wallet.text);
-    wallet.body["credentials"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| c["achievement"] == achievement)
-        .cloned()
-        .collect()
-}
-
-/// The status of the learner's one award of `award`.
-fn award_status(app: &TestApp, s: &School, award: &str) -> String {
-    let awards = held(app, &s.learner, award);
-    assert_eq!(awards.len(), 1, "exactly one award: {awards:?}");
-    awards[0]["status"].as_str().unwrap().to_owned()
-}
-
-/// The constituents a share shows for the award credential `award_id`.
-fn shared_constituents(app: &TestApp, learner: &str, award_id: &str) -> Vec<String> {
-    let expires_at = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
-    let share = app.post(
-        "/v1/me/shares",
-        Some(learner),
-        &json!({ "credentials": [award_id], "expires_at": expires_at }),
-    );
-    assert_eq!(share.status, 201, "{}", share.text);
-    let opened = app.get(
-        &format!("/v1/shares/{}", share.body["token"].as_str().unwrap()),
-        None,
-    );
-    assert_eq!(opened.status, 200, "{}", opened.text);
-    let award = opened.body["awards"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["credential"] == award_id)
-        .cloned()
-        .unwrap();
-    award["constituents"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["credential"].as_str().unwrap().to_owned())
-        .collect()
-}
-
-fn audit_reasons(app: &TestApp, s: &School, action: &str) -> Vec<String> {
-    let log = app
-        .get(&format!("/v1/orgs/{}/audit", s.org), Some(&s.issuer))
-        .body;
-    log["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["action"] == action)
-        .map(|e| e["detail"]["reason"].as_str().unwrap_or("").to_owned())
-        .collect()
+/// A pathway as these tests register it: automatic, and its awards follow
+/// their constituents (`revoke`).
+fn cascading(key: &str, award: &str, requirement: impl Into<Value>) -> Pathway {
+    Pathway::new(key, key, award, requirement).description(key).issuance("automatic").on_constituent_revoked("revoke")
 }
 
 /// One achievement held twice, `count 1`: a suspended credential is no
@@ -171,53 +34,45 @@ fn an_award_held_by_one_of_two_credentials_of_the_same_achievement() {
     // suspended (the 2024 one may come back), and comes back with it.
     let app = TestApp::spawn();
     let s = school(&app);
-    let x = achievement(&app, &s, "X", "MicroCredential", json!({}));
-    let award = achievement(&app, &s, "X award", "Award", json!({}));
-    let x_once = pathway(
-        &app,
-        &s,
-        "x-once",
-        &award,
-        json!({ "type": "count", "min": 1, "where": { "achievement": x } }),
-        json!({}),
-    );
-    let early = issue(&app, &s, &x, "2023-01-10T00:00:00Z");
-    let late = issue(&app, &s, &x, "2024-01-10T00:00:00Z");
-    assert_eq!(award_status(&app, &s, &award), "active");
-    change(&app, &s, &late, "suspend");
+    let x = s.college.achievement(&AchievementBuilder::micro("X"));
+    let award = s.college.achievement(&AchievementBuilder::award("X award"));
+    let x_once = s.college.pathway(&cascading("x-once", &award, Rule::count(1).achievement(&x)));
+    let early = s.college.issue_at(&s.learner.id, &x, "2023-01-10T00:00:00Z")["id"].as_str().unwrap().to_owned();
+    let late = s.college.issue_at(&s.learner.id, &x, "2024-01-10T00:00:00Z")["id"].as_str().unwrap().to_owned();
+    assert_eq!(s.learner.award_status(&award), "active");
+    s.college.change(&late, "suspend");
     assert_eq!(
-        award_status(&app, &s, &award),
+        s.learner.award_status(&award),
         "active",
         "the 2023 one holds it"
     );
-    change(&app, &s, &early, "revoke");
-    let progress = app
-        .get(&format!("/v1/me/progress/{x_once}"), Some(&s.learner))
+    s.college.change(&early, "revoke");
+    let progress = s.learner.get(&format!("/v1/me/progress/{x_once}"))
         .body;
     assert_eq!(progress["status"], "not_started", "{progress}");
     assert_eq!(
-        award_status(&app, &s, &award),
+        s.learner.award_status(&award),
         "suspended",
         "nothing in force holds it; the suspended one may come back"
     );
-    let award_id = held(&app, &s.learner, &award)[0]["id"]
+    let award_id = s.learner.held(&award)[0]["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    change(&app, &s, &late, "reinstate");
+    s.college.change(&late, "reinstate");
     assert_eq!(
-        award_status(&app, &s, &award),
+        s.learner.award_status(&award),
         "active",
         "the reinstated one holds it again"
     );
     assert_eq!(
-        shared_constituents(&app, &s.learner, &award_id),
+        s.learner.shared_constituents(&award_id),
         vec![late.clone()],
         "its constituent is now the 2024 one"
     );
-    change(&app, &s, &late, "revoke");
-    assert_eq!(award_status(&app, &s, &award), "revoked");
-    let revocations = audit_reasons(&app, &s, "award.revoke");
+    s.college.change(&late, "revoke");
+    assert_eq!(s.learner.award_status(&award), "revoked");
+    let revocations = s.college.audit_reasons("award.revoke");
     assert_eq!(revocations.len(), 1, "{revocations:?}");
     assert!(
         revocations[0].contains(&late),
@@ -225,31 +80,31 @@ fn an_award_held_by_one_of_two_credentials_of_the_same_achievement() {
     );
 
     // Suspend both: suspended; reinstating either restores it.
-    let (other_id, other) = app.learner("second@cascade.example");
-    let early = issue_to(&app, &s, &other_id, &x, "2023-01-10T00:00:00Z", json!({}));
-    let late = issue_to(&app, &s, &other_id, &x, "2024-01-10T00:00:00Z", json!({}));
-    let status = |learner: &str| {
-        held(&app, learner, &award)[0]["status"]
+    let other = app.learner("second@cascade.example");
+    let early = s.college.issue_at(&other.id, &x, "2023-01-10T00:00:00Z")["id"].as_str().unwrap().to_owned();
+    let late = s.college.issue_at(&other.id, &x, "2024-01-10T00:00:00Z")["id"].as_str().unwrap().to_owned();
+    let status = |learner: &Learner| {
+        learner.held(&award)[0]["status"]
             .as_str()
             .unwrap()
             .to_owned()
     };
-    change(&app, &s, &late, "suspend");
-    change(&app, &s, &early, "suspend");
+    s.college.change(&late, "suspend");
+    s.college.change(&early, "suspend");
     assert_eq!(status(&other), "suspended", "both constituents suspended");
-    change(&app, &s, &early, "reinstate");
+    s.college.change(&early, "reinstate");
     assert_eq!(status(&other), "active");
 
     // Revoke the 2024 one, then suspend the 2023 one: suspended; revoking
     // that one too leaves nothing: revoked.
-    let (third_id, third) = app.learner("third@cascade.example");
-    let early = issue_to(&app, &s, &third_id, &x, "2023-01-10T00:00:00Z", json!({}));
-    let late = issue_to(&app, &s, &third_id, &x, "2024-01-10T00:00:00Z", json!({}));
-    change(&app, &s, &late, "revoke");
+    let third = app.learner("third@cascade.example");
+    let early = s.college.issue_at(&third.id, &x, "2023-01-10T00:00:00Z")["id"].as_str().unwrap().to_owned();
+    let late = s.college.issue_at(&third.id, &x, "2024-01-10T00:00:00Z")["id"].as_str().unwrap().to_owned();
+    s.college.change(&late, "revoke");
     assert_eq!(status(&third), "active");
-    change(&app, &s, &early, "suspend");
+    s.college.change(&early, "suspend");
     assert_eq!(status(&third), "suspended");
-    change(&app, &s, &early, "revoke");
+    s.college.change(&early, "revoke");
     assert_eq!(status(&third), "revoked");
 }
 
@@ -260,56 +115,48 @@ fn an_award_held_by_one_of_two_credentials_of_the_same_achievement() {
 fn an_award_moves_to_the_other_achievement_and_is_suspended_with_both() {
     let app = TestApp::spawn();
     let s = school(&app);
-    let a = achievement(&app, &s, "A", "MicroCredential", json!({}));
-    let b = achievement(&app, &s, "B", "MicroCredential", json!({}));
-    let award = achievement(&app, &s, "A or B award", "Award", json!({}));
-    pathway(
-        &app,
-        &s,
-        "a-or-b",
-        &award,
-        json!({ "type": "count", "min": 1, "where": { "achievements": [a, b] } }),
-        json!({}),
-    );
-    let b_held = issue(&app, &s, &b, "2018-12-24T00:00:00Z");
-    let a_held = issue(&app, &s, &a, "2019-06-24T00:00:00Z");
-    let award_id = held(&app, &s.learner, &award)[0]["id"]
+    let a = s.college.achievement(&AchievementBuilder::micro("A"));
+    let b = s.college.achievement(&AchievementBuilder::micro("B"));
+    let award = s.college.achievement(&AchievementBuilder::award("A or B award"));
+    s.college.pathway(&cascading("a-or-b", &award, Rule::count(1).achievements(&[&a, &b])));
+    let b_held = s.college.issue_at(&s.learner.id, &b, "2018-12-24T00:00:00Z")["id"].as_str().unwrap().to_owned();
+    let a_held = s.college.issue_at(&s.learner.id, &a, "2019-06-24T00:00:00Z")["id"].as_str().unwrap().to_owned();
+    let award_id = s.learner.held(&award)[0]["id"]
         .as_str()
         .unwrap()
         .to_owned();
     assert_eq!(
-        shared_constituents(&app, &s.learner, &award_id),
+        s.learner.shared_constituents(&award_id),
         vec![b_held.clone()],
         "issued with B"
     );
-    change(&app, &s, &b_held, "suspend");
-    assert_eq!(award_status(&app, &s, &award), "active", "A holds it");
+    s.college.change(&b_held, "suspend");
+    assert_eq!(s.learner.award_status(&award), "active", "A holds it");
     assert_eq!(
-        shared_constituents(&app, &s.learner, &award_id),
+        s.learner.shared_constituents(&award_id),
         vec![a_held.clone()],
         "the recorded constituent is A now"
     );
-    change(&app, &s, &a_held, "suspend");
+    s.college.change(&a_held, "suspend");
     assert_eq!(
-        award_status(&app, &s, &award),
+        s.learner.award_status(&award),
         "suspended",
         "nothing in force holds it"
     );
-    change(&app, &s, &a_held, "reinstate");
-    assert_eq!(award_status(&app, &s, &award), "active");
+    s.college.change(&a_held, "reinstate");
+    assert_eq!(s.learner.award_status(&award), "active");
     assert_eq!(
-        shared_constituents(&app, &s.learner, &award_id),
+        s.learner.shared_constituents(&award_id),
         vec![a_held.clone()]
     );
-    change(&app, &s, &b_held, "reinstate");
+    s.college.change(&b_held, "reinstate");
     assert_eq!(
-        shared_constituents(&app, &s.learner, &award_id),
+        s.learner.shared_constituents(&award_id),
         vec![a_held.clone()],
         "A still holds it: no churn"
     );
     // The award credential's signed document is never changed.
-    let document = app
-        .get(&format!("/v1/credentials/{award_id}"), Some(&s.learner))
+    let document = s.learner.get(&format!("/v1/credentials/{award_id}"))
         .body;
     assert!(
         document.to_string().contains(&b_held),
@@ -323,69 +170,43 @@ fn an_award_moves_to_the_other_achievement_and_is_suspended_with_both() {
 fn a_nested_award_follows_an_award_left_without_support() {
     let app = TestApp::spawn();
     let s = school(&app);
-    let a0 = achievement(
-        &app,
-        &s,
-        "A0",
-        "Course",
-        json!({ "credits": { "amount": "30", "unit": "hours" } }),
+    let a0 = s.college.achievement(&AchievementBuilder::course("A0").credits("30", "hours"));
+    let a6 = s.college.achievement(&AchievementBuilder::course("A6").skill_with_code("Skill S", "https://skills.example/s", "S"));
+    let c_award = s.college.achievement(&AchievementBuilder::award("C award"));
+    let p_award = s.college.achievement(&AchievementBuilder::award("P award"));
+    let c = s.college.pathway(
+        &cascading("c", &c_award, Rule::at_least(1, [Rule::count(1).skill("S"), Rule::credits("1.2", "ECTS").achievement(&a0)]))
+            .conversions(json!({ "hours": { "ECTS": "0.04" } })),
     );
-    let a6 = achievement(
-        &app,
-        &s,
-        "A6",
-        "Course",
-        json!({ "alignments": [{ "targetName": "Skill S", "targetUrl": "https://skills.example/s", "targetCode": "S" }] }),
-    );
-    let c_award = achievement(&app, &s, "C award", "Award", json!({}));
-    let p_award = achievement(&app, &s, "P award", "Award", json!({}));
-    let c = pathway(
-        &app,
-        &s,
-        "c",
-        &c_award,
-        json!({ "type": "at_least", "min": 1, "of": [
-            { "type": "count", "min": 1, "where": { "skill": "S" } },
-            { "type": "credits", "min": "1.2", "unit": "ECTS", "where": { "achievement": a0 } }
-        ] }),
-        json!({ "conversions": { "hours": { "ECTS": "0.04" } } }),
-    );
-    pathway(
-        &app,
-        &s,
-        "p",
-        &p_award,
-        json!({ "type": "pathway", "pathway": c }),
-        json!({}),
-    );
-    let a0_held = issue(&app, &s, &a0, "2024-05-03T00:00:00Z");
-    let a6_held = issue(&app, &s, &a6, "2024-06-22T00:00:00Z");
-    assert_eq!(award_status(&app, &s, &c_award), "active");
-    assert_eq!(award_status(&app, &s, &p_award), "active");
-    change(&app, &s, &a6_held, "suspend");
+    s.college.pathway(&cascading("p", &p_award, Rule::pathway(&c)));
+    let a0_held = s.college.issue_at(&s.learner.id, &a0, "2024-05-03T00:00:00Z")["id"].as_str().unwrap().to_owned();
+    let a6_held = s.college.issue_at(&s.learner.id, &a6, "2024-06-22T00:00:00Z")["id"].as_str().unwrap().to_owned();
+    assert_eq!(s.learner.award_status(&c_award), "active");
+    assert_eq!(s.learner.award_status(&p_award), "active");
+    s.college.change(&a6_held, "suspend");
     assert_eq!(
-        award_status(&app, &s, &c_award),
+        s.learner.award_status(&c_award),
         "active",
         "A0's credits hold it"
     );
-    change(&app, &s, &a0_held, "revoke");
+    s.college.change(&a0_held, "revoke");
     assert_eq!(
-        award_status(&app, &s, &c_award),
+        s.learner.award_status(&c_award),
         "suspended",
         "only the suspended A6 could hold it"
     );
     assert_eq!(
-        award_status(&app, &s, &p_award),
+        s.learner.award_status(&p_award),
         "suspended",
         "the nested award follows"
     );
-    change(&app, &s, &a6_held, "reinstate");
-    assert_eq!(award_status(&app, &s, &c_award), "active");
-    assert_eq!(award_status(&app, &s, &p_award), "active");
-    change(&app, &s, &a6_held, "revoke");
-    assert_eq!(award_status(&app, &s, &c_award), "revoked");
-    assert_eq!(award_status(&app, &s, &p_award), "revoked");
-    let revocations = audit_reasons(&app, &s, "award.revoke");
+    s.college.change(&a6_held, "reinstate");
+    assert_eq!(s.learner.award_status(&c_award), "active");
+    assert_eq!(s.learner.award_status(&p_award), "active");
+    s.college.change(&a6_held, "revoke");
+    assert_eq!(s.learner.award_status(&c_award), "revoked");
+    assert_eq!(s.learner.award_status(&p_award), "revoked");
+    let revocations = s.college.audit_reasons("award.revoke");
     assert_eq!(revocations.len(), 2, "{revocations:?}");
     assert!(
         revocations.iter().all(|r| r.contains(&a6_held)),
@@ -399,34 +220,20 @@ fn a_nested_award_follows_an_award_left_without_support() {
 fn a_constituent_reinstated_after_it_expired_restores_its_award() {
     let app = TestApp::spawn();
     let s = school(&app);
-    let e = achievement(&app, &s, "E", "MicroCredential", json!({}));
-    let award = achievement(&app, &s, "E award", "Award", json!({}));
-    pathway(
-        &app,
-        &s,
-        "e",
-        &award,
-        json!({ "type": "count", "min": 1, "where": { "achievement": e } }),
-        json!({}),
-    );
+    let e = s.college.achievement(&AchievementBuilder::micro("E"));
+    let award = s.college.achievement(&AchievementBuilder::award("E award"));
+    s.college.pathway(&cascading("e", &award, Rule::count(1).achievement(&e)));
     let expires = chrono::Utc::now() + chrono::Duration::seconds(3);
-    let e_held = issue_to(
-        &app,
-        &s,
-        &s.learner_id,
-        &e,
-        "2024-01-01T00:00:00Z",
-        json!({ "valid_until": expires.to_rfc3339() }),
-    );
-    assert_eq!(award_status(&app, &s, &award), "active");
-    change(&app, &s, &e_held, "suspend");
-    assert_eq!(award_status(&app, &s, &award), "suspended");
+    let e_held = s.college.issue_with(&IssueRequest::new(&e).to(&s.learner.id).awarded_at("2024-01-01T00:00:00Z").valid_until(&expires.to_rfc3339()))["id"].as_str().unwrap().to_owned();
+    assert_eq!(s.learner.award_status(&award), "active");
+    s.college.change(&e_held, "suspend");
+    assert_eq!(s.learner.award_status(&award), "suspended");
     while chrono::Utc::now() <= expires + chrono::Duration::milliseconds(200) {
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
-    change(&app, &s, &e_held, "reinstate");
+    s.college.change(&e_held, "reinstate");
     assert_eq!(
-        award_status(&app, &s, &award),
+        s.learner.award_status(&award),
         "active",
         "expired, but expiry never takes an issued award"
     );
@@ -438,66 +245,51 @@ fn a_constituent_reinstated_after_it_expired_restores_its_award() {
 fn an_award_suspended_by_an_issuer_stays_suspended_until_the_issuer_lifts_it() {
     let app = TestApp::spawn();
     let s = school(&app);
-    let x = achievement(&app, &s, "X", "MicroCredential", json!({}));
-    let award = achievement(&app, &s, "X award", "Award", json!({}));
-    pathway(
-        &app,
-        &s,
-        "x-once",
-        &award,
-        json!({ "type": "count", "min": 1, "where": { "achievement": x } }),
-        json!({}),
-    );
-    let first = issue(&app, &s, &x, "2023-01-10T00:00:00Z");
-    let award_id = held(&app, &s.learner, &award)[0]["id"]
+    let x = s.college.achievement(&AchievementBuilder::micro("X"));
+    let award = s.college.achievement(&AchievementBuilder::award("X award"));
+    s.college.pathway(&cascading("x-once", &award, Rule::count(1).achievement(&x)));
+    let first = s.college.issue_at(&s.learner.id, &x, "2023-01-10T00:00:00Z")["id"].as_str().unwrap().to_owned();
+    let award_id = s.learner.held(&award)[0]["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    change(&app, &s, &award_id, "suspend");
-    let second = issue(&app, &s, &x, "2024-01-10T00:00:00Z");
-    change(&app, &s, &first, "suspend");
-    change(&app, &s, &first, "reinstate");
+    s.college.change(&award_id, "suspend");
+    let second = s.college.issue_at(&s.learner.id, &x, "2024-01-10T00:00:00Z")["id"].as_str().unwrap().to_owned();
+    s.college.change(&first, "suspend");
+    s.college.change(&first, "reinstate");
     assert_eq!(
-        award_status(&app, &s, &award),
+        s.learner.award_status(&award),
         "suspended",
         "the issuer's suspension stands"
     );
-    change(&app, &s, &award_id, "reinstate");
-    assert_eq!(award_status(&app, &s, &award), "active");
+    s.college.change(&award_id, "reinstate");
+    assert_eq!(s.learner.award_status(&award), "active");
     // Once the cascade suspended it, the cascade restores it.
-    change(&app, &s, &first, "suspend");
-    change(&app, &s, &second, "suspend");
-    assert_eq!(award_status(&app, &s, &award), "suspended");
-    change(&app, &s, &second, "reinstate");
-    assert_eq!(award_status(&app, &s, &award), "active");
+    s.college.change(&first, "suspend");
+    s.college.change(&second, "suspend");
+    assert_eq!(s.learner.award_status(&award), "suspended");
+    s.college.change(&second, "reinstate");
+    assert_eq!(s.learner.award_status(&award), "active");
     // Suspended by the issuer again, then every constituent revoked: lost.
-    change(&app, &s, &award_id, "suspend");
-    change(&app, &s, &first, "revoke");
-    assert_eq!(award_status(&app, &s, &award), "suspended");
-    change(&app, &s, &second, "revoke");
-    assert_eq!(award_status(&app, &s, &award), "revoked");
+    s.college.change(&award_id, "suspend");
+    s.college.change(&first, "revoke");
+    assert_eq!(s.learner.award_status(&award), "suspended");
+    s.college.change(&second, "revoke");
+    assert_eq!(s.learner.award_status(&award), "revoked");
 }
 
 /// Awards issued before `award_constituents` existed get their rows from
 /// their signed evidence when the service starts.
 #[test]
 fn constituents_of_older_awards_are_filled_in_at_start_up() {
-    use cairn_api::store::{Store, award_constituents};
     let app = TestApp::spawn();
     let s = school(&app);
-    let x = achievement(&app, &s, "X", "MicroCredential", json!({}));
-    let award = achievement(&app, &s, "X award", "Award", json!({}));
-    pathway(
-        &app,
-        &s,
-        "x-once",
-        &award,
-        json!({ "type": "count", "min": 1, "where": { "achievement": x } }),
-        json!({}),
-    );
+    let x = s.college.achievement(&AchievementBuilder::micro("X"));
+    let award = s.college.achievement(&AchievementBuilder::award("X award"));
+    s.college.pathway(&cascading("x-once", &award, Rule::count(1).achievement(&x)));
     let constituent: cairn_domain::CredentialId =
-        issue(&app, &s, &x, "2023-01-10T00:00:00Z").parse().unwrap();
-    let award_id: cairn_domain::CredentialId = held(&app, &s.learner, &award)[0]["id"]
+        s.college.issue_at(&s.learner.id, &x, "2023-01-10T00:00:00Z")["id"].as_str().unwrap().to_owned().parse().unwrap();
+    let award_id: cairn_domain::CredentialId = s.learner.held(&award)[0]["id"]
         .as_str()
         .unwrap()
         .parse()
@@ -515,7 +307,7 @@ fn constituents_of_older_awards_are_filled_in_at_start_up() {
         .unwrap();
     assert!(recorded(&store).is_empty());
     assert_eq!(
-        shared_constituents(&app, &s.learner, &award_id.to_string()),
+        s.learner.shared_constituents(&award_id.to_string()),
         vec![constituent.to_string()],
         "readers fall back to the evidence"
     );
@@ -642,43 +434,15 @@ fn award_statuses_follow_the_rule_over_random_event_sequences() {
     let s = school(&app);
     let micro: Vec<String> = ["A", "B", "C", "D"]
         .iter()
-        .map(|n| achievement(&app, &s, n, "MicroCredential", json!({})))
+        .map(|n| s.college.achievement(&AchievementBuilder::micro(n)))
         .collect();
     let awards: Vec<String> = (0..4)
-        .map(|i| achievement(&app, &s, &format!("Award {i}"), "Award", json!({})))
+        .map(|i| s.college.achievement(&AchievementBuilder::award(&format!("Award {i}"))))
         .collect();
-    let p0 = pathway(
-        &app,
-        &s,
-        "two-of-abc",
-        &awards[0],
-        json!({ "type": "count", "min": 2, "where": { "achievements": [micro[0], micro[1], micro[2]] } }),
-        json!({}),
-    );
-    pathway(
-        &app,
-        &s,
-        "nested",
-        &awards[1],
-        json!({ "type": "all", "of": [{ "type": "pathway", "pathway": p0 }, { "type": "count", "min": 1, "where": { "achievement": micro[3] } }] }),
-        json!({}),
-    );
-    pathway(
-        &app,
-        &s,
-        "award-of-award",
-        &awards[2],
-        json!({ "type": "count", "min": 1, "where": { "achievement": awards[0] } }),
-        json!({}),
-    );
-    pathway(
-        &app,
-        &s,
-        "kept",
-        &awards[3],
-        json!({ "type": "count", "min": 1, "where": { "achievement": micro[0] } }),
-        json!({ "on_constituent_revoked": "keep" }),
-    );
+    let p0 = s.college.pathway(&cascading("two-of-abc", &awards[0], Rule::count(2).achievements(&[&micro[0], &micro[1], &micro[2]])));
+    s.college.pathway(&cascading("nested", &awards[1], Rule::all([Rule::pathway(&p0), Rule::count(1).achievement(&micro[3])])));
+    s.college.pathway(&cascading("award-of-award", &awards[2], Rule::count(1).achievement(&awards[0])));
+    s.college.pathway(&cascading("kept", &awards[3], Rule::count(1).achievement(&micro[0])).on_constituent_revoked("keep"));
 
     let mut rng = Rng(0x5eed_13c4_5cad_e001);
     let cases = 16;
@@ -687,7 +451,7 @@ fn award_statuses_follow_the_rule_over_random_event_sequences() {
     // exercise every status of every rule-governed award.
     let mut seen = std::collections::BTreeSet::new();
     for case in 0..cases {
-        let (learner_id, learner) = app.learner(&format!("random{case}@cascade.example"));
+        let learner = app.learner(&format!("random{case}@cascade.example"));
         let mut model = Model {
             credentials: Vec::new(),
             awards: [None; 4],
@@ -700,14 +464,7 @@ fn award_statuses_follow_the_rule_over_random_event_sequences() {
             if live.is_empty() || rng.below(10) < 4 {
                 let a = rng.below(4);
                 let day = 1 + rng.below(28);
-                let id = issue_to(
-                    &app,
-                    &s,
-                    &learner_id,
-                    &micro[a],
-                    &format!("2024-02-{day:02}T00:00:00Z"),
-                    json!({}),
-                );
+                let id = s.college.issue_at(&learner.id, &micro[a], &format!("2024-02-{day:02}T00:00:00Z"))["id"].as_str().unwrap().to_owned();
                 log.push(format!("issue {}", ["A", "B", "C", "D"][a]));
                 model.credentials.push((id, a, St::Active));
                 model.settle();
@@ -721,7 +478,7 @@ fn award_statuses_follow_the_rule_over_random_event_sequences() {
                     (St::Active, false) => ("suspend", St::Suspended),
                     _ => ("reinstate", St::Active),
                 };
-                change(&app, &s, &id, action);
+                s.college.change(&id, action);
                 log.push(format!("{action} #{i} ({})", ["A", "B", "C", "D"][a]));
                 model.credentials[i].2 = next;
                 model.settle();
@@ -729,7 +486,7 @@ fn award_statuses_follow_the_rule_over_random_event_sequences() {
                     model.award_new();
                 }
             }
-            let wallet = app.get("/v1/me/wallet", Some(&learner)).body;
+            let wallet = learner.get("/v1/me/wallet").body;
             for (p, award) in awards.iter().enumerate() {
                 let found: Vec<&Value> = wallet["credentials"]
                     .as_array()
@@ -753,7 +510,7 @@ fn award_statuses_follow_the_rule_over_random_event_sequences() {
         }
         // The recorded constituents of every active award (rule-governed
         // ones) are credentials in force.
-        let wallet = app.get("/v1/me/wallet", Some(&learner)).body;
+        let wallet = learner.get("/v1/me/wallet").body;
         let statuses: std::collections::HashMap<String, String> = wallet["credentials"]
             .as_array()
             .unwrap()
@@ -775,7 +532,7 @@ fn award_statuses_follow_the_rule_over_random_event_sequences() {
                 continue;
             };
             let award_id = held["id"].as_str().unwrap();
-            let constituents = shared_constituents(&app, &learner, award_id);
+            let constituents = learner.shared_constituents(award_id);
             assert!(
                 !constituents.is_empty(),
                 "case {case}: {award_id} has constituents"

@@ -22,8 +22,8 @@ fn first_error(body: &Value) -> (String, String) {
 #[test]
 fn wrong_methods_are_405_with_allow() {
     let app = TestApp::spawn();
-    let admin = app.admin_token();
-    let response = app.call("DELETE", "/v1/me", Some(&admin), None);
+    let admin = app.admin();
+    let response = admin.delete("/v1/me");
     response.assert_problem(405);
     assert_eq!(response.header("allow"), Some("GET"));
     assert_eq!(
@@ -97,36 +97,36 @@ fn every_documented_path_answers_an_undocumented_method_with_its_allow_list() {
 #[test]
 fn query_errors_name_the_parameter_and_the_expected_format() {
     let app = TestApp::spawn();
-    let (_, learner) = app.learner("query@learners.example");
+    let learner = app.learner("query@learners.example");
 
-    let response = app.get("/v1/me/progress?at=2026-01-01", Some(&learner));
+    let response = learner.get("/v1/me/progress?at=2026-01-01");
     response.assert_problem(400);
     assert_eq!(
         first_error(&response.body),
         ("at".to_owned(), DATE_TIME_EXPECTED.to_owned())
     );
     assert_eq!(
-        app.get("/v1/me/progress?at=2026-01-01T00:00:00Z", Some(&learner))
+        learner.get("/v1/me/progress?at=2026-01-01T00:00:00Z")
             .status,
         200
     );
 
-    let response = app.get("/v1/me/shares?cursor=garbage!", Some(&learner));
+    let response = learner.get("/v1/me/shares?cursor=garbage!");
     response.assert_problem(400);
     let (field, message) = first_error(&response.body);
     assert_eq!(field, "cursor");
     assert!(message.contains("next_cursor"), "{message}");
 
-    let response = app.get("/v1/me/shares?limit=abc", Some(&learner));
+    let response = learner.get("/v1/me/shares?limit=abc");
     response.assert_problem(400);
     let (field, message) = first_error(&response.body);
     assert_eq!(field, "limit");
     assert!(message.contains("integer"), "{message}");
-    let response = app.get("/v1/me/shares?limit=0", Some(&learner));
+    let response = learner.get("/v1/me/shares?limit=0");
     response.assert_problem(400);
     assert_eq!(first_error(&response.body).0, "limit");
 
-    let response = app.get("/v1/me/shares?surprise=1", Some(&learner));
+    let response = learner.get("/v1/me/shares?surprise=1");
     response.assert_problem(400);
     assert_eq!(first_error(&response.body).0, "surprise");
 }
@@ -134,8 +134,6 @@ fn query_errors_name_the_parameter_and_the_expected_format() {
 #[test]
 fn missing_and_malformed_body_fields_are_named_with_their_path() {
     let app = TestApp::spawn();
-    let admin = app.admin_token();
-
     let response = app.post(
         "/v1/auth/register",
         None,
@@ -147,24 +145,16 @@ fn missing_and_malformed_body_fields_are_named_with_their_path() {
     assert!(message.contains("required"), "{message}");
 
     // Nested: the path to the missing field.
-    let org = app.org(&admin, "Contract College", "institution");
-    let (_, issuer) = app.staff(&admin, &org, "issuer@contract.example", "issuer");
+    let college = app.institution("Contract College");
+    let (org, issuer) = (college.org, college.issuer);
     let body = json!({ "name": "Badge", "description": "A badge.", "criteria": {}, "achievementType": "Badge" });
-    let response = app.post(
-        &format!("/v1/orgs/{org}/achievements"),
-        Some(&issuer),
-        &body,
-    );
+    let response = issuer.post(&format!("/v1/orgs/{org}/achievements"), &body);
     response.assert_problem(422);
     assert_eq!(first_error(&response.body).0, "criteria.narrative");
 
     // A date in a body says what a date-time looks like.
-    let (_, learner) = app.learner("dates@learners.example");
-    let response = app.post(
-        "/v1/me/what-if",
-        Some(&learner),
-        &json!({ "add": [], "at": "2026-01-01" }),
-    );
+    let learner = app.learner("dates@learners.example");
+    let response = learner.post("/v1/me/what-if", &json!({ "add": [], "at": "2026-01-01" }));
     response.assert_problem(422);
     assert_eq!(
         first_error(&response.body),
@@ -234,7 +224,7 @@ fn the_openapi_document_states_the_edge_statuses() {
     );
 
     // The content types the spec names are the ones served.
-    let org = app.org(&app.admin_token(), "Keys College", "institution");
+    let org = app.admin().org("Keys College", "institution");
     for (template, path) in [
         (
             "/.well-known/jwks.json",

@@ -2,63 +2,34 @@
 //! make it the learner's; credentials issued to it wait in the claim flow
 //! until the learner confirms it with the code mailed to it.
 
-use cairn_tests::{PASSWORD, TestApp, verification_code_in};
+use cairn_tests::service::DEMO_PASSWORD;
+use cairn_tests::{AchievementBuilder, Institution, IssueRequest, PASSWORD, Pathway, Rule, TestApp, verification_code_in};
 use serde_json::{Value, json};
 
 /// An institution with an issuer and two achievements.
-struct Institution {
-    org: String,
-    issuer: String,
+struct Lakeside {
+    lakeside: Institution,
     achievements: [String; 2],
 }
 
-fn institution(app: &TestApp) -> Institution {
-    let admin = app.admin_token();
-    let org = app.org(&admin, "Lakeside University", "institution");
-    let (_, issuer) = app.staff(&admin, &org, "registrar@lakeside.example", "issuer");
-    let achievements = ["Statistics", "Data Visualisation"].map(|name| {
-        let created = app.post(
-            &format!("/v1/orgs/{org}/achievements"),
-            Some(&issuer),
-            &json!({ "name": name, "description": name, "criteria": { "narrative": "Pass." }, "achievementType": "MicroCredential" }),
-        );
-        assert_eq!(created.status, 201, "{}", created.text);
-        created.id()
-    });
-    Institution {
-        org,
-        issuer,
-        achievements,
-    }
+fn institution(app: &TestApp) -> Lakeside {
+    let lakeside = app.institution("Lakeside University");
+    let achievements =
+        ["Statistics", "Data Visualisation"].map(|name| lakeside.achievement(&AchievementBuilder::micro(name).criteria("Pass.")));
+    Lakeside { lakeside, achievements }
 }
 
-fn issue_to_email(app: &TestApp, i: &Institution, achievement: &str, email: &str) -> Value {
-    let issued = app.post(
-        &format!("/v1/orgs/{}/credentials", i.org),
-        Some(&i.issuer),
-        &json!({ "achievement": achievement, "recipient": { "email": email } }),
-    );
-    assert_eq!(issued.status, 201, "{}", issued.text);
-    issued.body
-}
-
-fn wallet_ids(app: &TestApp, token: &str) -> Vec<String> {
-    let wallet = app.get("/v1/me/wallet", Some(token));
-    assert_eq!(wallet.status, 200, "{}", wallet.text);
-    wallet.body["credentials"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_str().unwrap().to_owned())
-        .collect()
+fn issue_to_email(i: &Lakeside, achievement: &str, email: &str) -> Value {
+    i.lakeside.issue_with(&IssueRequest::new(achievement).to_email(email))
 }
 
 #[test]
 fn an_unconfirmed_address_collects_nothing_until_its_owner_confirms_it_over_smtp() {
-    let app = TestApp::spawn_with_smtp();
+    let app = TestApp::builder().with_mail_sink().spawn();
     let i = institution(&app);
-    let (id, token) = app.learner_unconfirmed("victim@example.org");
-    let me = app.get("/v1/me", Some(&token));
+    let learner = app.learner_unconfirmed("victim@example.org");
+    let id = learner.id.clone();
+    let me = learner.get("/v1/me");
     assert_eq!(me.body["email_verified"], false, "{}", me.text);
 
     // The registration mail went through the SMTP server on loopback.
@@ -72,14 +43,14 @@ fn an_unconfirmed_address_collects_nothing_until_its_owner_confirms_it_over_smtp
     let code = verification_code_in(&mails[0]).unwrap();
 
     // Issued to the address: it waits for a claim, not in the registrant's wallet.
-    let waiting = issue_to_email(&app, &i, &i.achievements[0], "victim@example.org");
+    let waiting = issue_to_email(&i, &i.achievements[0], "victim@example.org");
     assert!(waiting["learner"].is_null(), "{waiting}");
     let claim_code = waiting["claim_code"]
         .as_str()
         .expect("a claim code")
         .to_owned();
     assert!(
-        wallet_ids(&app, &token).is_empty(),
+        learner.credential_ids().is_empty(),
         "the credential must not land in an unconfirmed account"
     );
 
@@ -89,7 +60,7 @@ fn an_unconfirmed_address_collects_nothing_until_its_owner_confirms_it_over_smtp
             .assert_problem(422);
     }
     assert_eq!(
-        app.get("/v1/me", Some(&token)).body["email_verified"],
+        learner.get("/v1/me").body["email_verified"],
         false
     );
 
@@ -113,27 +84,23 @@ fn an_unconfirmed_address_collects_nothing_until_its_owner_confirms_it_over_smtp
         claimed[0]
     );
     assert_eq!(
-        wallet_ids(&app, &token),
+        learner.credential_ids(),
         vec![waiting["id"].as_str().unwrap().to_owned()]
     );
-    assert_eq!(app.get("/v1/me", Some(&token)).body["email_verified"], true);
+    assert_eq!(learner.get("/v1/me").body["email_verified"], true);
 
     // Single use; and the moved credential's claim code is spent.
     let reused = app.post("/v1/auth/verify-email", None, &json!({ "code": code }));
     reused.assert_problem(422);
     assert_eq!(reused.body["errors"][0]["field"], "code");
-    app.post(
-        "/v1/me/claims",
-        Some(&token),
-        &json!({ "code": claim_code }),
-    )
+    learner.post("/v1/me/claims", &json!({ "code": claim_code }))
     .assert_problem(404);
 
     // From now on the address is theirs: a new issue lands directly.
-    let direct = issue_to_email(&app, &i, &i.achievements[1], "Victim@Example.org");
+    let direct = issue_to_email(&i, &i.achievements[1], "Victim@Example.org");
     assert_eq!(direct["learner"], id.as_str(), "{direct}");
     assert!(direct.get("claim_code").is_none());
-    assert_eq!(wallet_ids(&app, &token).len(), 2);
+    assert_eq!(learner.credential_ids().len(), 2);
     // No further mail went out.
     assert_eq!(app.mails_to("victim@example.org").len(), 1);
 }
@@ -142,15 +109,11 @@ fn an_unconfirmed_address_collects_nothing_until_its_owner_confirms_it_over_smtp
 fn an_unconfirmed_learner_can_still_redeem_a_claim_code() {
     let app = TestApp::spawn();
     let i = institution(&app);
-    let (id, token) = app.learner_unconfirmed("newcomer@example.org");
-    let waiting = issue_to_email(&app, &i, &i.achievements[0], "newcomer@example.org");
-    let claimed = app.post(
-        "/v1/me/claims",
-        Some(&token),
-        &json!({ "code": waiting["claim_code"] }),
-    );
+    let learner = app.learner_unconfirmed("newcomer@example.org");
+    let waiting = issue_to_email(&i, &i.achievements[0], "newcomer@example.org");
+    let claimed = learner.post("/v1/me/claims", &json!({ "code": waiting["claim_code"] }));
     assert_eq!(claimed.status, 200, "{}", claimed.text);
-    assert_eq!(claimed.body["learner"], id.as_str());
+    assert_eq!(claimed.body["learner"], learner.id.as_str());
     // Confirming later finds nothing left waiting, and leaves the wallet as it is.
     let confirmed = app.post(
         "/v1/auth/verify-email",
@@ -159,34 +122,24 @@ fn an_unconfirmed_learner_can_still_redeem_a_claim_code() {
     );
     assert_eq!(confirmed.status, 200, "{}", confirmed.text);
     assert_eq!(confirmed.body["claimed"], json!([]));
-    assert_eq!(wallet_ids(&app, &token).len(), 1);
+    assert_eq!(learner.credential_ids().len(), 1);
 }
 
 #[test]
 fn confirming_runs_the_automatic_awards_like_a_claim() {
     let app = TestApp::spawn();
     let i = institution(&app);
-    let award = app.post(
-        &format!("/v1/orgs/{}/achievements", i.org),
-        Some(&i.issuer),
-        &json!({ "name": "Data Award", "description": "Both.", "criteria": { "narrative": "Earn both." }, "achievementType": "Award" }),
+    let award = i.lakeside.achievement(&AchievementBuilder::award("Data Award").description("Both.").criteria("Earn both."));
+    i.lakeside.pathway(
+        &Pathway::new("data-award", "Data Award", &award, Rule::count(2).of_type("MicroCredential"))
+            .description("Both micro-credentials.")
+            .issuance("automatic")
+            .on_constituent_revoked("revoke"),
     );
-    assert_eq!(award.status, 201, "{}", award.text);
-    let award = award.id();
-    let pathway = app.post(
-        &format!("/v1/orgs/{}/pathways", i.org),
-        Some(&i.issuer),
-        &json!({
-            "key": "data-award", "name": "Data Award", "description": "Both micro-credentials.",
-            "award": award, "issuance": "automatic", "on_constituent_revoked": "revoke",
-            "requirement": { "type": "count", "min": 2, "where": { "achievement_type": "MicroCredential" } }
-        }),
-    );
-    assert_eq!(pathway.status, 201, "{}", pathway.text);
-    let (_, token) = app.learner_unconfirmed("maya@example.org");
+    let learner = app.learner_unconfirmed("maya@example.org");
     for achievement in &i.achievements {
         assert!(
-            issue_to_email(&app, &i, achievement, "maya@example.org")["claim_code"].is_string()
+            issue_to_email(&i, achievement, "maya@example.org")["claim_code"].is_string()
         );
     }
     let confirmed = app.post(
@@ -196,7 +149,7 @@ fn confirming_runs_the_automatic_awards_like_a_claim() {
     );
     assert_eq!(confirmed.status, 200, "{}", confirmed.text);
     assert_eq!(confirmed.body["claimed"].as_array().unwrap().len(), 2);
-    let wallet = app.get("/v1/me/wallet", Some(&token)).body;
+    let wallet = learner.get("/v1/me/wallet").body;
     let awards: Vec<&Value> = wallet["credentials"]
         .as_array()
         .unwrap()
@@ -214,8 +167,8 @@ fn confirming_runs_the_automatic_awards_like_a_claim() {
 fn a_code_confirms_once_under_concurrent_use() {
     let app = TestApp::spawn();
     let i = institution(&app);
-    let (_, token) = app.learner_unconfirmed("rae@example.org");
-    issue_to_email(&app, &i, &i.achievements[0], "rae@example.org");
+    let learner = app.learner_unconfirmed("rae@example.org");
+    issue_to_email(&i, &i.achievements[0], "rae@example.org");
     let code = app.verification_code("rae@example.org");
     let statuses: Vec<u16> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..8)
@@ -238,7 +191,7 @@ fn a_code_confirms_once_under_concurrent_use() {
         "{statuses:?}"
     );
     assert_eq!(
-        wallet_ids(&app, &token).len(),
+        learner.credential_ids().len(),
         1,
         "the waiting credential moved in once"
     );
@@ -247,9 +200,9 @@ fn a_code_confirms_once_under_concurrent_use() {
 #[test]
 fn a_new_code_replaces_the_old_one_and_resending_is_limited() {
     let app = TestApp::spawn();
-    let (_, token) = app.learner_unconfirmed("lin@example.org");
+    let learner = app.learner_unconfirmed("lin@example.org");
     let first = app.verification_code("lin@example.org");
-    let resent = app.post("/v1/me/email-verification", Some(&token), &json!({}));
+    let resent = learner.post("/v1/me/email-verification", &json!({}));
     assert_eq!(resent.status, 202, "{}", resent.text);
     assert_eq!(resent.body["email"], "lin@example.org");
     assert!(resent.body["expires_at"].is_string());
@@ -261,27 +214,23 @@ fn a_new_code_replaces_the_old_one_and_resending_is_limited() {
     let confirmed = app.post("/v1/auth/verify-email", None, &json!({ "code": second }));
     assert_eq!(confirmed.status, 200, "{}", confirmed.text);
     // Nothing to resend once confirmed.
-    app.post("/v1/me/email-verification", Some(&token), &json!({}))
+    learner.post("/v1/me/email-verification", &json!({}))
         .assert_problem(409);
 
     // Only learners; and at most 5 an hour.
-    app.post(
-        "/v1/me/email-verification",
-        Some(&app.admin_token()),
-        &json!({}),
-    )
+    app.admin().post("/v1/me/email-verification", &json!({}))
     .assert_problem(403);
     app.post("/v1/me/email-verification", None, &json!({}))
         .assert_problem(401);
-    let (_, other) = app.learner_unconfirmed("sam@example.org");
+    let other = app.learner_unconfirmed("sam@example.org");
     for _ in 0..5 {
         assert_eq!(
-            app.post("/v1/me/email-verification", Some(&other), &json!({}))
+            other.post("/v1/me/email-verification", &json!({}))
                 .status,
             202
         );
     }
-    let limited = app.post("/v1/me/email-verification", Some(&other), &json!({}));
+    let limited = other.post("/v1/me/email-verification", &json!({}));
     limited.assert_problem(429);
     assert!(limited.header("Retry-After").is_some());
     // The refused call replaced nothing: the last mailed code still works.
@@ -319,10 +268,7 @@ fn registration_succeeds_when_the_mail_server_is_down_and_the_code_can_be_resent
         .local_addr()
         .unwrap()
         .port();
-    let app = TestApp::spawn_with(cairn_tests::Spawn {
-        smtp_url: Some(format!("smtp://127.0.0.1:{port}")),
-        ..Default::default()
-    });
+    let app = TestApp::builder().smtp_url(format!("smtp://127.0.0.1:{port}")).spawn();
     let registered = app.post(
         "/v1/auth/register",
         None,
@@ -330,33 +276,32 @@ fn registration_succeeds_when_the_mail_server_is_down_and_the_code_can_be_resent
     );
     assert_eq!(registered.status, 201, "{}", registered.text);
     assert_eq!(registered.body["email_verified"], false);
-    let token = app.token("kim@example.org", PASSWORD);
+    let learner = app.session(app.token("kim@example.org", PASSWORD));
     assert_eq!(
-        app.get("/v1/me", Some(&token)).body["email_verified"],
+        learner.get("/v1/me").body["email_verified"],
         false
     );
     // Asking again while the server is still down says so, without losing anything.
-    app.post("/v1/me/email-verification", Some(&token), &json!({}))
+    learner.post("/v1/me/email-verification", &json!({}))
         .assert_problem(500);
-    assert_eq!(app.get("/v1/me", Some(&token)).status, 200);
+    assert_eq!(learner.get("/v1/me").status, 200);
 }
 
 #[test]
 fn accounts_made_by_an_administrator_and_demo_learners_count_as_confirmed() {
     let app = TestApp::spawn();
-    let admin = app.admin_token();
-    assert_eq!(app.get("/v1/me", Some(&admin)).body["email_verified"], true);
-    let org = app.org(&admin, "Acme", "institution");
-    let (_, staff) = app.staff(&admin, &org, "issuer@acme.example", "issuer");
-    assert_eq!(app.get("/v1/me", Some(&staff)).body["email_verified"], true);
+    let admin = app.admin();
+    assert_eq!(admin.get("/v1/me").body["email_verified"], true);
+    let staff = app.institution("Acme").issuer;
+    assert_eq!(staff.get("/v1/me").body["email_verified"], true);
 
-    let demo = TestApp::spawn_demo();
-    let ada = demo.token("ada@learners.example", cairn_api::demo::PASSWORD);
+    let demo = TestApp::demo();
+    let ada = demo.token("ada@learners.example", DEMO_PASSWORD);
     assert_eq!(demo.get("/v1/me", Some(&ada)).body["email_verified"], true);
 }
 
 mod backfill {
-    use cairn_api::store::DatabaseUrl;
+    use cairn_tests::service::DatabaseUrl;
     use cairn_tests::TestDb;
     use diesel::sql_types::BigInt;
     use diesel::{Connection, PgConnection, QueryableByName, RunQueryDsl, SqliteConnection};

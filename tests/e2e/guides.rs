@@ -200,7 +200,7 @@ fn run_blocks(app: &TestApp, guide: &str, blocks: &[Block]) {
 
 fn run_alone(guide: &str) {
     require_tools();
-    let app = TestApp::spawn_demo();
+    let app = TestApp::demo();
     run_guide(&app, guide);
 }
 
@@ -232,14 +232,14 @@ fn the_readme_example_runs_against_the_demo() {
     let mut block = sh_blocks(marked).into_iter().next().unwrap_or_else(|| panic!("no `sh` block after `{README_MARK}`"));
     // Lines count from the top of the README.
     block.line += before.lines().count();
-    let app = TestApp::spawn_demo();
+    let app = TestApp::demo();
     run_blocks(&app, "README.md", &[block]);
 }
 
 #[test]
 fn the_guides_run_one_after_another_on_one_demo() {
     require_tools();
-    let app = TestApp::spawn_demo();
+    let app = TestApp::demo();
     for guide in GUIDES {
         run_guide(&app, guide);
     }

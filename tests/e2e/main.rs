@@ -2,7 +2,7 @@
 //! a fresh database (SQLite, or PostgreSQL when CAIRN_TEST_DATABASE_URL is
 //! set) and talks HTTP to it.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used, reason = "tests: a failed step is a failed test")]
 
 mod accounts;
 mod authz;
@@ -11,6 +11,7 @@ mod cascade;
 mod contract;
 mod credentials;
 mod demo;
+mod documents;
 mod email;
 mod employment;
 mod feasibility;

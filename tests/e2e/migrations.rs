@@ -1,5 +1,5 @@
-use cairn_api::store::migrate;
 use cairn_tests::TestDb;
+use cairn_tests::service::{Store, migrate, users};
 
 /// Every migration has a working `down`: up, down, up leaves a usable schema.
 #[test]
@@ -14,7 +14,7 @@ fn migrations_run_up_down_up() {
     assert_eq!(again, applied);
     assert!(migrate::run_pending(&db.url).unwrap().is_empty(), "migrations are not idempotent");
     // The schema after the round trip is usable.
-    let store = cairn_api::store::Store::open(&db.url).unwrap();
-    let count = store.write_blocking(cairn_api::store::users::count).unwrap();
+    let store = Store::open(&db.url).unwrap();
+    let count = store.write_blocking(users::count).unwrap();
     assert_eq!(count, 0);
 }

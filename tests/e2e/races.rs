@@ -6,53 +6,31 @@
 
 use std::sync::Barrier;
 
-use cairn_tests::{Response, TestApp};
+use cairn_tests::{AchievementBuilder, Institution, Learner, Response, TestApp};
 use serde_json::{Value, json};
 
 /// Requests fired at once in each race.
 const RACERS: usize = 16;
 
 struct World {
-    org: String,
-    issuer: String,
-    learner_id: String,
-    learner: String,
+    riverside: Institution,
+    learner: Learner,
     achievement: String,
 }
 
-fn achievement(app: &TestApp, org: &str, issuer: &str, name: &str, kind: &str) -> String {
-    let response = app.post(
-        &format!("/v1/orgs/{org}/achievements"),
-        Some(issuer),
-        &json!({ "name": name, "description": name, "criteria": { "narrative": "Earn it." }, "achievementType": kind }),
-    );
-    assert_eq!(response.status, 201, "{}", response.text);
-    response.id()
-}
-
 fn world(app: &TestApp) -> World {
-    let admin = app.admin_token();
-    let org = app.org(&admin, "Riverside College", "institution");
-    let (_, issuer) = app.staff(&admin, &org, "registrar@riverside.example", "issuer");
-    let (learner_id, learner) = app.learner("grace@example.org");
-    let achievement = achievement(app, &org, &issuer, "Statistics", "MicroCredential");
-    World {
-        org,
-        issuer,
-        learner_id,
-        learner,
-        achievement,
-    }
+    let riverside = app.institution("Riverside College");
+    let learner = app.learner("grace");
+    let achievement = riverside.achievement(&AchievementBuilder::micro("Statistics"));
+    World { riverside, learner, achievement }
 }
 
-fn issue(app: &TestApp, w: &World, achievement: &str) -> String {
-    let response = app.post(
-        &format!("/v1/orgs/{}/credentials", w.org),
-        Some(&w.issuer),
-        &json!({ "achievement": achievement, "recipient": { "learner": w.learner_id }, "awarded_at": "2025-01-01T00:00:00Z" }),
-    );
-    assert_eq!(response.status, 201, "{}", response.text);
-    response.id()
+fn issue(w: &World, achievement: &str) -> String {
+    w.riverside.issue_at(&w.learner.id, achievement, "2025-01-01T00:00:00Z")["id"].as_str().unwrap().to_owned()
+}
+
+fn change(w: &World, credential: &str, verb: &str) -> Response {
+    w.riverside.try_change(credential, verb, &format!("race: {verb}"))
 }
 
 /// Runs `requests` at once (released together by a barrier), one thread
@@ -78,84 +56,43 @@ fn statuses(responses: &[Response]) -> Vec<u16> {
     responses.iter().map(|r| r.status).collect()
 }
 
-/// Every entry of the organisation's audit log, oldest first.
-fn audit_log(app: &TestApp, org: &str, token: &str) -> Vec<Value> {
-    let mut entries = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let path = match &cursor {
-            Some(c) => format!("/v1/orgs/{org}/audit?limit=200&cursor={c}"),
-            None => format!("/v1/orgs/{org}/audit?limit=200"),
-        };
-        let page = app.get(&path, Some(token));
-        assert_eq!(page.status, 200, "{}", page.text);
-        entries.extend(page.body["items"].as_array().unwrap().iter().cloned());
-        match page.body["next_cursor"].as_str() {
-            Some(next) => cursor = Some(next.to_owned()),
-            None => return entries,
-        }
-    }
-}
-
-fn post_with_key(app: &TestApp, path: &str, token: &str, key: &str, body: &Value) -> Response {
-    Response::from(
-        ureq::post(&app.url(path))
-            .set("Authorization", &format!("Bearer {token}"))
-            .set("Idempotency-Key", key)
-            .send_json(body),
-    )
-}
-
-fn wallet_size(app: &TestApp, token: &str) -> usize {
-    app.get("/v1/me/wallet", Some(token)).body["credentials"]
-        .as_array()
-        .unwrap()
-        .len()
-}
-
 #[test]
 fn a_retried_batch_with_the_same_idempotency_key_issues_once() {
     let app = TestApp::spawn();
     let w = world(&app);
-    let path = format!("/v1/orgs/{}/credentials/batch", w.org);
-    let item = json!({ "achievement": w.achievement, "recipient": { "learner": w.learner_id } });
+    let path = format!("/v1/orgs/{}/credentials/batch", w.riverside.org);
+    let item = json!({ "achievement": w.achievement, "recipient": { "learner": w.learner.id } });
     let body = json!({ "items": [item, item, item] });
 
-    let first = post_with_key(&app, &path, &w.issuer, "batch-1", &body);
+    let first = w.riverside.issuer.post_with_key(&path, "batch-1", &body);
     assert_eq!(first.status, 200, "{}", first.text);
     assert_eq!(first.body["issued"], 3);
-    assert_eq!(wallet_size(&app, &w.learner), 3);
+    assert_eq!(w.learner.credentials().len(), 3);
     // The retry gets the first response back and issues nothing.
-    let retry = post_with_key(&app, &path, &w.issuer, "batch-1", &body);
+    let retry = w.riverside.issuer.post_with_key(&path, "batch-1", &body);
     assert_eq!(retry.status, 200, "{}", retry.text);
     assert_eq!(retry.body, first.body, "the same credentials, ids and JWTs");
-    assert_eq!(wallet_size(&app, &w.learner), 3);
+    assert_eq!(w.learner.credentials().len(), 3);
     // The same key with another body is refused and issues nothing.
     let other = json!({ "items": [item] });
-    post_with_key(&app, &path, &w.issuer, "batch-1", &other).assert_problem(422);
-    assert_eq!(wallet_size(&app, &w.learner), 3);
+    w.riverside.issuer.post_with_key(&path, "batch-1", &other).assert_problem(422);
+    assert_eq!(w.learner.credentials().len(), 3);
     // A batch key replayed on single issuing is not mistaken for it.
-    post_with_key(
-        &app,
-        &format!("/v1/orgs/{}/credentials", w.org),
-        &w.issuer,
-        "batch-1",
-        &item,
-    )
+    w.riverside.issuer.post_with_key(&w.riverside.path("credentials"), "batch-1", &item)
     .assert_problem(422);
-    assert_eq!(wallet_size(&app, &w.learner), 3);
+    assert_eq!(w.learner.credentials().len(), 3);
     // Another key is another batch; no key, as before, issues every time.
     assert_eq!(
-        post_with_key(&app, &path, &w.issuer, "batch-2", &other).body["issued"],
+        w.riverside.issuer.post_with_key(&path, "batch-2", &other).body["issued"],
         1
     );
-    assert_eq!(app.post(&path, Some(&w.issuer), &other).body["issued"], 1);
-    assert_eq!(wallet_size(&app, &w.learner), 5);
+    assert_eq!(w.riverside.issuer.post(&path, &other).body["issued"], 1);
+    assert_eq!(w.learner.credentials().len(), 5);
 
     // Concurrent retries of one keyed batch: one set of credentials.
     let racing = json!({ "items": [item, item] });
     let responses = race(&[(); RACERS], |_| {
-        post_with_key(&app, &path, &w.issuer, "batch-race", &racing)
+        w.riverside.issuer.post_with_key(&path, "batch-race", &racing)
     });
     let codes = statuses(&responses);
     assert!(codes.iter().all(|s| [200, 409].contains(s)), "{codes:?}");
@@ -165,7 +102,7 @@ fn a_retried_batch_with_the_same_idempotency_key_issues_once() {
         ok.iter().all(|r| r.body == ok[0].body),
         "every success is the first response"
     );
-    assert_eq!(wallet_size(&app, &w.learner), 7);
+    assert_eq!(w.learner.credentials().len(), 7);
 }
 
 /// The status history of a credential as its institution's audit log tells it.
@@ -184,22 +121,13 @@ fn status_actions(log: &[Value], credential: &str) -> Vec<String> {
         .collect()
 }
 
-fn change(app: &TestApp, token: &str, credential: &str, verb: &str) -> Response {
-    app.post(
-        &format!("/v1/credentials/{credential}/{verb}"),
-        Some(token),
-        &json!({ "reason": format!("race: {verb}") }),
-    )
-}
-
 #[test]
 fn concurrent_revoke_and_suspend_never_undo_a_revocation() {
     let app = TestApp::spawn();
     let w = world(&app);
     for round in 0..6 {
-        let id = issue(&app, &w, &w.achievement);
-        let jwt = app
-            .get(&format!("/v1/credentials/{id}"), Some(&w.issuer))
+        let id = issue(&w, &w.achievement);
+        let jwt = w.riverside.issuer.get(&format!("/v1/credentials/{id}"))
             .body["jwt"]
             .as_str()
             .unwrap()
@@ -207,7 +135,7 @@ fn concurrent_revoke_and_suspend_never_undo_a_revocation() {
         // Every other round starts suspended, and reinstating races too.
         let from_suspended = round % 2 == 1;
         if from_suspended {
-            assert_eq!(change(&app, &w.issuer, &id, "suspend").status, 200);
+            assert_eq!(change(&w, &id, "suspend").status, 200);
         }
         let verbs: Vec<&str> = (0..RACERS)
             .map(|i| match (from_suspended, i % 2) {
@@ -216,7 +144,7 @@ fn concurrent_revoke_and_suspend_never_undo_a_revocation() {
                 (true, _) => "reinstate",
             })
             .collect();
-        let responses = race(&verbs, |verb| change(&app, &w.issuer, &id, verb));
+        let responses = race(&verbs, |verb| change(&w, &id, verb));
         let codes = statuses(&responses);
         assert!(
             codes.iter().all(|s| [200, 409].contains(s)),
@@ -245,7 +173,7 @@ fn concurrent_revoke_and_suspend_never_undo_a_revocation() {
 
         // What the log recorded is exactly what was answered 200, and it is
         // a valid history: nothing after a revocation.
-        let log = audit_log(&app, &w.org, &w.issuer);
+        let log = w.riverside.audit();
         let history = status_actions(&log, &id);
         let expected_changes =
             won("revoke") + won("suspend") + won("reinstate") + usize::from(from_suspended);
@@ -262,8 +190,7 @@ fn concurrent_revoke_and_suspend_never_undo_a_revocation() {
             );
         }
 
-        let current = app
-            .get(&format!("/v1/credentials/{id}"), Some(&w.issuer))
+        let current = w.riverside.issuer.get(&format!("/v1/credentials/{id}"))
             .body["status"]
             .as_str()
             .unwrap()
@@ -271,10 +198,10 @@ fn concurrent_revoke_and_suspend_never_undo_a_revocation() {
         if won("revoke") == 1 {
             // Revoked, and it stays revoked.
             assert_eq!(current, "revoked", "round {round}: {codes:?}");
-            change(&app, &w.issuer, &id, "reinstate").assert_problem(409);
-            change(&app, &w.issuer, &id, "suspend").assert_problem(409);
+            change(&w, &id, "reinstate").assert_problem(409);
+            change(&w, &id, "suspend").assert_problem(409);
             assert_eq!(
-                app.get(&format!("/v1/credentials/{id}"), Some(&w.issuer))
+                w.riverside.issuer.get(&format!("/v1/credentials/{id}"))
                     .body["status"],
                 "revoked"
             );
@@ -304,31 +231,23 @@ fn concurrent_cascades_into_one_award_leave_it_revoked() {
     let app = TestApp::spawn();
     let w = world(&app);
     let micro: Vec<String> = (1..=3)
-        .map(|i| achievement(&app, &w.org, &w.issuer, &format!("Module {i}"), "Course"))
+        .map(|i| w.riverside.achievement(&AchievementBuilder::course(&format!("Module {i}"))))
         .collect();
-    let award = achievement(&app, &w.org, &w.issuer, "Data Science Award", "Award");
-    let registered = app.post(
-        &format!("/v1/orgs/{}/pathways", w.org),
-        Some(&w.issuer),
-        &json!({ "key": "data-science", "name": "Data Science", "award": award, "on_constituent_revoked": "revoke",
-                 "requirement": { "type": "count", "min": 3, "where": { "achievement_type": "Course" } } }),
-    );
+    let award = w.riverside.achievement(&AchievementBuilder::award("Data Science Award"));
+    let registered = w.riverside.try_pathway(&json!({ "key": "data-science", "name": "Data Science", "award": award, "on_constituent_revoked": "revoke",
+                 "requirement": { "type": "count", "min": 3, "where": { "achievement_type": "Course" } } }));
     assert_eq!(registered.status, 201, "{}", registered.text);
     for round in 0..3 {
         // A fresh learner each round, completing the pathway.
-        let (learner_id, learner) = app.learner(&format!("round{round}@example.org"));
+        let learner = app.learner(&format!("round{round}@example.org"));
         let issue_to = |achievement: &str| {
-            let response = app.post(
-                &format!("/v1/orgs/{}/credentials", w.org),
-                Some(&w.issuer),
-                &json!({ "achievement": achievement, "recipient": { "learner": learner_id } }),
-            );
+            let response = w.riverside.try_issue(&json!({ "achievement": achievement, "recipient": { "learner": learner.id } }));
             assert_eq!(response.status, 201, "{}", response.text);
             response.id()
         };
         let held: Vec<String> = micro.iter().map(|m| issue_to(m)).collect();
         let awards = || -> Vec<Value> {
-            let wallet = app.get("/v1/me/wallet", Some(&learner)).body;
+            let wallet = learner.get("/v1/me/wallet").body;
             wallet["credentials"]
                 .as_array()
                 .unwrap()
@@ -349,7 +268,7 @@ fn concurrent_cascades_into_one_award_leave_it_revoked() {
                 }
             })
             .collect();
-        let responses = race(&verbs, |(id, verb)| change(&app, &w.issuer, id, verb));
+        let responses = race(&verbs, |(id, verb)| change(&w, id, verb));
         let codes = statuses(&responses);
         assert!(
             codes.iter().all(|s| [200, 409].contains(s)),
@@ -361,7 +280,7 @@ fn concurrent_cascades_into_one_award_leave_it_revoked() {
             "one revoke and one suspend apply: {codes:?}"
         );
         let status_of = |id: &str| {
-            app.get(&format!("/v1/credentials/{id}"), Some(&w.issuer))
+            w.riverside.issuer.get(&format!("/v1/credentials/{id}"))
                 .body["status"]
                 .as_str()
                 .unwrap()
@@ -376,9 +295,9 @@ fn concurrent_cascades_into_one_award_leave_it_revoked() {
             "round {round}: the award follows the revocation"
         );
         // Reinstating the suspended constituent does not bring it back.
-        assert_eq!(change(&app, &w.issuer, &held[1], "reinstate").status, 200);
+        assert_eq!(change(&w, &held[1], "reinstate").status, 200);
         assert_eq!(status_of(&award_credential), "revoked", "round {round}");
-        change(&app, &w.issuer, &award_credential, "reinstate").assert_problem(409);
+        change(&w, &award_credential, "reinstate").assert_problem(409);
     }
 }
 
@@ -390,31 +309,23 @@ fn concurrent_reinstatements_of_two_constituents_restore_the_award() {
     let app = TestApp::spawn();
     let w = world(&app);
     let micro: Vec<String> = (1..=3)
-        .map(|i| achievement(&app, &w.org, &w.issuer, &format!("Module {i}"), "Course"))
+        .map(|i| w.riverside.achievement(&AchievementBuilder::course(&format!("Module {i}"))))
         .collect();
-    let award = achievement(&app, &w.org, &w.issuer, "Data Science Award", "Award");
-    let registered = app.post(
-        &format!("/v1/orgs/{}/pathways", w.org),
-        Some(&w.issuer),
-        &json!({ "key": "data-science", "name": "Data Science", "award": award,
-                 "requirement": { "type": "count", "min": 3, "where": { "achievement_type": "Course" } } }),
-    );
+    let award = w.riverside.achievement(&AchievementBuilder::award("Data Science Award"));
+    let registered = w.riverside.try_pathway(&json!({ "key": "data-science", "name": "Data Science", "award": award,
+                 "requirement": { "type": "count", "min": 3, "where": { "achievement_type": "Course" } } }));
     assert_eq!(registered.status, 201, "{}", registered.text);
     for round in 0..4 {
-        let (learner_id, learner) = app.learner(&format!("back{round}@example.org"));
+        let learner = app.learner(&format!("back{round}@example.org"));
         let held: Vec<String> = micro
             .iter()
             .map(|m| {
-                let response = app.post(
-                    &format!("/v1/orgs/{}/credentials", w.org),
-                    Some(&w.issuer),
-                    &json!({ "achievement": m, "recipient": { "learner": learner_id } }),
-                );
+                let response = w.riverside.try_issue(&json!({ "achievement": m, "recipient": { "learner": learner.id } }));
                 assert_eq!(response.status, 201, "{}", response.text);
                 response.id()
             })
             .collect();
-        let wallet = app.get("/v1/me/wallet", Some(&learner)).body;
+        let wallet = learner.get("/v1/me/wallet").body;
         let award_credential = wallet["credentials"]
             .as_array()
             .unwrap()
@@ -425,18 +336,18 @@ fn concurrent_reinstatements_of_two_constituents_restore_the_award() {
             .unwrap()
             .to_owned();
         let status_of = |id: &str| {
-            app.get(&format!("/v1/credentials/{id}"), Some(&w.issuer))
+            w.riverside.issuer.get(&format!("/v1/credentials/{id}"))
                 .body["status"]
                 .as_str()
                 .unwrap()
                 .to_owned()
         };
-        assert_eq!(change(&app, &w.issuer, &held[0], "suspend").status, 200);
-        assert_eq!(change(&app, &w.issuer, &held[1], "suspend").status, 200);
+        assert_eq!(change(&w, &held[0], "suspend").status, 200);
+        assert_eq!(change(&w, &held[1], "suspend").status, 200);
         assert_eq!(status_of(&award_credential), "suspended");
 
         let targets: Vec<&str> = (0..RACERS).map(|i| held[i % 2].as_str()).collect();
-        let responses = race(&targets, |id| change(&app, &w.issuer, id, "reinstate"));
+        let responses = race(&targets, |id| change(&w, id, "reinstate"));
         let codes = statuses(&responses);
         assert!(
             codes.iter().all(|s| [200, 409].contains(s)),
@@ -466,13 +377,9 @@ fn rule(award: &str, edition: usize) -> Value {
 fn concurrent_pathway_updates_answer_200_or_409_and_keep_versions_contiguous() {
     let app = TestApp::spawn();
     let w = world(&app);
-    let award = achievement(&app, &w.org, &w.issuer, "Analytics Award", "Award");
-    achievement(&app, &w.org, &w.issuer, "Module A", "Course");
-    let created = app.post(
-        &format!("/v1/orgs/{}/pathways", w.org),
-        Some(&w.issuer),
-        &rule(&award, 1),
-    );
+    let award = w.riverside.achievement(&AchievementBuilder::award("Analytics Award"));
+    w.riverside.achievement(&AchievementBuilder::course("Module A"));
+    let created = w.riverside.try_pathway(&rule(&award, 1));
     assert_eq!(created.status, 201, "{}", created.text);
     let id = created.id();
     let mut total_ok = 0;
@@ -481,12 +388,7 @@ fn concurrent_pathway_updates_answer_200_or_409_and_keep_versions_contiguous() {
             .map(|i| rule(&award, 100 * (round + 1) + i))
             .collect();
         let responses = race(&bodies, |body| {
-            app.call(
-                "PUT",
-                &format!("/v1/pathways/{id}"),
-                Some(&w.issuer),
-                Some(body),
-            )
+            w.riverside.issuer.put(&format!("/v1/pathways/{id}"), body)
         });
         let codes = statuses(&responses);
         assert!(
@@ -514,7 +416,7 @@ fn concurrent_pathway_updates_answer_200_or_409_and_keep_versions_contiguous() {
         total_ok += ok.len() as i64;
 
         // The pathway now holds the rule of the highest version.
-        let current = app.get(&format!("/v1/pathways/{id}"), Some(&w.issuer));
+        let current = w.riverside.issuer.get(&format!("/v1/pathways/{id}"));
         assert_eq!(current.status, 200, "{}", current.text);
         assert_eq!(current.body["version"], 1 + total_ok);
         let (last_body, _) = ok
@@ -524,7 +426,7 @@ fn concurrent_pathway_updates_answer_200_or_409_and_keep_versions_contiguous() {
         assert_eq!(current.body["rule"]["name"], last_body["name"]);
     }
     // The log records each version once, contiguous from 2.
-    let mut logged: Vec<i64> = audit_log(&app, &w.org, &w.issuer)
+    let mut logged: Vec<i64> = w.riverside.audit()
         .iter()
         .filter(|e| e["action"] == "pathway.update" && e["subject_id"] == id.as_str())
         .map(|e| e["detail"]["version"].as_i64().unwrap())
@@ -547,7 +449,7 @@ fn concurrent_discoverable_changes_all_succeed_and_the_last_one_wins() {
         .collect();
     for round in 0..3 {
         let responses = race(&bodies, |body| {
-            app.call("PUT", "/v1/me/discoverable", Some(&w.learner), Some(body))
+            w.learner.put("/v1/me/discoverable", body)
         });
         let codes = statuses(&responses);
         // Replacing one's own setting is last-writer-wins: nothing to refuse.
@@ -566,7 +468,7 @@ fn concurrent_discoverable_changes_all_succeed_and_the_last_one_wins() {
             }
             assert_eq!(response.body, sent, "each answer is its own setting");
         }
-        let now = app.get("/v1/me/discoverable", Some(&w.learner));
+        let now = w.learner.get("/v1/me/discoverable");
         assert_eq!(now.status, 200);
         // Exactly one of the settings sent, never a mixture.
         let matches = responses.iter().filter(|r| r.body == now.body).count();

@@ -1,7 +1,8 @@
 //! Shares: scoped, expiring, revocable links with a view log, and the
 //! signed presentation they carry.
 
-use cairn_tests::TestApp;
+use cairn_tests::{AchievementBuilder, Employer, Institution, Pathway, Rule, TestApp};
+pub use cairn_tests::in_days;
 use serde_json::{Value, json};
 
 pub const SKILL_URL: &str = "https://skills.example/data-visualisation";
@@ -11,11 +12,8 @@ pub const SKILL_CODE: &str = "DV-1";
 /// one aligned achievement (advanced) and one plain badge.
 pub struct World {
     pub app: TestApp,
-    pub admin: String,
-    pub org: String,
-    pub issuer: String,
-    pub employer_org: String,
-    pub employer: String,
+    pub northfield: Institution,
+    pub employer: Employer,
     pub aligned: String,
     pub plain: String,
 }
@@ -23,56 +21,28 @@ pub struct World {
 impl World {
     pub fn new() -> Self {
         let app = TestApp::spawn();
-        let admin = app.admin_token();
-        let org = app.org(&admin, "Northfield University", "institution");
-        let (_, issuer) = app.staff(&admin, &org, "issuer@northfield.example", "issuer");
-        let employer_org = app.org(&admin, "Acme Analytics", "employer");
-        let (_, employer) = app.staff(&admin, &employer_org, "hr@acme.example", "employer");
-        let aligned = app
-            .post(
-                &format!("/v1/orgs/{org}/achievements"),
-                Some(&issuer),
-                &json!({
-                    "name": "Data Visualisation", "description": "Charts.", "criteria": { "narrative": "A dashboard." },
-                    "achievementType": "MicroCredential", "level": "advanced",
-                    "alignments": [{ "targetName": "Data visualisation", "targetUrl": SKILL_URL, "targetCode": SKILL_CODE }]
-                }),
-            )
-            .id();
-        let plain = app
-            .post(
-                &format!("/v1/orgs/{org}/achievements"),
-                Some(&issuer),
-                &json!({ "name": "Teamwork", "description": "Works well.", "criteria": { "narrative": "Observed." }, "achievementType": "Badge" }),
-            )
-            .id();
-        World { app, admin, org, issuer, employer_org, employer, aligned, plain }
+        let northfield = app.institution("Northfield University");
+        let employer = app.employer("Acme Analytics");
+        let aligned = northfield.achievement(
+            &AchievementBuilder::micro("Data Visualisation")
+                .description("Charts.")
+                .criteria("A dashboard.")
+                .level("advanced")
+                .skill_with_code("Data visualisation", SKILL_URL, SKILL_CODE),
+        );
+        let plain =
+            northfield.achievement(&AchievementBuilder::badge("Teamwork").description("Works well.").criteria("Observed."));
+        World { app, northfield, employer, aligned, plain }
     }
 
     /// Issues `achievement` to `learner`; returns the credential JSON.
     pub fn issue(&self, achievement: &str, learner: &str) -> Value {
-        let response = self.app.post(
-            &format!("/v1/orgs/{}/credentials", self.org),
-            Some(&self.issuer),
-            &json!({ "achievement": achievement, "recipient": { "learner": learner }, "awarded_at": "2026-03-01T09:00:00Z" }),
-        );
-        assert_eq!(response.status, 201, "{}", response.text);
-        response.body
+        self.northfield.issue_at(learner, achievement, "2026-03-01T09:00:00Z")
     }
-
-    pub fn share(&self, learner: &str, body: Value) -> Value {
-        let response = self.app.post("/v1/me/shares", Some(learner), &body);
-        assert_eq!(response.status, 201, "{}", response.text);
-        response.body
-    }
-}
-
-pub fn in_days(days: i64) -> String {
-    (chrono::Utc::now() + chrono::Duration::days(days)).to_rfc3339()
 }
 
 fn path_of(url: &str, app: &TestApp) -> String {
-    url.strip_prefix(&app.base).unwrap().to_owned()
+    app.path_of(url).to_owned()
 }
 
 fn ids(list: &Value) -> Vec<String> {
@@ -85,12 +55,12 @@ fn ids(list: &Value) -> Vec<String> {
 fn a_share_of_two_credentials_exposes_exactly_those_two_with_a_verifiable_presentation() {
     let w = World::new();
     let app = &w.app;
-    let (learner_id, learner) = app.learner("ada@example.com");
-    let first = w.issue(&w.aligned, &learner_id)["id"].as_str().unwrap().to_owned();
-    let second = w.issue(&w.plain, &learner_id)["id"].as_str().unwrap().to_owned();
-    let third = w.issue(&w.plain, &learner_id)["id"].as_str().unwrap().to_owned();
+    let learner = app.learner("ada@example.com");
+    let first = w.issue(&w.aligned, &learner.id)["id"].as_str().unwrap().to_owned();
+    let second = w.issue(&w.plain, &learner.id)["id"].as_str().unwrap().to_owned();
+    let third = w.issue(&w.plain, &learner.id)["id"].as_str().unwrap().to_owned();
 
-    let share = w.share(&learner, json!({ "credentials": [first, second], "expires_at": in_days(7), "audience": "Acme recruiting" }));
+    let share = learner.share(&json!({ "credentials": [first, second], "expires_at": in_days(7), "audience": "Acme recruiting" }));
     assert!(share["token"].as_str().unwrap().len() >= 43, "a token with 256 bits");
     assert_eq!(share["url"], format!("{}/v1/shares/{}", app.base, share["token"].as_str().unwrap()));
     let path = path_of(share["url"].as_str().unwrap(), app);
@@ -104,7 +74,7 @@ fn a_share_of_two_credentials_exposes_exactly_those_two_with_a_verifiable_presen
     assert!(opened.body["credentials"].as_array().unwrap().iter().all(|c| c["verification"]["verified"] == true && c["status"] == "active"));
     assert_eq!(opened.body["imported"], json!([]));
     assert_eq!(opened.body["employment"], json!([]));
-    assert_eq!(opened.body["learner"]["id"], learner_id.as_str());
+    assert_eq!(opened.body["learner"]["id"], learner.id.as_str());
     assert!(!opened.text.contains("ada@example.com"), "the share does not reveal the e-mail address");
 
     // The presentation verifies against the service's published key and
@@ -121,8 +91,8 @@ fn a_share_of_two_credentials_exposes_exactly_those_two_with_a_verifiable_presen
     }
 
     // An employer opening the link is recorded with their organisation.
-    assert_eq!(app.get(&path, Some(&w.employer)).status, 200);
-    let listed = app.get("/v1/me/shares", Some(&learner));
+    assert_eq!(w.employer.get(&path).status, 200);
+    let listed = learner.get("/v1/me/shares");
     assert_eq!(listed.status, 200);
     let mine = &listed.body["items"][0];
     assert_eq!(mine["state"], "active");
@@ -131,10 +101,10 @@ fn a_share_of_two_credentials_exposes_exactly_those_two_with_a_verifiable_presen
     let views = mine["views"].as_array().unwrap();
     assert_eq!(views.len(), 2);
     assert_eq!(views[0]["viewer"], Value::Null);
-    assert_eq!(views[1]["viewer_org"], w.employer_org.as_str());
+    assert_eq!(views[1]["viewer_org"], w.employer.org.as_str());
 
     // And it is in the learner's own audit log.
-    let audit = app.get("/v1/me/audit", Some(&learner));
+    let audit = learner.get("/v1/me/audit");
     let actions: Vec<&str> = audit.body["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(actions.iter().filter(|a| **a == "share.view").count(), 2, "{actions:?}");
     assert!(actions.contains(&"share.create") && actions.contains(&"credential.issue"), "{actions:?}");
@@ -144,17 +114,17 @@ fn a_share_of_two_credentials_exposes_exactly_those_two_with_a_verifiable_presen
 fn revocation_and_expiry_take_effect_at_once_and_reveal_nothing() {
     let w = World::new();
     let app = &w.app;
-    let (learner_id, learner) = app.learner("ada@example.com");
-    let credential = w.issue(&w.plain, &learner_id)["id"].as_str().unwrap().to_owned();
+    let learner = app.learner("ada@example.com");
+    let credential = w.issue(&w.plain, &learner.id)["id"].as_str().unwrap().to_owned();
 
-    let share = w.share(&learner, json!({ "credentials": [credential], "expires_at": in_days(30) }));
+    let share = learner.share(&json!({ "credentials": [credential], "expires_at": in_days(30) }));
     let path = path_of(share["url"].as_str().unwrap(), app);
     assert_eq!(app.get(&path, None).status, 200);
 
     // Another learner cannot revoke it; its owner can, at once.
-    let (_, other) = app.learner("eve@example.com");
-    app.call("DELETE", &format!("/v1/me/shares/{}", share["id"].as_str().unwrap()), Some(&other), None).assert_problem(404);
-    let revoked = app.call("DELETE", &format!("/v1/me/shares/{}", share["id"].as_str().unwrap()), Some(&learner), None);
+    let other = app.learner("eve@example.com");
+    other.delete(&format!("/v1/me/shares/{}", share["id"].as_str().unwrap())).assert_problem(404);
+    let revoked = learner.delete(&format!("/v1/me/shares/{}", share["id"].as_str().unwrap()));
     assert_eq!(revoked.status, 204, "{}", revoked.text);
     let gone = app.get(&path, None);
     gone.assert_problem(404);
@@ -163,14 +133,14 @@ fn revocation_and_expiry_take_effect_at_once_and_reveal_nothing() {
 
     // Expiry: a link that ends in two seconds stops working when it ends.
     let soon = (chrono::Utc::now() + chrono::Duration::seconds(2)).to_rfc3339();
-    let short = w.share(&learner, json!({ "all": true, "expires_at": soon }));
+    let short = learner.share(&json!({ "all": true, "expires_at": soon }));
     let short_path = path_of(short["url"].as_str().unwrap(), app);
     assert_eq!(app.get(&short_path, None).status, 200);
     std::thread::sleep(std::time::Duration::from_millis(2500));
     assert_eq!(app.get(&short_path, None).body, unknown.body);
 
     let states: Vec<String> =
-        app.get("/v1/me/shares", Some(&learner)).body["items"].as_array().unwrap().iter().map(|s| s["state"].as_str().unwrap().to_owned()).collect();
+        learner.get("/v1/me/shares").body["items"].as_array().unwrap().iter().map(|s| s["state"].as_str().unwrap().to_owned()).collect();
     assert_eq!(states, ["revoked", "expired"]);
 }
 
@@ -178,9 +148,9 @@ fn revocation_and_expiry_take_effect_at_once_and_reveal_nothing() {
 fn bad_share_requests_are_rejected_and_create_nothing() {
     let w = World::new();
     let app = &w.app;
-    let (learner_id, learner) = app.learner("ada@example.com");
-    let (other_id, _) = app.learner("eve@example.com");
-    let mine = w.issue(&w.plain, &learner_id)["id"].as_str().unwrap().to_owned();
+    let learner = app.learner("ada@example.com");
+    let other_id = app.learner("eve@example.com").id;
+    let mine = w.issue(&w.plain, &learner.id)["id"].as_str().unwrap().to_owned();
     let theirs = w.issue(&w.plain, &other_id)["id"].as_str().unwrap().to_owned();
     let cases = [
         json!({ "credentials": [mine], "expires_at": "2020-01-01T00:00:00Z" }),
@@ -194,48 +164,40 @@ fn bad_share_requests_are_rejected_and_create_nothing() {
         json!({ "skills": [""], "expires_at": in_days(1) }),
     ];
     for body in cases {
-        let response = app.post("/v1/me/shares", Some(&learner), &body);
+        let response = learner.post("/v1/me/shares", &body);
         assert!(response.status == 422 || response.status == 400, "{body}: {} {}", response.status, response.text);
         response.assert_problem(response.status);
     }
-    let someone_elses = app.post("/v1/me/shares", Some(&learner), &json!({ "credentials": [theirs], "expires_at": in_days(1) }));
+    let someone_elses = learner.post("/v1/me/shares", &json!({ "credentials": [theirs], "expires_at": in_days(1) }));
     assert_eq!(someone_elses.body["errors"][0]["field"], "credentials[0]");
-    assert_eq!(app.get("/v1/me/shares", Some(&learner)).body["items"], json!([]));
+    assert_eq!(learner.get("/v1/me/shares").body["items"], json!([]));
 }
 
 #[test]
 fn skill_and_whole_record_shares_show_awards_with_their_constituents() {
     let w = World::new();
     let app = &w.app;
-    let (learner_id, learner) = app.learner("ada@example.com");
+    let learner = app.learner("ada@example.com");
     // A pathway: one aligned credential and one teamwork badge earn an award.
-    let award = app
-        .post(
-            &format!("/v1/orgs/{}/achievements", w.org),
-            Some(&w.issuer),
-            &json!({ "name": "Analyst Award", "description": "Both.", "criteria": { "narrative": "Earn both." }, "achievementType": "Award" }),
-        )
-        .id();
-    let pathway = app.post(
-        &format!("/v1/orgs/{}/pathways", w.org),
-        Some(&w.issuer),
-        &json!({ "key": "analyst", "name": "Analyst", "award": award, "requirement": { "type": "all", "of": [
-            { "type": "count", "min": 1, "where": { "achievement": w.aligned } },
-            { "type": "count", "min": 1, "where": { "achievement": w.plain } }
-        ] } }),
-    );
+    let award = w.northfield.achievement(&AchievementBuilder::award("Analyst Award").description("Both.").criteria("Earn both."));
+    let pathway = w.northfield.try_pathway(&Pathway::new(
+        "analyst",
+        "Analyst",
+        &award,
+        Rule::all([Rule::count(1).achievement(&w.aligned), Rule::count(1).achievement(&w.plain)]),
+    ));
     assert_eq!(pathway.status, 201, "{}", pathway.text);
-    let aligned = w.issue(&w.aligned, &learner_id)["id"].as_str().unwrap().to_owned();
-    let plain = w.issue(&w.plain, &learner_id)["id"].as_str().unwrap().to_owned();
-    app.post("/v1/me/employment", Some(&learner), &json!({ "employer_name": "Acme", "title": "Analyst", "start_date": "2025-01-06" }));
+    let aligned = w.issue(&w.aligned, &learner.id)["id"].as_str().unwrap().to_owned();
+    let plain = w.issue(&w.plain, &learner.id)["id"].as_str().unwrap().to_owned();
+    learner.post("/v1/me/employment", &json!({ "employer_name": "Acme", "title": "Analyst", "start_date": "2025-01-06" }));
 
-    let by_skill = w.share(&learner, json!({ "skills": [SKILL_CODE], "expires_at": in_days(1) }));
+    let by_skill = learner.share(&json!({ "skills": [SKILL_CODE], "expires_at": in_days(1) }));
     let opened = app.get(&path_of(by_skill["url"].as_str().unwrap(), app), None);
     assert_eq!(ids(&opened.body["credentials"]), vec![aligned.clone()], "only the credential aligned to the skill");
     assert_eq!(opened.body["awards"], json!([]));
     assert_eq!(opened.body["employment"], json!([]));
 
-    let everything = w.share(&learner, json!({ "all": true, "expires_at": in_days(1) }));
+    let everything = learner.share(&json!({ "all": true, "expires_at": in_days(1) }));
     let opened = app.get(&path_of(everything["url"].as_str().unwrap(), app), None);
     assert_eq!(opened.body["credentials"].as_array().unwrap().len(), 3, "two credentials and the award: {}", opened.text);
     assert_eq!(opened.body["employment"].as_array().unwrap().len(), 1);

@@ -3,15 +3,10 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use cairn_api::signing::keys::SigningKey;
-use cairn_tests::TestApp;
+use cairn_tests::service::SigningKey;
+use cairn_tests::{TestApp, jwt_parts};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
-
-fn claims_of(token: &str) -> Value {
-    let payload = token.split('.').nth(1).unwrap();
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
-}
 
 fn sign_with_kid(claims: &Value, key: &EncodingKey, kid: Option<&str>) -> String {
     let mut header = Header::new(Algorithm::ES256);
@@ -22,14 +17,14 @@ fn sign_with_kid(claims: &Value, key: &EncodingKey, kid: Option<&str>) -> String
 #[test]
 fn forged_and_stale_tokens_are_refused() {
     let app = TestApp::spawn();
-    let (_, good) = app.learner("holder@example.org");
-    assert_eq!(app.get("/v1/me", Some(&good)).status, 200);
+    let good = app.learner("holder@example.org");
+    assert_eq!(good.get("/v1/me").status, 200);
 
     let service_key = SigningKey::load_or_create(&app.data_dir.join("access-token-key.p8")).unwrap();
     // Genuine tokens name the service key by its thumbprint.
     let kid = service_key.thumbprint();
     let sign = |claims: &Value, key: &EncodingKey| sign_with_kid(claims, key, Some(&kid));
-    let claims = claims_of(&good);
+    let claims = jwt_parts(&good.token).1;
     let now = chrono::Utc::now().timestamp();
 
     // Re-signing the genuine claims with the service key is accepted: the
@@ -42,7 +37,7 @@ fn forged_and_stale_tokens_are_refused() {
     // Payload changed after signing (role escalated to admin).
     let mut escalated = claims.clone();
     escalated["role"] = json!("admin");
-    let parts: Vec<&str> = good.split('.').collect();
+    let parts: Vec<&str> = good.token.split('.').collect();
     let tampered = format!("{}.{}.{}", parts[0], URL_SAFE_NO_PAD.encode(escalated.to_string()), parts[2]);
     cases.push(("tampered payload", tampered));
 
@@ -100,7 +95,7 @@ fn forged_and_stale_tokens_are_refused() {
     }
 
     // Malformed Authorization headers, including a good token without the scheme.
-    for header in ["Basic dXNlcjpwYXNz", "Bearer", "Bearer    ", good.as_str()] {
+    for header in ["Basic dXNlcjpwYXNz", "Bearer", "Bearer    ", good.token.as_str()] {
         let response = app.get_with_header("/v1/me", "Authorization", header);
         response.assert_problem(401);
     }

@@ -1,54 +1,35 @@
 //! What Cairn shows as verified must be true: hostile input, imports of
 //! someone else's credential, status entries, presentations.
 
-use cairn_tests::{Response, TestApp};
+use cairn_tests::service::SigningKey;
+use cairn_tests::{AchievementBuilder, Institution, Learner, Response, TestApp, jwt_parts};
 use serde_json::{Value, json};
 
 /// An institution with an issuer, a learner and one achievement.
 struct World {
-    admin: String,
-    org: String,
-    issuer: String,
-    learner_id: String,
-    learner: String,
+    lakeside: Institution,
+    learner: Learner,
     achievement: String,
 }
 
 fn world(app: &TestApp) -> World {
-    let admin = app.admin_token();
-    let org = app.org(&admin, "Lakeside University", "institution");
-    let (_, issuer) = app.staff(&admin, &org, "registrar@lakeside.example", "issuer");
-    let (learner_id, learner) = app.learner("ada@example.org");
-    let created = app.post(
-        &format!("/v1/orgs/{org}/achievements"),
-        Some(&issuer),
-        &json!({
-            "name": "Data Visualisation",
-            "description": "Design clear charts.",
-            "criteria": { "narrative": "Four assignments." },
-            "achievementType": "MicroCredential",
-            "alignments": [{ "targetName": "Data visualisation", "targetUrl": "https://skills.example/dv" }]
-        }),
+    let lakeside = app.institution("Lakeside University");
+    let learner = app.learner("ada");
+    let achievement = lakeside.achievement(
+        &AchievementBuilder::micro("Data Visualisation")
+            .description("Design clear charts.")
+            .criteria("Four assignments.")
+            .skill("Data visualisation", "https://skills.example/dv"),
     );
-    assert_eq!(created.status, 201, "{}", created.text);
     World {
-        admin,
-        org,
-        issuer,
-        learner_id,
         learner,
-        achievement: created.id(),
+        lakeside,
+        achievement,
     }
 }
 
-fn issue_to(app: &TestApp, w: &World, learner: &str) -> Value {
-    let response = app.post(
-        &format!("/v1/orgs/{}/credentials", w.org),
-        Some(&w.issuer),
-        &json!({ "achievement": w.achievement, "recipient": { "learner": learner }, "awarded_at": "2025-03-01T10:00:00Z" }),
-    );
-    assert_eq!(response.status, 201, "{}", response.text);
-    response.body
+fn issue_to(w: &World, learner: &str) -> Value {
+    w.lakeside.issue_at(learner, &w.achievement, "2025-03-01T10:00:00Z")
 }
 
 fn assert_field(response: &Response, status: u16, field: &str) {
@@ -67,7 +48,7 @@ fn assert_field(response: &Response, status: u16, field: &str) {
 fn nul_characters_are_refused_naming_the_field_and_change_nothing() {
     let app = TestApp::spawn();
     let w = world(&app);
-    let credential = issue_to(&app, &w, &w.learner_id);
+    let credential = issue_to(&w, &w.learner.id);
     let id = credential["id"].as_str().unwrap();
 
     let register = app.post("/v1/auth/register", None, &json!({ "email": "nul@example.org", "password": "password-for-tests", "name": "Nul\u{0}Byte" }));
@@ -79,35 +60,23 @@ fn nul_characters_are_refused_naming_the_field_and_change_nothing() {
     )
     .assert_problem(401);
 
-    let achievement = app.post(
-        &format!("/v1/orgs/{}/achievements", w.org),
-        Some(&w.issuer),
-        &json!({ "name": "Bad", "description": "x", "criteria": { "narrative": "a\u{0}b" }, "achievementType": "Badge" }),
-    );
+    let achievement = w.lakeside.issuer.post(&w.lakeside.path("achievements"), &json!({ "name": "Bad", "description": "x", "criteria": { "narrative": "a\u{0}b" }, "achievementType": "Badge" }));
     assert_field(&achievement, 422, "criteria.narrative");
-    let catalog = app.get(&format!("/v1/orgs/{}/achievements", w.org), None);
+    let catalog = app.get(&w.lakeside.path("achievements"), None);
     assert_eq!(catalog.body["items"].as_array().unwrap().len(), 1);
 
-    let evidence = app.post(
-        &format!("/v1/orgs/{}/credentials", w.org),
-        Some(&w.issuer),
-        &json!({ "achievement": w.achievement, "recipient": { "learner": w.learner_id }, "evidence": [{ "name": "ok" }, { "narrative": "\u{0}" }] }),
-    );
+    let evidence = w.lakeside.try_issue(&json!({ "achievement": w.achievement, "recipient": { "learner": w.learner.id }, "evidence": [{ "name": "ok" }, { "narrative": "\u{0}" }] }));
     assert_field(&evidence, 422, "evidence[1].narrative");
 
-    let revoke = app.post(
-        &format!("/v1/credentials/{id}/revoke"),
-        Some(&w.issuer),
-        &json!({ "reason": "typo\u{0}" }),
-    );
+    let revoke = w.lakeside.issuer.post(&format!("/v1/credentials/{id}/revoke"), &json!({ "reason": "typo\u{0}" }));
     assert_field(&revoke, 422, "reason");
     assert_eq!(
-        app.get(&format!("/v1/credentials/{id}"), Some(&w.learner))
+        w.learner.get(&format!("/v1/credentials/{id}"))
             .body["status"],
         "active"
     );
 
-    let wallet = app.get("/v1/me/wallet", Some(&w.learner));
+    let wallet = w.learner.get("/v1/me/wallet");
     assert_eq!(
         wallet.body["credentials"].as_array().unwrap().len(),
         1,
@@ -120,22 +89,21 @@ fn nul_characters_are_refused_naming_the_field_and_change_nothing() {
 fn nul_characters_in_paths_and_queries_are_refused() {
     let app = TestApp::spawn();
     let w = world(&app);
-    let employer_org = app.org(&w.admin, "Acme", "employer");
-    let (_, employer) = app.staff(&w.admin, &employer_org, "hr@acme.example", "employer");
+    let employer = app.employer("Acme").staff;
     assert_field(
-        &app.get("/v1/talent?skill=a%00b", Some(&employer)),
+        &employer.get("/v1/talent?skill=a%00b"),
         400,
         "query",
     );
     app.get("/v1/status-lists/%00", None).assert_problem(404);
     assert_field(
-        &app.get(&format!("/v1/orgs/{}/achievements?cursor=%00", w.org), None),
+        &app.get(&w.lakeside.path("achievements?cursor=%00"), None),
         400,
         "query",
     );
     // An escaped percent sign followed by `00` is ordinary text.
     assert_eq!(
-        app.get("/v1/talent?skill=%2500", Some(&employer)).status,
+        employer.get("/v1/talent?skill=%2500").status,
         200
     );
 }
@@ -145,11 +113,7 @@ fn award_dates_outside_a_sane_range_are_refused() {
     let app = TestApp::spawn();
     let w = world(&app);
     let issue = |awarded_at: &str| {
-        app.post(
-            &format!("/v1/orgs/{}/credentials", w.org),
-            Some(&w.issuer),
-            &json!({ "achievement": w.achievement, "recipient": { "learner": w.learner_id }, "awarded_at": awarded_at }),
-        )
+        w.lakeside.try_issue(&json!({ "achievement": w.achievement, "recipient": { "learner": w.learner.id }, "awarded_at": awarded_at }))
     };
     for bad in ["0001-01-01T00:00:00Z", "1899-12-31T23:59:59Z"] {
         assert_field(&issue(bad), 422, "awarded_at");
@@ -157,14 +121,14 @@ fn award_dates_outside_a_sane_range_are_refused() {
     let in_an_hour = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
     assert_field(&issue(&in_an_hour), 422, "awarded_at");
     assert_eq!(issue("1900-01-01T00:00:00Z").status, 201);
-    let wallet = app.get("/v1/me/wallet", Some(&w.learner));
+    let wallet = w.learner.get("/v1/me/wallet");
     assert_eq!(
         wallet.body["credentials"].as_array().unwrap().len(),
         1,
         "{}",
         wallet.text
     );
-    let _ = &w.admin;
+    let _ = &w.lakeside.admin;
 }
 
 fn check<'a>(verification: &'a Value, name: &str) -> &'a Value {
@@ -181,34 +145,16 @@ fn in_days(days: i64) -> String {
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-fn jwt_parts(jwt: &str) -> (Value, Value) {
-    use base64::Engine;
-    let decode = |part: &str| {
-        serde_json::from_slice(
-            &base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .decode(part)
-                .unwrap(),
-        )
-        .unwrap()
-    };
-    let mut parts = jwt.split('.');
-    (decode(parts.next().unwrap()), decode(parts.next().unwrap()))
-}
-
 #[test]
 fn someone_elses_credential_is_kept_marked_and_never_shown_as_mine() {
     let app = TestApp::spawn();
     let w = world(&app);
-    let (_, eve) = app.learner("eve@example.org");
-    let adas = issue_to(&app, &w, &w.learner_id);
+    let eve = app.learner("eve@example.org");
+    let adas = issue_to(&w, &w.learner.id);
     let jwt = adas["jwt"].as_str().unwrap();
 
     // Eve imports Ada's genuine credential: kept, but not hers.
-    let stolen = app.post(
-        "/v1/me/credentials/import",
-        Some(&eve),
-        &json!({ "jwt": jwt }),
-    );
+    let stolen = eve.post("/v1/me/credentials/import", &json!({ "jwt": jwt }));
     assert_eq!(stolen.status, 201, "{}", stolen.text);
     assert_eq!(stolen.body["holder"], false);
     assert_eq!(
@@ -226,10 +172,10 @@ fn someone_elses_credential_is_kept_marked_and_never_shown_as_mine() {
         holder["detail"]
             .as_str()
             .unwrap()
-            .contains(&format!("urn:uuid:{}", w.learner_id)),
+            .contains(&format!("urn:uuid:{}", w.learner.id)),
         "{holder}"
     );
-    let wallet = app.get("/v1/me/wallet", Some(&eve));
+    let wallet = eve.get("/v1/me/wallet");
     assert_eq!(
         wallet.body["imported"].as_array().unwrap().len(),
         1,
@@ -237,11 +183,7 @@ fn someone_elses_credential_is_kept_marked_and_never_shown_as_mine() {
     );
 
     // Never in her shares, nor in the presentation the service signs for her.
-    let share = app.post(
-        "/v1/me/shares",
-        Some(&eve),
-        &json!({ "all": true, "expires_at": in_days(7) }),
-    );
+    let share = eve.post("/v1/me/shares", &json!({ "all": true, "expires_at": in_days(7) }));
     assert_eq!(share.status, 201, "{}", share.text);
     let opened = app.get(
         share.body["url"]
@@ -258,35 +200,19 @@ fn someone_elses_credential_is_kept_marked_and_never_shown_as_mine() {
         !opened.text.contains(jwt),
         "Ada's credential is not in Eve's share"
     );
-    let named = app.post(
-        "/v1/me/shares",
-        Some(&eve),
-        &json!({ "credentials": [stolen.id()], "expires_at": in_days(7) }),
-    );
+    let named = eve.post("/v1/me/shares", &json!({ "credentials": [stolen.id()], "expires_at": in_days(7) }));
     assert_field(&named, 422, "credentials[0]");
 
     // Ada's own import of the same credential is hers; a second import is the
     // same record, not a copy.
-    let own = app.post(
-        "/v1/me/credentials/import",
-        Some(&w.learner),
-        &json!({ "jwt": jwt }),
-    );
+    let own = w.learner.post("/v1/me/credentials/import", &json!({ "jwt": jwt }));
     assert_eq!(own.status, 201, "{}", own.text);
     assert_eq!(own.body["holder"], true);
     assert_eq!(own.body["verified"], true);
-    let again = app.post(
-        "/v1/me/credentials/import",
-        Some(&w.learner),
-        &json!({ "jwt": jwt }),
-    );
+    let again = w.learner.post("/v1/me/credentials/import", &json!({ "jwt": jwt }));
     assert_eq!(again.status, 200, "{}", again.text);
     assert_eq!(again.body["id"], own.body["id"]);
-    let as_json = app.post(
-        "/v1/me/credentials/import",
-        Some(&w.learner),
-        &json!({ "credential": adas["ob3"] }),
-    );
+    let as_json = w.learner.post("/v1/me/credentials/import", &json!({ "credential": adas["ob3"] }));
     assert_eq!(
         as_json.status, 200,
         "the same credential as JSON is the same import: {}",
@@ -294,20 +220,16 @@ fn someone_elses_credential_is_kept_marked_and_never_shown_as_mine() {
     );
     assert_eq!(as_json.body["id"], own.body["id"]);
     assert_eq!(
-        app.get("/v1/me/wallet", Some(&w.learner)).body["imported"]
+        w.learner.get("/v1/me/wallet").body["imported"]
             .as_array()
             .unwrap()
             .len(),
         1
     );
-    let again_eve = app.post(
-        "/v1/me/credentials/import",
-        Some(&eve),
-        &json!({ "jwt": jwt }),
-    );
+    let again_eve = eve.post("/v1/me/credentials/import", &json!({ "jwt": jwt }));
     assert_eq!(again_eve.status, 200);
     assert_eq!(
-        app.get("/v1/me/wallet", Some(&eve)).body["imported"]
+        eve.get("/v1/me/wallet").body["imported"]
             .as_array()
             .unwrap()
             .len(),
@@ -320,47 +242,27 @@ fn a_credential_naming_my_verified_address_is_mine() {
     let app = TestApp::spawn();
     let w = world(&app);
     // Issued to an address with no account: the subject is a salted hash of it.
-    let issued = app.post(
-        &format!("/v1/orgs/{}/credentials", w.org),
-        Some(&w.issuer),
-        &json!({ "achievement": w.achievement, "recipient": { "email": "grace@example.org" } }),
-    );
+    let issued = w.lakeside.try_issue(&json!({ "achievement": w.achievement, "recipient": { "email": "grace@example.org" } }));
     assert_eq!(issued.status, 201, "{}", issued.text);
     let jwt = issued.body["jwt"].as_str().unwrap();
-    let (_, grace) = app.learner("grace@example.org");
-    let (_, eve) = app.learner("eve@example.org");
-    let hers = app.post(
-        "/v1/me/credentials/import",
-        Some(&grace),
-        &json!({ "jwt": jwt }),
-    );
+    let grace = app.learner("grace@example.org");
+    let eve = app.learner("eve@example.org");
+    let hers = grace.post("/v1/me/credentials/import", &json!({ "jwt": jwt }));
     assert_eq!(hers.status, 201, "{}", hers.text);
     assert_eq!(hers.body["holder"], true, "{}", hers.text);
     assert_eq!(
         check(&hers.body["verification"], "holder")["detail"],
         "issued to your verified e-mail address"
     );
-    let not_eves = app.post(
-        "/v1/me/credentials/import",
-        Some(&eve),
-        &json!({ "jwt": jwt }),
-    );
+    let not_eves = eve.post("/v1/me/credentials/import", &json!({ "jwt": jwt }));
     assert_eq!(not_eves.body["holder"], false, "{}", not_eves.text);
 
     // An address counts only once it is confirmed: registering someone's
     // address does not make their credentials importable as one's own.
-    let issued = app.post(
-        &format!("/v1/orgs/{}/credentials", w.org),
-        Some(&w.issuer),
-        &json!({ "achievement": w.achievement, "recipient": { "email": "ivan@example.org" } }),
-    );
+    let issued = w.lakeside.try_issue(&json!({ "achievement": w.achievement, "recipient": { "email": "ivan@example.org" } }));
     let jwt = issued.body["jwt"].as_str().unwrap();
-    let (_, ivan) = app.learner_unconfirmed("ivan@example.org");
-    let unconfirmed = app.post(
-        "/v1/me/credentials/import",
-        Some(&ivan),
-        &json!({ "jwt": jwt }),
-    );
+    let ivan = app.learner_unconfirmed("ivan@example.org");
+    let unconfirmed = ivan.post("/v1/me/credentials/import", &json!({ "jwt": jwt }));
     assert_eq!(unconfirmed.status, 201, "{}", unconfirmed.text);
     assert_eq!(unconfirmed.body["holder"], false, "{}", unconfirmed.text);
     let detail = check(&unconfirmed.body["verification"], "holder")["detail"]
@@ -377,11 +279,7 @@ fn a_credential_naming_my_verified_address_is_mine() {
         &json!({ "code": app.verification_code("ivan@example.org") }),
     );
     assert_eq!(confirmed.status, 200, "{}", confirmed.text);
-    let after = app.post(
-        "/v1/me/credentials/import",
-        Some(&ivan),
-        &json!({ "jwt": jwt }),
-    );
+    let after = ivan.post("/v1/me/credentials/import", &json!({ "jwt": jwt }));
     assert_eq!(after.body["holder"], true, "{}", after.text);
 }
 
@@ -389,7 +287,7 @@ fn a_credential_naming_my_verified_address_is_mine() {
 fn imports_say_honestly_what_they_are() {
     let app = TestApp::spawn();
     let w = world(&app);
-    let import = |body: Value| app.post("/v1/me/credentials/import", Some(&w.learner), &body);
+    let import = |body: Value| w.learner.post("/v1/me/credentials/import", &body);
 
     // Not a credential at all: refused, nothing stored.
     assert_field(
@@ -397,9 +295,9 @@ fn imports_say_honestly_what_they_are() {
         422,
         "credential",
     );
-    assert_field(&import(json!({ "jwt": w.learner })), 422, "jwt");
+    assert_field(&import(json!({ "jwt": w.learner.token })), 422, "jwt");
     assert_eq!(
-        app.get("/v1/me/wallet", Some(&w.learner)).body["imported"],
+        w.learner.get("/v1/me/wallet").body["imported"],
         json!([])
     );
 
@@ -428,7 +326,7 @@ fn imports_say_honestly_what_they_are() {
         "format not supported: Open Badges 2.0 signed assertion"
     );
 
-    let key = cairn_api::signing::keys::SigningKey::generate().unwrap();
+    let key = SigningKey::generate().unwrap();
     let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
     header.kid = Some("https://old.example/keys#1".into());
     let vc11 = json!({ "iss": "https://old.example", "sub": "did:example:ada", "vc": {
@@ -464,7 +362,7 @@ fn imports_say_honestly_what_they_are() {
     }
 
     // A VC-JWT of an unknown issuer says so, not "no key matches the kid".
-    let ob3 = issue_to(&app, &w, &w.learner_id)["ob3"].clone();
+    let ob3 = issue_to(&w, &w.learner.id)["ob3"].clone();
     let mut foreign = ob3.clone();
     foreign["issuer"] =
         json!({ "id": "https://stranger.example/issuer", "type": ["Profile"], "name": "Stranger" });
@@ -484,13 +382,9 @@ fn imports_say_honestly_what_they_are() {
 fn share_presentations_are_vc_jose_cose_and_verify_here() {
     let app = TestApp::spawn();
     let w = world(&app);
-    let first = issue_to(&app, &w, &w.learner_id);
-    let second = issue_to(&app, &w, &w.learner_id);
-    let share = app.post(
-        "/v1/me/shares",
-        Some(&w.learner),
-        &json!({ "all": true, "expires_at": in_days(7) }),
-    );
+    let first = issue_to(&w, &w.learner.id);
+    let second = issue_to(&w, &w.learner.id);
+    let share = w.learner.post("/v1/me/shares", &json!({ "all": true, "expires_at": in_days(7) }));
     let opened = app.get(
         share.body["url"]
             .as_str()
@@ -509,7 +403,7 @@ fn share_presentations_are_vc_jose_cose_and_verify_here() {
         payload["@context"][0],
         "https://www.w3.org/ns/credentials/v2"
     );
-    assert_eq!(payload["holder"], format!("urn:uuid:{}", w.learner_id));
+    assert_eq!(payload["holder"], format!("urn:uuid:{}", w.learner.id));
     let enclosed = payload["verifiableCredential"].as_array().unwrap();
     assert_eq!(enclosed.len(), 2);
     let mut jwts: Vec<String> = enclosed
@@ -535,7 +429,7 @@ fn share_presentations_are_vc_jose_cose_and_verify_here() {
     let verify = |body: Value| app.post("/v1/verify", None, &body).body;
     let verdict = verify(json!({ "presentation": presentation }));
     assert_eq!(verdict["verified"], true, "{verdict}");
-    assert_eq!(verdict["holder"], format!("urn:uuid:{}", w.learner_id));
+    assert_eq!(verdict["holder"], format!("urn:uuid:{}", w.learner.id));
     assert!(
         verdict["credentials"]
             .as_array()
@@ -561,7 +455,7 @@ fn share_presentations_are_vc_jose_cose_and_verify_here() {
 
     // Eve wraps Ada's credential in a presentation of her own: not verified,
     // and the credential's subject is not the holder she names.
-    let eve_key = cairn_api::signing::keys::SigningKey::generate().unwrap();
+    let eve_key = SigningKey::generate().unwrap();
     let mut eve_header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
     eve_header.typ = Some("vp+jwt".into());
     let mut eves = payload.clone();
@@ -578,11 +472,7 @@ fn share_presentations_are_vc_jose_cose_and_verify_here() {
     );
 
     // Revoking an enclosed credential makes the kept presentation fail.
-    let revoked = app.post(
-        &format!("/v1/credentials/{}/revoke", first["id"].as_str().unwrap()),
-        Some(&w.issuer),
-        &json!({ "reason": "error" }),
-    );
+    let revoked = w.lakeside.issuer.post(&format!("/v1/credentials/{}/revoke", first["id"].as_str().unwrap()), &json!({ "reason": "error" }));
     assert_eq!(revoked.status, 200);
     let verdict = verify(json!({ "presentation": presentation }));
     assert_eq!(verdict["verified"], false);
@@ -594,5 +484,5 @@ fn share_presentations_are_vc_jose_cose_and_verify_here() {
         &json!({ "presentation": presentation, "jwt": first["jwt"] }),
     )
     .assert_problem(422);
-    let _ = &w.admin;
+    let _ = &w.lakeside.admin;
 }

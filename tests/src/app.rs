@@ -1,0 +1,419 @@
+//! The app builder: a fresh database, the real service on a free port, and
+//! the raw HTTP calls every client is built on.
+
+use std::ops::Deref;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, mpsc};
+use std::thread::JoinHandle;
+
+use cairn_domain::Email;
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use serde_json::{Value, json};
+
+use crate::clients::{Admin, Employer, Institution, Learner, Session};
+use crate::http::Response;
+use crate::mail::{MailSink, addressed_to, outbox_messages, verification_code_in};
+use crate::service::{
+    AdminBootstrap, Config, DEFAULT_FROM, DatabaseUrl, MailConfig, Password, start,
+};
+use crate::{ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD};
+
+/// A fresh database for one test.
+pub struct TestDb {
+    pub url: DatabaseUrl,
+    /// For PostgreSQL: the server URL and the schema to drop afterwards.
+    postgres: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub fn fresh(dir: &std::path::Path) -> Self {
+        match std::env::var("CAIRN_TEST_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+        {
+            Some(server) => {
+                let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+                let mut conn = PgConnection::establish(&server).unwrap_or_else(|e| {
+                    panic!("CAIRN_TEST_DATABASE_URL is set but PostgreSQL is unreachable: {e}")
+                });
+                diesel::sql_query(format!("CREATE SCHEMA {schema}"))
+                    .execute(&mut conn)
+                    .unwrap();
+                let separator = if server.contains('?') { '&' } else { '?' };
+                let url = format!("{server}{separator}options=-csearch_path%3D{schema}");
+                TestDb {
+                    url: DatabaseUrl::parse(&url).unwrap(),
+                    postgres: Some((server, schema)),
+                }
+            }
+            None => TestDb {
+                url: DatabaseUrl::Sqlite(dir.join("cairn.db")),
+                postgres: None,
+            },
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.postgres.is_some()
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((server, schema)) = &self.postgres
+            && let Ok(mut conn) = PgConnection::establish(server)
+        {
+            let _ = diesel::sql_query(format!("DROP SCHEMA {schema} CASCADE")).execute(&mut conn);
+        }
+    }
+}
+
+/// Where the service sends mail.
+#[derive(Debug, Clone, Default)]
+enum Mail {
+    /// The outbox folder in `data_dir`.
+    #[default]
+    Outbox,
+    /// A [`MailSink`] started for the app.
+    Sink,
+    /// This `CAIRN_SMTP_URL`.
+    Url(String),
+}
+
+/// How to start a [`TestApp`] beyond the defaults: `TestApp::builder()
+/// .demo().with_mail_sink().spawn()`.
+#[derive(Debug, Clone, Default)]
+#[must_use]
+pub struct TestAppBuilder {
+    demo: bool,
+    mail: Mail,
+}
+
+impl TestAppBuilder {
+    /// Load the `--demo` data.
+    pub fn demo(mut self) -> Self {
+        self.demo = true;
+        self
+    }
+
+    /// Start an SMTP server on loopback and send mail to it (plain SMTP);
+    /// [`TestApp::mails_to`] reads what it received.
+    pub fn with_mail_sink(mut self) -> Self {
+        self.mail = Mail::Sink;
+        self
+    }
+
+    /// Send mail to this SMTP URL (one where nothing listens, say).
+    pub fn smtp_url(mut self, url: impl Into<String>) -> Self {
+        self.mail = Mail::Url(url.into());
+        self
+    }
+
+    pub fn spawn(self) -> TestApp {
+        let Self { demo, mail } = self;
+        let sink = matches!(mail, Mail::Sink).then(MailSink::start);
+        let smtp_url = match mail {
+            Mail::Outbox => None,
+            Mail::Sink => sink.as_ref().map(MailSink::url),
+            Mail::Url(url) => Some(url),
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let db = TestDb::fresh(dir.path());
+        let config = Config {
+            bind: "127.0.0.1:0".into(),
+            public_url: None,
+            data_dir: dir.path().to_path_buf(),
+            database: db.url.clone(),
+            admin: Some(AdminBootstrap {
+                email: Email::parse(ADMIN_EMAIL).unwrap(),
+                password: Password::parse(ADMIN_PASSWORD.into()).unwrap(),
+            }),
+            demo,
+            workers: Some(1),
+            mail: MailConfig::parse(smtp_url.as_deref(), DEFAULT_FROM).unwrap(),
+        };
+        let (tx, rx) = mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            let system = actix_web::rt::System::new();
+            system.block_on(async move {
+                match start(config).await {
+                    Ok(running) => {
+                        tx.send(Ok((running.public_url.clone(), running.handle.clone())))
+                            .unwrap();
+                        let _ = running.server.await;
+                    }
+                    Err(error) => tx.send(Err(format!("{error:#}"))).unwrap(),
+                }
+            });
+        });
+        let (base, handle) = rx
+            .recv()
+            .unwrap()
+            .unwrap_or_else(|e| panic!("the service did not start: {e}"));
+        let agent = ureq::AgentBuilder::new().redirects(0).build();
+        TestApp(Arc::new(Running {
+            base,
+            data_dir: dir.path().to_path_buf(),
+            mail_sink: sink,
+            handle,
+            thread: Mutex::new(Some(thread)),
+            agent,
+            db,
+            _dir: dir,
+        }))
+    }
+}
+
+/// A running service for one test. Cheap to clone: every client holds one,
+/// and the service stops when the last goes.
+#[derive(Clone)]
+pub struct TestApp(Arc<Running>);
+
+/// What a [`TestApp`] derefs to.
+pub struct Running {
+    pub base: String,
+    pub data_dir: PathBuf,
+    /// The SMTP server the service sends to, when built `with_mail_sink`.
+    pub mail_sink: Option<MailSink>,
+    handle: actix_web::dev::ServerHandle,
+    thread: Mutex<Option<JoinHandle<()>>>,
+    agent: ureq::Agent,
+    // Dropped after the server has stopped (in `drop`), before its folder.
+    db: TestDb,
+    _dir: tempfile::TempDir,
+}
+
+impl Deref for TestApp {
+    type Target = Running;
+
+    fn deref(&self) -> &Running {
+        &self.0
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        // Not graceful: tests hold keep-alive connections that would delay a
+        // graceful stop by the whole shutdown timeout. The command is sent
+        // at once; the server thread ends when it has stopped.
+        drop(self.handle.stop(false));
+        if let Some(thread) = self.thread.lock().unwrap().take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl TestApp {
+    pub fn builder() -> TestAppBuilder {
+        TestAppBuilder::default()
+    }
+
+    /// Starts the service with a first administrator.
+    pub fn spawn() -> Self {
+        Self::builder().spawn()
+    }
+
+    /// Starts the service with `--demo` data.
+    pub fn demo() -> Self {
+        Self::builder().demo().spawn()
+    }
+
+    /// The administrator the service was started with.
+    pub fn admin(&self) -> Admin {
+        Admin::new(self.session(self.token(ADMIN_EMAIL, ADMIN_PASSWORD)))
+    }
+
+    /// A new learner, address confirmed: `ada` is ada@example.org, a
+    /// name with an `@` is the address itself.
+    pub fn learner(&self, name: &str) -> Learner {
+        let learner = self.learner_unconfirmed(name);
+        learner.confirm_email();
+        learner
+    }
+
+    /// A new learner whose address is not confirmed yet.
+    pub fn learner_unconfirmed(&self, name: &str) -> Learner {
+        let email = if name.contains('@') {
+            name.to_owned()
+        } else {
+            format!("{name}@example.org")
+        };
+        let response = self.post(
+            "/v1/auth/register",
+            None,
+            &json!({ "email": email, "password": PASSWORD, "name": "Learner" }),
+        );
+        assert_eq!(response.status, 201, "{}", response.text);
+        let token = self.token(&email, PASSWORD);
+        Learner::new(self.session(token), response.id(), email)
+    }
+
+    /// A new institution (made by the administrator) with one issuer.
+    pub fn institution(&self, name: &str) -> Institution {
+        Institution::create(&self.admin(), name)
+    }
+
+    /// A new employer organisation with one member of staff.
+    pub fn employer(&self, name: &str) -> Employer {
+        Employer::create(&self.admin(), name)
+    }
+
+    /// A client that sends `token`.
+    pub fn session(&self, token: String) -> Session {
+        Session::new(self.clone(), token)
+    }
+
+    /// An access token for `email`.
+    pub fn token(&self, email: &str, password: &str) -> String {
+        let response = self.post(
+            "/v1/auth/token",
+            None,
+            &json!({ "email": email, "password": password }),
+        );
+        assert_eq!(
+            response.status, 200,
+            "sign-in failed for {email}: {}",
+            response.text
+        );
+        response.body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// The database this service runs on (for tests that open it too).
+    pub fn database_url(&self) -> &DatabaseUrl {
+        &self.db.url
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// The path of one of this service's URLs.
+    pub fn path_of<'a>(&self, url: &'a str) -> &'a str {
+        url.strip_prefix(&self.base)
+            .unwrap_or_else(|| panic!("{url} is not one of {}", self.base))
+    }
+
+    /// Sends a request; `body` as JSON when given.
+    pub fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> Response {
+        self.call_with(method, path, token, &[], body)
+    }
+
+    /// Sends a request with extra headers; `body` as JSON when given.
+    pub fn call_with(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> Response {
+        let mut request = self.agent.request(method, &self.url(path));
+        if let Some(token) = token {
+            request = request.set("Authorization", &format!("Bearer {token}"));
+        }
+        for (name, value) in headers {
+            request = request.set(name, value);
+        }
+        let result = match body {
+            Some(body) => request.send_json(body),
+            None => request.call(),
+        };
+        Response::from(result)
+    }
+
+    /// Sends a raw body with the given content type.
+    pub fn call_raw(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: &[u8],
+    ) -> Response {
+        let mut request = self
+            .agent
+            .request(method, &self.url(path))
+            .set("Content-Type", content_type);
+        if let Some(token) = token {
+            request = request.set("Authorization", &format!("Bearer {token}"));
+        }
+        Response::from(request.send_bytes(body))
+    }
+
+    /// A GET with one header set verbatim.
+    pub fn get_with_header(&self, path: &str, name: &str, value: &str) -> Response {
+        Response::from(self.agent.get(&self.url(path)).set(name, value).call())
+    }
+
+    pub fn get(&self, path: &str, token: Option<&str>) -> Response {
+        self.call("GET", path, token, None)
+    }
+
+    pub fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        self.call("POST", path, token, Some(body))
+    }
+
+    /// Every message sent to `email`, oldest first, as delivered: from the
+    /// SMTP sink when the app has one, else from the outbox folder.
+    pub fn mails_to(&self, email: &str) -> Vec<String> {
+        let all = match &self.mail_sink {
+            Some(sink) => sink.messages(),
+            None => outbox_messages(&self.data_dir.join("outbox")),
+        };
+        all.into_iter()
+            .filter(|text| addressed_to(text, email))
+            .collect()
+    }
+
+    /// The code in the newest verification mail to `email`.
+    pub fn verification_code(&self, email: &str) -> String {
+        let mails = self.mails_to(email);
+        let last = mails
+            .last()
+            .unwrap_or_else(|| panic!("no mail was sent to {email}"));
+        verification_code_in(last)
+            .unwrap_or_else(|| panic!("no verification code in the mail to {email}:\n{last}"))
+    }
+
+    /// Verifies a compact ES256 JWS against the JWKS the service publishes
+    /// at `jwks_path` (the key chosen by `kid`), and returns its payload.
+    pub fn verify_jws(&self, jws: &str, jwks_path: &str) -> Value {
+        let header = jsonwebtoken::decode_header(jws).unwrap();
+        assert_eq!(header.alg, jsonwebtoken::Algorithm::ES256);
+        let kid = header.kid.expect("a kid");
+        let jwks = self.get(jwks_path, None);
+        assert_eq!(jwks.status, 200, "{}", jwks.text);
+        let jwk = jwks.body["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| {
+                kid == k["kid"].as_str().unwrap_or_default()
+                    || kid.ends_with(&format!("#{}", k["kid"].as_str().unwrap_or_default()))
+            })
+            .unwrap_or_else(|| panic!("no key {kid} in {}", jwks.text))
+            .clone();
+        let jwk: jsonwebtoken::jwk::Jwk = serde_json::from_value(jwk).unwrap();
+        let key = jsonwebtoken::DecodingKey::from_jwk(&jwk).unwrap();
+        let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
+        validation.required_spec_claims.clear();
+        validation.validate_aud = false;
+        validation.validate_exp = false;
+        jsonwebtoken::decode::<Value>(jws, &key, &validation)
+            .unwrap_or_else(|e| panic!("{jws} does not verify: {e}"))
+            .claims
+    }
+
+    /// Verifies a credential's VC-JWT at `/v1/verify`; returns the result.
+    pub fn verify(&self, jwt: &str) -> Value {
+        let response = self.post("/v1/verify", None, &json!({ "jwt": jwt }));
+        assert_eq!(response.status, 200, "{}", response.text);
+        response.body
+    }
+}
