@@ -8,16 +8,16 @@ use cairn_domain::{AchievementId, CredentialId, PathwayId};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
-use uuid::Uuid;
 
 use crate::allocate::{Allocation, allocate};
-use crate::compile::{CKind, CompiledRule};
+use crate::compile::CKind;
 use crate::eligibility::Eligibility;
 use crate::error::EvalError;
 use crate::graph::PathwayGraph;
-use crate::input::CredentialFact;
+use crate::input::{CredentialFact, hypothetical_credential_id};
 use crate::limits::DEFAULT_SEARCH_BUDGET;
 use crate::outcome::{Explanation, Measure, Outcome, Status};
+use crate::partial::best_partial;
 use crate::plan::next_steps;
 use crate::problem::{Cred, Learner, Problem};
 use crate::progress::{View, Views};
@@ -85,12 +85,6 @@ pub fn evaluate_all(
         .into_iter()
         .map(|id| (id, evaluate_learner(graph, id, &learner, at, options)))
         .collect()
-}
-
-/// The id given to the `index`-th hypothetical credential of a what-if:
-/// `00000000-0000-0000-0000-00000000000N` (N = index + 1), never a real id.
-pub fn hypothetical_credential_id(index: usize) -> CredentialId {
-    CredentialId::from(Uuid::from_u128(index as u128 + 1))
 }
 
 fn hypothetical<'a>(
@@ -238,14 +232,6 @@ pub fn award_standing(
     Ok(if reinstated.status == Status::Complete { AwardStanding::HeldIfReinstated } else { AwardStanding::Lost })
 }
 
-/// Status and uncapped progress only (the planner's inner loop).
-pub(crate) fn quick(rule: &CompiledRule, learner: &Learner, budget: u64) -> Option<(bool, f64)> {
-    let problem = Problem::new(rule, learner);
-    let alloc = allocate(&problem, budget).ok()?;
-    let progress = Views::new(&problem).of(0).progress;
-    Some((alloc.is_some(), progress))
-}
-
 pub(crate) fn evaluate_learner(
     graph: &PathwayGraph,
     pathway: PathwayId,
@@ -256,10 +242,16 @@ pub(crate) fn evaluate_learner(
     let rule = graph.compiled.get(&pathway).ok_or(EvalError::UnknownPathway(pathway))?;
     let problem = Problem::new(rule, learner);
     let alloc = allocate(&problem, options.budget).map_err(|_| EvalError::BudgetExceeded { pathway, budget: options.budget })?;
-    let views = Views::new(&problem);
     let complete = alloc.is_some();
-    // A complete pathway needs views only for the alternatives it did not use.
-    let root_view = if complete { None } else { Some(views.of(0)) };
+    // An unfinished pathway is explained by its best partial allocation; a
+    // complete one by its allocation, and views only for the alternatives
+    // it did not use.
+    let partial = if complete { None } else { Some(best_partial(&problem)) };
+    let views = match &partial {
+        Some(part) => Views::masked(&problem, &part.owner),
+        None => Views::new(&problem),
+    };
+    let root_view = partial.as_ref().map(|part| &part.root);
     let raw_progress = root_view.as_ref().map_or(1.0, |v| v.progress);
     let progress = final_progress(complete, raw_progress);
     let status = if complete {
@@ -269,7 +261,7 @@ pub(crate) fn evaluate_learner(
     } else {
         Status::NotStarted
     };
-    let mut requirement = explain(&problem, &views, alloc.as_ref(), 0, root_view.as_ref());
+    let mut requirement = explain(&problem, &views, alloc.as_ref(), 0, root_view);
     if !complete {
         requirement.satisfied = false;
     }

@@ -60,6 +60,12 @@ impl CredentialFact {
     }
 }
 
+/// The id given to the `index`-th hypothetical credential of a what-if:
+/// `00000000-0000-0000-0000-00000000000N` (N = index + 1), never a real id.
+pub fn hypothetical_credential_id(index: usize) -> CredentialId {
+    CredentialId::from(uuid::Uuid::from_u128(index as u128 + 1))
+}
+
 /// A registered pathway: its id, owning organisation and rule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pathway {

@@ -100,6 +100,7 @@ mod hall;
 mod input;
 pub mod limits;
 mod outcome;
+mod partial;
 mod plan;
 mod problem;
 mod progress;
@@ -111,10 +112,10 @@ pub use eligibility::{Eligibility, is_eligible};
 pub use error::{EvalError, GraphError, RuleError};
 pub use evaluate::{
     AwardAction, AwardCheck, AwardStanding, EvalOptions, PathwayOutcomes, award_standing, check_award, evaluate, evaluate_all, evaluate_with,
-    hypothetical_credential_id, what_if, what_if_all,
+    what_if, what_if_all,
 };
 pub use graph::{EdgeKind, GraphNode, PathwayGraph};
-pub use input::{CatalogEntry, CredentialFact, Pathway};
+pub use input::{CatalogEntry, CredentialFact, Pathway, hypothetical_credential_id};
 pub use outcome::{Explanation, Measure, NextStep, Outcome, Status};
 pub use rule::{
     Conversions, Issuance, OnConstituentRevoked, PathwayRule, Requirement, RequirementKind, Selector,

@@ -6,7 +6,7 @@
 
 use cairn_domain::{AchievementId, AchievementType, CredentialId, Credits, OrgId, PathwayId};
 use cairn_stacking::{
-    CatalogEntry, CredentialFact, EvalOptions, Outcome, Pathway, PathwayGraph, PathwayRule, Status, evaluate_with,
+    CatalogEntry, CredentialFact, EvalOptions, Explanation, Outcome, Pathway, PathwayGraph, PathwayRule, Status, evaluate_with,
 };
 use chrono::{DateTime, Months, TimeZone, Utc};
 use proptest::prelude::*;
@@ -180,6 +180,13 @@ fn run(w: &World, facts: &[CredentialFact]) -> Outcome {
     evaluate_with(&w.graph, w.target, facts, at(), &options).unwrap()
 }
 
+/// Whether the `used` lists of the children of every node are disjoint
+/// (one allocation: a credential counts under one subtree at most).
+fn siblings_disjoint(e: &Explanation) -> bool {
+    let mut seen = std::collections::BTreeSet::new();
+    e.of.iter().all(|child| child.used.iter().all(|id| seen.insert(*id))) && e.of.iter().all(siblings_disjoint)
+}
+
 // ---- brute-force reference -------------------------------------------------
 
 /// A flattened tree: leaves numbered in order.
@@ -332,6 +339,13 @@ proptest! {
             serde_json::to_string(&evaluate_with(&w.graph, w.target, f, at(), &EvalOptions::default()).unwrap()).unwrap()
         };
         prop_assert_eq!(planned(&f), planned(&shuffled));
+    }
+
+    #[test]
+    fn no_credential_is_used_by_two_siblings(r in rule(), list in creds()) {
+        let w = world(&r);
+        let outcome = run(&w, &facts(&list));
+        prop_assert!(siblings_disjoint(&outcome.requirement), "rule {:?}: {}", r, serde_json::to_string(&outcome).unwrap());
     }
 
     #[test]
