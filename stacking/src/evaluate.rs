@@ -270,8 +270,11 @@ pub(crate) fn evaluate_learner(
     } else {
         Vec::new()
     };
+    let (name, key) = graph.pathway(pathway).map(|p| (p.rule.name.clone(), p.rule.key.clone())).unwrap_or_default();
     Ok(Outcome {
         pathway,
+        name,
+        key,
         status,
         progress,
         completed_at: alloc.as_ref().and_then(|a| a.key.latest),
@@ -294,6 +297,7 @@ pub(crate) fn final_progress(complete: bool, raw: f64) -> f64 {
 /// What an allocation assigns to leaves under `node`: `assigned` is sorted
 /// by leaf, and a subtree is a range of nodes. Each credential appears once.
 fn assigned_under<'a>(p: &Problem<'_>, alloc: &'a Allocation, node: usize) -> &'a [(usize, usize)] {
+    // INVARIANT: `subtree_end` has one entry per node (`CompiledRule::finish`).
     let end = p.rule.subtree_end.get(node).copied().unwrap_or(node);
     let from = alloc.assigned.partition_point(|(l, _)| *l < node);
     let to = alloc.assigned.partition_point(|(l, _)| *l < end);
@@ -317,7 +321,7 @@ fn explain(
     let Some(n) = p.rule.nodes.get(node) else {
         return Explanation {
             kind: Cow::Borrowed("all"),
-            label: None,
+            label: String::new(),
             satisfied: false,
             have: Measure::Count(0),
             need: Measure::Count(0),
@@ -326,6 +330,7 @@ fn explain(
             pathway: None,
             used: Vec::new(),
             candidates: Arc::clone(&p.rule.no_candidates),
+            candidate_names: Arc::clone(&p.rule.no_names),
             of: Vec::new(),
         };
     };
@@ -350,12 +355,14 @@ fn explain(
     let view_have = view.map_or(Decimal::ZERO, |v| v.have);
     let view_satisfied = view.is_some_and(|v| v.satisfied);
     let whole = |d: Decimal| Measure::Count(d.trunc().to_u64().unwrap_or(0));
-    let (need, unit, candidates) = match &n.kind {
-        CKind::Count { min, matcher } => (Measure::Count(u64::from(*min)), None, Arc::clone(&matcher.achievements)),
-        CKind::Credits { min, unit, matcher, .. } => {
-            (Measure::Credits(min.normalize()), Some(unit.clone()), Arc::clone(&matcher.achievements))
-        }
-        _ => (Measure::Count(n.needed_children() as u64), None, Arc::clone(&p.rule.no_candidates)),
+    let (need, unit, matcher) = match &n.kind {
+        CKind::Count { min, matcher } => (Measure::Count(u64::from(*min)), None, Some(matcher)),
+        CKind::Credits { min, unit, matcher, .. } => (Measure::Credits(min.normalize()), Some(unit.clone()), Some(matcher)),
+        _ => (Measure::Count(n.needed_children() as u64), None, None),
+    };
+    let (candidates, candidate_names) = match matcher {
+        Some(m) => (Arc::clone(&m.achievements), Arc::clone(&m.names)),
+        None => (Arc::clone(&p.rule.no_candidates), Arc::clone(&p.rule.no_names)),
     };
     let have = if active {
         match &n.kind {
@@ -385,6 +392,7 @@ fn explain(
             (None, Some(v)) => ids(p, v.used.iter().copied()),
         },
         candidates,
+        candidate_names,
         of,
     }
 }

@@ -12,6 +12,10 @@ use crate::rule::PathwayRule;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CatalogEntry {
     pub id: AchievementId,
+    /// The achievement's name: labels, `candidate_names`, `next` and the
+    /// graph show it (empty: the id is shown).
+    #[serde(default)]
+    pub name: String,
     pub issuer: OrgId,
     pub achievement_type: AchievementType,
     #[serde(default)]

@@ -11,7 +11,7 @@
 //! use chrono::{TimeZone, Utc};
 //!
 //! let org = OrgId::new();
-//! let entry = |t| CatalogEntry { id: AchievementId::new(), issuer: org, achievement_type: t,
+//! let entry = |t| CatalogEntry { id: AchievementId::new(), name: String::new(), issuer: org, achievement_type: t,
 //!     tags: vec![], skills: vec![], level: None, credits: None };
 //! let micro: Vec<CatalogEntry> = (0..3).map(|_| entry(AchievementType::MicroCredential)).collect();
 //! let award = entry(AchievementType::Award);
@@ -98,7 +98,10 @@ mod feasibility;
 mod graph;
 mod hall;
 mod input;
+mod label;
 pub mod limits;
+#[cfg(feature = "openapi")]
+mod openapi;
 mod outcome;
 mod partial;
 mod plan;

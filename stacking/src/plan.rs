@@ -24,6 +24,7 @@ use crate::graph::PathwayGraph;
 use crate::limits::{MAX_NEXT, MAX_PLAN_CANDIDATES};
 use crate::outcome::NextStep;
 use crate::input::hypothetical_credential_id;
+use crate::label::achievement_name;
 use crate::partial::best_partial;
 use crate::problem::{Cred, Learner, Problem};
 
@@ -92,9 +93,14 @@ pub(crate) fn next_steps<'a>(
     forward.sort();
     completing
         .into_iter()
-        .map(|(_, _, _, achievements)| NextStep { achievements, completes: true })
-        .chain(forward.into_iter().map(|(_, _, _, achievements)| NextStep { achievements, completes: false }))
+        .map(|(_, _, _, achievements)| (achievements, true))
+        .chain(forward.into_iter().map(|(_, _, _, achievements)| (achievements, false)))
         .take(MAX_NEXT)
+        .map(|(achievements, completes)| NextStep {
+            names: achievements.iter().map(|a| achievement_name(graph.catalog(), a)).collect(),
+            achievements,
+            completes,
+        })
         .collect()
 }
 

@@ -115,6 +115,7 @@ impl<'p, 'a> Views<'p, 'a> {
             CKind::All | CKind::Any | CKind::AtLeast(_) => {
                 let children: Vec<View> = n.children.iter().map(|&c| self.view(c, range)).collect();
                 let weights = &self.p.rule.weights;
+                // INVARIANT: `weights` has one entry per node (`CompiledRule::finish`).
                 let weight = |c: usize| weights.get(c).copied().unwrap_or(1.0);
                 let need = n.needed_children();
                 let progress = if need >= children.len() {

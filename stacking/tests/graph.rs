@@ -1,7 +1,7 @@
 //! The pathway graph: registration, updates, ordering, affected pathways,
 //! export; and the API pieces the service calls around it.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly on a broken fixture")]
 
 use cairn_domain::{AchievementId, AchievementType, CredentialId, OrgId, PathwayId};
 use cairn_stacking::{
@@ -22,7 +22,7 @@ fn org() -> OrgId {
     OrgId::from(Uuid::from_u128(1))
 }
 fn entry(id: AchievementId, t: AchievementType) -> CatalogEntry {
-    CatalogEntry { id, issuer: org(), achievement_type: t, tags: vec![], skills: vec![], level: None, credits: None }
+    CatalogEntry { id, name: String::new(), issuer: org(), achievement_type: t, tags: vec![], skills: vec![], level: None, credits: None }
 }
 
 /// m1..m3 micro-credentials; awards a(11), a(12), a(13) for p1..p3.

@@ -2,7 +2,7 @@
 //! invariance under reordering, monotone progress, and agreement with a
 //! brute-force reference that enumerates every allocation.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly on a broken fixture")]
 
 use cairn_domain::{AchievementId, AchievementType, CredentialId, Credits, OrgId, PathwayId};
 use cairn_stacking::{
@@ -143,6 +143,7 @@ fn world(r: &R) -> World {
     let mut catalog: Vec<CatalogEntry> = (0..ACHIEVEMENTS)
         .map(|i| CatalogEntry {
             id: ach(i),
+            name: String::new(),
             issuer: org(),
             achievement_type: AchievementType::MicroCredential,
             tags: vec![],
@@ -154,6 +155,7 @@ fn world(r: &R) -> World {
     for n in 0..pathways.len() {
         catalog.push(CatalogEntry {
             id: AchievementId::from(Uuid::from_u128(0x8000 + n as u128)),
+            name: String::new(),
             issuer: org(),
             achievement_type: AchievementType::Award,
             tags: vec![],
@@ -381,6 +383,7 @@ fn budget_exhaustion_is_an_error_not_a_hang() {
     let catalog: Vec<CatalogEntry> = (0..=n)
         .map(|i| CatalogEntry {
             id: ach(i),
+            name: String::new(),
             issuer: org(),
             achievement_type: if i == n { AchievementType::Award } else { AchievementType::MicroCredential },
             tags: vec![],
@@ -429,6 +432,7 @@ fn large_allocations_stay_within_the_stack() {
     let mut catalog: Vec<CatalogEntry> = (0..n)
         .map(|i| CatalogEntry {
             id: ach(i),
+            name: String::new(),
             issuer: org(),
             achievement_type: AchievementType::MicroCredential,
             tags: vec![format!("q{}", i % 4)],
@@ -439,6 +443,7 @@ fn large_allocations_stay_within_the_stack() {
         .collect();
     catalog.push(CatalogEntry {
         id: ach(n),
+        name: String::new(),
         issuer: org(),
         achievement_type: AchievementType::Award,
         tags: vec![],
@@ -516,7 +521,7 @@ impl DatedWorld {
     fn entry(&mut self, t: cairn_domain::AchievementType) -> AchievementId {
         let id = AchievementId::new();
         self.catalog.push(CatalogEntry {
-            id, issuer: self.org, achievement_type: t, tags: vec![], skills: vec![], level: None, credits: None,
+            id, name: String::new(), issuer: self.org, achievement_type: t, tags: vec![], skills: vec![], level: None, credits: None,
         });
         id
     }
