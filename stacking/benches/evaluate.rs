@@ -7,7 +7,7 @@
 //! a nested pathway for a tenth of them). Learners: credentials drawn from a
 //! fixed pseudo-random sequence, so every run measures the same work.
 
-#![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly on a broken fixture")]
+#![expect(clippy::unwrap_used, reason = "a benchmark fails loudly on a broken fixture")]
 
 use std::hint::black_box;
 use std::time::Duration;

@@ -264,7 +264,6 @@ impl PathwayGraph {
         }
     }
 
-    #[expect(clippy::type_complexity, reason = "a node list and an edge list, read once by each caller")]
     fn view(&self, focus: Option<PathwayId>) -> (Vec<GraphNode>, Vec<(GraphNode, GraphNode, EdgeKind)>) {
         let mut all_edges: Vec<(GraphNode, GraphNode, EdgeKind)> = (&self.graph)
             .edge_references()

@@ -28,7 +28,7 @@
 //! typed struct that refuses unknown fields, so a misspelt expectation fails
 //! instead of checking nothing.
 
-#![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly on a broken fixture")]
+#![expect(clippy::unwrap_used, reason = "tests fail loudly on a broken fixture")]
 
 use std::collections::BTreeMap;
 use std::path::Path;

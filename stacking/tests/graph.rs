@@ -1,7 +1,7 @@
 //! The pathway graph: registration, updates, ordering, affected pathways,
 //! export; and the API pieces the service calls around it.
 
-#![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly on a broken fixture")]
+#![expect(clippy::unwrap_used, reason = "tests fail loudly on a broken fixture")]
 
 use cairn_domain::{AchievementId, AchievementType, CredentialId, OrgId, PathwayId};
 use cairn_stacking::{

@@ -2,7 +2,7 @@
 //! invariance under reordering, monotone progress, and agreement with a
 //! brute-force reference that enumerates every allocation.
 
-#![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly on a broken fixture")]
+#![expect(clippy::unwrap_used, reason = "tests fail loudly on a broken fixture")]
 
 use cairn_domain::{AchievementId, AchievementType, CredentialId, Credits, OrgId, PathwayId};
 use cairn_stacking::{
