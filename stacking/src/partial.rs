@@ -28,8 +28,9 @@ pub(crate) struct Partial {
     pub root: View,
 }
 
-/// The best partial allocation of `p` (first found among equals, in the
-/// order of credentials and leaves: deterministic).
+/// The best partial allocation of `p` (among equals, the first guess or
+/// else the first found in the order of credentials and leaves:
+/// deterministic).
 pub(crate) fn best_partial(p: &Problem<'_>) -> Partial {
     let ceiling = Views::new(p).of(0);
     let mut leaves_of: Vec<Vec<u32>> = vec![Vec::new(); p.creds.len()];
@@ -44,18 +45,40 @@ pub(crate) fn best_partial(p: &Problem<'_>) -> Partial {
             }
         }
     }
-    let shared: Vec<(usize, Vec<u32>)> =
+    let mut shared: Vec<(usize, Vec<u32>)> =
         leaves_of.into_iter().enumerate().filter(|(_, l)| l.len() > 1).collect();
     let combinations = shared.iter().try_fold(1usize, |acc, (_, l)| acc.checked_mul(l.len()));
     if shared.is_empty() || combinations.is_none_or(|n| n > MAX_PARTIAL_CHOICES) {
         return Partial { owner: Vec::new(), root: ceiling };
+    }
+    // A first guess: each shared credential under the first leaf whose own
+    // view uses it, else its first leaf; tried first by the search too.
+    // When no credential is used by two leaves on their own, the guess
+    // reaches the ceiling and nothing is left to search.
+    let mut preferred = vec![FREE; p.creds.len()];
+    prefer(p, 0, &ceiling, &mut preferred);
+    let mut guess = vec![FREE; p.creds.len()];
+    for (c, leaves) in &mut shared {
+        let want = preferred.get(*c).copied().unwrap_or(FREE);
+        if let Some(pos) = leaves.iter().position(|l| *l == want)
+            && let Some(front) = leaves.get_mut(..=pos)
+        {
+            front.rotate_right(1);
+        }
+        if let (Some(g), Some(first)) = (guess.get_mut(*c), leaves.first()) {
+            *g = *first;
+        }
+    }
+    let first = Views::masked(p, &guess).of(0);
+    if first.progress >= ceiling.progress {
+        return Partial { owner: guess, root: first };
     }
     let mut search = Search {
         p,
         shared: &shared,
         owner: vec![FREE; p.creds.len()],
         ceiling: ceiling.progress,
-        best: None,
+        best: Some((guess, first)),
     };
     search.go(0, ceiling);
     match search.best {
@@ -63,6 +86,27 @@ pub(crate) fn best_partial(p: &Problem<'_>) -> Partial {
         // Unreachable in practice (the first full assignment is recorded),
         // and the fallback is sound anyway.
         None => Partial { owner: Vec::new(), root: Views::new(p).of(0) },
+    }
+}
+
+/// Per credential, the first leaf (in rule order) whose part of `view`
+/// uses it.
+fn prefer(p: &Problem<'_>, node: usize, view: &View, out: &mut [u32]) {
+    let Some(n) = p.rule.nodes.get(node) else { return };
+    if n.is_leaf() {
+        let Ok(leaf) = u32::try_from(node) else { return };
+        for &c in &view.used {
+            if let Some(o) = out.get_mut(c)
+                && *o == FREE
+            {
+                *o = leaf;
+            }
+        }
+        return;
+    }
+    // A view's children follow the node's (`Views::inner`).
+    for (&child, v) in n.children.iter().zip(&view.children) {
+        prefer(p, child, v, out);
     }
 }
 
