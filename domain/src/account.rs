@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 /// What an account may do. Staff roles are bound to one organisation of the
 /// matching kind; learners and admins belong to none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Admin,
@@ -63,6 +64,7 @@ impl FromStr for Role {
 /// Institutions publish achievements and issue credentials; employers verify
 /// and search.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum OrgKind {
     Institution,

@@ -119,6 +119,7 @@ impl<'de> Deserialize<'de> for AchievementType {
 
 /// How demanding an achievement is; ordered beginner < … < expert.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
     Beginner,
@@ -164,7 +165,6 @@ impl FromStr for Level {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
     #[test]

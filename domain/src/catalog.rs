@@ -14,6 +14,9 @@ use crate::credits::Credits;
 use crate::duration::IsoDuration;
 use crate::web_url::HttpUrl;
 
+#[cfg(feature = "openapi")]
+pub use crate::openapi::AchievementFields;
+
 /// Text of bounded length: trimmed, non-empty, at most `MAX` characters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(transparent)]
@@ -49,6 +52,7 @@ pub type Tag = BoundedText<64>;
 
 /// How the learner earns it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Criteria {
     pub narrative: LongText,
@@ -60,6 +64,7 @@ pub struct Criteria {
 /// An alignment to a skill or competency framework (OB 3.0 `Alignment`).
 /// `skill` selectors in pathways match its `targetUrl` or `targetCode`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Alignment {
     pub target_name: Name,
@@ -79,7 +84,23 @@ pub struct Alignment {
 pub const MAX_TAGS: usize = 32;
 pub const MAX_ALIGNMENTS: usize = 32;
 
+/// An achievement definition as institutions send it (OB 3.0 Achievement
+/// fields, camelCase, plus Cairn's `credits`, `level`, `validity` and
+/// `issuingMessage`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = AchievementInput, example = json!({
+    "name": "Data Visualisation Fundamentals",
+    "description": "Design clear charts for analytical audiences.",
+    "criteria": { "narrative": "Complete four assignments and a capstone (about 50 hours of work)." },
+    "achievementType": "MicroCredential",
+    "level": "intermediate",
+    "credits": { "amount": "2", "unit": "ECTS" },
+    "validity": "P3Y",
+    "issuingMessage": "Congratulations on your new micro-credential!",
+    "tags": ["data", "visualisation"],
+    "alignments": [{ "targetName": "Data visualisation", "targetUrl": "https://skills.example/dv", "targetCode": "DV-1", "targetFramework": "Example Skills" }]
+})))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct AchievementDefinition {
     pub name: Name,
@@ -91,8 +112,10 @@ pub struct AchievementDefinition {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<HttpUrl>,
     #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "bounded_vec::<_, _, MAX_TAGS>")]
+    #[cfg_attr(feature = "openapi", schema(max_items = 32))]
     pub tags: Vec<Tag>,
     #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "bounded_vec::<_, _, MAX_ALIGNMENTS>")]
+    #[cfg_attr(feature = "openapi", schema(max_items = 32))]
     pub alignments: Vec<Alignment>,
     /// Credits a learner earns with it, e.g. `{"amount": "1.5", "unit": "ECTS"}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -236,7 +236,6 @@ impl<'de> Deserialize<'de> for Credits {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
     #[test]

@@ -205,7 +205,6 @@ impl<'de> Deserialize<'de> for IsoDuration {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
     use chrono::TimeZone;
 

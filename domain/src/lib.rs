@@ -13,6 +13,8 @@ pub mod duration;
 pub mod employment;
 pub mod ids;
 pub mod ob3;
+#[cfg(feature = "openapi")]
+mod openapi;
 pub mod sharing;
 pub mod skill;
 pub mod status_list;

@@ -7,7 +7,7 @@
 //! a nested pathway for a tenth of them). Learners: credentials drawn from a
 //! fixed pseudo-random sequence, so every run measures the same work.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used, reason = "a benchmark fails loudly on a broken fixture")]
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -59,6 +59,7 @@ fn catalog() -> Vec<CatalogEntry> {
     (0..N_ACH)
         .map(|i| CatalogEntry {
             id: ach(i),
+            name: String::new(),
             issuer: org(i % 4),
             achievement_type: types[i % 4].clone(),
             tags: vec![format!("t{}", i % N_TAGS), format!("t{}", (i * 7) % N_TAGS)],
@@ -77,6 +78,7 @@ fn catalog() -> Vec<CatalogEntry> {
 fn award_entry(id: AchievementId, issuer: OrgId) -> CatalogEntry {
     CatalogEntry {
         id,
+        name: String::new(),
         issuer,
         achievement_type: AchievementType::Award,
         tags: vec![],
@@ -297,6 +299,7 @@ fn uneven_split() -> (PathwayGraph, PathwayId, Vec<CredentialFact>) {
     let mut cat: Vec<CatalogEntry> = (0..n)
         .map(|i| CatalogEntry {
             id: ach(i),
+            name: String::new(),
             issuer: org(0),
             achievement_type: AchievementType::MicroCredential,
             tags: vec![],

@@ -59,6 +59,53 @@ pub(crate) fn ones_from(bits: &[u64], from: usize) -> impl Iterator<Item = usize
     })
 }
 
+/// A bit matrix: rows of one width (`words`) in one buffer, added whole.
+/// Every row index below [`BitRows::len`] is in bounds by construction.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct BitRows {
+    words: usize,
+    data: Vec<u64>,
+}
+
+impl BitRows {
+    pub fn with_capacity(words: usize, rows: usize) -> Self {
+        BitRows { words, data: Vec::with_capacity(words * rows) }
+    }
+
+    pub fn clear(&mut self) {
+        self.data.clear();
+    }
+
+    pub fn len(&self) -> usize {
+        self.data.len().checked_div(self.words).unwrap_or(0)
+    }
+
+    /// Adds an empty row and returns it.
+    pub fn push(&mut self) -> &mut [u64] {
+        let start = self.data.len();
+        self.data.resize(start + self.words, 0);
+        self.row_mut(self.len() - 1)
+    }
+
+    pub fn row(&self, r: usize) -> &[u64] {
+        debug_assert!(r < self.len(), "row {r} of {}", self.len());
+        // INVARIANT: rows are added whole, so `r < len()` is in bounds;
+        // callers only pass rows they added.
+        self.data.get(r * self.words..(r + 1) * self.words).unwrap_or(&[])
+    }
+
+    pub fn row_mut(&mut self, r: usize) -> &mut [u64] {
+        debug_assert!(r < self.len(), "row {r} of {}", self.len());
+        // INVARIANT: as in `row`.
+        self.data.get_mut(r * self.words..(r + 1) * self.words).unwrap_or(&mut [])
+    }
+
+    /// Word `i` of row `r`: the two are within bounds (see `row`).
+    pub fn word(&self, r: usize, i: usize) -> u64 {
+        self.row(r).get(i).copied().unwrap_or(0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,5 +127,20 @@ mod tests {
         assert_eq!(ones_from(&b, 128).count(), 0);
         unset(&mut b, 64);
         assert_eq!(count(&b), 2);
+    }
+
+    #[test]
+    fn rows_of_a_bit_matrix() {
+        let mut m = BitRows::with_capacity(2, 1);
+        assert_eq!(m.len(), 0);
+        set(m.push(), 70);
+        set(m.push(), 1);
+        assert_eq!(m.len(), 2);
+        assert_eq!(m.row(0), &[0, 1 << 6]);
+        assert_eq!(m.word(1, 0), 0b10);
+        unset(m.row_mut(0), 70);
+        assert_eq!(count(m.row(0)), 0);
+        m.clear();
+        assert_eq!(m.len(), 0);
     }
 }

@@ -30,7 +30,8 @@ pub(crate) enum CKind {
 #[derive(Debug, Clone)]
 pub(crate) struct CNode {
     pub kind: CKind,
-    pub label: Option<String>,
+    /// The author's label, or one generated from the rule (`label`).
+    pub label: String,
     pub within: Option<IsoDuration>,
     pub children: Vec<usize>,
     /// Nodes with a `within` on the way from this node to the root, self included.
@@ -156,6 +157,7 @@ pub(crate) struct CompiledRule {
     pub subtree_end: Vec<usize>,
     /// An empty candidate list to share (an `Arc` allocates even when empty).
     pub no_candidates: Arc<[AchievementId]>,
+    pub no_names: Arc<[String]>,
 }
 
 impl CompiledRule {
@@ -255,6 +257,7 @@ impl CompiledRule {
         }
         self.subtree_end = subtree_end;
         self.no_candidates = Arc::from([]);
+        self.no_names = Arc::from([]);
     }
 
     /// Every catalog achievement some leaf would accept, sorted.
@@ -343,7 +346,7 @@ fn add_node(
     };
     out.nodes.push(CNode {
         kind,
-        label: req.label.clone(),
+        label: crate::label::label(req, ctx.catalog, ctx.pathways),
         within: req.within,
         children: Vec::new(),
         windows: my_windows.clone(),

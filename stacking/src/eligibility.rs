@@ -43,7 +43,6 @@ pub fn is_eligible(fact: &CredentialFact, at: DateTime<Utc>, mode: Eligibility) 
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
     use cairn_domain::{AchievementId, CredentialId};
     use chrono::TimeZone;

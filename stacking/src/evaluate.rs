@@ -8,16 +8,16 @@ use cairn_domain::{AchievementId, CredentialId, PathwayId};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
-use uuid::Uuid;
 
 use crate::allocate::{Allocation, allocate};
-use crate::compile::{CKind, CompiledRule};
+use crate::compile::CKind;
 use crate::eligibility::Eligibility;
 use crate::error::EvalError;
 use crate::graph::PathwayGraph;
-use crate::input::CredentialFact;
+use crate::input::{CredentialFact, hypothetical_credential_id};
 use crate::limits::DEFAULT_SEARCH_BUDGET;
 use crate::outcome::{Explanation, Measure, Outcome, Status};
+use crate::partial::best_partial;
 use crate::plan::next_steps;
 use crate::problem::{Cred, Learner, Problem};
 use crate::progress::{View, Views};
@@ -85,12 +85,6 @@ pub fn evaluate_all(
         .into_iter()
         .map(|id| (id, evaluate_learner(graph, id, &learner, at, options)))
         .collect()
-}
-
-/// The id given to the `index`-th hypothetical credential of a what-if:
-/// `00000000-0000-0000-0000-00000000000N` (N = index + 1), never a real id.
-pub fn hypothetical_credential_id(index: usize) -> CredentialId {
-    CredentialId::from(Uuid::from_u128(index as u128 + 1))
 }
 
 fn hypothetical<'a>(
@@ -238,14 +232,6 @@ pub fn award_standing(
     Ok(if reinstated.status == Status::Complete { AwardStanding::HeldIfReinstated } else { AwardStanding::Lost })
 }
 
-/// Status and uncapped progress only (the planner's inner loop).
-pub(crate) fn quick(rule: &CompiledRule, learner: &Learner, budget: u64) -> Option<(bool, f64)> {
-    let problem = Problem::new(rule, learner);
-    let alloc = allocate(&problem, budget).ok()?;
-    let progress = Views::new(&problem).of(0).progress;
-    Some((alloc.is_some(), progress))
-}
-
 pub(crate) fn evaluate_learner(
     graph: &PathwayGraph,
     pathway: PathwayId,
@@ -256,10 +242,16 @@ pub(crate) fn evaluate_learner(
     let rule = graph.compiled.get(&pathway).ok_or(EvalError::UnknownPathway(pathway))?;
     let problem = Problem::new(rule, learner);
     let alloc = allocate(&problem, options.budget).map_err(|_| EvalError::BudgetExceeded { pathway, budget: options.budget })?;
-    let views = Views::new(&problem);
     let complete = alloc.is_some();
-    // A complete pathway needs views only for the alternatives it did not use.
-    let root_view = if complete { None } else { Some(views.of(0)) };
+    // An unfinished pathway is explained by its best partial allocation; a
+    // complete one by its allocation, and views only for the alternatives
+    // it did not use.
+    let partial = if complete { None } else { Some(best_partial(&problem)) };
+    let views = match &partial {
+        Some(part) => Views::masked(&problem, &part.owner),
+        None => Views::new(&problem),
+    };
+    let root_view = partial.as_ref().map(|part| &part.root);
     let raw_progress = root_view.as_ref().map_or(1.0, |v| v.progress);
     let progress = final_progress(complete, raw_progress);
     let status = if complete {
@@ -269,7 +261,7 @@ pub(crate) fn evaluate_learner(
     } else {
         Status::NotStarted
     };
-    let mut requirement = explain(&problem, &views, alloc.as_ref(), 0, root_view.as_ref());
+    let mut requirement = explain(&problem, &views, alloc.as_ref(), 0, root_view);
     if !complete {
         requirement.satisfied = false;
     }
@@ -278,8 +270,11 @@ pub(crate) fn evaluate_learner(
     } else {
         Vec::new()
     };
+    let (name, key) = graph.pathway(pathway).map(|p| (p.rule.name.clone(), p.rule.key.clone())).unwrap_or_default();
     Ok(Outcome {
         pathway,
+        name,
+        key,
         status,
         progress,
         completed_at: alloc.as_ref().and_then(|a| a.key.latest),
@@ -302,6 +297,7 @@ pub(crate) fn final_progress(complete: bool, raw: f64) -> f64 {
 /// What an allocation assigns to leaves under `node`: `assigned` is sorted
 /// by leaf, and a subtree is a range of nodes. Each credential appears once.
 fn assigned_under<'a>(p: &Problem<'_>, alloc: &'a Allocation, node: usize) -> &'a [(usize, usize)] {
+    // INVARIANT: `subtree_end` has one entry per node (`CompiledRule::finish`).
     let end = p.rule.subtree_end.get(node).copied().unwrap_or(node);
     let from = alloc.assigned.partition_point(|(l, _)| *l < node);
     let to = alloc.assigned.partition_point(|(l, _)| *l < end);
@@ -325,7 +321,7 @@ fn explain(
     let Some(n) = p.rule.nodes.get(node) else {
         return Explanation {
             kind: Cow::Borrowed("all"),
-            label: None,
+            label: String::new(),
             satisfied: false,
             have: Measure::Count(0),
             need: Measure::Count(0),
@@ -334,6 +330,7 @@ fn explain(
             pathway: None,
             used: Vec::new(),
             candidates: Arc::clone(&p.rule.no_candidates),
+            candidate_names: Arc::clone(&p.rule.no_names),
             of: Vec::new(),
         };
     };
@@ -358,12 +355,14 @@ fn explain(
     let view_have = view.map_or(Decimal::ZERO, |v| v.have);
     let view_satisfied = view.is_some_and(|v| v.satisfied);
     let whole = |d: Decimal| Measure::Count(d.trunc().to_u64().unwrap_or(0));
-    let (need, unit, candidates) = match &n.kind {
-        CKind::Count { min, matcher } => (Measure::Count(u64::from(*min)), None, Arc::clone(&matcher.achievements)),
-        CKind::Credits { min, unit, matcher, .. } => {
-            (Measure::Credits(min.normalize()), Some(unit.clone()), Arc::clone(&matcher.achievements))
-        }
-        _ => (Measure::Count(n.needed_children() as u64), None, Arc::clone(&p.rule.no_candidates)),
+    let (need, unit, matcher) = match &n.kind {
+        CKind::Count { min, matcher } => (Measure::Count(u64::from(*min)), None, Some(matcher)),
+        CKind::Credits { min, unit, matcher, .. } => (Measure::Credits(min.normalize()), Some(unit.clone()), Some(matcher)),
+        _ => (Measure::Count(n.needed_children() as u64), None, None),
+    };
+    let (candidates, candidate_names) = match matcher {
+        Some(m) => (Arc::clone(&m.achievements), Arc::clone(&m.names)),
+        None => (Arc::clone(&p.rule.no_candidates), Arc::clone(&p.rule.no_names)),
     };
     let have = if active {
         match &n.kind {
@@ -393,6 +392,7 @@ fn explain(
             (None, Some(v)) => ids(p, v.used.iter().copied()),
         },
         candidates,
+        candidate_names,
         of,
     }
 }

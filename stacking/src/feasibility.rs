@@ -467,7 +467,6 @@ fn show(at: DateTime<Utc>) -> String {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
     use crate::rule::PathwayRule;
     use cairn_domain::{AchievementId, OrgId};

@@ -249,11 +249,12 @@ impl PathwayGraph {
     fn describe(&self, node: &GraphNode) -> (&'static str, String, String) {
         match node {
             GraphNode::Achievement(id) => {
-                let label = self
-                    .catalog
-                    .get(id)
-                    .map(|e| format!("{} {}", e.achievement_type, id))
-                    .unwrap_or_else(|| id.to_string());
+                // The name; an unnamed achievement by its type and id.
+                let label = match self.catalog.get(id) {
+                    Some(e) if !e.name.trim().is_empty() => e.name.clone(),
+                    Some(e) => format!("{} {id}", e.achievement_type),
+                    None => id.to_string(),
+                };
                 ("achievement", id.to_string(), label)
             }
             GraphNode::Pathway(id) => {
@@ -263,7 +264,6 @@ impl PathwayGraph {
         }
     }
 
-    #[allow(clippy::type_complexity)]
     fn view(&self, focus: Option<PathwayId>) -> (Vec<GraphNode>, Vec<(GraphNode, GraphNode, EdgeKind)>) {
         let mut all_edges: Vec<(GraphNode, GraphNode, EdgeKind)> = (&self.graph)
             .edge_references()

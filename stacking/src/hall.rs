@@ -15,7 +15,7 @@
 //! for the same credentials: each leaf alone passes, and without it the
 //! search would try every way of sharing them out.
 
-use crate::bits;
+use crate::bits::{self, BitRows};
 
 const NONE: u32 = u32::MAX;
 
@@ -23,10 +23,10 @@ const NONE: u32 = u32::MAX;
 #[derive(Debug, Default)]
 pub(crate) struct Matching {
     words: usize,
-    /// Per demand, `words` long: credentials it may take.
-    allowed: Vec<u64>,
-    /// Per demand, `words` long: credentials it holds.
-    owned: Vec<u64>,
+    /// Per demand: credentials it may take.
+    allowed: BitRows,
+    /// Per demand: credentials it holds.
+    owned: BitRows,
     need: Vec<usize>,
     /// Usable credentials nobody holds.
     free: Vec<u64>,
@@ -45,8 +45,8 @@ impl Matching {
         const DEMANDS: usize = 16;
         Matching {
             words,
-            allowed: Vec::with_capacity(DEMANDS * words),
-            owned: Vec::with_capacity(DEMANDS * words),
+            allowed: BitRows::with_capacity(words, DEMANDS),
+            owned: BitRows::with_capacity(words, DEMANDS),
             need: Vec::with_capacity(DEMANDS),
             free: Vec::with_capacity(words),
             parent: Vec::with_capacity(DEMANDS),
@@ -70,10 +70,8 @@ impl Matching {
     /// returned set of those it may take (already restricted to usable).
     pub fn demand(&mut self, need: usize) -> &mut [u64] {
         self.need.push(need);
-        let start = self.allowed.len();
-        self.allowed.resize(start + self.words, 0);
-        self.owned.resize(start + self.words, 0);
-        self.allowed.get_mut(start..).unwrap_or(&mut [])
+        self.owned.push();
+        self.allowed.push()
     }
 
     /// Can every demand be met at once? Demands added after a successful
@@ -85,14 +83,15 @@ impl Matching {
             return false;
         }
         for d in self.met..self.need.len() {
+            // INVARIANT: `need`, `allowed` and `owned` gain a row together (`demand`).
             let mut short = self.need.get(d).copied().unwrap_or(0);
             // Free credentials first: no re-routing.
             for i in 0..w {
                 if short == 0 {
                     break;
                 }
-                let (Some(a), Some(f)) = (self.allowed.get(d * w + i), self.free.get(i)) else { break };
-                let mut x = a & f;
+                let Some(f) = self.free.get(i) else { break };
+                let mut x = self.allowed.word(d, i) & f;
                 let mut took = 0u64;
                 while x != 0 && short > 0 {
                     let bit = x & x.wrapping_neg();
@@ -100,7 +99,7 @@ impl Matching {
                     x &= x - 1;
                     short -= 1;
                 }
-                if let Some(o) = self.owned.get_mut(d * w + i) {
+                if let Some(o) = self.owned.row_mut(d).get_mut(i) {
                     *o |= took;
                 }
                 if let Some(f) = self.free.get_mut(i) {
@@ -122,11 +121,11 @@ impl Matching {
     /// uses (held, and no chain of swaps ends at a free credential). No
     /// other demand can have them.
     pub fn forced(&mut self, out: &mut [u64]) {
-        let w = self.words;
         let n = self.need.len();
         // `out` first gathers the credentials that can be freed: free
         // ones, and everything a demand holds once it can take a freeable
         // one instead (each demand is opened once).
+        // INVARIANT: `out` and `free` are both `words` long.
         out.copy_from_slice(self.free.get(..out.len()).unwrap_or(&[]));
         self.opened.clear();
         self.opened.resize(n, false);
@@ -136,12 +135,10 @@ impl Matching {
                 if self.opened.get(d) != Some(&false) {
                     continue;
                 }
-                let reaches = (0..w).any(|i| {
-                    self.allowed.get(d * w + i).copied().unwrap_or(0) & out.get(i).copied().unwrap_or(0) != 0
-                });
+                let reaches = self.allowed.row(d).iter().zip(out.iter()).any(|(a, o)| a & o != 0);
                 if reaches {
-                    for (i, f) in out.iter_mut().enumerate() {
-                        *f |= self.owned.get(d * w + i).copied().unwrap_or(0);
+                    for (f, o) in out.iter_mut().zip(self.owned.row(d)) {
+                        *f |= o;
                     }
                     if let Some(o) = self.opened.get_mut(d) {
                         *o = true;
@@ -155,7 +152,7 @@ impl Matching {
         }
         // Then the held ones that cannot.
         for (i, o) in out.iter_mut().enumerate() {
-            let held = (0..n).fold(0u64, |acc, d| acc | self.owned.get(d * w + i).copied().unwrap_or(0));
+            let held = (0..n).fold(0u64, |acc, d| acc | self.owned.word(d, i));
             *o = held & !*o;
         }
     }
@@ -183,7 +180,7 @@ impl Matching {
                 }
                 // A credential `e` may take that `f` holds.
                 let Some(c) = (0..w).find_map(|i| {
-                    let x = self.allowed.get(e * w + i).copied().unwrap_or(0) & self.owned.get(f * w + i).copied().unwrap_or(0);
+                    let x = self.allowed.word(e, i) & self.owned.word(f, i);
                     (x != 0).then(|| i * 64 + x.trailing_zeros() as usize)
                 }) else {
                     continue;
@@ -193,7 +190,8 @@ impl Matching {
                 }
                 // Can `f` replace it with a free credential?
                 let spare = (0..w).find_map(|i| {
-                    let x = self.allowed.get(f * w + i).copied().unwrap_or(0) & self.free.get(i).copied().unwrap_or(0);
+                    // INVARIANT: `free` is `words` long, like every row.
+                    let x = self.allowed.word(f, i) & self.free.get(i).copied().unwrap_or(0);
                     (x != 0).then(|| i * 64 + x.trailing_zeros() as usize)
                 });
                 if let Some(s) = spare {
@@ -215,17 +213,11 @@ impl Matching {
     }
 
     fn give(&mut self, d: usize, c: usize) {
-        let w = self.words;
-        if let Some(o) = self.owned.get_mut(d * w..(d + 1) * w) {
-            bits::set(o, c);
-        }
+        bits::set(self.owned.row_mut(d), c);
     }
 
     fn take_from(&mut self, d: usize, c: usize) {
-        let w = self.words;
-        if let Some(o) = self.owned.get_mut(d * w..(d + 1) * w) {
-            bits::unset(o, c);
-        }
+        bits::unset(self.owned.row_mut(d), c);
     }
 }
 

@@ -12,6 +12,10 @@ use crate::rule::PathwayRule;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CatalogEntry {
     pub id: AchievementId,
+    /// The achievement's name: labels, `candidate_names`, `next` and the
+    /// graph show it (empty: the id is shown).
+    #[serde(default)]
+    pub name: String,
     pub issuer: OrgId,
     pub achievement_type: AchievementType,
     #[serde(default)]
@@ -58,6 +62,12 @@ impl CredentialFact {
             credits: None,
         }
     }
+}
+
+/// The id given to the `index`-th hypothetical credential of a what-if:
+/// `00000000-0000-0000-0000-00000000000N` (N = index + 1), never a real id.
+pub fn hypothetical_credential_id(index: usize) -> CredentialId {
+    CredentialId::from(uuid::Uuid::from_u128(index as u128 + 1))
 }
 
 /// A registered pathway: its id, owning organisation and rule.

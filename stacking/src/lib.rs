@@ -11,7 +11,7 @@
 //! use chrono::{TimeZone, Utc};
 //!
 //! let org = OrgId::new();
-//! let entry = |t| CatalogEntry { id: AchievementId::new(), issuer: org, achievement_type: t,
+//! let entry = |t| CatalogEntry { id: AchievementId::new(), name: String::new(), issuer: org, achievement_type: t,
 //!     tags: vec![], skills: vec![], level: None, credits: None };
 //! let micro: Vec<CatalogEntry> = (0..3).map(|_| entry(AchievementType::MicroCredential)).collect();
 //! let award = entry(AchievementType::Award);
@@ -70,13 +70,19 @@
 //!   64 subsets per `at_least`, beyond which the loosest counts). Updating a
 //!   nested pathway so that a pathway nesting it can no longer hold is
 //!   refused too.
-//! - For an incomplete pathway each node of the explanation shows what the
-//!   learner's credentials give it on its own (two nodes may show the same
-//!   credential; under `within` the best window, ties to the later one);
-//!   progress is computed from those views, capped at 0.99 and floored to 4
-//!   decimals (monotone maps), and is 1 only when complete. For a complete
-//!   pathway, nodes the allocation uses show its credentials; unused
-//!   alternatives show their own view with `used: []`.
+//! - An incomplete pathway is explained by its best partial allocation: the
+//!   assignment of credentials to leaves (each credential once) with the
+//!   most progress, first among equals; `have`, `used`, `satisfied` and
+//!   progress all come from it (under `within` the best window, ties to the
+//!   later one). Beyond [`limits::MAX_PARTIAL_CHOICES`] combinations of
+//!   shared credentials, each node is shown on its own. Progress is capped
+//!   at 0.99 and floored to 4 decimals (monotone maps), and is 1 only when
+//!   complete. For a complete pathway, nodes the allocation uses show its
+//!   credentials; unused alternatives show their own view with `used: []`.
+//! - Every node has a label: the author's, or one generated from the rule
+//!   with catalog and pathway names ("3 micro-credentials within 3 years");
+//!   outcomes carry the pathway's name and key; `candidates` and `next` keep
+//!   their id lists and gain parallel name lists (`candidate_names`, `names`).
 //! - `next`: completing sets first, then single achievements that raise
 //!   progress; fewest achievements, then fewest credits, then achievements
 //!   not held yet, then id; at most [`limits::MAX_NEXT`].
@@ -87,6 +93,28 @@
 //!   cap on credentials per allocation ([`EvalError::BudgetExceeded`]).
 //! - Credential ids are assumed unique; inputs are sorted internally, so the
 //!   order of credentials never changes an outcome.
+//!
+//! Where each part of the rule language (DESIGN.md) is implemented:
+//!
+//! | rule language | item |
+//! |---|---|
+//! | 1. eligibility at `at` | [`is_eligible`], [`Eligibility`] (`eligibility`) |
+//! | 2. a credential fills one slot; nested pathways consume theirs | `allocate::Search` (takes each credential once), `compile` (inlines nested pathways), `partial::best_partial` (in progress) |
+//! | 3. `count` counts distinct achievements | `problem::Problem` (a leaf's credentials grouped by achievement), the `count` branch of `allocate` |
+//! | 4. `within` as a rolling window | `allocate` (branches over where each window starts), `problem::Problem::window_end`, `progress::Views` (best window) |
+//! | 5. the satisfying allocation is found | `allocate::Search` (exact search), `hall::Matching` and `allocate::bounds` (exact pruning) |
+//! | 6. `completed_at` is the earliest instant | `allocate::Search::run` (smallest date threshold with a solution) |
+//! | 7. cycles, unknown ids, unsatisfiable rules refused | [`PathwayGraph::check`], [`PathwayGraph::register`] (`graph`), `feasibility`, [`GraphError`] |
+//! | 8. deterministic | `problem::Learner` (inputs in (date, id) order), tie-breaks in `allocate`, `partial` and `plan` |
+//! | 9. revocation cascade, expiry never revokes | [`check_award`], [`award_standing`] (`evaluate`) |
+//! | `all`, `any`, `at_least`, `count`, `credits`, `pathway` | [`RequirementKind`] (parsed and checked in `rule`), `compile::CKind` |
+//! | `credits` units and `conversions` | [`convert_credits`], [`Conversions`] (`value`) |
+//! | `label`, `within` on every node | [`Requirement`]; generated labels in `label` |
+//! | selector `achievement`, `achievements`, `issuer`, `achievement_type`, `tags`, `skill`, `min_level` | [`Selector`], [`matches_entry`] (resolved once per rule: `selector::Matcher::resolve`) |
+//! | selector `earned_after`, `earned_before` | `selector::Matcher::matches_time` (per credential, in `problem::Problem::new`) |
+//! | `progress` (need-weighted means, best window) | `progress::Views`, `partial` (one allocation), `evaluate::final_progress` (cap and floor) |
+//! | `next` | `plan::next_steps` |
+//! | outcome JSON, names and labels | [`Outcome`], [`Explanation`], [`NextStep`], [`Measure`] (`outcome`) |
 
 mod allocate;
 mod bits;
@@ -98,8 +126,12 @@ mod feasibility;
 mod graph;
 mod hall;
 mod input;
+mod label;
 pub mod limits;
+#[cfg(feature = "openapi")]
+mod openapi;
 mod outcome;
+mod partial;
 mod plan;
 mod problem;
 mod progress;
@@ -111,10 +143,10 @@ pub use eligibility::{Eligibility, is_eligible};
 pub use error::{EvalError, GraphError, RuleError};
 pub use evaluate::{
     AwardAction, AwardCheck, AwardStanding, EvalOptions, PathwayOutcomes, award_standing, check_award, evaluate, evaluate_all, evaluate_with,
-    hypothetical_credential_id, what_if, what_if_all,
+    what_if, what_if_all,
 };
 pub use graph::{EdgeKind, GraphNode, PathwayGraph};
-pub use input::{CatalogEntry, CredentialFact, Pathway};
+pub use input::{CatalogEntry, CredentialFact, Pathway, hypothetical_credential_id};
 pub use outcome::{Explanation, Measure, NextStep, Outcome, Status};
 pub use rule::{
     Conversions, Issuance, OnConstituentRevoked, PathwayRule, Requirement, RequirementKind, Selector,

@@ -21,3 +21,6 @@ pub const DEFAULT_SEARCH_BUDGET: u64 = 2_000_000;
 pub const MAX_NEXT: usize = 5;
 /// Most catalog achievements the planner considers adding.
 pub const MAX_PLAN_CANDIDATES: usize = 64;
+/// Most combinations of shared credentials the best partial allocation of
+/// an unfinished pathway searches (beyond: each node on its own, see `partial`).
+pub const MAX_PARTIAL_CHOICES: usize = 4096;

@@ -9,6 +9,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = PathwayStatus))]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Complete,
@@ -27,11 +28,16 @@ pub enum Measure {
 
 /// One node of the explanation tree.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Explanation {
     /// `all`, `any`, `at_least`, `count`, `credits` or `pathway`.
     #[serde(rename = "type")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "count"))]
     pub kind: Cow<'static, str>,
-    pub label: Option<String>,
+    /// The author's label, or one generated from the rule ("3
+    /// micro-credentials within 3 years", "all of 2").
+    #[serde(default)]
+    pub label: String,
     pub satisfied: bool,
     pub have: Measure,
     pub need: Measure,
@@ -41,26 +47,47 @@ pub struct Explanation {
     pub within: Option<IsoDuration>,
     /// For `pathway` nodes: the nested pathway.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<uuid::Uuid>))]
     pub pathway: Option<PathwayId>,
     /// Credentials this node uses, sorted by id.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<uuid::Uuid>))]
     pub used: Vec<CredentialId>,
     /// Catalog achievements that would count here (leaves), sorted; shared
     /// with the compiled rule (every outcome of a pathway lists the same).
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<uuid::Uuid>))]
     pub candidates: Arc<[AchievementId]>,
+    /// The names of `candidates`, in the same order.
+    #[serde(default = "no_names")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
+    pub candidate_names: Arc<[String]>,
+    #[cfg_attr(feature = "openapi", schema(no_recursion))]
     pub of: Vec<Explanation>,
 }
 
 /// A set of catalog achievements worth earning next.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NextStep {
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<uuid::Uuid>))]
     pub achievements: Vec<AchievementId>,
+    /// The names of `achievements`, in the same order.
+    #[serde(default)]
+    pub names: Vec<String>,
     /// Earning all of them (now) would complete the pathway.
     pub completes: bool,
 }
 
+/// The outcome of one pathway for one learner.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = PathwayOutcome))]
 pub struct Outcome {
+    #[cfg_attr(feature = "openapi", schema(value_type = uuid::Uuid))]
     pub pathway: PathwayId,
+    /// The pathway's name and key, as registered.
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub key: String,
     pub status: Status,
     /// In [0, 1]; 1 only when complete; never lower after adding a credential.
     pub progress: f64,
@@ -79,4 +106,8 @@ impl Outcome {
         out.dedup();
         out
     }
+}
+
+fn no_names() -> Arc<[String]> {
+    Arc::from([])
 }

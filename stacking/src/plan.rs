@@ -20,10 +20,12 @@ use rust_decimal::Decimal;
 
 use crate::allocate::allocate;
 use crate::compile::CompiledRule;
-use crate::evaluate::quick;
 use crate::graph::PathwayGraph;
 use crate::limits::{MAX_NEXT, MAX_PLAN_CANDIDATES};
 use crate::outcome::NextStep;
+use crate::input::hypothetical_credential_id;
+use crate::label::achievement_name;
+use crate::partial::best_partial;
 use crate::problem::{Cred, Learner, Problem};
 
 pub(crate) fn next_steps<'a>(
@@ -42,7 +44,7 @@ pub(crate) fn next_steps<'a>(
         graph.catalog().get(a).and_then(|e| e.credits.as_ref()).map(|c| c.amount()).unwrap_or(Decimal::ZERO)
     };
     let hypothetical = |a: AchievementId, i: usize, virtual_: bool| Cred {
-        id: crate::evaluate::hypothetical_credential_id(usize::MAX / 2 + i),
+        id: hypothetical_credential_id(usize::MAX / 2 + i),
         achievement: a,
         date: at,
         credits: graph.catalog().get(&a).and_then(|e| e.credits.as_ref()),
@@ -91,8 +93,22 @@ pub(crate) fn next_steps<'a>(
     forward.sort();
     completing
         .into_iter()
-        .map(|(_, _, _, achievements)| NextStep { achievements, completes: true })
-        .chain(forward.into_iter().map(|(_, _, _, achievements)| NextStep { achievements, completes: false }))
+        .map(|(_, _, _, achievements)| (achievements, true))
+        .chain(forward.into_iter().map(|(_, _, _, achievements)| (achievements, false)))
         .take(MAX_NEXT)
+        .map(|(achievements, completes)| NextStep {
+            names: achievements.iter().map(|a| achievement_name(graph.catalog(), a)).collect(),
+            achievements,
+            completes,
+        })
         .collect()
+}
+
+/// Status and uncapped progress only (the planner's inner loop): progress
+/// of the best partial allocation, as the outcome reports it.
+fn quick(rule: &CompiledRule, learner: &Learner, budget: u64) -> Option<(bool, f64)> {
+    let problem = Problem::new(rule, learner);
+    let alloc = allocate(&problem, budget).ok()?;
+    let progress = if alloc.is_some() { 1.0 } else { best_partial(&problem).root.progress };
+    Some((alloc.is_some(), progress))
 }

@@ -519,6 +519,11 @@ impl<'a> Problem<'a> {
         self.cred(local).map(|c| c.date)
     }
 
+    // The accessors below slice the shared arrays by ranges `new` and
+    // `add_leaf` recorded while filling them.
+    // INVARIANT: every such range lies inside its array, so the empty
+    // fallbacks never apply (they keep the search panic-free, not correct).
+
     /// Credentials some leaf under `node` could use, as a bit set.
     pub fn cands(&self, node: usize) -> &[u64] {
         self.cand_bits.get(node * self.words..(node + 1) * self.words).unwrap_or(&[])

@@ -28,13 +28,29 @@ pub(crate) struct View {
     pub children: Vec<View>,
 }
 
+/// In [`Views::masked`]: a credential every leaf that can use it may see.
+pub(crate) const FREE: u32 = u32::MAX;
+
 pub(crate) struct Views<'p, 'a> {
     p: &'p Problem<'a>,
+    /// Per local credential: the one leaf node that may see it, or [`FREE`];
+    /// empty: every leaf sees every credential it can use.
+    owner: &'p [u32],
 }
 
 impl<'p, 'a> Views<'p, 'a> {
     pub fn new(p: &'p Problem<'a>) -> Self {
-        Views { p }
+        Views { p, owner: &[] }
+    }
+
+    /// Views in which credential `c` counts only under the leaf `owner[c]`
+    /// (unless [`FREE`]): one partial allocation (see `partial`).
+    pub fn masked(p: &'p Problem<'a>, owner: &'p [u32]) -> Self {
+        Views { p, owner }
+    }
+
+    fn visible(&self, c: usize, leaf: usize) -> bool {
+        self.owner.get(c).is_none_or(|&o| o == FREE || o as usize == leaf)
     }
 
     /// The view of `node` with every credential it could use.
@@ -99,6 +115,7 @@ impl<'p, 'a> Views<'p, 'a> {
             CKind::All | CKind::Any | CKind::AtLeast(_) => {
                 let children: Vec<View> = n.children.iter().map(|&c| self.view(c, range)).collect();
                 let weights = &self.p.rule.weights;
+                // INVARIANT: `weights` has one entry per node (`CompiledRule::finish`).
                 let weight = |c: usize| weights.get(c).copied().unwrap_or(1.0);
                 let need = n.needed_children();
                 let progress = if need >= children.len() {
@@ -138,13 +155,18 @@ impl<'p, 'a> Views<'p, 'a> {
         let p = self.p;
         if data.singletons {
             // One credential per achievement, already by credential.
-            out.extend_from_slice(self.singles_in(data, (lo, hi)));
+            let inside = self.singles_in(data, (lo, hi));
+            if self.owner.is_empty() {
+                out.extend_from_slice(inside);
+            } else {
+                out.extend(inside.iter().filter(|(c, _)| self.visible(*c, data.node)));
+            }
             return;
         }
         for &g in p.groups(data) {
             let mut best: Option<(usize, Fixed)> = None;
             for &(c, v) in p.members(g) {
-                if c < lo || c >= hi {
+                if c < lo || c >= hi || !self.visible(c, data.node) {
                     continue;
                 }
                 if best.is_none_or(|(_, bv)| v > bv) {
@@ -170,7 +192,7 @@ impl<'p, 'a> Views<'p, 'a> {
 
     /// Distinct achievements and their value in the range.
     fn measure(&self, data: &Leaf, range: Range) -> (usize, Fixed) {
-        if data.singletons {
+        if data.singletons && self.owner.is_empty() {
             let inside = self.singles_in(data, range);
             return (inside.len(), total(inside));
         }

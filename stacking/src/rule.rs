@@ -18,6 +18,7 @@ use crate::limits::{MAX_CHILDREN, MAX_COUNT_MIN, MAX_RULE_DEPTH, MAX_RULE_NODES}
 
 /// Whether a completed pathway's award is issued at once or queued for review.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Issuance {
     #[default]
@@ -27,6 +28,7 @@ pub enum Issuance {
 
 /// What happens to an issued award when one of its constituents is revoked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum OnConstituentRevoked {
     #[default]
@@ -37,19 +39,27 @@ pub enum OnConstituentRevoked {
 /// Which credentials a `count` or `credits` node looks at. Every given field
 /// must match; an empty selector matches every achievement.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"achievement_type": "MicroCredential", "min_level": "intermediate"})))]
 #[serde(deny_unknown_fields)]
 pub struct Selector {
+    /// This achievement.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<uuid::Uuid>))]
     pub achievement: Option<AchievementId>,
     /// Any of these.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Vec<uuid::Uuid>>, min_items = 1, max_items = 64))]
     pub achievements: Option<Vec<AchievementId>>,
+    /// Achievements of this organisation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<uuid::Uuid>))]
     pub issuer: Option<cairn_domain::OrgId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub achievement_type: Option<AchievementType>,
     /// Any of these tags (exact, case-sensitive match).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 64))]
     pub tags: Option<Vec<String>>,
     /// An alignment `targetUrl` or `targetCode` (exact match).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -487,7 +497,6 @@ fn unconvert(req: &Requirement) -> RawRequirement {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
     const AWARD: &str = "0190a000-0000-7000-8000-000000000001";

@@ -25,6 +25,8 @@ pub fn matches_entry(selector: &Selector, entry: &CatalogEntry) -> bool {
 pub struct Matcher {
     /// Matching catalog achievements, sorted (shared with explanations).
     pub achievements: Arc<[AchievementId]>,
+    /// Their names, in the same order (shared with explanations).
+    pub names: Arc<[String]>,
     pub earned_after: Option<DateTime<Utc>>,
     pub earned_before: Option<DateTime<Utc>>,
 }
@@ -35,14 +37,16 @@ impl Matcher {
         catalog: impl Iterator<Item = &'a CatalogEntry>,
         exclude: AchievementId,
     ) -> Self {
-        let mut achievements: Vec<AchievementId> = catalog
+        let mut found: Vec<(AchievementId, String)> = catalog
             .filter(|e| e.id != exclude && matches_entry(selector, e))
-            .map(|e| e.id)
+            .map(|e| (e.id, if e.name.trim().is_empty() { e.id.to_string() } else { e.name.clone() }))
             .collect();
-        achievements.sort_unstable();
-        achievements.dedup();
+        found.sort_unstable();
+        found.dedup_by(|a, b| a.0 == b.0);
+        let (achievements, names): (Vec<AchievementId>, Vec<String>) = found.into_iter().unzip();
         Matcher {
             achievements: achievements.into(),
+            names: names.into(),
             earned_after: selector.earned_after,
             earned_before: selector.earned_before,
         }
@@ -60,7 +64,6 @@ impl Matcher {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
     use cairn_domain::{AchievementType, Level, OrgId};
 
@@ -68,6 +71,7 @@ mod tests {
     fn every_given_field_must_match() {
         let entry = CatalogEntry {
             id: AchievementId::new(),
+            name: String::new(),
             issuer: OrgId::new(),
             achievement_type: AchievementType::MicroCredential,
             tags: vec!["data".into()],

@@ -47,7 +47,6 @@ pub(crate) fn to_decimal(value: Fixed) -> Decimal {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
     use std::collections::BTreeMap;
 

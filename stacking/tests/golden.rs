@@ -5,15 +5,16 @@
 //! File shape:
 //! ```json
 //! { "about": "...",
-//!   "catalog": [ {"id": "m1", "achievement_type": "MicroCredential", ...} ],   // issuer defaults to "org"
+//!   "catalog": [ {"id": "m1", "achievement_type": "MicroCredential", ...} ],   // issuer "org", name the id by default
 //!   "pathways": [ {"id": "p1", "rule": {"requirement": {...}}} ],             // key/name/award filled in
 //!   "credentials": [ {"id": "c1", "achievement": "m1", "awarded_at": "..."} ],// verified defaults to true
 //!   "unknown": ["ghost"],                    // names that get an id but are declared nowhere
 //!   "evaluate": "p1", "at": "2024-01-01T00:00:00Z",
 //!   "what_if": ["m3"],                       // optional
-//!   "expect": {"status": "...", "progress": 0.66, "completed_at": null, "used": ["c1"],
-//!              "nodes": [{"at": [0], "satisfied": true, "have": 1, "need": 1, "used": ["c1"]}],
-//!              "next": [{"achievements": ["m3"], "completes": true}]},
+//!   "expect": {"status": "...", "progress": 0.66, "completed_at": null, "used": ["c1"], "name": "p1", "key": "p1",
+//!              "nodes": [{"at": [0], "satisfied": true, "have": 1, "need": 1, "used": ["c1"], "type": "count",
+//!                         "label": "...", "candidate_names": ["m1"]}],
+//!              "next": [{"achievements": ["m3"], "completes": true, "names": ["m3"]}]},
 //!   "expect_error": "substring of the registration error",
 //!   "check_award": {"revoked": "c1", "holds": false, "action": "revoke"},
 //!   "award_standing": {"status": "active | suspended | revoked", "used": ["c2"]} }  // statuses as given
@@ -23,20 +24,24 @@
 //! above at the top level and `"cases": [{...}, ...]`, each case's keys
 //! replacing the top-level ones (a case usually gives `about`, `credentials`,
 //! `at` and `expect`). One file then pins one decision of
-//! `docs/rule-language.md` from every side.
+//! `docs/rule-language.md` from every side. Every object is read into a
+//! typed struct that refuses unknown fields, so a misspelt expectation fails
+//! instead of checking nothing.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used, reason = "tests fail loudly on a broken fixture")]
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use cairn_domain::AchievementId;
+use cairn_domain::{AchievementId, AchievementType, CredentialId, Credits, Level, PathwayId};
 use cairn_stacking::{
-    AwardAction, AwardStanding, CatalogEntry, CredentialFact, EvalOptions, Pathway, PathwayGraph, PathwayRule, award_standing,
-    check_award, evaluate, what_if,
+    AwardAction, AwardStanding, CatalogEntry, CredentialFact, EvalOptions, Pathway, PathwayGraph, PathwayRule, Status,
+    award_standing, check_award, evaluate, what_if,
 };
 use chrono::{DateTime, Utc};
+use serde::Deserialize;
 use serde_json::{Value, json};
+use uuid::Uuid;
 
 struct Names {
     to_id: BTreeMap<String, String>,
@@ -63,6 +68,11 @@ impl Names {
         }
     }
 
+    /// The short name of an id (the id itself when undeclared).
+    fn name(&self, id: &str) -> String {
+        self.to_name.get(id).cloned().unwrap_or_else(|| id.to_owned())
+    }
+
     fn decode(&self, v: &Value) -> Value {
         match v {
             Value::String(s) => self.to_name.get(s).map(|n| Value::String(n.clone())).unwrap_or_else(|| v.clone()),
@@ -73,14 +83,132 @@ impl Names {
     }
 }
 
-fn arr<'a>(case: &'a Value, key: &str) -> Vec<&'a Value> {
-    case.get(key).and_then(Value::as_array).map(|a| a.iter().collect()).unwrap_or_default()
+/// One scenario, after a multi-case file's case is laid over its set-up.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Case {
+    about: String,
+    #[serde(default)]
+    catalog: Vec<CatalogItem>,
+    #[serde(default)]
+    pathways: Vec<PathwayItem>,
+    #[serde(default)]
+    credentials: Vec<CredentialItem>,
+    /// Names that get an id but are declared nowhere.
+    #[serde(default)]
+    unknown: Vec<String>,
+    evaluate: Option<String>,
+    at: Option<DateTime<Utc>>,
+    what_if: Option<Vec<String>>,
+    expect: Option<Expect>,
+    expect_error: Option<String>,
+    check_award: Option<CheckAwardExpect>,
+    award_standing: Option<StandingExpect>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CatalogItem {
+    id: String,
+    /// Defaults to the short id, so labels and names read like the file.
+    name: Option<String>,
+    issuer: Option<String>,
+    achievement_type: AchievementType,
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default)]
+    skills: Vec<String>,
+    level: Option<Level>,
+    credits: Option<Credits>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PathwayItem {
+    id: String,
+    issuer: Option<String>,
+    /// Read strictly by `PathwayRule::from_value` (key, name, award filled in).
+    rule: Value,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CredentialItem {
+    id: String,
+    achievement: String,
+    awarded_at: DateTime<Utc>,
+    valid_until: Option<DateTime<Utc>>,
+    revoked_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    suspensions: Vec<(DateTime<Utc>, Option<DateTime<Utc>>)>,
+    verified: Option<bool>,
+    credits: Option<Credits>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Expect {
+    status: Option<Status>,
+    /// `null` pins "not complete"; absent checks nothing.
+    #[serde(default, deserialize_with = "some")]
+    completed_at: Option<Option<DateTime<Utc>>>,
+    progress: Option<f64>,
+    used: Option<Vec<String>>,
+    name: Option<String>,
+    key: Option<String>,
+    next: Option<Vec<NextExpect>>,
+    #[serde(default)]
+    nodes: Vec<NodeExpect>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NextExpect {
+    achievements: Vec<String>,
+    completes: bool,
+    names: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NodeExpect {
+    /// Child indices from the root.
+    at: Vec<usize>,
+    satisfied: Option<bool>,
+    /// A number, or a decimal string for credits.
+    have: Option<Value>,
+    need: Option<Value>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    label: Option<String>,
+    used: Option<Vec<String>>,
+    candidate_names: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CheckAwardExpect {
+    revoked: String,
+    holds: bool,
+    action: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StandingExpect {
+    status: String,
+    used: Option<Vec<String>>,
+}
+
+fn some<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
 }
 
 fn run_file(path: &Path) -> Result<(), String> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
     let file: Value = serde_json::from_str(&text).map_err(|e| format!("bad JSON: {e}"))?;
-    let Some(cases) = file.get("cases").and_then(Value::as_array) else { return run_case(&file) };
+    let parse = |v: Value| serde_json::from_value::<Case>(v).map_err(|e| format!("bad case: {e}"));
+    let Some(cases) = file.get("cases").and_then(Value::as_array) else { return run_case(&parse(file)?) };
     if cases.is_empty() {
         return Err("`cases` is empty".into());
     }
@@ -92,63 +220,79 @@ fn run_file(path: &Path) -> Result<(), String> {
         for (k, v) in overrides.as_object().ok_or("a case is not an object")? {
             obj.insert(k.clone(), v.clone());
         }
-        if let Err(e) = run_case(&case) {
-            failures.push(format!("case {i} ({}): {e}", case["about"].as_str().unwrap_or("?")));
+        let about = case["about"].as_str().unwrap_or("?").to_owned();
+        if let Err(e) = parse(case).and_then(|c| run_case(&c)) {
+            failures.push(format!("case {i} ({about}): {e}"));
         }
     }
     if failures.is_empty() { Ok(()) } else { Err(failures.join("\n")) }
 }
 
-fn run_case(case: &Value) -> Result<(), String> {
-    let case = case.clone();
+fn run_case(case: &Case) -> Result<(), String> {
+    if case.about.trim().is_empty() {
+        return Err("`about` must say what the case pins".into());
+    }
     let mut names = Names { to_id: BTreeMap::new(), to_name: BTreeMap::new() };
     names.declare("org");
-    for key in ["catalog", "credentials", "pathways"] {
-        for item in arr(&case, key) {
-            names.declare(item["id"].as_str().ok_or("item without id")?);
-            if let Some(issuer) = item.get("issuer").and_then(Value::as_str) {
-                names.declare(issuer);
-            }
-        }
+    for item in &case.catalog {
+        names.declare(&item.id);
+        item.issuer.iter().for_each(|i| names.declare(i));
     }
-    for p in arr(&case, "pathways") {
-        names.declare(&format!("{}-award", p["id"].as_str().unwrap_or("?")));
+    for item in &case.credentials {
+        names.declare(&item.id);
     }
-    for u in arr(&case, "unknown") {
-        names.declare(u.as_str().unwrap_or("?"));
+    for p in &case.pathways {
+        names.declare(&p.id);
+        p.issuer.iter().for_each(|i| names.declare(i));
     }
+    for p in &case.pathways {
+        names.declare(&format!("{}-award", p.id));
+    }
+    for u in &case.unknown {
+        names.declare(u);
+    }
+    let id = |name: &str| -> Result<Uuid, String> {
+        names.to_id.get(name).ok_or_else(|| format!("`{name}` is declared nowhere"))?.parse().map_err(|e| format!("{e}"))
+    };
 
     let mut catalog: Vec<CatalogEntry> = Vec::new();
-    for item in arr(&case, "catalog") {
-        let mut item = item.clone();
-        item.as_object_mut().ok_or("catalog entry")?.entry("issuer").or_insert(json!("org"));
-        catalog.push(serde_json::from_value(names.encode(&item)).map_err(|e| format!("catalog: {e}"))?);
+    for item in &case.catalog {
+        catalog.push(CatalogEntry {
+            id: id(&item.id)?.into(),
+            name: item.name.clone().unwrap_or_else(|| item.id.clone()),
+            issuer: id(item.issuer.as_deref().unwrap_or("org"))?.into(),
+            achievement_type: item.achievement_type.clone(),
+            tags: item.tags.clone(),
+            skills: item.skills.clone(),
+            level: item.level,
+            credits: item.credits.clone(),
+        });
     }
     let mut pathways = Vec::new();
-    for p in arr(&case, "pathways") {
-        let pid = p["id"].as_str().unwrap_or("?").to_owned();
-        let issuer = p.get("issuer").and_then(Value::as_str).unwrap_or("org");
-        let award = format!("{pid}-award");
-        catalog.push(
-            serde_json::from_value(names.encode(&json!({
-                "id": award, "issuer": issuer, "achievement_type": "Award"
-            })))
-            .map_err(|e| e.to_string())?,
-        );
-        let mut rule = p["rule"].clone();
-        let obj = rule.as_object_mut().ok_or("rule")?;
-        obj.entry("key").or_insert(json!(pid));
-        obj.entry("name").or_insert(json!(pid));
-        obj.entry("award").or_insert(json!(award));
-        let rule = match PathwayRule::from_value(names.encode(&rule)) {
-            Ok(r) => r,
-            Err(e) => return expect_error(&case, &e.to_string()),
-        };
-        pathways.push(Pathway {
-            id: names.to_id[&pid].parse().unwrap(),
-            issuer: names.to_id[issuer].parse().unwrap(),
-            rule,
+    for p in &case.pathways {
+        let issuer = p.issuer.as_deref().unwrap_or("org");
+        let award = format!("{}-award", p.id);
+        catalog.push(CatalogEntry {
+            id: id(&award)?.into(),
+            name: award.clone(),
+            issuer: id(issuer)?.into(),
+            achievement_type: AchievementType::Award,
+            tags: vec![],
+            skills: vec![],
+            level: None,
+            credits: None,
         });
+        // Key and name are texts, not names to encode: added after.
+        let mut rule = names.encode(&p.rule);
+        let obj = rule.as_object_mut().ok_or("rule")?;
+        obj.entry("key").or_insert(json!(p.id));
+        obj.entry("name").or_insert(json!(p.id));
+        obj.entry("award").or_insert(json!(names.to_id[&award]));
+        let rule = match PathwayRule::from_value(rule) {
+            Ok(r) => r,
+            Err(e) => return expect_error(case, &e.to_string()),
+        };
+        pathways.push(Pathway { id: id(&p.id)?.into(), issuer: id(issuer)?.into(), rule });
     }
     let graph = match PathwayGraph::build(catalog, pathways) {
         Ok(g) => g,
@@ -157,23 +301,30 @@ fn run_case(case: &Value) -> Result<(), String> {
             for (id, name) in &names.to_name {
                 msg = msg.replace(id, name);
             }
-            return expect_error(&case, &msg);
+            return expect_error(case, &msg);
         }
     };
-    if case.get("expect_error").is_some() {
+    if case.expect_error.is_some() {
         return Err("expected a registration error, got none".into());
     }
     let mut credentials: Vec<CredentialFact> = Vec::new();
-    for c in arr(&case, "credentials") {
-        let mut c = c.clone();
-        c.as_object_mut().ok_or("credential")?.entry("verified").or_insert(json!(true));
-        credentials.push(serde_json::from_value(names.encode(&c)).map_err(|e| format!("credential: {e}"))?);
+    for c in &case.credentials {
+        credentials.push(CredentialFact {
+            id: id(&c.id)?.into(),
+            achievement: id(&c.achievement)?.into(),
+            awarded_at: c.awarded_at,
+            valid_until: c.valid_until,
+            revoked_at: c.revoked_at,
+            suspensions: c.suspensions.clone(),
+            verified: c.verified.unwrap_or(true),
+            credits: c.credits.clone(),
+        });
     }
-    let pathway = names.to_id[case["evaluate"].as_str().ok_or("evaluate")?].parse().unwrap();
-    let at: DateTime<Utc> = case["at"].as_str().ok_or("at")?.parse().map_err(|e| format!("at: {e}"))?;
+    let pathway: PathwayId = id(case.evaluate.as_deref().ok_or("no `evaluate`")?)?.into();
+    let at = case.at.ok_or("no `at`")?;
 
-    if let Some(check) = case.get("check_award") {
-        let revoked = names.to_id[check["revoked"].as_str().ok_or("revoked")?].parse().unwrap();
+    if let Some(check) = &case.check_award {
+        let revoked = id(&check.revoked)?.into();
         let result = check_award(&graph, pathway, &credentials, revoked, at).map_err(|e| e.to_string())?;
         let action = match result.action {
             AwardAction::Keep => "keep",
@@ -184,36 +335,31 @@ fn run_case(case: &Value) -> Result<(), String> {
                 "revoke"
             }
         };
-        if json!(result.holds) != check["holds"] || json!(action) != check["action"] {
-            return Err(format!("check_award: holds {} action {action}, expected {check}", result.holds));
+        if result.holds != check.holds || action != check.action {
+            return Err(format!("check_award: holds {} action {action}, expected {check:?}", result.holds));
         }
     }
 
-    if let Some(want) = case.get("award_standing") {
+    if let Some(want) = &case.award_standing {
         let standing = award_standing(&graph, pathway, &credentials, at).map_err(|e| e.to_string())?;
         let (status, used) = match &standing {
-            AwardStanding::Holds { used, .. } => ("active", used.iter().map(|id| names.decode(&json!(id.to_string()))).collect()),
+            AwardStanding::Holds { used, .. } => ("active", used.iter().map(|id| names.name(&id.to_string())).collect()),
             AwardStanding::HeldIfReinstated => ("suspended", Vec::new()),
             AwardStanding::Lost => ("revoked", Vec::new()),
         };
-        if json!(status) != want["status"] {
-            return Err(format!("award_standing: {status}, expected {want}"));
+        if status != want.status {
+            return Err(format!("award_standing: {status}, expected {want:?}"));
         }
-        if let Some(want_used) = want.get("used")
-            && json!(used) != *want_used
+        if let Some(want_used) = &want.used
+            && used != *want_used
         {
-            return Err(format!("award_standing used {used:?}, expected {want_used}"));
+            return Err(format!("award_standing used {used:?}, expected {want_used:?}"));
         }
     }
 
-    let outcome = match case.get("what_if") {
+    let outcome = match &case.what_if {
         Some(add) => {
-            let add: Vec<AchievementId> = add
-                .as_array()
-                .ok_or("what_if")?
-                .iter()
-                .map(|n| names.to_id[n.as_str().unwrap_or("?")].parse().unwrap())
-                .collect();
+            let add: Vec<AchievementId> = add.iter().map(|n| id(n).map(AchievementId::from)).collect::<Result<_, _>>()?;
             what_if(&graph, pathway, &credentials, &add, at, &EvalOptions::default())
         }
         None => evaluate(&graph, pathway, &credentials, at),
@@ -224,60 +370,85 @@ fn run_case(case: &Value) -> Result<(), String> {
     // Determinism: same inputs, same JSON; reversed credential order, same JSON.
     let mut reversed = credentials.clone();
     reversed.reverse();
-    if case.get("what_if").is_none() {
+    if case.what_if.is_none() {
         let again = serde_json::to_value(evaluate(&graph, pathway, &reversed, at).map_err(|e| e.to_string())?).unwrap();
         if names.decode(&again) != got {
             return Err("outcome changed when the credentials were reordered".into());
         }
     }
 
-    let expect = case.get("expect").ok_or("no expect")?;
+    let expect = case.expect.as_ref().ok_or("no expect")?;
     let mut problems = Vec::new();
-    for field in ["status", "completed_at"] {
-        if let Some(want) = expect.get(field) {
-            let have = &got[field];
-            let same = match (want.as_str(), have.as_str()) {
-                (Some(w), Some(h)) if field == "completed_at" => {
-                    w.parse::<DateTime<Utc>>().ok() == h.parse::<DateTime<Utc>>().ok()
-                }
-                _ => want == have,
-            };
-            if !same {
-                problems.push(format!("{field}: got {have}, want {want}"));
+    if let Some(want) = expect.status
+        && want != outcome.status
+    {
+        problems.push(format!("status: got {:?}, want {want:?}", outcome.status));
+    }
+    if let Some(want) = expect.completed_at
+        && want != outcome.completed_at
+    {
+        problems.push(format!("completed_at: got {:?}, want {want:?}", outcome.completed_at));
+    }
+    if let Some(want) = expect.progress
+        && (outcome.progress - want).abs() > 1e-9
+    {
+        problems.push(format!("progress: got {}, want {want}", outcome.progress));
+    }
+    for (field, want, have) in [("name", &expect.name, &outcome.name), ("key", &expect.key, &outcome.key)] {
+        if let Some(want) = want
+            && want != have
+        {
+            problems.push(format!("{field}: got {have}, want {want}"));
+        }
+    }
+    if let Some(want) = &expect.used
+        && sorted(want) != sorted_ids(&names, &outcome.requirement.used)
+    {
+        problems.push(format!("used: got {}, want {want:?}", got["requirement"]["used"]));
+    }
+    if let Some(want) = &expect.next {
+        let have: Vec<(Vec<String>, bool)> = outcome
+            .next
+            .iter()
+            .map(|n| (n.achievements.iter().map(|a| names.name(&a.to_string())).collect(), n.completes))
+            .collect();
+        let wanted: Vec<(Vec<String>, bool)> = want.iter().map(|n| (n.achievements.clone(), n.completes)).collect();
+        if have != wanted {
+            problems.push(format!("next: got {}, want {want:?}", got["next"]));
+        }
+        for (n, w) in outcome.next.iter().zip(want) {
+            if let Some(names_wanted) = &w.names
+                && *names_wanted != n.names
+            {
+                problems.push(format!("next names: got {:?}, want {names_wanted:?}", n.names));
             }
         }
     }
-    if let Some(want) = expect.get("progress").and_then(Value::as_f64) {
-        let have = got["progress"].as_f64().unwrap_or(-1.0);
-        if (have - want).abs() > 1e-9 {
-            problems.push(format!("progress: got {have}, want {want}"));
-        }
-    }
-    if let Some(want) = expect.get("used") {
-        let have = &got["requirement"]["used"];
-        if sorted(want) != sorted(have) {
-            problems.push(format!("used: got {have}, want {want}"));
-        }
-    }
-    if let Some(want) = expect.get("next")
-        && *want != got["next"] {
-            problems.push(format!("next: got {}, want {want}", got["next"]));
-        }
-    for node in arr(expect, "nodes") {
+    for node in &expect.nodes {
         let mut here = &got["requirement"];
-        for i in arr(node, "at") {
-            here = &here["of"][i.as_u64().unwrap_or(0) as usize];
+        for &i in &node.at {
+            here = &here["of"][i];
         }
-        for field in ["satisfied", "have", "need", "type"] {
-            if let Some(want) = node.get(field)
-                && want != &here[field] {
-                    problems.push(format!("node {}: {field} got {}, want {want}", node["at"], here[field]));
-                }
-        }
-        if let Some(want) = node.get("used")
-            && sorted(want) != sorted(&here["used"]) {
-                problems.push(format!("node {}: used got {}, want {want}", node["at"], here["used"]));
+        let wanted = [
+            ("satisfied", node.satisfied.map(Value::Bool)),
+            ("have", node.have.clone()),
+            ("need", node.need.clone()),
+            ("type", node.kind.clone().map(Value::String)),
+            ("label", node.label.clone().map(Value::String)),
+            ("candidate_names", node.candidate_names.as_ref().map(|n| json!(n))),
+        ];
+        for (field, want) in wanted {
+            if let Some(want) = want
+                && want != here[field]
+            {
+                problems.push(format!("node {:?}: {field} got {}, want {want}", node.at, here[field]));
             }
+        }
+        if let Some(want) = &node.used
+            && sorted(want) != sorted_strings(&here["used"])
+        {
+            problems.push(format!("node {:?}: used got {}, want {want:?}", node.at, here["used"]));
+        }
     }
     if problems.is_empty() {
         Ok(())
@@ -286,14 +457,22 @@ fn run_case(case: &Value) -> Result<(), String> {
     }
 }
 
-fn sorted(v: &Value) -> Vec<String> {
-    let mut out: Vec<String> = v.as_array().into_iter().flatten().map(|x| x.to_string()).collect();
+fn sorted_ids(names: &Names, ids: &[CredentialId]) -> Vec<String> {
+    sorted(&ids.iter().map(|id| names.name(&id.to_string())).collect::<Vec<_>>())
+}
+
+fn sorted_strings(v: &Value) -> Vec<String> {
+    sorted(&v.as_array().into_iter().flatten().filter_map(|x| x.as_str().map(str::to_owned)).collect::<Vec<_>>())
+}
+
+fn sorted(v: &[String]) -> Vec<String> {
+    let mut out = v.to_vec();
     out.sort();
     out
 }
 
-fn expect_error(case: &Value, message: &str) -> Result<(), String> {
-    match case.get("expect_error").and_then(Value::as_str) {
+fn expect_error(case: &Case, message: &str) -> Result<(), String> {
+    match case.expect_error.as_deref() {
         Some(want) if message.contains(want) => Ok(()),
         Some(want) => Err(format!("error `{message}` does not contain `{want}`")),
         None => Err(format!("unexpected error: {message}")),

@@ -1,7 +1,7 @@
 //! The pathway graph: registration, updates, ordering, affected pathways,
 //! export; and the API pieces the service calls around it.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used, reason = "tests fail loudly on a broken fixture")]
 
 use cairn_domain::{AchievementId, AchievementType, CredentialId, OrgId, PathwayId};
 use cairn_stacking::{
@@ -22,7 +22,7 @@ fn org() -> OrgId {
     OrgId::from(Uuid::from_u128(1))
 }
 fn entry(id: AchievementId, t: AchievementType) -> CatalogEntry {
-    CatalogEntry { id, issuer: org(), achievement_type: t, tags: vec![], skills: vec![], level: None, credits: None }
+    CatalogEntry { id, name: String::new(), issuer: org(), achievement_type: t, tags: vec![], skills: vec![], level: None, credits: None }
 }
 
 /// m1..m3 micro-credentials; awards a(11), a(12), a(13) for p1..p3.
@@ -224,4 +224,46 @@ fn credits_are_not_bounded_by_the_catalog_amounts() {
     // A selector that matches nothing is refused.
     let err = g.check(&rule(json!({"achievement_type": "Certificate"}))).unwrap_err();
     assert_eq!(err.to_string(), "requirement: can never be satisfied: needs 6 ECTS but no achievement in the catalog matches");
+}
+
+#[test]
+fn names_label_outcomes_explanations_next_and_the_graph() {
+    let named = |i: u128, name: &str, t| CatalogEntry { name: name.to_owned(), ..entry(a(i), t) };
+    let mut g = PathwayGraph::new([
+        named(1, "Formative Assessment", AchievementType::MicroCredential),
+        named(2, "Inclusive Classrooms", AchievementType::MicroCredential),
+        entry(a(3), AchievementType::MicroCredential),
+        named(11, "Foundations Award", AchievementType::Award),
+        named(12, "Professional Learning Award", AchievementType::Award),
+    ]);
+    g.register(pathway(1, json!({"type": "count", "min": 2, "where": {"achievement_type": "MicroCredential"}, "within": "P3Y"}))).unwrap();
+    g.register(pathway(2, json!({"type": "all", "of": [{"type": "pathway", "pathway": p(1).to_string()}, count(&[2])]}))).unwrap();
+    let at = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+    let outcome = evaluate(&g, p(2), &[CredentialFact::earned(CredentialId::new(), a(1), at)], at).unwrap();
+    assert_eq!((outcome.name.as_str(), outcome.key.as_str()), ("P2", "p2"));
+    let root = &outcome.requirement;
+    assert_eq!(root.label, "all of 2");
+    assert_eq!(root.of[0].label, "the pathway P1");
+    assert_eq!(root.of[0].of[0].label, "2 micro-credentials within 3 years");
+    assert_eq!(root.of[1].label, "1 of Inclusive Classrooms");
+    // Names beside ids, in the same order; an unnamed achievement by its id.
+    let leaf = &root.of[0].of[0];
+    assert_eq!(leaf.candidates.len(), leaf.candidate_names.len());
+    assert_eq!(&*leaf.candidate_names, ["Formative Assessment", "Inclusive Classrooms", &a(3).to_string()]);
+    assert!(!outcome.next.is_empty());
+    for step in &outcome.next {
+        let want: Vec<String> = step
+            .achievements
+            .iter()
+            .map(|id| Some(g.catalog()[id].name.clone()).filter(|n| !n.is_empty()).unwrap_or_else(|| id.to_string()))
+            .collect();
+        assert_eq!(step.names, want);
+    }
+    // The graph, JSON and DOT: names, not "MicroCredential <uuid>".
+    let json = g.to_json(Some(p(2)));
+    let labels: Vec<&str> = json["nodes"].as_array().unwrap().iter().filter_map(|n| n["label"].as_str()).collect();
+    assert!(labels.contains(&"Inclusive Classrooms") && labels.contains(&"P1") && labels.contains(&"P2"), "{labels:?}");
+    assert!(labels.contains(&format!("MicroCredential {}", a(3)).as_str()), "an unnamed achievement shows its type and id");
+    let dot = g.to_dot(Some(p(2)));
+    assert!(dot.contains("label=\"Formative Assessment\"") && dot.contains("label=\"P1\""), "{dot}");
 }

@@ -2,11 +2,11 @@
 //! invariance under reordering, monotone progress, and agreement with a
 //! brute-force reference that enumerates every allocation.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![expect(clippy::unwrap_used, reason = "tests fail loudly on a broken fixture")]
 
 use cairn_domain::{AchievementId, AchievementType, CredentialId, Credits, OrgId, PathwayId};
 use cairn_stacking::{
-    CatalogEntry, CredentialFact, EvalOptions, Outcome, Pathway, PathwayGraph, PathwayRule, Status, evaluate_with,
+    CatalogEntry, CredentialFact, EvalOptions, Explanation, Outcome, Pathway, PathwayGraph, PathwayRule, Status, evaluate_with,
 };
 use chrono::{DateTime, Months, TimeZone, Utc};
 use proptest::prelude::*;
@@ -143,6 +143,7 @@ fn world(r: &R) -> World {
     let mut catalog: Vec<CatalogEntry> = (0..ACHIEVEMENTS)
         .map(|i| CatalogEntry {
             id: ach(i),
+            name: String::new(),
             issuer: org(),
             achievement_type: AchievementType::MicroCredential,
             tags: vec![],
@@ -154,6 +155,7 @@ fn world(r: &R) -> World {
     for n in 0..pathways.len() {
         catalog.push(CatalogEntry {
             id: AchievementId::from(Uuid::from_u128(0x8000 + n as u128)),
+            name: String::new(),
             issuer: org(),
             achievement_type: AchievementType::Award,
             tags: vec![],
@@ -178,6 +180,13 @@ fn facts(list: &[(usize, u32, bool)]) -> Vec<CredentialFact> {
 fn run(w: &World, facts: &[CredentialFact]) -> Outcome {
     let options = EvalOptions { plan_next: false, ..Default::default() };
     evaluate_with(&w.graph, w.target, facts, at(), &options).unwrap()
+}
+
+/// Whether the `used` lists of the children of every node are disjoint
+/// (one allocation: a credential counts under one subtree at most).
+fn siblings_disjoint(e: &Explanation) -> bool {
+    let mut seen = std::collections::BTreeSet::new();
+    e.of.iter().all(|child| child.used.iter().all(|id| seen.insert(*id))) && e.of.iter().all(siblings_disjoint)
 }
 
 // ---- brute-force reference -------------------------------------------------
@@ -335,6 +344,13 @@ proptest! {
     }
 
     #[test]
+    fn no_credential_is_used_by_two_siblings(r in rule(), list in creds()) {
+        let w = world(&r);
+        let outcome = run(&w, &facts(&list));
+        prop_assert!(siblings_disjoint(&outcome.requirement), "rule {:?}: {}", r, serde_json::to_string(&outcome).unwrap());
+    }
+
+    #[test]
     fn progress_never_decreases_when_a_credential_is_added(
         r in rule(), list in creds(), extra in (0..ACHIEVEMENTS, 0u32..72)
     ) {
@@ -367,6 +383,7 @@ fn budget_exhaustion_is_an_error_not_a_hang() {
     let catalog: Vec<CatalogEntry> = (0..=n)
         .map(|i| CatalogEntry {
             id: ach(i),
+            name: String::new(),
             issuer: org(),
             achievement_type: if i == n { AchievementType::Award } else { AchievementType::MicroCredential },
             tags: vec![],
@@ -415,6 +432,7 @@ fn large_allocations_stay_within_the_stack() {
     let mut catalog: Vec<CatalogEntry> = (0..n)
         .map(|i| CatalogEntry {
             id: ach(i),
+            name: String::new(),
             issuer: org(),
             achievement_type: AchievementType::MicroCredential,
             tags: vec![format!("q{}", i % 4)],
@@ -425,6 +443,7 @@ fn large_allocations_stay_within_the_stack() {
         .collect();
     catalog.push(CatalogEntry {
         id: ach(n),
+        name: String::new(),
         issuer: org(),
         achievement_type: AchievementType::Award,
         tags: vec![],
@@ -502,7 +521,7 @@ impl DatedWorld {
     fn entry(&mut self, t: cairn_domain::AchievementType) -> AchievementId {
         let id = AchievementId::new();
         self.catalog.push(CatalogEntry {
-            id, issuer: self.org, achievement_type: t, tags: vec![], skills: vec![], level: None, credits: None,
+            id, name: String::new(), issuer: self.org, achievement_type: t, tags: vec![], skills: vec![], level: None, credits: None,
         });
         id
     }

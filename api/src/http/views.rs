@@ -7,31 +7,17 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::store::achievements::Achievement;
-pub use crate::services::records::{CredentialView, CreditsSchema, StatusListRefs};
+pub use crate::services::records::{CredentialView, StatusListRefs};
 use crate::store::orgs::Organisation;
 use crate::store::pathways::StoredPathway;
 use crate::store::users::Account;
 
-/// Account roles as they appear on the wire.
-#[derive(ToSchema)]
-#[schema(as = Role)]
-#[allow(dead_code)]
-#[serde(rename_all = "lowercase")]
-pub enum RoleSchema {
-    Admin,
-    Issuer,
-    Employer,
-    Learner,
-}
-
-#[derive(ToSchema)]
-#[schema(as = OrgKind)]
-#[allow(dead_code)]
-#[serde(rename_all = "lowercase")]
-pub enum OrgKindSchema {
-    Institution,
-    Employer,
-}
+// The wire schemas of domain types are the domain's own (feature `openapi`);
+// these names keep the annotations that use them unchanged.
+pub use cairn_domain::catalog::{
+    AchievementDefinition as AchievementInput, AchievementFields, Alignment as AlignmentSchema, Criteria as CriteriaSchema,
+};
+pub use cairn_domain::{Credits as CreditsSchema, Level as LevelSchema, OrgKind as OrgKindSchema, Role as RoleSchema};
 
 /// An account as its owner and administrators see it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -96,109 +82,6 @@ pub struct AccountPage {
     pub next_cursor: Option<String>,
 }
 
-/// An achievement definition as institutions send it (OB 3.0 Achievement
-/// fields, camelCase, plus Cairn's `credits`, `level`, `validity` and
-/// `issuingMessage`). See `cairn_domain::catalog::AchievementDefinition`.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-#[schema(example = json!({
-    "name": "Data Visualisation Fundamentals",
-    "description": "Design clear charts for analytical audiences.",
-    "criteria": { "narrative": "Complete four assignments and a capstone (about 50 hours of work)." },
-    "achievementType": "MicroCredential",
-    "level": "intermediate",
-    "credits": { "amount": "2", "unit": "ECTS" },
-    "validity": "P3Y",
-    "issuingMessage": "Congratulations on your new micro-credential!",
-    "tags": ["data", "visualisation"],
-    "alignments": [{ "targetName": "Data visualisation", "targetUrl": "https://skills.example/dv", "targetCode": "DV-1", "targetFramework": "Example Skills" }]
-}))]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct AchievementInput {
-    #[schema(value_type = crate::http::openapi::Name)]
-    name: String,
-    #[schema(value_type = crate::http::openapi::LongText)]
-    description: String,
-    criteria: CriteriaSchema,
-    /// OB 3.0 achievementType vocabulary (MicroCredential, Badge, Course, Certificate, Award, …) or `ext:Name`.
-    achievement_type: String,
-    image: Option<String>,
-    #[schema(value_type = Vec<crate::http::openapi::Tag>, max_items = 32)]
-    #[serde(default)]
-    tags: Vec<String>,
-    #[schema(max_items = 32)]
-    #[serde(default)]
-    alignments: Vec<AlignmentSchema>,
-    credits: Option<CreditsSchema>,
-    level: Option<LevelSchema>,
-    /// ISO 8601 duration after which credentials expire, e.g. `P2Y`.
-    validity: Option<String>,
-    issuing_message: Option<String>,
-    in_language: Option<String>,
-}
-
-/// The definition as a catalog entry shows it: `AchievementInput`'s fields,
-/// beside the entry's own (a schema of its own because the input forbids
-/// other fields).
-#[derive(ToSchema)]
-#[allow(dead_code)]
-#[serde(rename_all = "camelCase")]
-pub struct AchievementFields {
-    #[schema(value_type = crate::http::openapi::Name)]
-    name: String,
-    #[schema(value_type = crate::http::openapi::LongText)]
-    description: String,
-    criteria: CriteriaSchema,
-    /// OB 3.0 achievementType vocabulary (MicroCredential, Badge, Course, Certificate, Award, …) or `ext:Name`.
-    achievement_type: String,
-    image: Option<String>,
-    #[schema(value_type = Vec<crate::http::openapi::Tag>, max_items = 32)]
-    #[serde(default)]
-    tags: Vec<String>,
-    #[schema(max_items = 32)]
-    #[serde(default)]
-    alignments: Vec<AlignmentSchema>,
-    credits: Option<CreditsSchema>,
-    level: Option<LevelSchema>,
-    /// ISO 8601 duration after which credentials expire, e.g. `P2Y`.
-    validity: Option<String>,
-    issuing_message: Option<String>,
-    in_language: Option<String>,
-}
-
-#[derive(ToSchema)]
-#[allow(dead_code)]
-#[schema(as = Criteria)]
-#[serde(deny_unknown_fields)]
-pub struct CriteriaSchema {
-    narrative: String,
-    id: Option<String>,
-}
-
-#[derive(ToSchema)]
-#[allow(dead_code)]
-#[schema(as = Alignment)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct AlignmentSchema {
-    target_name: String,
-    target_url: String,
-    target_code: Option<String>,
-    target_framework: Option<String>,
-    target_description: Option<String>,
-    target_type: Option<String>,
-}
-
-#[derive(ToSchema)]
-#[allow(dead_code)]
-#[schema(as = Level)]
-#[serde(rename_all = "lowercase")]
-pub enum LevelSchema {
-    Beginner,
-    Intermediate,
-    Advanced,
-    Expert,
-}
-
 /// A catalog entry: the definition plus its id, institution and URLs.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AchievementView {
@@ -242,7 +125,7 @@ pub struct PathwayView {
     pub key: String,
     /// 1 when registered, one more with every update.
     pub version: i64,
-    #[schema(value_type = Object)]
+    #[schema(value_type = cairn_stacking::PathwayRule)]
     pub rule: serde_json::Value,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

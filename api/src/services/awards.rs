@@ -21,6 +21,7 @@ pub fn catalog_entry(achievement: &Achievement) -> CatalogEntry {
     let d = &achievement.definition;
     CatalogEntry {
         id: achievement.id,
+        name: d.name.as_str().to_owned(),
         issuer: achievement.org,
         achievement_type: d.achievement_type.clone(),
         tags: d.tags.iter().map(|t| t.as_str().to_owned()).collect(),

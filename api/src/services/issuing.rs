@@ -72,7 +72,6 @@ pub struct IssueRequest {
     #[serde(default)]
     pub evidence: Vec<EvidenceInput>,
     /// Credits actually earned, when they differ from the achievement's.
-    #[schema(value_type = Option<crate::services::records::CreditsSchema>)]
     #[serde(default)]
     pub credits_earned: Option<Credits>,
 }

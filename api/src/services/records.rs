@@ -13,16 +13,6 @@ use crate::store::credentials::{Credential, CredentialStatus};
 use crate::store::employment::EmploymentRecord;
 use crate::store::imports::Imported;
 
-#[derive(ToSchema)]
-#[allow(dead_code)]
-#[schema(as = Credits)]
-#[serde(deny_unknown_fields)]
-pub struct CreditsSchema {
-    /// An exact decimal as a string, e.g. "7.5".
-    amount: String,
-    /// ECTS, hours, CEU, …
-    unit: String,
-}
 
 
 /// A credential issued by this service, as its holder and its issuer see it.
@@ -41,8 +31,7 @@ pub struct CredentialView {
     pub status: CredentialStatus,
     pub awarded_at: DateTime<Utc>,
     pub valid_until: Option<DateTime<Utc>>,
-    #[schema(value_type = Option<CreditsSchema>)]
-    pub credits_earned: Option<Credits>,
+        pub credits_earned: Option<Credits>,
     /// The OpenBadgeCredential JSON.
     #[schema(value_type = Object)]
     pub ob3: serde_json::Value,

@@ -347,6 +347,7 @@ impl<'p, 'a> Search<'p, 'a> {
         let from = p.leaf_bits(leaf);
         let range = self.range(node);
         let open: usize = (0..p.words).map(|i| self.masked(from, i, range).count_ones() as usize).sum();
+        // INVARIANT: `min_creds` has one entry per node (`Problem::new`).
         open.saturating_sub(p.min_creds.get(node).copied().unwrap_or(0))
     }
 

@@ -23,7 +23,6 @@ pub struct AtQuery {
 #[derive(Serialize, ToSchema)]
 pub struct ProgressList {
     /// One outcome per pathway (DESIGN.md "Outcome"), nested pathways first.
-    #[schema(value_type = Vec<Object>)]
     items: Vec<Outcome>,
 }
 
@@ -78,7 +77,7 @@ pub async fn my_progress(state: web::Data<AppState>, Learner(caller): Learner, q
     security(("bearer" = [])),
     params(("pathway" = String, Path, description = "Pathway id"), AtQuery),
     responses(
-        (status = 200, description = "The outcome (DESIGN.md \"Outcome\")", content_type = "application/json"),
+        (status = 200, description = "The outcome (DESIGN.md \"Outcome\")", body = Outcome),
         (status = 401, description = "Missing or invalid token", body = ProblemDocument, content_type = "application/problem+json"),
         (status = 403, description = "The caller is not a learner", body = ProblemDocument, content_type = "application/problem+json"),
         (status = 404, description = "No such pathway", body = ProblemDocument, content_type = "application/problem+json"),

@@ -24,7 +24,7 @@ use crate::store::{credentials, pathways};
     tag = "pathways",
     security(("bearer" = [])),
     params(("org" = String, Path, description = "Institution id")),
-    request_body(content = Object, description = "The pathway rule (DESIGN.md, \"The rule language\")"),
+    request_body(content = cairn_stacking::PathwayRule, description = "The pathway rule (DESIGN.md, \"The rule language\")"),
     responses(
         (status = 201, description = "Registered", body = PathwayView),
         (status = 401, description = "Missing or invalid token", body = ProblemDocument, content_type = "application/problem+json"),

@@ -64,7 +64,7 @@ fn run(conn: &mut crate::store::DbConn, pathway: Pathway) -> crate::store::Store
     tag = "pathways",
     security(("bearer" = [])),
     params(("org" = String, Path, description = "Institution id")),
-    request_body(content = Object, description = "The pathway rule, as for registration"),
+    request_body(content = cairn_stacking::PathwayRule, description = "The pathway rule, as for registration"),
     responses(
         (status = 200, description = "What it would do", body = DryRun),
         (status = 401, description = "Missing or invalid token", body = ProblemDocument, content_type = "application/problem+json"),
@@ -92,7 +92,7 @@ pub async fn dry_run_new(state: web::Data<AppState>, issuer: Issuer, path: web::
     tag = "pathways",
     security(("bearer" = [])),
     params(("id" = String, Path, description = "Pathway id")),
-    request_body(content = Object, description = "The new rule, as for an update"),
+    request_body(content = cairn_stacking::PathwayRule, description = "The new rule, as for an update"),
     responses(
         (status = 200, description = "What it would do", body = DryRun),
         (status = 401, description = "Missing or invalid token", body = ProblemDocument, content_type = "application/problem+json"),

@@ -23,7 +23,7 @@ use crate::store::{StoreError, credentials, pathways};
     tag = "pathways",
     security(("bearer" = [])),
     params(("id" = String, Path, description = "Pathway id")),
-    request_body(content = Object, description = "The new rule"),
+    request_body(content = cairn_stacking::PathwayRule, description = "The new rule"),
     responses(
         (status = 200, description = "The new version", body = PathwayView),
         (status = 401, description = "Missing or invalid token", body = ProblemDocument, content_type = "application/problem+json"),
