@@ -10,9 +10,10 @@ use cairn_domain::{AchievementId, DisplayName, Email, OrgId, OrgKind, PathwayId,
 use cairn_stacking::{Pathway, PathwayRule};
 use chrono::{DateTime, Utc};
 
-use crate::services::issuing::{IssueRequest, Issuer, Recipient};
-use crate::signing::MasterKey;
+use crate::services::Context;
 use crate::services::awards;
+use crate::services::issuing::{self, IssueRequest, Issuers, Recipient};
+use crate::signing::MasterKey;
 use crate::store::{DbConn, StoreError, StoreResult, achievements, pathways};
 
 use crate::state::AppState;
@@ -113,7 +114,8 @@ pub fn load(state: &AppState) -> anyhow::Result<()> {
         for learner in LEARNERS {
             learners.push(users::insert(conn, account(Role::Learner, None, *learner).map_err(invalid)?, None)?.id);
         }
-        programmes(conn, &master, &public_url, admin, &institutions, &learners)?;
+        let ctx = Context { now: crate::store::time::now(), actor: admin, public_url: public_url.clone(), master: master.clone() };
+        programmes(conn, &ctx, &institutions, &learners)?;
         employment_and_talent(conn, &master, &public_url, &institutions, &learners)?;
         Ok(true)
     })?;
@@ -142,14 +144,8 @@ fn micro(name: &str, description: &str, kind: &str, extra: serde_json::Value) ->
 
 /// The catalogs, pathways and learners' credentials of the three demo
 /// institutions (`institutions` in `ORGS` order, `learners` in `LEARNERS` order).
-fn programmes(
-    conn: &mut DbConn,
-    master: &MasterKey,
-    public_url: &str,
-    admin: UserId,
-    institutions: &[OrgId],
-    learners: &[UserId],
-) -> StoreResult<()> {
+fn programmes(conn: &mut DbConn, ctx: &Context, institutions: &[OrgId], learners: &[UserId]) -> StoreResult<()> {
+    let admin = ctx.actor;
     let [schools, university, district, ..] = institutions else { return Ok(()) };
     let [ada, ben, chen, ..] = learners else { return Ok(()) };
     let mut add = |org: OrgId, def: AchievementDefinition| achievements::insert(conn, org, def, admin).map(|a| a.id);
@@ -216,7 +212,7 @@ fn programmes(
         let rule = PathwayRule::from_value(rule).map_err(|e| StoreError::Corrupt(format!("demo pathway: {e}")))?;
         let pathway = Pathway { id: PathwayId::new(), issuer: org, rule };
         graph.register(pathway.clone()).map_err(|e| StoreError::Corrupt(format!("demo pathway: {e}")))?;
-        pathways::insert(conn, &pathway, admin)?;
+        pathways::insert(conn, &pathway, admin, ctx.now)?;
     }
 
     // Learners at different stages.
@@ -241,8 +237,10 @@ fn programmes(
         (*district, *chen, understand, "2026-02-15T09:00:00Z"),
     ];
     let _ = (can_test, exhibit);
+    // Issued as an institution would issue them: each is settled at once,
+    // so the pathways it completes are awarded.
+    let mut issuers = Issuers::default();
     for (org, learner, achievement, date) in earned {
-        let issuer = Issuer::load(conn, master, public_url, org)?;
         let request = IssueRequest {
             achievement,
             recipient: Recipient { learner: Some(learner), email: None },
@@ -251,11 +249,7 @@ fn programmes(
             evidence: Vec::new(),
             credits_earned: None,
         };
-        issuer.issue(conn, request, admin)?;
-    }
-    for learner in learners {
-        let all = graph.pathways().map(|p| p.id).collect();
-        awards::award_completed(conn, &graph, master, public_url, *learner, all, admin)?;
+        issuing::issue_and_settle(conn, ctx, &mut issuers, &graph, org, request).map_err(|e| StoreError::Corrupt(format!("demo credential: {e}")))?;
     }
     Ok(())
 }

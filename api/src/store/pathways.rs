@@ -38,8 +38,7 @@ fn from_row((id, org, _key, version, rule, created_at, updated_at): Row) -> Stor
     })
 }
 
-pub fn insert(conn: &mut DbConn, pathway: &Pathway, actor: UserId) -> StoreResult<StoredPathway> {
-    let now = time::now();
+pub fn insert(conn: &mut DbConn, pathway: &Pathway, actor: UserId, now: DateTime<Utc>) -> StoreResult<StoredPathway> {
     let rule = pathway.rule.to_value().to_string();
     diesel::insert_into(pathways::table)
         .values((
@@ -57,6 +56,7 @@ pub fn insert(conn: &mut DbConn, pathway: &Pathway, actor: UserId) -> StoreResul
     audit::record(
         conn,
         audit::Entry::new(audit::Action::PathwayRegister, "pathway", pathway.id.to_string())
+            .at(now)
             .actor(actor)
             .org(pathway.issuer)
             .detail(serde_json::json!({ "key": pathway.rule.key, "version": 1 })),
@@ -87,9 +87,8 @@ fn concurrent_update() -> StoreError {
 /// is conditional on `current.version`: when a concurrent update got there
 /// first, this one is a conflict (409) and writes nothing, so versions stay
 /// contiguous.
-pub fn update(conn: &mut DbConn, current: &StoredPathway, pathway: &Pathway, actor: UserId) -> StoreResult<StoredPathway> {
+pub fn update(conn: &mut DbConn, current: &StoredPathway, pathway: &Pathway, actor: UserId, now: DateTime<Utc>) -> StoreResult<StoredPathway> {
     let version = current.version + 1;
-    let now = time::now();
     let rule = pathway.rule.to_value().to_string();
     let updated = diesel::update(pathways::table.find(pathway.id.to_string()).filter(pathways::version.eq(current.version)))
         .set((
@@ -107,6 +106,7 @@ pub fn update(conn: &mut DbConn, current: &StoredPathway, pathway: &Pathway, act
     audit::record(
         conn,
         audit::Entry::new(audit::Action::PathwayUpdate, "pathway", pathway.id.to_string())
+            .at(now)
             .actor(actor)
             .org(pathway.issuer)
             .detail(serde_json::json!({ "key": pathway.rule.key, "version": version })),
