@@ -321,7 +321,7 @@ pub fn issue_award(
     let version = stored.version;
     let attempt = conn.transaction(|conn| {
         let award = issuer.issue_award(conn, ctx, request)?.credential;
-        pathways::insert_award(conn, &pathways::Award { pathway: id, learner, version, credential: award.id })?;
+        pathways::insert_award(conn, &pathways::Award { pathway: id, learner, version, credential: award.id }, ctx.now)?;
         award_constituents::set(conn, award.id, &completion.used)?;
         Ok::<_, AwardError>(award)
     });
@@ -482,7 +482,7 @@ fn settle_award(
     };
     let Some(award) = change_award_status(conn, ctx, award, target, &reason, applies)? else { return Ok(false) };
     match (target, standing) {
-        (CredentialStatus::Suspended, _) => cascades::record(conn, award.id, cause)?,
+        (CredentialStatus::Suspended, _) => cascades::record(conn, award.id, cause, ctx.now)?,
         (CredentialStatus::Active, AwardStanding::Holds { used, .. }) => {
             cascades::clear(conn, award.id)?;
             keep_allocation(conn, &award, used)?;

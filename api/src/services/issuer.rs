@@ -263,7 +263,7 @@ impl Issuer {
             request.evidence.iter().map(|e| serde_json::json!({ "id": e.id, "name": e.name, "narrative": e.narrative, "description": e.description })).collect::<Vec<_>>(),
         )?;
 
-        let slot = status_lists::allocate(conn, self.org.id)?;
+        let slot = status_lists::allocate(conn, self.org.id, ctx.now)?;
         let claim_code = match learner {
             Some(_) => None,
             None => Some(signing::random_secret()?),

@@ -144,8 +144,111 @@ where
     }
     let response = work(conn)?;
     if let Some(key) = key {
-        idempotency::save(conn, ctx.actor, key, &idempotency::Stored { request_hash, status, response: response.clone() })?;
+        idempotency::save(conn, ctx.actor, key, &idempotency::Stored { request_hash, status, response: response.clone() }, ctx.now)?;
     }
     Ok((status, response))
 }
 
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use cairn_domain::{DisplayName, Email, HttpUrl, OrgKind, Role, UserId};
+    use chrono::{DateTime, Duration, Utc};
+
+    use super::*;
+    use crate::services::verification::{self, Presented};
+    use crate::signing::{MasterKey, NewOrgKey};
+    use crate::store::orgs::{self, NewOrganisation};
+    use crate::store::users::{self, NewAccount};
+    use crate::store::{DatabaseUrl, Store, achievements};
+
+    /// A fresh SQLite database with one institution (with an achievement)
+    /// and one learner, removed when dropped.
+    struct World {
+        path: std::path::PathBuf,
+        store: Store,
+        ctx: Context,
+        org: OrgId,
+        achievement: cairn_domain::AchievementId,
+        learner: UserId,
+    }
+
+    impl Drop for World {
+        fn drop(&mut self) {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", self.path.display()));
+            }
+        }
+    }
+
+    fn world() -> World {
+        let path = std::env::temp_dir().join(format!("cairn-issuing-{}.db", uuid::Uuid::now_v7()));
+        let store = Store::open(&DatabaseUrl::parse(&path.display().to_string()).unwrap()).unwrap();
+        let master = MasterKey::from_base64(&URL_SAFE_NO_PAD.encode([3u8; 32])).unwrap();
+        let account = |email: &str, role, org| NewAccount {
+            email: Email::parse(email).unwrap(),
+            name: DisplayName::parse("Someone").unwrap(),
+            password_hash: "not a hash".into(),
+            role,
+            org,
+            email_verified: true,
+        };
+        let (admin, org, achievement, learner) = store
+            .write_blocking(|conn| {
+                let admin = users::insert(conn, account("admin@example.org", Role::Admin, None), None)?.id;
+                let new = NewOrganisation { name: DisplayName::parse("Lakeside").unwrap(), kind: OrgKind::Institution, url: Some(HttpUrl::parse("https://lakeside.example").unwrap()) };
+                let org = orgs::insert(conn, new, NewOrgKey::generate(&master).unwrap(), admin)?.id;
+                let definition = serde_json::from_value(serde_json::json!({
+                    "name": "Statistics", "description": "Tests.", "criteria": { "narrative": "Pass." },
+                    "achievementType": "MicroCredential", "validity": "P1Y"
+                }))
+                .unwrap();
+                let achievement = achievements::insert(conn, org, definition, admin)?.id;
+                let learner = users::insert(conn, account("ada@example.org", Role::Learner, None), None)?.id;
+                Ok((admin, org, achievement, learner))
+            })
+            .unwrap();
+        let ctx = Context { now: crate::store::time::now(), actor: admin, public_url: "http://cairn.test".into(), master };
+        World { path, store, ctx, org, achievement, learner }
+    }
+
+    fn request(world: &World, learner: Option<UserId>, email: Option<&str>, awarded_at: Option<DateTime<Utc>>) -> IssueRequest {
+        IssueRequest {
+            achievement: world.achievement,
+            recipient: Recipient { learner, email: email.map(|e| Email::parse(e).unwrap()) },
+            awarded_at,
+            valid_until: None,
+            evidence: Vec::new(),
+            credits_earned: None,
+        }
+    }
+
+    /// The verification a fresh credential carries is exactly what reading
+    /// its VC-JWT back would say: to a learner, to an address, and expired.
+    #[test]
+    fn the_verification_of_what_was_just_signed_equals_verifying_it() {
+        let world = world();
+        let long_ago = world.ctx.now - Duration::days(800);
+        let cases = [
+            request(&world, Some(world.learner), None, None),
+            request(&world, None, Some("newcomer@example.org"), None),
+            request(&world, Some(world.learner), None, Some(long_ago)),
+        ];
+        for (case, request) in cases.into_iter().enumerate() {
+            let ctx = world.ctx.clone();
+            let (org, public_url) = (world.org, world.ctx.public_url.clone());
+            let (fresh, read_back) = world
+                .store
+                .write_blocking_as(move |conn| {
+                    let view = issue_one(conn, &ctx, org, request)?;
+                    let read_back = verification::verify(conn, &public_url, &Presented::Jwt(view.jwt.clone()), ctx.now)?;
+                    Ok::<_, IssuingError>((view.verification, read_back))
+                })
+                .unwrap();
+            assert_eq!(serde_json::to_value(&fresh).unwrap(), serde_json::to_value(&read_back).unwrap(), "case {case}");
+            assert_eq!(fresh.verified, case != 2, "case {case}: only the expired one fails");
+        }
+    }
+}

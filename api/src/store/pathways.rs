@@ -168,14 +168,14 @@ pub fn awards_of(conn: &mut DbConn, learner: UserId) -> StoreResult<Vec<Award>> 
 
 /// Records an award; a second award of the same pathway to the same learner
 /// is a conflict (the primary key), which callers treat as "already awarded".
-pub fn insert_award(conn: &mut DbConn, award: &Award) -> StoreResult<()> {
+pub fn insert_award(conn: &mut DbConn, award: &Award, now: DateTime<Utc>) -> StoreResult<()> {
     diesel::insert_into(awards::table)
         .values((
             awards::pathway_id.eq(award.pathway.to_string()),
             awards::learner_id.eq(award.learner.to_string()),
             awards::pathway_version.eq(award.version),
             awards::credential_id.eq(award.credential.to_string()),
-            awards::created_at.eq(time::to_db(time::now())),
+            awards::created_at.eq(time::to_db(now)),
         ))
         .execute(conn)
         .map_err(|e| StoreError::conflict_on_unique(e, "already awarded"))?;
