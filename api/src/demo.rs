@@ -13,7 +13,6 @@ use chrono::{DateTime, Utc};
 use crate::services::Context;
 use crate::services::awards;
 use crate::services::issuing::{self, IssueRequest, Issuers, Recipient};
-use crate::signing::MasterKey;
 use crate::store::{DbConn, StoreError, StoreResult, achievements, pathways};
 
 use crate::state::AppState;
@@ -116,7 +115,7 @@ pub fn load(state: &AppState) -> anyhow::Result<()> {
         }
         let ctx = Context { now: crate::store::time::now(), actor: admin, public_url: public_url.clone(), master: master.clone() };
         programmes(conn, &ctx, &institutions, &learners)?;
-        employment_and_talent(conn, &master, &public_url, &institutions, &learners)?;
+        employment_and_talent(conn, &ctx, &institutions, &learners)?;
         Ok(true)
     })?;
     if loaded {
@@ -256,7 +255,7 @@ fn programmes(conn: &mut DbConn, ctx: &Context, institutions: &[OrgId], learners
 
 /// The employer side: Chen worked at Acme Analytics (attested by Acme) and is
 /// discoverable in talent search; Ben records a job Acme has not attested.
-fn employment_and_talent(conn: &mut DbConn, master: &MasterKey, public_url: &str, orgs: &[OrgId], learners: &[UserId]) -> StoreResult<()> {
+fn employment_and_talent(conn: &mut DbConn, ctx: &Context, orgs: &[OrgId], learners: &[UserId]) -> StoreResult<()> {
     use crate::store::employment::{self, EmploymentRecord};
     use crate::store::skills::{self, Discoverability};
     let [.., acme] = orgs else { return Ok(()) };
@@ -268,11 +267,11 @@ fn employment_and_talent(conn: &mut DbConn, master: &MasterKey, public_url: &str
             "skills": ["https://skills.example/statistics"]
         }))
         .map_err(|e| StoreError::Corrupt(format!("demo employment: {e}")))?;
-        Ok(EmploymentRecord { id: uuid::Uuid::now_v7(), learner, employment, attestation: None, created_at: crate::store::time::now() })
+        Ok(EmploymentRecord { id: uuid::Uuid::now_v7(), learner, employment, attestation: None, created_at: ctx.now })
     };
     let chen_job = job(*chen, "Junior Data Analyst", "2025-09-01", None)?;
     employment::insert(conn, &chen_job)?;
-    crate::services::attestation::attest(conn, master, public_url, *acme, recruiter.id, chen_job)?;
+    crate::services::attestation::attest(conn, &ctx.master, &ctx.public_url, *acme, recruiter.id, chen_job)?;
     employment::insert(conn, &job(*ben, "Analytics Intern", "2024-06-01", Some("2024-08-31"))?)?;
     skills::set_discoverability(conn, *chen, &Discoverability::EverySkill)
 }
