@@ -10,9 +10,9 @@ use cairn_domain::{AchievementId, DisplayName, Email, OrgId, OrgKind, PathwayId,
 use cairn_stacking::{Pathway, PathwayRule};
 use chrono::{DateTime, Utc};
 
-use crate::services::issuing::{IssueRequest, Issuer, Recipient};
-use crate::signing::MasterKey;
+use crate::services::Context;
 use crate::services::awards;
+use crate::services::issuing::{self, IssueRequest, Issuers, Recipient};
 use crate::store::{DbConn, StoreError, StoreResult, achievements, pathways};
 
 use crate::state::AppState;
@@ -113,8 +113,9 @@ pub fn load(state: &AppState) -> anyhow::Result<()> {
         for learner in LEARNERS {
             learners.push(users::insert(conn, account(Role::Learner, None, *learner).map_err(invalid)?, None)?.id);
         }
-        programmes(conn, &master, &public_url, admin, &institutions, &learners)?;
-        employment_and_talent(conn, &master, &public_url, &institutions, &learners)?;
+        let ctx = Context { now: crate::store::time::now(), actor: admin, public_url: public_url.clone(), master: master.clone() };
+        programmes(conn, &ctx, &institutions, &learners)?;
+        employment_and_talent(conn, &ctx, &institutions, &learners)?;
         Ok(true)
     })?;
     if loaded {
@@ -142,14 +143,8 @@ fn micro(name: &str, description: &str, kind: &str, extra: serde_json::Value) ->
 
 /// The catalogs, pathways and learners' credentials of the three demo
 /// institutions (`institutions` in `ORGS` order, `learners` in `LEARNERS` order).
-fn programmes(
-    conn: &mut DbConn,
-    master: &MasterKey,
-    public_url: &str,
-    admin: UserId,
-    institutions: &[OrgId],
-    learners: &[UserId],
-) -> StoreResult<()> {
+fn programmes(conn: &mut DbConn, ctx: &Context, institutions: &[OrgId], learners: &[UserId]) -> StoreResult<()> {
+    let admin = ctx.actor;
     let [schools, university, district, ..] = institutions else { return Ok(()) };
     let [ada, ben, chen, ..] = learners else { return Ok(()) };
     let mut add = |org: OrgId, def: AchievementDefinition| achievements::insert(conn, org, def, admin).map(|a| a.id);
@@ -216,7 +211,7 @@ fn programmes(
         let rule = PathwayRule::from_value(rule).map_err(|e| StoreError::Corrupt(format!("demo pathway: {e}")))?;
         let pathway = Pathway { id: PathwayId::new(), issuer: org, rule };
         graph.register(pathway.clone()).map_err(|e| StoreError::Corrupt(format!("demo pathway: {e}")))?;
-        pathways::insert(conn, &pathway, admin)?;
+        pathways::insert(conn, &pathway, admin, ctx.now)?;
     }
 
     // Learners at different stages.
@@ -241,8 +236,10 @@ fn programmes(
         (*district, *chen, understand, "2026-02-15T09:00:00Z"),
     ];
     let _ = (can_test, exhibit);
+    // Issued as an institution would issue them: each is settled at once,
+    // so the pathways it completes are awarded.
+    let mut issuers = Issuers::default();
     for (org, learner, achievement, date) in earned {
-        let issuer = Issuer::load(conn, master, public_url, org)?;
         let request = IssueRequest {
             achievement,
             recipient: Recipient { learner: Some(learner), email: None },
@@ -251,18 +248,14 @@ fn programmes(
             evidence: Vec::new(),
             credits_earned: None,
         };
-        issuer.issue(conn, request, admin)?;
-    }
-    for learner in learners {
-        let all = graph.pathways().map(|p| p.id).collect();
-        awards::award_completed(conn, &graph, master, public_url, *learner, all, admin)?;
+        issuing::issue_and_settle(conn, ctx, &mut issuers, &graph, org, request).map_err(|e| StoreError::Corrupt(format!("demo credential: {e}")))?;
     }
     Ok(())
 }
 
 /// The employer side: Chen worked at Acme Analytics (attested by Acme) and is
 /// discoverable in talent search; Ben records a job Acme has not attested.
-fn employment_and_talent(conn: &mut DbConn, master: &MasterKey, public_url: &str, orgs: &[OrgId], learners: &[UserId]) -> StoreResult<()> {
+fn employment_and_talent(conn: &mut DbConn, ctx: &Context, orgs: &[OrgId], learners: &[UserId]) -> StoreResult<()> {
     use crate::store::employment::{self, EmploymentRecord};
     use crate::store::skills::{self, Discoverability};
     let [.., acme] = orgs else { return Ok(()) };
@@ -274,11 +267,11 @@ fn employment_and_talent(conn: &mut DbConn, master: &MasterKey, public_url: &str
             "skills": ["https://skills.example/statistics"]
         }))
         .map_err(|e| StoreError::Corrupt(format!("demo employment: {e}")))?;
-        Ok(EmploymentRecord { id: uuid::Uuid::now_v7(), learner, employment, attestation: None, created_at: crate::store::time::now() })
+        Ok(EmploymentRecord { id: uuid::Uuid::now_v7(), learner, employment, attestation: None, created_at: ctx.now })
     };
     let chen_job = job(*chen, "Junior Data Analyst", "2025-09-01", None)?;
     employment::insert(conn, &chen_job)?;
-    crate::services::attestation::attest(conn, master, public_url, *acme, recruiter.id, chen_job)?;
+    crate::services::attestation::attest(conn, &ctx.master, &ctx.public_url, *acme, recruiter.id, chen_job)?;
     employment::insert(conn, &job(*ben, "Analytics Intern", "2024-06-01", Some("2024-08-31"))?)?;
     skills::set_discoverability(conn, *chen, &Discoverability::EverySkill)
 }

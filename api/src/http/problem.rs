@@ -6,6 +6,13 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::services::awards::AwardError;
+use crate::services::claims::ClaimError;
+use crate::services::credential_status::StatusError;
+use crate::services::issuer::IssueError;
+use crate::services::issuing::IssuingError;
+use crate::services::pathways::PathwayError;
+use crate::services::reviews::ReviewError;
 use crate::store::StoreError;
 
 /// One invalid input field: where it is (a JSON path such as
@@ -178,6 +185,107 @@ impl From<StoreError> for ApiError {
 pub type ApiResult<T> = Result<T, ApiError>;
 
 // Use-case errors, each mapped once. Credentials, awards, claims, pathways, reviews:
+
+impl From<IssueError> for ApiError {
+    fn from(error: IssueError) -> Self {
+        if let Some(field) = issue_field(&error) {
+            return ApiError::invalid_field(field, error.to_string());
+        }
+        match error {
+            IssueError::UnknownIssuer => ApiError::NotFound("organisation".into()),
+            IssueError::Store(error) => error.into(),
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<IssuingError> for ApiError {
+    fn from(error: IssuingError) -> Self {
+        match error {
+            IssuingError::Refused(error) => error.into(),
+            IssuingError::Awards(error) => error.into(),
+            IssuingError::IdempotencyKeyReused => ApiError::invalid_field("Idempotency-Key", error.to_string()),
+        }
+    }
+}
+
+/// The request field an issuing error is about, when the caller can fix it.
+fn issue_field(error: &IssueError) -> Option<String> {
+    Some(match error {
+        IssueError::UnknownAchievement => "achievement".to_owned(),
+        IssueError::RecipientAmbiguous => "recipient".to_owned(),
+        IssueError::RecipientNotLearner => "recipient.learner".to_owned(),
+        IssueError::RecipientIsStaff => "recipient.email".to_owned(),
+        IssueError::AwardedInFuture | IssueError::AwardedBefore1900 | IssueError::ValidityOverflows => "awarded_at".to_owned(),
+        IssueError::ValidUntilNotAfterAward => "valid_until".to_owned(),
+        IssueError::TooMuchEvidence => "evidence".to_owned(),
+        IssueError::EvidenceTooLong { index } | IssueError::EvidenceEmpty { index } => format!("evidence[{index}]"),
+        IssueError::UnknownIssuer
+        | IssueError::Signing(_)
+        | IssueError::ClaimCode(_)
+        | IssueError::Json(_)
+        | IssueError::Store(_) => return None,
+    })
+}
+
+impl From<AwardError> for ApiError {
+    fn from(error: AwardError) -> Self {
+        match error {
+            AwardError::PathwayNotFound => ApiError::NotFound("pathway".into()),
+            AwardError::Contended(_) => ApiError::Conflict(error.to_string()),
+            AwardError::Issue(error) => error.into(),
+            AwardError::Store(error) => error.into(),
+        }
+    }
+}
+
+impl From<StatusError> for ApiError {
+    fn from(error: StatusError) -> Self {
+        match error {
+            StatusError::NotFound => ApiError::NotFound("credential".into()),
+            StatusError::NotAllowed { .. } => ApiError::Conflict(error.to_string()),
+            StatusError::Awards(error) => error.into(),
+            StatusError::Store(error) => error.into(),
+        }
+    }
+}
+
+impl From<ClaimError> for ApiError {
+    fn from(error: ClaimError) -> Self {
+        match error {
+            ClaimError::UnknownCode => ApiError::NotFound("claim code".into()),
+            ClaimError::AchievementNotFound => ApiError::NotFound("achievement".into()),
+            ClaimError::Issue(error) => error.into(),
+            ClaimError::Awards(error) => error.into(),
+            ClaimError::Store(error) => error.into(),
+        }
+    }
+}
+
+impl From<ReviewError> for ApiError {
+    fn from(error: ReviewError) -> Self {
+        match error {
+            ReviewError::NotFound => ApiError::NotFound("award review".into()),
+            ReviewError::AlreadyDecided(_) | ReviewError::DecidedConcurrently | ReviewError::NoLongerComplete | ReviewError::AlreadyAwarded => {
+                ApiError::Conflict(error.to_string())
+            }
+            ReviewError::Awards(error) => error.into(),
+            ReviewError::Store(error) => error.into(),
+        }
+    }
+}
+
+impl From<PathwayError> for ApiError {
+    fn from(error: PathwayError) -> Self {
+        match error {
+            PathwayError::NotFound => ApiError::NotFound("pathway".into()),
+            // A rule that does not fit the graph is a 422 naming the problem.
+            PathwayError::Graph(_) | PathwayError::Evaluation(_) => ApiError::invalid_field("requirement", error.to_string()),
+            PathwayError::Awards(error) => error.into(),
+            PathwayError::Store(error) => error.into(),
+        }
+    }
+}
 
 // Records and people: verification, imports, sharing, employment, talent, accounts, e-mail:
 

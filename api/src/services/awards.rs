@@ -2,7 +2,9 @@
 //! graph from the catalog and the registered pathways, a learner's
 //! credentials as engine facts, automatic awards and the award cascade
 //! (one stateless rule, `recheck_awards`).
-//! Everything here runs inside the caller's transaction.
+//! Everything here runs inside the caller's transaction, at the caller's
+//! instant (`Context::now`). The use cases enter through `after_change`
+//! (a learner gained or lost a credential) and `award_new_pathway`.
 
 use std::collections::BTreeSet;
 
@@ -11,11 +13,111 @@ use cairn_stacking::{AwardStanding, CatalogEntry, CredentialFact, EvalOptions, I
 use chrono::{DateTime, Utc};
 use diesel::Connection;
 
-use crate::services::issuing::{EvidenceInput, IssueRequest, Issuer, Recipient};
-use crate::signing::MasterKey;
+use crate::services::Context;
+use crate::services::issuer::{EvidenceInput, IssueError, IssueRequest, Issuers, Recipient};
 use crate::store::achievements::{self, Achievement};
 use crate::store::credentials::{self, Credential, CredentialStatus};
 use crate::store::{DbConn, StoreError, StoreResult, audit, award_constituents, award_reviews, cascades, pathways};
+
+/// Why awarding or the cascade stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum AwardError {
+    /// A pathway of the graph has no stored row.
+    #[error("pathway not found")]
+    PathwayNotFound,
+    /// Concurrent requests kept changing the award's status.
+    #[error("award {0} keeps changing concurrently; retry")]
+    Contended(CredentialId),
+    /// Issuing an award failed.
+    #[error(transparent)]
+    Issue(#[from] IssueError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// For savepoints (`Connection::transaction`).
+impl From<diesel::result::Error> for AwardError {
+    fn from(error: diesel::result::Error) -> Self {
+        AwardError::Store(StoreError::from_query(error))
+    }
+}
+
+impl AwardError {
+    /// A concurrent request wrote the same row first (a unique key).
+    fn is_conflict(&self) -> bool {
+        matches!(self, AwardError::Store(StoreError::Conflict(_)) | AwardError::Issue(IssueError::Store(StoreError::Conflict(_))))
+    }
+}
+
+/// Takes `learner`'s lock (PostgreSQL; SQLite writers are serial anyway)
+/// before a use case changes or adds their credentials, and returns the
+/// context to go on with. A request that held the lock first may have
+/// recorded a status change later than this request read the clock: the
+/// instant then moves forward to that change (no clock is read), so the
+/// holder's history stays in order and the cascade evaluates it whole.
+pub fn lock_holder(conn: &mut DbConn, ctx: &Context, learner: UserId) -> StoreResult<Context> {
+    credentials::lock_holder(conn, learner)?;
+    let latest = credentials::latest_event_of_learner(conn, learner)?;
+    Ok(not_before(ctx, latest))
+}
+
+/// `ctx` at `latest` when that is later.
+pub fn not_before(ctx: &Context, latest: Option<DateTime<Utc>>) -> Context {
+    let mut ctx = ctx.clone();
+    if let Some(latest) = latest
+        && latest > ctx.now
+    {
+        ctx.now = latest;
+    }
+    ctx
+}
+
+/// What settling a change did.
+#[derive(Debug, Default)]
+pub struct Settled {
+    /// Awards whose status the cascade changed.
+    pub changed: Vec<CredentialId>,
+    /// Awards issued (automatic pathways now complete).
+    pub issued: Vec<CredentialId>,
+}
+
+/// The one rule after a learner gained or lost credentials (`changed`,
+/// their statuses already written): every award built on them gets the
+/// status its pathway gives now (semantic 9, `recheck_awards`), and when
+/// they gained something, what is now complete is awarded (or queued for
+/// review); both run to a fixed point. The caller holds the learner's lock.
+pub fn after_change(
+    conn: &mut DbConn,
+    ctx: &Context,
+    graph: &PathwayGraph,
+    issuers: &mut Issuers,
+    learner: UserId,
+    changed: &[&Credential],
+    change: Change,
+) -> Result<Settled, AwardError> {
+    let mut settled = Settled::default();
+    let mut candidates = BTreeSet::new();
+    for credential in changed {
+        let affected: BTreeSet<PathwayId> = graph.affected_by_achievement(credential.achievement).into_iter().collect();
+        settled.changed.extend(recheck_awards(conn, ctx, graph, learner, &affected, credential.id, change)?);
+        candidates.extend(affected);
+    }
+    if change.gains() {
+        settled.issued = award_completed(conn, ctx, graph, issuers, learner, candidates)?;
+    }
+    Ok(settled)
+}
+
+/// A pathway just registered or changed (already in `graph` and stored):
+/// every learner who completes it now is awarded (or queued for review).
+pub fn award_new_pathway(conn: &mut DbConn, ctx: &Context, graph: &PathwayGraph, pathway: PathwayId) -> Result<Vec<CredentialId>, AwardError> {
+    let mut issuers = Issuers::default();
+    let mut issued = Vec::new();
+    for learner in credentials::learners_with_credentials(conn)? {
+        issued.extend(award_completed(conn, ctx, graph, &mut issuers, learner, BTreeSet::from([pathway]))?);
+    }
+    Ok(issued)
+}
 
 pub fn catalog_entry(achievement: &Achievement) -> CatalogEntry {
     let d = &achievement.definition;
@@ -83,17 +185,16 @@ pub fn learner_facts(conn: &mut DbConn, learner: UserId) -> StoreResult<Vec<Cred
 /// and queues the awards of `"issuance": "review"` pathways for an issuer's
 /// decision, once. Awards can complete further pathways (nesting), so this
 /// runs to a fixed point. Returns the award credentials issued.
-pub fn award_completed(
+fn award_completed(
     conn: &mut DbConn,
+    ctx: &Context,
     graph: &PathwayGraph,
-    master: &MasterKey,
-    public_url: &str,
+    issuers: &mut Issuers,
     learner: UserId,
     mut candidates: BTreeSet<PathwayId>,
-    actor: UserId,
-) -> StoreResult<Vec<CredentialId>> {
+) -> Result<Vec<CredentialId>, AwardError> {
     let mut issued = Vec::new();
-    let now = Utc::now();
+    let now = ctx.now;
     // Each round awards at least one pathway or stops; bounded by the graph size.
     for _ in 0..=graph.pathways().count() {
         if candidates.is_empty() {
@@ -112,10 +213,10 @@ pub fn award_completed(
             }
             let Some(completion) = completion(graph, id, &facts, now) else { continue };
             if review {
-                queue_review(conn, graph, id, learner, &completion, actor)?;
+                queue_review(conn, ctx, graph, id, learner, &completion)?;
                 continue;
             }
-            if let Some(award) = issue_award(conn, graph, master, public_url, id, learner, &completion, actor)? {
+            if let Some(award) = issue_award(conn, ctx, graph, issuers, id, learner, &completion)? {
                 issued.push(award);
                 next_round.extend(graph.affected_by_achievement(pathway.rule.award));
             }
@@ -147,9 +248,9 @@ pub fn completion(graph: &PathwayGraph, pathway: PathwayId, facts: &[CredentialF
     Some(Completion { completed_at, used: outcome.used().into_iter().collect() })
 }
 
-fn queue_review(conn: &mut DbConn, graph: &PathwayGraph, id: PathwayId, learner: UserId, completion: &Completion, actor: UserId) -> StoreResult<()> {
+fn queue_review(conn: &mut DbConn, ctx: &Context, graph: &PathwayGraph, id: PathwayId, learner: UserId, completion: &Completion) -> Result<(), AwardError> {
     let Some(pathway) = graph.pathway(id) else { return Ok(()) };
-    let stored = pathways::find(conn, id)?.ok_or(StoreError::NotFound("pathway"))?;
+    let stored = pathways::find(conn, id)?.ok_or(AwardError::PathwayNotFound)?;
     let review = award_reviews::Review {
         id: uuid::Uuid::now_v7(),
         pathway: id,
@@ -163,46 +264,57 @@ fn queue_review(conn: &mut DbConn, graph: &PathwayGraph, id: PathwayId, learner:
         decided_by: None,
         decided_at: None,
         award: None,
-        created_at: crate::store::time::now(),
+        created_at: ctx.now,
     };
     // A savepoint, as for awards: a concurrent request may have queued it.
     match conn.transaction(|conn| award_reviews::insert(conn, &review)) {
         Ok(()) => {}
         Err(StoreError::Conflict(_)) => return Ok(()),
-        Err(error) => return Err(error),
+        Err(error) => return Err(error.into()),
     }
     audit::record(
         conn,
         audit::Entry::new(audit::Action::AwardQueue, "award_review", review.id.to_string())
-            .actor(actor)
+            .at(ctx.now)
+            .actor(ctx.actor)
             .org(pathway.issuer)
             .learner(learner)
             .detail(serde_json::json!({ "pathway": id, "version": stored.version, "constituents": review.constituents })),
-    )
+    )?;
+    Ok(())
 }
 
 /// Issues the award of `id` to `learner` for `completion`, once: None when
 /// a concurrent request issued it first.
-#[allow(clippy::too_many_arguments)]
 pub fn issue_award(
     conn: &mut DbConn,
+    ctx: &Context,
     graph: &PathwayGraph,
-    master: &MasterKey,
-    public_url: &str,
+    issuers: &mut Issuers,
     id: PathwayId,
     learner: UserId,
     completion: &Completion,
-    actor: UserId,
-) -> StoreResult<Option<CredentialId>> {
+) -> Result<Option<CredentialId>, AwardError> {
     let Some(pathway) = graph.pathway(id) else { return Ok(None) };
-    let stored = pathways::find(conn, id)?.ok_or(StoreError::NotFound("pathway"))?;
-    let issuer = Issuer::load(conn, master, public_url, pathway.issuer)?;
+    let stored = pathways::find(conn, id)?.ok_or(AwardError::PathwayNotFound)?;
+    let issuer = issuers.get(conn, ctx, pathway.issuer)?;
+    let public_url = &ctx.public_url;
+    // Evidence names each constituent by its achievement's name, so the
+    // award reads as what it was built from.
+    let mut names = Vec::with_capacity(completion.used.len());
+    for credential in &completion.used {
+        let name = credentials::find(conn, *credential)?
+            .and_then(|c| graph.catalog().get(&c.achievement).map(|entry| entry.name.clone()))
+            .unwrap_or_else(|| format!("urn:uuid:{credential}"));
+        names.push(name);
+    }
     let evidence = completion
         .used
         .iter()
-        .map(|credential| EvidenceInput {
+        .zip(names)
+        .map(|(credential, name)| EvidenceInput {
             id: cairn_domain::HttpUrl::parse(&format!("{public_url}/v1/credentials/{credential}")).ok(),
-            name: Some(format!("urn:uuid:{credential}")),
+            name: Some(name),
             narrative: None,
             description: Some(format!("Constituent credential of the pathway `{}`", pathway.rule.key)),
         })
@@ -219,20 +331,21 @@ pub fn issue_award(
     // primary key of `awards`), this one steps back and moves on.
     let version = stored.version;
     let attempt = conn.transaction(|conn| {
-        let award = issuer.issue_award(conn, request, actor)?.credential;
-        pathways::insert_award(conn, &pathways::Award { pathway: id, learner, version, credential: award.id })?;
+        let award = issuer.issue_award(conn, ctx, request)?.credential;
+        pathways::insert_award(conn, &pathways::Award { pathway: id, learner, version, credential: award.id }, ctx.now)?;
         award_constituents::set(conn, award.id, &completion.used)?;
-        Ok::<_, StoreError>(award)
+        Ok::<_, AwardError>(award)
     });
     let award = match attempt {
         Ok(award) => award,
-        Err(StoreError::Conflict(_)) if pathways::find_award(conn, id, learner)?.is_some() => return Ok(None),
+        Err(error) if error.is_conflict() && pathways::find_award(conn, id, learner)?.is_some() => return Ok(None),
         Err(error) => return Err(error),
     };
     audit::record(
         conn,
         audit::Entry::new(audit::Action::AwardIssue, "credential", award.id.to_string())
-            .actor(actor)
+            .at(ctx.now)
+            .actor(ctx.actor)
             .org(pathway.issuer)
             .learner(learner)
             .detail(serde_json::json!({ "pathway": id, "version": version, "learner": learner, "constituents": completion.used })),
@@ -250,6 +363,12 @@ pub enum Change {
 }
 
 impl Change {
+    /// Whether the learner gained a credential in force (so pathways may
+    /// complete), rather than lost one.
+    pub fn gains(self) -> bool {
+        matches!(self, Change::Issued | Change::Reinstated)
+    }
+
     fn verb(self) -> &'static str {
         match self {
             Change::Issued => "issued",
@@ -272,15 +391,15 @@ impl Change {
 /// of other pathways, so this runs to a fixed point. The constituents
 /// recorded for an active award are replaced when one of them is no longer
 /// in force. Returns the awards whose status changed.
-pub fn recheck_awards(
+fn recheck_awards(
     conn: &mut DbConn,
+    ctx: &Context,
     graph: &PathwayGraph,
     learner: UserId,
     affected: &BTreeSet<PathwayId>,
     cause: CredentialId,
     change: Change,
-    actor: UserId,
-) -> StoreResult<Vec<CredentialId>> {
+) -> Result<Vec<CredentialId>, AwardError> {
     let order: Vec<PathwayId> = graph.topological_order().into_iter().filter(|id| affected.contains(id)).collect();
     let mut changed = Vec::new();
     // Nested pathways first, and the facts are read again after each
@@ -305,9 +424,10 @@ pub fn recheck_awards(
                 Some(facts) => facts,
                 None => learner_facts(conn, learner)?,
             };
-            // Evaluated after the changes just made (an award revoked a
-            // moment ago is revoked at this instant, not at an earlier one).
-            let standing = cairn_stacking::award_standing(graph, *id, &facts_now, Utc::now());
+            // Every change of this request is recorded at its instant, so
+            // evaluating at that instant sees them all (an event at the
+            // instant is in effect).
+            let standing = cairn_stacking::award_standing(graph, *id, &facts_now, ctx.now);
             facts = Some(facts_now);
             let standing = match standing {
                 Ok(standing) => standing,
@@ -316,7 +436,7 @@ pub fn recheck_awards(
                     continue;
                 }
             };
-            if settle_award(conn, *id, award_credential, &standing, cause, change, actor)? {
+            if settle_award(conn, ctx, *id, award_credential, &standing, cause, change)? {
                 changed.push(award.credential);
                 round_changed = true;
                 facts = None;
@@ -333,13 +453,13 @@ pub fn recheck_awards(
 /// changed.
 fn settle_award(
     conn: &mut DbConn,
+    ctx: &Context,
     pathway: PathwayId,
     award: Credential,
     standing: &AwardStanding,
     cause: CredentialId,
     change: Change,
-    actor: UserId,
-) -> StoreResult<bool> {
+) -> Result<bool, AwardError> {
     let verb = change.verb();
     let (target, action, reason) = match (standing, award.status) {
         (_, CredentialStatus::Revoked) => return Ok(false),
@@ -371,9 +491,9 @@ fn settle_award(
         CredentialStatus::Suspended => current == CredentialStatus::Active,
         CredentialStatus::Revoked => current != CredentialStatus::Revoked,
     };
-    let Some(award) = change_award_status(conn, award, target, &reason, actor, applies)? else { return Ok(false) };
+    let Some(award) = change_award_status(conn, ctx, award, target, &reason, applies)? else { return Ok(false) };
     match (target, standing) {
-        (CredentialStatus::Suspended, _) => cascades::record(conn, award.id, cause)?,
+        (CredentialStatus::Suspended, _) => cascades::record(conn, award.id, cause, ctx.now)?,
         (CredentialStatus::Active, AwardStanding::Holds { used, .. }) => {
             cascades::clear(conn, award.id)?;
             keep_allocation(conn, &award, used)?;
@@ -383,7 +503,8 @@ fn settle_award(
     audit::record(
         conn,
         audit::Entry::new(action, "credential", award.id.to_string())
-            .actor(actor)
+            .at(ctx.now)
+            .actor(ctx.actor)
             .org(award.org)
             .learner(award.learner)
             .detail(serde_json::json!({ "pathway": pathway, "reason": reason, "constituent": cause })),
@@ -421,19 +542,19 @@ fn keep_allocation(conn: &mut DbConn, award: &Credential, used: &[CredentialId])
 /// change no longer applies.
 fn change_award_status(
     conn: &mut DbConn,
+    ctx: &Context,
     mut award: Credential,
     target: CredentialStatus,
     reason: &str,
-    actor: UserId,
     applies: impl Fn(CredentialStatus) -> bool,
-) -> StoreResult<Option<Credential>> {
+) -> Result<Option<Credential>, AwardError> {
     // Each retry follows a committed change, and statuses only move
     // forward to `revoked`, so a few rounds always settle.
     for _ in 0..4 {
         if !applies(award.status) {
             return Ok(None);
         }
-        match credentials::set_status(conn, award.id, award.status, target, reason, Some(actor)) {
+        match credentials::set_status(conn, award.id, award.status, target, reason, Some(ctx.actor), ctx.now) {
             Ok(()) => {
                 award.status = target;
                 return Ok(Some(award));
@@ -442,8 +563,8 @@ fn change_award_status(
                 Some(current) => award = current,
                 None => return Ok(None),
             },
-            Err(error) => return Err(error),
+            Err(error) => return Err(error.into()),
         }
     }
-    Err(StoreError::Conflict(format!("award {} keeps changing concurrently; retry", award.id)))
+    Err(AwardError::Contended(award.id))
 }

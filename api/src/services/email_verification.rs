@@ -86,7 +86,7 @@ pub fn confirm(
     master: &MasterKey,
     public_url: &str,
     code: &str,
-) -> StoreResult<Confirmation> {
+) -> Result<Confirmation, crate::services::claims::ClaimError> {
     let (user, email) = match email_verifications::redeem(conn, &signing::hash_secret(code))? {
         None => return Ok(Confirmation::Unknown),
         Some(Redeemed::Expired) => return Ok(Confirmation::Expired),
@@ -107,7 +107,12 @@ pub fn confirm(
         .learner(account.id),
     )?;
     let waiting = credentials::waiting_for_email(conn, &account.email)?;
-    let moved =
-        crate::services::claims::move_into_wallet(conn, master, public_url, account.id, waiting)?;
+    let ctx = crate::services::Context {
+        now: time::now(),
+        actor: account.id,
+        public_url: public_url.to_owned(),
+        master: master.clone(),
+    };
+    let moved = crate::services::claims::move_into_wallet(conn, &ctx, account.id, waiting)?;
     Ok(Confirmation::Confirmed { account, moved })
 }

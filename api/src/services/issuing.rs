@@ -1,320 +1,254 @@
-//! Issuing credentials: resolve the recipient, apply the achievement's
-//! validity policy, allocate a status list slot, render the Open Badges 3.0
-//! document and sign it as a VC-JWT, all inside the caller's write
-//! transaction so that nothing is half-written.
+//! The issuing use case: `POST /v1/orgs/{org}/credentials` and its batch
+//! form. A credential is issued by its institution (`issuer`), then settled
+//! (`awards::after_change`): awards it completes are issued, awards the
+//! cascade suspended that it restores are reinstated. One request loads the
+//! institution and the pathway graph once, reads the clock once (its
+//! context) and renders the verification of what it signed without reading
+//! the VC-JWT back.
 
-use cairn_domain::catalog::AchievementDefinition;
-use cairn_domain::ob3;
-use cairn_domain::{AchievementId, CredentialId, Credits, Email, OrgKind, Role, UserId};
-use chrono::{DateTime, Utc};
-use serde::Deserialize;
-use utoipa::ToSchema;
+use cairn_domain::OrgId;
+use cairn_stacking::PathwayGraph;
 
-use crate::signing::{self, MasterKey, OrgSigner};
-use crate::store::achievements::{self, Achievement};
-use crate::store::credentials::{self, Credential, CredentialStatus, NewCredential};
-use crate::store::orgs::{self, Organisation};
-use crate::store::status_lists::{self, Slot};
-use crate::store::{DbConn, StoreError, StoreResult, audit, keys, time, users};
+use crate::services::Context;
+use crate::services::issuer::resolve_recipient;
+use crate::services::awards::{self, AwardError, Change};
+pub use crate::services::issuer::{
+    EvidenceInput, IssueError, IssueRequest, Issued, Issuer, Issuers, MAX_EVIDENCE, Recipient, achievement_doc, issuer_profile, org_signer,
+    render,
+};
+use crate::services::records::CredentialView;
+use crate::store::achievements::Achievement;
+use crate::store::{DbConn, StoreError, idempotency};
 
-/// Who receives a credential: a learner account, or an e-mail address.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Recipient {
-    /// A learner's account id.
-    #[schema(value_type = Option<String>, format = Uuid)]
-    #[serde(default)]
-    pub learner: Option<UserId>,
-    /// An e-mail address. If a learner has it and has confirmed it, the
-    /// credential goes straight to them; otherwise (no account, or an
-    /// unconfirmed address) it waits for a claim code to be redeemed, or for
-    /// the address's owner to confirm it.
-    #[schema(value_type = Option<String>, format = Email)]
-    #[serde(default)]
-    pub email: Option<Email>,
+#[derive(Debug, thiserror::Error)]
+pub enum IssuingError {
+    /// The credential was refused (or could not be signed or stored).
+    #[error(transparent)]
+    Refused(#[from] IssueError),
+    /// Awarding what the new credential completes failed.
+    #[error(transparent)]
+    Awards(#[from] AwardError),
+    /// An `Idempotency-Key` replayed with another request.
+    #[error("this key was already used with a different request")]
+    IdempotencyKeyReused,
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct EvidenceInput {
-    /// A URL where the evidence can be seen.
-    #[schema(value_type = Option<String>)]
-    #[serde(default)]
-    pub id: Option<cairn_domain::HttpUrl>,
-    #[serde(default)]
-    pub name: Option<String>,
-    #[serde(default)]
-    pub narrative: Option<String>,
-    #[serde(default)]
-    pub description: Option<String>,
-}
-
-pub const MAX_EVIDENCE: usize = 20;
-
-/// No credential this service issues was earned before 1900: an earlier
-/// date is a typo or a placeholder such as `0001-01-01`.
-fn earliest_award_date() -> DateTime<Utc> {
-    DateTime::<Utc>::from_timestamp(-2_208_988_800, 0).unwrap_or(DateTime::<Utc>::MIN_UTC)
-}
-
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct IssueRequest {
-    #[schema(value_type = String, format = Uuid)]
-    pub achievement: AchievementId,
-    pub recipient: Recipient,
-    /// When it was earned; may lie in the past (back-filled history). Default: now.
-    #[serde(default)]
-    pub awarded_at: Option<DateTime<Utc>>,
-    /// Default: the achievement's validity policy applied to `awarded_at`.
-    #[serde(default)]
-    pub valid_until: Option<DateTime<Utc>>,
-    #[serde(default)]
-    pub evidence: Vec<EvidenceInput>,
-    /// Credits actually earned, when they differ from the achievement's.
-    #[serde(default)]
-    pub credits_earned: Option<Credits>,
-}
-
-pub struct Issued {
-    pub credential: Credential,
-    /// Single-use code for an e-mail recipient without an account; shown once.
-    pub claim_code: Option<String>,
-}
-
-/// The current signing key of any organisation (institutions sign
-/// credentials; employers sign attestations).
-pub fn org_signer(conn: &mut DbConn, master: &MasterKey, public_url: &str, org: cairn_domain::OrgId) -> StoreResult<OrgSigner> {
-    let key = keys::current(conn, org)?;
-    let kid = signing::key_id(public_url, org, &key.thumbprint);
-    OrgSigner::unseal(master, &key.sealed_private_key, kid).map_err(|e| StoreError::Corrupt(e.to_string()))
-}
-
-/// What the whole issuing run needs once: the organisation and its signer.
-pub struct Issuer {
-    pub org: Organisation,
-    pub signer: OrgSigner,
-    pub public_url: String,
-}
-
-impl Issuer {
-    pub fn load(conn: &mut DbConn, master: &MasterKey, public_url: &str, org: cairn_domain::OrgId) -> StoreResult<Self> {
-        let org = orgs::find(conn, org)?.ok_or(StoreError::NotFound("organisation"))?;
-        if org.kind != OrgKind::Institution {
-            return Err(StoreError::NotFound("organisation"));
-        }
-        let signer = org_signer(conn, master, public_url, org.id)?;
-        Ok(Self { org, signer, public_url: public_url.to_owned() })
-    }
-
-    /// Issues one credential a caller asked for. Errors are per request: a
-    /// batch turns each into that item's failure and rolls back only its
-    /// savepoint.
-    pub fn issue(&self, conn: &mut DbConn, request: IssueRequest, actor: UserId) -> StoreResult<Issued> {
-        // The cap is on what callers send; an award names every constituent.
-        if request.evidence.len() > MAX_EVIDENCE {
-            return Err(StoreError::Invalid { field: "evidence".into(), message: format!("at most {MAX_EVIDENCE} entries") });
-        }
-        self.issue_inner(conn, request, actor)
-    }
-
-    /// Issues an award: its evidence lists every constituent credential, as
-    /// many as the pathway needed, so the caller cap does not apply.
-    pub fn issue_award(&self, conn: &mut DbConn, request: IssueRequest, actor: UserId) -> StoreResult<Issued> {
-        self.issue_inner(conn, request, actor)
-    }
-
-    fn issue_inner(&self, conn: &mut DbConn, request: IssueRequest, actor: UserId) -> StoreResult<Issued> {
-        let invalid = |field: &str, message: &str| StoreError::Invalid { field: field.into(), message: message.into() };
-        let achievement = achievements::find(conn, request.achievement)?
-            .filter(|a| a.org == self.org.id)
-            .ok_or_else(|| invalid("achievement", "not an achievement in this institution's catalog"))?;
-        let (learner, recipient_email) = match (request.recipient.learner, request.recipient.email) {
-            (Some(_), Some(_)) | (None, None) => {
-                return Err(invalid("recipient", "give exactly one of `learner` or `email`"));
-            }
-            (Some(id), None) => match users::find(conn, id)? {
-                Some(account) if account.role == Role::Learner => (Some(id), None),
-                _ => return Err(invalid("recipient.learner", "no learner account has this id")),
-            },
-            (None, Some(email)) => match users::find_with_hash(conn, &email)? {
-                // Only a proved address is the learner's: registering someone
-                // else's address must not collect their credentials.
-                Some((account, _)) if account.role == Role::Learner && account.email_verified_at.is_some() => (Some(account.id), None),
-                Some((account, _)) if account.role == Role::Learner => (None, Some(email)),
-                Some(_) => return Err(invalid("recipient.email", "this address belongs to a staff account, not a learner")),
-                None => (None, Some(email)),
-            },
-        };
-        let now = time::now();
-        let awarded_at = request.awarded_at.unwrap_or(now);
-        // A minute of tolerance for clocks that disagree.
-        if awarded_at > now + chrono::Duration::minutes(1) {
-            return Err(invalid("awarded_at", "lies in the future"));
-        }
-        if awarded_at < earliest_award_date() {
-            return Err(invalid("awarded_at", "lies before 1900-01-01T00:00:00Z; give the real date it was earned"));
-        }
-        let valid_until = match request.valid_until {
-            Some(until) if until <= awarded_at => return Err(invalid("valid_until", "must be after awarded_at")),
-            Some(until) => Some(until),
-            None => match &achievement.definition.validity {
-                Some(policy) => Some(policy.add_to(awarded_at).ok_or_else(|| invalid("awarded_at", "validity policy overflows"))?),
-                None => None,
-            },
-        };
-        for (i, e) in request.evidence.iter().enumerate() {
-            let texts = [&e.name, &e.narrative, &e.description];
-            if texts.iter().any(|t| t.as_ref().is_some_and(|t| t.chars().count() > 10_000)) {
-                return Err(invalid(&format!("evidence[{i}]"), "texts have at most 10000 characters"));
-            }
-            if e.id.is_none() && texts.iter().all(|t| t.as_ref().is_none_or(|t| t.trim().is_empty())) {
-                return Err(invalid(&format!("evidence[{i}]"), "give at least an id (URL), name, narrative or description"));
-            }
-        }
-        let evidence = serde_json::to_value(
-            request.evidence.iter().map(|e| serde_json::json!({ "id": e.id, "name": e.name, "narrative": e.narrative, "description": e.description })).collect::<Vec<_>>(),
-        )
-        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-
-        let slot = status_lists::allocate(conn, self.org.id)?;
-        let claim_code = match learner {
-            Some(_) => None,
-            None => Some(signing::random_secret().map_err(|e| StoreError::Corrupt(e.to_string()))?),
-        };
-        let mut credential = Credential {
-            id: CredentialId::new(),
-            org: self.org.id,
-            achievement: achievement.id,
-            learner,
-            recipient_email,
-            status: CredentialStatus::Active,
-            awarded_at,
-            valid_until,
-            credits_earned: request.credits_earned,
-            evidence,
-            slot,
-            ob3: serde_json::Value::Null,
-            jwt: String::new(),
-            created_at: now,
-        };
-        self.sign(&achievement, &mut credential)?;
-        credentials::insert(conn, NewCredential { credential: credential.clone(), claim_code_hash: claim_code.as_deref().map(signing::hash_secret) }, actor)?;
-        audit::record(
-            conn,
-            audit::Entry::new(audit::Action::CredentialIssue, "credential", credential.id.to_string())
-                .actor(actor)
-                .org(self.org.id)
-                .learner(credential.learner)
-                .detail(serde_json::json!({
-                    "achievement": credential.achievement,
-                    "learner": credential.learner,
-                    "to_email": credential.recipient_email.is_some(),
-                })),
-        )?;
-        Ok(Issued { credential, claim_code })
-    }
-
-    /// Renders and signs `credential`'s document (also after a claim, when
-    /// the subject becomes the learner).
-    pub fn sign(&self, achievement: &Achievement, credential: &mut Credential) -> StoreResult<()> {
-        let doc = render(&self.public_url, &self.org, achievement, credential);
-        let ob3 = ob3::credential_json(&doc);
-        let claims = signing::vc_jwt_claims(&ob3, &doc.issuer.id, doc.subject_id.as_deref(), credential.awarded_at, credential.valid_until);
-        credential.jwt = self.signer.sign(&claims).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        credential.ob3 = ob3;
-        Ok(())
+impl From<StoreError> for IssuingError {
+    fn from(error: StoreError) -> Self {
+        IssuingError::Refused(IssueError::Store(error))
     }
 }
 
-pub fn issuer_profile(public_url: &str, org: &Organisation) -> ob3::IssuerProfile {
-    ob3::IssuerProfile {
-        id: signing::issuer_id(public_url, org.id),
-        name: org.name.clone(),
-        url: org.url.clone(),
-        description: None,
+/// For savepoints (`Connection::transaction`).
+impl From<diesel::result::Error> for IssuingError {
+    fn from(error: diesel::result::Error) -> Self {
+        IssuingError::Refused(IssueError::Store(StoreError::from_query(error)))
     }
 }
 
-pub fn achievement_doc(public_url: &str, org: &Organisation, id: AchievementId, definition: &AchievementDefinition) -> ob3::AchievementDoc {
-    ob3::AchievementDoc {
-        id: format!("{public_url}/v1/achievements/{id}"),
-        name: definition.name.as_str().to_owned(),
-        description: definition.description.as_str().to_owned(),
-        criteria_narrative: definition.criteria.narrative.as_str().to_owned(),
-        achievement_type: definition.achievement_type.clone(),
-        image: definition.image.as_ref().map(ToString::to_string),
-        tags: definition.tags.iter().map(|t| t.as_str().to_owned()).collect(),
-        alignments: definition
-            .alignments
-            .iter()
-            .map(|a| ob3::AlignmentDoc {
-                target_name: a.target_name.as_str().to_owned(),
-                target_url: a.target_url.to_string(),
-                target_code: a.target_code.as_ref().map(|c| c.as_str().to_owned()),
-                target_framework: a.target_framework.as_ref().map(|f| f.as_str().to_owned()),
-                target_description: a.target_description.as_ref().map(|d| d.as_str().to_owned()),
-                target_type: a.target_type.as_ref().map(|t| t.as_str().to_owned()),
-            })
-            .collect(),
-        credits: definition.credits.clone(),
-        level: definition.level,
-        issuer: issuer_profile(public_url, org),
-        in_language: definition.in_language.as_ref().map(|l| l.as_str().to_owned()),
-    }
+/// Issues one credential as `POST /v1/orgs/{org}/credentials` asks: the
+/// institution and the pathway graph are loaded once, then `issue`.
+pub fn issue_one(conn: &mut DbConn, ctx: &Context, org: OrgId, request: IssueRequest) -> Result<CredentialView, IssuingError> {
+    let mut issuers = Issuers::default();
+    issuers.get(conn, ctx, org)?;
+    let graph = awards::load_graph(conn)?;
+    issue(conn, ctx, &mut issuers, &graph, org, request)
 }
 
-/// The credential's two status entries: revocation, then suspension, each
-/// at the same index of its own list (see the `ob3` module docs).
-fn status_entries(public_url: &str, slot: &Slot) -> Vec<ob3::StatusEntry> {
-    let entry = |list: &str, purpose| ob3::StatusEntry {
-        id: format!("{public_url}/v1/status-lists/{list}#{}", slot.index),
-        list_url: format!("{public_url}/v1/status-lists/{list}"),
-        index: slot.index as u64,
-        purpose,
+/// Issues every request of a batch, each in its own savepoint (a failure
+/// undoes that item only), with the institution and the graph loaded once
+/// for all of them. Returns each item's outcome in order.
+pub fn issue_batch(
+    conn: &mut DbConn,
+    ctx: &Context,
+    org: OrgId,
+    requests: Vec<IssueRequest>,
+) -> Result<Vec<Result<CredentialView, IssuingError>>, IssueError> {
+    use diesel::Connection;
+    let mut issuers = Issuers::default();
+    issuers.get(conn, ctx, org)?;
+    let graph = awards::load_graph(conn)?;
+    Ok(requests.into_iter().map(|request| conn.transaction(|conn| issue(conn, ctx, &mut issuers, &graph, org, request))).collect())
+}
+
+/// One credential issued and settled: awards it completes are issued, and
+/// awards the cascade suspended that it restores are reinstated (semantic 9).
+pub fn issue(
+    conn: &mut DbConn,
+    ctx: &Context,
+    issuers: &mut Issuers,
+    graph: &PathwayGraph,
+    org: OrgId,
+    request: IssueRequest,
+) -> Result<CredentialView, IssuingError> {
+    let (issued, achievement, ctx) = issue_and_settle(conn, ctx, issuers, graph, org, request)?;
+    let message = achievement.definition.issuing_message.map(|m| m.as_str().to_owned());
+    Ok(issued.into_view(ctx.now, message))
+}
+
+/// `issue` without rendering (the demo loads its data through it). Returns
+/// the context the credential was issued in (its instant may follow the
+/// holder's latest change, see `awards::lock_holder`).
+pub fn issue_and_settle(
+    conn: &mut DbConn,
+    ctx: &Context,
+    issuers: &mut Issuers,
+    graph: &PathwayGraph,
+    org: OrgId,
+    request: IssueRequest,
+) -> Result<(Issued, Achievement, Context), IssuingError> {
+    let issuer = issuers.get(conn, ctx, org)?;
+    // The cap is on what callers send; an award names every constituent.
+    if request.evidence.len() > MAX_EVIDENCE {
+        return Err(IssueError::TooMuchEvidence.into());
+    }
+    let achievement = issuer.achievement(conn, request.achievement)?;
+    let (learner, email) = resolve_recipient(conn, &request.recipient)?;
+    // A new credential takes part in the award cascade (it may restore an
+    // award the cascade suspended), so it queues behind the holder's status
+    // changes, as they queue behind each other (PostgreSQL): the holder's
+    // lock first, then the status lists.
+    let ctx = match learner {
+        Some(learner) => awards::lock_holder(conn, ctx, learner)?,
+        None => ctx.clone(),
     };
-    vec![
-        entry(&slot.revocation_list, ob3::StatusPurpose::Revocation),
-        entry(&slot.suspension_list, ob3::StatusPurpose::Suspension),
-    ]
-}
-
-/// The document inputs for a stored or new credential.
-pub fn render(public_url: &str, org: &Organisation, achievement: &Achievement, credential: &Credential) -> ob3::CredentialDoc {
-    let evidence = credential
-        .evidence
-        .as_array()
-        .map(|items| {
-            items
-                .iter()
-                .map(|e| ob3::EvidenceDoc {
-                    id: e["id"].as_str().map(str::to_owned),
-                    name: e["name"].as_str().map(str::to_owned),
-                    narrative: e["narrative"].as_str().map(str::to_owned),
-                    description: e["description"].as_str().map(str::to_owned),
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    ob3::CredentialDoc {
-        id: format!("urn:uuid:{}", credential.id),
-        name: achievement.definition.name.as_str().to_owned(),
-        issuer: issuer_profile(public_url, org),
-        subject_id: credential.learner.map(|l| format!("urn:uuid:{l}")),
-        subject_email_hash: credential.recipient_email.as_ref().map(|email| email_identity_hash(email, &credential.id)),
-        achievement: achievement_doc(public_url, org, achievement.id, &achievement.definition),
-        awarded_at: credential.awarded_at,
-        valid_from: credential.awarded_at,
-        valid_until: credential.valid_until,
-        evidence,
-        credits_earned: credential.credits_earned.clone(),
-        status: status_entries(public_url, &credential.slot),
+    let issued = issuer.issue_to(conn, &ctx, request, &achievement, learner, email)?;
+    if let Some(learner) = issued.credential.learner {
+        awards::after_change(conn, &ctx, graph, issuers, learner, &[&issued.credential], Change::Issued)?;
     }
+    Ok((issued, achievement, ctx))
 }
 
-/// OB 3.0 IdentityObject hash of an e-mail, salted with the credential id so
-/// the same address gives different hashes in different credentials.
-fn email_identity_hash(email: &Email, salt: &CredentialId) -> ob3::EmailIdentity {
-    let salt = salt.to_string();
-    ob3::EmailIdentity { identity_hash: crate::services::holder::email_identity_hash(email, &salt), salt }
+/// Replays the stored response of an `Idempotency-Key` already used by the
+/// actor with this request, refuses it with another request, or runs
+/// `work` and stores its response (status and body) in the same
+/// transaction: a retry sees both or neither.
+pub fn idempotent<E>(
+    conn: &mut DbConn,
+    ctx: &Context,
+    key: Option<&str>,
+    request_hash: String,
+    status: u16,
+    work: impl FnOnce(&mut DbConn) -> Result<String, E>,
+) -> Result<(u16, String), E>
+where
+    E: From<IssuingError> + From<StoreError>,
+{
+    if let Some(key) = key
+        && let Some(stored) = idempotency::find(conn, ctx.actor, key)?
+    {
+        if stored.request_hash != request_hash {
+            return Err(IssuingError::IdempotencyKeyReused.into());
+        }
+        return Ok((stored.status, stored.response));
+    }
+    let response = work(conn)?;
+    if let Some(key) = key {
+        idempotency::save(conn, ctx.actor, key, &idempotency::Stored { request_hash, status, response: response.clone() }, ctx.now)?;
+    }
+    Ok((status, response))
+}
+
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use cairn_domain::{DisplayName, Email, HttpUrl, OrgKind, Role, UserId};
+    use chrono::{DateTime, Duration, Utc};
+
+    use super::*;
+    use crate::services::verification::{self, Presented};
+    use crate::signing::{MasterKey, NewOrgKey};
+    use crate::store::orgs::{self, NewOrganisation};
+    use crate::store::users::{self, NewAccount};
+    use crate::store::{DatabaseUrl, Store, achievements};
+
+    /// A fresh SQLite database with one institution (with an achievement)
+    /// and one learner, removed when dropped.
+    struct World {
+        path: std::path::PathBuf,
+        store: Store,
+        ctx: Context,
+        org: OrgId,
+        achievement: cairn_domain::AchievementId,
+        learner: UserId,
+    }
+
+    impl Drop for World {
+        fn drop(&mut self) {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", self.path.display()));
+            }
+        }
+    }
+
+    fn world() -> World {
+        let path = std::env::temp_dir().join(format!("cairn-issuing-{}.db", uuid::Uuid::now_v7()));
+        let store = Store::open(&DatabaseUrl::parse(&path.display().to_string()).unwrap()).unwrap();
+        let master = MasterKey::from_base64(&URL_SAFE_NO_PAD.encode([3u8; 32])).unwrap();
+        let account = |email: &str, role, org| NewAccount {
+            email: Email::parse(email).unwrap(),
+            name: DisplayName::parse("Someone").unwrap(),
+            password_hash: "not a hash".into(),
+            role,
+            org,
+            email_verified: true,
+        };
+        let (admin, org, achievement, learner) = store
+            .write_blocking(|conn| {
+                let admin = users::insert(conn, account("admin@example.org", Role::Admin, None), None)?.id;
+                let new = NewOrganisation { name: DisplayName::parse("Lakeside").unwrap(), kind: OrgKind::Institution, url: Some(HttpUrl::parse("https://lakeside.example").unwrap()) };
+                let org = orgs::insert(conn, new, NewOrgKey::generate(&master).unwrap(), admin)?.id;
+                let definition = serde_json::from_value(serde_json::json!({
+                    "name": "Statistics", "description": "Tests.", "criteria": { "narrative": "Pass." },
+                    "achievementType": "MicroCredential", "validity": "P1Y"
+                }))
+                .unwrap();
+                let achievement = achievements::insert(conn, org, definition, admin)?.id;
+                let learner = users::insert(conn, account("ada@example.org", Role::Learner, None), None)?.id;
+                Ok((admin, org, achievement, learner))
+            })
+            .unwrap();
+        let ctx = Context { now: crate::store::time::now(), actor: admin, public_url: "http://cairn.test".into(), master };
+        World { path, store, ctx, org, achievement, learner }
+    }
+
+    fn request(world: &World, learner: Option<UserId>, email: Option<&str>, awarded_at: Option<DateTime<Utc>>) -> IssueRequest {
+        IssueRequest {
+            achievement: world.achievement,
+            recipient: Recipient { learner, email: email.map(|e| Email::parse(e).unwrap()) },
+            awarded_at,
+            valid_until: None,
+            evidence: Vec::new(),
+            credits_earned: None,
+        }
+    }
+
+    /// The verification a fresh credential carries is exactly what reading
+    /// its VC-JWT back would say: to a learner, to an address, and expired.
+    #[test]
+    fn the_verification_of_what_was_just_signed_equals_verifying_it() {
+        let world = world();
+        let long_ago = world.ctx.now - Duration::days(800);
+        let cases = [
+            request(&world, Some(world.learner), None, None),
+            request(&world, None, Some("newcomer@example.org"), None),
+            request(&world, Some(world.learner), None, Some(long_ago)),
+        ];
+        for (case, request) in cases.into_iter().enumerate() {
+            let ctx = world.ctx.clone();
+            let (org, public_url) = (world.org, world.ctx.public_url.clone());
+            let (fresh, read_back) = world
+                .store
+                .write_blocking_as(move |conn| {
+                    let view = issue_one(conn, &ctx, org, request)?;
+                    let read_back = verification::verify(conn, &public_url, &Presented::Jwt(view.jwt.clone()), ctx.now)?;
+                    Ok::<_, IssuingError>((view.verification, read_back))
+                })
+                .unwrap();
+            assert_eq!(serde_json::to_value(&fresh).unwrap(), serde_json::to_value(&read_back).unwrap(), "case {case}");
+            assert_eq!(fresh.verified, case != 2, "case {case}: only the expired one fails");
+        }
+    }
 }

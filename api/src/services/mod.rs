@@ -13,6 +13,7 @@ pub mod email_verification;
 pub mod employment;
 pub mod holder;
 pub mod imports;
+pub mod issuer;
 pub mod issuing;
 pub mod pathways;
 pub mod records;

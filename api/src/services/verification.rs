@@ -374,32 +374,63 @@ fn our_credential(conn: &mut DbConn, public_url: &str, doc: &Value) -> StoreResu
 
 /// Status, validity window and shape: the same for both presentations.
 fn common_checks(conn: &mut DbConn, public_url: &str, doc: &Value, now: DateTime<Utc>) -> StoreResult<Vec<Check>> {
-    let mut checks = Vec::new();
-    let has_status = doc.get("credentialStatus").is_some();
-    checks.push(match our_credential(conn, public_url, doc)? {
-        Some(stored) => match stored.status {
-            CredentialStatus::Active => check("status", Outcome::Pass, "active: neither revoked nor suspended"),
-            CredentialStatus::Suspended => check("status", Outcome::Fail, "suspended by the issuer"),
-            CredentialStatus::Revoked => check("status", Outcome::Fail, "revoked by the issuer"),
-        },
+    let stored = our_credential(conn, public_url, doc)?.map(|c| c.status);
+    let mut checks = vec![status_check(stored, doc.get("credentialStatus").is_some())];
+    checks.extend(window_and_shape(doc, now));
+    Ok(checks)
+}
+
+/// The status check: the stored status of a credential issued here, else
+/// what its document says about its status.
+fn status_check(stored: Option<CredentialStatus>, has_status: bool) -> Check {
+    match stored {
+        Some(CredentialStatus::Active) => check("status", Outcome::Pass, "active: neither revoked nor suspended"),
+        Some(CredentialStatus::Suspended) => check("status", Outcome::Fail, "suspended by the issuer"),
+        Some(CredentialStatus::Revoked) => check("status", Outcome::Fail, "revoked by the issuer"),
         None if has_status => check("status", Outcome::Skipped, "the status list is hosted elsewhere and was not fetched"),
         None => check("status", Outcome::Pass, "the credential has no status entry (it cannot be revoked)"),
-    });
+    }
+}
+
+/// The validity window at `now` and the Open Badges 3.0 shape.
+fn window_and_shape(doc: &Value, now: DateTime<Utc>) -> [Check; 2] {
     let parse = |field: &str| doc.get(field).and_then(Value::as_str).map(DateTime::parse_from_rfc3339);
-    checks.push(match (parse("validFrom").or_else(|| parse("issuanceDate")), parse("validUntil").or_else(|| parse("expirationDate"))) {
+    let validity = match (parse("validFrom").or_else(|| parse("issuanceDate")), parse("validUntil").or_else(|| parse("expirationDate"))) {
         (Some(Err(_)), _) | (_, Some(Err(_))) => check("validity", Outcome::Fail, "validFrom or validUntil is not an RFC 3339 time"),
         (Some(Ok(from)), _) if from > now => check("validity", Outcome::Fail, format!("not valid before {from}")),
         (_, Some(Ok(until))) if until <= now => check("validity", Outcome::Fail, format!("expired at {until}")),
         (None, _) => check("validity", Outcome::Fail, "the credential has no validFrom"),
         _ => check("validity", Outcome::Pass, "within its validity window"),
-    });
+    };
     let problems = cairn_domain::ob3::check_shape(doc);
-    checks.push(if problems.is_empty() {
+    let schema = if problems.is_empty() {
         check("schema", Outcome::Pass, "an Open Badges 3.0 OpenBadgeCredential with the required fields")
     } else {
         check("schema", Outcome::Fail, problems.join("; "))
-    });
-    Ok(checks)
+    };
+    [validity, schema]
+}
+
+/// The verification of a credential this service signed a moment ago,
+/// from what the signing use case knows instead of reading the VC-JWT
+/// back: `payload` is what it signed, with its institution's current key
+/// (published in that institution's JWKS) under the issuer id the payload
+/// names, and the credential is in `status`. The validity window and the
+/// shape are checked on the payload as `verify` checks them, so the result
+/// is the one `verify` gives for the JWT at `now`.
+pub fn of_just_signed(payload: &Value, status: CredentialStatus, now: DateTime<Utc>) -> Verification {
+    let issuer = issuer_of(payload);
+    let mut checks = vec![
+        check("signature", Outcome::Pass, "signed with the issuer's key published by this service"),
+        match &issuer {
+            Some(id) => check("issuer", Outcome::Pass, format!("issued by {id}, an institution of this service")),
+            None => check("issuer", Outcome::Fail, "the key does not belong to the issuer the credential names"),
+        },
+        status_check(Some(status), true),
+    ];
+    checks.extend(window_and_shape(payload, now));
+    let verified = checks.iter().all(|c| c.result != Outcome::Fail);
+    Verification { verified, checks, issuer, issuer_kind: "cairn", credential: Some(payload.clone()) }
 }
 
 /// An `EnvelopedVerifiableCredential` holding a VC-JWT (VC-JOSE-COSE).

@@ -2,6 +2,7 @@
 //! code base updates or deletes them.
 
 use cairn_domain::{OrgId, UserId};
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 use super::schema::audit_log;
@@ -89,11 +90,19 @@ pub struct Entry {
     org: Option<OrgId>,
     learner: Option<UserId>,
     detail: serde_json::Value,
+    at: Option<DateTime<Utc>>,
 }
 
 impl Entry {
     pub fn new(action: Action, subject_type: &'static str, subject_id: String) -> Self {
-        Self { action, subject_type, subject_id, actor: None, org: None, learner: None, detail: serde_json::Value::Null }
+        Self { action, subject_type, subject_id, actor: None, org: None, learner: None, detail: serde_json::Value::Null, at: None }
+    }
+
+    /// When it happened: the instant of the use case that records it
+    /// (default: the clock when the entry is written).
+    pub fn at(mut self, at: DateTime<Utc>) -> Self {
+        self.at = Some(at);
+        self
     }
 
     /// The learner whose data the action concerns: the entry then shows in
@@ -125,7 +134,7 @@ pub fn record(conn: &mut DbConn, entry: Entry) -> StoreResult<()> {
     diesel::insert_into(audit_log::table)
         .values((
             audit_log::id.eq(uuid::Uuid::now_v7().to_string()),
-            audit_log::at.eq(time::to_db(time::now())),
+            audit_log::at.eq(time::to_db(entry.at.unwrap_or_else(time::now))),
             audit_log::actor_id.eq(entry.actor.map(|a| a.to_string())),
             audit_log::action.eq(entry.action.as_str()),
             audit_log::subject_type.eq(entry.subject_type),

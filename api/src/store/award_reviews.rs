@@ -156,13 +156,21 @@ pub fn list(conn: &mut DbConn, org: OrgId, status: Option<ReviewStatus>, after: 
 }
 
 /// Records the decision on a pending review; false when it was not pending.
-pub fn decide(conn: &mut DbConn, id: Uuid, status: ReviewStatus, reason: Option<&str>, by: UserId, award: Option<CredentialId>) -> StoreResult<bool> {
+pub fn decide(
+    conn: &mut DbConn,
+    id: Uuid,
+    status: ReviewStatus,
+    reason: Option<&str>,
+    by: UserId,
+    award: Option<CredentialId>,
+    at: chrono::DateTime<chrono::Utc>,
+) -> StoreResult<bool> {
     let changed = diesel::update(award_reviews::table.find(id.to_string()).filter(award_reviews::status.eq(ReviewStatus::Pending.as_str())))
         .set((
             award_reviews::status.eq(status.as_str()),
             award_reviews::reason.eq(reason),
             award_reviews::decided_by.eq(by.to_string()),
-            award_reviews::decided_at.eq(time::to_db(time::now())),
+            award_reviews::decided_at.eq(time::to_db(at)),
             award_reviews::award_credential_id.eq(award.map(|a| a.to_string())),
         ))
         .execute(conn)

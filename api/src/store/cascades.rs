@@ -15,7 +15,7 @@ use super::time;
 
 /// Notes that `award` was suspended by the cascade because `cause` was
 /// suspended or revoked (idempotent).
-pub fn record(conn: &mut DbConn, award: CredentialId, cause: CredentialId) -> StoreResult<()> {
+pub fn record(conn: &mut DbConn, award: CredentialId, cause: CredentialId, now: chrono::DateTime<chrono::Utc>) -> StoreResult<()> {
     let exists: i64 = cascade_suspensions::table
         .filter(cascade_suspensions::award_credential_id.eq(award.to_string()))
         .filter(cascade_suspensions::cause_credential_id.eq(cause.to_string()))
@@ -27,7 +27,7 @@ pub fn record(conn: &mut DbConn, award: CredentialId, cause: CredentialId) -> St
             .values((
                 cascade_suspensions::award_credential_id.eq(award.to_string()),
                 cascade_suspensions::cause_credential_id.eq(cause.to_string()),
-                cascade_suspensions::created_at.eq(time::to_db(time::now())),
+                cascade_suspensions::created_at.eq(time::to_db(now)),
             ))
             .execute(conn)
             .map_err(StoreError::from_query)?;

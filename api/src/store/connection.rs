@@ -180,28 +180,44 @@ pub(super) fn lock_account(conn: &mut DbConn, account: &str) -> StoreResult<()> 
 /// Runs `work` inside a transaction. On SQLite the transaction starts with
 /// `BEGIN IMMEDIATE` so that it takes the write lock up front: a deferred
 /// transaction that reads and then writes can fail with SQLITE_BUSY mid-way.
-pub(super) fn write_transaction<T>(
+pub(super) fn write_transaction<T, E: From<StoreError>>(
     conn: &mut DbConn,
-    work: impl FnOnce(&mut DbConn) -> StoreResult<T>,
-) -> StoreResult<T> {
+    work: impl FnOnce(&mut DbConn) -> Result<T, E>,
+) -> Result<T, E> {
     match conn {
-        DbConn::Postgres(_) => conn.transaction(work),
+        DbConn::Postgres(_) => {
+            // diesel's transaction wants an error built from its own; the
+            // work's error passes through untouched.
+            enum Failed<E> {
+                Work(E),
+                Db(diesel::result::Error),
+            }
+            impl<E> From<diesel::result::Error> for Failed<E> {
+                fn from(error: diesel::result::Error) -> Self {
+                    Failed::Db(error)
+                }
+            }
+            conn.transaction(|conn| work(conn).map_err(Failed::Work)).map_err(|failed| match failed {
+                Failed::Work(error) => error,
+                Failed::Db(error) => E::from(StoreError::from_query(error)),
+            })
+        }
         DbConn::Sqlite(inner) => {
-            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE").map_err(StoreError::from_query)?;
+            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE").map_err(|e| E::from(StoreError::from_query(e)))?;
             let result = work(conn);
             let DbConn::Sqlite(inner) = conn else {
-                return Err(StoreError::Corrupt("connection changed backend".into()));
+                return Err(E::from(StoreError::Corrupt("connection changed backend".into())));
             };
             match result {
                 Ok(value) => match AnsiTransactionManager::commit_transaction(inner) {
                     Ok(()) => Ok(value),
                     Err(error) => {
                         let _ = AnsiTransactionManager::rollback_transaction(inner);
-                        Err(StoreError::from_query(error))
+                        Err(E::from(StoreError::from_query(error)))
                     }
                 },
                 Err(error) => {
-                    AnsiTransactionManager::rollback_transaction(inner).map_err(StoreError::from_query)?;
+                    AnsiTransactionManager::rollback_transaction(inner).map_err(|e| E::from(StoreError::from_query(e)))?;
                     Err(error)
                 }
             }

@@ -212,11 +212,11 @@ pub fn set_status(
     status: CredentialStatus,
     reason: &str,
     actor: Option<UserId>,
+    now: DateTime<Utc>,
 ) -> StoreResult<()> {
     if !transition_allowed(expected, status) {
         return Err(StoreError::Conflict(format!("a {} credential cannot become {}", expected.as_str(), status.as_str())));
     }
-    let now = time::now();
     let updated = diesel::update(credentials::table.find(id.to_string()).filter(credentials::status.eq(expected.as_str())))
         .set(credentials::status.eq(status.as_str()))
         .execute(conn)
@@ -225,6 +225,30 @@ pub fn set_status(
         return Err(StoreError::Conflict(format!("the credential is no longer {}: its status was changed concurrently", expected.as_str())));
     }
     record_event(conn, id, status, reason, actor, now)
+}
+
+/// When the latest status event of any of `learner`'s credentials happened
+/// (issue, suspension, reinstatement, revocation).
+pub fn latest_event_of_learner(conn: &mut DbConn, learner: UserId) -> StoreResult<Option<DateTime<Utc>>> {
+    use diesel::dsl::max;
+    let latest: Option<NaiveDateTime> = credential_events::table
+        .inner_join(credentials::table.on(credentials::id.eq(credential_events::credential_id)))
+        .filter(credentials::learner_id.eq(learner.to_string()))
+        .select(max(credential_events::at))
+        .first(conn)
+        .map_err(StoreError::from_query)?;
+    Ok(latest.map(time::from_db))
+}
+
+/// When the latest status event of credential `id` happened.
+pub fn latest_event_of(conn: &mut DbConn, id: CredentialId) -> StoreResult<Option<DateTime<Utc>>> {
+    use diesel::dsl::max;
+    let latest: Option<NaiveDateTime> = credential_events::table
+        .filter(credential_events::credential_id.eq(id.to_string()))
+        .select(max(credential_events::at))
+        .first(conn)
+        .map_err(StoreError::from_query)?;
+    Ok(latest.map(time::from_db))
 }
 
 /// The unclaimed credential whose claim code hashes to `code_hash`.

@@ -25,7 +25,7 @@ pub fn find(conn: &mut DbConn, user: UserId, key: &str) -> StoreResult<Option<St
     Ok(row.map(|(request_hash, status, response)| Stored { request_hash, status: u16::try_from(status).unwrap_or(200), response }))
 }
 
-pub fn save(conn: &mut DbConn, user: UserId, key: &str, stored: &Stored) -> StoreResult<()> {
+pub fn save(conn: &mut DbConn, user: UserId, key: &str, stored: &Stored, now: chrono::DateTime<chrono::Utc>) -> StoreResult<()> {
     diesel::insert_into(idempotency_keys::table)
         .values((
             idempotency_keys::user_id.eq(user.to_string()),
@@ -33,7 +33,7 @@ pub fn save(conn: &mut DbConn, user: UserId, key: &str, stored: &Stored) -> Stor
             idempotency_keys::request_hash.eq(&stored.request_hash),
             idempotency_keys::status.eq(i64::from(stored.status)),
             idempotency_keys::response.eq(&stored.response),
-            idempotency_keys::created_at.eq(time::to_db(time::now())),
+            idempotency_keys::created_at.eq(time::to_db(now)),
         ))
         .execute(conn)
         .map_err(|e| StoreError::conflict_on_unique(e, "a request with this Idempotency-Key is in progress; retry"))?;

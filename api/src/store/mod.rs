@@ -107,6 +107,32 @@ impl Store {
         .await
     }
 
+    /// `write` for a use case with an error of its own: any error, the use
+    /// case's or the store's, rolls everything back.
+    pub async fn write_as<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+    {
+        let store = self.clone();
+        match tokio::task::spawn_blocking(move || {
+            let mut conn = store.connection()?;
+            connection::write_transaction(&mut conn, work)
+        })
+        .await
+        {
+            Ok(result) => result,
+            Err(error) => Err(E::from(StoreError::Join(error.to_string()))),
+        }
+    }
+
+    /// `write_blocking` for a use case with an error of its own.
+    pub fn write_blocking_as<T, E: From<StoreError>>(&self, work: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E> {
+        let mut conn = self.connection()?;
+        connection::write_transaction(&mut conn, work)
+    }
+
     /// `write` on the current thread, for start-up and the CLI (never from
     /// async code).
     pub fn write_blocking<T>(&self, work: impl FnOnce(&mut DbConn) -> StoreResult<T>) -> StoreResult<T> {

@@ -38,8 +38,7 @@ fn from_row((id, org, _key, version, rule, created_at, updated_at): Row) -> Stor
     })
 }
 
-pub fn insert(conn: &mut DbConn, pathway: &Pathway, actor: UserId) -> StoreResult<StoredPathway> {
-    let now = time::now();
+pub fn insert(conn: &mut DbConn, pathway: &Pathway, actor: UserId, now: DateTime<Utc>) -> StoreResult<StoredPathway> {
     let rule = pathway.rule.to_value().to_string();
     diesel::insert_into(pathways::table)
         .values((
@@ -57,6 +56,7 @@ pub fn insert(conn: &mut DbConn, pathway: &Pathway, actor: UserId) -> StoreResul
     audit::record(
         conn,
         audit::Entry::new(audit::Action::PathwayRegister, "pathway", pathway.id.to_string())
+            .at(now)
             .actor(actor)
             .org(pathway.issuer)
             .detail(serde_json::json!({ "key": pathway.rule.key, "version": 1 })),
@@ -87,9 +87,8 @@ fn concurrent_update() -> StoreError {
 /// is conditional on `current.version`: when a concurrent update got there
 /// first, this one is a conflict (409) and writes nothing, so versions stay
 /// contiguous.
-pub fn update(conn: &mut DbConn, current: &StoredPathway, pathway: &Pathway, actor: UserId) -> StoreResult<StoredPathway> {
+pub fn update(conn: &mut DbConn, current: &StoredPathway, pathway: &Pathway, actor: UserId, now: DateTime<Utc>) -> StoreResult<StoredPathway> {
     let version = current.version + 1;
-    let now = time::now();
     let rule = pathway.rule.to_value().to_string();
     let updated = diesel::update(pathways::table.find(pathway.id.to_string()).filter(pathways::version.eq(current.version)))
         .set((
@@ -107,6 +106,7 @@ pub fn update(conn: &mut DbConn, current: &StoredPathway, pathway: &Pathway, act
     audit::record(
         conn,
         audit::Entry::new(audit::Action::PathwayUpdate, "pathway", pathway.id.to_string())
+            .at(now)
             .actor(actor)
             .org(pathway.issuer)
             .detail(serde_json::json!({ "key": pathway.rule.key, "version": version })),
@@ -168,14 +168,14 @@ pub fn awards_of(conn: &mut DbConn, learner: UserId) -> StoreResult<Vec<Award>> 
 
 /// Records an award; a second award of the same pathway to the same learner
 /// is a conflict (the primary key), which callers treat as "already awarded".
-pub fn insert_award(conn: &mut DbConn, award: &Award) -> StoreResult<()> {
+pub fn insert_award(conn: &mut DbConn, award: &Award, now: DateTime<Utc>) -> StoreResult<()> {
     diesel::insert_into(awards::table)
         .values((
             awards::pathway_id.eq(award.pathway.to_string()),
             awards::learner_id.eq(award.learner.to_string()),
             awards::pathway_version.eq(award.version),
             awards::credential_id.eq(award.credential.to_string()),
-            awards::created_at.eq(time::to_db(time::now())),
+            awards::created_at.eq(time::to_db(now)),
         ))
         .execute(conn)
         .map_err(|e| StoreError::conflict_on_unique(e, "already awarded"))?;

@@ -58,7 +58,7 @@ fn newest(conn: &mut DbConn, org: OrgId, purpose: Purpose) -> StoreResult<Option
         .map_err(StoreError::from_query)
 }
 
-fn create(conn: &mut DbConn, org: OrgId, purpose: Purpose) -> StoreResult<String> {
+fn create(conn: &mut DbConn, org: OrgId, purpose: Purpose, now: chrono::DateTime<chrono::Utc>) -> StoreResult<String> {
     let id = uuid::Uuid::now_v7().to_string();
     diesel::insert_into(status_lists::table)
         .values((
@@ -66,7 +66,7 @@ fn create(conn: &mut DbConn, org: OrgId, purpose: Purpose) -> StoreResult<String
             status_lists::org_id.eq(org.to_string()),
             status_lists::purpose.eq(purpose.as_str()),
             status_lists::capacity.eq(CAPACITY),
-            status_lists::created_at.eq(time::to_db(time::now())),
+            status_lists::created_at.eq(time::to_db(now)),
         ))
         .execute(conn)
         .map_err(StoreError::from_query)?;
@@ -74,8 +74,9 @@ fn create(conn: &mut DbConn, org: OrgId, purpose: Purpose) -> StoreResult<String
 }
 
 /// A fresh random slot in the organisation's current pair of lists. Call it
-/// inside the write transaction that inserts the credential.
-pub fn allocate(conn: &mut DbConn, org: OrgId) -> StoreResult<Slot> {
+/// inside the write transaction that inserts the credential; a new pair of
+/// lists is created at `now`.
+pub fn allocate(conn: &mut DbConn, org: OrgId, now: chrono::DateTime<chrono::Utc>) -> StoreResult<Slot> {
     let current = match (newest(conn, org, Purpose::Revocation)?, newest(conn, org, Purpose::Suspension)?) {
         (Some(revocation), Some(suspension)) => {
             let used: i64 = credentials::table
@@ -89,7 +90,7 @@ pub fn allocate(conn: &mut DbConn, org: OrgId) -> StoreResult<Slot> {
     };
     let (revocation, suspension) = match current {
         Some(pair) => pair,
-        None => (create(conn, org, Purpose::Revocation)?, create(conn, org, Purpose::Suspension)?),
+        None => (create(conn, org, Purpose::Revocation, now)?, create(conn, org, Purpose::Suspension, now)?),
     };
     // At most three quarters full, so each try succeeds with p >= 1/4.
     for _ in 0..64 {

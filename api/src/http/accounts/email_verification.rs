@@ -65,8 +65,8 @@ pub async fn verify_email(
     let state_ref = state.clone();
     let outcome = state
         .store
-        .write(move |conn| {
-            Ok(
+        .write_as(move |conn| {
+            Ok::<_, ApiError>(
                 match email_verification::confirm(
                     conn,
                     &state_ref.master,

@@ -3,15 +3,14 @@ use cairn_domain::OrgId;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::state::AppState;
 use crate::http::caller::Issuer;
 use crate::http::extract::{JsonBody, from_value, idempotency_key, path_id};
-use crate::services::issuing::{self, IssueRequest};
 use crate::http::problem::{ApiError, ApiResult, ProblemDocument};
-use crate::http::credentials::issue::issue_one;
 use crate::http::views::CredentialView;
+use crate::services::Context;
+use crate::services::issuing::{self, IssueRequest};
 use crate::signing;
-use crate::store::{StoreError, idempotency};
+use crate::state::AppState;
 
 /// Most items in one batch request.
 pub const MAX_ITEMS: usize = 2_000;
@@ -96,46 +95,32 @@ pub async fn issue_batch(
     let parsed: Vec<Result<IssueRequest, ApiError>> = items.into_iter().map(from_value).collect();
     let actor = issuer.caller.id;
     let state_ref = state.clone();
-    let response = state
+    let (_, response) = state
         .store
-        .write(move |conn| {
-            if let Some(key) = &key
-                && let Some(stored) = idempotency::find(conn, actor, key)?
-            {
-                if stored.request_hash != request_hash {
-                    return Err(StoreError::Invalid {
-                        field: "Idempotency-Key".into(),
-                        message: "this key was already used with a different request".into(),
-                    });
-                }
-                return Ok(stored.response);
-            }
-            let signer = issuing::Issuer::load(conn, &state_ref.master, &state_ref.public_url, org)?;
-            let graph = crate::services::awards::load_graph(conn)?;
-            let mut results = Vec::with_capacity(parsed.len());
-            for (index, item) in parsed.into_iter().enumerate() {
-                let outcome = match item {
-                    Err(error) => Err(error),
-                    // A savepoint per item: a failure undoes that item only.
-                    Ok(request) => {
-                        use diesel::Connection;
-                        conn.transaction(|conn| issue_one(conn, &state_ref, &graph, &signer, request, actor)).map_err(|e: StoreError| ApiError::from(e))
-                    }
-                };
-                results.push(match outcome {
-                    Ok(view) => BatchItemResult { index, outcome: "issued", credential: Some(view), error: None },
-                    Err(error) => BatchItemResult { index, outcome: "failed", credential: None, error: Some(error.problem()) },
-                });
-            }
-            let issued = results.iter().filter(|r| r.credential.is_some()).count();
-            let response = serde_json::to_string(&BatchResponse { issued, failed: results.len() - issued, results })
-                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            // Saved in the same transaction as the credentials: a retry sees
-            // both or neither.
-            if let Some(key) = &key {
-                idempotency::save(conn, actor, key, &idempotency::Stored { request_hash, status: 200, response: response.clone() })?;
-            }
-            Ok(response)
+        .write_as(move |conn| {
+            let ctx = Context::new(&state_ref, actor);
+            issuing::idempotent(conn, &ctx, key.as_deref(), request_hash, 200, |conn| {
+                // Items that did not parse keep their place and their problem.
+                let mut valid = Vec::with_capacity(parsed.len());
+                let slots: Vec<Result<(), ApiError>> = parsed.into_iter().map(|item| item.map(|request| valid.push(request))).collect();
+                let mut issued = issuing::issue_batch(conn, &ctx, org, valid)?.into_iter();
+                let results: Vec<BatchItemResult> = slots
+                    .into_iter()
+                    .enumerate()
+                    .map(|(index, slot)| {
+                        let outcome = slot.and_then(|()| match issued.next() {
+                            Some(outcome) => outcome.map_err(ApiError::from),
+                            None => Err(ApiError::internal(anyhow::anyhow!("no outcome for batch item {index}"))),
+                        });
+                        match outcome {
+                            Ok(view) => BatchItemResult { index, outcome: "issued", credential: Some(view), error: None },
+                            Err(error) => BatchItemResult { index, outcome: "failed", credential: None, error: Some(error.problem()) },
+                        }
+                    })
+                    .collect();
+                let issued = results.iter().filter(|r| r.credential.is_some()).count();
+                serde_json::to_string(&BatchResponse { issued, failed: results.len() - issued, results }).map_err(ApiError::internal)
+            })
         })
         .await?;
     Ok(HttpResponse::Ok().content_type("application/json").body(response))

@@ -1,51 +1,14 @@
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use cairn_domain::OrgId;
 
-use crate::state::AppState;
 use crate::http::caller::Issuer;
 use crate::http::extract::{JsonBody, from_value, idempotency_key, path_id};
-use crate::services::issuing::{self, IssueRequest};
 use crate::http::problem::{ApiError, ApiResult, ProblemDocument};
 use crate::http::views::CredentialView;
+use crate::services::Context;
+use crate::services::issuing::{self, IssueRequest};
 use crate::signing;
-use crate::services::awards;
-use crate::store::{DbConn, StoreError, StoreResult, achievements, idempotency};
-use crate::services::verification::{self, Presented};
-
-/// Issues one credential, then any automatic award it completes, and
-/// renders the response, inside the caller's transaction.
-pub fn issue_one(
-    conn: &mut DbConn,
-    state: &AppState,
-    graph: &cairn_stacking::PathwayGraph,
-    issuer: &issuing::Issuer,
-    request: IssueRequest,
-    actor: cairn_domain::UserId,
-) -> StoreResult<CredentialView> {
-    // A new credential takes part in the award cascade (it may restore an
-    // award the cascade suspended), so it queues behind the holder's status
-    // changes, as they queue behind each other (PostgreSQL). Taken first,
-    // in the same order as a status change (holder, then status lists).
-    let known = request.recipient.learner;
-    if let Some(learner) = known {
-        crate::store::credentials::lock_holder(conn, learner)?;
-    }
-    let issued = issuer.issue(conn, request, actor)?;
-    if let Some(learner) = issued.credential.learner {
-        if known.is_none() {
-            crate::store::credentials::lock_holder(conn, learner)?;
-        }
-        let affected = graph.affected_by_achievement(issued.credential.achievement).into_iter().collect();
-        // A new credential may restore an award the cascade suspended.
-        let cause = issued.credential.id;
-        awards::recheck_awards(conn, graph, learner, &affected, cause, awards::Change::Issued, actor)?;
-        awards::award_completed(conn, graph, &state.master, &state.public_url, learner, affected, actor)?;
-    }
-    let message = achievements::find(conn, issued.credential.achievement)?
-        .and_then(|a| a.definition.issuing_message.map(|m| m.as_str().to_owned()));
-    let verification = verification::verify(conn, &state.public_url, &Presented::Jwt(issued.credential.jwt.clone()), chrono::Utc::now())?;
-    Ok(CredentialView::new(issued.credential, verification, issued.claim_code, message))
-}
+use crate::state::AppState;
 
 /// Issue a credential.
 ///
@@ -89,26 +52,12 @@ pub async fn issue_credential(
     let state_ref = state.clone();
     let (status, response) = state
         .store
-        .write(move |conn| {
-            if let Some(key) = &key
-                && let Some(stored) = idempotency::find(conn, actor, key)?
-            {
-                if stored.request_hash != request_hash {
-                    return Err(StoreError::Invalid {
-                        field: "Idempotency-Key".into(),
-                        message: "this key was already used with a different request".into(),
-                    });
-                }
-                return Ok((stored.status, stored.response));
-            }
-            let signer = issuing::Issuer::load(conn, &state_ref.master, &state_ref.public_url, org)?;
-            let graph = awards::load_graph(conn)?;
-            let view = issue_one(conn, &state_ref, &graph, &signer, request, actor)?;
-            let response = serde_json::to_string(&view).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            if let Some(key) = &key {
-                idempotency::save(conn, actor, key, &idempotency::Stored { request_hash, status: 201, response: response.clone() })?;
-            }
-            Ok((201, response))
+        .write_as(move |conn| {
+            let ctx = Context::new(&state_ref, actor);
+            issuing::idempotent(conn, &ctx, key.as_deref(), request_hash, 201, |conn| {
+                let view = issuing::issue_one(conn, &ctx, org, request)?;
+                serde_json::to_string(&view).map_err(ApiError::internal)
+            })
         })
         .await?;
     let status = actix_web::http::StatusCode::from_u16(status).map_err(ApiError::internal)?;

@@ -7,14 +7,14 @@ use cairn_domain::CredentialId;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::state::AppState;
 use crate::http::caller::Issuer;
 use crate::http::extract::{JsonBody, path_id};
-use crate::http::problem::{ApiResult, ProblemDocument};
+use crate::http::problem::{ApiError, ApiResult, ProblemDocument};
 use crate::http::views::CredentialView;
-use crate::store::credentials::{self, CredentialStatus};
-use crate::store::{StoreError, audit, cascades};
-use crate::services::verification::{self, Presented};
+use crate::services::Context;
+use crate::services::credential_status;
+use crate::state::AppState;
+use crate::store::credentials::CredentialStatus;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -34,70 +34,15 @@ async fn change(
     let id: CredentialId = path_id(&path, "credential")?;
     let reason = body.reason.trim().to_owned();
     if reason.is_empty() || reason.chars().count() > 1000 {
-        return Err(crate::http::problem::ApiError::invalid_field("reason", "give a reason of 1 to 1000 characters"));
+        return Err(ApiError::invalid_field("reason", "give a reason of 1 to 1000 characters"));
     }
-    let public_url = state.public_url.clone();
-    let master = state.master.clone();
+    let state_ref = state.clone();
     let view = state
         .store
-        .write(move |conn| {
-            let credential = credentials::find(conn, id)?
-                .filter(|c| issuer.caller.is_staff_of(c.org))
-                .ok_or(StoreError::NotFound("credential"))?;
-            if let Some(learner) = credential.learner {
-                credentials::lock_holder(conn, learner)?;
-            }
-            if !credentials::transition_allowed(credential.status, target) {
-                return Err(StoreError::Conflict(format!(
-                    "a {} credential cannot be {}",
-                    credential.status.as_str(),
-                    match target {
-                        CredentialStatus::Active => "reinstated",
-                        CredentialStatus::Suspended => "suspended",
-                        CredentialStatus::Revoked => "revoked",
-                    }
-                )));
-            }
-            // Conditional on the status just read: a concurrent change that
-            // committed in between makes this a 409, never an overwrite.
-            credentials::set_status(conn, id, credential.status, target, &reason, Some(issuer.caller.id))?;
-            let action = match target {
-                CredentialStatus::Active => audit::Action::CredentialReinstate,
-                CredentialStatus::Suspended => audit::Action::CredentialSuspend,
-                CredentialStatus::Revoked => audit::Action::CredentialRevoke,
-            };
-            audit::record(
-                conn,
-                audit::Entry::new(action, "credential", id.to_string())
-                    .actor(issuer.caller.id)
-                    .org(credential.org)
-                    .learner(credential.learner)
-                    .detail(serde_json::json!({ "reason": reason, "learner": credential.learner })),
-            )?;
-            let updated = credentials::find(conn, id)?.ok_or(StoreError::NotFound("credential"))?;
-            // A direct change of an award credential overrides the cascade's
-            // record of having suspended it.
-            cascades::clear(conn, id)?;
-            // Semantic 9, one rule both ways: every award built on this
-            // credential gets the status its pathway gives now (active,
-            // suspended while it would hold with the suspended credentials
-            // back, revoked otherwise). A reinstated credential may also
-            // complete pathways anew.
-            let graph = crate::services::awards::load_graph(conn)?;
-            if let Some(learner) = updated.learner {
-                let affected = graph.affected_by_achievement(updated.achievement).into_iter().collect();
-                let change = match target {
-                    CredentialStatus::Active => crate::services::awards::Change::Reinstated,
-                    CredentialStatus::Suspended => crate::services::awards::Change::Suspended,
-                    CredentialStatus::Revoked => crate::services::awards::Change::Revoked,
-                };
-                crate::services::awards::recheck_awards(conn, &graph, learner, &affected, id, change, issuer.caller.id)?;
-                if target == CredentialStatus::Active {
-                    crate::services::awards::award_completed(conn, &graph, &master, &public_url, learner, affected, issuer.caller.id)?;
-                }
-            }
-            let verification = verification::verify(conn, &public_url, &Presented::Jwt(updated.jwt.clone()), chrono::Utc::now())?;
-            Ok(CredentialView::new(updated, verification, None, None))
+        .write_as(move |conn| {
+            let ctx = Context::new(&state_ref, issuer.caller.id);
+            let (credential, verification) = credential_status::change(conn, &ctx, issuer.org, id, target, &reason)?;
+            Ok::<_, ApiError>(CredentialView::new(credential, verification, None, None))
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))

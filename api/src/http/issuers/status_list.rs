@@ -90,9 +90,9 @@ pub async fn get_status_list(
             let url = format!("{public_url}/v1/status-lists/{}", list.id);
             let encoded = bits.encode().map_err(|e| StoreError::Corrupt(e.to_string()))?;
             let doc = status_list::list_credential_json(&url, &issuer_profile(&public_url, &org), purpose, &encoded, list.created_at);
-            let signer = issuing::Issuer::load(conn, &master, &public_url, org.id)?;
+            let signer = issuing::org_signer(conn, &master, &public_url, org.id)?;
             let claims = crate::signing::vc_jwt_claims(&doc, &crate::signing::issuer_id(&public_url, org.id), None, list.created_at, None);
-            let jwt = signer.signer.sign(&claims).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let jwt = signer.sign(&claims).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             Ok((doc, jwt))
         })
         .await?;

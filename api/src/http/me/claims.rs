@@ -2,14 +2,13 @@ use actix_web::{HttpResponse, post, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::state::AppState;
 use crate::http::caller::Learner;
 use crate::http::extract::JsonBody;
 use crate::http::problem::{ApiError, ApiResult, ProblemDocument};
 use crate::http::views::CredentialView;
-use crate::signing::{self};
-use crate::store::{StoreError, credentials};
-use crate::services::verification::{self, Presented};
+use crate::services::{Context, claims};
+use crate::signing;
+use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -44,15 +43,10 @@ pub async fn claim(state: web::Data<AppState>, Learner(caller): Learner, body: J
     let state_ref = state.clone();
     let view = state
         .store
-        .write(move |conn| {
-            let waiting = credentials::find_by_claim(conn, &hash)?.ok_or(StoreError::NotFound("claim code"))?;
-            let credential = crate::services::claims::move_into_wallet(conn, &state_ref.master, &state_ref.public_url, caller.id, vec![waiting])?
-                .pop()
-                .ok_or(StoreError::NotFound("claim code"))?;
-            let verification = verification::verify(conn, &state_ref.public_url, &Presented::Jwt(credential.jwt.clone()), chrono::Utc::now())?;
-            Ok(CredentialView::new(credential, verification, None, None))
+        .write_as(move |conn| {
+            let ctx = Context::new(&state_ref, caller.id);
+            Ok::<_, ApiError>(claims::redeem(conn, &ctx, &hash)?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))
 }
-

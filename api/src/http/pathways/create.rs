@@ -1,18 +1,13 @@
-use std::collections::BTreeSet;
-
 use actix_web::{HttpResponse, post, web};
-use cairn_domain::{OrgId, PathwayId};
-use cairn_stacking::Pathway;
+use cairn_domain::OrgId;
 
-use crate::state::AppState;
 use crate::http::caller::Issuer;
 use crate::http::extract::{JsonBody, path_id};
+use crate::http::pathways::parse_rule;
 use crate::http::problem::{ApiError, ApiResult, ProblemDocument};
 use crate::http::views::PathwayView;
-use crate::services::awards;
-use crate::http::pathways::parse_rule;
-use crate::services::pathways::graph_error;
-use crate::store::{credentials, pathways};
+use crate::services::{Context, pathways};
+use crate::state::AppState;
 
 /// Register a pathway (a stacking rule) in the institution.
 ///
@@ -46,20 +41,13 @@ pub async fn create_pathway(
         return Err(ApiError::NotFound("organisation".into()));
     }
     let rule = parse_rule(body.0)?;
-    let pathway = Pathway { id: PathwayId::new(), issuer: org, rule };
     let actor = issuer.caller.id;
     let state_ref = state.clone();
     let stored = state
         .store
-        .write(move |conn| {
-            let mut graph = awards::load_graph(conn)?;
-            graph.register(pathway.clone()).map_err(graph_error)?;
-            let stored = pathways::insert(conn, &pathway, actor)?;
-            // A new pathway may already be complete for learners.
-            for learner in credentials::learners_with_credentials(conn)? {
-                awards::award_completed(conn, &graph, &state_ref.master, &state_ref.public_url, learner, BTreeSet::from([pathway.id]), actor)?;
-            }
-            Ok(stored)
+        .write_as(move |conn| {
+            let ctx = Context::new(&state_ref, actor);
+            Ok::<_, ApiError>(pathways::register(conn, &ctx, org, rule)?)
         })
         .await?;
     Ok(HttpResponse::Created().json(PathwayView::from(stored)))

@@ -3,58 +3,14 @@
 
 use actix_web::{HttpResponse, post, web};
 use cairn_domain::{OrgId, PathwayId};
-use cairn_stacking::{EvalOptions, Pathway, Status};
-use chrono::{DateTime, Utc};
-use serde::Serialize;
-use utoipa::ToSchema;
 
-use crate::state::AppState;
 use crate::http::caller::Issuer;
 use crate::http::extract::{JsonBody, path_id};
-use crate::http::problem::{ApiError, ApiResult, ProblemDocument};
 use crate::http::pathways::parse_rule;
-use crate::services::pathways::graph_error;
-use crate::services::awards;
-use crate::store::{StoreError, credentials, pathways};
-
-/// What the pathway would do if registered (or changed) now.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DryRun {
-    /// Learners holding at least one credential, all evaluated.
-    learners_evaluated: u64,
-    /// Learners who complete it now (each would be awarded, or queued for
-    /// review).
-    would_complete: u64,
-    /// Of those, learners who already hold an award of the current version.
-    already_awarded: u64,
-    /// Learners with some progress but not complete.
-    in_progress: u64,
-    evaluated_at: DateTime<Utc>,
-}
-
-fn run(conn: &mut crate::store::DbConn, pathway: Pathway) -> crate::store::StoreResult<DryRun> {
-    let mut graph = awards::load_graph(conn)?;
-    graph.register(pathway.clone()).map_err(graph_error)?;
-    let now = Utc::now();
-    let mut result = DryRun { learners_evaluated: 0, would_complete: 0, already_awarded: 0, in_progress: 0, evaluated_at: now };
-    for learner in credentials::learners_with_credentials(conn)? {
-        let facts = awards::learner_facts(conn, learner)?;
-        result.learners_evaluated += 1;
-        let outcome = cairn_stacking::evaluate_with(&graph, pathway.id, &facts, now, &EvalOptions::without_plan())
-            .map_err(|e| StoreError::Invalid { field: "requirement".into(), message: e.to_string() })?;
-        match outcome.status {
-            Status::Complete => {
-                result.would_complete += 1;
-                if pathways::find_award(conn, pathway.id, learner)?.is_some() {
-                    result.already_awarded += 1;
-                }
-            }
-            Status::InProgress => result.in_progress += 1,
-            Status::NotStarted => {}
-        }
-    }
-    Ok(result)
-}
+use crate::http::problem::{ApiError, ApiResult, ProblemDocument};
+pub use crate::services::pathways::DryRun;
+use crate::services::{Context, pathways};
+use crate::state::AppState;
 
 /// Dry run of a new pathway: validated like a registration, evaluated for
 /// every learner, and not saved.
@@ -79,8 +35,9 @@ pub async fn dry_run_new(state: web::Data<AppState>, issuer: Issuer, path: web::
     if org != issuer.org {
         return Err(ApiError::NotFound("organisation".into()));
     }
-    let pathway = Pathway { id: PathwayId::new(), issuer: org, rule: parse_rule(body.0)? };
-    let result = state.store.read(move |conn| run(conn, pathway)).await?;
+    let rule = parse_rule(body.0)?;
+    let ctx = Context::new(&state, issuer.caller.id);
+    let result = state.store.read(move |conn| Ok(pathways::dry_run_new(conn, &ctx, org, rule))).await??;
     Ok(HttpResponse::Ok().json(result))
 }
 
@@ -105,12 +62,7 @@ pub async fn dry_run_new(state: web::Data<AppState>, issuer: Issuer, path: web::
 pub async fn dry_run_change(state: web::Data<AppState>, issuer: Issuer, path: web::Path<String>, body: JsonBody<serde_json::Value>) -> ApiResult<HttpResponse> {
     let id: PathwayId = path_id(&path, "pathway")?;
     let rule = parse_rule(body.0)?;
-    let result = state
-        .store
-        .read(move |conn| {
-            let current = pathways::find(conn, id)?.filter(|p| p.pathway.issuer == issuer.org).ok_or(StoreError::NotFound("pathway"))?;
-            run(conn, Pathway { id, issuer: current.pathway.issuer, rule })
-        })
-        .await?;
+    let ctx = Context::new(&state, issuer.caller.id);
+    let result = state.store.read(move |conn| Ok(pathways::dry_run_change(conn, &ctx, issuer.org, id, rule))).await??;
     Ok(HttpResponse::Ok().json(result))
 }

@@ -2,8 +2,6 @@
 //! for an issuer of the institution to approve (the award is issued) or
 //! reject them.
 
-use std::collections::BTreeSet;
-
 use actix_web::{HttpResponse, get, post, web};
 use cairn_domain::{CredentialId, OrgId, PathwayId, UserId};
 use chrono::{DateTime, Utc};
@@ -11,13 +9,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::state::AppState;
 use crate::http::caller::Issuer;
 use crate::http::extract::{JsonBody, PageQuery, path_id};
 use crate::http::problem::{ApiError, ApiResult, ProblemDocument};
-use crate::services::awards;
+use crate::services::{Context, reviews};
+use crate::state::AppState;
 use crate::store::award_reviews::{self, Review, ReviewStatus};
-use crate::store::{StoreError, audit};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReviewView {
@@ -138,32 +135,9 @@ pub async fn approve_review(state: web::Data<AppState>, issuer: Issuer, path: we
     let state_ref = state.clone();
     let review = state
         .store
-        .write(move |conn| {
-            let review = pending(conn, id, issuer.org)?;
-            let graph = awards::load_graph(conn)?;
-            let facts = awards::learner_facts(conn, review.learner)?;
-            let completion = awards::completion(&graph, review.pathway, &facts, chrono::Utc::now())
-                .ok_or_else(|| StoreError::Conflict("the learner no longer completes this pathway; reject the review instead".into()))?;
-            let (master, public_url) = (&state_ref.master, &state_ref.public_url);
-            let award = awards::issue_award(conn, &graph, master, public_url, review.pathway, review.learner, &completion, issuer.caller.id)?
-                .ok_or_else(|| StoreError::Conflict("the award was already issued".into()))?;
-            if !award_reviews::decide(conn, id, ReviewStatus::Approved, None, issuer.caller.id, Some(award))? {
-                return Err(StoreError::Conflict("this review was already decided".into()));
-            }
-            audit::record(
-                conn,
-                audit::Entry::new(audit::Action::AwardApprove, "award_review", id.to_string())
-                    .actor(issuer.caller.id)
-                    .org(issuer.org)
-                    .learner(review.learner)
-                    .detail(serde_json::json!({ "pathway": review.pathway, "award": award })),
-            )?;
-            // The award may complete pathways built on it.
-            if let Some(pathway) = graph.pathway(review.pathway) {
-                let next: BTreeSet<PathwayId> = graph.affected_by_achievement(pathway.rule.award).into_iter().collect();
-                awards::award_completed(conn, &graph, master, public_url, review.learner, next, issuer.caller.id)?;
-            }
-            award_reviews::find(conn, id)?.ok_or(StoreError::NotFound("award review"))
+        .write_as(move |conn| {
+            let ctx = Context::new(&state_ref, issuer.caller.id);
+            Ok::<_, ApiError>(reviews::approve(conn, &ctx, issuer.org, id)?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(ReviewView::from(review)))
@@ -202,32 +176,13 @@ pub async fn reject_review(state: web::Data<AppState>, issuer: Issuer, path: web
     if reason.is_empty() || reason.chars().count() > 1000 {
         return Err(ApiError::invalid_field("reason", "must be 1 to 1000 characters"));
     }
+    let state_ref = state.clone();
     let review = state
         .store
-        .write(move |conn| {
-            let review = pending(conn, id, issuer.org)?;
-            if !award_reviews::decide(conn, id, ReviewStatus::Rejected, Some(&reason), issuer.caller.id, None)? {
-                return Err(StoreError::Conflict("this review was already decided".into()));
-            }
-            audit::record(
-                conn,
-                audit::Entry::new(audit::Action::AwardReject, "award_review", id.to_string())
-                    .actor(issuer.caller.id)
-                    .org(issuer.org)
-                    .learner(review.learner)
-                    .detail(serde_json::json!({ "pathway": review.pathway, "reason": reason })),
-            )?;
-            award_reviews::find(conn, id)?.ok_or(StoreError::NotFound("award review"))
+        .write_as(move |conn| {
+            let ctx = Context::new(&state_ref, issuer.caller.id);
+            Ok::<_, ApiError>(reviews::reject(conn, &ctx, issuer.org, id, &reason)?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(ReviewView::from(review)))
-}
-
-/// The review `id` of institution `org`, still pending.
-fn pending(conn: &mut crate::store::DbConn, id: Uuid, org: OrgId) -> crate::store::StoreResult<Review> {
-    let review = award_reviews::find(conn, id)?.filter(|r| r.org == org).ok_or(StoreError::NotFound("award review"))?;
-    if review.status != ReviewStatus::Pending {
-        return Err(StoreError::Conflict(format!("this review was already {}", review.status.as_str())));
-    }
-    Ok(review)
 }

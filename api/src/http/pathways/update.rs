@@ -1,18 +1,13 @@
-use std::collections::BTreeSet;
-
 use actix_web::{HttpResponse, put, web};
 use cairn_domain::PathwayId;
-use cairn_stacking::Pathway;
 
-use crate::state::AppState;
 use crate::http::caller::Issuer;
 use crate::http::extract::{JsonBody, path_id};
-use crate::http::problem::{ApiResult, ProblemDocument};
 use crate::http::pathways::parse_rule;
-use crate::services::pathways::graph_error;
+use crate::http::problem::{ApiError, ApiResult, ProblemDocument};
 use crate::http::views::PathwayView;
-use crate::services::awards;
-use crate::store::{StoreError, credentials, pathways};
+use crate::services::{Context, pathways};
+use crate::state::AppState;
 
 /// Replace a pathway's rule (a new version).
 ///
@@ -42,20 +37,12 @@ pub async fn update_pathway(
 ) -> ApiResult<HttpResponse> {
     let id: PathwayId = path_id(&path, "pathway")?;
     let rule = parse_rule(body.0)?;
-    let actor = issuer.caller.id;
     let state_ref = state.clone();
     let stored = state
         .store
-        .write(move |conn| {
-            let current = pathways::find(conn, id)?.filter(|p| p.pathway.issuer == issuer.org).ok_or(StoreError::NotFound("pathway"))?;
-            let pathway = Pathway { id, issuer: current.pathway.issuer, rule };
-            let mut graph = awards::load_graph(conn)?;
-            graph.register(pathway.clone()).map_err(graph_error)?;
-            let stored = pathways::update(conn, &current, &pathway, actor)?;
-            for learner in credentials::learners_with_credentials(conn)? {
-                awards::award_completed(conn, &graph, &state_ref.master, &state_ref.public_url, learner, BTreeSet::from([id]), actor)?;
-            }
-            Ok(stored)
+        .write_as(move |conn| {
+            let ctx = Context::new(&state_ref, issuer.caller.id);
+            Ok::<_, ApiError>(pathways::update(conn, &ctx, issuer.org, id, rule)?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(PathwayView::from(stored)))
