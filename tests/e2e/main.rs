@@ -17,6 +17,7 @@ mod employment;
 mod feasibility;
 mod guides;
 mod migrations;
+mod names;
 mod orgs;
 mod pathways;
 mod races;
