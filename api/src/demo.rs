@@ -274,11 +274,15 @@ fn employment_and_talent(conn: &mut DbConn, master: &MasterKey, public_url: &str
             "skills": ["https://skills.example/statistics"]
         }))
         .map_err(|e| StoreError::Corrupt(format!("demo employment: {e}")))?;
-        Ok(EmploymentRecord { id: uuid::Uuid::now_v7(), learner, employment, attestation: None, created_at: crate::store::time::now() })
+        Ok(EmploymentRecord { id: cairn_domain::EmploymentRecordId::new(), learner, employment, attestation: None, created_at: crate::store::time::now() })
     };
     let chen_job = job(*chen, "Junior Data Analyst", "2025-09-01", None)?;
     employment::insert(conn, &chen_job)?;
-    crate::services::attestation::attest(conn, master, public_url, *acme, recruiter.id, chen_job)?;
+    let ctx = crate::services::Context { now: crate::store::time::now(), actor: recruiter.id, public_url: public_url.to_owned(), master: master.clone() };
+    crate::services::employment::attest_record(conn, &ctx, *acme, chen_job).map_err(|e| match e {
+        crate::services::employment::EmploymentError::Store(e) => e,
+        other => StoreError::Corrupt(format!("demo attestation: {other}")),
+    })?;
     employment::insert(conn, &job(*ben, "Analytics Intern", "2024-06-01", Some("2024-08-31"))?)?;
     skills::set_discoverability(conn, *chen, &Discoverability::EverySkill)
 }

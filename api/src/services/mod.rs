@@ -21,4 +21,4 @@ pub mod sharing;
 pub mod talent;
 pub mod verification;
 
-pub use context::Context;
+pub use context::{Context, PublicContext};

@@ -180,24 +180,39 @@ pub(super) fn lock_account(conn: &mut DbConn, account: &str) -> StoreResult<()> 
 /// Runs `work` inside a transaction. On SQLite the transaction starts with
 /// `BEGIN IMMEDIATE` so that it takes the write lock up front: a deferred
 /// transaction that reads and then writes can fail with SQLITE_BUSY mid-way.
-pub(super) fn write_transaction<T>(
+pub(super) fn write_transaction<T, E: From<StoreError>>(
     conn: &mut DbConn,
-    work: impl FnOnce(&mut DbConn) -> StoreResult<T>,
-) -> StoreResult<T> {
+    work: impl FnOnce(&mut DbConn) -> Result<T, E>,
+) -> Result<T, E> {
     match conn {
-        DbConn::Postgres(_) => conn.transaction(work),
+        DbConn::Postgres(_) => {
+            // diesel wants a diesel-convertible error: the use case's own
+            // error waits here while diesel rolls back.
+            let mut failure = None;
+            let result = conn.transaction(|conn| {
+                work(conn).map_err(|error| {
+                    failure = Some(error);
+                    diesel::result::Error::RollbackTransaction
+                })
+            });
+            match (result, failure) {
+                (Ok(value), _) => Ok(value),
+                (Err(_), Some(error)) => Err(error),
+                (Err(error), None) => Err(StoreError::from(error).into()),
+            }
+        }
         DbConn::Sqlite(inner) => {
             AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE").map_err(StoreError::from_query)?;
             let result = work(conn);
             let DbConn::Sqlite(inner) = conn else {
-                return Err(StoreError::Corrupt("connection changed backend".into()));
+                return Err(StoreError::Corrupt("connection changed backend".into()).into());
             };
             match result {
                 Ok(value) => match AnsiTransactionManager::commit_transaction(inner) {
                     Ok(()) => Ok(value),
                     Err(error) => {
                         let _ = AnsiTransactionManager::rollback_transaction(inner);
-                        Err(StoreError::from_query(error))
+                        Err(StoreError::from_query(error).into())
                     }
                 },
                 Err(error) => {

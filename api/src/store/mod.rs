@@ -107,6 +107,37 @@ impl Store {
         .await
     }
 
+    /// `read` for a use case with its own error type.
+    pub async fn read_with<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+    {
+        let store = self.clone();
+        run_blocking(move || {
+            let mut conn = store.connection()?;
+            work(&mut conn)
+        })
+        .await
+    }
+
+    /// `write` for a use case with its own error type: any error, a
+    /// business rule's included, rolls everything back.
+    pub async fn write_with<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+    {
+        let store = self.clone();
+        run_blocking(move || {
+            let mut conn = store.connection()?;
+            connection::write_transaction(&mut conn, work)
+        })
+        .await
+    }
+
     /// `write` on the current thread, for start-up and the CLI (never from
     /// async code).
     pub fn write_blocking<T>(&self, work: impl FnOnce(&mut DbConn) -> StoreResult<T>) -> StoreResult<T> {
@@ -120,13 +151,14 @@ impl Store {
     }
 }
 
-async fn run_blocking<T, F>(work: F) -> StoreResult<T>
+async fn run_blocking<T, E, F>(work: F) -> Result<T, E>
 where
     T: Send + 'static,
-    F: FnOnce() -> StoreResult<T> + Send + 'static,
+    E: From<StoreError> + Send + 'static,
+    F: FnOnce() -> Result<T, E> + Send + 'static,
 {
     match tokio::task::spawn_blocking(work).await {
         Ok(result) => result,
-        Err(error) => Err(StoreError::Join(error.to_string())),
+        Err(error) => Err(StoreError::Join(error.to_string()).into()),
     }
 }
