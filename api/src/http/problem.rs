@@ -237,3 +237,40 @@ impl From<crate::services::talent::TalentError> for ApiError {
         }
     }
 }
+
+impl From<crate::services::accounts::AccountError> for ApiError {
+    fn from(error: crate::services::accounts::AccountError) -> Self {
+        use crate::services::accounts::AccountError as E;
+        match error {
+            E::UnknownOrganisation => ApiError::NotFound("organisation".into()),
+            E::RoleMismatch { .. } => ApiError::invalid_field("role", error.to_string()),
+            E::Hashing(_) => ApiError::internal(error),
+            E::Verification(error) => error.into(),
+            E::Store(error) => error.into(),
+        }
+    }
+}
+
+impl From<crate::services::email_verification::EmailVerificationError> for ApiError {
+    fn from(error: crate::services::email_verification::EmailVerificationError) -> Self {
+        use crate::services::email_verification::EmailVerificationError as E;
+        match error {
+            E::UnknownCode | E::ExpiredCode => ApiError::invalid_field("code", error.to_string()),
+            E::AlreadyConfirmed(_) => ApiError::Conflict(error.to_string()),
+            E::UnknownAccount => ApiError::NotFound("account".into()),
+            E::Secret(_) | E::Mail(_) => ApiError::internal(error),
+            E::Store(error) => error.into(),
+        }
+    }
+}
+
+impl From<crate::services::wallet::WalletError> for ApiError {
+    fn from(error: crate::services::wallet::WalletError) -> Self {
+        use crate::services::wallet::WalletError as E;
+        match error {
+            E::UnknownAccount => ApiError::NotFound("account".into()),
+            E::Signing(_) => ApiError::internal(error),
+            E::Store(error) => error.into(),
+        }
+    }
+}

@@ -20,5 +20,6 @@ pub mod reviews;
 pub mod sharing;
 pub mod talent;
 pub mod verification;
+pub mod wallet;
 
 pub use context::{Context, PublicContext};

@@ -3,7 +3,7 @@ use actix_web::{HttpResponse, post, web};
 use crate::http::caller::Learner;
 use crate::http::extract::JsonBody;
 use crate::http::problem::{ApiResult, ProblemDocument};
-use crate::http::verify::verify::CredentialInput;
+use crate::http::verify::check::CredentialInput;
 use crate::services::Context;
 use crate::services::imports;
 pub use crate::services::records::ImportedView;
