@@ -244,7 +244,7 @@ impl From<crate::services::accounts::AccountError> for ApiError {
         match error {
             E::UnknownOrganisation => ApiError::NotFound("organisation".into()),
             E::RoleMismatch { .. } => ApiError::invalid_field("role", error.to_string()),
-            E::Hashing(_) => ApiError::internal(error),
+            E::Key(_) | E::Hashing(_) => ApiError::internal(error),
             E::Verification(error) => error.into(),
             E::Store(error) => error.into(),
         }

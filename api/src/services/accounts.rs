@@ -1,12 +1,15 @@
-//! Accounts: anyone registers as a learner; an administrator adds staff
-//! members to an organisation, with the role that fits it.
+//! Accounts and organisations: anyone registers as a learner; an
+//! administrator creates organisations (each with its signing key) and adds
+//! staff members to them, with the role that fits.
 
 use cairn_domain::{DisplayName, Email, OrgId, OrgKind, Role};
 
 use crate::auth::Password;
 use crate::services::email_verification::{self, EmailVerificationError};
 use crate::services::{Context, PublicContext};
+use crate::signing::{NewOrgKey, SigningError};
 use crate::state::AppState;
+use crate::store::orgs::{NewOrganisation, Organisation};
 use crate::store::users::{self, Account, NewAccount};
 use crate::store::{StoreError, orgs};
 
@@ -18,6 +21,8 @@ pub enum AccountError {
     /// Staff of an institution issue, staff of an employer employ.
     #[error("a {kind} organisation's staff have the role `{}`", staff_role(*kind))]
     RoleMismatch { kind: OrgKind },
+    #[error("creating the organisation's signing key: {0}")]
+    Key(#[source] SigningError),
     #[error("hashing the password: {0}")]
     Hashing(#[source] anyhow::Error),
     #[error(transparent)]
@@ -81,4 +86,12 @@ pub async fn add_staff(state: &AppState, ctx: Context, org: OrgId, role: Role, p
             Ok(users::insert(conn, new, Some(ctx.actor))?)
         })
         .await
+}
+
+/// The actor (an administrator) creates an organisation with a fresh
+/// signing key, sealed by the master key.
+pub async fn create_organisation(state: &AppState, ctx: Context, new: NewOrganisation) -> Result<Organisation, AccountError> {
+    let key = NewOrgKey::generate(&ctx.master).map_err(AccountError::Key)?;
+    let actor = ctx.actor;
+    Ok(state.store.write(move |conn| orgs::insert(conn, new, key, actor)).await?)
 }

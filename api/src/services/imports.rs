@@ -9,6 +9,7 @@ use crate::services::Context;
 use crate::services::holder::{self, HolderMatch};
 use crate::services::verification::{self, Check, Outcome, Presented};
 use crate::store::imports::{self, Imported};
+use crate::store::trusted_issuers::{self, TrustedIssuer};
 use crate::store::{Store, StoreError, audit, users};
 
 /// Why an import failed (a credential that does not verify is no failure:
@@ -83,6 +84,24 @@ pub async fn import(store: &Store, ctx: Context, presented: Presented) -> Result
                     .detail(serde_json::json!({ "issuer": imported.issuer_id, "verified": imported.verified, "holder": imported.holder })),
             )?;
             Ok(ImportOutcome { imported, created: true })
+        })
+        .await
+}
+
+/// The actor (an administrator) trusts an external issuer: credentials
+/// signed by a key of `jwks` (already checked to be a JWK set) verify on
+/// import.
+pub async fn trust_issuer(store: &Store, ctx: Context, issuer_id: String, name: String, jwks: Value) -> Result<TrustedIssuer, ImportError> {
+    store
+        .write_with(move |conn| {
+            let added = trusted_issuers::insert(conn, &issuer_id, &name, &jwks)?;
+            audit::record(
+                conn,
+                audit::Entry::new(audit::Action::TrustedIssuerAdd, "trusted_issuer", added.id.clone())
+                    .actor(ctx.actor)
+                    .detail(serde_json::json!({ "issuer_id": added.issuer_id })),
+            )?;
+            Ok(added)
         })
         .await
 }
