@@ -126,7 +126,7 @@ fn redeem(
     let Some(account) = users::mark_email_verified(conn, user, &email)? else {
         return Ok(Err(EmailVerificationError::UnknownCode));
     };
-    audit::record(conn, audit::Entry::new(audit::Action::AccountEmailVerify, "user", account.id.to_string()).actor(account.id).learner(account.id))?;
+    audit::record(conn, audit::Entry::new(audit::Action::AccountEmailVerify, "user", account.id.to_string()).at(ctx.now).actor(account.id).learner(account.id))?;
     let waiting = credentials::waiting_for_email(conn, &account.email)?;
     let moved = crate::services::claims::move_into_wallet(conn, &ctx.master, &ctx.public_url, account.id, waiting)?;
     Ok(Ok((account, moved)))

@@ -260,7 +260,7 @@ fn shared_awards(conn: &mut DbConn, learner: UserId, shared: &[Credential]) -> S
 /// Records one opening of `share` in its view log and in the learner's audit log.
 fn log_view(conn: &mut DbConn, share: &Share, view: &View) -> StoreResult<()> {
     shares::record_view(conn, share.id, view)?;
-    let mut entry = audit::Entry::new(audit::Action::ShareView, "share", share.id.to_string()).learner(share.learner);
+    let mut entry = audit::Entry::new(audit::Action::ShareView, "share", share.id.to_string()).at(view.at).learner(share.learner);
     if let Some(viewer) = view.viewer {
         entry = entry.actor(viewer);
     }
@@ -323,7 +323,7 @@ pub async fn create(store: &Store, ctx: Context, new: NewShare) -> ShareResult<C
             }
             audit::record(
                 conn,
-                audit::Entry::new(audit::Action::ShareCreate, "share", share.id.to_string())
+                audit::Entry::new(audit::Action::ShareCreate, "share", share.id.to_string()).at(ctx.now)
                     .actor(learner)
                     .learner(learner)
                     .detail(serde_json::json!({ "scope": share.scope, "expires_at": share.expires_at, "audience": share.audience, "request": request })),
@@ -382,7 +382,7 @@ pub async fn revoke(store: &Store, ctx: Context, id: ShareId) -> ShareResult<()>
             let share = shares::find_for_learner(conn, learner, id)?.ok_or(ShareError::UnknownShare)?;
             if share.revoked_at.is_none() {
                 shares::revoke(conn, share.id, ctx.now)?;
-                audit::record(conn, audit::Entry::new(audit::Action::ShareRevoke, "share", share.id.to_string()).actor(learner).learner(learner))?;
+                audit::record(conn, audit::Entry::new(audit::Action::ShareRevoke, "share", share.id.to_string()).at(ctx.now).actor(learner).learner(learner))?;
             }
             Ok(())
         })
@@ -459,7 +459,7 @@ pub async fn request(store: &Store, ctx: Context, org: OrgId, learner: UserId, m
             shares::insert_request(conn, &request)?;
             audit::record(
                 conn,
-                audit::Entry::new(audit::Action::ShareRequest, "share_request", request.id.to_string())
+                audit::Entry::new(audit::Action::ShareRequest, "share_request", request.id.to_string()).at(ctx.now)
                     .actor(ctx.actor)
                     .org(org)
                     .learner(learner),
@@ -493,7 +493,7 @@ pub async fn decline(store: &Store, ctx: Context, id: ShareRequestId) -> ShareRe
             }
             audit::record(
                 conn,
-                audit::Entry::new(audit::Action::ShareRequestAnswer, "share_request", id.to_string())
+                audit::Entry::new(audit::Action::ShareRequestAnswer, "share_request", id.to_string()).at(ctx.now)
                     .actor(learner)
                     .learner(learner)
                     .detail(serde_json::json!({ "status": "declined" })),

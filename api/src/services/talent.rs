@@ -115,7 +115,7 @@ pub async fn search(store: &Store, ctx: Context, org: OrgId, search: Search) -> 
                 if items.len() < page_size {
                     audit::record(
                         conn,
-                        audit::Entry::new(audit::Action::TalentMatch, "account", learner.to_string())
+                        audit::Entry::new(audit::Action::TalentMatch, "account", learner.to_string()).at(ctx.now)
                             .actor(ctx.actor)
                             .org(org)
                             .learner(learner)
@@ -152,7 +152,7 @@ pub async fn set_discoverability(store: &Store, ctx: Context, setting: Discovera
             skills::set_discoverability(conn, learner, &setting)?;
             audit::record(
                 conn,
-                audit::Entry::new(audit::Action::DiscoverabilitySet, "account", learner.to_string()).actor(learner).learner(learner).detail(shown),
+                audit::Entry::new(audit::Action::DiscoverabilitySet, "account", learner.to_string()).at(ctx.now).actor(learner).learner(learner).detail(shown),
             )?;
             Ok(setting)
         })

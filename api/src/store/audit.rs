@@ -89,11 +89,19 @@ pub struct Entry {
     org: Option<OrgId>,
     learner: Option<UserId>,
     detail: serde_json::Value,
+    /// When it happened; the clock when recorded unless a use case says.
+    at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Entry {
     pub fn new(action: Action, subject_type: &'static str, subject_id: String) -> Self {
-        Self { action, subject_type, subject_id, actor: None, org: None, learner: None, detail: serde_json::Value::Null }
+        Self { action, subject_type, subject_id, actor: None, org: None, learner: None, detail: serde_json::Value::Null, at: None }
+    }
+
+    /// The instant of the use case that records it (its one clock reading).
+    pub fn at(mut self, at: chrono::DateTime<chrono::Utc>) -> Self {
+        self.at = Some(at);
+        self
     }
 
     /// The learner whose data the action concerns: the entry then shows in
@@ -125,7 +133,7 @@ pub fn record(conn: &mut DbConn, entry: Entry) -> StoreResult<()> {
     diesel::insert_into(audit_log::table)
         .values((
             audit_log::id.eq(AuditEntryId::new().to_string()),
-            audit_log::at.eq(time::to_db(time::now())),
+            audit_log::at.eq(time::to_db(entry.at.unwrap_or_else(time::now))),
             audit_log::actor_id.eq(entry.actor.map(|a| a.to_string())),
             audit_log::action.eq(entry.action.as_str()),
             audit_log::subject_type.eq(entry.subject_type),
