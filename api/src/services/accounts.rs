@@ -55,7 +55,7 @@ pub async fn register(state: &AppState, ctx: PublicContext, person: NewPerson) -
     let now = ctx.now;
     let (account, code, expires_at) = state
         .store
-        .write_with(move |conn| {
+        .write_as(move |conn| {
             let new = NewAccount { email, name, password_hash, role: Role::Learner, org: None, email_verified: false };
             let account = users::insert(conn, new, None)?;
             let (code, expires_at) = email_verification::new_code(conn, &account, now)?;
@@ -79,7 +79,7 @@ pub async fn add_staff(state: &AppState, ctx: Context, org: OrgId, role: Role, p
     let password_hash = state.hash_password(password).await.map_err(AccountError::Hashing)?;
     state
         .store
-        .write_with(move |conn| {
+        .write_as(move |conn| {
             // Re-checked inside the transaction: the organisation must still exist.
             orgs::find(conn, org)?.ok_or(AccountError::UnknownOrganisation)?;
             let new = NewAccount { email, name, password_hash, role, org: Some(org), email_verified: true };

@@ -93,7 +93,7 @@ pub async fn confirm(store: &Store, ctx: PublicContext, code: &str) -> Result<Co
         return Err(EmailVerificationError::UnknownCode);
     }
     store
-        .write_with::<_, EmailVerificationError, _>(move |conn| {
+        .write_as::<_, EmailVerificationError, _>(move |conn| {
             // A refused code stays spent (an expired one is deleted), so the
             // refusal commits: it is the inner error.
             let (account, moved) = match redeem(conn, &ctx, &code)? {
@@ -139,7 +139,7 @@ pub async fn resend(state: &AppState, ctx: Context) -> Result<(Account, DateTime
     let learner = ctx.actor;
     let (account, code, expires_at) = state
         .store
-        .write_with(move |conn| {
+        .write_as(move |conn| {
             let account = users::find(conn, learner)?.ok_or(EmailVerificationError::UnknownAccount)?;
             if account.email_verified_at.is_some() {
                 return Err(EmailVerificationError::AlreadyConfirmed(account.email));

@@ -33,7 +33,7 @@ pub type EmploymentResult<T> = Result<T, EmploymentError>;
 pub async fn add(store: &Store, ctx: Context, employment: Employment) -> EmploymentResult<EmploymentRecord> {
     let learner = ctx.actor;
     store
-        .write_with(move |conn| {
+        .write_as(move |conn| {
             if let Some(org) = employment.employer_org {
                 let is_employer = orgs::find(conn, org)?.is_some_and(|o| o.kind == OrgKind::Employer);
                 if !is_employer {
@@ -58,7 +58,7 @@ pub async fn add(store: &Store, ctx: Context, employment: Employment) -> Employm
 pub async fn delete(store: &Store, ctx: Context, id: EmploymentRecordId) -> EmploymentResult<()> {
     let learner = ctx.actor;
     store
-        .write_with(move |conn| {
+        .write_as(move |conn| {
             let record = employment::find(conn, id)?.filter(|r| r.learner == learner).ok_or(EmploymentError::UnknownRecord)?;
             employment::delete(conn, record.id)?;
             audit::record(conn, audit::Entry::new(audit::Action::EmploymentDelete, "employment", record.id.to_string()).at(ctx.now).actor(learner).learner(learner))?;
@@ -75,7 +75,7 @@ pub async fn of_employer(store: &Store, org: OrgId, after: Option<EmploymentReco
 /// The actor, staff of `org`, attests record `id`, which must name `org`.
 pub async fn attest(store: &Store, ctx: Context, org: OrgId, id: EmploymentRecordId) -> EmploymentResult<EmploymentRecord> {
     store
-        .write_with(move |conn| {
+        .write_as(move |conn| {
             let record = employment::find(conn, id)?.filter(|r| r.employment.employer_org == Some(org)).ok_or(EmploymentError::UnknownRecord)?;
             attest_record(conn, &ctx, org, record)
         })

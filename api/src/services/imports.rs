@@ -39,7 +39,7 @@ pub struct ImportOutcome {
 pub async fn import(store: &Store, ctx: Context, presented: Presented) -> Result<ImportOutcome, ImportError> {
     let learner = ctx.actor;
     store
-        .write_with(move |conn| {
+        .write_as(move |conn| {
             let mut verification = verification::verify(conn, &ctx.public_url, &presented, ctx.now)?;
             let doc = verification.credential.clone().unwrap_or(Value::Null);
             let account = users::find(conn, learner)?.ok_or(ImportError::UnknownAccount)?;
@@ -93,7 +93,7 @@ pub async fn import(store: &Store, ctx: Context, presented: Presented) -> Result
 /// import.
 pub async fn trust_issuer(store: &Store, ctx: Context, issuer_id: String, name: String, jwks: Value) -> Result<TrustedIssuer, ImportError> {
     store
-        .write_with(move |conn| {
+        .write_as(move |conn| {
             let added = trusted_issuers::insert(conn, &issuer_id, &name, &jwks)?;
             audit::record(
                 conn,

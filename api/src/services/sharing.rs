@@ -312,7 +312,7 @@ pub async fn create(store: &Store, ctx: Context, new: NewShare) -> ShareResult<C
     let request = new.request;
     let hash = signing::hash_secret(&token);
     let share = store
-        .write_with(move |conn| {
+        .write_as(move |conn| {
             check_scope(conn, learner, &share.scope)?;
             shares::insert(conn, &share, &hash)?;
             if let Some(request) = request {
@@ -356,7 +356,7 @@ pub async fn list(store: &Store, ctx: Context, after: Option<ShareId>, limit: i6
     let learner = ctx.actor;
     let now = ctx.now;
     store
-        .read_with(move |conn| {
+        .read_as(move |conn| {
             let mut rows = Vec::new();
             for share in shares::list(conn, learner, after, limit)? {
                 let views = shares::views(conn, share.id)?;
@@ -378,7 +378,7 @@ pub async fn list(store: &Store, ctx: Context, after: Option<ShareId>, limit: i6
 pub async fn revoke(store: &Store, ctx: Context, id: ShareId) -> ShareResult<()> {
     let learner = ctx.actor;
     store
-        .write_with(move |conn| {
+        .write_as(move |conn| {
             let share = shares::find_for_learner(conn, learner, id)?.ok_or(ShareError::UnknownShare)?;
             if share.revoked_at.is_none() {
                 shares::revoke(conn, share.id, ctx.now)?;
@@ -412,7 +412,7 @@ pub async fn open(
     let hash = signing::hash_secret(&token);
     let store = state.store.clone();
     store
-        .write_with(move |conn| {
+        .write_as(move |conn| {
             let now = ctx.now;
             let share = shares::find_by_token(conn, &hash)?.filter(|s| s.is_live(now)).ok_or(ShareError::UnknownShare)?;
             let record = render(conn, &ctx.public_url, &state.platform, &share, now)?;
@@ -441,7 +441,7 @@ pub async fn request(store: &Store, ctx: Context, org: OrgId, learner: UserId, m
         return Err(ShareError::MessageTooLong);
     }
     store
-        .write_with(move |conn| {
+        .write_as(move |conn| {
             if skills::discoverability(conn, learner)? == Discoverability::Hidden {
                 return Err(ShareError::UnknownLearner);
             }
@@ -472,7 +472,7 @@ pub async fn request(store: &Store, ctx: Context, org: OrgId, learner: UserId, m
 /// Requests of a learner or of an organisation after `after`, oldest first.
 pub async fn requests(store: &Store, of: RequestsOf, after: Option<ShareRequestId>, limit: i64) -> ShareResult<Vec<RequestWithOrg>> {
     store
-        .read_with(move |conn| {
+        .read_as(move |conn| {
             let mut rows = Vec::new();
             for request in shares::requests(conn, of, after, limit)? {
                 rows.push(with_org(conn, request)?);
@@ -486,7 +486,7 @@ pub async fn requests(store: &Store, of: RequestsOf, after: Option<ShareRequestI
 pub async fn decline(store: &Store, ctx: Context, id: ShareRequestId) -> ShareResult<RequestWithOrg> {
     let learner = ctx.actor;
     store
-        .write_with(move |conn| {
+        .write_as(move |conn| {
             shares::find_request(conn, id)?.filter(|r| r.learner == learner).ok_or(ShareError::UnknownRequest)?;
             if !shares::answer_request(conn, id, RequestStatus::Declined, None, ctx.now)? {
                 return Err(ShareError::RequestAnswered);
@@ -514,7 +514,7 @@ pub async fn requested_record(
 ) -> ShareResult<SharedRecord> {
     let store = state.store.clone();
     store
-        .write_with(move |conn| {
+        .write_as(move |conn| {
             let request = shares::find_request(conn, id)?.filter(|r| r.org == org).ok_or(ShareError::UnknownRequest)?;
             let Some(share_id) = request.share else {
                 return Err(ShareError::NotGranted(request.status));

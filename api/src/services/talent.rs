@@ -78,7 +78,7 @@ pub struct Search {
 /// every learner shown gets a `talent.match` audit entry.
 pub async fn search(store: &Store, ctx: Context, org: OrgId, search: Search) -> Result<Vec<TalentItem>, TalentError> {
     store
-        .write_with(move |conn| {
+        .write_as(move |conn| {
             let Search { skill, min_rank, after, fetch, page_size } = search;
             let mut items = Vec::new();
             // Learners on a page mostly hold the same few achievements.
@@ -148,7 +148,7 @@ pub async fn discoverability(store: &Store, ctx: Context) -> Result<Discoverabil
 pub async fn set_discoverability(store: &Store, ctx: Context, setting: Discoverability, shown: serde_json::Value) -> Result<Discoverability, TalentError> {
     let learner = ctx.actor;
     store
-        .write_with(move |conn| {
+        .write_as(move |conn| {
             skills::set_discoverability(conn, learner, &setting)?;
             audit::record(
                 conn,

@@ -39,7 +39,7 @@ pub struct Contents {
 pub async fn contents(store: &Store, ctx: Context) -> Result<Contents, WalletError> {
     let learner = ctx.actor;
     store
-        .read_with(move |conn| {
+        .read_as(move |conn| {
             let mut issued = Vec::new();
             for credential in credentials::for_learner(conn, learner)? {
                 let verification = verification::verify(conn, &ctx.public_url, &Presented::Jwt(credential.jwt.clone()), ctx.now)?;
@@ -68,7 +68,7 @@ pub async fn clr(state: &AppState, ctx: Context, signed: bool) -> Result<ClrExpo
     let now = ctx.now;
     let doc: ClrDoc = state
         .store
-        .read_with(move |conn| {
+        .read_as(move |conn| {
             let account = users::find(conn, learner)?.ok_or(WalletError::UnknownAccount)?;
             let held: Vec<_> = credentials::for_learner(conn, learner)?.into_iter().filter(|c| c.status == CredentialStatus::Active).collect();
             let by_id: HashMap<CredentialId, &Credential> = held.iter().map(|c| (c.id, c)).collect();

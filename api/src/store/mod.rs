@@ -108,7 +108,7 @@ impl Store {
     }
 
     /// `read` for a use case with its own error type.
-    pub async fn read_with<T, E, F>(&self, work: F) -> Result<T, E>
+    pub async fn read_as<T, E, F>(&self, work: F) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
@@ -124,7 +124,7 @@ impl Store {
 
     /// `write` for a use case with its own error type: any error, a
     /// business rule's included, rolls everything back.
-    pub async fn write_with<T, E, F>(&self, work: F) -> Result<T, E>
+    pub async fn write_as<T, E, F>(&self, work: F) -> Result<T, E>
     where
         T: Send + 'static,
         E: From<StoreError> + Send + 'static,
