@@ -267,11 +267,15 @@ fn employment_and_talent(conn: &mut DbConn, ctx: &Context, orgs: &[OrgId], learn
             "skills": ["https://skills.example/statistics"]
         }))
         .map_err(|e| StoreError::Corrupt(format!("demo employment: {e}")))?;
-        Ok(EmploymentRecord { id: uuid::Uuid::now_v7(), learner, employment, attestation: None, created_at: ctx.now })
+        Ok(EmploymentRecord { id: cairn_domain::EmploymentRecordId::new(), learner, employment, attestation: None, created_at: ctx.now })
     };
     let chen_job = job(*chen, "Junior Data Analyst", "2025-09-01", None)?;
     employment::insert(conn, &chen_job)?;
-    crate::services::attestation::attest(conn, &ctx.master, &ctx.public_url, *acme, recruiter.id, chen_job)?;
+    let recruiter_ctx = crate::services::Context { actor: recruiter.id, ..ctx.clone() };
+    crate::services::employment::attest_record(conn, &recruiter_ctx, *acme, chen_job).map_err(|e| match e {
+        crate::services::employment::EmploymentError::Store(e) => e,
+        other => StoreError::Corrupt(format!("demo attestation: {other}")),
+    })?;
     employment::insert(conn, &job(*ben, "Analytics Intern", "2024-06-01", Some("2024-08-31"))?)?;
     skills::set_discoverability(conn, *chen, &Discoverability::EverySkill)
 }

@@ -91,6 +91,26 @@ typed_id!(
     /// A stacking rule registered by an institution.
     PathwayId
 );
+typed_id!(
+    /// A share link to part of a learner's record.
+    ShareId
+);
+typed_id!(
+    /// An employer's request that a learner share their record.
+    ShareRequestId
+);
+typed_id!(
+    /// A credential a learner imported from elsewhere.
+    ImportId
+);
+typed_id!(
+    /// A job in a learner's employment record.
+    EmploymentRecordId
+);
+typed_id!(
+    /// One entry of the append-only audit log.
+    AuditEntryId
+);
 
 #[cfg(test)]
 mod tests {

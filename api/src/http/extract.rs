@@ -320,7 +320,7 @@ mod tests {
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
-    #[allow(dead_code)]
+    #[expect(dead_code, reason = "only deserialised: the tests look at which field fails")]
     struct Body {
         name: String,
         inner: Inner,
@@ -328,7 +328,7 @@ mod tests {
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
-    #[allow(dead_code)]
+    #[expect(dead_code, reason = "only deserialised: the tests look at which field fails")]
     struct Inner {
         count: u32,
     }
@@ -373,7 +373,7 @@ mod tests {
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
-    #[allow(dead_code)]
+    #[expect(dead_code, reason = "only deserialised: the tests look at which field fails")]
     struct Dated {
         at: Option<chrono::DateTime<chrono::Utc>>,
         start_date: Option<chrono::NaiveDate>,

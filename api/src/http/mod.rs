@@ -53,7 +53,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(issuers::jwks::issuer_jwks)
         .service(issuers::jwks::all_jwks)
         .service(issuers::status_list::get_status_list)
-        .service(verify::verify::verify_credential)
+        .service(verify::check::verify_credential)
         .service(me::import::import_credential)
         .service(me::wallet::wallet)
         .service(me::claims::claim)

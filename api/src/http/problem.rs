@@ -289,3 +289,97 @@ impl From<PathwayError> for ApiError {
 
 // Records and people: verification, imports, sharing, employment, talent, accounts, e-mail:
 
+
+impl From<crate::services::sharing::ShareError> for ApiError {
+    fn from(error: crate::services::sharing::ShareError) -> Self {
+        use crate::services::sharing::{MAX_AUDIENCE, MAX_REQUEST_MESSAGE, MAX_SHARE_DAYS, ShareError as E};
+        match error {
+            E::ExpiryInPast => ApiError::invalid_field("expires_at", "must be in the future"),
+            E::ExpiryTooFar => ApiError::invalid_field("expires_at", format!("must be at most {MAX_SHARE_DAYS} days ahead")),
+            E::AudienceTooLong => ApiError::invalid_field("audience", format!("must be at most {MAX_AUDIENCE} characters")),
+            error @ (E::NotTheHolder { index, .. } | E::NotInWallet { index, .. }) => {
+                ApiError::invalid_field(format!("credentials[{index}]"), error.to_string())
+            }
+            E::UnknownRequest => ApiError::NotFound("share request".into()),
+            E::RequestAnswered => ApiError::Conflict(error.to_string()),
+            E::UnknownShare => ApiError::NotFound("share".into()),
+            E::NotGranted(_) => ApiError::Conflict(error.to_string().to_lowercase()),
+            E::UnknownLearner => ApiError::NotFound("learner".into()),
+            E::MessageTooLong => ApiError::invalid_field("message", format!("must be at most {MAX_REQUEST_MESSAGE} characters")),
+            E::Token(_) | E::Signing(_) => ApiError::internal(error),
+            E::Store(error) => error.into(),
+        }
+    }
+}
+
+impl From<crate::services::employment::EmploymentError> for ApiError {
+    fn from(error: crate::services::employment::EmploymentError) -> Self {
+        use crate::services::employment::EmploymentError as E;
+        match error {
+            E::NotAnEmployer => ApiError::invalid_field("employer_org", error.to_string()),
+            E::UnknownRecord => ApiError::NotFound("employment record".into()),
+            E::AlreadyAttested => ApiError::Conflict(error.to_string()),
+            E::Signing(_) => ApiError::internal(error),
+            E::Store(error) => error.into(),
+        }
+    }
+}
+
+impl From<crate::services::imports::ImportError> for ApiError {
+    fn from(error: crate::services::imports::ImportError) -> Self {
+        use crate::services::imports::ImportError as E;
+        match error {
+            E::UnknownAccount => ApiError::NotFound("account".into()),
+            E::Json(_) => ApiError::internal(error),
+            E::Store(error) => error.into(),
+        }
+    }
+}
+
+impl From<crate::services::talent::TalentError> for ApiError {
+    fn from(error: crate::services::talent::TalentError) -> Self {
+        use crate::services::talent::TalentError as E;
+        match error {
+            E::Vanished(what) => ApiError::NotFound(what.to_owned()),
+            E::Store(error) => error.into(),
+        }
+    }
+}
+
+impl From<crate::services::accounts::AccountError> for ApiError {
+    fn from(error: crate::services::accounts::AccountError) -> Self {
+        use crate::services::accounts::AccountError as E;
+        match error {
+            E::UnknownOrganisation => ApiError::NotFound("organisation".into()),
+            E::RoleMismatch { .. } => ApiError::invalid_field("role", error.to_string()),
+            E::Key(_) | E::Hashing(_) => ApiError::internal(error),
+            E::Verification(error) => error.into(),
+            E::Store(error) => error.into(),
+        }
+    }
+}
+
+impl From<crate::services::email_verification::EmailVerificationError> for ApiError {
+    fn from(error: crate::services::email_verification::EmailVerificationError) -> Self {
+        use crate::services::email_verification::EmailVerificationError as E;
+        match error {
+            E::UnknownCode | E::ExpiredCode => ApiError::invalid_field("code", error.to_string()),
+            E::AlreadyConfirmed(_) => ApiError::Conflict(error.to_string()),
+            E::UnknownAccount => ApiError::NotFound("account".into()),
+            E::Secret(_) | E::Mail(_) => ApiError::internal(error),
+            E::Claim(error) => error.into(),
+            E::Store(error) => error.into(),
+        }
+    }
+}
+
+impl From<crate::services::wallet::WalletError> for ApiError {
+    fn from(error: crate::services::wallet::WalletError) -> Self {
+        use crate::services::wallet::WalletError as E;
+        match error {
+            E::UnknownAccount => ApiError::NotFound("account".into()),
+            E::Signing(_) => ApiError::internal(error),
+            E::Store(error) => error.into(),
+        }
+    }
+}

@@ -26,3 +26,20 @@ impl Context {
         Self { now: crate::store::time::now(), actor, public_url: state.public_url.clone(), master: state.master.clone() }
     }
 }
+
+/// The context of a use case anyone may run without an account (verifying a
+/// credential, opening a share link, registering, confirming an address):
+/// the same clock, URL and keys, and no actor. Where an account may be
+/// present but is not required, the use case takes it as an argument.
+#[derive(Clone)]
+pub struct PublicContext {
+    pub now: DateTime<Utc>,
+    pub public_url: String,
+    pub master: MasterKey,
+}
+
+impl PublicContext {
+    pub fn new(state: &AppState) -> Self {
+        Self { now: crate::store::time::now(), public_url: state.public_url.clone(), master: state.master.clone() }
+    }
+}

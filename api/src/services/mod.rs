@@ -21,5 +21,6 @@ pub mod reviews;
 pub mod sharing;
 pub mod talent;
 pub mod verification;
+pub mod wallet;
 
-pub use context::Context;
+pub use context::{Context, PublicContext};

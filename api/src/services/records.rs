@@ -2,11 +2,10 @@
 //! verification, an imported credential, an employment record. The JSON
 //! API renders them as they are; shares enclose them.
 
-use cairn_domain::{AchievementId, CredentialId, Credits, OrgId, UserId};
+use cairn_domain::{AchievementId, CredentialId, Credits, EmploymentRecordId, ImportId, OrgId, UserId};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 use crate::services::verification::Verification;
 use crate::store::credentials::{Credential, CredentialStatus};
@@ -95,7 +94,8 @@ impl CredentialView {
 /// A credential imported into a wallet from elsewhere.
 #[derive(Serialize, ToSchema)]
 pub struct ImportedView {
-    pub id: String,
+    #[schema(value_type = String)]
+    pub id: ImportId,
     pub issuer: Option<String>,
     pub issuer_name: Option<String>,
     pub achievement_name: Option<String>,
@@ -141,7 +141,7 @@ impl ImportedView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EmploymentView {
     #[schema(value_type = String, format = Uuid)]
-    pub id: Uuid,
+    pub id: EmploymentRecordId,
     #[schema(value_type = String, format = Uuid)]
     pub learner: UserId,
     pub employer_name: String,

@@ -4,28 +4,77 @@
 //! viewer can keep and re-verify later.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use cairn_domain::sharing::ShareScope;
-use cairn_domain::{AchievementId, CredentialId, PathwayId, UserId};
-use chrono::{DateTime, Utc};
+use cairn_domain::{AchievementId, CredentialId, OrgId, PathwayId, ShareId, ShareRequestId, UserId};
+use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
+use uuid::Uuid;
 
-use crate::services::records::EmploymentView;
-use crate::services::records::ImportedView;
-use crate::services::records::CredentialView;
-use crate::signing::OrgSigner;
-use crate::store::credentials::{self, Credential};
-use crate::store::shares::{self, Share, View};
-use crate::store::{DbConn, StoreError, StoreResult, achievements, audit, employment, imports, pathways, skills, users};
+use crate::services::context::{Context, PublicContext};
+use crate::services::records::{CredentialView, EmploymentView, ImportedView};
 use crate::services::verification::{self, Presented};
+use crate::signing::{self, MasterKeyError, OrgSigner, SigningError};
+use crate::store::credentials::{self, Credential};
+use crate::store::shares::{self, RequestStatus, RequestsOf, Share, ShareRequest, View};
+use crate::store::skills::Discoverability;
+use crate::state::AppState;
+use crate::store::{DbConn, Store, StoreError, StoreResult, achievements, audit, employment, imports, orgs, pathways, skills, time, users};
+
+/// The longest a share link may stay open.
+pub const MAX_SHARE_DAYS: i64 = 90;
+/// The longest note an employer may send with a share request.
+pub const MAX_REQUEST_MESSAGE: usize = 2000;
+/// The longest `audience` note on a share.
+pub const MAX_AUDIENCE: usize = 200;
+
+/// Why a sharing use case refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ShareError {
+    #[error("the expiry must be in the future")]
+    ExpiryInPast,
+    #[error("the expiry must be at most {MAX_SHARE_DAYS} days ahead")]
+    ExpiryTooFar,
+    #[error("the audience must be at most {MAX_AUDIENCE} characters")]
+    AudienceTooLong,
+    /// A named credential is an import whose subject is someone else.
+    #[error("{id} was imported but is not yours (its subject is someone else), so it cannot be shared")]
+    NotTheHolder { index: usize, id: Uuid },
+    #[error("{id} is not in your wallet")]
+    NotInWallet { index: usize, id: Uuid },
+    /// No such request to this learner (or of this organisation).
+    #[error("share request not found")]
+    UnknownRequest,
+    #[error("this share request was already answered")]
+    RequestAnswered,
+    /// Unknown, someone else's, expired or revoked: the same answer.
+    #[error("share not found")]
+    UnknownShare,
+    #[error("the learner has not granted this request (status {0:?})")]
+    NotGranted(RequestStatus),
+    /// Not discoverable, so as good as unknown to an employer.
+    #[error("learner not found")]
+    UnknownLearner,
+    #[error("the message must be at most {MAX_REQUEST_MESSAGE} characters")]
+    MessageTooLong,
+    #[error("creating the share token: {0}")]
+    Token(#[source] MasterKeyError),
+    #[error("signing the presentation: {0}")]
+    Signing(#[source] SigningError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub type ShareResult<T> = Result<T, ShareError>;
 
 /// A shared record as the holder of the link sees it.
 #[derive(Serialize, ToSchema)]
 pub struct SharedRecord {
     /// The share's id.
     #[schema(value_type = String, format = Uuid)]
-    pub share: uuid::Uuid,
+    pub share: ShareId,
     pub audience: Option<String>,
     pub expires_at: DateTime<Utc>,
     pub learner: SharedLearner,
@@ -100,10 +149,10 @@ fn select(conn: &mut DbConn, learner: UserId, scope: &ShareScope) -> StoreResult
             Selection { issued: held, imported: holders_imports(conn, learner)?, employment: employment::for_learner(conn, learner)? }
         }
         ShareScope::Credentials(ids) => {
-            let ids: BTreeSet<String> = ids.iter().map(ToString::to_string).collect();
+            let ids: BTreeSet<Uuid> = ids.iter().copied().collect();
             Selection {
-                issued: held.into_iter().filter(|c| ids.contains(&c.id.to_string())).collect(),
-                imported: holders_imports(conn, learner)?.into_iter().filter(|i| ids.contains(&i.id)).collect(),
+                issued: held.into_iter().filter(|c| ids.contains(&c.id.as_uuid())).collect(),
+                imported: holders_imports(conn, learner)?.into_iter().filter(|i| ids.contains(&i.id.as_uuid())).collect(),
                 employment: Vec::new(),
             }
         }
@@ -116,30 +165,27 @@ fn select(conn: &mut DbConn, learner: UserId, scope: &ShareScope) -> StoreResult
 
 /// Checks, when a share is created, that every named credential is in the
 /// learner's wallet; names the first that is not.
-pub fn check_scope(conn: &mut DbConn, learner: UserId, scope: &ShareScope) -> StoreResult<()> {
+fn check_scope(conn: &mut DbConn, learner: UserId, scope: &ShareScope) -> ShareResult<()> {
     let ShareScope::Credentials(ids) = scope else { return Ok(()) };
     let selection = select(conn, learner, scope)?;
-    let found: BTreeSet<String> =
-        selection.issued.iter().map(|c| c.id.to_string()).chain(selection.imported.iter().map(|i| i.id.clone())).collect();
-    let someone_elses: BTreeSet<String> = imports::for_learner(conn, learner)?.into_iter().filter(|i| !i.holder).map(|i| i.id).collect();
-    for (index, id) in ids.iter().enumerate() {
-        let id = id.to_string();
+    let found: BTreeSet<Uuid> =
+        selection.issued.iter().map(|c| c.id.as_uuid()).chain(selection.imported.iter().map(|i| i.id.as_uuid())).collect();
+    let someone_elses: BTreeSet<Uuid> =
+        imports::for_learner(conn, learner)?.into_iter().filter(|i| !i.holder).map(|i| i.id.as_uuid()).collect();
+    for (index, &id) in ids.iter().enumerate() {
         if someone_elses.contains(&id) {
-            return Err(StoreError::Invalid {
-                field: format!("credentials[{index}]"),
-                message: format!("{id} was imported but is not yours (its subject is someone else), so it cannot be shared"),
-            });
+            return Err(ShareError::NotTheHolder { index, id });
         }
         if !found.contains(&id) {
-            return Err(StoreError::Invalid { field: format!("credentials[{index}]"), message: format!("{id} is not in your wallet") });
+            return Err(ShareError::NotInWallet { index, id });
         }
     }
     Ok(())
 }
 
 /// Renders `share` as seen at `now`, with a presentation signed by `platform`.
-pub fn render(conn: &mut DbConn, public_url: &str, platform: &OrgSigner, share: &Share, now: DateTime<Utc>) -> StoreResult<SharedRecord> {
-    let account = users::find(conn, share.learner)?.ok_or(StoreError::NotFound("share"))?;
+fn render(conn: &mut DbConn, public_url: &str, platform: &OrgSigner, share: &Share, now: DateTime<Utc>) -> ShareResult<SharedRecord> {
+    let account = users::find(conn, share.learner)?.ok_or(ShareError::UnknownShare)?;
     let selection = select(conn, share.learner, &share.scope)?;
     let mut views = Vec::with_capacity(selection.issued.len());
     for credential in &selection.issued {
@@ -170,7 +216,7 @@ pub fn render(conn: &mut DbConn, public_url: &str, platform: &OrgSigner, share: 
         "share": { "id": share.id, "audience": share.audience, "url_expires_at": share.expires_at },
         "employmentAttestations": selection.employment.iter().filter_map(|r| r.attestation.as_ref().map(|a| a.jwt.clone())).collect::<Vec<_>>(),
     });
-    let presentation = platform.sign_typed(&claims, "vp+jwt").map_err(|e| StoreError::Corrupt(format!("signing the presentation: {e}")))?;
+    let presentation = platform.sign_typed(&claims, "vp+jwt").map_err(ShareError::Signing)?;
     Ok(SharedRecord {
         share: share.id,
         audience: share.audience.clone(),
@@ -212,9 +258,9 @@ fn shared_awards(conn: &mut DbConn, learner: UserId, shared: &[Credential]) -> S
 }
 
 /// Records one opening of `share` in its view log and in the learner's audit log.
-pub fn log_view(conn: &mut DbConn, share: &Share, view: &View) -> StoreResult<()> {
+fn log_view(conn: &mut DbConn, share: &Share, view: &View) -> StoreResult<()> {
     shares::record_view(conn, share.id, view)?;
-    let mut entry = audit::Entry::new(audit::Action::ShareView, "share", share.id.to_string()).learner(share.learner);
+    let mut entry = audit::Entry::new(audit::Action::ShareView, "share", share.id.to_string()).at(view.at).learner(share.learner);
     if let Some(viewer) = view.viewer {
         entry = entry.actor(viewer);
     }
@@ -222,4 +268,262 @@ pub fn log_view(conn: &mut DbConn, share: &Share, view: &View) -> StoreResult<()
         entry = entry.org(org);
     }
     audit::record(conn, entry)
+}
+
+/// What a learner asks for when creating a share link (the scope already
+/// parsed at the edge).
+pub struct NewShare {
+    pub scope: ShareScope,
+    pub expires_at: DateTime<Utc>,
+    pub audience: Option<String>,
+    /// An employer's share request this share answers.
+    pub request: Option<ShareRequestId>,
+}
+
+/// A new share link with its token, which exists only here: the store
+/// keeps a hash of it.
+pub struct CreatedShare {
+    pub share: Share,
+    pub token: String,
+    pub url: String,
+}
+
+/// Creates a share link for the actor (a learner): the expiry in the
+/// future and at most `MAX_SHARE_DAYS` ahead, named credentials in the
+/// wallet and the learner's own; answering `request` marks it granted.
+pub async fn create(store: &Store, ctx: Context, new: NewShare) -> ShareResult<CreatedShare> {
+    let now = ctx.now;
+    if new.expires_at <= now {
+        return Err(ShareError::ExpiryInPast);
+    }
+    if new.expires_at > now + Duration::days(MAX_SHARE_DAYS) {
+        return Err(ShareError::ExpiryTooFar);
+    }
+    let audience = match new.audience.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) if text.chars().count() > MAX_AUDIENCE => return Err(ShareError::AudienceTooLong),
+        Some(text) => Some(text.to_owned()),
+    };
+    let token = signing::random_secret().map_err(ShareError::Token)?;
+    let learner = ctx.actor;
+    // Stored times have microsecond precision: show what is stored.
+    let expires_at = time::to_db(new.expires_at).and_utc();
+    let share = Share { id: ShareId::new(), learner, scope: new.scope, audience, expires_at, revoked_at: None, created_at: now };
+    let request = new.request;
+    let hash = signing::hash_secret(&token);
+    let share = store
+        .write_as(move |conn| {
+            check_scope(conn, learner, &share.scope)?;
+            shares::insert(conn, &share, &hash)?;
+            if let Some(request) = request {
+                shares::find_request(conn, request)?.filter(|r| r.learner == learner).ok_or(ShareError::UnknownRequest)?;
+                if !shares::answer_request(conn, request, RequestStatus::Granted, Some(share.id), now)? {
+                    return Err(ShareError::RequestAnswered);
+                }
+            }
+            audit::record(
+                conn,
+                audit::Entry::new(audit::Action::ShareCreate, "share", share.id.to_string()).at(ctx.now)
+                    .actor(learner)
+                    .learner(learner)
+                    .detail(serde_json::json!({ "scope": share.scope, "expires_at": share.expires_at, "audience": share.audience, "request": request })),
+            )?;
+            Ok(share)
+        })
+        .await?;
+    let url = format!("{}/v1/shares/{token}", ctx.public_url);
+    Ok(CreatedShare { share, token, url })
+}
+
+/// Where a share stands at a given instant.
+#[derive(Serialize, ToSchema, Clone, Copy, PartialEq, Eq, Debug)]
+#[serde(rename_all = "lowercase")]
+pub enum ShareState {
+    Active,
+    Expired,
+    Revoked,
+}
+
+/// One of a learner's shares with its state now and every opening.
+pub struct ListedShare {
+    pub share: Share,
+    pub state: ShareState,
+    pub views: Vec<View>,
+}
+
+/// The actor's shares after `after`, oldest first, `limit` of them.
+pub async fn list(store: &Store, ctx: Context, after: Option<ShareId>, limit: i64) -> ShareResult<Vec<ListedShare>> {
+    let learner = ctx.actor;
+    let now = ctx.now;
+    store
+        .read_as(move |conn| {
+            let mut rows = Vec::new();
+            for share in shares::list(conn, learner, after, limit)? {
+                let views = shares::views(conn, share.id)?;
+                let state = if share.revoked_at.is_some() {
+                    ShareState::Revoked
+                } else if share.is_live(now) {
+                    ShareState::Active
+                } else {
+                    ShareState::Expired
+                };
+                rows.push(ListedShare { share, state, views });
+            }
+            Ok(rows)
+        })
+        .await
+}
+
+/// Revokes the actor's share `id`; revoking again changes nothing.
+pub async fn revoke(store: &Store, ctx: Context, id: ShareId) -> ShareResult<()> {
+    let learner = ctx.actor;
+    store
+        .write_as(move |conn| {
+            let share = shares::find_for_learner(conn, learner, id)?.ok_or(ShareError::UnknownShare)?;
+            if share.revoked_at.is_none() {
+                shares::revoke(conn, share.id, ctx.now)?;
+                audit::record(conn, audit::Entry::new(audit::Action::ShareRevoke, "share", share.id.to_string()).at(ctx.now).actor(learner).learner(learner))?;
+            }
+            Ok(())
+        })
+        .await
+}
+
+/// Who opens a share link: anyone, or a signed-in account (and its
+/// organisation), which the learner's view log then names.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Viewer {
+    pub account: Option<UserId>,
+    pub org: Option<OrgId>,
+}
+
+/// Opens the share behind `token` (as the link carries it): the record as
+/// it is now, logged as viewed by `viewer`. Unknown, expired and revoked
+/// links are the same `UnknownShare`.
+pub async fn open(
+    state: Arc<AppState>,
+    ctx: PublicContext,
+    token: String,
+    viewer: Viewer,
+) -> ShareResult<SharedRecord> {
+    if token.is_empty() || token.len() > 128 {
+        return Err(ShareError::UnknownShare);
+    }
+    let hash = signing::hash_secret(&token);
+    let store = state.store.clone();
+    store
+        .write_as(move |conn| {
+            let now = ctx.now;
+            let share = shares::find_by_token(conn, &hash)?.filter(|s| s.is_live(now)).ok_or(ShareError::UnknownShare)?;
+            let record = render(conn, &ctx.public_url, &state.platform, &share, now)?;
+            log_view(conn, &share, &View { at: now, viewer: viewer.account, viewer_org: viewer.org })?;
+            Ok(record)
+        })
+        .await
+}
+
+/// An employer's share request, with the organisation's name.
+pub struct RequestWithOrg {
+    pub request: ShareRequest,
+    pub org_name: String,
+}
+
+fn with_org(conn: &mut DbConn, request: ShareRequest) -> StoreResult<RequestWithOrg> {
+    let org_name = orgs::find(conn, request.org)?.map(|o| o.name).unwrap_or_default();
+    Ok(RequestWithOrg { request, org_name })
+}
+
+/// Employer staff (the actor, of `org`) ask `learner` for a share; only
+/// learners who opted in to talent search can be asked.
+pub async fn request(store: &Store, ctx: Context, org: OrgId, learner: UserId, message: &str) -> ShareResult<RequestWithOrg> {
+    let message = message.trim().to_owned();
+    if message.chars().count() > MAX_REQUEST_MESSAGE {
+        return Err(ShareError::MessageTooLong);
+    }
+    store
+        .write_as(move |conn| {
+            if skills::discoverability(conn, learner)? == Discoverability::Hidden {
+                return Err(ShareError::UnknownLearner);
+            }
+            let request = ShareRequest {
+                id: ShareRequestId::new(),
+                org,
+                requester: ctx.actor,
+                learner,
+                message,
+                status: RequestStatus::Pending,
+                share: None,
+                created_at: ctx.now,
+                answered_at: None,
+            };
+            shares::insert_request(conn, &request)?;
+            audit::record(
+                conn,
+                audit::Entry::new(audit::Action::ShareRequest, "share_request", request.id.to_string()).at(ctx.now)
+                    .actor(ctx.actor)
+                    .org(org)
+                    .learner(learner),
+            )?;
+            Ok(with_org(conn, request)?)
+        })
+        .await
+}
+
+/// Requests of a learner or of an organisation after `after`, oldest first.
+pub async fn requests(store: &Store, of: RequestsOf, after: Option<ShareRequestId>, limit: i64) -> ShareResult<Vec<RequestWithOrg>> {
+    store
+        .read_as(move |conn| {
+            let mut rows = Vec::new();
+            for request in shares::requests(conn, of, after, limit)? {
+                rows.push(with_org(conn, request)?);
+            }
+            Ok(rows)
+        })
+        .await
+}
+
+/// The actor (a learner) declines request `id` sent to them.
+pub async fn decline(store: &Store, ctx: Context, id: ShareRequestId) -> ShareResult<RequestWithOrg> {
+    let learner = ctx.actor;
+    store
+        .write_as(move |conn| {
+            shares::find_request(conn, id)?.filter(|r| r.learner == learner).ok_or(ShareError::UnknownRequest)?;
+            if !shares::answer_request(conn, id, RequestStatus::Declined, None, ctx.now)? {
+                return Err(ShareError::RequestAnswered);
+            }
+            audit::record(
+                conn,
+                audit::Entry::new(audit::Action::ShareRequestAnswer, "share_request", id.to_string()).at(ctx.now)
+                    .actor(learner)
+                    .learner(learner)
+                    .detail(serde_json::json!({ "status": "declined" })),
+            )?;
+            let request = shares::find_request(conn, id)?.ok_or(ShareError::UnknownRequest)?;
+            Ok(with_org(conn, request)?)
+        })
+        .await
+}
+
+/// Opens the share a learner granted in answer to request `id` of `org`,
+/// logged as viewed by the actor (its staff member).
+pub async fn requested_record(
+    state: Arc<AppState>,
+    ctx: Context,
+    org: OrgId,
+    id: ShareRequestId,
+) -> ShareResult<SharedRecord> {
+    let store = state.store.clone();
+    store
+        .write_as(move |conn| {
+            let request = shares::find_request(conn, id)?.filter(|r| r.org == org).ok_or(ShareError::UnknownRequest)?;
+            let Some(share_id) = request.share else {
+                return Err(ShareError::NotGranted(request.status));
+            };
+            let now = ctx.now;
+            let share = shares::find_for_learner(conn, request.learner, share_id)?.filter(|s| s.is_live(now)).ok_or(ShareError::UnknownShare)?;
+            let record = render(conn, &ctx.public_url, &state.platform, &share, now)?;
+            log_view(conn, &share, &View { at: now, viewer: Some(ctx.actor), viewer_org: Some(org) })?;
+            Ok(record)
+        })
+        .await
 }

@@ -537,3 +537,31 @@ pub fn verify_presentation(
         && credentials.iter().all(|c| c.subject_is_holder && c.verification.verified);
     Ok(PresentationVerification { verified, checks, holder, credentials })
 }
+
+/// What a verifier presents: a credential, or a presentation (`vp+jwt`).
+pub enum Verifiable {
+    Credential(Presented),
+    Presentation(String),
+}
+
+/// The verdict on what was presented.
+pub enum Verdict {
+    Credential(Verification),
+    Presentation(PresentationVerification),
+}
+
+/// Verifies `what` at the context's instant, for anyone. A credential that
+/// does not verify is a verdict, not an error: only the store can fail.
+pub async fn verify_any(state: std::sync::Arc<crate::state::AppState>, ctx: crate::services::PublicContext, what: Verifiable) -> StoreResult<Verdict> {
+    let store = state.store.clone();
+    store
+        .read(move |conn| {
+            Ok(match what {
+                Verifiable::Credential(presented) => Verdict::Credential(verify(conn, &ctx.public_url, &presented, ctx.now)?),
+                Verifiable::Presentation(jwt) => {
+                    Verdict::Presentation(verify_presentation(conn, &ctx.public_url, &state.platform, &jwt, ctx.now)?)
+                }
+            })
+        })
+        .await
+}

@@ -1,7 +1,7 @@
 //! The append-only audit log. Rows are only ever inserted; nothing in the
 //! code base updates or deletes them.
 
-use cairn_domain::{OrgId, UserId};
+use cairn_domain::{AuditEntryId, OrgId, UserId};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
@@ -133,7 +133,7 @@ impl Entry {
 pub fn record(conn: &mut DbConn, entry: Entry) -> StoreResult<()> {
     diesel::insert_into(audit_log::table)
         .values((
-            audit_log::id.eq(uuid::Uuid::now_v7().to_string()),
+            audit_log::id.eq(AuditEntryId::new().to_string()),
             audit_log::at.eq(time::to_db(entry.at.unwrap_or_else(time::now))),
             audit_log::actor_id.eq(entry.actor.map(|a| a.to_string())),
             audit_log::action.eq(entry.action.as_str()),
@@ -150,7 +150,8 @@ pub fn record(conn: &mut DbConn, entry: Entry) -> StoreResult<()> {
 
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct LoggedEntry {
-    pub id: String,
+    #[schema(value_type = String)]
+    pub id: AuditEntryId,
     pub at: chrono::DateTime<chrono::Utc>,
     pub actor: Option<String>,
     pub action: String,
@@ -172,7 +173,7 @@ pub enum Scope {
 }
 
 /// Entries oldest first, of `scope`, after `after`.
-pub fn list(conn: &mut DbConn, scope: Scope, after: Option<uuid::Uuid>, limit: i64) -> StoreResult<Vec<LoggedEntry>> {
+pub fn list(conn: &mut DbConn, scope: Scope, after: Option<AuditEntryId>, limit: i64) -> StoreResult<Vec<LoggedEntry>> {
     let mut query = audit_log::table
         .select((
             audit_log::id,
@@ -196,10 +197,10 @@ pub fn list(conn: &mut DbConn, scope: Scope, after: Option<uuid::Uuid>, limit: i
         query = query.filter(audit_log::id.gt(after.to_string()));
     }
     let rows: Vec<LogRow> = query.load(conn).map_err(StoreError::from_query)?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, at, actor, action, subject_type, subject_id, org, detail)| LoggedEntry {
-            id,
+    rows.into_iter()
+        .map(|(id, at, actor, action, subject_type, subject_id, org, detail)| {
+            Ok(LoggedEntry {
+            id: id.parse().map_err(|e| StoreError::Corrupt(format!("audit entry id: {e}")))?,
             at: time::from_db(at),
             actor,
             action,
@@ -207,6 +208,7 @@ pub fn list(conn: &mut DbConn, scope: Scope, after: Option<uuid::Uuid>, limit: i
             subject_id,
             org,
             detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null),
+            })
         })
-        .collect())
+        .collect()
 }

@@ -46,7 +46,8 @@ pub fn replace(
 
 /// Spends the code whose hash is `code_hash`. `None`: no such code (never
 /// issued, already used, or replaced by a newer one).
-pub fn redeem(conn: &mut DbConn, code_hash: &str) -> StoreResult<Option<Redeemed>> {
+/// Expired means at or before `now`.
+pub fn redeem(conn: &mut DbConn, code_hash: &str, now: chrono::DateTime<chrono::Utc>) -> StoreResult<Option<Redeemed>> {
     let row: Option<(String, String, chrono::NaiveDateTime)> = email_verifications::table
         .filter(email_verifications::code_hash.eq(code_hash))
         .select((
@@ -71,7 +72,7 @@ pub fn redeem(conn: &mut DbConn, code_hash: &str) -> StoreResult<Option<Redeemed
     if deleted == 0 {
         return Ok(None);
     }
-    if time::from_db(expires_at) <= time::now() {
+    if time::from_db(expires_at) <= now {
         return Ok(Some(Redeemed::Expired));
     }
     let corrupt = |what: &str, e: &dyn std::fmt::Display| {

@@ -1,10 +1,9 @@
 //! Employment records in the learner's record, and their attestations.
 
 use cairn_domain::employment::Employment;
-use cairn_domain::{OrgId, UserId};
+use cairn_domain::{EmploymentRecordId, OrgId, UserId};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use uuid::Uuid;
 
 use super::schema::employment_records;
 use super::connection::DbConn;
@@ -22,7 +21,7 @@ pub struct Attestation {
 
 #[derive(Debug, Clone)]
 pub struct EmploymentRecord {
-    pub id: Uuid,
+    pub id: EmploymentRecordId,
     pub learner: UserId,
     pub employment: Employment,
     pub attestation: Option<Attestation>,
@@ -115,7 +114,7 @@ pub fn for_learner(conn: &mut DbConn, learner: UserId) -> StoreResult<Vec<Employ
 }
 
 /// Records naming `org` as the employer, oldest first, after `after`.
-pub fn for_employer(conn: &mut DbConn, org: OrgId, after: Option<Uuid>, limit: i64) -> StoreResult<Vec<EmploymentRecord>> {
+pub fn for_employer(conn: &mut DbConn, org: OrgId, after: Option<EmploymentRecordId>, limit: i64) -> StoreResult<Vec<EmploymentRecord>> {
     let after = after.map(|a| a.to_string()).unwrap_or_default();
     let rows: Vec<Row> = employment_records::table
         .filter(employment_records::employer_org_id.eq(org.to_string()))
@@ -128,7 +127,7 @@ pub fn for_employer(conn: &mut DbConn, org: OrgId, after: Option<Uuid>, limit: i
     rows.into_iter().map(Row::into_record).collect()
 }
 
-pub fn find(conn: &mut DbConn, id: Uuid) -> StoreResult<Option<EmploymentRecord>> {
+pub fn find(conn: &mut DbConn, id: EmploymentRecordId) -> StoreResult<Option<EmploymentRecord>> {
     let row: Option<Row> = employment_records::table
         .find(id.to_string())
         .select(Row::as_select())
@@ -138,13 +137,13 @@ pub fn find(conn: &mut DbConn, id: Uuid) -> StoreResult<Option<EmploymentRecord>
     row.map(Row::into_record).transpose()
 }
 
-pub fn delete(conn: &mut DbConn, id: Uuid) -> StoreResult<()> {
+pub fn delete(conn: &mut DbConn, id: EmploymentRecordId) -> StoreResult<()> {
     diesel::delete(employment_records::table.find(id.to_string())).execute(conn).map_err(StoreError::from_query)?;
     Ok(())
 }
 
 /// Stores an attestation; false when the record was already attested.
-pub fn attest(conn: &mut DbConn, id: Uuid, attestation: &Attestation) -> StoreResult<bool> {
+pub fn attest(conn: &mut DbConn, id: EmploymentRecordId, attestation: &Attestation) -> StoreResult<bool> {
     let changed = diesel::update(employment_records::table.find(id.to_string()).filter(employment_records::attested_at.is_null()))
         .set((
             employment_records::attested_by.eq(attestation.by.to_string()),

@@ -1,7 +1,7 @@
 //! Credentials a learner imported from elsewhere, kept with the result of
 //! their verification whatever it was.
 
-use cairn_domain::UserId;
+use cairn_domain::{ImportId, UserId};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
@@ -12,7 +12,7 @@ use super::time;
 
 #[derive(Debug, Clone)]
 pub struct Imported {
-    pub id: String,
+    pub id: ImportId,
     pub learner: UserId,
     pub issuer_id: Option<String>,
     pub issuer_name: Option<String>,
@@ -55,7 +55,7 @@ struct Row {
 impl Row {
     fn new(imported: &Imported) -> Self {
         Row {
-            id: imported.id.clone(),
+            id: imported.id.to_string(),
             learner_id: imported.learner.to_string(),
             issuer_id: imported.issuer_id.clone(),
             issuer_name: imported.issuer_name.clone(),
@@ -80,7 +80,7 @@ impl Row {
             verification: serde_json::from_str(&self.verification).map_err(|e| corrupt(&e))?,
             // Imports from before fingerprints: their id stands in, unique by construction.
             fingerprint: self.fingerprint.unwrap_or_else(|| format!("legacy:{}", self.id)),
-            id: self.id,
+            id: self.id.parse().map_err(|e| corrupt(&e))?,
             issuer_id: self.issuer_id,
             issuer_name: self.issuer_name,
             achievement_name: self.achievement_name,

@@ -107,8 +107,23 @@ impl Store {
         .await
     }
 
-    /// `write` for a use case with an error of its own: any error, the use
-    /// case's or the store's, rolls everything back.
+    /// `read` for a use case with its own error type.
+    pub async fn read_as<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+    {
+        let store = self.clone();
+        run_blocking(move || {
+            let mut conn = store.connection()?;
+            work(&mut conn)
+        })
+        .await
+    }
+
+    /// `write` for a use case with its own error type: any error, a
+    /// business rule's included, rolls everything back.
     pub async fn write_as<T, E, F>(&self, work: F) -> Result<T, E>
     where
         T: Send + 'static,
@@ -116,15 +131,11 @@ impl Store {
         F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
     {
         let store = self.clone();
-        match tokio::task::spawn_blocking(move || {
+        run_blocking(move || {
             let mut conn = store.connection()?;
             connection::write_transaction(&mut conn, work)
         })
         .await
-        {
-            Ok(result) => result,
-            Err(error) => Err(E::from(StoreError::Join(error.to_string()))),
-        }
     }
 
     /// `write_blocking` for a use case with an error of its own.
@@ -146,13 +157,14 @@ impl Store {
     }
 }
 
-async fn run_blocking<T, F>(work: F) -> StoreResult<T>
+async fn run_blocking<T, E, F>(work: F) -> Result<T, E>
 where
     T: Send + 'static,
-    F: FnOnce() -> StoreResult<T> + Send + 'static,
+    E: From<StoreError> + Send + 'static,
+    F: FnOnce() -> Result<T, E> + Send + 'static,
 {
     match tokio::task::spawn_blocking(work).await {
         Ok(result) => result,
-        Err(error) => Err(StoreError::Join(error.to_string())),
+        Err(error) => Err(StoreError::Join(error.to_string()).into()),
     }
 }

@@ -1,7 +1,7 @@
 //! Share links with their view log, and employers' requests for a share.
 
 use cairn_domain::sharing::ShareScope;
-use cairn_domain::{OrgId, UserId};
+use cairn_domain::{OrgId, ShareId, ShareRequestId, UserId};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
@@ -13,7 +13,7 @@ use super::time;
 
 #[derive(Debug, Clone)]
 pub struct Share {
-    pub id: Uuid,
+    pub id: ShareId,
     pub learner: UserId,
     pub scope: ShareScope,
     pub audience: Option<String>,
@@ -79,7 +79,7 @@ pub fn insert(conn: &mut DbConn, share: &Share, token_hash: &str) -> StoreResult
 }
 
 /// The learner's shares, oldest first, after `after`.
-pub fn list(conn: &mut DbConn, learner: UserId, after: Option<Uuid>, limit: i64) -> StoreResult<Vec<Share>> {
+pub fn list(conn: &mut DbConn, learner: UserId, after: Option<ShareId>, limit: i64) -> StoreResult<Vec<Share>> {
     let after = after.map(|a| a.to_string()).unwrap_or_default();
     let rows: Vec<Row> = shares::table
         .filter(shares::learner_id.eq(learner.to_string()))
@@ -93,7 +93,7 @@ pub fn list(conn: &mut DbConn, learner: UserId, after: Option<Uuid>, limit: i64)
 }
 
 /// The learner's share `id`; None when it is someone else's or missing.
-pub fn find_for_learner(conn: &mut DbConn, learner: UserId, id: Uuid) -> StoreResult<Option<Share>> {
+pub fn find_for_learner(conn: &mut DbConn, learner: UserId, id: ShareId) -> StoreResult<Option<Share>> {
     let row: Option<Row> = shares::table
         .find(id.to_string())
         .filter(shares::learner_id.eq(learner.to_string()))
@@ -115,7 +115,7 @@ pub fn find_by_token(conn: &mut DbConn, token_hash: &str) -> StoreResult<Option<
     row.map(Row::into_share).transpose()
 }
 
-pub fn revoke(conn: &mut DbConn, id: Uuid, at: DateTime<Utc>) -> StoreResult<()> {
+pub fn revoke(conn: &mut DbConn, id: ShareId, at: DateTime<Utc>) -> StoreResult<()> {
     diesel::update(shares::table.find(id.to_string()).filter(shares::revoked_at.is_null()))
         .set(shares::revoked_at.eq(time::to_db(at)))
         .execute(conn)
@@ -135,7 +135,7 @@ pub struct View {
     pub viewer_org: Option<OrgId>,
 }
 
-pub fn record_view(conn: &mut DbConn, share: Uuid, view: &View) -> StoreResult<()> {
+pub fn record_view(conn: &mut DbConn, share: ShareId, view: &View) -> StoreResult<()> {
     diesel::insert_into(share_views::table)
         .values((
             share_views::id.eq(Uuid::now_v7().to_string()),
@@ -150,7 +150,7 @@ pub fn record_view(conn: &mut DbConn, share: Uuid, view: &View) -> StoreResult<(
 }
 
 /// Views of a share, oldest first.
-pub fn views(conn: &mut DbConn, share: Uuid) -> StoreResult<Vec<View>> {
+pub fn views(conn: &mut DbConn, share: ShareId) -> StoreResult<Vec<View>> {
     let rows: Vec<(NaiveDateTime, Option<String>, Option<String>)> = share_views::table
         .filter(share_views::share_id.eq(share.to_string()))
         .order((share_views::at.asc(), share_views::id.asc()))
@@ -198,13 +198,13 @@ impl RequestStatus {
 /// An employer's request that a learner share their record.
 #[derive(Debug, Clone)]
 pub struct ShareRequest {
-    pub id: Uuid,
+    pub id: ShareRequestId,
     pub org: OrgId,
     pub requester: UserId,
     pub learner: UserId,
     pub message: String,
     pub status: RequestStatus,
-    pub share: Option<Uuid>,
+    pub share: Option<ShareId>,
     pub created_at: DateTime<Utc>,
     pub answered_at: Option<DateTime<Utc>>,
 }
@@ -264,7 +264,7 @@ pub enum RequestsOf {
     Org(OrgId),
 }
 
-pub fn requests(conn: &mut DbConn, of: RequestsOf, after: Option<Uuid>, limit: i64) -> StoreResult<Vec<ShareRequest>> {
+pub fn requests(conn: &mut DbConn, of: RequestsOf, after: Option<ShareRequestId>, limit: i64) -> StoreResult<Vec<ShareRequest>> {
     let after = after.map(|a| a.to_string()).unwrap_or_default();
     let query = share_requests::table.filter(share_requests::id.gt(after)).order(share_requests::id.asc()).limit(limit).select(RequestRow::as_select());
     let rows: Vec<RequestRow> = match of {
@@ -275,7 +275,7 @@ pub fn requests(conn: &mut DbConn, of: RequestsOf, after: Option<Uuid>, limit: i
     rows.into_iter().map(RequestRow::into_request).collect()
 }
 
-pub fn find_request(conn: &mut DbConn, id: Uuid) -> StoreResult<Option<ShareRequest>> {
+pub fn find_request(conn: &mut DbConn, id: ShareRequestId) -> StoreResult<Option<ShareRequest>> {
     let row: Option<RequestRow> = share_requests::table
         .find(id.to_string())
         .select(RequestRow::as_select())
@@ -286,12 +286,12 @@ pub fn find_request(conn: &mut DbConn, id: Uuid) -> StoreResult<Option<ShareRequ
 }
 
 /// Answers a pending request; false when it was no longer pending.
-pub fn answer_request(conn: &mut DbConn, id: Uuid, status: RequestStatus, share: Option<Uuid>) -> StoreResult<bool> {
+pub fn answer_request(conn: &mut DbConn, id: ShareRequestId, status: RequestStatus, share: Option<ShareId>, at: DateTime<Utc>) -> StoreResult<bool> {
     let changed = diesel::update(share_requests::table.find(id.to_string()).filter(share_requests::status.eq(RequestStatus::Pending.as_str())))
         .set((
             share_requests::status.eq(status.as_str()),
             share_requests::share_id.eq(share.map(|s| s.to_string())),
-            share_requests::answered_at.eq(time::to_db(time::now())),
+            share_requests::answered_at.eq(time::to_db(at)),
         ))
         .execute(conn)
         .map_err(StoreError::from_query)?;

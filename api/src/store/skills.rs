@@ -4,6 +4,7 @@
 use cairn_domain::catalog::AchievementDefinition;
 use cairn_domain::skill::Skill;
 use cairn_domain::{AchievementId, CredentialId, Level, UserId};
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 use super::schema::{achievement_skills, credentials, discoverability, discoverable_skills};
@@ -97,8 +98,15 @@ pub fn set_discoverability(conn: &mut DbConn, learner: UserId, setting: &Discove
 /// opted in for `skill` and hold an active, unexpired credential issued
 /// here whose achievement is aligned to it at `min_rank` or above; each with
 /// those credentials.
-pub fn talent(conn: &mut DbConn, skill: &Skill, min_rank: i64, after: Option<UserId>, limit: i64) -> StoreResult<Vec<(UserId, Vec<CredentialId>)>> {
-    let now = time::to_db(time::now());
+pub fn talent(
+    conn: &mut DbConn,
+    skill: &Skill,
+    min_rank: i64,
+    now: DateTime<Utc>,
+    after: Option<UserId>,
+    limit: i64,
+) -> StoreResult<Vec<(UserId, Vec<CredentialId>)>> {
+    let now = time::to_db(now);
     let aligned: Vec<String> = achievement_skills::table
         .filter(achievement_skills::skill.eq(skill.as_str()))
         .filter(achievement_skills::level_rank.ge(min_rank))

@@ -165,3 +165,54 @@ pub fn list_members(conn: &mut DbConn, org: OrgId, after: Option<UserId>, limit:
 pub fn verified_emails(account: &Account) -> Vec<Email> {
     account.email_verified_at.map(|_| account.email.clone()).into_iter().collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use cairn_domain::{DisplayName, Email, Role};
+
+    use super::super::connection::{self, DatabaseUrl};
+    use super::super::{StoreError, migrate};
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    enum Refused {
+        #[error("a business rule refused")]
+        Rule,
+        #[error(transparent)]
+        Store(#[from] StoreError),
+    }
+
+    fn account(email: &str) -> NewAccount {
+        NewAccount {
+            email: Email::parse(email).unwrap(),
+            name: DisplayName::parse("Ada").unwrap(),
+            password_hash: "x".into(),
+            role: Role::Learner,
+            org: None,
+            email_verified: false,
+        }
+    }
+
+    /// A use case's own error rolls back what it wrote, as a store error does;
+    /// success commits.
+    #[test]
+    fn a_use_case_error_rolls_the_transaction_back() {
+        let dir = std::env::temp_dir().join(format!("cairn-store-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let url = DatabaseUrl::sqlite_file(&dir.join("cairn.db"));
+        migrate::run_pending(&url).unwrap();
+        let mut conn = url.connect().unwrap();
+        let mut written = None;
+        let refused = connection::write_transaction(&mut conn, |conn| {
+            written = Some(insert(conn, account("ada@example.org"), None)?.id);
+            Err::<(), _>(Refused::Rule)
+        });
+        assert!(matches!(refused, Err(Refused::Rule)));
+        let id = written.unwrap();
+        assert!(find(&mut conn, id).unwrap().is_none());
+        let kept = connection::write_transaction(&mut conn, |conn| Ok::<_, Refused>(insert(conn, account("ada@example.org"), None)?.id)).unwrap();
+        assert!(find(&mut conn, kept).unwrap().is_some());
+        drop(conn);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

@@ -5,14 +5,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::state::AppState;
 use crate::http::caller::Learner;
-use crate::services::email_verification::{self, Confirmation};
 use crate::http::extract::JsonBody;
 use crate::http::problem::{ApiError, ApiResult, ProblemDocument};
 use crate::http::views::{AccountView, CredentialView};
-use crate::store::{StoreError, users};
-use crate::services::verification::{self, Presented};
+use crate::services::email_verification;
+use crate::services::{Context, PublicContext};
+use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -52,58 +51,8 @@ pub async fn verify_email(
     state: web::Data<AppState>,
     body: JsonBody<VerifyEmailRequest>,
 ) -> ApiResult<HttpResponse> {
-    let code = body.0.code.trim().to_owned();
-    let unknown = || {
-        ApiError::invalid_field(
-            "code",
-            "unknown or already used; ask for a new code with POST /v1/me/email-verification",
-        )
-    };
-    if code.is_empty() || code.len() > 256 {
-        return Err(unknown());
-    }
-    let state_ref = state.clone();
-    let outcome = state
-        .store
-        .write_as(move |conn| {
-            Ok::<_, ApiError>(
-                match email_verification::confirm(
-                    conn,
-                    &state_ref.master,
-                    &state_ref.public_url,
-                    &code,
-                )? {
-                    Confirmation::Confirmed { account, moved } => {
-                        let now = Utc::now();
-                        let mut claimed = Vec::with_capacity(moved.len());
-                        for credential in moved {
-                            let verification = verification::verify(
-                                conn,
-                                &state_ref.public_url,
-                                &Presented::Jwt(credential.jwt.clone()),
-                                now,
-                            )?;
-                            claimed.push(CredentialView::new(credential, verification, None, None));
-                        }
-                        Ok(EmailVerified {
-                            account: AccountView::from(account),
-                            claimed,
-                        })
-                    }
-                    Confirmation::Unknown => Err(false),
-                    Confirmation::Expired => Err(true),
-                },
-            )
-        })
-        .await?;
-    match outcome {
-        Ok(verified) => Ok(HttpResponse::Ok().json(verified)),
-        Err(false) => Err(unknown()),
-        Err(true) => Err(ApiError::invalid_field(
-            "code",
-            "expired; ask for a new code with POST /v1/me/email-verification",
-        )),
-    }
+    let confirmed = email_verification::confirm(&state.store, PublicContext::new(&state), &body.0.code).await?;
+    Ok(HttpResponse::Ok().json(EmailVerified { account: AccountView::from(confirmed.account), claimed: confirmed.claimed }))
 }
 
 /// Where a new code went.
@@ -140,25 +89,6 @@ pub async fn resend_verification(
         .verification_limiter
         .check(caller.id)
         .map_err(|retry_after| ApiError::RateLimited { retry_after })?;
-    let (account, code, expires_at) = state
-        .store
-        .write(move |conn| {
-            let account = users::find(conn, caller.id)?.ok_or(StoreError::NotFound("account"))?;
-            if account.email_verified_at.is_some() {
-                return Err(StoreError::Conflict(format!(
-                    "{} is already confirmed",
-                    account.email
-                )));
-            }
-            let (code, expires_at) = email_verification::new_code(conn, &account)?;
-            Ok((account, code, expires_at))
-        })
-        .await?;
-    email_verification::send_code(&state, &account, &code, expires_at)
-        .await
-        .map_err(ApiError::internal)?;
-    Ok(HttpResponse::Accepted().json(VerificationSent {
-        email: account.email.to_string(),
-        expires_at,
-    }))
+    let (account, expires_at) = email_verification::resend(&state, Context::new(&state, caller.id)).await?;
+    Ok(HttpResponse::Accepted().json(VerificationSent { email: account.email.to_string(), expires_at }))
 }

@@ -1,15 +1,15 @@
 use actix_web::{HttpResponse, post, web};
-use cairn_domain::{DisplayName, Email, Role};
+use cairn_domain::{DisplayName, Email};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::state::AppState;
 use crate::auth::Password;
-use crate::services::email_verification;
 use crate::http::extract::JsonBody;
-use crate::http::problem::{ApiError, ApiResult, ProblemDocument};
+use crate::http::problem::{ApiResult, ProblemDocument};
 use crate::http::views::AccountView;
-use crate::store::users::{self, NewAccount};
+use crate::services::PublicContext;
+use crate::services::accounts::{self, NewPerson};
+use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -46,17 +46,6 @@ pub struct RegisterRequest {
 #[post("/v1/auth/register")]
 pub async fn register(state: web::Data<AppState>, body: JsonBody<RegisterRequest>) -> ApiResult<HttpResponse> {
     let RegisterRequest { email, password, name } = body.0;
-    let password_hash = state.hash_password(password).await.map_err(ApiError::internal)?;
-    let (account, code, expires_at) = state
-        .store
-        .write(move |conn| {
-            let new = NewAccount { email, name, password_hash, role: Role::Learner, org: None, email_verified: false };
-            let account = users::insert(conn, new, None)?;
-            let (code, expires_at) = email_verification::new_code(conn, &account)?;
-            Ok((account, code, expires_at))
-        })
-        .await?;
-    // A mail failure is logged by `send_code` and does not undo the account.
-    let _ = email_verification::send_code(&state, &account, &code, expires_at).await;
+    let account = accounts::register(&state, PublicContext::new(&state), NewPerson { email, password, name }).await?;
     Ok(HttpResponse::Created().json(AccountView::from(account)))
 }

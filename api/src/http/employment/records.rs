@@ -3,18 +3,15 @@
 
 use actix_web::{HttpResponse, delete, get, post, web};
 use cairn_domain::employment::Employment;
-use cairn_domain::OrgId;
+use cairn_domain::{EmploymentRecordId, OrgId};
 use serde::Serialize;
 use utoipa::ToSchema;
-use uuid::Uuid;
 
-use crate::state::AppState;
 use crate::http::caller::{Employer, Learner};
 use crate::http::extract::{JsonBody, PageQuery, path_id};
-use crate::services::attestation;
 use crate::http::problem::{ApiError, ApiResult, ProblemDocument};
-use crate::store::employment::{self, EmploymentRecord};
-use crate::store::{StoreError, audit, orgs, time};
+use crate::services::{Context, employment};
+use crate::state::AppState;
 pub use crate::services::records::{AttestationView, EmploymentView};
 
 /// The request body of `POST /v1/me/employment` (documentation of `Employment`).
@@ -62,30 +59,8 @@ pub struct EmploymentInput {
 )]
 #[post("/v1/me/employment")]
 pub async fn add_employment(state: web::Data<AppState>, Learner(caller): Learner, body: JsonBody<Employment>) -> ApiResult<HttpResponse> {
-    let employment = body.0;
-    let public_url = state.public_url.clone();
-    let record = state
-        .store
-        .write(move |conn| {
-            if let Some(org) = employment.employer_org {
-                let is_employer = orgs::find(conn, org)?.is_some_and(|o| o.kind == cairn_domain::OrgKind::Employer);
-                if !is_employer {
-                    return Err(StoreError::Invalid { field: "employer_org".into(), message: "not an employer organisation of this service".into() });
-                }
-            }
-            let record = EmploymentRecord { id: Uuid::now_v7(), learner: caller.id, employment, attestation: None, created_at: time::now() };
-            employment::insert(conn, &record)?;
-            audit::record(
-                conn,
-                audit::Entry::new(audit::Action::EmploymentAdd, "employment", record.id.to_string())
-                    .actor(caller.id)
-                    .learner(caller.id)
-                    .detail(serde_json::json!({ "employer_org": record.employment.employer_org })),
-            )?;
-            Ok(record)
-        })
-        .await?;
-    Ok(HttpResponse::Created().json(EmploymentView::new(record, &public_url)))
+    let record = employment::add(&state.store, Context::new(&state, caller.id), body.0).await?;
+    Ok(HttpResponse::Created().json(EmploymentView::new(record, &state.public_url)))
 }
 
 /// Remove a job from the caller's record.
@@ -104,18 +79,8 @@ pub async fn add_employment(state: web::Data<AppState>, Learner(caller): Learner
 )]
 #[delete("/v1/me/employment/{id}")]
 pub async fn delete_employment(state: web::Data<AppState>, Learner(caller): Learner, path: web::Path<String>) -> ApiResult<HttpResponse> {
-    let id: Uuid = path_id(&path, "employment record")?;
-    state
-        .store
-        .write(move |conn| {
-            let record = employment::find(conn, id)?.filter(|r| r.learner == caller.id).ok_or(StoreError::NotFound("employment record"))?;
-            employment::delete(conn, record.id)?;
-            audit::record(
-                conn,
-                audit::Entry::new(audit::Action::EmploymentDelete, "employment", record.id.to_string()).actor(caller.id).learner(caller.id),
-            )
-        })
-        .await?;
+    let id: EmploymentRecordId = path_id(&path, "employment record")?;
+    employment::delete(&state.store, Context::new(&state, caller.id), id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -152,9 +117,8 @@ pub async fn employer_records(
     if org != employer.org {
         return Err(ApiError::NotFound("organisation".into()));
     }
-    let page = query.parse::<Uuid>()?;
-    let (after, limit) = (page.after, page.fetch_limit());
-    let rows = state.store.read(move |conn| employment::for_employer(conn, org, after, limit)).await?;
+    let page = query.parse::<EmploymentRecordId>()?;
+    let rows = employment::of_employer(&state.store, org, page.after, page.fetch_limit()).await?;
     let (rows, next_cursor) = page.finish(rows, |r| r.id);
     let items = rows.into_iter().map(|r| EmploymentView::new(r, &state.public_url)).collect();
     Ok(HttpResponse::Ok().json(EmploymentPage { items, next_cursor }))
@@ -179,16 +143,7 @@ pub async fn employer_records(
 )]
 #[post("/v1/employment/{id}/attest")]
 pub async fn attest_employment(state: web::Data<AppState>, employer: Employer, path: web::Path<String>) -> ApiResult<HttpResponse> {
-    let id: Uuid = path_id(&path, "employment record")?;
-    let state_ref = state.clone();
-    let record = state
-        .store
-        .write(move |conn| {
-            let record = employment::find(conn, id)?
-                .filter(|r| r.employment.employer_org == Some(employer.org))
-                .ok_or(StoreError::NotFound("employment record"))?;
-            attestation::attest(conn, &state_ref.master, &state_ref.public_url, employer.org, employer.caller.id, record)
-        })
-        .await?;
+    let id: EmploymentRecordId = path_id(&path, "employment record")?;
+    let record = employment::attest(&state.store, Context::new(&state, employer.caller.id), employer.org, id).await?;
     Ok(HttpResponse::Ok().json(EmploymentView::new(record, &state.public_url)))
 }

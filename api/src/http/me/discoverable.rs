@@ -5,12 +5,12 @@ use cairn_domain::skill::{Skill, skill_set};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::state::AppState;
 use crate::http::caller::Learner;
 use crate::http::extract::JsonBody;
 use crate::http::problem::{ApiError, ApiResult, ProblemDocument};
-use crate::store::skills::{self, Discoverability};
-use crate::store::audit;
+use crate::services::{Context, talent};
+use crate::state::AppState;
+use crate::store::skills::Discoverability;
 
 #[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -48,7 +48,7 @@ impl DiscoverableSetting {
 )]
 #[get("/v1/me/discoverable")]
 pub async fn get_discoverable(state: web::Data<AppState>, Learner(caller): Learner) -> ApiResult<HttpResponse> {
-    let setting = state.store.read(move |conn| skills::discoverability(conn, caller.id)).await?;
+    let setting = talent::discoverability(&state.store, Context::new(&state, caller.id)).await?;
     Ok(HttpResponse::Ok().json(DiscoverableSetting::from_stored(setting)))
 }
 
@@ -75,20 +75,7 @@ pub async fn set_discoverable(state: web::Data<AppState>, Learner(caller): Learn
         (true, Some(skills)) if skills.is_empty() => return Err(ApiError::invalid_field("skills", "must not be empty (omit it for every skill)")),
         (true, Some(skills)) => Discoverability::Skills(skill_set(skills).map_err(|e| ApiError::invalid_field("skills", e.to_string()))?),
     };
-    let stored = state
-        .store
-        .write(move |conn| {
-            skills::set_discoverability(conn, caller.id, &setting)?;
-            let shown = DiscoverableSetting::from_stored(setting);
-            audit::record(
-                conn,
-                audit::Entry::new(audit::Action::DiscoverabilitySet, "account", caller.id.to_string())
-                    .actor(caller.id)
-                    .learner(caller.id)
-                    .detail(serde_json::to_value(&shown).unwrap_or_default()),
-            )?;
-            Ok(shown)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(stored))
+    let shown = serde_json::to_value(DiscoverableSetting::from_stored(setting.clone())).map_err(ApiError::internal)?;
+    let stored = talent::set_discoverability(&state.store, Context::new(&state, caller.id), setting, shown).await?;
+    Ok(HttpResponse::Ok().json(DiscoverableSetting::from_stored(stored)))
 }

@@ -2,14 +2,14 @@ use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::state::AppState;
 use crate::http::caller::Learner;
-use crate::http::problem::{ApiResult, ProblemDocument};
-use crate::http::me::import::ImportedView;
-use crate::http::views::CredentialView;
 use crate::http::employment::records::EmploymentView;
-use crate::store::{credentials, employment, imports};
-use crate::services::verification::{self, Presented};
+use crate::http::me::import::ImportedView;
+use crate::http::problem::{ApiResult, ProblemDocument};
+use crate::http::views::CredentialView;
+use crate::services::Context;
+use crate::services::wallet as record;
+use crate::state::AppState;
 
 /// The learner's record: credentials issued here, and imported ones.
 #[derive(Serialize, ToSchema)]
@@ -37,20 +37,10 @@ pub struct Wallet {
 )]
 #[get("/v1/me/wallet")]
 pub async fn wallet(state: web::Data<AppState>, Learner(caller): Learner) -> ApiResult<HttpResponse> {
-    let public_url = state.public_url.clone();
-    let wallet = state
-        .store
-        .read(move |conn| {
-            let now = chrono::Utc::now();
-            let mut issued = Vec::new();
-            for credential in credentials::for_learner(conn, caller.id)? {
-                let verification = verification::verify(conn, &public_url, &Presented::Jwt(credential.jwt.clone()), now)?;
-                issued.push(CredentialView::new(credential, verification, None, None));
-            }
-            let imported = imports::for_learner(conn, caller.id)?.into_iter().map(ImportedView::new).collect();
-            let employment = employment::for_learner(conn, caller.id)?.into_iter().map(|r| EmploymentView::new(r, &public_url)).collect();
-            Ok(Wallet { credentials: issued, imported, employment })
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(wallet))
+    let contents = record::contents(&state.store, Context::new(&state, caller.id)).await?;
+    Ok(HttpResponse::Ok().json(Wallet {
+        credentials: contents.credentials,
+        imported: contents.imported.into_iter().map(ImportedView::new).collect(),
+        employment: contents.employment.into_iter().map(|r| EmploymentView::new(r, &state.public_url)).collect(),
+    }))
 }

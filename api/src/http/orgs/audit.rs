@@ -16,10 +16,10 @@ pub struct AuditPage {
 }
 
 async fn page(state: &AppState, scope: audit::Scope, query: &PageQuery) -> ApiResult<AuditPage> {
-    let page = query.parse::<uuid::Uuid>()?;
+    let page = query.parse::<cairn_domain::AuditEntryId>()?;
     let (after, limit) = (page.after, page.fetch_limit());
     let rows = state.store.read(move |conn| audit::list(conn, scope, after, limit)).await?;
-    let (items, next_cursor) = page.finish(rows, |e| e.id.parse().unwrap_or_default());
+    let (items, next_cursor) = page.finish(rows, |e| e.id);
     Ok(AuditPage { items, next_cursor })
 }
 

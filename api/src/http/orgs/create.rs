@@ -3,13 +3,13 @@ use cairn_domain::{DisplayName, HttpUrl, OrgKind};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::state::AppState;
 use crate::http::caller::Admin;
 use crate::http::extract::JsonBody;
-use crate::http::problem::{ApiError, ApiResult, ProblemDocument};
-use crate::signing::NewOrgKey;
+use crate::http::problem::{ApiResult, ProblemDocument};
 use crate::http::views::{OrgKindSchema, OrgView};
-use crate::store::orgs::{self, NewOrganisation};
+use crate::services::{Context, accounts};
+use crate::state::AppState;
+use crate::store::orgs::NewOrganisation;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -45,7 +45,6 @@ pub async fn create_org(
     body: JsonBody<CreateOrgRequest>,
 ) -> ApiResult<HttpResponse> {
     let CreateOrgRequest { name, kind, url } = body.0;
-    let key = NewOrgKey::generate(&state.master).map_err(ApiError::internal)?;
-    let org = state.store.write(move |conn| orgs::insert(conn, NewOrganisation { name, kind, url }, key, caller.id)).await?;
+    let org = accounts::create_organisation(&state, Context::new(&state, caller.id), NewOrganisation { name, kind, url }).await?;
     Ok(HttpResponse::Created().json(OrgView::from(org)))
 }

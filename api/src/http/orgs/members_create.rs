@@ -3,13 +3,14 @@ use cairn_domain::{DisplayName, Email, OrgId, Role};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::state::AppState;
 use crate::auth::Password;
 use crate::http::caller::Admin;
 use crate::http::extract::{JsonBody, path_id};
-use crate::http::problem::{ApiError, ApiResult, ProblemDocument};
+use crate::http::problem::{ApiResult, ProblemDocument};
 use crate::http::views::AccountView;
-use crate::store::{StoreError, orgs, users};
+use crate::services::Context;
+use crate::services::accounts::{self, NewPerson};
+use crate::state::AppState;
 
 /// Staff roles: `issuer` for institutions, `employer` for employer organisations.
 #[derive(Deserialize, ToSchema, Clone, Copy)]
@@ -62,21 +63,6 @@ pub async fn create_member(
         StaffRole::Issuer => Role::Issuer,
         StaffRole::Employer => Role::Employer,
     };
-    let org = state.store.read(move |conn| orgs::find(conn, org_id)).await?.ok_or_else(|| ApiError::NotFound("organisation".into()))?;
-    if role.org_kind() != Some(org.kind) {
-        return Err(ApiError::invalid_field("role", format!("a {} organisation's staff have the role `{}`", org.kind, match org.kind {
-            cairn_domain::OrgKind::Institution => "issuer",
-            cairn_domain::OrgKind::Employer => "employer",
-        })));
-    }
-    let password_hash = state.hash_password(password).await.map_err(ApiError::internal)?;
-    let account = state
-        .store
-        .write(move |conn| {
-            // Re-checked inside the transaction: the organisation must still exist.
-            orgs::find(conn, org_id)?.ok_or(StoreError::NotFound("organisation"))?;
-            users::insert(conn, users::NewAccount { email, name, password_hash, role, org: Some(org_id), email_verified: true }, Some(caller.id))
-        })
-        .await?;
+    let account = accounts::add_staff(&state, Context::new(&state, caller.id), org_id, role, NewPerson { email, password, name }).await?;
     Ok(HttpResponse::Created().json(AccountView::from(account)))
 }

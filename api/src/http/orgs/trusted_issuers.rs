@@ -3,10 +3,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::state::AppState;
 use crate::http::caller::Admin;
 use crate::http::extract::JsonBody;
 use crate::http::problem::{ApiError, ApiResult, ProblemDocument};
+use crate::services::{Context, imports};
+use crate::state::AppState;
 use crate::store::trusted_issuers::{self, TrustedIssuer};
 
 #[derive(Deserialize, ToSchema)]
@@ -71,19 +72,7 @@ pub async fn add_trusted_issuer(
     }
     let name = cairn_domain::DisplayName::parse(&name).map_err(|e| ApiError::invalid_field("name", e.to_string()))?;
     crate::services::verification::parse_jwks(&jwks).map_err(|e| ApiError::invalid_field("jwks", e))?;
-    let added = state
-        .store
-        .write(move |conn| {
-            let added = trusted_issuers::insert(conn, &issuer_id, name.as_str(), &jwks)?;
-            crate::store::audit::record(
-                conn,
-                crate::store::audit::Entry::new(crate::store::audit::Action::TrustedIssuerAdd, "trusted_issuer", added.id.clone())
-                    .actor(caller.id)
-                    .detail(serde_json::json!({ "issuer_id": added.issuer_id })),
-            )?;
-            Ok(added)
-        })
-        .await?;
+    let added = imports::trust_issuer(&state.store, Context::new(&state, caller.id), issuer_id, name.as_str().to_owned(), jwks).await?;
     Ok(HttpResponse::Created().json(TrustedIssuerView::from(added)))
 }
 

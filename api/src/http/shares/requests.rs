@@ -3,20 +3,18 @@
 //! opens what was granted.
 
 use actix_web::{HttpResponse, get, post, web};
-use cairn_domain::{OrgId, UserId};
+use cairn_domain::{OrgId, ShareId, ShareRequestId, UserId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use uuid::Uuid;
 
-use crate::state::AppState;
 use crate::http::caller::{Employer, Learner};
 use crate::http::extract::{JsonBody, PageQuery, path_id};
 use crate::http::problem::{ApiError, ApiResult, ProblemDocument};
-use crate::services::sharing::{self, SharedRecord};
-use crate::store::shares::{self, RequestStatus, RequestsOf, ShareRequest, View};
-use crate::store::skills::{self, Discoverability};
-use crate::store::{StoreError, audit, orgs, time};
+use crate::services::Context;
+use crate::services::sharing::{self, RequestWithOrg, SharedRecord};
+use crate::state::AppState;
+use crate::store::shares::{RequestStatus, RequestsOf};
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -32,7 +30,7 @@ pub struct NewShareRequest {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ShareRequestView {
     #[schema(value_type = String, format = Uuid)]
-    id: Uuid,
+    id: ShareRequestId,
     /// The employer organisation asking.
     #[schema(value_type = String, format = Uuid)]
     org: OrgId,
@@ -43,7 +41,7 @@ pub struct ShareRequestView {
     status: RequestStatus,
     /// The share that granted it.
     #[schema(value_type = Option<String>, format = Uuid)]
-    share: Option<Uuid>,
+    share: Option<ShareId>,
     created_at: DateTime<Utc>,
     answered_at: Option<DateTime<Utc>>,
 }
@@ -54,19 +52,20 @@ pub struct ShareRequestPage {
     next_cursor: Option<String>,
 }
 
-fn view(conn: &mut crate::store::DbConn, request: ShareRequest) -> crate::store::StoreResult<ShareRequestView> {
-    let org_name = orgs::find(conn, request.org)?.map(|o| o.name).unwrap_or_default();
-    Ok(ShareRequestView {
-        id: request.id,
-        org: request.org,
-        org_name,
-        learner: request.learner,
-        message: request.message,
-        status: request.status,
-        share: request.share,
-        created_at: request.created_at,
-        answered_at: request.answered_at,
-    })
+impl ShareRequestView {
+    fn new(RequestWithOrg { request, org_name }: RequestWithOrg) -> Self {
+        ShareRequestView {
+            id: request.id,
+            org: request.org,
+            org_name,
+            learner: request.learner,
+            message: request.message,
+            status: request.status,
+            share: request.share,
+            created_at: request.created_at,
+            answered_at: request.answered_at,
+        }
+    }
 }
 
 /// Ask a learner for a share of their record.
@@ -89,39 +88,9 @@ fn view(conn: &mut crate::store::DbConn, request: ShareRequest) -> crate::store:
 #[post("/v1/talent/requests")]
 pub async fn request_share(state: web::Data<AppState>, employer: Employer, body: JsonBody<NewShareRequest>) -> ApiResult<HttpResponse> {
     let body = body.0;
-    let message = body.message.trim().to_owned();
-    if message.chars().count() > 2000 {
-        return Err(ApiError::invalid_field("message", "must be at most 2000 characters"));
-    }
-    let request = state
-        .store
-        .write(move |conn| {
-            if skills::discoverability(conn, body.learner)? == Discoverability::Hidden {
-                return Err(StoreError::NotFound("learner"));
-            }
-            let request = ShareRequest {
-                id: Uuid::now_v7(),
-                org: employer.org,
-                requester: employer.caller.id,
-                learner: body.learner,
-                message,
-                status: RequestStatus::Pending,
-                share: None,
-                created_at: time::now(),
-                answered_at: None,
-            };
-            shares::insert_request(conn, &request)?;
-            audit::record(
-                conn,
-                audit::Entry::new(audit::Action::ShareRequest, "share_request", request.id.to_string())
-                    .actor(employer.caller.id)
-                    .org(employer.org)
-                    .learner(body.learner),
-            )?;
-            view(conn, request)
-        })
-        .await?;
-    Ok(HttpResponse::Created().json(request))
+    let ctx = Context::new(&state, employer.caller.id);
+    let request = sharing::request(&state.store, ctx, employer.org, body.learner, &body.message).await?;
+    Ok(HttpResponse::Created().json(ShareRequestView::new(request)))
 }
 
 /// The share requests an employer organisation made, oldest first.
@@ -166,13 +135,10 @@ pub async fn my_requests(state: web::Data<AppState>, Learner(caller): Learner, q
 }
 
 async fn list(state: &AppState, of: RequestsOf, query: &PageQuery) -> ApiResult<HttpResponse> {
-    let page = query.parse::<Uuid>()?;
-    let (after, limit) = (page.after, page.fetch_limit());
-    let rows = state
-        .store
-        .read(move |conn| shares::requests(conn, of, after, limit)?.into_iter().map(|r| view(conn, r)).collect::<Result<Vec<_>, _>>())
-        .await?;
-    let (items, next_cursor) = page.finish(rows, |r| r.id);
+    let page = query.parse::<ShareRequestId>()?;
+    let rows = sharing::requests(&state.store, of, page.after, page.fetch_limit()).await?;
+    let (rows, next_cursor) = page.finish(rows, |r| r.request.id);
+    let items = rows.into_iter().map(ShareRequestView::new).collect();
     Ok(HttpResponse::Ok().json(ShareRequestPage { items, next_cursor }))
 }
 
@@ -193,26 +159,9 @@ async fn list(state: &AppState, of: RequestsOf, query: &PageQuery) -> ApiResult<
 )]
 #[post("/v1/me/share-requests/{id}/decline")]
 pub async fn decline_request(state: web::Data<AppState>, Learner(caller): Learner, path: web::Path<String>) -> ApiResult<HttpResponse> {
-    let id: Uuid = path_id(&path, "share request")?;
-    let request = state
-        .store
-        .write(move |conn| {
-            shares::find_request(conn, id)?.filter(|r| r.learner == caller.id).ok_or(StoreError::NotFound("share request"))?;
-            if !shares::answer_request(conn, id, RequestStatus::Declined, None)? {
-                return Err(StoreError::Conflict("this share request was already answered".into()));
-            }
-            audit::record(
-                conn,
-                audit::Entry::new(audit::Action::ShareRequestAnswer, "share_request", id.to_string())
-                    .actor(caller.id)
-                    .learner(caller.id)
-                    .detail(serde_json::json!({ "status": "declined" })),
-            )?;
-            let request = shares::find_request(conn, id)?.ok_or(StoreError::NotFound("share request"))?;
-            view(conn, request)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(request))
+    let id: ShareRequestId = path_id(&path, "share request")?;
+    let request = sharing::decline(&state.store, Context::new(&state, caller.id), id).await?;
+    Ok(HttpResponse::Ok().json(ShareRequestView::new(request)))
 }
 
 /// Open the share a learner granted in answer to the caller's request:
@@ -234,21 +183,8 @@ pub async fn decline_request(state: web::Data<AppState>, Learner(caller): Learne
 )]
 #[get("/v1/share-requests/{id}/record")]
 pub async fn requested_record(state: web::Data<AppState>, employer: Employer, path: web::Path<String>) -> ApiResult<HttpResponse> {
-    let id: Uuid = path_id(&path, "share request")?;
-    let state_ref = state.clone();
-    let record = state
-        .store
-        .write(move |conn| {
-            let request = shares::find_request(conn, id)?.filter(|r| r.org == employer.org).ok_or(StoreError::NotFound("share request"))?;
-            let Some(share_id) = request.share else {
-                return Err(StoreError::Conflict(format!("the learner has not granted this request (status {:?})", request.status).to_lowercase()));
-            };
-            let now = time::now();
-            let share = shares::find_for_learner(conn, request.learner, share_id)?.filter(|s| s.is_live(now)).ok_or(StoreError::NotFound("share"))?;
-            let record = sharing::render(conn, &state_ref.public_url, &state_ref.platform, &share, now)?;
-            sharing::log_view(conn, &share, &View { at: now, viewer: Some(employer.caller.id), viewer_org: Some(employer.org) })?;
-            Ok(record)
-        })
-        .await?;
+    let id: ShareRequestId = path_id(&path, "share request")?;
+    let ctx = Context::new(&state, employer.caller.id);
+    let record = sharing::requested_record(state.into_inner(), ctx, employer.org, id).await?;
     Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(record))
 }

@@ -1,3 +1,3 @@
 //! Verification of credentials and presentations.
 
-pub mod verify;
+pub mod check;

@@ -2,10 +2,11 @@ use actix_web::{HttpResponse, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::state::AppState;
 use crate::http::extract::JsonBody;
 use crate::http::problem::{ApiError, ApiResult, ProblemDocument};
-use crate::services::verification::{self, PresentationVerification, Presented, Verification};
+use crate::services::PublicContext;
+use crate::services::verification::{self, PresentationVerification, Presented, Verdict, Verifiable, Verification};
+use crate::state::AppState;
 
 /// A credential: its JSON, or its compact VC-JWT (preferred when both are
 /// given).
@@ -80,26 +81,17 @@ pub enum VerifyResponse {
 #[post("/v1/verify")]
 pub async fn verify_credential(state: web::Data<AppState>, body: JsonBody<VerifyRequest>) -> ApiResult<HttpResponse> {
     let VerifyRequest { credential, jwt, presentation } = body.0;
-    let public_url = state.public_url.clone();
-    let now = chrono::Utc::now();
-    match presentation {
+    let what = match presentation {
         Some(_) if credential.is_some() || jwt.is_some() => {
-            Err(ApiError::invalid_field("presentation", "give either a presentation or a credential, not both"))
+            return Err(ApiError::invalid_field("presentation", "give either a presentation or a credential, not both"));
         }
-        Some(presentation) if presentation.len() > MAX_JWT => Err(ApiError::invalid_field("presentation", "too long")),
-        Some(presentation) => {
-            let state = state.clone();
-            let result = state
-                .clone()
-                .store
-                .read(move |conn| verification::verify_presentation(conn, &public_url, &state.platform, &presentation, now))
-                .await?;
-            Ok(HttpResponse::Ok().json(VerifyResponse::Presentation(result)))
-        }
-        None => {
-            let presented = CredentialInput { credential, jwt }.presented()?;
-            let result = state.store.read(move |conn| verification::verify(conn, &public_url, &presented, now)).await?;
-            Ok(HttpResponse::Ok().json(VerifyResponse::Credential(result)))
-        }
-    }
+        Some(presentation) if presentation.len() > MAX_JWT => return Err(ApiError::invalid_field("presentation", "too long")),
+        Some(presentation) => Verifiable::Presentation(presentation),
+        None => Verifiable::Credential(CredentialInput { credential, jwt }.presented()?),
+    };
+    let ctx = PublicContext::new(&state);
+    Ok(HttpResponse::Ok().json(match verification::verify_any(state.into_inner(), ctx, what).await? {
+        Verdict::Credential(result) => VerifyResponse::Credential(result),
+        Verdict::Presentation(result) => VerifyResponse::Presentation(result),
+    }))
 }
