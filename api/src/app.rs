@@ -11,30 +11,26 @@ use cairn_domain::{DisplayName, Role};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::signing::keys::SigningKey;
 use crate::auth::{AccessTokens, PasswordHasher};
 use crate::config::{AdminBootstrap, Config};
 use crate::http::problem::ApiError;
-use crate::signing::MasterKey;
-use crate::store::{Store, users};
 use crate::http::{self, openapi};
+use crate::signing::MasterKey;
+use crate::signing::keys::SigningKey;
 use crate::state::AppState;
+use crate::store::{Store, users};
 use crate::{demo, telemetry};
 
 /// Opens the database (applying migrations), loads or creates the token key,
 /// creates the first admin on an empty database and loads demo data.
 /// Blocking: call it off the async executor.
 pub fn prepare(config: &Config, public_url: String) -> anyhow::Result<AppState> {
-    std::fs::create_dir_all(&config.data_dir)
-        .with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
+    std::fs::create_dir_all(&config.data_dir).with_context(|| format!("cannot create the data directory {}", config.data_dir.display()))?;
     let store = Store::open(&config.database).with_context(|| format!("cannot open the database {}", config.database))?;
     let key = SigningKey::load_or_create(&config.data_dir.join("access-token-key.p8"))?;
     // A key of its own: access tokens and exported records are different trust decisions.
     let platform_key = SigningKey::load_or_create(&config.data_dir.join("platform-key.p8"))?;
-    let platform = crate::signing::OrgSigner {
-        kid: format!("{public_url}/.well-known/jwks.json#{}", platform_key.thumbprint()),
-        key: platform_key,
-    };
+    let platform = crate::signing::OrgSigner { kid: format!("{public_url}/.well-known/jwks.json#{}", platform_key.thumbprint()), key: platform_key };
     let state = AppState {
         store,
         tokens: AccessTokens::new(key, public_url.clone()),
@@ -48,7 +44,9 @@ pub fn prepare(config: &Config, public_url: String) -> anyhow::Result<AppState> 
     };
     match &config.mail.smtp {
         Some(smtp) => tracing::info!(smtp = %smtp, "outgoing mail goes to the SMTP server"),
-        None => tracing::info!(outbox = %config.data_dir.join("outbox").display(), "no SMTP server configured: outgoing mail is written to the outbox"),
+        None => {
+            tracing::info!(outbox = %config.data_dir.join("outbox").display(), "no SMTP server configured: outgoing mail is written to the outbox")
+        }
     }
     if let Some(admin) = &config.admin {
         bootstrap_admin(&state, admin)?;

@@ -114,8 +114,11 @@ fn create_user(email: String, name: String, role: String, org: Option<String>, d
                 return Err(store::StoreError::Conflict(format!("a {role} cannot belong to a {} organisation", found.kind)));
             }
         }
-        users::insert(conn, // The operator creating the account vouches for its address.
-        users::NewAccount { email, name, password_hash, role, org, email_verified: true }, None)
+        users::insert(
+            conn, // The operator creating the account vouches for its address.
+            users::NewAccount { email, name, password_hash, role, org, email_verified: true },
+            None,
+        )
     })?;
     println!("created {} account {} ({})", account.role, account.id, account.email);
     Ok(())
@@ -141,7 +144,21 @@ mod tests {
         }
         let mut serve = Cli::command();
         let serve_help = serve.find_subcommand_mut("serve").unwrap().render_long_help().to_string();
-        for flag in ["--bind", "--public-url", "--data-dir", "--database-url", "--demo", "--smtp-url", "--mail-from", "CAIRN_SMTP_URL", "CAIRN_MAIL_FROM", "CAIRN_BIND", "CAIRN_PUBLIC_URL", "CAIRN_DATA_DIR", "CAIRN_DATABASE_URL"] {
+        for flag in [
+            "--bind",
+            "--public-url",
+            "--data-dir",
+            "--database-url",
+            "--demo",
+            "--smtp-url",
+            "--mail-from",
+            "CAIRN_SMTP_URL",
+            "CAIRN_MAIL_FROM",
+            "CAIRN_BIND",
+            "CAIRN_PUBLIC_URL",
+            "CAIRN_DATA_DIR",
+            "CAIRN_DATABASE_URL",
+        ] {
             assert!(serve_help.contains(flag), "`cairn serve --help` does not mention {flag}");
         }
     }

@@ -15,9 +15,9 @@ use crate::services::awards;
 use crate::services::issuing::{self, IssueRequest, Issuers, Recipient};
 use crate::store::{DbConn, StoreError, StoreResult, achievements, pathways};
 
-use crate::state::AppState;
 use crate::auth::Password;
 use crate::signing::NewOrgKey;
+use crate::state::AppState;
 use crate::store::orgs::{self, NewOrganisation};
 use crate::store::users::{self, NewAccount};
 
@@ -57,11 +57,8 @@ const ORGS: &[DemoOrg] = &[
     },
 ];
 
-const LEARNERS: &[(&str, &str)] = &[
-    ("ada@learners.example", "Ada Okafor"),
-    ("ben@learners.example", "Ben Lindqvist"),
-    ("chen@learners.example", "Chen Wei"),
-];
+const LEARNERS: &[(&str, &str)] =
+    &[("ada@learners.example", "Ada Okafor"), ("ben@learners.example", "Ben Lindqvist"), ("chen@learners.example", "Chen Wei")];
 
 const ADMIN: (&str, &str) = ("admin@cairn.example", "Demo Administrator");
 
@@ -166,11 +163,31 @@ fn programmes(conn: &mut DbConn, ctx: &Context, institutions: &[OrgId], learners
             "alignments": [{ "targetName": skill, "targetUrl": format!("https://skills.example/{}", skill.to_lowercase().replace(' ', "-")) }]
         })
     };
-    let dataviz = add(*university, micro("Data Visualisation", "Design clear charts for analytical audiences.", "MicroCredential", credits("2", "intermediate", "Data visualisation"))?)?;
-    let stats = add(*university, micro("Statistics for Research", "Choose and apply statistical tests.", "MicroCredential", credits("3", "intermediate", "Statistics"))?)?;
-    let python = add(*university, micro("Python for Analysts", "Automate analyses with Python.", "MicroCredential", credits("4", "beginner", "Programming"))?)?;
-    let ethics = add(*university, micro("Research Ethics", "Handle data and participants responsibly.", "MicroCredential", credits("1", "beginner", "Research ethics"))?)?;
-    let certificate = add(*university, micro("Certificate in Applied Data Analysis", "A macro-credential of 8 ECTS including Research Ethics.", "Certificate", none.clone())?)?;
+    let dataviz = add(
+        *university,
+        micro(
+            "Data Visualisation",
+            "Design clear charts for analytical audiences.",
+            "MicroCredential",
+            credits("2", "intermediate", "Data visualisation"),
+        )?,
+    )?;
+    let stats = add(
+        *university,
+        micro("Statistics for Research", "Choose and apply statistical tests.", "MicroCredential", credits("3", "intermediate", "Statistics"))?,
+    )?;
+    let python = add(
+        *university,
+        micro("Python for Analysts", "Automate analyses with Python.", "MicroCredential", credits("4", "beginner", "Programming"))?,
+    )?;
+    let ethics = add(
+        *university,
+        micro("Research Ethics", "Handle data and participants responsibly.", "MicroCredential", credits("1", "beginner", "Research ethics"))?,
+    )?;
+    let certificate = add(
+        *university,
+        micro("Certificate in Applied Data Analysis", "A macro-credential of 8 ECTS including Research Ethics.", "Certificate", none.clone())?,
+    )?;
 
     // A K-12 curriculum: "I can" skills, "I understand" knowledge and
     // "I exhibit" dispositions stacking into a competence.
@@ -183,28 +200,37 @@ fn programmes(conn: &mut DbConn, ctx: &Context, institutions: &[OrgId], learners
     let _ = (restorative, dataviz);
 
     let rules = [
-        (*schools, serde_json::json!({
-            "key": "professional-learning-award", "name": "Professional Learning Award",
-            "description": "Earn 3 micro-credentials within 3 years.", "award": pla_award,
-            "issuance": "automatic", "on_constituent_revoked": "revoke",
-            "requirement": { "type": "count", "min": 3, "where": { "achievement_type": "MicroCredential", "issuer": schools }, "within": "P3Y" }
-        })),
-        (*university, serde_json::json!({
-            "key": "applied-data-analysis", "name": "Certificate in Applied Data Analysis",
-            "description": "8 ECTS of data micro-credentials, including Research Ethics.", "award": certificate,
-            "requirement": { "type": "all", "of": [
-                { "type": "count", "min": 1, "label": "Research Ethics", "where": { "achievement": ethics } },
-                { "type": "credits", "min": "7", "unit": "ECTS", "label": "7 more ECTS", "where": { "issuer": university, "achievement_type": "MicroCredential" } }
-            ] }
-        })),
-        (*district, serde_json::json!({
-            "key": "scientific-inquiry", "name": "Scientific Inquiry", "award": inquiry,
-            "requirement": { "type": "all", "of": [
-                { "type": "count", "min": 2, "label": "I can", "where": { "tags": ["skill"], "issuer": district } },
-                { "type": "count", "min": 1, "label": "I understand", "where": { "tags": ["knowledge"], "issuer": district } },
-                { "type": "count", "min": 1, "label": "I exhibit", "where": { "tags": ["disposition"], "issuer": district } }
-            ] }
-        })),
+        (
+            *schools,
+            serde_json::json!({
+                "key": "professional-learning-award", "name": "Professional Learning Award",
+                "description": "Earn 3 micro-credentials within 3 years.", "award": pla_award,
+                "issuance": "automatic", "on_constituent_revoked": "revoke",
+                "requirement": { "type": "count", "min": 3, "where": { "achievement_type": "MicroCredential", "issuer": schools }, "within": "P3Y" }
+            }),
+        ),
+        (
+            *university,
+            serde_json::json!({
+                "key": "applied-data-analysis", "name": "Certificate in Applied Data Analysis",
+                "description": "8 ECTS of data micro-credentials, including Research Ethics.", "award": certificate,
+                "requirement": { "type": "all", "of": [
+                    { "type": "count", "min": 1, "label": "Research Ethics", "where": { "achievement": ethics } },
+                    { "type": "credits", "min": "7", "unit": "ECTS", "label": "7 more ECTS", "where": { "issuer": university, "achievement_type": "MicroCredential" } }
+                ] }
+            }),
+        ),
+        (
+            *district,
+            serde_json::json!({
+                "key": "scientific-inquiry", "name": "Scientific Inquiry", "award": inquiry,
+                "requirement": { "type": "all", "of": [
+                    { "type": "count", "min": 2, "label": "I can", "where": { "tags": ["skill"], "issuer": district } },
+                    { "type": "count", "min": 1, "label": "I understand", "where": { "tags": ["knowledge"], "issuer": district } },
+                    { "type": "count", "min": 1, "label": "I exhibit", "where": { "tags": ["disposition"], "issuer": district } }
+                ] }
+            }),
+        ),
     ];
     let mut graph = awards::load_graph(conn)?;
     for (org, rule) in rules {

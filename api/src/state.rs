@@ -32,4 +32,3 @@ impl AppState {
         Ok(actix_web::web::block(move || hasher.hash(&password)).await??)
     }
 }
-

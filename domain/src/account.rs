@@ -54,10 +54,7 @@ pub struct UnknownRole(pub String);
 impl FromStr for Role {
     type Err = UnknownRole;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::ALL
-            .into_iter()
-            .find(|role| role.as_str() == s)
-            .ok_or_else(|| UnknownRole(s.to_owned()))
+        Role::ALL.into_iter().find(|role| role.as_str() == s).ok_or_else(|| UnknownRole(s.to_owned()))
     }
 }
 
@@ -128,11 +125,7 @@ impl Email {
         }
         let malformed = || InvalidEmail::Malformed(text.clone());
         let (local, domain) = text.split_once('@').ok_or_else(malformed)?;
-        let domain_ok = domain.contains('.')
-            && !domain.starts_with('.')
-            && !domain.ends_with('.')
-            && !domain.contains("..")
-            && !domain.contains('@');
+        let domain_ok = domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !domain.contains("..") && !domain.contains('@');
         let no_space = !text.chars().any(|c| c.is_whitespace() || c.is_control());
         if local.is_empty() || local.len() > 64 || !domain_ok || !no_space {
             return Err(malformed());

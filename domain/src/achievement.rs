@@ -73,9 +73,7 @@ achievement_types!(
 );
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "unknown achievement type `{0}` (expected an Open Badges 3.0 value such as MicroCredential, or `ext:Name`)"
-)]
+#[error("unknown achievement type `{0}` (expected an Open Badges 3.0 value such as MicroCredential, or `ext:Name`)")]
 pub struct UnknownAchievementType(pub String);
 
 impl FromStr for AchievementType {
@@ -86,11 +84,7 @@ impl FromStr for AchievementType {
         }
         // Extensions: `ext:` then 1-64 letters, digits, `-`, `_` or `.`.
         match s.strip_prefix("ext:") {
-            Some(name)
-                if !name.is_empty()
-                    && name.len() <= 64
-                    && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) =>
-            {
+            Some(name) if !name.is_empty() && name.len() <= 64 && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) => {
                 Ok(AchievementType::Extension(s.to_owned()))
             }
             _ => Err(UnknownAchievementType(s.to_owned())),
@@ -174,10 +168,7 @@ mod tests {
             let json = serde_json::to_string(t).unwrap();
             assert_eq!(serde_json::from_str::<AchievementType>(&json).unwrap(), *t);
         }
-        assert_eq!(
-            "MicroCredential".parse::<AchievementType>().unwrap(),
-            AchievementType::MicroCredential
-        );
+        assert_eq!("MicroCredential".parse::<AchievementType>().unwrap(), AchievementType::MicroCredential);
     }
 
     #[test]

@@ -51,11 +51,8 @@ pub struct CreditUnit(String);
 impl CreditUnit {
     pub fn new(text: &str) -> Result<Self, CreditsError> {
         let text = text.trim();
-        let ok = !text.is_empty()
-            && text.len() <= MAX_UNIT_LEN
-            && text
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'));
+        let ok =
+            !text.is_empty() && text.len() <= MAX_UNIT_LEN && text.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'));
         if ok { Ok(Self(text.to_owned())) } else { Err(CreditsError::BadUnit) }
     }
 
@@ -134,9 +131,7 @@ pub fn decimal_from_json(value: &serde_json::Value) -> Result<Decimal, CreditsEr
 
 /// Parses plain decimal text ("7.5", "30", "-1"); no exponents, no spaces.
 pub fn parse_decimal(text: &str) -> Result<Decimal, CreditsError> {
-    let plain = !text.is_empty()
-        && text.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+'))
-        && text.len() <= 40;
+    let plain = !text.is_empty() && text.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+')) && text.len() <= 40;
     if !plain {
         return Err(CreditsError::NotADecimal(text.to_owned()));
     }
@@ -221,8 +216,7 @@ struct CreditsIn {
 
 impl Serialize for Credits {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        CreditsOut { amount: self.amount.normalize().to_string(), unit: &self.unit }
-            .serialize(serializer)
+        CreditsOut { amount: self.amount.normalize().to_string(), unit: &self.unit }.serialize(serializer)
     }
 }
 

@@ -62,7 +62,8 @@ impl IsoDuration {
         let months = self.total_months();
         // Whole years move the year only (unless that lands on a 29 February
         // that does not exist; chrono then takes the last day of February).
-        let same_day = months.is_multiple_of(12)
+        let same_day = months
+            .is_multiple_of(12)
             .then(|| i32::try_from(months / 12).ok())
             .flatten()
             .and_then(|years| at.year().checked_add(years))
@@ -90,10 +91,7 @@ impl IsoDuration {
 
     /// An approximate length in days, for bounds and display only.
     pub fn approx_days(&self) -> u64 {
-        u64::from(self.years) * 366
-            + u64::from(self.months) * 31
-            + self.total_days()
-            + (self.time_seconds().unsigned_abs()).div_ceil(86_400)
+        u64::from(self.years) * 366 + u64::from(self.months) * 31 + self.total_days() + (self.time_seconds().unsigned_abs()).div_ceil(86_400)
     }
 }
 
@@ -171,9 +169,7 @@ impl FromStr for IsoDuration {
 impl fmt::Display for IsoDuration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("P")?;
-        for (value, unit) in
-            [(self.years, 'Y'), (self.months, 'M'), (self.weeks, 'W'), (self.days, 'D')]
-        {
+        for (value, unit) in [(self.years, 'Y'), (self.months, 'M'), (self.weeks, 'W'), (self.days, 'D')] {
             if value > 0 {
                 write!(f, "{value}{unit}")?;
             }
@@ -235,10 +231,7 @@ mod tests {
             ("P18M", IsoDuration { months: 18, ..Default::default() }),
             ("P90D", IsoDuration { days: 90, ..Default::default() }),
             ("P1W", IsoDuration { weeks: 1, ..Default::default() }),
-            (
-                "P1Y2M3DT4H",
-                IsoDuration { years: 1, months: 2, days: 3, hours: 4, ..Default::default() },
-            ),
+            ("P1Y2M3DT4H", IsoDuration { years: 1, months: 2, days: 3, hours: 4, ..Default::default() }),
             ("PT30M", IsoDuration { minutes: 30, ..Default::default() }),
         ];
         for (text, want) in cases {
@@ -252,8 +245,25 @@ mod tests {
     #[test]
     fn rejects_garbage_negatives_and_huge_values() {
         for bad in [
-            "", "P", "PT", "P1YT", "-P1Y", "P-1Y", "P1.5Y", "3Y", "P1M1Y", "P1Y1Y", "PY", "P1",
-            "P1H", "PT1D", "P0D", "P1001Y", "P99999999999Y", "p1y", "P1Y ",
+            "",
+            "P",
+            "PT",
+            "P1YT",
+            "-P1Y",
+            "P-1Y",
+            "P1.5Y",
+            "3Y",
+            "P1M1Y",
+            "P1Y1Y",
+            "PY",
+            "P1",
+            "P1H",
+            "PT1D",
+            "P0D",
+            "P1001Y",
+            "P99999999999Y",
+            "p1y",
+            "P1Y ",
         ] {
             assert!(bad.parse::<IsoDuration>().is_err(), "{bad:?} accepted");
         }
@@ -268,10 +278,7 @@ mod tests {
         let p1m: IsoDuration = "P1M".parse().unwrap();
         assert_eq!(p1m.add_to(d(2024, 1, 31)), Some(d(2024, 2, 29)));
         let mixed: IsoDuration = "P1Y2M3DT4H".parse().unwrap();
-        assert_eq!(
-            mixed.add_to(d(2020, 1, 1)),
-            Some(Utc.with_ymd_and_hms(2021, 3, 4, 16, 0, 0).unwrap())
-        );
+        assert_eq!(mixed.add_to(d(2020, 1, 1)), Some(Utc.with_ymd_and_hms(2021, 3, 4, 16, 0, 0).unwrap()));
         assert_eq!("P1W".parse::<IsoDuration>().unwrap().add_to(d(2020, 1, 1)), Some(d(2020, 1, 8)));
         assert_eq!(p1y.add_to(DateTime::<Utc>::MAX_UTC), None);
     }

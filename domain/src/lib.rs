@@ -21,8 +21,8 @@ pub mod status_list;
 pub mod web_url;
 
 pub use account::{DisplayName, Email, OrgKind, Role};
-pub use web_url::HttpUrl;
-pub use ids::{AchievementId, AuditEntryId, CredentialId, EmploymentRecordId, ImportId, OrgId, PathwayId, ShareId, ShareRequestId, UserId};
 pub use achievement::{AchievementType, Level};
 pub use credits::{CreditUnit, Credits};
 pub use duration::IsoDuration;
+pub use ids::{AchievementId, AuditEntryId, CredentialId, EmploymentRecordId, ImportId, OrgId, PathwayId, ShareId, ShareRequestId, UserId};
+pub use web_url::HttpUrl;

@@ -383,7 +383,12 @@ mod tests {
     use super::*;
 
     fn profile() -> IssuerProfile {
-        IssuerProfile { id: "https://cairn.example/v1/issuers/1".into(), name: "Lakeside".into(), url: Some("https://lakeside.example/".into()), description: None }
+        IssuerProfile {
+            id: "https://cairn.example/v1/issuers/1".into(),
+            name: "Lakeside".into(),
+            url: Some("https://lakeside.example/".into()),
+            description: None,
+        }
     }
 
     fn doc() -> CredentialDoc {

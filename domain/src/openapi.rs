@@ -5,8 +5,8 @@
 
 use std::borrow::Cow;
 
-use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::{PartialSchema, ToSchema};
 
 use crate::achievement::AchievementType;
@@ -52,10 +52,7 @@ impl<const MAX: usize> ToSchema for BoundedText<MAX> {
 
 impl PartialSchema for Skill {
     fn schema() -> RefOr<Schema> {
-        text(
-            2048,
-            "A skill (an alignment's `targetUrl` or `targetCode`): 1 to 2,048 characters, not only whitespace (trimmed).",
-        )
+        text(2048, "A skill (an alignment's `targetUrl` or `targetCode`): 1 to 2,048 characters, not only whitespace (trimmed).")
     }
 }
 
@@ -88,10 +85,7 @@ impl PartialSchema for Credits {
         ObjectBuilder::new()
             .schema_type(Type::Object)
             .description(Some("An exact, positive amount of credit in a unit."))
-            .property(
-                "amount",
-                string("An exact positive decimal as a string, e.g. \"7.5\".").pattern(Some("^[0-9]+(\\.[0-9]+)?$")),
-            )
+            .property("amount", string("An exact positive decimal as a string, e.g. \"7.5\".").pattern(Some("^[0-9]+(\\.[0-9]+)?$")))
             .required("amount")
             .property("unit", CreditUnit::schema())
             .required("unit")
@@ -105,10 +99,7 @@ impl ToSchema for Credits {}
 
 impl PartialSchema for IsoDuration {
     fn schema() -> RefOr<Schema> {
-        string("An ISO 8601 duration with calendar components, e.g. `P3Y`, `P18M`, `P1Y6M`.")
-            .pattern(Some("^P"))
-            .examples(["P3Y"])
-            .into()
+        string("An ISO 8601 duration with calendar components, e.g. `P3Y`, `P18M`, `P1Y6M`.").pattern(Some("^P")).examples(["P3Y"]).into()
     }
 }
 
@@ -120,11 +111,9 @@ impl ToSchema for IsoDuration {
 
 impl PartialSchema for AchievementType {
     fn schema() -> RefOr<Schema> {
-        string(
-            "OB 3.0 achievementType vocabulary (MicroCredential, Badge, Course, Certificate, Award, …) or `ext:Name`.",
-        )
-        .examples(["MicroCredential"])
-        .into()
+        string("OB 3.0 achievementType vocabulary (MicroCredential, Badge, Course, Certificate, Award, …) or `ext:Name`.")
+            .examples(["MicroCredential"])
+            .into()
     }
 }
 

@@ -60,7 +60,11 @@ impl StatusList {
     pub fn set(&mut self, index: usize, value: bool) -> Result<(), StatusListError> {
         let byte = self.bytes.get_mut(index / 8).ok_or(StatusListError::OutOfRange(index))?;
         let mask = 0x80u8 >> (index % 8);
-        if value { *byte |= mask } else { *byte &= !mask }
+        if value {
+            *byte |= mask
+        } else {
+            *byte &= !mask
+        }
         Ok(())
     }
 
@@ -80,10 +84,7 @@ impl StatusList {
         let body = encoded.strip_prefix('u').ok_or(StatusListError::Prefix)?;
         let compressed = URL_SAFE_NO_PAD.decode(body).map_err(|_| StatusListError::Base64)?;
         let mut bytes = Vec::new();
-        flate2::read::GzDecoder::new(compressed.as_slice())
-            .take(MAX_BYTES as u64 + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|_| StatusListError::Gzip)?;
+        flate2::read::GzDecoder::new(compressed.as_slice()).take(MAX_BYTES as u64 + 1).read_to_end(&mut bytes).map_err(|_| StatusListError::Gzip)?;
         if bytes.len() > MAX_BYTES {
             return Err(StatusListError::TooLarge);
         }

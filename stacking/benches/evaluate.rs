@@ -13,9 +13,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use cairn_domain::{AchievementId, AchievementType, CredentialId, Credits, Level, OrgId, PathwayId};
-use cairn_stacking::{
-    CatalogEntry, CredentialFact, EvalOptions, Pathway, PathwayGraph, PathwayRule, evaluate_all, evaluate_with,
-};
+use cairn_stacking::{CatalogEntry, CredentialFact, EvalOptions, Pathway, PathwayGraph, PathwayRule, evaluate_all, evaluate_with};
 use chrono::{DateTime, Duration as Days, TimeZone, Utc};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use serde_json::json;
@@ -50,12 +48,7 @@ fn now() -> DateTime<Utc> {
 }
 
 fn catalog() -> Vec<CatalogEntry> {
-    let types = [
-        AchievementType::MicroCredential,
-        AchievementType::Course,
-        AchievementType::Badge,
-        AchievementType::Certificate,
-    ];
+    let types = [AchievementType::MicroCredential, AchievementType::Course, AchievementType::Badge, AchievementType::Certificate];
     (0..N_ACH)
         .map(|i| CatalogEntry {
             id: ach(i),
@@ -182,9 +175,7 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("single_evaluation");
     let creds = learner(7, 50);
     g.throughput(Throughput::Elements(1));
-    g.bench_function("50_credentials_10_node_rule", |b| {
-        b.iter(|| black_box(evaluate_with(&graph, ids[3], &creds, now(), &no_plan).unwrap()))
-    });
+    g.bench_function("50_credentials_10_node_rule", |b| b.iter(|| black_box(evaluate_with(&graph, ids[3], &creds, now(), &no_plan).unwrap())));
     g.bench_function("50_credentials_10_node_rule_with_next", |b| {
         b.iter(|| black_box(evaluate_with(&graph, ids[3], &creds, now(), &EvalOptions::default()).unwrap()))
     });
@@ -201,9 +192,7 @@ fn bench(c: &mut Criterion) {
     g.sample_size(10);
     for batch in [1_000usize, 10_000, 100_000] {
         g.throughput(Throughput::Elements(batch as u64));
-        g.bench_with_input(BenchmarkId::from_parameter(batch), &batch, |b, &batch| {
-            b.iter(|| black_box(run_batch(&graph, &ids, &pool, batch)))
-        });
+        g.bench_with_input(BenchmarkId::from_parameter(batch), &batch, |b, &batch| b.iter(|| black_box(run_batch(&graph, &ids, &pool, batch))));
     }
     g.finish();
 
@@ -214,9 +203,7 @@ fn bench(c: &mut Criterion) {
     g.sample_size(10);
     for batch in [10_000usize, 100_000] {
         g.throughput(Throughput::Elements(batch as u64));
-        g.bench_with_input(BenchmarkId::from_parameter(batch), &batch, |b, &batch| {
-            b.iter(|| black_box(run_batch(&graph, &flat, &pool, batch)))
-        });
+        g.bench_with_input(BenchmarkId::from_parameter(batch), &batch, |b, &batch| b.iter(|| black_box(run_batch(&graph, &flat, &pool, batch))));
     }
     g.finish();
 
@@ -284,9 +271,8 @@ fn hall_violation() -> (PathwayGraph, PathwayId, Vec<CredentialFact>) {
     .unwrap();
     let id = PathwayId::from(Uuid::from_u128(0xB_0000));
     let graph = PathwayGraph::build(cat, [Pathway { id, issuer: org(0), rule }]).unwrap();
-    let creds = (0..n)
-        .map(|i| CredentialFact::earned(CredentialId::from(Uuid::from_u128(i as u128 + 1)), ach(i), start() + Days::days(i as i64)))
-        .collect();
+    let creds =
+        (0..n).map(|i| CredentialFact::earned(CredentialId::from(Uuid::from_u128(i as u128 + 1)), ach(i), start() + Days::days(i as i64))).collect();
     (graph, id, creds)
 }
 
@@ -319,9 +305,8 @@ fn uneven_split() -> (PathwayGraph, PathwayId, Vec<CredentialFact>) {
     .unwrap();
     let id = PathwayId::from(Uuid::from_u128(0xB_0003));
     let graph = PathwayGraph::build(cat, [Pathway { id, issuer: org(0), rule }]).unwrap();
-    let creds = (0..n)
-        .map(|i| CredentialFact::earned(CredentialId::from(Uuid::from_u128(i as u128 + 1)), ach(i), start() + Days::days(i as i64)))
-        .collect();
+    let creds =
+        (0..n).map(|i| CredentialFact::earned(CredentialId::from(Uuid::from_u128(i as u128 + 1)), ach(i), start() + Days::days(i as i64))).collect();
     (graph, id, creds)
 }
 
@@ -331,9 +316,7 @@ fn contested() -> (PathwayGraph, PathwayId, Vec<CredentialFact>) {
     let mut cat = catalog();
     let award = AchievementId::from(Uuid::from_u128(0xA_0001));
     cat.push(award_entry(award, org(0)));
-    let of: Vec<_> = (0..8)
-        .map(|k| json!({"type": "count", "min": 3, "where": {"tags": [format!("t{k}"), format!("t{}", k + 1)]}}))
-        .collect();
+    let of: Vec<_> = (0..8).map(|k| json!({"type": "count", "min": 3, "where": {"tags": [format!("t{k}"), format!("t{}", k + 1)]}})).collect();
     let rule = PathwayRule::from_value(json!({
         "key": "contested", "name": "contested", "award": award.to_string(),
         "requirement": {"type": "all", "within": "P2Y", "of": of}

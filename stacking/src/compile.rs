@@ -210,11 +210,7 @@ impl CompiledRule {
                 CKind::Any => n.children.len() == 1,
                 CKind::Count { .. } | CKind::Credits { .. } => false,
             };
-            let mine = if split {
-                n.children.iter().flat_map(|&c| parts.get(c).cloned().unwrap_or_default()).collect()
-            } else {
-                vec![i]
-            };
+            let mine = if split { n.children.iter().flat_map(|&c| parts.get(c).cloned().unwrap_or_default()).collect() } else { vec![i] };
             if let Some(slot) = parts.get_mut(i) {
                 *slot = mine;
             }
@@ -311,17 +307,9 @@ struct Ctx<'a> {
     award: AchievementId,
 }
 
-fn add_node(
-    req: &Requirement,
-    ctx: &Ctx<'_>,
-    out: &mut CompiledRule,
-    stack: &mut Vec<PathwayId>,
-    windows: &[usize],
-) -> Result<usize, GraphError> {
+fn add_node(req: &Requirement, ctx: &Ctx<'_>, out: &mut CompiledRule, stack: &mut Vec<PathwayId>, windows: &[usize]) -> Result<usize, GraphError> {
     if out.nodes.len() >= MAX_COMPILED_NODES {
-        return Err(GraphError::TooLarge {
-            reason: format!("more than {MAX_COMPILED_NODES} requirement nodes"),
-        });
+        return Err(GraphError::TooLarge { reason: format!("more than {MAX_COMPILED_NODES} requirement nodes") });
     }
     let index = out.nodes.len();
     let mut my_windows = windows.to_vec();
@@ -332,10 +320,7 @@ fn add_node(
         RequirementKind::All { .. } => CKind::All,
         RequirementKind::Any { .. } => CKind::Any,
         RequirementKind::AtLeast { min, .. } => CKind::AtLeast(*min),
-        RequirementKind::Count { min, selector } => CKind::Count {
-            min: *min,
-            matcher: Matcher::resolve(selector, ctx.catalog.values(), ctx.award),
-        },
+        RequirementKind::Count { min, selector } => CKind::Count { min: *min, matcher: Matcher::resolve(selector, ctx.catalog.values(), ctx.award) },
         RequirementKind::Credits { min, unit, selector } => CKind::Credits {
             min: *min,
             unit: unit.clone(),
@@ -361,9 +346,7 @@ fn add_node(
                 return Err(GraphError::UnknownPathway { path: String::new(), id: *pathway });
             };
             if stack.contains(pathway) || stack.len() >= MAX_NESTING {
-                return Err(GraphError::TooLarge {
-                    reason: format!("pathways nest deeper than {MAX_NESTING} levels or in a cycle"),
-                });
+                return Err(GraphError::TooLarge { reason: format!("pathways nest deeper than {MAX_NESTING} levels or in a cycle") });
             }
             stack.push(*pathway);
             children.push(add_pathway(nested, ctx.pathways, ctx.catalog, out, stack, &my_windows)?);

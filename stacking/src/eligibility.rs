@@ -34,10 +34,7 @@ pub fn is_eligible(fact: &CredentialFact, at: DateTime<Utc>, mode: Eligibility) 
     if mode == Eligibility::Strict && fact.valid_until.is_some_and(|until| at >= until) {
         return false;
     }
-    let suspended = fact
-        .suspensions
-        .iter()
-        .any(|(from, until)| *from <= at && until.is_none_or(|u| at < u));
+    let suspended = fact.suspensions.iter().any(|(from, until)| *from <= at && until.is_none_or(|u| at < u));
     !suspended
 }
 

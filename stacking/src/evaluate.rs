@@ -51,12 +51,7 @@ impl EvalOptions {
 }
 
 /// Evaluates one pathway for a learner's credentials at `at` (default options).
-pub fn evaluate(
-    graph: &PathwayGraph,
-    pathway: PathwayId,
-    credentials: &[CredentialFact],
-    at: DateTime<Utc>,
-) -> Result<Outcome, EvalError> {
+pub fn evaluate(graph: &PathwayGraph, pathway: PathwayId, credentials: &[CredentialFact], at: DateTime<Utc>) -> Result<Outcome, EvalError> {
     evaluate_with(graph, pathway, credentials, at, &EvalOptions::default())
 }
 
@@ -73,36 +68,17 @@ pub fn evaluate_with(
 
 /// Every pathway of the graph for one learner, in topological order (nested
 /// pathways first). One pathway failing does not stop the others.
-pub fn evaluate_all(
-    graph: &PathwayGraph,
-    credentials: &[CredentialFact],
-    at: DateTime<Utc>,
-    options: &EvalOptions,
-) -> PathwayOutcomes {
+pub fn evaluate_all(graph: &PathwayGraph, credentials: &[CredentialFact], at: DateTime<Utc>, options: &EvalOptions) -> PathwayOutcomes {
     let learner = Learner::new(credentials, at, options.eligibility, &[]);
-    graph
-        .topological_order()
-        .into_iter()
-        .map(|id| (id, evaluate_learner(graph, id, &learner, at, options)))
-        .collect()
+    graph.topological_order().into_iter().map(|id| (id, evaluate_learner(graph, id, &learner, at, options))).collect()
 }
 
-fn hypothetical<'a>(
-    graph: &'a PathwayGraph,
-    add: &[AchievementId],
-    at: DateTime<Utc>,
-) -> Result<Vec<Cred<'a>>, EvalError> {
+fn hypothetical<'a>(graph: &'a PathwayGraph, add: &[AchievementId], at: DateTime<Utc>) -> Result<Vec<Cred<'a>>, EvalError> {
     add.iter()
         .enumerate()
         .map(|(i, a)| {
             let entry = graph.catalog().get(a).ok_or(EvalError::UnknownAchievement(*a))?;
-            Ok(Cred {
-                id: hypothetical_credential_id(i),
-                achievement: *a,
-                date: at,
-                credits: entry.credits.as_ref(),
-                virtual_: false,
-            })
+            Ok(Cred { id: hypothetical_credential_id(i), achievement: *a, date: at, credits: entry.credits.as_ref(), virtual_: false })
         })
         .collect()
 }
@@ -132,11 +108,7 @@ pub fn what_if_all(
 ) -> Result<PathwayOutcomes, EvalError> {
     let extra = hypothetical(graph, add, at)?;
     let learner = Learner::new(credentials, at, options.eligibility, &extra);
-    Ok(graph
-        .topological_order()
-        .into_iter()
-        .map(|id| (id, evaluate_learner(graph, id, &learner, at, options)))
-        .collect())
+    Ok(graph.topological_order().into_iter().map(|id| (id, evaluate_learner(graph, id, &learner, at, options))).collect())
 }
 
 /// What the service should do with an issued award after a revocation.
@@ -144,7 +116,9 @@ pub fn what_if_all(
 pub enum AwardAction {
     Keep,
     /// Revoke the award; the reason names the constituent.
-    Revoke { reason: String },
+    Revoke {
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -184,17 +158,12 @@ pub fn check_award(
     let outcome = evaluate_with(graph, pathway, &facts, at, &options)?;
     let holds = outcome.status == Status::Complete;
     let action = match (holds, policy) {
-        (false, OnConstituentRevoked::Revoke) => AwardAction::Revoke {
-            reason: format!("constituent credential {revoked} was revoked and the pathway no longer holds"),
-        },
+        (false, OnConstituentRevoked::Revoke) => {
+            AwardAction::Revoke { reason: format!("constituent credential {revoked} was revoked and the pathway no longer holds") }
+        }
         _ => AwardAction::Keep,
     };
-    Ok(AwardCheck {
-        holds,
-        used: if holds { outcome.used() } else { Vec::new() },
-        completed_at: outcome.completed_at,
-        action,
-    })
+    Ok(AwardCheck { holds, used: if holds { outcome.used() } else { Vec::new() }, completed_at: outcome.completed_at, action })
 }
 
 /// Where an issued award stands under the current statuses of the learner's
@@ -265,22 +234,9 @@ pub(crate) fn evaluate_learner(
     if !complete {
         requirement.satisfied = false;
     }
-    let next = if options.plan_next && !complete {
-        next_steps(graph, rule, learner, at, options.budget, raw_progress)
-    } else {
-        Vec::new()
-    };
+    let next = if options.plan_next && !complete { next_steps(graph, rule, learner, at, options.budget, raw_progress) } else { Vec::new() };
     let (name, key) = graph.pathway(pathway).map(|p| (p.rule.name.clone(), p.rule.key.clone())).unwrap_or_default();
-    Ok(Outcome {
-        pathway,
-        name,
-        key,
-        status,
-        progress,
-        completed_at: alloc.as_ref().and_then(|a| a.key.latest),
-        requirement,
-        next,
-    })
+    Ok(Outcome { pathway, name, key, status, progress, completed_at: alloc.as_ref().and_then(|a| a.key.latest), requirement, next })
 }
 
 /// 1 when complete; otherwise capped at 0.99 and floored to 4 decimals (a
@@ -311,13 +267,7 @@ fn ids(p: &Problem<'_>, creds: impl ExactSizeIterator<Item = usize>) -> Vec<Cred
     out
 }
 
-fn explain(
-    p: &Problem<'_>,
-    views: &Views<'_, '_>,
-    alloc: Option<&Allocation>,
-    node: usize,
-    view: Option<&View>,
-) -> Explanation {
+fn explain(p: &Problem<'_>, views: &Views<'_, '_>, alloc: Option<&Allocation>, node: usize, view: Option<&View>) -> Explanation {
     let Some(n) = p.rule.nodes.get(node) else {
         return Explanation {
             kind: Cow::Borrowed("all"),
@@ -346,12 +296,8 @@ fn explain(
             Some(&own_view)
         }
     };
-    let of: Vec<Explanation> = n
-        .children
-        .iter()
-        .enumerate()
-        .map(|(i, &c)| explain(p, views, alloc, c, view.and_then(|v| v.children.get(i))))
-        .collect();
+    let of: Vec<Explanation> =
+        n.children.iter().enumerate().map(|(i, &c)| explain(p, views, alloc, c, view.and_then(|v| v.children.get(i)))).collect();
     let view_have = view.map_or(Decimal::ZERO, |v| v.have);
     let view_satisfied = view.is_some_and(|v| v.satisfied);
     let whole = |d: Decimal| Measure::Count(d.trunc().to_u64().unwrap_or(0));
@@ -400,11 +346,7 @@ fn explain(
 fn allocated_credits(p: &Problem<'_>, alloc: Option<&Allocation>, leaf: usize) -> Decimal {
     let Some(alloc) = alloc else { return Decimal::ZERO };
     let Some(data) = p.leaf(leaf) else { return Decimal::ZERO };
-    let total = alloc
-        .assigned
-        .iter()
-        .filter(|(l, _)| *l == leaf)
-        .filter_map(|(_, c)| p.value_of(data, *c))
-        .fold(0, |acc: Fixed, v| acc.saturating_add(v));
+    let total =
+        alloc.assigned.iter().filter(|(l, _)| *l == leaf).filter_map(|(_, c)| p.value_of(data, *c)).fold(0, |acc: Fixed, v| acc.saturating_add(v));
     to_decimal(total)
 }

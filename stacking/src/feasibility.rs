@@ -57,17 +57,9 @@ struct Summary {
 
 /// Checks `pathway`'s rule; `nested` finds the pathways it nests (those
 /// not found, or nested too deep, are taken as unconstrained).
-pub(crate) fn check<'a>(
-    pathway: &'a Pathway,
-    nested: &dyn Fn(PathwayId) -> Option<&'a Pathway>,
-) -> Result<(), Infeasible> {
-    let mut walk = Walk {
-        nested,
-        stack: vec![pathway.id],
-        budget: MAX_COMPILED_NODES * 4,
-    };
-    walk.node(&pathway.rule.requirement, "requirement")
-        .map(|_| ())
+pub(crate) fn check<'a>(pathway: &'a Pathway, nested: &dyn Fn(PathwayId) -> Option<&'a Pathway>) -> Result<(), Infeasible> {
+    let mut walk = Walk { nested, stack: vec![pathway.id], budget: MAX_COMPILED_NODES * 4 };
+    walk.node(&pathway.rule.requirement, "requirement").map(|_| ())
 }
 
 struct Walk<'a, 'n> {
@@ -95,26 +87,16 @@ impl Walk<'_, '_> {
         let here = describe(path, req.label.as_deref());
         let ways = match &req.kind {
             RequirementKind::Count { selector, .. } | RequirementKind::Credits { selector, .. } => {
-                let bound = |at| Bound {
-                    at,
-                    leaf: here.clone(),
-                };
+                let bound = |at| Bound { at, leaf: here.clone() };
                 if let (Some(a), Some(b)) = (selector.earned_after, selector.earned_before)
                     && a >= b
                 {
                     return Err(Infeasible {
                         path: path.to_owned(),
-                        reason: format!(
-                            "no instant is at or after earned_after {} and before earned_before {}",
-                            show(a),
-                            show(b)
-                        ),
+                        reason: format!("no instant is at or after earned_after {} and before earned_before {}", show(a), show(b)),
                     });
                 }
-                vec![Summary {
-                    after: selector.earned_after.map(bound),
-                    before: selector.earned_before.map(bound),
-                }]
+                vec![Summary { after: selector.earned_after.map(bound), before: selector.earned_before.map(bound) }]
             }
             RequirementKind::Pathway { pathway } => self.pathway(*pathway, path)?,
             RequirementKind::All { of } => {
@@ -155,14 +137,7 @@ impl Walk<'_, '_> {
 
     /// `any` (need 1) and `at_least` (need n): children that can never hold
     /// are left out as long as enough remain (as the catalog check does).
-    fn choice(
-        &mut self,
-        req: &Requirement,
-        of: &[Requirement],
-        need: usize,
-        path: &str,
-        here: &str,
-    ) -> Result<Vec<Summary>, Infeasible> {
+    fn choice(&mut self, req: &Requirement, of: &[Requirement], need: usize, path: &str, here: &str) -> Result<Vec<Summary>, Infeasible> {
         let mut ok: Vec<(usize, Vec<Summary>)> = Vec::new();
         let mut first_err = None;
         for (i, child) in of.iter().enumerate() {
@@ -174,10 +149,9 @@ impl Walk<'_, '_> {
             }
         }
         if ok.len() < need {
-            return Err(first_err.unwrap_or_else(|| Infeasible {
-                path: path.to_owned(),
-                reason: format!("needs {need} children but has {}", of.len()),
-            }));
+            return Err(
+                first_err.unwrap_or_else(|| Infeasible { path: path.to_owned(), reason: format!("needs {need} children but has {}", of.len()) })
+            );
         }
         let need = need.max(1);
         let too_far = |d: IsoDuration| Infeasible {
@@ -194,19 +168,11 @@ impl Walk<'_, '_> {
                 Some(d) => {
                     let fitting: Vec<Summary> = ways.into_iter().filter(|s| fits(s, d)).collect();
                     if fitting.is_empty() {
-                        let reasons: Vec<String> = ok
-                            .iter()
-                            .filter_map(|(i, w)| {
-                                w.first()
-                                    .map(|s| format!("of[{i}]: {}", contradiction(s, d)))
-                            })
-                            .collect();
+                        let reasons: Vec<String> =
+                            ok.iter().filter_map(|(i, w)| w.first().map(|s| format!("of[{i}]: {}", contradiction(s, d)))).collect();
                         return Err(Infeasible {
                             path: path.to_owned(),
-                            reason: format!(
-                                "no alternative fits in one window of {d}: {}",
-                                reasons.join("; ")
-                            ),
+                            reason: format!("no alternative fits in one window of {d}: {}", reasons.join("; ")),
                         });
                     }
                     Ok(fitting)
@@ -230,11 +196,7 @@ impl Walk<'_, '_> {
             return match req.within {
                 Some(d) => {
                     let fitting: Vec<Summary> = ways.into_iter().filter(|s| fits(s, d)).collect();
-                    if fitting.is_empty() {
-                        Err(too_far(d))
-                    } else {
-                        Ok(fitting)
-                    }
+                    if fitting.is_empty() { Err(too_far(d)) } else { Ok(fitting) }
                 }
                 None => Ok(ways),
             };
@@ -253,10 +215,7 @@ impl Walk<'_, '_> {
         afters.sort_by(cmp_after);
         let mut befores: Vec<Option<Bound>> = loose.iter().map(|(_, s)| s.before.clone()).collect();
         befores.sort_by(|a, b| cmp_before(b, a));
-        Ok(vec![Summary {
-            after: afters.get(need - 1).cloned().flatten(),
-            before: befores.get(need - 1).cloned().flatten(),
-        }])
+        Ok(vec![Summary { after: afters.get(need - 1).cloned().flatten(), before: befores.get(need - 1).cloned().flatten() }])
     }
 }
 
@@ -272,9 +231,7 @@ fn within(ways: Vec<Summary>, d: IsoDuration, path: &str) -> Result<Vec<Summary>
     Err(Infeasible {
         path: path.to_owned(),
         reason: if count > 1 {
-            format!(
-                "none of the {count} ways to satisfy it (choices among alternatives) fits in one window of {d}; for one: {example}"
-            )
+            format!("none of the {count} ways to satisfy it (choices among alternatives) fits in one window of {d}; for one: {example}")
         } else {
             example
         },
@@ -286,10 +243,7 @@ fn product(a: &[Summary], b: &[Summary]) -> Vec<Summary> {
     let mut out = Vec::with_capacity(a.len() * b.len());
     for x in a {
         for y in b {
-            out.push(Summary {
-                after: later(x.after.clone(), y.after.clone()),
-                before: earlier(x.before.clone(), y.before.clone()),
-            });
+            out.push(Summary { after: later(x.after.clone(), y.after.clone()), before: earlier(x.before.clone(), y.before.clone()) });
         }
     }
     prune(out)
@@ -297,9 +251,7 @@ fn product(a: &[Summary], b: &[Summary]) -> Vec<Summary> {
 
 /// Drops ways implied by a looser one; too many merge into the loosest.
 fn prune(ways: Vec<Summary>) -> Vec<Summary> {
-    let looser = |x: &Summary, y: &Summary| {
-        cmp_after(&x.after, &y.after).is_le() && cmp_before(&x.before, &y.before).is_ge()
-    };
+    let looser = |x: &Summary, y: &Summary| cmp_after(&x.after, &y.after).is_le() && cmp_before(&x.before, &y.before).is_ge();
     let mut out: Vec<Summary> = Vec::new();
     for w in ways {
         if out.iter().any(|o| looser(o, &w)) {
@@ -308,11 +260,7 @@ fn prune(ways: Vec<Summary>) -> Vec<Summary> {
         out.retain(|o| !looser(&w, o));
         out.push(w);
     }
-    if out.len() > MAX_WAYS {
-        vec![loosest(&out)]
-    } else {
-        out
-    }
+    if out.len() > MAX_WAYS { vec![loosest(&out)] } else { out }
 }
 
 /// A summary every one of `ways` implies.
@@ -351,10 +299,7 @@ fn subsets(n: usize, k: usize) -> Vec<Vec<usize>> {
     loop {
         out.push(current.clone());
         // The rightmost index that can still move right.
-        let Some(i) = (0..k)
-            .rev()
-            .find(|&i| current.get(i).is_some_and(|&c| c < n - k + i))
-        else {
+        let Some(i) = (0..k).rev().find(|&i| current.get(i).is_some_and(|&c| c < n - k + i)) else {
             break;
         };
         if let Some(c) = current.get_mut(i) {
@@ -405,9 +350,7 @@ fn window_end(before: DateTime<Utc>, d: IsoDuration) -> Option<DateTime<Utc>> {
     let last = before.checked_sub_signed(TimeDelta::nanoseconds(1))?;
     let a = d.add_to(last)?;
     let day_start = before.date_naive().and_hms_opt(0, 0, 0)?.and_utc();
-    let b = day_start
-        .checked_sub_signed(TimeDelta::nanoseconds(1))
-        .and_then(|p| d.add_to(p));
+    let b = day_start.checked_sub_signed(TimeDelta::nanoseconds(1)).and_then(|p| d.add_to(p));
     Some(b.map_or(a, |b| a.max(b)))
 }
 
@@ -477,11 +420,7 @@ mod tests {
             "key": key, "name": key, "award": AchievementId::new().to_string(), "requirement": requirement
         }))
         .unwrap();
-        Pathway {
-            id,
-            issuer: OrgId::new(),
-            rule,
-        }
+        Pathway { id, issuer: OrgId::new(), rule }
     }
 
     fn leaf(after: Option<&str>, before: Option<&str>) -> Value {
@@ -504,28 +443,15 @@ mod tests {
 
     #[test]
     fn all_with_dates_too_far_apart_for_its_window() {
-        let err = run(json!({"type": "all", "within": "P1Y", "of": [leaf(None, Some(EARLY)), leaf(Some(LATE), None)]}))
-            .unwrap_err();
+        let err = run(json!({"type": "all", "within": "P1Y", "of": [leaf(None, Some(EARLY)), leaf(Some(LATE), None)]})).unwrap_err();
         assert_eq!(err.path, "requirement");
-        assert!(
-            err.reason.contains(
-                "requirement.of[1] needs a credential earned on or after 2024-12-01T00:00:00Z"
-            ),
-            "{}",
-            err.reason
-        );
-        assert!(
-            err.reason
-                .contains("requirement.of[0] one earned before 2021-12-02T00:00:00Z"),
-            "{}",
-            err.reason
-        );
+        assert!(err.reason.contains("requirement.of[1] needs a credential earned on or after 2024-12-01T00:00:00Z"), "{}", err.reason);
+        assert!(err.reason.contains("requirement.of[0] one earned before 2021-12-02T00:00:00Z"), "{}", err.reason);
         assert!(err.reason.contains("window of P1Y"), "{}", err.reason);
         // A window long enough: accepted.
         run(json!({"type": "all", "within": "P3Y", "of": [leaf(None, Some(EARLY)), leaf(Some(LATE), None)]})).unwrap();
         // No window: any spread will do.
-        run(json!({"type": "all", "of": [leaf(None, Some(EARLY)), leaf(Some(LATE), None)]}))
-            .unwrap();
+        run(json!({"type": "all", "of": [leaf(None, Some(EARLY)), leaf(Some(LATE), None)]})).unwrap();
     }
 
     #[test]
@@ -556,10 +482,7 @@ mod tests {
             leaf(None, Some("2023-01-31T01:00:00Z")), leaf(Some("2023-03-01T00:00:00Z"), None)]}));
         assert!(err.is_err());
         assert_eq!(
-            window_end(
-                "2023-01-31T01:00:00Z".parse().unwrap(),
-                "P1M".parse().unwrap()
-            ),
+            window_end("2023-01-31T01:00:00Z".parse().unwrap(), "P1M".parse().unwrap()),
             Some("2023-02-28T23:59:59.999999999Z".parse().unwrap())
         );
     }
@@ -568,13 +491,8 @@ mod tests {
     fn spread_inside_a_child_counts_against_the_window_above() {
         // The inner `all` needs one credential before 2020 and one after 2024.
         let inner = json!({"type": "all", "of": [leaf(None, Some("2020-01-01T00:00:00Z")), leaf(Some("2024-01-01T00:00:00Z"), None)]});
-        let err = run(json!({"type": "all", "within": "P2Y", "of": [inner, leaf(None, None)]}))
-            .unwrap_err();
-        assert!(
-            err.reason.contains("requirement.of[0].of[1] needs"),
-            "{}",
-            err.reason
-        );
+        let err = run(json!({"type": "all", "within": "P2Y", "of": [inner, leaf(None, None)]})).unwrap_err();
+        assert!(err.reason.contains("requirement.of[0].of[1] needs"), "{}", err.reason);
         // On a leaf, a window never conflicts with its own dates.
         run(json!({"type": "count", "min": 1, "within": "P1D",
             "where": {"achievement": AchievementId::new().to_string(), "earned_after": EARLY, "earned_before": LATE}}))
@@ -585,14 +503,8 @@ mod tests {
     fn any_needs_one_alternative_that_fits() {
         let far = json!({"type": "all", "of": [leaf(None, Some(EARLY)), leaf(Some(LATE), None)]});
         let near = json!({"type": "all", "of": [leaf(None, Some(EARLY)), leaf(Some("2021-06-01T00:00:00Z"), None)]});
-        let err = run(json!({"type": "any", "within": "P1Y", "of": [far.clone(), far.clone()]}))
-            .unwrap_err();
-        assert!(
-            err.reason
-                .starts_with("no alternative fits in one window of P1Y: of[0]:"),
-            "{}",
-            err.reason
-        );
+        let err = run(json!({"type": "any", "within": "P1Y", "of": [far.clone(), far.clone()]})).unwrap_err();
+        assert!(err.reason.starts_with("no alternative fits in one window of P1Y: of[0]:"), "{}", err.reason);
         run(json!({"type": "any", "within": "P1Y", "of": [far.clone(), near.clone()]})).unwrap();
         // Above an `any`, its loosest alternative counts.
         run(json!({"type": "all", "within": "P1Y", "of": [
@@ -601,12 +513,7 @@ mod tests {
         let err = run(json!({"type": "all", "within": "P1Y", "of": [
             {"type": "any", "of": [leaf(None, Some(EARLY)), leaf(None, Some("2020-01-01T00:00:00Z"))]}, leaf(Some(LATE), None)]}))
         .unwrap_err();
-        assert!(
-            err.reason
-                .contains("requirement.of[0].of[0] one earned before 2021-12-02"),
-            "{}",
-            err.reason
-        );
+        assert!(err.reason.contains("requirement.of[0].of[0] one earned before 2021-12-02"), "{}", err.reason);
     }
 
     #[test]
@@ -615,11 +522,15 @@ mod tests {
         // their loosest merge would not.
         let either = json!({"type": "any", "of": [leaf(Some("2024-01-01T00:00:00Z"), None), leaf(None, Some("2019-01-01T00:00:00Z"))]});
         let sibling = json!({"type": "all", "of": [leaf(Some("2021-01-01T00:00:00Z"), None), leaf(None, Some("2022-01-01T00:00:00Z"))]});
-        let err =
-            run(json!({"type": "all", "within": "P1Y", "of": [either, sibling]})).unwrap_err();
-        assert!(err.reason.starts_with("none of the 2 ways to satisfy it (choices among alternatives) fits in one window of P1Y; for one: "), "{}", err.reason);
+        let err = run(json!({"type": "all", "within": "P1Y", "of": [either, sibling]})).unwrap_err();
+        assert!(
+            err.reason.starts_with("none of the 2 ways to satisfy it (choices among alternatives) fits in one window of P1Y; for one: "),
+            "{}",
+            err.reason
+        );
         // With a third alternative that fits, accepted.
-        let three = json!({"type": "any", "of": [leaf(Some("2024-01-01T00:00:00Z"), None), leaf(None, Some("2019-01-01T00:00:00Z")), leaf(None, None)]});
+        let three =
+            json!({"type": "any", "of": [leaf(Some("2024-01-01T00:00:00Z"), None), leaf(None, Some("2019-01-01T00:00:00Z")), leaf(None, None)]});
         let sibling = json!({"type": "all", "of": [leaf(Some("2021-01-01T00:00:00Z"), None), leaf(None, Some("2022-01-01T00:00:00Z"))]});
         run(json!({"type": "all", "within": "P1Y", "of": [three, sibling]})).unwrap();
     }
@@ -641,13 +552,8 @@ mod tests {
         let a = leaf(None, Some("2020-01-01T00:00:00Z"));
         let b = leaf(Some("2024-01-01T00:00:00Z"), Some("2025-01-01T00:00:00Z"));
         let c = leaf(Some("2030-01-01T00:00:00Z"), None);
-        let err = run(json!({"type": "at_least", "min": 2, "within": "P1Y", "of": [a, b, c]}))
-            .unwrap_err();
-        assert!(
-            err.reason.starts_with("no 2 of the 3 children"),
-            "{}",
-            err.reason
-        );
+        let err = run(json!({"type": "at_least", "min": 2, "within": "P1Y", "of": [a, b, c]})).unwrap_err();
+        assert!(err.reason.starts_with("no 2 of the 3 children"), "{}", err.reason);
         let c2 = leaf(Some("2024-06-01T00:00:00Z"), None);
         run(json!({"type": "at_least", "min": 2, "within": "P1Y", "of": [a, b, c2]})).unwrap();
         run(json!({"type": "at_least", "min": 1, "within": "P1Y", "of": [a, b, c]})).unwrap();
@@ -656,12 +562,7 @@ mod tests {
             {"type": "at_least", "min": 2, "of": [leaf(Some("2030-01-01T00:00:00Z"), None), leaf(Some("2031-01-01T00:00:00Z"), None), leaf(None, None)]},
             leaf(None, Some("2020-01-01T00:00:00Z"))]}))
         .unwrap_err();
-        assert!(
-            err.reason
-                .contains("requirement.of[0].of[0] needs a credential earned on or after 2030"),
-            "{}",
-            err.reason
-        );
+        assert!(err.reason.contains("requirement.of[0].of[0] needs a credential earned on or after 2030"), "{}", err.reason);
     }
 
     #[test]
@@ -684,7 +585,11 @@ mod tests {
         let err = check(&parent, &find).unwrap_err();
         assert_eq!(err.path, "requirement");
         assert!(err.reason.contains("requirement.of[1] (\"Recent\") needs a credential earned on or after 2024-12-01T00:00:00Z"), "{}", err.reason);
-        assert!(err.reason.contains("requirement.of[0] -> pathway `early` requirement.of[1] one earned before 2021-06-01T00:00:00Z"), "{}", err.reason);
+        assert!(
+            err.reason.contains("requirement.of[0] -> pathway `early` requirement.of[1] one earned before 2021-06-01T00:00:00Z"),
+            "{}",
+            err.reason
+        );
         // A window on the nested pathway's own node works the same.
         let parent4 = pathway(
             PathwayId::new(),

@@ -57,20 +57,14 @@ pub struct PathwayGraph {
 impl PathwayGraph {
     /// A graph over a catalog, with no pathways yet.
     pub fn new(catalog: impl IntoIterator<Item = CatalogEntry>) -> Self {
-        let mut g = PathwayGraph {
-            catalog: catalog.into_iter().map(|e| (e.id, e)).collect(),
-            ..Default::default()
-        };
+        let mut g = PathwayGraph { catalog: catalog.into_iter().map(|e| (e.id, e)).collect(), ..Default::default() };
         g.rebuild_edges();
         g
     }
 
     /// A graph with every pathway registered; the order of `pathways` does
     /// not matter. Fails on the first invalid pathway (by id order).
-    pub fn build(
-        catalog: impl IntoIterator<Item = CatalogEntry>,
-        pathways: impl IntoIterator<Item = Pathway>,
-    ) -> Result<Self, GraphError> {
+    pub fn build(catalog: impl IntoIterator<Item = CatalogEntry>, pathways: impl IntoIterator<Item = Pathway>) -> Result<Self, GraphError> {
         Self::assemble(catalog, pathways, Self::validate)
     }
 
@@ -79,10 +73,7 @@ impl PathwayGraph {
     /// be satisfied. That judgement is made at registration and can grow
     /// stricter between versions; a rule stored under an older one must not
     /// stop the graph from loading (it then simply never completes).
-    pub fn load(
-        catalog: impl IntoIterator<Item = CatalogEntry>,
-        pathways: impl IntoIterator<Item = Pathway>,
-    ) -> Result<Self, GraphError> {
+    pub fn load(catalog: impl IntoIterator<Item = CatalogEntry>, pathways: impl IntoIterator<Item = Pathway>) -> Result<Self, GraphError> {
         Self::assemble(catalog, pathways, Self::validate_structure)
     }
 
@@ -164,8 +155,7 @@ impl PathwayGraph {
                 dependents.entry(dep).or_default().push(p.id);
             }
         }
-        let mut ready: BTreeSet<PathwayId> =
-            indegree.iter().filter(|(_, d)| **d == 0).map(|(id, _)| *id).collect();
+        let mut ready: BTreeSet<PathwayId> = indegree.iter().filter(|(_, d)| **d == 0).map(|(id, _)| *id).collect();
         let mut order = Vec::with_capacity(self.pathways.len());
         while let Some(id) = ready.pop_first() {
             order.push(id);
@@ -216,12 +206,8 @@ impl PathwayGraph {
                 serde_json::json!({"id": id, "kind": kind, "label": label})
             })
             .collect();
-        let edges: Vec<serde_json::Value> = edges
-            .iter()
-            .map(|(a, b, k)| {
-                serde_json::json!({"from": self.describe(a).1, "to": self.describe(b).1, "kind": k})
-            })
-            .collect();
+        let edges: Vec<serde_json::Value> =
+            edges.iter().map(|(a, b, k)| serde_json::json!({"from": self.describe(a).1, "to": self.describe(b).1, "kind": k})).collect();
         serde_json::json!({"nodes": nodes, "edges": edges})
     }
 
@@ -267,9 +253,7 @@ impl PathwayGraph {
     fn view(&self, focus: Option<PathwayId>) -> (Vec<GraphNode>, Vec<(GraphNode, GraphNode, EdgeKind)>) {
         let mut all_edges: Vec<(GraphNode, GraphNode, EdgeKind)> = (&self.graph)
             .edge_references()
-            .filter_map(|e| {
-                Some((*self.graph.node_weight(e.source())?, *self.graph.node_weight(e.target())?, *e.weight()))
-            })
+            .filter_map(|e| Some((*self.graph.node_weight(e.source())?, *self.graph.node_weight(e.target())?, *e.weight())))
             .collect();
         all_edges.sort_by_key(|(a, b, k)| (*a, *b, *k as u8));
         let keep: BTreeSet<GraphNode> = match focus {
@@ -280,10 +264,13 @@ impl PathwayGraph {
                 let mut queue = VecDeque::from([GraphNode::Pathway(root)]);
                 while let Some(n) = queue.pop_front() {
                     for (a, b, k) in &all_edges {
-                        if *b == n && *k != EdgeKind::Awards && keep.insert(*a)
-                            && let GraphNode::Pathway(_) = a {
-                                queue.push_back(*a);
-                            }
+                        if *b == n
+                            && *k != EdgeKind::Awards
+                            && keep.insert(*a)
+                            && let GraphNode::Pathway(_) = a
+                        {
+                            queue.push_back(*a);
+                        }
                     }
                 }
                 if let Some(p) = self.pathways.get(&root) {
@@ -298,8 +285,7 @@ impl PathwayGraph {
 
     /// Pathways `p` depends on (for cycles and ordering).
     fn deps(&self, p: &Pathway) -> BTreeSet<PathwayId> {
-        let awards: BTreeMap<AchievementId, PathwayId> =
-            self.pathways.values().map(|q| (q.rule.award, q.id)).collect();
+        let awards: BTreeMap<AchievementId, PathwayId> = self.pathways.values().map(|q| (q.rule.award, q.id)).collect();
         let mut out = BTreeSet::new();
         p.rule.requirement.walk("", &mut |node, _| match &node.kind {
             RequirementKind::Pathway { pathway } => {
@@ -325,16 +311,11 @@ impl PathwayGraph {
 
     /// Known award, key, ids, and no cycle.
     fn validate_structure(&self, p: &Pathway) -> Result<(), GraphError> {
-        let award = self
-            .catalog
-            .get(&p.rule.award)
-            .ok_or(GraphError::UnknownAchievement { path: "award".into(), id: p.rule.award })?;
+        let award = self.catalog.get(&p.rule.award).ok_or(GraphError::UnknownAchievement { path: "award".into(), id: p.rule.award })?;
         if award.issuer != p.issuer {
             return Err(GraphError::AwardNotOwned { id: award.id });
         }
-        if let Some(other) =
-            self.pathways.values().find(|q| q.id != p.id && q.issuer == p.issuer && q.rule.key == p.rule.key)
-        {
+        if let Some(other) = self.pathways.values().find(|q| q.id != p.id && q.issuer == p.issuer && q.rule.key == p.rule.key) {
             return Err(GraphError::DuplicateKey { key: other.rule.key.clone() });
         }
         // Unknown ids, with their path.
@@ -353,10 +334,7 @@ impl PathwayGraph {
                     }
                     for (i, a) in selector.achievements.iter().flatten().enumerate() {
                         if problem.is_none() && !self.catalog.contains_key(a) {
-                            problem = Some(GraphError::UnknownAchievement {
-                                path: format!("{path}.where.achievements[{i}]"),
-                                id: *a,
-                            });
+                            problem = Some(GraphError::UnknownAchievement { path: format!("{path}.where.achievements[{i}]"), id: *a });
                         }
                     }
                 }
@@ -389,8 +367,7 @@ impl PathwayGraph {
     /// The pathways that nest `id`, directly or not, must still be feasible
     /// once `id` changed.
     fn check_dependents(&self, id: PathwayId) -> Result<(), GraphError> {
-        let deps: Vec<(PathwayId, BTreeSet<PathwayId>)> =
-            self.pathways.values().map(|q| (q.id, self.deps(q))).collect();
+        let deps: Vec<(PathwayId, BTreeSet<PathwayId>)> = self.pathways.values().map(|q| (q.id, self.deps(q))).collect();
         let mut reached = BTreeSet::from([id]);
         loop {
             let before = reached.len();
@@ -414,13 +391,7 @@ impl PathwayGraph {
 
     /// A dependency path from `start` back to itself, as pathway keys.
     fn find_cycle(&self, start: PathwayId) -> Option<Vec<String>> {
-        fn dfs(
-            g: &PathwayGraph,
-            node: PathwayId,
-            start: PathwayId,
-            path: &mut Vec<PathwayId>,
-            done: &mut BTreeSet<PathwayId>,
-        ) -> bool {
+        fn dfs(g: &PathwayGraph, node: PathwayId, start: PathwayId, path: &mut Vec<PathwayId>, done: &mut BTreeSet<PathwayId>) -> bool {
             let Some(p) = g.pathways.get(&node) else { return false };
             for dep in g.deps(p) {
                 if dep == start {
@@ -440,11 +411,7 @@ impl PathwayGraph {
         let mut path = vec![start];
         let mut done = BTreeSet::new();
         if dfs(self, start, start, &mut path, &mut done) {
-            Some(
-                path.iter()
-                    .map(|id| self.pathways.get(id).map(|p| p.rule.key.clone()).unwrap_or_else(|| id.to_string()))
-                    .collect(),
-            )
+            Some(path.iter().map(|id| self.pathways.get(id).map(|p| p.rule.key.clone()).unwrap_or_else(|| id.to_string())).collect())
         } else {
             None
         }
@@ -453,38 +420,24 @@ impl PathwayGraph {
     /// Static satisfiability: can this node hold with the catalog as it is,
     /// if the learner earned everything? Nested pathways were checked at
     /// their own registration.
-    fn check_satisfiable(
-        &self,
-        req: &Requirement,
-        path: &str,
-        award: AchievementId,
-    ) -> Result<(), GraphError> {
+    fn check_satisfiable(&self, req: &Requirement, path: &str, award: AchievementId) -> Result<(), GraphError> {
         let unsat = |reason: String| Err(GraphError::Unsatisfiable { path: path.to_owned(), reason });
         match &req.kind {
             RequirementKind::Count { min, selector } => {
                 let matching = Matcher::resolve(selector, self.catalog.values(), award).achievements.len();
                 if (*min as usize) > matching {
-                    return unsat(format!(
-                        "needs {min} distinct achievements but only {matching} in the catalog match"
-                    ));
+                    return unsat(format!("needs {min} distinct achievements but only {matching} in the catalog match"));
                 }
                 Ok(())
             }
             RequirementKind::Credits { min, unit, selector } => {
-                let entries: Vec<&CatalogEntry> = self
-                    .catalog
-                    .values()
-                    .filter(|e| e.id != award && matches_entry(selector, e))
-                    .collect();
+                let entries: Vec<&CatalogEntry> = self.catalog.values().filter(|e| e.id != award && matches_entry(selector, e)).collect();
                 // The catalog amounts are no upper bound: an issuer may
                 // record `credits_earned` (any amount, any unit) on a
                 // credential, and evaluation honours it, so one matching
                 // achievement can satisfy any minimum in any unit.
                 if entries.is_empty() {
-                    return unsat(format!(
-                        "needs {} {unit} but no achievement in the catalog matches",
-                        min.normalize()
-                    ));
+                    return unsat(format!("needs {} {unit} but no achievement in the catalog matches", min.normalize()));
                 }
                 Ok(())
             }
@@ -563,12 +516,7 @@ impl PathwayGraph {
     }
 }
 
-fn collect_own(
-    rule: &CompiledRule,
-    node: usize,
-    achievements: &mut BTreeSet<AchievementId>,
-    nested: &mut BTreeSet<PathwayId>,
-) {
+fn collect_own(rule: &CompiledRule, node: usize, achievements: &mut BTreeSet<AchievementId>, nested: &mut BTreeSet<PathwayId>) {
     let Some(n) = rule.nodes.get(node) else { return };
     match &n.kind {
         CKind::Count { matcher, .. } | CKind::Credits { matcher, .. } => {

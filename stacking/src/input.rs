@@ -1,8 +1,6 @@
 //! What the engine is given: the catalog, a learner's credentials, pathways.
 
-use cairn_domain::{
-    AchievementId, AchievementType, CredentialId, Credits, Level, OrgId, PathwayId,
-};
+use cairn_domain::{AchievementId, AchievementType, CredentialId, Credits, Level, OrgId, PathwayId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -51,16 +49,7 @@ pub struct CredentialFact {
 impl CredentialFact {
     /// A verified, active credential with no expiry (handy for callers and tests).
     pub fn earned(id: CredentialId, achievement: AchievementId, awarded_at: DateTime<Utc>) -> Self {
-        Self {
-            id,
-            achievement,
-            awarded_at,
-            valid_until: None,
-            revoked_at: None,
-            suspensions: Vec::new(),
-            verified: true,
-            credits: None,
-        }
+        Self { id, achievement, awarded_at, valid_until: None, revoked_at: None, suspensions: Vec::new(), verified: true, credits: None }
     }
 }
 

@@ -12,11 +12,7 @@ use crate::input::{CatalogEntry, Pathway};
 use crate::rule::{Requirement, RequirementKind, Selector};
 
 /// The author's label of `req`, or one generated from it.
-pub(crate) fn label(
-    req: &Requirement,
-    catalog: &BTreeMap<AchievementId, CatalogEntry>,
-    pathways: &BTreeMap<PathwayId, Pathway>,
-) -> String {
+pub(crate) fn label(req: &Requirement, catalog: &BTreeMap<AchievementId, CatalogEntry>, pathways: &BTreeMap<PathwayId, Pathway>) -> String {
     if let Some(own) = req.label.as_ref().filter(|l| !l.trim().is_empty()) {
         return own.clone();
     }
@@ -132,19 +128,12 @@ fn type_noun(t: &AchievementType, plural: bool) -> String {
 
 /// `P3Y` → "3 years", `P1Y6M` → "1 year 6 months", `P2W` → "2 weeks".
 fn human_duration(d: &IsoDuration) -> String {
-    let parts: Vec<String> = [
-        (d.years, "year"),
-        (d.months, "month"),
-        (d.weeks, "week"),
-        (d.days, "day"),
-        (d.hours, "hour"),
-        (d.minutes, "minute"),
-        (d.seconds, "second"),
-    ]
-    .into_iter()
-    .filter(|(n, _)| *n > 0)
-    .map(|(n, unit)| if n == 1 { format!("1 {unit}") } else { format!("{n} {unit}s") })
-    .collect();
+    let parts: Vec<String> =
+        [(d.years, "year"), (d.months, "month"), (d.weeks, "week"), (d.days, "day"), (d.hours, "hour"), (d.minutes, "minute"), (d.seconds, "second")]
+            .into_iter()
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, unit)| if n == 1 { format!("1 {unit}") } else { format!("{n} {unit}s") })
+            .collect();
     if parts.is_empty() { "0 days".to_owned() } else { parts.join(" ") }
 }
 
@@ -167,10 +156,19 @@ mod tests {
     fn generated_from_the_rule() {
         let none = BTreeMap::new();
         let cases = [
-            (r#"{"type": "count", "min": 3, "where": {"achievement_type": "MicroCredential"}, "within": "P3Y"}"#, "3 micro-credentials within 3 years"),
+            (
+                r#"{"type": "count", "min": 3, "where": {"achievement_type": "MicroCredential"}, "within": "P3Y"}"#,
+                "3 micro-credentials within 3 years",
+            ),
             (r#"{"type": "credits", "min": "7.50", "unit": "ECTS", "where": {"achievement_type": "Course"}}"#, "7.5 ECTS credits of courses"),
-            (r#"{"type": "count", "min": 1, "where": {"achievement_type": "Competency", "tags": ["skill"]}, "within": "P1Y6M"}"#, "1 competency tagged skill within 1 year 6 months"),
-            (r#"{"type": "count", "min": 2, "where": {"tags": ["a", "b"], "min_level": "advanced"}}"#, "2 credentials tagged a or b at advanced level or above"),
+            (
+                r#"{"type": "count", "min": 1, "where": {"achievement_type": "Competency", "tags": ["skill"]}, "within": "P1Y6M"}"#,
+                "1 competency tagged skill within 1 year 6 months",
+            ),
+            (
+                r#"{"type": "count", "min": 2, "where": {"tags": ["a", "b"], "min_level": "advanced"}}"#,
+                "2 credentials tagged a or b at advanced level or above",
+            ),
             (r#"{"type": "all", "of": [{"type": "count", "min": 1, "where": {}}, {"type": "count", "min": 1, "where": {}}]}"#, "all of 2"),
             (r#"{"type": "at_least", "min": 1, "of": [{"type": "count", "min": 1, "where": {}}], "label": "Mine"}"#, "Mine"),
         ];

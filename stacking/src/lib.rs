@@ -148,9 +148,6 @@ pub use evaluate::{
 pub use graph::{EdgeKind, GraphNode, PathwayGraph};
 pub use input::{CatalogEntry, CredentialFact, Pathway, hypothetical_credential_id};
 pub use outcome::{Explanation, Measure, NextStep, Outcome, Status};
-pub use rule::{
-    Conversions, Issuance, OnConstituentRevoked, PathwayRule, Requirement, RequirementKind, Selector,
-};
+pub use rule::{Conversions, Issuance, OnConstituentRevoked, PathwayRule, Requirement, RequirementKind, Selector};
 pub use selector::matches_entry;
 pub use value::convert_credits;
-

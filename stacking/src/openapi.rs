@@ -5,9 +5,7 @@
 //! `type`, `credits.min` a decimal string, durations ISO 8601 strings.
 
 use cairn_domain::{CreditUnit, IsoDuration};
-use utoipa::openapi::schema::{
-    AdditionalProperties, ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema, SchemaFormat, KnownFormat, Type,
-};
+use utoipa::openapi::schema::{AdditionalProperties, ArrayBuilder, KnownFormat, ObjectBuilder, OneOfBuilder, Schema, SchemaFormat, Type};
 use utoipa::openapi::{Ref, RefOr};
 use utoipa::{PartialSchema, ToSchema};
 
@@ -57,9 +55,7 @@ fn whole(min: u64, max: u64) -> ObjectBuilder {
 
 impl PartialSchema for Requirement {
     fn schema() -> RefOr<Schema> {
-        let groups = node(&["all", "any"], "`all`: every child holds; `any`: at least one does.")
-            .property("of", children())
-            .required("of");
+        let groups = node(&["all", "any"], "`all`: every child holds; `any`: at least one does.").property("of", children()).required("of");
         let at_least = node(&["at_least"], "At least `min` children hold.")
             .property("min", whole(1, MAX_CHILDREN as u64))
             .required("min")
@@ -80,9 +76,7 @@ impl PartialSchema for Requirement {
         .required("unit")
         .property("where", reference("Selector"))
         .required("where");
-        let pathway = node(&["pathway"], "The learner completed that other pathway (nesting).")
-            .property("pathway", uuid())
-            .required("pathway");
+        let pathway = node(&["pathway"], "The learner completed that other pathway (nesting).").property("pathway", uuid()).required("pathway");
         OneOfBuilder::new()
             .description(Some("One node of a requirement tree; `type` says which."))
             .item(groups)
@@ -116,7 +110,10 @@ impl PartialSchema for PathwayRule {
             .schema_type(Type::Object)
             .description(Some("Unit conversions, e.g. `{\"hours\": {\"ECTS\": \"0.04\"}}`: only direct ones apply."))
             .additional_properties(Some(AdditionalProperties::RefOr(RefOr::T(Schema::Object(
-                ObjectBuilder::new().schema_type(Type::Object).additional_properties(Some(AdditionalProperties::RefOr(RefOr::T(Schema::Object(rate.build()))))).build(),
+                ObjectBuilder::new()
+                    .schema_type(Type::Object)
+                    .additional_properties(Some(AdditionalProperties::RefOr(RefOr::T(Schema::Object(rate.build())))))
+                    .build(),
             )))));
         ObjectBuilder::new()
             .schema_type(Type::Object)

@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use cairn_domain::{AchievementId, CreditUnit, CredentialId, IsoDuration, PathwayId};
+use cairn_domain::{AchievementId, CredentialId, CreditUnit, IsoDuration, PathwayId};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};

@@ -45,8 +45,7 @@ pub(crate) fn best_partial(p: &Problem<'_>) -> Partial {
             }
         }
     }
-    let mut shared: Vec<(usize, Vec<u32>)> =
-        leaves_of.into_iter().enumerate().filter(|(_, l)| l.len() > 1).collect();
+    let mut shared: Vec<(usize, Vec<u32>)> = leaves_of.into_iter().enumerate().filter(|(_, l)| l.len() > 1).collect();
     let combinations = shared.iter().try_fold(1usize, |acc, (_, l)| acc.checked_mul(l.len()));
     if shared.is_empty() || combinations.is_none_or(|n| n > MAX_PARTIAL_CHOICES) {
         return Partial { owner: Vec::new(), root: ceiling };
@@ -73,13 +72,7 @@ pub(crate) fn best_partial(p: &Problem<'_>) -> Partial {
     if first.progress >= ceiling.progress {
         return Partial { owner: guess, root: first };
     }
-    let mut search = Search {
-        p,
-        shared: &shared,
-        owner: vec![FREE; p.creds.len()],
-        ceiling: ceiling.progress,
-        best: Some((guess, first)),
-    };
+    let mut search = Search { p, shared: &shared, owner: vec![FREE; p.creds.len()], ceiling: ceiling.progress, best: Some((guess, first)) };
     search.go(0, ceiling);
     match search.best {
         Some((owner, root)) => Partial { owner, root },

@@ -21,10 +21,10 @@ use rust_decimal::Decimal;
 use crate::allocate::allocate;
 use crate::compile::CompiledRule;
 use crate::graph::PathwayGraph;
-use crate::limits::{MAX_NEXT, MAX_PLAN_CANDIDATES};
-use crate::outcome::NextStep;
 use crate::input::hypothetical_credential_id;
 use crate::label::achievement_name;
+use crate::limits::{MAX_NEXT, MAX_PLAN_CANDIDATES};
+use crate::outcome::NextStep;
 use crate::partial::best_partial;
 use crate::problem::{Cred, Learner, Problem};
 
@@ -40,9 +40,7 @@ pub(crate) fn next_steps<'a>(
     let mut pool = rule.all_candidates();
     pool.sort_by_key(|a| (held.contains(a), *a));
     pool.truncate(MAX_PLAN_CANDIDATES);
-    let credits_of = |a: &AchievementId| {
-        graph.catalog().get(a).and_then(|e| e.credits.as_ref()).map(|c| c.amount()).unwrap_or(Decimal::ZERO)
-    };
+    let credits_of = |a: &AchievementId| graph.catalog().get(a).and_then(|e| e.credits.as_ref()).map(|c| c.amount()).unwrap_or(Decimal::ZERO);
     let hypothetical = |a: AchievementId, i: usize, virtual_: bool| Cred {
         id: hypothetical_credential_id(usize::MAX / 2 + i),
         achievement: a,
@@ -74,13 +72,8 @@ pub(crate) fn next_steps<'a>(
         let trial = with(extra);
         let problem = Problem::new(rule, &trial);
         if let Ok(Some(alloc)) = allocate(&problem, budget) {
-            let mut set: Vec<AchievementId> = alloc
-                .assigned
-                .iter()
-                .filter_map(|(_, c)| problem.cred(*c))
-                .filter(|c| c.virtual_)
-                .map(|c| c.achievement)
-                .collect();
+            let mut set: Vec<AchievementId> =
+                alloc.assigned.iter().filter_map(|(_, c)| problem.cred(*c)).filter(|c| c.virtual_).map(|c| c.achievement).collect();
             set.sort_unstable();
             set.dedup();
             let credits = set.iter().map(credits_of).fold(Decimal::ZERO, |a, b| a.saturating_add(b));

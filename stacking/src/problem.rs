@@ -47,13 +47,7 @@ impl<'a> Learner<'a> {
     pub fn new(facts: &'a [CredentialFact], at: DateTime<Utc>, mode: Eligibility, extra: &[Cred<'a>]) -> Self {
         let eligible: Vec<&'a CredentialFact> = facts.iter().filter(|f| is_eligible(f, at, mode)).collect();
         let cred = |i: usize| match eligible.get(i) {
-            Some(f) => Some(Cred {
-                id: f.id,
-                achievement: f.achievement,
-                date: f.awarded_at,
-                credits: f.credits.as_ref(),
-                virtual_: false,
-            }),
+            Some(f) => Some(Cred { id: f.id, achievement: f.achievement, date: f.awarded_at, credits: f.credits.as_ref(), virtual_: false }),
             None => extra.get(i - eligible.len()).cloned(),
         };
         Learner::build(eligible.len() + extra.len(), cred)
@@ -69,9 +63,8 @@ impl<'a> Learner<'a> {
     fn build(n: usize, cred: impl Fn(usize) -> Option<Cred<'a>>) -> Self {
         // Sort small keys (date, position), then the rare runs of equal
         // dates by (id, achievement).
-        let mut order: Vec<(i64, u32)> = (0..n)
-            .filter_map(|i| cred(i).map(|c| (c.date.timestamp_micros(), u32::try_from(i).unwrap_or(u32::MAX))))
-            .collect();
+        let mut order: Vec<(i64, u32)> =
+            (0..n).filter_map(|i| cred(i).map(|c| (c.date.timestamp_micros(), u32::try_from(i).unwrap_or(u32::MAX)))).collect();
         order.sort_unstable();
         let tie = |i: u32| cred(i as usize).map(|c| (c.id, c.achievement, c.virtual_));
         let mut run = 0;
@@ -209,9 +202,7 @@ impl<'a> Problem<'a> {
             for hit in rule.index_leaves.get(from as usize..to as usize).unwrap_or(&[]) {
                 let in_time = !hit.timed
                     || match rule.nodes.get(hit.leaf).map(|n| &n.kind) {
-                        Some(CKind::Count { matcher, .. } | CKind::Credits { matcher, .. }) => {
-                            matcher.matches_time(cred.date)
-                        }
+                        Some(CKind::Count { matcher, .. } | CKind::Credits { matcher, .. }) => matcher.matches_time(cred.date),
                         _ => false,
                     };
                 if !in_time {
@@ -302,11 +293,7 @@ impl<'a> Problem<'a> {
         }
         problem.any_virtual = problem.creds.iter().any(|&c| learner.creds.get(c).is_some_and(|c| c.virtual_));
         problem.min_creds = min_creds(rule, &problem.leaves);
-        problem.window_ends = rule
-            .nodes
-            .iter()
-            .map(|nd| if nd.within.is_some() { vec![Cell::new(UNKNOWN); n] } else { Vec::new() })
-            .collect();
+        problem.window_ends = rule.nodes.iter().map(|nd| if nd.within.is_some() { vec![Cell::new(UNKNOWN); n] } else { Vec::new() }).collect();
         problem
     }
 
@@ -341,11 +328,8 @@ impl<'a> Problem<'a> {
                     *f = pos;
                 }
             }
-            let mut keyed: Vec<(usize, usize, (usize, Fixed))> = list
-                .iter()
-                .enumerate()
-                .map(|(pos, s)| (first_of_rank.get(rank(s.0)).copied().unwrap_or(usize::MAX), pos, *s))
-                .collect();
+            let mut keyed: Vec<(usize, usize, (usize, Fixed))> =
+                list.iter().enumerate().map(|(pos, s)| (first_of_rank.get(rank(s.0)).copied().unwrap_or(usize::MAX), pos, *s)).collect();
             keyed.sort_unstable_by_key(|k| (k.0, k.1));
             for (c, _) in list {
                 if let Some(f) = first_of_rank.get_mut(rank(*c)) {
@@ -386,9 +370,7 @@ impl<'a> Problem<'a> {
                 let (s, e) = self.groups.get(group_start + gi).copied().unwrap_or((0, 0));
                 if e - s > 1 {
                     self.multi.push(gi);
-                } else if let (Some((c, _)), Some(b)) =
-                    (self.slots.get(s), self.singles.get_mut(singles..singles + words))
-                {
+                } else if let (Some((c, _)), Some(b)) = (self.slots.get(s), self.singles.get_mut(singles..singles + words)) {
                     bits::set(b, *c);
                 }
             }

@@ -120,15 +120,11 @@ impl<'p, 'a> Views<'p, 'a> {
                 let need = n.needed_children();
                 let progress = if need >= children.len() {
                     // Every child counts: the plain need-weighted mean.
-                    let (num, den) = n
-                        .children
-                        .iter()
-                        .zip(&children)
-                        .fold((0.0, 0.0), |(num, den), (&c, v)| (num + weight(c) * v.progress, den + weight(c)));
+                    let (num, den) =
+                        n.children.iter().zip(&children).fold((0.0, 0.0), |(num, den), (&c, v)| (num + weight(c) * v.progress, den + weight(c)));
                     if den > 0.0 { num / den } else { 0.0 }
                 } else {
-                    let items: Vec<(f64, f64)> =
-                        n.children.iter().zip(&children).map(|(&c, v)| (weight(c), v.progress)).collect();
+                    let items: Vec<(f64, f64)> = n.children.iter().zip(&children).map(|(&c, v)| (weight(c), v.progress)).collect();
                     best_weighted_mean(&items, need)
                 };
                 let satisfied_children = children.iter().filter(|v| v.satisfied).count();
@@ -138,13 +134,7 @@ impl<'p, 'a> Views<'p, 'a> {
                 }
                 used.sort_unstable();
                 used.dedup();
-                View {
-                    progress,
-                    have: Decimal::from(satisfied_children),
-                    satisfied: satisfied_children >= need,
-                    used,
-                    children,
-                }
+                View { progress, have: Decimal::from(satisfied_children), satisfied: satisfied_children >= need, used, children }
             }
         }
     }
@@ -205,11 +195,7 @@ impl<'p, 'a> Views<'p, 'a> {
     fn leaf_progress(data: &Leaf, count: usize, total: Fixed) -> ((bool, f64), Decimal) {
         if data.credits {
             let have = to_decimal(total);
-            let ratio = if data.need > Decimal::ZERO {
-                (have / data.need).min(Decimal::ONE).to_f64().unwrap_or(0.0)
-            } else {
-                1.0
-            };
+            let ratio = if data.need > Decimal::ZERO { (have / data.need).min(Decimal::ONE).to_f64().unwrap_or(0.0) } else { 1.0 };
             ((total >= data.need_fixed, ratio), have)
         } else {
             let need = data.need_fixed.max(1) as f64;

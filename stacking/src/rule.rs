@@ -82,30 +82,23 @@ impl Selector {
 
     fn check(&self, path: &str) -> Result<(), RuleError> {
         if let Some(list) = &self.achievements
-            && (list.is_empty() || list.len() > MAX_CHILDREN) {
-                return Err(RuleError::at(
-                    format!("{path}.achievements"),
-                    format!("must list 1 to {MAX_CHILDREN} ids"),
-                ));
-            }
+            && (list.is_empty() || list.len() > MAX_CHILDREN)
+        {
+            return Err(RuleError::at(format!("{path}.achievements"), format!("must list 1 to {MAX_CHILDREN} ids")));
+        }
         if let Some(tags) = &self.tags
             && (tags.is_empty() || tags.len() > MAX_CHILDREN || tags.iter().any(|t| t.trim().is_empty()))
-            {
-                return Err(RuleError::at(
-                    format!("{path}.tags"),
-                    format!("must list 1 to {MAX_CHILDREN} non-empty tags"),
-                ));
-            }
+        {
+            return Err(RuleError::at(format!("{path}.tags"), format!("must list 1 to {MAX_CHILDREN} non-empty tags")));
+        }
         if self.skill.as_ref().is_some_and(|s| s.trim().is_empty()) {
             return Err(RuleError::at(format!("{path}.skill"), "must not be empty"));
         }
         if let (Some(after), Some(before)) = (self.earned_after, self.earned_before)
-            && after >= before {
-                return Err(RuleError::at(
-                    format!("{path}.earned_before"),
-                    "must be later than earned_after",
-                ));
-            }
+            && after >= before
+        {
+            return Err(RuleError::at(format!("{path}.earned_before"), "must be later than earned_after"));
+        }
         Ok(())
     }
 }
@@ -149,9 +142,7 @@ impl RequirementKind {
 impl Requirement {
     pub fn children(&self) -> &[Requirement] {
         match &self.kind {
-            RequirementKind::All { of }
-            | RequirementKind::Any { of }
-            | RequirementKind::AtLeast { of, .. } => of,
+            RequirementKind::All { of } | RequirementKind::Any { of } | RequirementKind::AtLeast { of, .. } => of,
             _ => &[],
         }
     }
@@ -249,9 +240,7 @@ impl PathwayRule {
 
     fn from_raw(raw: RawRule) -> Result<Self, RuleError> {
         let key = raw.key.trim();
-        let key_ok = !key.is_empty()
-            && key.len() <= 64
-            && key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+        let key_ok = !key.is_empty() && key.len() <= 64 && key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
         if !key_ok {
             return Err(RuleError::at("key", "must be 1 to 64 characters of a-z, 0-9, - and _"));
         }
@@ -273,9 +262,7 @@ impl PathwayRule {
                 let rate = decimal_from_json(&rate)
                     .ok()
                     .and_then(check_rate)
-                    .ok_or_else(|| {
-                        RuleError::at(path, "must be a positive decimal of at most 1000000 with at most 10 decimal places")
-                    })?;
+                    .ok_or_else(|| RuleError::at(path, "must be a positive decimal of at most 1000000 with at most 10 decimal places"))?;
                 out.insert(to, rate);
             }
             conversions.insert(from, out);
@@ -307,10 +294,7 @@ impl PathwayRule {
                 .conversions
                 .iter()
                 .map(|(from, targets)| {
-                    let targets = targets
-                        .iter()
-                        .map(|(to, rate)| (to.clone(), serde_json::Value::String(rate.normalize().to_string())))
-                        .collect();
+                    let targets = targets.iter().map(|(to, rate)| (to.clone(), serde_json::Value::String(rate.normalize().to_string()))).collect();
                     (from.clone(), targets)
                 })
                 .collect(),
@@ -342,12 +326,7 @@ fn check_rate(rate: Decimal) -> Option<Decimal> {
     (rate > Decimal::ZERO && rate <= Decimal::from(1_000_000) && rate.scale() <= 10).then_some(rate)
 }
 
-fn convert(
-    raw: RawRequirement,
-    path: &str,
-    depth: usize,
-    nodes: &mut usize,
-) -> Result<Requirement, RuleError> {
+fn convert(raw: RawRequirement, path: &str, depth: usize, nodes: &mut usize) -> Result<Requirement, RuleError> {
     *nodes += 1;
     if depth > MAX_RULE_DEPTH {
         return Err(RuleError::at(path, format!("rules may nest at most {MAX_RULE_DEPTH} levels deep")));
@@ -406,10 +385,7 @@ fn convert(
                 _ => {
                     let min = int_min(raw.min.as_ref().ok_or_else(|| required("min"))?, MAX_CHILDREN as u64)?;
                     if min as usize > of.len() {
-                        return Err(RuleError::at(
-                            format!("{path}.min"),
-                            format!("asks for {min} requirements but only {} are listed", of.len()),
-                        ));
+                        return Err(RuleError::at(format!("{path}.min"), format!("asks for {min} requirements but only {} are listed", of.len())));
                     }
                     RequirementKind::AtLeast { min, of }
                 }
@@ -431,12 +407,7 @@ fn convert(
             let min = decimal_from_json(min_raw)
                 .ok()
                 .and_then(|m| check_amount(m).ok())
-                .ok_or_else(|| {
-                    RuleError::at(
-                        format!("{path}.min"),
-                        "must be a positive decimal (at most 1000000, 4 decimal places)",
-                    )
-                })?;
+                .ok_or_else(|| RuleError::at(format!("{path}.min"), "must be a positive decimal (at most 1000000, 4 decimal places)"))?;
             let unit = raw.unit.ok_or_else(|| required("unit"))?;
             let selector = raw.selector.ok_or_else(|| required("where"))?;
             selector.check(&format!("{path}.where"))?;
@@ -502,16 +473,12 @@ mod tests {
     const AWARD: &str = "0190a000-0000-7000-8000-000000000001";
 
     fn rule(requirement: &str) -> String {
-        format!(
-            r#"{{"key":"pla","name":"Professional Learning Award","award":"{AWARD}","requirement":{requirement}}}"#
-        )
+        format!(r#"{{"key":"pla","name":"Professional Learning Award","award":"{AWARD}","requirement":{requirement}}}"#)
     }
 
     #[test]
     fn parses_the_design_example_and_round_trips() {
-        let text = rule(
-            r#"{"type":"count","min":3,"where":{"achievement_type":"MicroCredential"},"within":"P3Y"}"#,
-        );
+        let text = rule(r#"{"type":"count","min":3,"where":{"achievement_type":"MicroCredential"},"within":"P3Y"}"#);
         let parsed = PathwayRule::from_json(&text).unwrap();
         assert_eq!(parsed.issuance, Issuance::Automatic);
         assert!(matches!(parsed.requirement.kind, RequirementKind::Count { min: 3, .. }));

@@ -32,11 +32,7 @@ pub struct Matcher {
 }
 
 impl Matcher {
-    pub fn resolve<'a>(
-        selector: &Selector,
-        catalog: impl Iterator<Item = &'a CatalogEntry>,
-        exclude: AchievementId,
-    ) -> Self {
+    pub fn resolve<'a>(selector: &Selector, catalog: impl Iterator<Item = &'a CatalogEntry>, exclude: AchievementId) -> Self {
         let mut found: Vec<(AchievementId, String)> = catalog
             .filter(|e| e.id != exclude && matches_entry(selector, e))
             .map(|e| (e.id, if e.name.trim().is_empty() { e.id.to_string() } else { e.name.clone() }))
@@ -44,12 +40,7 @@ impl Matcher {
         found.sort_unstable();
         found.dedup_by(|a, b| a.0 == b.0);
         let (achievements, names): (Vec<AchievementId>, Vec<String>) = found.into_iter().unzip();
-        Matcher {
-            achievements: achievements.into(),
-            names: names.into(),
-            earned_after: selector.earned_after,
-            earned_before: selector.earned_before,
-        }
+        Matcher { achievements: achievements.into(), names: names.into(), earned_after: selector.earned_after, earned_before: selector.earned_before }
     }
 
     /// Whether the selector looks at award dates at all.

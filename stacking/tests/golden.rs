@@ -35,8 +35,8 @@ use std::path::Path;
 
 use cairn_domain::{AchievementId, AchievementType, CredentialId, Credits, Level, PathwayId};
 use cairn_stacking::{
-    AwardAction, AwardStanding, CatalogEntry, CredentialFact, EvalOptions, Pathway, PathwayGraph, PathwayRule, Status,
-    award_standing, check_award, evaluate, what_if,
+    AwardAction, AwardStanding, CatalogEntry, CredentialFact, EvalOptions, Pathway, PathwayGraph, PathwayRule, Status, award_standing, check_award,
+    evaluate, what_if,
 };
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -407,11 +407,8 @@ fn run_case(case: &Case) -> Result<(), String> {
         problems.push(format!("used: got {}, want {want:?}", got["requirement"]["used"]));
     }
     if let Some(want) = &expect.next {
-        let have: Vec<(Vec<String>, bool)> = outcome
-            .next
-            .iter()
-            .map(|n| (n.achievements.iter().map(|a| names.name(&a.to_string())).collect(), n.completes))
-            .collect();
+        let have: Vec<(Vec<String>, bool)> =
+            outcome.next.iter().map(|n| (n.achievements.iter().map(|a| names.name(&a.to_string())).collect(), n.completes)).collect();
         let wanted: Vec<(Vec<String>, bool)> = want.iter().map(|n| (n.achievements.clone(), n.completes)).collect();
         if have != wanted {
             problems.push(format!("next: got {}, want {want:?}", got["next"]));
@@ -450,11 +447,7 @@ fn run_case(case: &Case) -> Result<(), String> {
             problems.push(format!("node {:?}: used got {}, want {want:?}", node.at, here["used"]));
         }
     }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(format!("{}\nfull outcome: {got}", problems.join("\n")))
-    }
+    if problems.is_empty() { Ok(()) } else { Err(format!("{}\nfull outcome: {got}", problems.join("\n"))) }
 }
 
 fn sorted_ids(names: &Names, ids: &[CredentialId]) -> Vec<String> {
@@ -482,16 +475,11 @@ fn expect_error(case: &Case, message: &str) -> Result<(), String> {
 #[test]
 fn golden_cases() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
+    let mut files: Vec<_> =
+        std::fs::read_dir(&dir).unwrap().filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "json")).collect();
     files.sort();
     assert!(files.len() >= 20, "expected the golden cases, found {}", files.len());
-    let failures: Vec<String> = files
-        .iter()
-        .filter_map(|f| run_file(f).err().map(|e| format!("{}: {e}", f.file_name().unwrap().to_string_lossy())))
-        .collect();
+    let failures: Vec<String> =
+        files.iter().filter_map(|f| run_file(f).err().map(|e| format!("{}: {e}", f.file_name().unwrap().to_string_lossy()))).collect();
     assert!(failures.is_empty(), "{} of {} golden cases failed:\n\n{}", failures.len(), files.len(), failures.join("\n\n"));
 }

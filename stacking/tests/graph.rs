@@ -5,8 +5,8 @@
 
 use cairn_domain::{AchievementId, AchievementType, CredentialId, OrgId, PathwayId};
 use cairn_stacking::{
-    CatalogEntry, CredentialFact, EvalOptions, GraphError, Pathway, PathwayGraph, PathwayRule, Status, evaluate,
-    evaluate_all, hypothetical_credential_id, what_if,
+    CatalogEntry, CredentialFact, EvalOptions, GraphError, Pathway, PathwayGraph, PathwayRule, Status, evaluate, evaluate_all,
+    hypothetical_credential_id, what_if,
 };
 use chrono::{TimeZone, Utc};
 use serde_json::json;
@@ -136,7 +136,11 @@ fn what_if_and_evaluate_all() {
 #[test]
 fn outcome_json_has_the_contract_fields() {
     let mut g = base();
-    g.register(pathway(1, json!({"type": "count", "min": 2, "label": "Two of them", "where": {"achievement_type": "MicroCredential"}, "within": "P3Y"}))).unwrap();
+    g.register(pathway(
+        1,
+        json!({"type": "count", "min": 2, "label": "Two of them", "where": {"achievement_type": "MicroCredential"}, "within": "P3Y"}),
+    ))
+    .unwrap();
     let at = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
     let c = CredentialId::new();
     let outcome = evaluate(&g, p(1), &[CredentialFact::earned(c, a(1), at)], at).unwrap();
@@ -184,8 +188,13 @@ fn dates_that_cannot_fit_a_window_are_rejected_also_through_nesting_and_updates(
 
     // Through a nested pathway; a P4Y window fits.
     g.register(pathway(1, dated(1, None, Some("2022-01-01T00:00:00Z")))).unwrap();
-    let nest = |within: &str| pathway(2, json!({"type": "all", "within": within, "of": [
-        {"type": "pathway", "pathway": p(1).to_string()}, late]}));
+    let nest = |within: &str| {
+        pathway(
+            2,
+            json!({"type": "all", "within": within, "of": [
+        {"type": "pathway", "pathway": p(1).to_string()}, late]}),
+        )
+    };
     let err = g.register(nest("P2Y")).unwrap_err();
     assert!(err.to_string().contains("requirement.of[0] -> pathway `p1` requirement one earned before 2022-01-01T00:00:00Z"), "{err}");
     g.register(nest("P4Y")).unwrap();

@@ -5,9 +5,7 @@
 #![expect(clippy::unwrap_used, reason = "tests fail loudly on a broken fixture")]
 
 use cairn_domain::{AchievementId, AchievementType, CredentialId, Credits, OrgId, PathwayId};
-use cairn_stacking::{
-    CatalogEntry, CredentialFact, EvalOptions, Explanation, Outcome, Pathway, PathwayGraph, PathwayRule, Status, evaluate_with,
-};
+use cairn_stacking::{CatalogEntry, CredentialFact, EvalOptions, Explanation, Outcome, Pathway, PathwayGraph, PathwayRule, Status, evaluate_with};
 use chrono::{DateTime, Months, TimeZone, Utc};
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -70,8 +68,10 @@ fn rule() -> impl Strategy<Value = R> {
         prop_oneof![
             (prop::collection::vec(inner.clone(), 1..=3), window()).prop_map(|(of, w)| R::All(of, w)),
             (prop::collection::vec(inner.clone(), 1..=3), window()).prop_map(|(of, w)| R::Any(of, w)),
-            (prop::collection::vec(inner.clone(), 1..=3), window(), 1u32..=3)
-                .prop_map(|(of, w, k)| { let k = k.min(of.len() as u32); R::AtLeast(k, of, w) }),
+            (prop::collection::vec(inner.clone(), 1..=3), window(), 1u32..=3).prop_map(|(of, w, k)| {
+                let k = k.min(of.len() as u32);
+                R::AtLeast(k, of, w)
+            }),
             inner.prop_map(|r| R::Nested(Box::new(r))),
         ]
     })
@@ -97,13 +97,10 @@ fn within_json(w: Option<u32>, mut v: Value) -> Value {
 fn to_json(r: &R, pathways: &mut Vec<Pathway>) -> Value {
     let ids = |achs: &[usize]| achs.iter().map(|&i| ach(i).to_string()).collect::<Vec<_>>();
     match r {
-        R::Count { min, achs, within } => {
-            within_json(*within, json!({"type": "count", "min": min, "where": {"achievements": ids(achs)}}))
+        R::Count { min, achs, within } => within_json(*within, json!({"type": "count", "min": min, "where": {"achievements": ids(achs)}})),
+        R::Credits { min, achs, within } => {
+            within_json(*within, json!({"type": "credits", "min": min.to_string(), "unit": "ECTS", "where": {"achievements": ids(achs)}}))
         }
-        R::Credits { min, achs, within } => within_json(
-            *within,
-            json!({"type": "credits", "min": min.to_string(), "unit": "ECTS", "where": {"achievements": ids(achs)}}),
-        ),
         R::All(of, w) | R::Any(of, w) | R::AtLeast(_, of, w) => {
             let of: Vec<Value> = of.iter().map(|c| to_json(c, pathways)).collect();
             let mut v = match r {
@@ -401,9 +398,8 @@ fn budget_exhaustion_is_an_error_not_a_hang() {
     .unwrap();
     let id = PathwayId::from(Uuid::from_u128(77));
     let graph = PathwayGraph::build(catalog, [Pathway { id, issuer: org(), rule }]).unwrap();
-    let facts: Vec<CredentialFact> = (0..n)
-        .map(|i| CredentialFact::earned(CredentialId::from(Uuid::from_u128(0x100 + i as u128)), ach(i), month(i as u32)))
-        .collect();
+    let facts: Vec<CredentialFact> =
+        (0..n).map(|i| CredentialFact::earned(CredentialId::from(Uuid::from_u128(0x100 + i as u128)), ach(i), month(i as u32))).collect();
     let options = EvalOptions { plan_next: false, budget: 1_000, ..Default::default() };
     let err = evaluate_with(&graph, id, &facts, at(), &options).unwrap_err();
     assert!(err.to_string().contains("exceeded its budget"), "{err}");
@@ -458,9 +454,8 @@ fn large_allocations_stay_within_the_stack() {
     .unwrap();
     let id = PathwayId::from(Uuid::from_u128(78));
     let graph = PathwayGraph::build(catalog, [Pathway { id, issuer: org(), rule }]).unwrap();
-    let facts: Vec<CredentialFact> = (0..n)
-        .map(|i| CredentialFact::earned(CredentialId::from(Uuid::from_u128(0x10000 + i as u128)), ach(i), month((i % 100) as u32)))
-        .collect();
+    let facts: Vec<CredentialFact> =
+        (0..n).map(|i| CredentialFact::earned(CredentialId::from(Uuid::from_u128(0x10000 + i as u128)), ach(i), month((i % 100) as u32))).collect();
     let outcome = evaluate_with(&graph, id, &facts, at(), &EvalOptions::without_plan()).unwrap();
     assert_eq!(outcome.status, Status::Complete);
     assert_eq!(outcome.used().len(), 1000);
@@ -521,7 +516,14 @@ impl DatedWorld {
     fn entry(&mut self, t: cairn_domain::AchievementType) -> AchievementId {
         let id = AchievementId::new();
         self.catalog.push(CatalogEntry {
-            id, name: String::new(), issuer: self.org, achievement_type: t, tags: vec![], skills: vec![], level: None, credits: None,
+            id,
+            name: String::new(),
+            issuer: self.org,
+            achievement_type: t,
+            tags: vec![],
+            skills: vec![],
+            level: None,
+            credits: None,
         });
         id
     }

@@ -92,12 +92,18 @@ fn every_endpoint_denies_every_role_it_must() {
     let issue_body = Box::new(move |_| Some(single.clone())) as Box<dyn Fn(usize) -> Option<Value>>;
     let batch = json!({ "items": [issue(&learner.id)] });
     let batch_body = Box::new(move |_| Some(batch.clone())) as Box<dyn Fn(usize) -> Option<Value>>;
-    let award = issuer.post(&format!("/v1/orgs/{org_a}/achievements"), &json!({ "name": "Matrix award", "description": "d", "criteria": { "narrative": "n" }, "achievementType": "Award" }))
-    .id();
-    let pathway_rule = move |n: usize| json!({
-        "key": format!("matrix-{n}"), "name": "Matrix", "award": award,
-        "requirement": { "type": "count", "min": 1, "where": { "achievement_type": "Badge" } }
-    });
+    let award = issuer
+        .post(
+            &format!("/v1/orgs/{org_a}/achievements"),
+            &json!({ "name": "Matrix award", "description": "d", "criteria": { "narrative": "n" }, "achievementType": "Award" }),
+        )
+        .id();
+    let pathway_rule = move |n: usize| {
+        json!({
+            "key": format!("matrix-{n}"), "name": "Matrix", "award": award,
+            "requirement": { "type": "count", "min": 1, "where": { "achievement_type": "Badge" } }
+        })
+    };
     let pathway = issuer.post(&format!("/v1/orgs/{org_a}/pathways"), &pathway_rule(0)).id();
     let update = pathway_rule(0);
     let update_body = Box::new(move |_| Some(update.clone())) as Box<dyn Fn(usize) -> Option<Value>>;
@@ -169,15 +175,15 @@ fn every_endpoint_denies_every_role_it_must() {
         Case { method: "POST", path: "/v1/orgs".into(), body: Box::new(new_org), expect: [401, 403, 403, 403, 403, 201] },
         Case { method: "GET", path: "/v1/orgs".into(), body: Box::new(no_body), expect: [401, 403, 403, 403, 403, 200] },
         Case { method: "GET", path: format!("/v1/orgs/{org_a}"), body: Box::new(no_body), expect: [401, 404, 200, 404, 404, 200] },
-        Case {
-            method: "POST",
-            path: format!("/v1/orgs/{org_a}/members"),
-            body: Box::new(new_issuer),
-            expect: [401, 403, 403, 403, 403, 201],
-        },
+        Case { method: "POST", path: format!("/v1/orgs/{org_a}/members"), body: Box::new(new_issuer), expect: [401, 403, 403, 403, 403, 201] },
         Case { method: "GET", path: format!("/v1/orgs/{org_a}/members"), body: Box::new(no_body), expect: [401, 404, 200, 404, 404, 200] },
         // The catalog.
-        Case { method: "POST", path: format!("/v1/orgs/{org_a}/achievements"), body: Box::new(new_achievement), expect: [401, 403, 201, 404, 403, 403] },
+        Case {
+            method: "POST",
+            path: format!("/v1/orgs/{org_a}/achievements"),
+            body: Box::new(new_achievement),
+            expect: [401, 403, 201, 404, 403, 403],
+        },
         Case { method: "GET", path: format!("/v1/orgs/{org_a}/achievements"), body: Box::new(no_body), expect: [200, 200, 200, 200, 200, 200] },
         Case { method: "GET", path: format!("/v1/achievements/{achievement}"), body: Box::new(no_body), expect: [200, 200, 200, 200, 200, 200] },
         // Issuing and reading credentials.
@@ -185,8 +191,18 @@ fn every_endpoint_denies_every_role_it_must() {
         Case { method: "POST", path: format!("/v1/orgs/{org_a}/credentials/batch"), body: batch_body, expect: [401, 403, 200, 404, 403, 403] },
         Case { method: "GET", path: format!("/v1/credentials/{credential}"), body: Box::new(no_body), expect: [401, 200, 200, 404, 404, 404] },
         // Status changes: only the issuing institution's issuers (suspend, then reinstate the same credential).
-        Case { method: "POST", path: format!("/v1/credentials/{credential}/suspend"), body: Box::new(reason), expect: [401, 403, 200, 404, 403, 403] },
-        Case { method: "POST", path: format!("/v1/credentials/{credential}/reinstate"), body: Box::new(reason), expect: [401, 403, 200, 404, 403, 403] },
+        Case {
+            method: "POST",
+            path: format!("/v1/credentials/{credential}/suspend"),
+            body: Box::new(reason),
+            expect: [401, 403, 200, 404, 403, 403],
+        },
+        Case {
+            method: "POST",
+            path: format!("/v1/credentials/{credential}/reinstate"),
+            body: Box::new(reason),
+            expect: [401, 403, 200, 404, 403, 403],
+        },
         Case { method: "POST", path: format!("/v1/credentials/{revocable}/revoke"), body: Box::new(reason), expect: [401, 403, 200, 404, 403, 403] },
         // Public issuer documents.
         Case { method: "GET", path: format!("/v1/issuers/{org_a}"), body: Box::new(no_body), expect: [200, 200, 200, 200, 200, 200] },
@@ -202,7 +218,12 @@ fn every_endpoint_denies_every_role_it_must() {
         // wrong code is a 422); a new code is for the signed-in learner (whose
         // address is already confirmed here: 409).
         Case { method: "POST", path: "/v1/auth/verify-email".into(), body: Box::new(bogus_claim), expect: [422, 422, 422, 422, 422, 422] },
-        Case { method: "POST", path: "/v1/me/email-verification".into(), body: Box::new(|_| Some(json!({}))), expect: [401, 409, 403, 403, 403, 403] },
+        Case {
+            method: "POST",
+            path: "/v1/me/email-verification".into(),
+            body: Box::new(|_| Some(json!({}))),
+            expect: [401, 409, 403, 403, 403, 403],
+        },
         // Administration.
         Case { method: "POST", path: "/v1/trusted-issuers".into(), body: Box::new(new_trusted_issuer), expect: [401, 403, 403, 403, 403, 201] },
         Case { method: "GET", path: "/v1/trusted-issuers".into(), body: Box::new(no_body), expect: [401, 403, 403, 403, 403, 200] },
@@ -221,8 +242,18 @@ fn every_endpoint_denies_every_role_it_must() {
         Case { method: "POST", path: format!("/v1/orgs/{org_a}/pathways/dry-run"), body: Box::new(dry_new), expect: [401, 403, 200, 404, 403, 403] },
         Case { method: "POST", path: format!("/v1/pathways/{pathway}/dry-run"), body: Box::new(dry_change), expect: [401, 403, 200, 404, 403, 403] },
         Case { method: "GET", path: format!("/v1/orgs/{org_a}/award-reviews"), body: Box::new(no_body), expect: [401, 403, 200, 404, 403, 403] },
-        Case { method: "POST", path: format!("/v1/award-reviews/{to_approve}/approve"), body: Box::new(no_body), expect: [401, 403, 200, 404, 403, 403] },
-        Case { method: "POST", path: format!("/v1/award-reviews/{to_reject}/reject"), body: Box::new(reason), expect: [401, 403, 200, 404, 403, 403] },
+        Case {
+            method: "POST",
+            path: format!("/v1/award-reviews/{to_approve}/approve"),
+            body: Box::new(no_body),
+            expect: [401, 403, 200, 404, 403, 403],
+        },
+        Case {
+            method: "POST",
+            path: format!("/v1/award-reviews/{to_reject}/reject"),
+            body: Box::new(reason),
+            expect: [401, 403, 200, 404, 403, 403],
+        },
         Case { method: "PUT", path: format!("/v1/me/following/{pathway}"), body: Box::new(no_body), expect: [401, 204, 403, 403, 403, 403] },
         Case { method: "DELETE", path: format!("/v1/me/following/{pathway}"), body: Box::new(no_body), expect: [401, 204, 403, 403, 403, 403] },
         Case { method: "GET", path: "/v1/me/audit".into(), body: Box::new(no_body), expect: [401, 200, 403, 403, 403, 403] },
@@ -242,10 +273,20 @@ fn every_endpoint_denies_every_role_it_must() {
         Case { method: "PUT", path: "/v1/me/discoverable".into(), body: discoverable_body, expect: [401, 200, 403, 403, 403, 403] },
         Case { method: "GET", path: "/v1/talent?skill=DV-1".into(), body: Box::new(no_body), expect: [401, 403, 403, 403, 200, 403] },
         Case { method: "POST", path: "/v1/talent/requests".into(), body: ask_body, expect: [401, 403, 403, 403, 201, 403] },
-        Case { method: "GET", path: format!("/v1/orgs/{employer_org}/share-requests"), body: Box::new(no_body), expect: [401, 403, 403, 403, 200, 403] },
+        Case {
+            method: "GET",
+            path: format!("/v1/orgs/{employer_org}/share-requests"),
+            body: Box::new(no_body),
+            expect: [401, 403, 403, 403, 200, 403],
+        },
         Case { method: "GET", path: format!("/v1/share-requests/{granted}/record"), body: Box::new(no_body), expect: [401, 403, 403, 403, 200, 403] },
         Case { method: "GET", path: "/v1/me/share-requests".into(), body: Box::new(no_body), expect: [401, 200, 403, 403, 403, 403] },
-        Case { method: "POST", path: format!("/v1/me/share-requests/{pending}/decline"), body: Box::new(empty), expect: [401, 200, 403, 403, 403, 403] },
+        Case {
+            method: "POST",
+            path: format!("/v1/me/share-requests/{pending}/decline"),
+            body: Box::new(empty),
+            expect: [401, 200, 403, 403, 403, 403],
+        },
     ];
 
     let mut failures = Vec::new();

@@ -37,8 +37,7 @@ fn rule(b: &Big, earned_after: Option<&str>) -> Value {
 /// Issues one credential of each of `parts` to the learner in one batch;
 /// returns their ids.
 fn issue_all(b: &Big, parts: &[String]) -> Vec<String> {
-    let items: Vec<IssueRequest> =
-        parts.iter().map(|p| IssueRequest::new(p).to(&b.learner.id).awarded_at("2025-06-01T00:00:00Z")).collect();
+    let items: Vec<IssueRequest> = parts.iter().map(|p| IssueRequest::new(p).to(&b.learner.id).awarded_at("2025-06-01T00:00:00Z")).collect();
     let response = b.poly.batch(&items);
     assert_eq!(response.status, 200, "{}", response.text.chars().take(500).collect::<String>());
     assert_eq!(response.body["failed"], 0, "{}", response.text.chars().take(2000).collect::<String>());
@@ -56,21 +55,11 @@ fn assert_awarded_with(app: &TestApp, b: &Big, constituents: &[String]) {
     assert_eq!(found.len(), 1, "one award: {found:?}");
     let award = &found[0];
     assert_eq!(award["status"], "active");
-    assert_eq!(
-        award["verification"]["verified"], true,
-        "{}",
-        award["verification"]
-    );
+    assert_eq!(award["verification"]["verified"], true, "{}", award["verification"]);
     let evidence = award["ob3"]["evidence"].as_array().unwrap();
     assert_eq!(evidence.len(), PARTS, "one evidence entry per constituent");
-    let named: BTreeSet<String> = evidence
-        .iter()
-        .map(|e| e["id"].as_str().unwrap().to_owned())
-        .collect();
-    let expected: BTreeSet<String> = constituents
-        .iter()
-        .map(|id| app.url(&format!("/v1/credentials/{id}")))
-        .collect();
+    let named: BTreeSet<String> = evidence.iter().map(|e| e["id"].as_str().unwrap().to_owned()).collect();
+    let expected: BTreeSet<String> = constituents.iter().map(|id| app.url(&format!("/v1/credentials/{id}"))).collect();
     assert_eq!(named, expected);
     // The signed form carries the same evidence.
     let verified = app.post("/v1/verify", None, &json!({ "jwt": award["jwt"] }));

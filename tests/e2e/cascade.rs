@@ -41,54 +41,26 @@ fn an_award_held_by_one_of_two_credentials_of_the_same_achievement() {
     let late = s.college.issue_at(&s.learner.id, &x, "2024-01-10T00:00:00Z")["id"].as_str().unwrap().to_owned();
     assert_eq!(s.learner.award_status(&award), "active");
     s.college.change(&late, "suspend");
-    assert_eq!(
-        s.learner.award_status(&award),
-        "active",
-        "the 2023 one holds it"
-    );
+    assert_eq!(s.learner.award_status(&award), "active", "the 2023 one holds it");
     s.college.change(&early, "revoke");
-    let progress = s.learner.get(&format!("/v1/me/progress/{x_once}"))
-        .body;
+    let progress = s.learner.get(&format!("/v1/me/progress/{x_once}")).body;
     assert_eq!(progress["status"], "not_started", "{progress}");
-    assert_eq!(
-        s.learner.award_status(&award),
-        "suspended",
-        "nothing in force holds it; the suspended one may come back"
-    );
-    let award_id = s.learner.held(&award)[0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    assert_eq!(s.learner.award_status(&award), "suspended", "nothing in force holds it; the suspended one may come back");
+    let award_id = s.learner.held(&award)[0]["id"].as_str().unwrap().to_owned();
     s.college.change(&late, "reinstate");
-    assert_eq!(
-        s.learner.award_status(&award),
-        "active",
-        "the reinstated one holds it again"
-    );
-    assert_eq!(
-        s.learner.shared_constituents(&award_id),
-        vec![late.clone()],
-        "its constituent is now the 2024 one"
-    );
+    assert_eq!(s.learner.award_status(&award), "active", "the reinstated one holds it again");
+    assert_eq!(s.learner.shared_constituents(&award_id), vec![late.clone()], "its constituent is now the 2024 one");
     s.college.change(&late, "revoke");
     assert_eq!(s.learner.award_status(&award), "revoked");
     let revocations = s.college.audit_reasons("award.revoke");
     assert_eq!(revocations.len(), 1, "{revocations:?}");
-    assert!(
-        revocations[0].contains(&late),
-        "the reason names the constituent: {revocations:?}"
-    );
+    assert!(revocations[0].contains(&late), "the reason names the constituent: {revocations:?}");
 
     // Suspend both: suspended; reinstating either restores it.
     let other = app.learner("second@cascade.example");
     let early = s.college.issue_at(&other.id, &x, "2023-01-10T00:00:00Z")["id"].as_str().unwrap().to_owned();
     let late = s.college.issue_at(&other.id, &x, "2024-01-10T00:00:00Z")["id"].as_str().unwrap().to_owned();
-    let status = |learner: &Learner| {
-        learner.held(&award)[0]["status"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    };
+    let status = |learner: &Learner| learner.held(&award)[0]["status"].as_str().unwrap().to_owned();
     s.college.change(&late, "suspend");
     s.college.change(&early, "suspend");
     assert_eq!(status(&other), "suspended", "both constituents suspended");
@@ -121,47 +93,21 @@ fn an_award_moves_to_the_other_achievement_and_is_suspended_with_both() {
     s.college.pathway(&cascading("a-or-b", &award, Rule::count(1).achievements(&[&a, &b])));
     let b_held = s.college.issue_at(&s.learner.id, &b, "2018-12-24T00:00:00Z")["id"].as_str().unwrap().to_owned();
     let a_held = s.college.issue_at(&s.learner.id, &a, "2019-06-24T00:00:00Z")["id"].as_str().unwrap().to_owned();
-    let award_id = s.learner.held(&award)[0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    assert_eq!(
-        s.learner.shared_constituents(&award_id),
-        vec![b_held.clone()],
-        "issued with B"
-    );
+    let award_id = s.learner.held(&award)[0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(s.learner.shared_constituents(&award_id), vec![b_held.clone()], "issued with B");
     s.college.change(&b_held, "suspend");
     assert_eq!(s.learner.award_status(&award), "active", "A holds it");
-    assert_eq!(
-        s.learner.shared_constituents(&award_id),
-        vec![a_held.clone()],
-        "the recorded constituent is A now"
-    );
+    assert_eq!(s.learner.shared_constituents(&award_id), vec![a_held.clone()], "the recorded constituent is A now");
     s.college.change(&a_held, "suspend");
-    assert_eq!(
-        s.learner.award_status(&award),
-        "suspended",
-        "nothing in force holds it"
-    );
+    assert_eq!(s.learner.award_status(&award), "suspended", "nothing in force holds it");
     s.college.change(&a_held, "reinstate");
     assert_eq!(s.learner.award_status(&award), "active");
-    assert_eq!(
-        s.learner.shared_constituents(&award_id),
-        vec![a_held.clone()]
-    );
+    assert_eq!(s.learner.shared_constituents(&award_id), vec![a_held.clone()]);
     s.college.change(&b_held, "reinstate");
-    assert_eq!(
-        s.learner.shared_constituents(&award_id),
-        vec![a_held.clone()],
-        "A still holds it: no churn"
-    );
+    assert_eq!(s.learner.shared_constituents(&award_id), vec![a_held.clone()], "A still holds it: no churn");
     // The award credential's signed document is never changed.
-    let document = s.learner.get(&format!("/v1/credentials/{award_id}"))
-        .body;
-    assert!(
-        document.to_string().contains(&b_held),
-        "the signed evidence still names B"
-    );
+    let document = s.learner.get(&format!("/v1/credentials/{award_id}")).body;
+    assert!(document.to_string().contains(&b_held), "the signed evidence still names B");
 }
 
 /// C = `at_least 1 of [count 1 where skill S, credits 1.2 ECTS where
@@ -184,22 +130,10 @@ fn a_nested_award_follows_an_award_left_without_support() {
     assert_eq!(s.learner.award_status(&c_award), "active");
     assert_eq!(s.learner.award_status(&p_award), "active");
     s.college.change(&a6_held, "suspend");
-    assert_eq!(
-        s.learner.award_status(&c_award),
-        "active",
-        "A0's credits hold it"
-    );
+    assert_eq!(s.learner.award_status(&c_award), "active", "A0's credits hold it");
     s.college.change(&a0_held, "revoke");
-    assert_eq!(
-        s.learner.award_status(&c_award),
-        "suspended",
-        "only the suspended A6 could hold it"
-    );
-    assert_eq!(
-        s.learner.award_status(&p_award),
-        "suspended",
-        "the nested award follows"
-    );
+    assert_eq!(s.learner.award_status(&c_award), "suspended", "only the suspended A6 could hold it");
+    assert_eq!(s.learner.award_status(&p_award), "suspended", "the nested award follows");
     s.college.change(&a6_held, "reinstate");
     assert_eq!(s.learner.award_status(&c_award), "active");
     assert_eq!(s.learner.award_status(&p_award), "active");
@@ -208,10 +142,7 @@ fn a_nested_award_follows_an_award_left_without_support() {
     assert_eq!(s.learner.award_status(&p_award), "revoked");
     let revocations = s.college.audit_reasons("award.revoke");
     assert_eq!(revocations.len(), 2, "{revocations:?}");
-    assert!(
-        revocations.iter().all(|r| r.contains(&a6_held)),
-        "{revocations:?}"
-    );
+    assert!(revocations.iter().all(|r| r.contains(&a6_held)), "{revocations:?}");
 }
 
 /// Expiry never takes an award (semantic 9), in either direction: a
@@ -224,7 +155,11 @@ fn a_constituent_reinstated_after_it_expired_restores_its_award() {
     let award = s.college.achievement(&AchievementBuilder::award("E award"));
     s.college.pathway(&cascading("e", &award, Rule::count(1).achievement(&e)));
     let expires = chrono::Utc::now() + chrono::Duration::seconds(3);
-    let e_held = s.college.issue_with(&IssueRequest::new(&e).to(&s.learner.id).awarded_at("2024-01-01T00:00:00Z").valid_until(&expires.to_rfc3339()))["id"].as_str().unwrap().to_owned();
+    let e_held = s.college.issue_with(&IssueRequest::new(&e).to(&s.learner.id).awarded_at("2024-01-01T00:00:00Z").valid_until(&expires.to_rfc3339()))
+        ["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(s.learner.award_status(&award), "active");
     s.college.change(&e_held, "suspend");
     assert_eq!(s.learner.award_status(&award), "suspended");
@@ -232,11 +167,7 @@ fn a_constituent_reinstated_after_it_expired_restores_its_award() {
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
     s.college.change(&e_held, "reinstate");
-    assert_eq!(
-        s.learner.award_status(&award),
-        "active",
-        "expired, but expiry never takes an issued award"
-    );
+    assert_eq!(s.learner.award_status(&award), "active", "expired, but expiry never takes an issued award");
 }
 
 /// An award an issuer suspended directly is the issuer's to lift: the rule
@@ -249,19 +180,12 @@ fn an_award_suspended_by_an_issuer_stays_suspended_until_the_issuer_lifts_it() {
     let award = s.college.achievement(&AchievementBuilder::award("X award"));
     s.college.pathway(&cascading("x-once", &award, Rule::count(1).achievement(&x)));
     let first = s.college.issue_at(&s.learner.id, &x, "2023-01-10T00:00:00Z")["id"].as_str().unwrap().to_owned();
-    let award_id = s.learner.held(&award)[0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let award_id = s.learner.held(&award)[0]["id"].as_str().unwrap().to_owned();
     s.college.change(&award_id, "suspend");
     let second = s.college.issue_at(&s.learner.id, &x, "2024-01-10T00:00:00Z")["id"].as_str().unwrap().to_owned();
     s.college.change(&first, "suspend");
     s.college.change(&first, "reinstate");
-    assert_eq!(
-        s.learner.award_status(&award),
-        "suspended",
-        "the issuer's suspension stands"
-    );
+    assert_eq!(s.learner.award_status(&award), "suspended", "the issuer's suspension stands");
     s.college.change(&award_id, "reinstate");
     assert_eq!(s.learner.award_status(&award), "active");
     // Once the cascade suspended it, the cascade restores it.
@@ -289,35 +213,17 @@ fn constituents_of_older_awards_are_filled_in_at_start_up() {
     s.college.pathway(&cascading("x-once", &award, Rule::count(1).achievement(&x)));
     let constituent: cairn_domain::CredentialId =
         s.college.issue_at(&s.learner.id, &x, "2023-01-10T00:00:00Z")["id"].as_str().unwrap().to_owned().parse().unwrap();
-    let award_id: cairn_domain::CredentialId = s.learner.held(&award)[0]["id"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let award_id: cairn_domain::CredentialId = s.learner.held(&award)[0]["id"].as_str().unwrap().parse().unwrap();
     let store = Store::open(app.database_url()).unwrap();
-    let recorded = |store: &Store| {
-        store
-            .write_blocking(|conn| award_constituents::recorded(conn, award_id))
-            .unwrap()
-    };
+    let recorded = |store: &Store| store.write_blocking(|conn| award_constituents::recorded(conn, award_id)).unwrap();
     assert_eq!(recorded(&store), vec![constituent], "written when issued");
     // As before the table: no rows.
-    store
-        .write_blocking(|conn| award_constituents::set(conn, award_id, &[]))
-        .unwrap();
+    store.write_blocking(|conn| award_constituents::set(conn, award_id, &[])).unwrap();
     assert!(recorded(&store).is_empty());
-    assert_eq!(
-        s.learner.shared_constituents(&award_id.to_string()),
-        vec![constituent.to_string()],
-        "readers fall back to the evidence"
-    );
+    assert_eq!(s.learner.shared_constituents(&award_id.to_string()), vec![constituent.to_string()], "readers fall back to the evidence");
     drop(store);
     let restarted = Store::open(app.database_url()).unwrap();
-    assert_eq!(
-        recorded(&restarted),
-        vec![constituent],
-        "filled in from the evidence at start-up"
-    );
+    assert_eq!(recorded(&restarted), vec![constituent], "filled in from the evidence at start-up");
 }
 
 /// A small deterministic PRNG (xorshift64*): the sequences are the same on
@@ -369,11 +275,7 @@ struct Model {
 
 impl Model {
     fn holds(&self, pathway: usize, counts: &[St]) -> bool {
-        let has = |achievement: usize| {
-            self.credentials
-                .iter()
-                .any(|(_, a, st)| *a == achievement && counts.contains(st))
-        };
+        let has = |achievement: usize| self.credentials.iter().any(|(_, a, st)| *a == achievement && counts.contains(st));
         let first = (0..3).filter(|a| has(*a)).count() >= 2;
         match pathway {
             0 => first,
@@ -432,13 +334,8 @@ impl Model {
 fn award_statuses_follow_the_rule_over_random_event_sequences() {
     let app = TestApp::spawn();
     let s = school(&app);
-    let micro: Vec<String> = ["A", "B", "C", "D"]
-        .iter()
-        .map(|n| s.college.achievement(&AchievementBuilder::micro(n)))
-        .collect();
-    let awards: Vec<String> = (0..4)
-        .map(|i| s.college.achievement(&AchievementBuilder::award(&format!("Award {i}"))))
-        .collect();
+    let micro: Vec<String> = ["A", "B", "C", "D"].iter().map(|n| s.college.achievement(&AchievementBuilder::micro(n))).collect();
+    let awards: Vec<String> = (0..4).map(|i| s.college.achievement(&AchievementBuilder::award(&format!("Award {i}")))).collect();
     let p0 = s.college.pathway(&cascading("two-of-abc", &awards[0], Rule::count(2).achievements(&[&micro[0], &micro[1], &micro[2]])));
     s.college.pathway(&cascading("nested", &awards[1], Rule::all([Rule::pathway(&p0), Rule::count(1).achievement(&micro[3])])));
     s.college.pathway(&cascading("award-of-award", &awards[2], Rule::count(1).achievement(&awards[0])));
@@ -452,15 +349,10 @@ fn award_statuses_follow_the_rule_over_random_event_sequences() {
     let mut seen = std::collections::BTreeSet::new();
     for case in 0..cases {
         let learner = app.learner(&format!("random{case}@cascade.example"));
-        let mut model = Model {
-            credentials: Vec::new(),
-            awards: [None; 4],
-        };
+        let mut model = Model { credentials: Vec::new(), awards: [None; 4] };
         let mut log = Vec::new();
         for _ in 0..events {
-            let live: Vec<usize> = (0..model.credentials.len())
-                .filter(|i| model.credentials[*i].2 != St::Revoked)
-                .collect();
+            let live: Vec<usize> = (0..model.credentials.len()).filter(|i| model.credentials[*i].2 != St::Revoked).collect();
             if live.is_empty() || rng.below(10) < 4 {
                 let a = rng.below(4);
                 let day = 1 + rng.below(28);
@@ -488,20 +380,9 @@ fn award_statuses_follow_the_rule_over_random_event_sequences() {
             }
             let wallet = learner.get("/v1/me/wallet").body;
             for (p, award) in awards.iter().enumerate() {
-                let found: Vec<&Value> = wallet["credentials"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .filter(|c| c["achievement"] == *award)
-                    .collect();
-                let have = found
-                    .iter()
-                    .map(|c| c["status"].as_str().unwrap().to_owned())
-                    .collect::<Vec<_>>();
-                let want = model.awards[p]
-                    .map(|st| st.as_str().to_owned())
-                    .into_iter()
-                    .collect::<Vec<_>>();
+                let found: Vec<&Value> = wallet["credentials"].as_array().unwrap().iter().filter(|c| c["achievement"] == *award).collect();
+                let have = found.iter().map(|c| c["status"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+                let want = model.awards[p].map(|st| st.as_str().to_owned()).into_iter().collect::<Vec<_>>();
                 assert_eq!(have, want, "case {case}, pathway {p}, after {log:?}");
                 if let Some(st) = model.awards[p] {
                     seen.insert((p, st.as_str()));
@@ -515,47 +396,25 @@ fn award_statuses_follow_the_rule_over_random_event_sequences() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|c| {
-                (
-                    c["id"].as_str().unwrap().to_owned(),
-                    c["status"].as_str().unwrap().to_owned(),
-                )
-            })
+            .map(|c| (c["id"].as_str().unwrap().to_owned(), c["status"].as_str().unwrap().to_owned()))
             .collect();
         for award in &awards[..3] {
-            let Some(held) = wallet["credentials"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|c| c["achievement"] == *award && c["status"] == "active")
-            else {
+            let Some(held) = wallet["credentials"].as_array().unwrap().iter().find(|c| c["achievement"] == *award && c["status"] == "active") else {
                 continue;
             };
             let award_id = held["id"].as_str().unwrap();
             let constituents = learner.shared_constituents(award_id);
-            assert!(
-                !constituents.is_empty(),
-                "case {case}: {award_id} has constituents"
-            );
+            assert!(!constituents.is_empty(), "case {case}: {award_id} has constituents");
             for constituent in constituents {
-                assert_eq!(
-                    statuses[&constituent], "active",
-                    "case {case}: {award_id} is held by {constituent}, after {log:?}"
-                );
+                assert_eq!(statuses[&constituent], "active", "case {case}: {award_id} is held by {constituent}, after {log:?}");
             }
         }
     }
     for p in 0..3 {
         for st in ["active", "suspended", "revoked"] {
-            assert!(
-                seen.contains(&(p, st)),
-                "no sequence reached a {st} award of pathway {p}: {seen:?}"
-            );
+            assert!(seen.contains(&(p, st)), "no sequence reached a {st} award of pathway {p}: {seen:?}");
         }
     }
-    assert!(
-        !seen.contains(&(3, "suspended")) && !seen.contains(&(3, "revoked")),
-        "`keep` leaves its award alone"
-    );
+    assert!(!seen.contains(&(3, "suspended")) && !seen.contains(&(3, "revoked")), "`keep` leaves its award alone");
     assert!(seen.contains(&(3, "active")));
 }

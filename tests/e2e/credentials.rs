@@ -30,11 +30,7 @@ fn world(app: &TestApp) -> World {
     let lakeside = app.institution("Lakeside University");
     let learner = app.learner("ada");
     let achievement = lakeside.achievement(&achievement_json("Data Visualisation"));
-    World {
-        learner,
-        lakeside,
-        achievement,
-    }
+    World { learner, lakeside, achievement }
 }
 
 fn issue(w: &World, body: &Value) -> Response {
@@ -130,7 +126,10 @@ fn bad_issue_requests_are_422_and_issue_nothing() {
         (json!({ "achievement": "01234567-89ab-7def-8123-456789abcdef", "recipient": { "learner": w.learner.id } }), "achievement"),
         (json!({ "achievement": w.achievement, "recipient": { "learner": "01234567-89ab-7def-8123-456789abcdef" } }), "recipient.learner"),
         (json!({ "achievement": w.achievement, "recipient": { "learner": w.learner.id }, "awarded_at": "2999-01-01T00:00:00Z" }), "awarded_at"),
-        (json!({ "achievement": w.achievement, "recipient": { "learner": w.learner.id }, "awarded_at": "2025-01-01T00:00:00Z", "valid_until": "2024-01-01T00:00:00Z" }), "valid_until"),
+        (
+            json!({ "achievement": w.achievement, "recipient": { "learner": w.learner.id }, "awarded_at": "2025-01-01T00:00:00Z", "valid_until": "2024-01-01T00:00:00Z" }),
+            "valid_until",
+        ),
         (json!({ "achievement": w.achievement, "recipient": { "learner": w.learner.id }, "awarded_at": "yesterday" }), "awarded_at"),
         (json!({ "achievement": w.achievement, "recipient": { "email": "not-an-email" } }), "recipient.email"),
     ];
@@ -357,10 +356,10 @@ fn verification_tells_genuine_forged_and_foreign_credentials_apart() {
 
     // Once an admin registers that issuer's key, the same JWT verifies.
     let jwk = stranger.public_jwk("https://stranger.example/keys#1".into());
-    let registered = w.lakeside.admin.post(
-        "/v1/trusted-issuers",
-        &json!({ "issuer_id": "https://stranger.example/issuer", "name": "Stranger", "jwks": { "keys": [jwk] } }),
-    );
+    let registered = w
+        .lakeside
+        .admin
+        .post("/v1/trusted-issuers", &json!({ "issuer_id": "https://stranger.example/issuer", "name": "Stranger", "jwks": { "keys": [jwk] } }));
     assert_eq!(registered.status, 201, "{}", registered.text);
     let trusted = app.post("/v1/verify", None, &json!({ "jwt": foreign_jwt })).body;
     assert_eq!(check(&trusted, "signature"), "pass", "{trusted}");

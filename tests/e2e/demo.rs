@@ -44,7 +44,13 @@ fn the_demo_has_learners_at_every_stage() {
     assert_eq!(chen_wallet["employment"][0]["verified"], true);
     assert_eq!(ben.get("/v1/me/wallet").body["employment"][0]["verified"], false);
     // Staff of every demo organisation can sign in.
-    for staff in ["issuer@northbrook-schools.example", "issuer@lakeside-university.example", "issuer@riverside-k12.example", "recruiter@acme-analytics.example", "admin@cairn.example"] {
+    for staff in [
+        "issuer@northbrook-schools.example",
+        "issuer@lakeside-university.example",
+        "issuer@riverside-k12.example",
+        "recruiter@acme-analytics.example",
+        "admin@cairn.example",
+    ] {
         app.token(staff, PASSWORD);
     }
 }

@@ -14,8 +14,7 @@ struct Lakeside {
 
 fn institution(app: &TestApp) -> Lakeside {
     let lakeside = app.institution("Lakeside University");
-    let achievements =
-        ["Statistics", "Data Visualisation"].map(|name| lakeside.achievement(&AchievementBuilder::micro(name).criteria("Pass.")));
+    let achievements = ["Statistics", "Data Visualisation"].map(|name| lakeside.achievement(&AchievementBuilder::micro(name).criteria("Pass.")));
     Lakeside { lakeside, achievements }
 }
 
@@ -35,34 +34,20 @@ fn an_unconfirmed_address_collects_nothing_until_its_owner_confirms_it_over_smtp
     // The registration mail went through the SMTP server on loopback.
     let mails = app.mails_to("victim@example.org");
     assert_eq!(mails.len(), 1, "one verification mail");
-    assert!(
-        mails[0].contains("Subject: Confirm your e-mail address"),
-        "{}",
-        mails[0]
-    );
+    assert!(mails[0].contains("Subject: Confirm your e-mail address"), "{}", mails[0]);
     let code = verification_code_in(&mails[0]).unwrap();
 
     // Issued to the address: it waits for a claim, not in the registrant's wallet.
     let waiting = issue_to_email(&i, &i.achievements[0], "victim@example.org");
     assert!(waiting["learner"].is_null(), "{waiting}");
-    let claim_code = waiting["claim_code"]
-        .as_str()
-        .expect("a claim code")
-        .to_owned();
-    assert!(
-        learner.credential_ids().is_empty(),
-        "the credential must not land in an unconfirmed account"
-    );
+    let claim_code = waiting["claim_code"].as_str().expect("a claim code").to_owned();
+    assert!(learner.credential_ids().is_empty(), "the credential must not land in an unconfirmed account");
 
     // Wrong codes change nothing.
     for wrong in ["", "not-the-code", &format!("{code}x")] {
-        app.post("/v1/auth/verify-email", None, &json!({ "code": wrong }))
-            .assert_problem(422);
+        app.post("/v1/auth/verify-email", None, &json!({ "code": wrong })).assert_problem(422);
     }
-    assert_eq!(
-        learner.get("/v1/me").body["email_verified"],
-        false
-    );
+    assert_eq!(learner.get("/v1/me").body["email_verified"], false);
 
     // The code from the delivered mail confirms the address and moves the
     // waiting credential in, re-signed with the learner as subject.
@@ -74,27 +59,16 @@ fn an_unconfirmed_address_collects_nothing_until_its_owner_confirms_it_over_smtp
     assert_eq!(claimed.len(), 1, "{}", confirmed.text);
     assert_eq!(claimed[0]["id"], waiting["id"]);
     assert_eq!(claimed[0]["learner"], id.as_str());
-    assert_eq!(
-        claimed[0]["ob3"]["credentialSubject"]["id"],
-        format!("urn:uuid:{id}")
-    );
-    assert_eq!(
-        claimed[0]["verification"]["verified"], true,
-        "{}",
-        claimed[0]
-    );
-    assert_eq!(
-        learner.credential_ids(),
-        vec![waiting["id"].as_str().unwrap().to_owned()]
-    );
+    assert_eq!(claimed[0]["ob3"]["credentialSubject"]["id"], format!("urn:uuid:{id}"));
+    assert_eq!(claimed[0]["verification"]["verified"], true, "{}", claimed[0]);
+    assert_eq!(learner.credential_ids(), vec![waiting["id"].as_str().unwrap().to_owned()]);
     assert_eq!(learner.get("/v1/me").body["email_verified"], true);
 
     // Single use; and the moved credential's claim code is spent.
     let reused = app.post("/v1/auth/verify-email", None, &json!({ "code": code }));
     reused.assert_problem(422);
     assert_eq!(reused.body["errors"][0]["field"], "code");
-    learner.post("/v1/me/claims", &json!({ "code": claim_code }))
-    .assert_problem(404);
+    learner.post("/v1/me/claims", &json!({ "code": claim_code })).assert_problem(404);
 
     // From now on the address is theirs: a new issue lands directly.
     let direct = issue_to_email(&i, &i.achievements[1], "Victim@Example.org");
@@ -115,11 +89,7 @@ fn an_unconfirmed_learner_can_still_redeem_a_claim_code() {
     assert_eq!(claimed.status, 200, "{}", claimed.text);
     assert_eq!(claimed.body["learner"], learner.id.as_str());
     // Confirming later finds nothing left waiting, and leaves the wallet as it is.
-    let confirmed = app.post(
-        "/v1/auth/verify-email",
-        None,
-        &json!({ "code": app.verification_code("newcomer@example.org") }),
-    );
+    let confirmed = app.post("/v1/auth/verify-email", None, &json!({ "code": app.verification_code("newcomer@example.org") }));
     assert_eq!(confirmed.status, 200, "{}", confirmed.text);
     assert_eq!(confirmed.body["claimed"], json!([]));
     assert_eq!(learner.credential_ids().len(), 1);
@@ -138,29 +108,14 @@ fn confirming_runs_the_automatic_awards_like_a_claim() {
     );
     let learner = app.learner_unconfirmed("maya@example.org");
     for achievement in &i.achievements {
-        assert!(
-            issue_to_email(&i, achievement, "maya@example.org")["claim_code"].is_string()
-        );
+        assert!(issue_to_email(&i, achievement, "maya@example.org")["claim_code"].is_string());
     }
-    let confirmed = app.post(
-        "/v1/auth/verify-email",
-        None,
-        &json!({ "code": app.verification_code("maya@example.org") }),
-    );
+    let confirmed = app.post("/v1/auth/verify-email", None, &json!({ "code": app.verification_code("maya@example.org") }));
     assert_eq!(confirmed.status, 200, "{}", confirmed.text);
     assert_eq!(confirmed.body["claimed"].as_array().unwrap().len(), 2);
     let wallet = learner.get("/v1/me/wallet").body;
-    let awards: Vec<&Value> = wallet["credentials"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| c["achievement"] == award.as_str())
-        .collect();
-    assert_eq!(
-        awards.len(),
-        1,
-        "the completed pathway's award is issued once: {wallet}"
-    );
+    let awards: Vec<&Value> = wallet["credentials"].as_array().unwrap().iter().filter(|c| c["achievement"] == award.as_str()).collect();
+    assert_eq!(awards.len(), 1, "the completed pathway's award is issued once: {wallet}");
 }
 
 #[test]
@@ -171,30 +126,12 @@ fn a_code_confirms_once_under_concurrent_use() {
     issue_to_email(&i, &i.achievements[0], "rae@example.org");
     let code = app.verification_code("rae@example.org");
     let statuses: Vec<u16> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..8)
-            .map(|_| {
-                scope.spawn(|| {
-                    app.post("/v1/auth/verify-email", None, &json!({ "code": code }))
-                        .status
-                })
-            })
-            .collect();
+        let handles: Vec<_> = (0..8).map(|_| scope.spawn(|| app.post("/v1/auth/verify-email", None, &json!({ "code": code })).status)).collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 200).count(),
-        1,
-        "{statuses:?}"
-    );
-    assert!(
-        statuses.iter().all(|s| *s == 200 || *s == 422 || *s == 503),
-        "{statuses:?}"
-    );
-    assert_eq!(
-        learner.credential_ids().len(),
-        1,
-        "the waiting credential moved in once"
-    );
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
+    assert!(statuses.iter().all(|s| *s == 200 || *s == 422 || *s == 503), "{statuses:?}");
+    assert_eq!(learner.credential_ids().len(), 1, "the waiting credential moved in once");
 }
 
 #[test]
@@ -209,36 +146,24 @@ fn a_new_code_replaces_the_old_one_and_resending_is_limited() {
     assert_eq!(app.mails_to("lin@example.org").len(), 2);
     let second = app.verification_code("lin@example.org");
     assert_ne!(first, second);
-    app.post("/v1/auth/verify-email", None, &json!({ "code": first }))
-        .assert_problem(422);
+    app.post("/v1/auth/verify-email", None, &json!({ "code": first })).assert_problem(422);
     let confirmed = app.post("/v1/auth/verify-email", None, &json!({ "code": second }));
     assert_eq!(confirmed.status, 200, "{}", confirmed.text);
     // Nothing to resend once confirmed.
-    learner.post("/v1/me/email-verification", &json!({}))
-        .assert_problem(409);
+    learner.post("/v1/me/email-verification", &json!({})).assert_problem(409);
 
     // Only learners; and at most 5 an hour.
-    app.admin().post("/v1/me/email-verification", &json!({}))
-    .assert_problem(403);
-    app.post("/v1/me/email-verification", None, &json!({}))
-        .assert_problem(401);
+    app.admin().post("/v1/me/email-verification", &json!({})).assert_problem(403);
+    app.post("/v1/me/email-verification", None, &json!({})).assert_problem(401);
     let other = app.learner_unconfirmed("sam@example.org");
     for _ in 0..5 {
-        assert_eq!(
-            other.post("/v1/me/email-verification", &json!({}))
-                .status,
-            202
-        );
+        assert_eq!(other.post("/v1/me/email-verification", &json!({})).status, 202);
     }
     let limited = other.post("/v1/me/email-verification", &json!({}));
     limited.assert_problem(429);
     assert!(limited.header("Retry-After").is_some());
     // The refused call replaced nothing: the last mailed code still works.
-    let confirmed = app.post(
-        "/v1/auth/verify-email",
-        None,
-        &json!({ "code": app.verification_code("sam@example.org") }),
-    );
+    let confirmed = app.post("/v1/auth/verify-email", None, &json!({ "code": app.verification_code("sam@example.org") }));
     assert_eq!(confirmed.status, 200, "{}", confirmed.text);
 }
 
@@ -246,44 +171,26 @@ fn a_new_code_replaces_the_old_one_and_resending_is_limited() {
 fn the_outbox_holds_one_eml_per_message_and_the_log_does_not_need_the_code() {
     let app = TestApp::spawn();
     app.learner_unconfirmed("ola@example.org");
-    let files: Vec<_> = std::fs::read_dir(app.data_dir.join("outbox"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
+    let files: Vec<_> = std::fs::read_dir(app.data_dir.join("outbox")).unwrap().map(|e| e.unwrap().path()).collect();
     assert_eq!(files.len(), 1, "{files:?}");
     assert_eq!(files[0].extension().unwrap(), "eml");
     let text = std::fs::read_to_string(&files[0]).unwrap();
     assert!(text.contains("From: Cairn <no-reply@localhost>"), "{text}");
-    assert!(
-        verification_code_in(&text).is_some_and(|c| c.len() >= 32),
-        "{text}"
-    );
+    assert!(verification_code_in(&text).is_some_and(|c| c.len() >= 32), "{text}");
 }
 
 #[test]
 fn registration_succeeds_when_the_mail_server_is_down_and_the_code_can_be_resent_later() {
     // A port with nothing listening.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let app = TestApp::builder().smtp_url(format!("smtp://127.0.0.1:{port}")).spawn();
-    let registered = app.post(
-        "/v1/auth/register",
-        None,
-        &json!({ "email": "kim@example.org", "password": PASSWORD, "name": "Kim" }),
-    );
+    let registered = app.post("/v1/auth/register", None, &json!({ "email": "kim@example.org", "password": PASSWORD, "name": "Kim" }));
     assert_eq!(registered.status, 201, "{}", registered.text);
     assert_eq!(registered.body["email_verified"], false);
     let learner = app.session(app.token("kim@example.org", PASSWORD));
-    assert_eq!(
-        learner.get("/v1/me").body["email_verified"],
-        false
-    );
+    assert_eq!(learner.get("/v1/me").body["email_verified"], false);
     // Asking again while the server is still down says so, without losing anything.
-    learner.post("/v1/me/email-verification", &json!({}))
-        .assert_problem(500);
+    learner.post("/v1/me/email-verification", &json!({})).assert_problem(500);
     assert_eq!(learner.get("/v1/me").status, 200);
 }
 
@@ -301,8 +208,8 @@ fn accounts_made_by_an_administrator_and_demo_learners_count_as_confirmed() {
 }
 
 mod backfill {
-    use cairn_tests::service::DatabaseUrl;
     use cairn_tests::TestDb;
+    use cairn_tests::service::DatabaseUrl;
     use diesel::sql_types::BigInt;
     use diesel::{Connection, PgConnection, QueryableByName, RunQueryDsl, SqliteConnection};
     use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
@@ -348,10 +255,7 @@ mod backfill {
         let dir = tempfile::tempdir().unwrap();
         let db = TestDb::fresh(dir.path());
         let (verified, total) = match &db.url {
-            DatabaseUrl::Sqlite(path) => round_trip!(
-                &mut SqliteConnection::establish(&path.to_string_lossy()).unwrap(),
-                SQLITE
-            ),
+            DatabaseUrl::Sqlite(path) => round_trip!(&mut SqliteConnection::establish(&path.to_string_lossy()).unwrap(), SQLITE),
             DatabaseUrl::Postgres(raw) => {
                 round_trip!(&mut PgConnection::establish(raw).unwrap(), POSTGRES)
             }

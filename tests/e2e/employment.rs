@@ -9,10 +9,13 @@ fn employment_is_self_asserted_until_the_employer_attests_it() {
     let w = World::new();
     let app = &w.app;
     let learner = app.learner("ada@example.com");
-    let added = learner.post("/v1/me/employment", &json!({
+    let added = learner.post(
+        "/v1/me/employment",
+        &json!({
             "employer_name": "Acme Analytics", "employer_org": w.employer.org, "title": "Data Analyst",
             "start_date": "2024-02-01", "end_date": "2026-06-30", "skills": ["DV-1"]
-        }));
+        }),
+    );
     assert_eq!(added.status, 201, "{}", added.text);
     assert_eq!(added.body["verified"], false);
     let id = added.id();

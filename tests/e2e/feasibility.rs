@@ -15,10 +15,7 @@ struct School {
 fn school(app: &TestApp) -> School {
     let northbrook = app.institution("Northbrook Schools Association");
     let learner = app.learner("teacher@northbrook.example");
-    School {
-        learner,
-        northbrook,
-    }
+    School { learner, northbrook }
 }
 
 /// An automatic pathway `key` with a new award of its own.
@@ -41,10 +38,7 @@ fn dated(achievement: &str, after: Option<&str>, before: Option<&str>) -> Value 
 
 fn detail(response: &cairn_tests::Response) -> String {
     response.assert_problem(422);
-    response.body["detail"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
+    response.body["detail"].as_str().unwrap_or_default().to_owned()
 }
 
 #[test]
@@ -53,32 +47,22 @@ fn dates_that_no_window_can_hold_are_refused_with_the_contradiction_named() {
     let s = school(&app);
     let x = s.northbrook.achievement(&AchievementBuilder::course("X"));
     let y = s.northbrook.achievement(&AchievementBuilder::course("Y"));
-    let impossible = rule(&s, "impossible", json!({ "type": "all", "within": "P1Y", "of": [
-        dated(&x, None, Some("2021-12-02T00:00:00Z")), dated(&y, Some("2024-12-01T00:00:00Z"), None)] }));
+    let impossible = rule(
+        &s,
+        "impossible",
+        json!({ "type": "all", "within": "P1Y", "of": [
+        dated(&x, None, Some("2021-12-02T00:00:00Z")), dated(&y, Some("2024-12-01T00:00:00Z"), None)] }),
+    );
     let response = s.northbrook.try_pathway(&impossible);
     let text = detail(&response);
-    assert!(
-        text.contains("requirement: can never be satisfied"),
-        "{text}"
-    );
-    assert!(
-        text.contains(
-            "requirement.of[1] needs a credential earned on or after 2024-12-01T00:00:00Z"
-        ),
-        "{text}"
-    );
-    assert!(
-        text.contains("requirement.of[0] one earned before 2021-12-02T00:00:00Z"),
-        "{text}"
-    );
+    assert!(text.contains("requirement: can never be satisfied"), "{text}");
+    assert!(text.contains("requirement.of[1] needs a credential earned on or after 2024-12-01T00:00:00Z"), "{text}");
+    assert!(text.contains("requirement.of[0] one earned before 2021-12-02T00:00:00Z"), "{text}");
     assert!(text.contains("one window of P1Y"), "{text}");
     // The dry run judges it the same way; nothing is registered.
     let dry = s.northbrook.issuer.post(&s.northbrook.path("pathways/dry-run"), &impossible);
     assert!(detail(&dry).contains("one window of P1Y"), "{}", dry.text);
-    assert_eq!(
-        app.get(&s.northbrook.path("pathways"), None).body["items"],
-        json!([])
-    );
+    assert_eq!(app.get(&s.northbrook.path("pathways"), None).body["items"], json!([]));
 
     // A near miss is still accepted: the same dates in a P3Y window.
     let mut wide = impossible.clone();
@@ -87,10 +71,7 @@ fn dates_that_no_window_can_hold_are_refused_with_the_contradiction_named() {
     assert_eq!(registered.status, 201, "{}", registered.text);
     s.northbrook.issue_at(&s.learner.id, &x, "2021-12-01T00:00:00Z");
     s.northbrook.issue_at(&s.learner.id, &y, "2024-12-01T00:00:00Z");
-    assert!(
-        !s.learner.held(wide["award"].as_str().unwrap()).is_empty(),
-        "the wider window completes and awards it"
-    );
+    assert!(!s.learner.held(wide["award"].as_str().unwrap()).is_empty(), "the wider window completes and awards it");
 }
 
 #[test]
@@ -102,22 +83,18 @@ fn a_window_above_a_nested_pathway_covers_its_dates() {
     let early_rule = rule(&s, "early", dated(&x, None, Some("2022-01-01T00:00:00Z")));
     let early = s.northbrook.pathway(&early_rule);
     let parent = |within: &str| {
-        rule(&s, &format!("parent-{}", within.to_lowercase()), json!({ "type": "all", "within": within, "of": [
-            { "type": "pathway", "pathway": early }, dated(&y, Some("2024-12-01T00:00:00Z"), None)] }))
+        rule(
+            &s,
+            &format!("parent-{}", within.to_lowercase()),
+            json!({ "type": "all", "within": within, "of": [
+            { "type": "pathway", "pathway": early }, dated(&y, Some("2024-12-01T00:00:00Z"), None)] }),
+        )
     };
     let response = s.northbrook.try_pathway(&parent("P2Y"));
     let text = detail(&response);
-    assert!(
-        text.contains("requirement: can never be satisfied"),
-        "{text}"
-    );
+    assert!(text.contains("requirement: can never be satisfied"), "{text}");
     assert!(text.contains("requirement.of[0] -> pathway `early` requirement one earned before 2022-01-01T00:00:00Z"), "{text}");
-    assert!(
-        text.contains(
-            "requirement.of[1] needs a credential earned on or after 2024-12-01T00:00:00Z"
-        ),
-        "{text}"
-    );
+    assert!(text.contains("requirement.of[1] needs a credential earned on or after 2024-12-01T00:00:00Z"), "{text}");
     assert!(text.contains("one window of P2Y"), "{text}");
 
     // P4Y holds both: accepted, and completed by credentials three years apart.
@@ -133,23 +110,9 @@ fn a_window_above_a_nested_pathway_covers_its_dates() {
     earlier["requirement"] = dated(&x, None, Some("2020-06-01T00:00:00Z"));
     let update = s.northbrook.issuer.put(&format!("/v1/pathways/{early}"), &earlier);
     let text = detail(&update);
-    assert!(
-        text.contains(
-            "pathway `parent-p4y` (which nests this one) requirement: can never be satisfied"
-        ),
-        "{text}"
-    );
-    assert!(
-        text.contains(
-            "one earned before 2020-06-01T00:00:00Z: they cannot lie in one window of P4Y"
-        ),
-        "{text}"
-    );
-    assert_eq!(
-        app.get(&format!("/v1/pathways/{early}"), None).body["version"],
-        1,
-        "a rejected update changes nothing"
-    );
+    assert!(text.contains("pathway `parent-p4y` (which nests this one) requirement: can never be satisfied"), "{text}");
+    assert!(text.contains("one earned before 2020-06-01T00:00:00Z: they cannot lie in one window of P4Y"), "{text}");
+    assert_eq!(app.get(&format!("/v1/pathways/{early}"), None).body["version"], 1, "a rejected update changes nothing");
 }
 
 #[test]
@@ -167,15 +130,16 @@ fn credits_above_the_catalog_amounts_are_accepted_and_a_selector_matching_nothin
     s.northbrook.issue_with(&IssueRequest::new(&x).to(&s.learner.id).awarded_at("2024-01-10T00:00:00Z").credits_earned("6", "ECTS"));
     let progress = s.learner.get(&format!("/v1/me/progress/{pathway}"));
     assert_eq!(progress.body["status"], "complete", "{}", progress.text);
-    assert!(
-        !s.learner.held(six["award"].as_str().unwrap()).is_empty(),
-        "one credential of 6 ECTS satisfies it"
-    );
+    assert!(!s.learner.held(six["award"].as_str().unwrap()).is_empty(), "one credential of 6 ECTS satisfies it");
 
     // No achievement matches at all: refused, naming the node.
-    let nothing = rule(&s, "nothing", json!({ "type": "all", "of": [
+    let nothing = rule(
+        &s,
+        "nothing",
+        json!({ "type": "all", "of": [
         { "type": "count", "min": 1, "where": { "achievement": x } },
-        { "type": "credits", "min": "1", "unit": "ECTS", "where": { "achievement_type": "Certificate" } }] }));
+        { "type": "credits", "min": "1", "unit": "ECTS", "where": { "achievement_type": "Certificate" } }] }),
+    );
     let response = s.northbrook.try_pathway(&nothing);
     let text = detail(&response);
     assert!(text.ends_with("requirement.of[1]: can never be satisfied: needs 1 ECTS but no achievement in the catalog matches"), "{text}");

@@ -40,7 +40,8 @@ fn outcomes_and_graphs_speak_in_names() {
     assert_eq!(candidates.len(), names.len());
     let feedback_at = candidates.iter().position(|id| **id == json!(feedback)).expect("Feedback Conversations is a candidate");
     assert_eq!(names[feedback_at], "Feedback Conversations");
-    let step = outcome["next"].as_array().unwrap().iter().find(|s| s["achievements"] == json!([feedback])).expect("next names Feedback Conversations");
+    let step =
+        outcome["next"].as_array().unwrap().iter().find(|s| s["achievements"] == json!([feedback])).expect("next names Feedback Conversations");
     assert_eq!(step["names"], json!(["Feedback Conversations"]));
 
     let graph = app.get(&format!("/v1/pathways/{pathway}/graph"), None).assert_status(200).body.clone();

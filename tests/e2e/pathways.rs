@@ -17,25 +17,15 @@ fn school(app: &TestApp) -> School {
     let learner = app.learner("teacher@northbrook.example");
     let micro = (1..=4).map(|i| northbrook.achievement(&AchievementBuilder::micro(&format!("Micro-credential {i}")))).collect();
     let award = northbrook.achievement(&AchievementBuilder::award("Professional Learning Award"));
-    School {
-        learner,
-        northbrook,
-        micro,
-        award,
-    }
+    School { learner, northbrook, micro, award }
 }
 
 fn pla_rule(s: &School) -> Value {
-    Pathway::new(
-        "professional-learning-award",
-        "Professional Learning Award",
-        &s.award,
-        Rule::count(3).of_type("MicroCredential").within("P3Y"),
-    )
-    .description("Earn 3 micro-credentials within 3 years.")
-    .issuance("automatic")
-    .on_constituent_revoked("revoke")
-    .into()
+    Pathway::new("professional-learning-award", "Professional Learning Award", &s.award, Rule::count(3).of_type("MicroCredential").within("P3Y"))
+        .description("Earn 3 micro-credentials within 3 years.")
+        .issuance("automatic")
+        .on_constituent_revoked("revoke")
+        .into()
 }
 
 fn issue(s: &School, achievement: &str, awarded_at: &str) -> Value {
@@ -101,12 +91,12 @@ fn revoking_a_constituent_revokes_the_award_and_the_nested_award_above_it() {
     let master = s.northbrook.achievement(&AchievementBuilder::new("Master Teacher", "Certificate"));
     let pla = s.northbrook.try_pathway(&pla_rule(&s)).id();
     let nested = s.northbrook.try_pathway(&json!({
-            "key": "master-teacher", "name": "Master Teacher", "award": master,
-            "requirement": { "type": "all", "of": [
-                { "type": "pathway", "pathway": pla },
-                { "type": "count", "min": 1, "where": { "achievement": s.micro[3] } }
-            ] }
-        }));
+        "key": "master-teacher", "name": "Master Teacher", "award": master,
+        "requirement": { "type": "all", "of": [
+            { "type": "pathway", "pathway": pla },
+            { "type": "count", "min": 1, "where": { "achievement": s.micro[3] } }
+        ] }
+    }));
     assert_eq!(nested.status, 201, "{}", nested.text);
     let first = issue(&s, &s.micro[0], "2024-01-01T00:00:00Z");
     issue(&s, &s.micro[1], "2024-02-01T00:00:00Z");
@@ -336,7 +326,9 @@ fn review_pathways_queue_the_award_for_an_issuer_to_approve_or_reject() {
     // Rejection: a second learner is queued, rejected, and not queued again.
     let other_learner = app.learner("second@northbrook.example").id;
     for (n, micro) in s.micro.iter().take(3).enumerate() {
-        let response = s.northbrook.try_issue(&json!({ "achievement": micro, "recipient": { "learner": other_learner }, "awarded_at": format!("2025-0{}-01T00:00:00Z", n + 1) }));
+        let response = s.northbrook.try_issue(
+            &json!({ "achievement": micro, "recipient": { "learner": other_learner }, "awarded_at": format!("2025-0{}-01T00:00:00Z", n + 1) }),
+        );
         assert_eq!(response.status, 201);
     }
     let pending = s.northbrook.issuer.get(&s.northbrook.path("award-reviews?status=pending"));
@@ -389,7 +381,12 @@ fn followed_pathways_show_in_progress_before_any_credential() {
     let pla = s.northbrook.try_pathway(&pla_rule(&s)).id();
     let listed = |token: &Learner| -> Vec<(String, String)> {
         let progress = token.get("/v1/me/progress");
-        progress.body["items"].as_array().unwrap().iter().map(|o| (o["pathway"].as_str().unwrap().to_owned(), o["status"].as_str().unwrap().to_owned())).collect()
+        progress.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| (o["pathway"].as_str().unwrap().to_owned(), o["status"].as_str().unwrap().to_owned()))
+            .collect()
     };
     assert!(listed(&s.learner).is_empty());
     assert_eq!(s.learner.put_empty(&format!("/v1/me/following/{pla}")).status, 204);

@@ -22,23 +22,21 @@ fn org(app: &TestApp) -> Org {
 fn a_nested_award_kept_under_keep_does_not_make_the_parent_hold() {
     let app = TestApp::spawn();
     let o = org(&app);
-    let micro: Vec<String> = (0..3)
-        .map(|i| o.college.achievement(&AchievementBuilder::new(&format!("Micro {i}"), "MicroCredential")))
-        .collect();
+    let micro: Vec<String> = (0..3).map(|i| o.college.achievement(&AchievementBuilder::new(&format!("Micro {i}"), "MicroCredential"))).collect();
     let course = o.college.achievement(&AchievementBuilder::course("Capstone"));
     let inner_award = o.college.achievement(&AchievementBuilder::award("Inner award"));
     let outer_award = o.college.achievement(&AchievementBuilder::new("Outer award", "Certificate"));
     let inner = o.college.pathway(&json!({
-            "key": "inner", "name": "Inner", "award": inner_award, "on_constituent_revoked": "keep",
-            "requirement": { "type": "count", "min": 3, "where": { "achievement_type": "MicroCredential" } }
-        }));
+        "key": "inner", "name": "Inner", "award": inner_award, "on_constituent_revoked": "keep",
+        "requirement": { "type": "count", "min": 3, "where": { "achievement_type": "MicroCredential" } }
+    }));
     let outer = o.college.pathway(&json!({
-            "key": "outer", "name": "Outer", "award": outer_award, "on_constituent_revoked": "revoke",
-            "requirement": { "type": "all", "of": [
-                { "type": "pathway", "pathway": inner },
-                { "type": "count", "min": 1, "where": { "achievement": course } }
-            ] }
-        }));
+        "key": "outer", "name": "Outer", "award": outer_award, "on_constituent_revoked": "revoke",
+        "requirement": { "type": "all", "of": [
+            { "type": "pathway", "pathway": inner },
+            { "type": "count", "min": 1, "where": { "achievement": course } }
+        ] }
+    }));
     o.college.issue_at(&o.learner.id, &course, "2024-01-01T00:00:00Z");
     let first = o.college.issue_at(&o.learner.id, &micro[0], "2024-02-01T00:00:00Z")["id"].as_str().unwrap().to_owned();
     let second = o.college.issue_at(&o.learner.id, &micro[1], "2024-03-01T00:00:00Z")["id"].as_str().unwrap().to_owned();
@@ -49,11 +47,7 @@ fn a_nested_award_kept_under_keep_does_not_make_the_parent_hold() {
     // Suspension under `keep`: the inner award stays as it is; the outer
     // pathway (`revoke`) no longer holds, so its award is suspended.
     o.college.change(&second, "suspend");
-    assert_eq!(
-        o.learner.statuses(&inner_award),
-        ["active"],
-        "keep: a suspension leaves the award alone"
-    );
+    assert_eq!(o.learner.statuses(&inner_award), ["active"], "keep: a suspension leaves the award alone");
     assert_eq!(o.learner.statuses(&outer_award), ["suspended"]);
     o.college.change(&second, "reinstate");
     assert_eq!(o.learner.statuses(&outer_award), ["active"]);
@@ -61,30 +55,14 @@ fn a_nested_award_kept_under_keep_does_not_make_the_parent_hold() {
     // Revocation: the inner award is kept, but the parent evaluates the
     // nested rule on credentials, not the kept award, so it no longer holds.
     o.college.change(&first, "revoke");
-    assert_eq!(
-        o.learner.statuses(&inner_award),
-        ["active"],
-        "keep: the award stays"
-    );
-    assert_eq!(
-        o.learner.statuses(&outer_award),
-        ["revoked"],
-        "the kept nested award does not hold the parent"
-    );
-    let progress = o.learner.get(&format!("/v1/me/progress/{outer}"))
-        .body;
+    assert_eq!(o.learner.statuses(&inner_award), ["active"], "keep: the award stays");
+    assert_eq!(o.learner.statuses(&outer_award), ["revoked"], "the kept nested award does not hold the parent");
+    let progress = o.learner.get(&format!("/v1/me/progress/{outer}")).body;
     assert_eq!(progress["status"], "in_progress", "{progress}");
     assert_eq!(progress["requirement"]["of"][0]["type"], "pathway");
-    assert_eq!(
-        progress["requirement"]["of"][0]["satisfied"], false,
-        "{progress}"
-    );
-    let inner_progress = o.learner.get(&format!("/v1/me/progress/{inner}"))
-        .body;
-    assert_eq!(
-        inner_progress["status"], "in_progress",
-        "the kept award's own pathway does not hold either"
-    );
+    assert_eq!(progress["requirement"]["of"][0]["satisfied"], false, "{progress}");
+    let inner_progress = o.learner.get(&format!("/v1/me/progress/{inner}")).body;
+    assert_eq!(inner_progress["status"], "in_progress", "the kept award's own pathway does not hold either");
 }
 
 #[test]
@@ -103,10 +81,7 @@ fn satisfiability_is_judged_against_the_catalog_at_registration() {
     refused.assert_problem(422);
     let detail = refused.body["detail"].as_str().unwrap();
     assert!(detail.contains("can never be satisfied"), "{detail}");
-    assert!(
-        detail.contains("requirement"),
-        "the 422 names the node: {detail}"
-    );
+    assert!(detail.contains("requirement"), "the 422 names the node: {detail}");
     // Once the catalog has one, the same rule is accepted.
     o.college.achievement(&AchievementBuilder::micro("Robot building").tags(&["robotics"]));
     o.college.pathway(&tagged("robotics"));
@@ -116,12 +91,11 @@ fn satisfiability_is_judged_against_the_catalog_at_registration() {
     let micro = o.college.achievement(&AchievementBuilder::micro("Micro"));
     let later_award = o.college.achievement(&AchievementBuilder::award("Later award"));
     let later = o.college.pathway(&json!({
-            "key": "later", "name": "Later", "award": later_award,
-            "requirement": { "type": "count", "min": 1, "where": { "achievement": micro, "earned_after": "2999-01-01T00:00:00Z" } }
-        }));
+        "key": "later", "name": "Later", "award": later_award,
+        "requirement": { "type": "count", "min": 1, "where": { "achievement": micro, "earned_after": "2999-01-01T00:00:00Z" } }
+    }));
     o.college.issue_at(&o.learner.id, &micro, "2024-01-01T00:00:00Z");
-    let progress = o.learner.get(&format!("/v1/me/progress/{later}"))
-        .body;
+    let progress = o.learner.get(&format!("/v1/me/progress/{later}")).body;
     assert_eq!(progress["status"], "not_started", "{progress}");
 }
 
@@ -129,31 +103,21 @@ fn satisfiability_is_judged_against_the_catalog_at_registration() {
 fn a_credential_revoked_today_still_counts_at_an_earlier_at() {
     let app = TestApp::spawn();
     let o = org(&app);
-    let micro: Vec<String> = (0..2)
-        .map(|i| o.college.achievement(&AchievementBuilder::new(&format!("Micro {i}"), "MicroCredential")))
-        .collect();
+    let micro: Vec<String> = (0..2).map(|i| o.college.achievement(&AchievementBuilder::new(&format!("Micro {i}"), "MicroCredential"))).collect();
     let award = o.college.achievement(&AchievementBuilder::award("Pair"));
     let pathway = o.college.pathway(&json!({
-            "key": "pair", "name": "Pair", "award": award,
-            "requirement": { "type": "count", "min": 2, "where": { "achievement_type": "MicroCredential" } }
-        }));
+        "key": "pair", "name": "Pair", "award": award,
+        "requirement": { "type": "count", "min": 2, "where": { "achievement_type": "MicroCredential" } }
+    }));
     o.college.issue_at(&o.learner.id, &micro[0], "2024-01-01T00:00:00Z");
     let second = o.college.issue_at(&o.learner.id, &micro[1], "2024-03-01T00:00:00Z")["id"].as_str().unwrap().to_owned();
     o.college.change(&second, "revoke");
     assert_eq!(o.learner.statuses(&award), ["revoked"]);
 
-    let now = o.learner.get(&format!("/v1/me/progress/{pathway}"))
-        .body;
+    let now = o.learner.get(&format!("/v1/me/progress/{pathway}")).body;
     assert_eq!(now["status"], "in_progress", "{now}");
     let then = o.learner.get(&format!("/v1/me/progress/{pathway}?at=2025-01-01T00:00:00Z")).body;
-    assert_eq!(
-        then["status"], "complete",
-        "revoked only today: it counted then: {then}"
-    );
+    assert_eq!(then["status"], "complete", "revoked only today: it counted then: {then}");
     assert_eq!(then["completed_at"], "2024-03-01T00:00:00Z");
-    assert_eq!(
-        then["requirement"]["used"].as_array().unwrap().len(),
-        2,
-        "{then}"
-    );
+    assert_eq!(then["requirement"]["used"].as_array().unwrap().len(), 2, "{then}");
 }

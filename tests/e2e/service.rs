@@ -17,8 +17,7 @@ fn served_openapi_equals_the_committed_file() {
     let app = TestApp::spawn();
     let response = app.get("/openapi.json", None);
     assert_eq!(response.status, 200);
-    let committed: serde_json::Value =
-        serde_json::from_str(include_str!("../../openapi/openapi.json")).expect("committed spec is JSON");
+    let committed: serde_json::Value = serde_json::from_str(include_str!("../../openapi/openapi.json")).expect("committed spec is JSON");
     assert_eq!(response.body, committed, "regenerate with `cargo run -- openapi --write openapi/openapi.json`");
     assert_eq!(response.body["openapi"], "3.1.0");
 }
@@ -28,13 +27,40 @@ fn every_served_route_is_in_the_spec() {
     let app = TestApp::spawn();
     let spec = app.get("/openapi.json", None).body;
     let paths = [
-        "/health", "/openapi.json", "/docs", "/v1/auth/register", "/v1/auth/token", "/v1/me", "/v1/orgs", "/v1/orgs/{org}",
-        "/v1/orgs/{org}/members", "/v1/orgs/{org}/achievements", "/v1/achievements/{id}", "/v1/orgs/{org}/credentials",
-        "/v1/orgs/{org}/credentials/batch", "/v1/credentials/{id}", "/v1/credentials/{id}/revoke", "/v1/credentials/{id}/suspend",
-        "/v1/credentials/{id}/reinstate", "/v1/issuers/{org}", "/v1/issuers/{org}/jwks", "/.well-known/jwks.json",
-        "/v1/status-lists/{id}", "/v1/verify", "/v1/me/credentials/import", "/v1/me/wallet", "/v1/me/claims",
-        "/v1/trusted-issuers", "/v1/orgs/{org}/audit", "/v1/audit", "/v1/orgs/{org}/pathways", "/v1/pathways/{id}",
-        "/v1/pathways/{id}/graph", "/v1/me/progress", "/v1/me/progress/{pathway}", "/v1/me/what-if",
+        "/health",
+        "/openapi.json",
+        "/docs",
+        "/v1/auth/register",
+        "/v1/auth/token",
+        "/v1/me",
+        "/v1/orgs",
+        "/v1/orgs/{org}",
+        "/v1/orgs/{org}/members",
+        "/v1/orgs/{org}/achievements",
+        "/v1/achievements/{id}",
+        "/v1/orgs/{org}/credentials",
+        "/v1/orgs/{org}/credentials/batch",
+        "/v1/credentials/{id}",
+        "/v1/credentials/{id}/revoke",
+        "/v1/credentials/{id}/suspend",
+        "/v1/credentials/{id}/reinstate",
+        "/v1/issuers/{org}",
+        "/v1/issuers/{org}/jwks",
+        "/.well-known/jwks.json",
+        "/v1/status-lists/{id}",
+        "/v1/verify",
+        "/v1/me/credentials/import",
+        "/v1/me/wallet",
+        "/v1/me/claims",
+        "/v1/trusted-issuers",
+        "/v1/orgs/{org}/audit",
+        "/v1/audit",
+        "/v1/orgs/{org}/pathways",
+        "/v1/pathways/{id}",
+        "/v1/pathways/{id}/graph",
+        "/v1/me/progress",
+        "/v1/me/progress/{pathway}",
+        "/v1/me/what-if",
     ];
     for path in paths {
         assert!(spec["paths"][path].is_object(), "{path} is missing from the spec");

@@ -1,8 +1,8 @@
 //! Shares: scoped, expiring, revocable links with a view log, and the
 //! signed presentation they carry.
 
-use cairn_tests::{AchievementBuilder, Employer, Institution, Pathway, Rule, TestApp};
 pub use cairn_tests::in_days;
+use cairn_tests::{AchievementBuilder, Employer, Institution, Pathway, Rule, TestApp};
 use serde_json::{Value, json};
 
 pub const SKILL_URL: &str = "https://skills.example/data-visualisation";
@@ -24,14 +24,13 @@ impl World {
         let northfield = app.institution("Northfield University");
         let employer = app.employer("Acme Analytics");
         let aligned = northfield.achievement(
-            &AchievementBuilder::micro("Data Visualisation")
-                .description("Charts.")
-                .criteria("A dashboard.")
-                .level("advanced")
-                .skill_with_code("Data visualisation", SKILL_URL, SKILL_CODE),
+            &AchievementBuilder::micro("Data Visualisation").description("Charts.").criteria("A dashboard.").level("advanced").skill_with_code(
+                "Data visualisation",
+                SKILL_URL,
+                SKILL_CODE,
+            ),
         );
-        let plain =
-            northfield.achievement(&AchievementBuilder::badge("Teamwork").description("Works well.").criteria("Observed."));
+        let plain = northfield.achievement(&AchievementBuilder::badge("Teamwork").description("Works well.").criteria("Observed."));
         World { app, northfield, employer, aligned, plain }
     }
 

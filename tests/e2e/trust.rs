@@ -21,11 +21,7 @@ fn world(app: &TestApp) -> World {
             .criteria("Four assignments.")
             .skill("Data visualisation", "https://skills.example/dv"),
     );
-    World {
-        learner,
-        lakeside,
-        achievement,
-    }
+    World { learner, lakeside, achievement }
 }
 
 fn issue_to(w: &World, learner: &str) -> Value {
@@ -34,14 +30,8 @@ fn issue_to(w: &World, learner: &str) -> Value {
 
 fn assert_field(response: &Response, status: u16, field: &str) {
     response.assert_problem(status);
-    let fields: Vec<&str> = response.body["errors"].as_array().map_or(Vec::new(), |e| {
-        e.iter().filter_map(|e| e["field"].as_str()).collect()
-    });
-    assert!(
-        fields.contains(&field),
-        "expected an error naming `{field}`: {}",
-        response.text
-    );
+    let fields: Vec<&str> = response.body["errors"].as_array().map_or(Vec::new(), |e| e.iter().filter_map(|e| e["field"].as_str()).collect());
+    assert!(fields.contains(&field), "expected an error naming `{field}`: {}", response.text);
 }
 
 #[test]
@@ -51,38 +41,30 @@ fn nul_characters_are_refused_naming_the_field_and_change_nothing() {
     let credential = issue_to(&w, &w.learner.id);
     let id = credential["id"].as_str().unwrap();
 
-    let register = app.post("/v1/auth/register", None, &json!({ "email": "nul@example.org", "password": "password-for-tests", "name": "Nul\u{0}Byte" }));
+    let register =
+        app.post("/v1/auth/register", None, &json!({ "email": "nul@example.org", "password": "password-for-tests", "name": "Nul\u{0}Byte" }));
     assert_field(&register, 422, "name");
-    app.post(
-        "/v1/auth/token",
-        None,
-        &json!({ "email": "nul@example.org", "password": "password-for-tests" }),
-    )
-    .assert_problem(401);
+    app.post("/v1/auth/token", None, &json!({ "email": "nul@example.org", "password": "password-for-tests" })).assert_problem(401);
 
-    let achievement = w.lakeside.issuer.post(&w.lakeside.path("achievements"), &json!({ "name": "Bad", "description": "x", "criteria": { "narrative": "a\u{0}b" }, "achievementType": "Badge" }));
+    let achievement = w.lakeside.issuer.post(
+        &w.lakeside.path("achievements"),
+        &json!({ "name": "Bad", "description": "x", "criteria": { "narrative": "a\u{0}b" }, "achievementType": "Badge" }),
+    );
     assert_field(&achievement, 422, "criteria.narrative");
     let catalog = app.get(&w.lakeside.path("achievements"), None);
     assert_eq!(catalog.body["items"].as_array().unwrap().len(), 1);
 
-    let evidence = w.lakeside.try_issue(&json!({ "achievement": w.achievement, "recipient": { "learner": w.learner.id }, "evidence": [{ "name": "ok" }, { "narrative": "\u{0}" }] }));
+    let evidence = w.lakeside.try_issue(
+        &json!({ "achievement": w.achievement, "recipient": { "learner": w.learner.id }, "evidence": [{ "name": "ok" }, { "narrative": "\u{0}" }] }),
+    );
     assert_field(&evidence, 422, "evidence[1].narrative");
 
     let revoke = w.lakeside.issuer.post(&format!("/v1/credentials/{id}/revoke"), &json!({ "reason": "typo\u{0}" }));
     assert_field(&revoke, 422, "reason");
-    assert_eq!(
-        w.learner.get(&format!("/v1/credentials/{id}"))
-            .body["status"],
-        "active"
-    );
+    assert_eq!(w.learner.get(&format!("/v1/credentials/{id}")).body["status"], "active");
 
     let wallet = w.learner.get("/v1/me/wallet");
-    assert_eq!(
-        wallet.body["credentials"].as_array().unwrap().len(),
-        1,
-        "{}",
-        wallet.text
-    );
+    assert_eq!(wallet.body["credentials"].as_array().unwrap().len(), 1, "{}", wallet.text);
 }
 
 #[test]
@@ -90,22 +72,11 @@ fn nul_characters_in_paths_and_queries_are_refused() {
     let app = TestApp::spawn();
     let w = world(&app);
     let employer = app.employer("Acme").staff;
-    assert_field(
-        &employer.get("/v1/talent?skill=a%00b"),
-        400,
-        "query",
-    );
+    assert_field(&employer.get("/v1/talent?skill=a%00b"), 400, "query");
     app.get("/v1/status-lists/%00", None).assert_problem(404);
-    assert_field(
-        &app.get(&w.lakeside.path("achievements?cursor=%00"), None),
-        400,
-        "query",
-    );
+    assert_field(&app.get(&w.lakeside.path("achievements?cursor=%00"), None), 400, "query");
     // An escaped percent sign followed by `00` is ordinary text.
-    assert_eq!(
-        employer.get("/v1/talent?skill=%2500").status,
-        200
-    );
+    assert_eq!(employer.get("/v1/talent?skill=%2500").status, 200);
 }
 
 #[test]
@@ -122,27 +93,16 @@ fn award_dates_outside_a_sane_range_are_refused() {
     assert_field(&issue(&in_an_hour), 422, "awarded_at");
     assert_eq!(issue("1900-01-01T00:00:00Z").status, 201);
     let wallet = w.learner.get("/v1/me/wallet");
-    assert_eq!(
-        wallet.body["credentials"].as_array().unwrap().len(),
-        1,
-        "{}",
-        wallet.text
-    );
+    assert_eq!(wallet.body["credentials"].as_array().unwrap().len(), 1, "{}", wallet.text);
     let _ = &w.lakeside.admin;
 }
 
 fn check<'a>(verification: &'a Value, name: &str) -> &'a Value {
-    verification["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["check"] == name)
-        .unwrap_or_else(|| panic!("no {name} check in {verification}"))
+    verification["checks"].as_array().unwrap().iter().find(|c| c["check"] == name).unwrap_or_else(|| panic!("no {name} check in {verification}"))
 }
 
 fn in_days(days: i64) -> String {
-    (chrono::Utc::now() + chrono::Duration::days(days))
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    (chrono::Utc::now() + chrono::Duration::days(days)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 #[test]
@@ -157,49 +117,22 @@ fn someone_elses_credential_is_kept_marked_and_never_shown_as_mine() {
     let stolen = eve.post("/v1/me/credentials/import", &json!({ "jwt": jwt }));
     assert_eq!(stolen.status, 201, "{}", stolen.text);
     assert_eq!(stolen.body["holder"], false);
-    assert_eq!(
-        stolen.body["verified"], false,
-        "someone else's credential is not verified as the importer's"
-    );
-    assert_eq!(
-        check(&stolen.body["verification"], "signature")["result"],
-        "pass",
-        "the signature itself is genuine"
-    );
+    assert_eq!(stolen.body["verified"], false, "someone else's credential is not verified as the importer's");
+    assert_eq!(check(&stolen.body["verification"], "signature")["result"], "pass", "the signature itself is genuine");
     let holder = check(&stolen.body["verification"], "holder");
     assert_eq!(holder["result"], "fail");
-    assert!(
-        holder["detail"]
-            .as_str()
-            .unwrap()
-            .contains(&format!("urn:uuid:{}", w.learner.id)),
-        "{holder}"
-    );
+    assert!(holder["detail"].as_str().unwrap().contains(&format!("urn:uuid:{}", w.learner.id)), "{holder}");
     let wallet = eve.get("/v1/me/wallet");
-    assert_eq!(
-        wallet.body["imported"].as_array().unwrap().len(),
-        1,
-        "kept and shown in her wallet"
-    );
+    assert_eq!(wallet.body["imported"].as_array().unwrap().len(), 1, "kept and shown in her wallet");
 
     // Never in her shares, nor in the presentation the service signs for her.
     let share = eve.post("/v1/me/shares", &json!({ "all": true, "expires_at": in_days(7) }));
     assert_eq!(share.status, 201, "{}", share.text);
-    let opened = app.get(
-        share.body["url"]
-            .as_str()
-            .unwrap()
-            .strip_prefix(&app.base)
-            .unwrap(),
-        None,
-    );
+    let opened = app.get(share.body["url"].as_str().unwrap().strip_prefix(&app.base).unwrap(), None);
     assert_eq!(opened.body["imported"], json!([]), "{}", opened.text);
     let (_, presentation) = jwt_parts(opened.body["presentation"].as_str().unwrap());
     assert_eq!(presentation["verifiableCredential"], json!([]));
-    assert!(
-        !opened.text.contains(jwt),
-        "Ada's credential is not in Eve's share"
-    );
+    assert!(!opened.text.contains(jwt), "Ada's credential is not in Eve's share");
     let named = eve.post("/v1/me/shares", &json!({ "credentials": [stolen.id()], "expires_at": in_days(7) }));
     assert_field(&named, 422, "credentials[0]");
 
@@ -213,28 +146,12 @@ fn someone_elses_credential_is_kept_marked_and_never_shown_as_mine() {
     assert_eq!(again.status, 200, "{}", again.text);
     assert_eq!(again.body["id"], own.body["id"]);
     let as_json = w.learner.post("/v1/me/credentials/import", &json!({ "credential": adas["ob3"] }));
-    assert_eq!(
-        as_json.status, 200,
-        "the same credential as JSON is the same import: {}",
-        as_json.text
-    );
+    assert_eq!(as_json.status, 200, "the same credential as JSON is the same import: {}", as_json.text);
     assert_eq!(as_json.body["id"], own.body["id"]);
-    assert_eq!(
-        w.learner.get("/v1/me/wallet").body["imported"]
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(w.learner.get("/v1/me/wallet").body["imported"].as_array().unwrap().len(), 1);
     let again_eve = eve.post("/v1/me/credentials/import", &json!({ "jwt": jwt }));
     assert_eq!(again_eve.status, 200);
-    assert_eq!(
-        eve.get("/v1/me/wallet").body["imported"]
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(eve.get("/v1/me/wallet").body["imported"].as_array().unwrap().len(), 1);
 }
 
 #[test]
@@ -250,10 +167,7 @@ fn a_credential_naming_my_verified_address_is_mine() {
     let hers = grace.post("/v1/me/credentials/import", &json!({ "jwt": jwt }));
     assert_eq!(hers.status, 201, "{}", hers.text);
     assert_eq!(hers.body["holder"], true, "{}", hers.text);
-    assert_eq!(
-        check(&hers.body["verification"], "holder")["detail"],
-        "issued to your verified e-mail address"
-    );
+    assert_eq!(check(&hers.body["verification"], "holder")["detail"], "issued to your verified e-mail address");
     let not_eves = eve.post("/v1/me/credentials/import", &json!({ "jwt": jwt }));
     assert_eq!(not_eves.body["holder"], false, "{}", not_eves.text);
 
@@ -265,19 +179,9 @@ fn a_credential_naming_my_verified_address_is_mine() {
     let unconfirmed = ivan.post("/v1/me/credentials/import", &json!({ "jwt": jwt }));
     assert_eq!(unconfirmed.status, 201, "{}", unconfirmed.text);
     assert_eq!(unconfirmed.body["holder"], false, "{}", unconfirmed.text);
-    let detail = check(&unconfirmed.body["verification"], "holder")["detail"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    assert!(
-        detail.contains("not one of your verified addresses"),
-        "{detail}"
-    );
-    let confirmed = app.post(
-        "/v1/auth/verify-email",
-        None,
-        &json!({ "code": app.verification_code("ivan@example.org") }),
-    );
+    let detail = check(&unconfirmed.body["verification"], "holder")["detail"].as_str().unwrap().to_owned();
+    assert!(detail.contains("not one of your verified addresses"), "{detail}");
+    let confirmed = app.post("/v1/auth/verify-email", None, &json!({ "code": app.verification_code("ivan@example.org") }));
     assert_eq!(confirmed.status, 200, "{}", confirmed.text);
     let after = ivan.post("/v1/me/credentials/import", &json!({ "jwt": jwt }));
     assert_eq!(after.body["holder"], true, "{}", after.text);
@@ -290,16 +194,9 @@ fn imports_say_honestly_what_they_are() {
     let import = |body: Value| w.learner.post("/v1/me/credentials/import", &body);
 
     // Not a credential at all: refused, nothing stored.
-    assert_field(
-        &import(json!({ "credential": { "hello": "world" } })),
-        422,
-        "credential",
-    );
+    assert_field(&import(json!({ "credential": { "hello": "world" } })), 422, "credential");
     assert_field(&import(json!({ "jwt": w.learner.token })), 422, "jwt");
-    assert_eq!(
-        w.learner.get("/v1/me/wallet").body["imported"],
-        json!([])
-    );
+    assert_eq!(w.learner.get("/v1/me/wallet").body["imported"], json!([]));
 
     let reason = |body: Value| {
         let response = import(body);
@@ -314,17 +211,11 @@ fn imports_say_honestly_what_they_are() {
         "recipient": { "type": "email", "hashed": false, "identity": "ada@example.org" },
         "badge": "https://badges.example/badges/1", "verification": { "type": "hosted" }, "issuedOn": "2024-01-01T00:00:00Z"
     });
-    assert_eq!(
-        reason(json!({ "credential": hosted })),
-        "format not supported: Open Badges 2.0 hosted assertion"
-    );
+    assert_eq!(reason(json!({ "credential": hosted })), "format not supported: Open Badges 2.0 hosted assertion");
     let mut signed = hosted.clone();
     signed["id"] = json!("urn:uuid:2f6b1d1e-2c9a-4a53-9b1a-6f0c8d7e5a41");
     signed["verification"] = json!({ "type": "signed", "creator": "https://badges.example/key" });
-    assert_eq!(
-        reason(json!({ "credential": signed })),
-        "format not supported: Open Badges 2.0 signed assertion"
-    );
+    assert_eq!(reason(json!({ "credential": signed })), "format not supported: Open Badges 2.0 signed assertion");
 
     let key = SigningKey::generate().unwrap();
     let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
@@ -333,49 +224,29 @@ fn imports_say_honestly_what_they_are() {
         "@context": ["https://www.w3.org/2018/credentials/v1"], "type": ["VerifiableCredential"], "credentialSubject": { "id": "did:example:ada" } } });
     let vc11_jwt = jsonwebtoken::encode(&header, &vc11, key.encoding_key()).unwrap();
     let detail = reason(json!({ "jwt": vc11_jwt }));
-    assert!(
-        detail.starts_with("format not supported: W3C VC Data Model 1.1 JWT"),
-        "{detail}"
-    );
+    assert!(detail.starts_with("format not supported: W3C VC Data Model 1.1 JWT"), "{detail}");
     let ob2_jws = jsonwebtoken::encode(&header, &signed, key.encoding_key()).unwrap();
-    assert_eq!(
-        reason(json!({ "jwt": ob2_jws })),
-        "format not supported: Open Badges 2.0 signed assertion"
-    );
+    assert_eq!(reason(json!({ "jwt": ob2_jws })), "format not supported: Open Badges 2.0 signed assertion");
 
     // A Data Integrity credential names its proof, not a key id.
-    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/standards/examples/dcc_v2_didkey_basicOBv3.json");
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/standards/examples/dcc_v2_didkey_basicOBv3.json");
     if let Ok(text) = std::fs::read_to_string(&examples) {
         let doc: Value = serde_json::from_str(&text).unwrap();
         let response = import(json!({ "credential": doc }));
         assert_eq!(response.status, 201, "{}", response.text);
-        let signature = check(&response.body["verification"], "signature")["detail"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        assert!(
-            signature.contains("Data Integrity proof (DataIntegrityProof, eddsa-rdfc-2022)"),
-            "{signature}"
-        );
+        let signature = check(&response.body["verification"], "signature")["detail"].as_str().unwrap().to_owned();
+        assert!(signature.contains("Data Integrity proof (DataIntegrityProof, eddsa-rdfc-2022)"), "{signature}");
         assert!(!signature.contains("kid"), "{signature}");
     }
 
     // A VC-JWT of an unknown issuer says so, not "no key matches the kid".
     let ob3 = issue_to(&w, &w.learner.id)["ob3"].clone();
     let mut foreign = ob3.clone();
-    foreign["issuer"] =
-        json!({ "id": "https://stranger.example/issuer", "type": ["Profile"], "name": "Stranger" });
+    foreign["issuer"] = json!({ "id": "https://stranger.example/issuer", "type": ["Profile"], "name": "Stranger" });
     let foreign_jwt = jsonwebtoken::encode(&header, &foreign, key.encoding_key()).unwrap();
     let response = import(json!({ "jwt": foreign_jwt }));
-    let signature = check(&response.body["verification"], "signature")["detail"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    assert!(
-        signature.contains("https://stranger.example/issuer is not an issuer this service knows"),
-        "{signature}"
-    );
+    let signature = check(&response.body["verification"], "signature")["detail"].as_str().unwrap().to_owned();
+    assert!(signature.contains("https://stranger.example/issuer is not an issuer this service knows"), "{signature}");
 }
 
 #[test]
@@ -385,24 +256,14 @@ fn share_presentations_are_vc_jose_cose_and_verify_here() {
     let first = issue_to(&w, &w.learner.id);
     let second = issue_to(&w, &w.learner.id);
     let share = w.learner.post("/v1/me/shares", &json!({ "all": true, "expires_at": in_days(7) }));
-    let opened = app.get(
-        share.body["url"]
-            .as_str()
-            .unwrap()
-            .strip_prefix(&app.base)
-            .unwrap(),
-        None,
-    );
+    let opened = app.get(share.body["url"].as_str().unwrap().strip_prefix(&app.base).unwrap(), None);
     let presentation = opened.body["presentation"].as_str().unwrap().to_owned();
     let (header, payload) = jwt_parts(&presentation);
     assert_eq!(header["typ"], "vp+jwt");
     assert_eq!(header["alg"], "ES256");
     app.verify_jws(&presentation, "/.well-known/jwks.json");
     assert_eq!(payload["type"], json!(["VerifiablePresentation"]));
-    assert_eq!(
-        payload["@context"][0],
-        "https://www.w3.org/ns/credentials/v2"
-    );
+    assert_eq!(payload["@context"][0], "https://www.w3.org/ns/credentials/v2");
     assert_eq!(payload["holder"], format!("urn:uuid:{}", w.learner.id));
     let enclosed = payload["verifiableCredential"].as_array().unwrap();
     assert_eq!(enclosed.len(), 2);
@@ -410,19 +271,11 @@ fn share_presentations_are_vc_jose_cose_and_verify_here() {
         .iter()
         .map(|e| {
             assert_eq!(e["type"], "EnvelopedVerifiableCredential");
-            e["id"]
-                .as_str()
-                .unwrap()
-                .strip_prefix("data:application/vc+jwt,")
-                .unwrap()
-                .to_owned()
+            e["id"].as_str().unwrap().strip_prefix("data:application/vc+jwt,").unwrap().to_owned()
         })
         .collect();
     jwts.sort();
-    let mut issued = vec![
-        first["jwt"].as_str().unwrap().to_owned(),
-        second["jwt"].as_str().unwrap().to_owned(),
-    ];
+    let mut issued = vec![first["jwt"].as_str().unwrap().to_owned(), second["jwt"].as_str().unwrap().to_owned()];
     issued.sort();
     assert_eq!(jwts, issued);
 
@@ -430,25 +283,14 @@ fn share_presentations_are_vc_jose_cose_and_verify_here() {
     let verdict = verify(json!({ "presentation": presentation }));
     assert_eq!(verdict["verified"], true, "{verdict}");
     assert_eq!(verdict["holder"], format!("urn:uuid:{}", w.learner.id));
-    assert!(
-        verdict["credentials"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|c| c["subject_is_holder"] == true && c["verification"]["verified"] == true)
-    );
+    assert!(verdict["credentials"].as_array().unwrap().iter().all(|c| c["subject_is_holder"] == true && c["verification"]["verified"] == true));
 
     // Altered after signing: the signature fails.
     let parts: Vec<&str> = presentation.split('.').collect();
     let mut altered = payload.clone();
     altered["holder"] = json!("urn:uuid:someone-else");
     use base64::Engine;
-    let forged = format!(
-        "{}.{}.{}",
-        parts[0],
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(altered.to_string()),
-        parts[2]
-    );
+    let forged = format!("{}.{}.{}", parts[0], base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(altered.to_string()), parts[2]);
     let verdict = verify(json!({ "presentation": forged }));
     assert_eq!(verdict["verified"], false);
     assert_eq!(check(&verdict, "signature")["result"], "fail");
@@ -463,13 +305,7 @@ fn share_presentations_are_vc_jose_cose_and_verify_here() {
     let eves = jsonwebtoken::encode(&eve_header, &eves, eve_key.encoding_key()).unwrap();
     let verdict = verify(json!({ "presentation": eves }));
     assert_eq!(verdict["verified"], false);
-    assert!(
-        verdict["credentials"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|c| c["subject_is_holder"] == false)
-    );
+    assert!(verdict["credentials"].as_array().unwrap().iter().all(|c| c["subject_is_holder"] == false));
 
     // Revoking an enclosed credential makes the kept presentation fail.
     let revoked = w.lakeside.issuer.post(&format!("/v1/credentials/{}/revoke", first["id"].as_str().unwrap()), &json!({ "reason": "error" }));
@@ -478,11 +314,6 @@ fn share_presentations_are_vc_jose_cose_and_verify_here() {
     assert_eq!(verdict["verified"], false);
     assert_eq!(check(&verdict, "signature")["result"], "pass");
 
-    app.post(
-        "/v1/verify",
-        None,
-        &json!({ "presentation": presentation, "jwt": first["jwt"] }),
-    )
-    .assert_problem(422);
+    app.post("/v1/verify", None, &json!({ "presentation": presentation, "jwt": first["jwt"] })).assert_problem(422);
     let _ = &w.lakeside.admin;
 }

@@ -13,9 +13,7 @@ use serde_json::{Value, json};
 use crate::clients::{Admin, Employer, Institution, Learner, Session};
 use crate::http::Response;
 use crate::mail::{MailSink, addressed_to, outbox_messages, verification_code_in};
-use crate::service::{
-    AdminBootstrap, Config, DEFAULT_FROM, DatabaseUrl, MailConfig, Password, start,
-};
+use crate::service::{AdminBootstrap, Config, DEFAULT_FROM, DatabaseUrl, MailConfig, Password, start};
 use crate::{ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD};
 
 /// A fresh database for one test.
@@ -27,29 +25,17 @@ pub struct TestDb {
 
 impl TestDb {
     pub fn fresh(dir: &std::path::Path) -> Self {
-        match std::env::var("CAIRN_TEST_DATABASE_URL")
-            .ok()
-            .filter(|u| !u.is_empty())
-        {
+        match std::env::var("CAIRN_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
             Some(server) => {
                 let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
-                let mut conn = PgConnection::establish(&server).unwrap_or_else(|e| {
-                    panic!("CAIRN_TEST_DATABASE_URL is set but PostgreSQL is unreachable: {e}")
-                });
-                diesel::sql_query(format!("CREATE SCHEMA {schema}"))
-                    .execute(&mut conn)
-                    .unwrap();
+                let mut conn =
+                    PgConnection::establish(&server).unwrap_or_else(|e| panic!("CAIRN_TEST_DATABASE_URL is set but PostgreSQL is unreachable: {e}"));
+                diesel::sql_query(format!("CREATE SCHEMA {schema}")).execute(&mut conn).unwrap();
                 let separator = if server.contains('?') { '&' } else { '?' };
                 let url = format!("{server}{separator}options=-csearch_path%3D{schema}");
-                TestDb {
-                    url: DatabaseUrl::parse(&url).unwrap(),
-                    postgres: Some((server, schema)),
-                }
+                TestDb { url: DatabaseUrl::parse(&url).unwrap(), postgres: Some((server, schema)) }
             }
-            None => TestDb {
-                url: DatabaseUrl::Sqlite(dir.join("cairn.db")),
-                postgres: None,
-            },
+            None => TestDb { url: DatabaseUrl::Sqlite(dir.join("cairn.db")), postgres: None },
         }
     }
 
@@ -124,10 +110,7 @@ impl TestAppBuilder {
             public_url: None,
             data_dir: dir.path().to_path_buf(),
             database: db.url.clone(),
-            admin: Some(AdminBootstrap {
-                email: Email::parse(ADMIN_EMAIL).unwrap(),
-                password: Password::parse(ADMIN_PASSWORD.into()).unwrap(),
-            }),
+            admin: Some(AdminBootstrap { email: Email::parse(ADMIN_EMAIL).unwrap(), password: Password::parse(ADMIN_PASSWORD.into()).unwrap() }),
             demo,
             workers: Some(1),
             mail: MailConfig::parse(smtp_url.as_deref(), DEFAULT_FROM).unwrap(),
@@ -138,18 +121,14 @@ impl TestAppBuilder {
             system.block_on(async move {
                 match start(config).await {
                     Ok(running) => {
-                        tx.send(Ok((running.public_url.clone(), running.handle.clone())))
-                            .unwrap();
+                        tx.send(Ok((running.public_url.clone(), running.handle.clone()))).unwrap();
                         let _ = running.server.await;
                     }
                     Err(error) => tx.send(Err(format!("{error:#}"))).unwrap(),
                 }
             });
         });
-        let (base, handle) = rx
-            .recv()
-            .unwrap()
-            .unwrap_or_else(|e| panic!("the service did not start: {e}"));
+        let (base, handle) = rx.recv().unwrap().unwrap_or_else(|e| panic!("the service did not start: {e}"));
         let agent = ureq::AgentBuilder::new().redirects(0).build();
         TestApp(Arc::new(Running {
             base,
@@ -233,16 +212,8 @@ impl TestApp {
 
     /// A new learner whose address is not confirmed yet.
     pub fn learner_unconfirmed(&self, name: &str) -> Learner {
-        let email = if name.contains('@') {
-            name.to_owned()
-        } else {
-            format!("{name}@example.org")
-        };
-        let response = self.post(
-            "/v1/auth/register",
-            None,
-            &json!({ "email": email, "password": PASSWORD, "name": "Learner" }),
-        );
+        let email = if name.contains('@') { name.to_owned() } else { format!("{name}@example.org") };
+        let response = self.post("/v1/auth/register", None, &json!({ "email": email, "password": PASSWORD, "name": "Learner" }));
         assert_eq!(response.status, 201, "{}", response.text);
         let token = self.token(&email, PASSWORD);
         Learner::new(self.session(token), response.id(), email)
@@ -265,16 +236,8 @@ impl TestApp {
 
     /// An access token for `email`.
     pub fn token(&self, email: &str, password: &str) -> String {
-        let response = self.post(
-            "/v1/auth/token",
-            None,
-            &json!({ "email": email, "password": password }),
-        );
-        assert_eq!(
-            response.status, 200,
-            "sign-in failed for {email}: {}",
-            response.text
-        );
+        let response = self.post("/v1/auth/token", None, &json!({ "email": email, "password": password }));
+        assert_eq!(response.status, 200, "sign-in failed for {email}: {}", response.text);
         response.body["access_token"].as_str().unwrap().to_owned()
     }
 
@@ -289,30 +252,16 @@ impl TestApp {
 
     /// The path of one of this service's URLs.
     pub fn path_of<'a>(&self, url: &'a str) -> &'a str {
-        url.strip_prefix(&self.base)
-            .unwrap_or_else(|| panic!("{url} is not one of {}", self.base))
+        url.strip_prefix(&self.base).unwrap_or_else(|| panic!("{url} is not one of {}", self.base))
     }
 
     /// Sends a request; `body` as JSON when given.
-    pub fn call(
-        &self,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        body: Option<&Value>,
-    ) -> Response {
+    pub fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<&Value>) -> Response {
         self.call_with(method, path, token, &[], body)
     }
 
     /// Sends a request with extra headers; `body` as JSON when given.
-    pub fn call_with(
-        &self,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        headers: &[(&str, &str)],
-        body: Option<&Value>,
-    ) -> Response {
+    pub fn call_with(&self, method: &str, path: &str, token: Option<&str>, headers: &[(&str, &str)], body: Option<&Value>) -> Response {
         let mut request = self.agent.request(method, &self.url(path));
         if let Some(token) = token {
             request = request.set("Authorization", &format!("Bearer {token}"));
@@ -328,18 +277,8 @@ impl TestApp {
     }
 
     /// Sends a raw body with the given content type.
-    pub fn call_raw(
-        &self,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        content_type: &str,
-        body: &[u8],
-    ) -> Response {
-        let mut request = self
-            .agent
-            .request(method, &self.url(path))
-            .set("Content-Type", content_type);
+    pub fn call_raw(&self, method: &str, path: &str, token: Option<&str>, content_type: &str, body: &[u8]) -> Response {
+        let mut request = self.agent.request(method, &self.url(path)).set("Content-Type", content_type);
         if let Some(token) = token {
             request = request.set("Authorization", &format!("Bearer {token}"));
         }
@@ -366,19 +305,14 @@ impl TestApp {
             Some(sink) => sink.messages(),
             None => outbox_messages(&self.data_dir.join("outbox")),
         };
-        all.into_iter()
-            .filter(|text| addressed_to(text, email))
-            .collect()
+        all.into_iter().filter(|text| addressed_to(text, email)).collect()
     }
 
     /// The code in the newest verification mail to `email`.
     pub fn verification_code(&self, email: &str) -> String {
         let mails = self.mails_to(email);
-        let last = mails
-            .last()
-            .unwrap_or_else(|| panic!("no mail was sent to {email}"));
-        verification_code_in(last)
-            .unwrap_or_else(|| panic!("no verification code in the mail to {email}:\n{last}"))
+        let last = mails.last().unwrap_or_else(|| panic!("no mail was sent to {email}"));
+        verification_code_in(last).unwrap_or_else(|| panic!("no verification code in the mail to {email}:\n{last}"))
     }
 
     /// Verifies a compact ES256 JWS against the JWKS the service publishes
@@ -393,10 +327,7 @@ impl TestApp {
             .as_array()
             .unwrap()
             .iter()
-            .find(|k| {
-                kid == k["kid"].as_str().unwrap_or_default()
-                    || kid.ends_with(&format!("#{}", k["kid"].as_str().unwrap_or_default()))
-            })
+            .find(|k| kid == k["kid"].as_str().unwrap_or_default() || kid.ends_with(&format!("#{}", k["kid"].as_str().unwrap_or_default())))
             .unwrap_or_else(|| panic!("no key {kid} in {}", jwks.text))
             .clone();
         let jwk: jsonwebtoken::jwk::Jwk = serde_json::from_value(jwk).unwrap();
@@ -405,9 +336,7 @@ impl TestApp {
         validation.required_spec_claims.clear();
         validation.validate_aud = false;
         validation.validate_exp = false;
-        jsonwebtoken::decode::<Value>(jws, &key, &validation)
-            .unwrap_or_else(|e| panic!("{jws} does not verify: {e}"))
-            .claims
+        jsonwebtoken::decode::<Value>(jws, &key, &validation).unwrap_or_else(|e| panic!("{jws} does not verify: {e}")).claims
     }
 
     /// Verifies a credential's VC-JWT at `/v1/verify`; returns the result.

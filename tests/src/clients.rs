@@ -32,8 +32,7 @@ impl Session {
     }
 
     pub fn put(&self, path: &str, body: &impl Body) -> Response {
-        self.app
-            .call("PUT", path, Some(&self.token), Some(&body.body()))
+        self.app.call("PUT", path, Some(&self.token), Some(&body.body()))
     }
 
     /// A PUT without a body.
@@ -47,13 +46,7 @@ impl Session {
 
     /// A POST with an `Idempotency-Key`.
     pub fn post_with_key(&self, path: &str, key: &str, body: &impl Body) -> Response {
-        self.app.call_with(
-            "POST",
-            path,
-            Some(&self.token),
-            &[("Idempotency-Key", key)],
-            Some(&body.body()),
-        )
+        self.app.call_with("POST", path, Some(&self.token), &[("Idempotency-Key", key)], Some(&body.body()))
     }
 
     /// `/v1/me`.
@@ -98,17 +91,10 @@ impl Admin {
 
     /// Creates a member of staff of `org` with `role`.
     pub fn staff(&self, org: &str, email: &str, role: &str) -> Staff {
-        let response = self.post(
-            &format!("/v1/orgs/{org}/members"),
-            &json!({ "email": email, "password": PASSWORD, "name": "Staff", "role": role }),
-        );
+        let response = self.post(&format!("/v1/orgs/{org}/members"), &json!({ "email": email, "password": PASSWORD, "name": "Staff", "role": role }));
         assert_eq!(response.status, 201, "{}", response.text);
         let token = self.app.token(email, PASSWORD);
-        Staff {
-            session: self.app.session(token),
-            id: response.id(),
-            email: email.to_owned(),
-        }
+        Staff { session: self.app.session(token), id: response.id(), email: email.to_owned() }
     }
 }
 
@@ -136,14 +122,8 @@ impl Learner {
     /// Confirms the address with the code from the newest verification mail.
     pub fn confirm_email(&self) {
         let code = self.app.verification_code(&self.email);
-        let confirmed = self
-            .app
-            .post("/v1/auth/verify-email", None, &json!({ "code": code }));
-        assert_eq!(
-            confirmed.status, 200,
-            "confirming {}: {}",
-            self.email, confirmed.text
-        );
+        let confirmed = self.app.post("/v1/auth/verify-email", None, &json!({ "code": code }));
+        assert_eq!(confirmed.status, 200, "confirming {}: {}", self.email, confirmed.text);
     }
 
     /// `/v1/me/wallet`.
@@ -160,26 +140,17 @@ impl Learner {
 
     /// The ids of the credentials in the wallet.
     pub fn credential_ids(&self) -> Vec<String> {
-        self.credentials()
-            .iter()
-            .map(|c| c["id"].as_str().unwrap().to_owned())
-            .collect()
+        self.credentials().iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect()
     }
 
     /// The wallet's credentials of `achievement` (an award is held at most once).
     pub fn held(&self, achievement: &str) -> Vec<Value> {
-        self.credentials()
-            .into_iter()
-            .filter(|c| c["achievement"] == achievement)
-            .collect()
+        self.credentials().into_iter().filter(|c| c["achievement"] == achievement).collect()
     }
 
     /// The statuses of the wallet's credentials of `achievement`.
     pub fn statuses(&self, achievement: &str) -> Vec<String> {
-        self.held(achievement)
-            .iter()
-            .map(|c| c["status"].as_str().unwrap().to_owned())
-            .collect()
+        self.held(achievement).iter().map(|c| c["status"].as_str().unwrap().to_owned()).collect()
     }
 
     /// The status of the one credential of `achievement` (an award).
@@ -205,30 +176,17 @@ impl Learner {
 
     /// Opens a share by its URL, as anyone (no token).
     pub fn open_share(&self, share: &Value) -> Response {
-        self.app
-            .get(self.app.path_of(share["url"].as_str().unwrap()), None)
+        self.app.get(self.app.path_of(share["url"].as_str().unwrap()), None)
     }
 
     /// The constituents a share shows for the award credential `award_id`
     /// (a new share of that award, opened).
     pub fn shared_constituents(&self, award_id: &str) -> Vec<String> {
-        let share =
-            self.share(&json!({ "credentials": [award_id], "expires_at": crate::in_days(1) }));
+        let share = self.share(&json!({ "credentials": [award_id], "expires_at": crate::in_days(1) }));
         let opened = self.open_share(&share);
         assert_eq!(opened.status, 200, "{}", opened.text);
-        let award = opened.body["awards"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|a| a["credential"] == award_id)
-            .cloned()
-            .unwrap();
-        award["constituents"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c["credential"].as_str().unwrap().to_owned())
-            .collect()
+        let award = opened.body["awards"].as_array().unwrap().iter().find(|a| a["credential"] == award_id).cloned().unwrap();
+        award["constituents"].as_array().unwrap().iter().map(|c| c["credential"].as_str().unwrap().to_owned()).collect()
     }
 }
 
@@ -244,24 +202,14 @@ pub struct Institution {
 
 /// `Lakeside University` → `lakeside-university`.
 fn slug(name: &str) -> String {
-    name.split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_ascii_lowercase)
-        .collect::<Vec<_>>()
-        .join("-")
+    name.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_ascii_lowercase).collect::<Vec<_>>().join("-")
 }
 
 impl Institution {
     pub(crate) fn create(admin: &Admin, name: &str) -> Self {
         let org = admin.org(name, "institution");
         let issuer = admin.staff(&org, &format!("issuer@{}.example", slug(name)), "issuer");
-        Institution {
-            app: admin.app.clone(),
-            admin: admin.clone(),
-            org,
-            name: name.to_owned(),
-            issuer,
-        }
+        Institution { app: admin.app.clone(), admin: admin.clone(), org, name: name.to_owned(), issuer }
     }
 
     /// `/v1/orgs/{org}/{rest}`.
@@ -306,26 +254,18 @@ impl Institution {
     /// Issues a batch; the response whatever it says.
     pub fn batch(&self, items: &[IssueRequest]) -> Response {
         let items: Vec<Value> = items.iter().map(Body::body).collect();
-        self.issuer
-            .post(&self.path("credentials/batch"), &json!({ "items": items }))
+        self.issuer.post(&self.path("credentials/batch"), &json!({ "items": items }))
     }
 
     /// Suspends, reinstates or revokes (`action`) a credential; the response.
     pub fn try_change(&self, credential: &str, action: &str, reason: &str) -> Response {
-        self.issuer.post(
-            &format!("/v1/credentials/{credential}/{action}"),
-            &json!({ "reason": reason }),
-        )
+        self.issuer.post(&format!("/v1/credentials/{credential}/{action}"), &json!({ "reason": reason }))
     }
 
     /// Suspends, reinstates or revokes (`action`) a credential; must succeed.
     pub fn change(&self, credential: &str, action: &str) -> Value {
         let response = self.try_change(credential, action, "checking");
-        assert_eq!(
-            response.status, 200,
-            "{action} {credential}: {}",
-            response.text
-        );
+        assert_eq!(response.status, 200, "{action} {credential}: {}", response.text);
         response.body
     }
 
@@ -362,11 +302,7 @@ impl Institution {
 
     /// The reasons of the audit entries with `action`, oldest first.
     pub fn audit_reasons(&self, action: &str) -> Vec<String> {
-        self.audit()
-            .iter()
-            .filter(|e| e["action"] == action)
-            .map(|e| e["detail"]["reason"].as_str().unwrap_or("").to_owned())
-            .collect()
+        self.audit().iter().filter(|e| e["action"] == action).map(|e| e["detail"]["reason"].as_str().unwrap_or("").to_owned()).collect()
     }
 }
 
@@ -382,11 +318,7 @@ impl Employer {
     pub(crate) fn create(admin: &Admin, name: &str) -> Self {
         let org = admin.org(name, "employer");
         let staff = admin.staff(&org, &format!("hr@{}.example", slug(name)), "employer");
-        Employer {
-            org,
-            name: name.to_owned(),
-            staff,
-        }
+        Employer { org, name: name.to_owned(), staff }
     }
 }
 

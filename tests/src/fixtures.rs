@@ -260,9 +260,7 @@ pub struct Pathway(Map<String, Value>);
 
 impl Pathway {
     pub fn new(key: &str, name: &str, award: &str, requirement: impl Into<Value>) -> Self {
-        Pathway(object(
-            json!({ "key": key, "name": name, "award": award, "requirement": requirement.into() }),
-        ))
+        Pathway(object(json!({ "key": key, "name": name, "award": award, "requirement": requirement.into() })))
     }
 
     pub fn description(self, description: &str) -> Self {

@@ -10,11 +10,7 @@
 //! `CAIRN_TEST_DATABASE_URL` names a PostgreSQL database, a new schema in it
 //! per test (dropped afterwards).
 
-#![expect(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "a test harness: a failed step is a failed test"
-)]
+#![expect(clippy::unwrap_used, clippy::expect_used, reason = "a test harness: a failed step is a failed test")]
 
 mod app;
 mod clients;
@@ -33,11 +29,11 @@ pub use mail::{MailSink, addressed_to, outbox_messages, verification_code_in};
 /// place to fix when `cairn_api` moves them.
 pub mod service {
     pub use cairn_api::auth::Password;
-    pub use cairn_api::signing::keys::SigningKey;
     pub use cairn_api::config::AdminBootstrap;
     pub use cairn_api::demo::PASSWORD as DEMO_PASSWORD;
     pub use cairn_api::mail::message::CODE_INTRO;
     pub use cairn_api::mail::{DEFAULT_FROM, MailConfig};
+    pub use cairn_api::signing::keys::SigningKey;
     pub use cairn_api::store::{DatabaseUrl, Store, award_constituents, migrate, users};
     pub use cairn_api::{Config, start};
 }

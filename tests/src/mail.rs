@@ -11,39 +11,22 @@ pub fn outbox_messages(dir: &Path) -> Vec<String> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
-    let mut paths: Vec<PathBuf> = entries
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
-        .collect();
+    let mut paths: Vec<PathBuf> = entries.map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|x| x == "eml")).collect();
     paths.sort();
-    paths
-        .iter()
-        .map(|p| std::fs::read_to_string(p).unwrap())
-        .collect()
+    paths.iter().map(|p| std::fs::read_to_string(p).unwrap()).collect()
 }
 
 /// Whether the message's headers name `email` as its recipient.
 pub fn addressed_to(message: &str, email: &str) -> bool {
-    let headers = message
-        .split("\r\n\r\n")
-        .next()
-        .unwrap_or_default()
-        .to_lowercase();
+    let headers = message.split("\r\n\r\n").next().unwrap_or_default().to_lowercase();
     let email = email.to_lowercase();
-    headers.lines().any(|l| {
-        l.starts_with("to:")
-            && (l.contains(&format!("<{email}>")) || l.trim_end() == format!("to: {email}"))
-    })
+    headers.lines().any(|l| l.starts_with("to:") && (l.contains(&format!("<{email}>")) || l.trim_end() == format!("to: {email}")))
 }
 
 /// The code on the first non-empty line after the mail's code intro.
 pub fn verification_code_in(message: &str) -> Option<String> {
     let after = message.split(CODE_INTRO).nth(1)?;
-    after
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .map(str::to_owned)
+    after.lines().map(str::trim).find(|l| !l.is_empty()).map(str::to_owned)
 }
 
 /// A real SMTP server on loopback (plain SMTP) that keeps every message it
@@ -61,13 +44,7 @@ struct SinkHandler {
 }
 
 impl mailin_embedded::Handler for SinkHandler {
-    fn data_start(
-        &mut self,
-        _domain: &str,
-        _from: &str,
-        _is8bit: bool,
-        _to: &[String],
-    ) -> mailin_embedded::Response {
+    fn data_start(&mut self, _domain: &str, _from: &str, _is8bit: bool, _to: &[String]) -> mailin_embedded::Response {
         self.current.clear();
         mailin_embedded::response::OK
     }
@@ -89,14 +66,8 @@ impl MailSink {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let received = Arc::new(Mutex::new(Vec::new()));
-        let mut server = mailin_embedded::Server::new(SinkHandler {
-            received: received.clone(),
-            current: Vec::new(),
-        });
-        server
-            .with_name("mail-sink.test")
-            .with_num_threads(2)
-            .with_tcp_listener(listener);
+        let mut server = mailin_embedded::Server::new(SinkHandler { received: received.clone(), current: Vec::new() });
+        server.with_name("mail-sink.test").with_num_threads(2).with_tcp_listener(listener);
         std::thread::spawn(move || {
             let _ = server.serve();
         });

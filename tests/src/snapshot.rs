@@ -21,14 +21,7 @@ use serde_json::Value;
 use crate::app::TestApp;
 
 /// Keys whose values are secrets or signatures: replaced whole.
-const SECRETS: &[&str] = &[
-    "token",
-    "claim_code",
-    "jwt",
-    "presentation",
-    "proofValue",
-    "access_token",
-];
+const SECRETS: &[&str] = &["token", "claim_code", "jwt", "presentation", "proofValue", "access_token"];
 
 /// The URL every snapshot shows in place of the service's random base.
 pub const BASE: &str = "http://cairn.test";
@@ -46,9 +39,7 @@ fn collect_secrets(value: &Value, out: &mut Vec<String>) {
         Value::Object(map) => {
             for (key, value) in map {
                 match value {
-                    Value::String(s) if SECRETS.contains(&key.as_str()) && s.len() >= 8 => {
-                        out.push(s.clone())
-                    }
+                    Value::String(s) if SECRETS.contains(&key.as_str()) && s.len() >= 8 => out.push(s.clone()),
                     _ => collect_secrets(value, out),
                 }
             }
@@ -58,43 +49,26 @@ fn collect_secrets(value: &Value, out: &mut Vec<String>) {
     }
 }
 
-fn redact_value(
-    value: &Value,
-    base: &str,
-    secrets: &[String],
-    ids: &mut HashMap<String, usize>,
-) -> Value {
+fn redact_value(value: &Value, base: &str, secrets: &[String], ids: &mut HashMap<String, usize>) -> Value {
     match value {
         Value::Object(map) => Value::Object(
             map.iter()
                 .map(|(key, value)| {
                     let value = match value {
-                        Value::String(_) if SECRETS.contains(&key.as_str()) => {
-                            Value::String(format!("[{key}]"))
-                        }
+                        Value::String(_) if SECRETS.contains(&key.as_str()) => Value::String(format!("[{key}]")),
                         _ => redact_value(value, base, secrets, ids),
                     };
                     (key.clone(), value)
                 })
                 .collect(),
         ),
-        Value::Array(items) => Value::Array(
-            items
-                .iter()
-                .map(|v| redact_value(v, base, secrets, ids))
-                .collect(),
-        ),
+        Value::Array(items) => Value::Array(items.iter().map(|v| redact_value(v, base, secrets, ids)).collect()),
         Value::String(s) => Value::String(redact_string(s, base, secrets, ids)),
         other => other.clone(),
     }
 }
 
-fn redact_string(
-    s: &str,
-    base: &str,
-    secrets: &[String],
-    ids: &mut HashMap<String, usize>,
-) -> String {
+fn redact_string(s: &str, base: &str, secrets: &[String], ids: &mut HashMap<String, usize>) -> String {
     if is_recent_time(s) {
         return "[time]".to_owned();
     }
@@ -108,20 +82,13 @@ fn redact_string(
 
 /// A time the run made.
 fn is_recent_time(s: &str) -> bool {
-    chrono::DateTime::parse_from_rfc3339(s).is_ok_and(|t| {
-        (t.with_timezone(&chrono::Utc) - chrono::Utc::now())
-            .num_hours()
-            .abs()
-            < 48
-    })
+    chrono::DateTime::parse_from_rfc3339(s).is_ok_and(|t| (t.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_hours().abs() < 48)
 }
 
 /// A status-list entry's id ends in its (random) index: `…/status-lists/<id>#[index]`.
 fn redact_status_index(s: &str) -> String {
     match s.rsplit_once('#') {
-        Some((list, index))
-            if list.contains("/status-lists/") && index.bytes().all(|b| b.is_ascii_digit()) =>
-        {
+        Some((list, index)) if list.contains("/status-lists/") && index.bytes().all(|b| b.is_ascii_digit()) => {
             format!("{list}#[index]")
         }
         _ => s.to_owned(),
@@ -135,9 +102,7 @@ fn replace_jwts(s: &str) -> String {
     while let Some(start) = rest.find("eyJ") {
         out.push_str(&rest[..start]);
         let tail = &rest[start..];
-        let end = tail
-            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
-            .unwrap_or(tail.len());
+        let end = tail.find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))).unwrap_or(tail.len());
         let candidate = &tail[..end];
         if candidate.matches('.').count() == 2 {
             out.push_str("[jwt]");
@@ -208,35 +173,17 @@ mod tests {
         let mut ids = HashMap::new();
         let a = "018f0000-0000-7000-8000-00000000000a";
         let b = "018F0000-0000-7000-8000-00000000000B";
-        assert_eq!(
-            replace_uuids(&format!("urn:uuid:{a}"), &mut ids),
-            "urn:uuid:[id-1]"
-        );
-        assert_eq!(
-            replace_uuids(&format!("/v1/x/{b}/y/{a}"), &mut ids),
-            "/v1/x/[id-2]/y/[id-1]"
-        );
-        assert_eq!(
-            replace_uuids("not-a-uuid-0000", &mut ids),
-            "not-a-uuid-0000"
-        );
+        assert_eq!(replace_uuids(&format!("urn:uuid:{a}"), &mut ids), "urn:uuid:[id-1]");
+        assert_eq!(replace_uuids(&format!("/v1/x/{b}/y/{a}"), &mut ids), "/v1/x/[id-2]/y/[id-1]");
+        assert_eq!(replace_uuids("not-a-uuid-0000", &mut ids), "not-a-uuid-0000");
     }
 
     #[test]
     fn jwts_and_status_indexes_are_redacted_and_other_text_stays() {
-        assert_eq!(
-            replace_jwts("data:application/vc+jwt,eyJhbGc.eyJzdWI.c2ln"),
-            "data:application/vc+jwt,[jwt]"
-        );
+        assert_eq!(replace_jwts("data:application/vc+jwt,eyJhbGc.eyJzdWI.c2ln"), "data:application/vc+jwt,[jwt]");
         assert_eq!(replace_jwts("eyJonly.one-dot"), "eyJonly.one-dot");
-        assert_eq!(
-            redact_status_index("http://h/v1/status-lists/x#90237"),
-            "http://h/v1/status-lists/x#[index]"
-        );
-        assert_eq!(
-            redact_status_index("http://h/v1/achievements/x#part"),
-            "http://h/v1/achievements/x#part"
-        );
+        assert_eq!(redact_status_index("http://h/v1/status-lists/x#90237"), "http://h/v1/status-lists/x#[index]");
+        assert_eq!(redact_status_index("http://h/v1/achievements/x#part"), "http://h/v1/achievements/x#part");
     }
 
     #[test]

@@ -83,10 +83,7 @@ impl PasswordHasher {
         let mut salt_bytes = [0u8; 16];
         aws_lc_rs::rand::fill(&mut salt_bytes).map_err(|_| HashError("no randomness available".into()))?;
         let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| HashError(e.to_string()))?;
-        self.argon2
-            .hash_password(plaintext.as_bytes(), &salt)
-            .map(|hash| hash.to_string())
-            .map_err(|e| HashError(e.to_string()))
+        self.argon2.hash_password(plaintext.as_bytes(), &salt).map(|hash| hash.to_string()).map_err(|e| HashError(e.to_string()))
     }
 
     /// Whether `plaintext` matches the stored hash. A malformed stored hash

@@ -9,8 +9,8 @@ use std::future::{Ready, ready};
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use cairn_domain::{OrgId, Role, UserId};
 
-use crate::state::AppState;
 use crate::http::problem::ApiError;
+use crate::state::AppState;
 
 /// Any authenticated account, as its verified token describes it.
 #[derive(Debug, Clone, Copy)]
@@ -29,9 +29,7 @@ impl Caller {
 }
 
 fn authenticate(req: &HttpRequest) -> Result<Caller, ApiError> {
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("application state missing")))?;
+    let state = req.app_data::<web::Data<AppState>>().ok_or_else(|| ApiError::internal(anyhow::anyhow!("application state missing")))?;
     let header = req
         .headers()
         .get(actix_web::http::header::AUTHORIZATION)
@@ -49,11 +47,7 @@ fn authenticate(req: &HttpRequest) -> Result<Caller, ApiError> {
 
 fn require(req: &HttpRequest, role: Role) -> Result<Caller, ApiError> {
     let caller = authenticate(req)?;
-    if caller.role == role {
-        Ok(caller)
-    } else {
-        Err(ApiError::Forbidden(format!("this endpoint is for {role} accounts")))
-    }
+    if caller.role == role { Ok(caller) } else { Err(ApiError::Forbidden(format!("this endpoint is for {role} accounts"))) }
 }
 
 /// Staff roles always carry their organisation (checked when the token was

@@ -31,17 +31,9 @@ impl<T: DeserializeOwned + 'static, const LIMIT: usize> FromRequest for JsonBody
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let json_content = req
-            .mime_type()
-            .ok()
-            .flatten()
-            .is_some_and(|mime| mime.subtype() == "json" || mime.suffix().is_some_and(|s| s == "json"));
+        let json_content = req.mime_type().ok().flatten().is_some_and(|mime| mime.subtype() == "json" || mime.suffix().is_some_and(|s| s == "json"));
         let limit = LIMIT;
-        let declared = req
-            .headers()
-            .get(actix_web::http::header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<usize>().ok());
+        let declared = req.headers().get(actix_web::http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
         let mut payload = payload.take();
         Box::pin(async move {
             if !json_content {
@@ -91,9 +83,7 @@ fn classify(path: &str, error: &serde_json::Error) -> ApiError {
     // serde_json appends " at line L column C"; the field path says more.
     let message = message.rsplit_once(" at line ").map_or(message.as_str(), |(head, _)| head).to_owned();
     match error.classify() {
-        Category::Syntax | Category::Eof | Category::Io => {
-            ApiError::BadRequest(format!("the request body is not valid JSON: {error}"))
-        }
+        Category::Syntax | Category::Eof | Category::Io => ApiError::BadRequest(format!("the request body is not valid JSON: {error}")),
         Category::Data => invalid_at(path, &message),
     }
 }
@@ -270,9 +260,11 @@ impl PageQuery {
         // place to continue from, so the spec can state its format exactly.
         let after = match &self.cursor {
             None => None,
-            Some(cursor) => Some(cursor.parse().map_err(|_| {
-                ApiError::invalid_query("cursor", "expected the `next_cursor` of a previous page of this list (a UUID)")
-            })?),
+            Some(cursor) => Some(
+                cursor
+                    .parse()
+                    .map_err(|_| ApiError::invalid_query("cursor", "expected the `next_cursor` of a previous page of this list (a UUID)"))?,
+            ),
         };
         Ok(PageRequest { after, limit: limit as usize })
     }

@@ -31,9 +31,6 @@ pub struct DatabaseHealth {
 #[get("/health")]
 pub async fn health(state: web::Data<AppState>) -> HttpResponse {
     let ok = state.store.ping().await.is_ok();
-    let body = Health {
-        status: if ok { "ok" } else { "unavailable" },
-        database: DatabaseHealth { backend: state.store.backend().as_str(), ok },
-    };
+    let body = Health { status: if ok { "ok" } else { "unavailable" }, database: DatabaseHealth { backend: state.store.backend().as_str(), ok } };
     if ok { HttpResponse::Ok().json(body) } else { HttpResponse::ServiceUnavailable().json(body) }
 }

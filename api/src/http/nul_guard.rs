@@ -9,9 +9,7 @@ use actix_web::middleware::Next;
 use crate::http::problem::ApiError;
 
 fn has_encoded_nul(text: &str) -> bool {
-    text.as_bytes()
-        .windows(3)
-        .any(|w| w[0] == b'%' && w[1] == b'0' && w[2] == b'0')
+    text.as_bytes().windows(3).any(|w| w[0] == b'%' && w[1] == b'0' && w[2] == b'0')
 }
 
 /// A path with `%00` names nothing (404, like any malformed id); a query
@@ -23,10 +21,7 @@ pub async fn refuse_nul(
     let error = if has_encoded_nul(req.path()) {
         Some(ApiError::NotFound("resource".into()))
     } else if has_encoded_nul(req.query_string()) {
-        Some(ApiError::invalid_query(
-            "query",
-            "must not contain the NUL character (%00)",
-        ))
+        Some(ApiError::invalid_query("query", "must not contain the NUL character (%00)"))
     } else {
         None
     };
@@ -35,10 +30,7 @@ pub async fn refuse_nul(
             let response = actix_web::ResponseError::error_response(&error);
             Ok(req.into_response(response).map_into_right_body())
         }
-        None => next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_left_body),
+        None => next.call(req).await.map(ServiceResponse::map_into_left_body),
     }
 }
 
@@ -50,9 +42,6 @@ mod tests {
     fn finds_the_escape_only() {
         assert!(has_encoded_nul("skill=a%00b"));
         assert!(!has_encoded_nul("skill=a%20b&x=100"));
-        assert!(
-            !has_encoded_nul("skill=%2500"),
-            "an escaped percent sign followed by 00 is text"
-        );
+        assert!(!has_encoded_nul("skill=%2500"), "an escaped percent sign followed by 00 is text");
     }
 }

@@ -6,11 +6,11 @@
 use std::sync::OnceLock;
 
 use actix_web::{HttpResponse, get};
+use utoipa::openapi::OpenApi;
 use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::response::ResponseBuilder;
-use utoipa::openapi::{Content, Ref, RefOr};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::OpenApi;
+use utoipa::openapi::{Content, Ref, RefOr};
 use utoipa::{Modify, OpenApi as _};
 use utoipa_actix_web::AppExt;
 
@@ -33,10 +33,8 @@ struct BearerAuth;
 impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
-        );
+        components
+            .add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()));
     }
 }
 
@@ -72,10 +70,7 @@ text_schema!(LongText, 10000, "Text of 1 to 10,000 characters, not only whitespa
 
 /// A string schema limited to `values`, for query parameters parsed by hand.
 pub fn string_enum(values: &[&str]) -> utoipa::openapi::schema::Object {
-    utoipa::openapi::schema::ObjectBuilder::new()
-        .schema_type(utoipa::openapi::schema::Type::String)
-        .enum_values(Some(values.iter().copied()))
-        .build()
+    utoipa::openapi::schema::ObjectBuilder::new().schema_type(utoipa::openapi::schema::Type::String).enum_values(Some(values.iter().copied())).build()
 }
 
 /// The document the routes are added to.
@@ -119,8 +114,7 @@ fn add_cross_field_rules(doc: &mut OpenApi) {
     let Some(components) = doc.components.as_mut() else { return };
     // `PUT /v1/me/discoverable`: `skills` only with `discoverable: true`.
     if let Some(setting) = components.schemas.remove("DiscoverableSetting") {
-        let opted_in = ObjectBuilder::new()
-            .property("discoverable", ObjectBuilder::new().schema_type(Type::Boolean).enum_values(Some([true])));
+        let opted_in = ObjectBuilder::new().property("discoverable", ObjectBuilder::new().schema_type(Type::Boolean).enum_values(Some([true])));
         let no_skills = ObjectBuilder::new().property("skills", ObjectBuilder::new().schema_type(Type::Null));
         let refined = AllOfBuilder::new()
             .item(setting)
@@ -197,10 +191,8 @@ pub fn allowed_methods(path: &str) -> Option<Vec<String>> {
     let segments: Vec<&str> = path.split('/').collect();
     let mut allowed: Vec<String> = Vec::new();
     for (template, methods) in routes {
-        let matches = template.len() == segments.len()
-            && template.iter().zip(&segments).all(|(t, s)| {
-                if t.starts_with('{') { !s.is_empty() } else { t == s }
-            });
+        let matches =
+            template.len() == segments.len() && template.iter().zip(&segments).all(|(t, s)| if t.starts_with('{') { !s.is_empty() } else { t == s });
         if matches {
             allowed.extend(methods.iter().filter(|m| !allowed.contains(m)).cloned().collect::<Vec<_>>());
         }
@@ -245,9 +237,6 @@ mod tests {
             std::fs::write(&path, &generated).unwrap();
         }
         let committed = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(
-            committed == generated,
-            "openapi/openapi.json is out of date: run `cargo run -- openapi --write openapi/openapi.json`"
-        );
+        assert!(committed == generated, "openapi/openapi.json is out of date: run `cargo run -- openapi --write openapi/openapi.json`");
     }
 }

@@ -220,11 +220,7 @@ fn issue_field(error: &IssueError) -> Option<String> {
         IssueError::ValidUntilNotAfterAward => "valid_until".to_owned(),
         IssueError::TooMuchEvidence => "evidence".to_owned(),
         IssueError::EvidenceTooLong { index } | IssueError::EvidenceEmpty { index } => format!("evidence[{index}]"),
-        IssueError::UnknownIssuer
-        | IssueError::Signing(_)
-        | IssueError::ClaimCode(_)
-        | IssueError::Json(_)
-        | IssueError::Store(_) => return None,
+        IssueError::UnknownIssuer | IssueError::Signing(_) | IssueError::ClaimCode(_) | IssueError::Json(_) | IssueError::Store(_) => return None,
     })
 }
 
@@ -288,7 +284,6 @@ impl From<PathwayError> for ApiError {
 }
 
 // Records and people: verification, imports, sharing, employment, talent, accounts, e-mail:
-
 
 impl From<crate::services::sharing::ShareError> for ApiError {
     fn from(error: crate::services::sharing::ShareError) -> Self {

@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::store::achievements::Achievement;
 pub use crate::services::records::{CredentialView, StatusListRefs};
+use crate::store::achievements::Achievement;
 use crate::store::orgs::Organisation;
 use crate::store::pathways::StoredPathway;
 use crate::store::users::Account;

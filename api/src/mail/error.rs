@@ -12,10 +12,7 @@ pub enum MailError {
     #[error("SMTP delivery failed: {0}")]
     Smtp(#[from] lettre::transport::smtp::Error),
     #[error("cannot write to the outbox {path}: {source}")]
-    Outbox {
-        path: String,
-        source: std::io::Error,
-    },
+    Outbox { path: String, source: std::io::Error },
     #[error("the delivery task failed: {0}")]
     Join(String),
 }

@@ -13,21 +13,15 @@ pub struct Sender(Mailbox);
 
 impl Sender {
     pub fn parse(raw: &str) -> Result<Self, MailError> {
-        raw.trim().parse::<Mailbox>().map(Sender).map_err(|e| {
-            MailError::From(format!(
-                "`{raw}` is not a mailbox such as `Cairn <no-reply@example.org>`: {e}"
-            ))
-        })
+        raw.trim()
+            .parse::<Mailbox>()
+            .map(Sender)
+            .map_err(|e| MailError::From(format!("`{raw}` is not a mailbox such as `Cairn <no-reply@example.org>`: {e}")))
     }
 
     pub fn default_sender() -> Self {
         // A constant that parses; the fallback keeps this free of panics.
-        Self::parse(DEFAULT_FROM).unwrap_or_else(|_| {
-            Sender(Mailbox::new(
-                None,
-                lettre::Address::new_dangerous("no-reply", "localhost"),
-            ))
-        })
+        Self::parse(DEFAULT_FROM).unwrap_or_else(|_| Sender(Mailbox::new(None, lettre::Address::new_dangerous("no-reply", "localhost"))))
     }
 }
 
@@ -44,9 +38,7 @@ pub fn email_verification(
     public_url: &str,
     expires_at: DateTime<Utc>,
 ) -> Result<Message, MailError> {
-    let address: lettre::Address = to_email
-        .parse()
-        .map_err(|e| MailError::Build(format!("recipient `{to_email}`: {e}")))?;
+    let address: lettre::Address = to_email.parse().map_err(|e| MailError::Build(format!("recipient `{to_email}`: {e}")))?;
     let to = Mailbox::new(Some(to_name.to_owned()), address);
     // Short lines of plain ASCII: sent as 7bit, readable as it is.
     let body = format!(
@@ -84,35 +76,17 @@ mod tests {
     #[test]
     fn the_code_is_on_its_own_line_after_the_intro() {
         let sender = Sender::default_sender();
-        let message = email_verification(
-            &sender,
-            "Ada",
-            "ada@example.org",
-            "abc_DEF-123",
-            "http://x",
-            Utc::now(),
-        )
-        .unwrap();
+        let message = email_verification(&sender, "Ada", "ada@example.org", "abc_DEF-123", "http://x", Utc::now()).unwrap();
         let text = String::from_utf8(message.formatted()).unwrap();
         let after = text.split(CODE_INTRO).nth(1).unwrap();
-        assert_eq!(
-            after.lines().map(str::trim).find(|l| !l.is_empty()),
-            Some("abc_DEF-123")
-        );
-        assert!(
-            text.contains("To: \"Ada\" <ada@example.org>")
-                || text.contains("To: Ada <ada@example.org>"),
-            "{text}"
-        );
+        assert_eq!(after.lines().map(str::trim).find(|l| !l.is_empty()), Some("abc_DEF-123"));
+        assert!(text.contains("To: \"Ada\" <ada@example.org>") || text.contains("To: Ada <ada@example.org>"), "{text}");
     }
 
     #[test]
     fn senders_parse_or_fail_clearly() {
         assert!(Sender::parse("Cairn <no-reply@cairn.example>").is_ok());
         assert!(Sender::parse(DEFAULT_FROM).is_ok());
-        assert!(matches!(
-            Sender::parse("not a mailbox"),
-            Err(MailError::From(_))
-        ));
+        assert!(matches!(Sender::parse("not a mailbox"), Err(MailError::From(_))));
     }
 }

@@ -28,21 +28,12 @@ pub struct MailConfig {
 
 impl MailConfig {
     pub fn parse(smtp_url: Option<&str>, from: &str) -> Result<Self, MailError> {
-        Ok(Self {
-            smtp: smtp_url
-                .filter(|u| !u.trim().is_empty())
-                .map(SmtpSettings::parse)
-                .transpose()?,
-            from: Sender::parse(from)?,
-        })
+        Ok(Self { smtp: smtp_url.filter(|u| !u.trim().is_empty()).map(SmtpSettings::parse).transpose()?, from: Sender::parse(from)? })
     }
 
     /// The outbox and the default sender.
     pub fn outbox() -> Self {
-        Self {
-            smtp: None,
-            from: Sender::default_sender(),
-        }
+        Self { smtp: None, from: Sender::default_sender() }
     }
 }
 
@@ -59,10 +50,7 @@ impl Mailer {
             Some(settings) => transport::Transport::smtp(settings)?,
             None => transport::Transport::Outbox(data_dir.join("outbox")),
         };
-        Ok(Self {
-            from: config.from.clone(),
-            transport,
-        })
+        Ok(Self { from: config.from.clone(), transport })
     }
 
     pub fn from(&self) -> &Sender {
@@ -72,8 +60,6 @@ impl Mailer {
     /// Delivers `message` off the async executor.
     pub async fn send(&self, message: Message) -> Result<Delivery, MailError> {
         let transport = self.transport.clone();
-        tokio::task::spawn_blocking(move || transport.deliver(&message))
-            .await
-            .map_err(|e| MailError::Join(e.to_string()))?
+        tokio::task::spawn_blocking(move || transport.deliver(&message)).await.map_err(|e| MailError::Join(e.to_string()))?
     }
 }

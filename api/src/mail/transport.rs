@@ -24,9 +24,7 @@ pub struct SmtpSettings {
 
 impl std::fmt::Debug for SmtpSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SmtpSettings")
-            .field("url", &self.redacted)
-            .finish()
+        f.debug_struct("SmtpSettings").field("url", &self.redacted).finish()
     }
 }
 
@@ -38,11 +36,7 @@ impl std::fmt::Display for SmtpSettings {
 
 impl SmtpSettings {
     pub fn parse(raw: &str) -> Result<Self, MailError> {
-        let bad = |why: &str| {
-            MailError::SmtpUrl(format!(
-                "{why} (expected smtp://host:port, smtps://host:port or smtp://host:port?tls=starttls)"
-            ))
-        };
+        let bad = |why: &str| MailError::SmtpUrl(format!("{why} (expected smtp://host:port, smtps://host:port or smtp://host:port?tls=starttls)"));
         let mut url = url::Url::parse(raw.trim()).map_err(|e| bad(&format!("not a URL: {e}")))?;
         if url.host_str().is_none_or(str::is_empty) {
             return Err(bad("no host"));
@@ -71,10 +65,7 @@ impl SmtpSettings {
             // Cannot fail on a URL with a host.
             let _ = url.set_password(Some("***"));
         }
-        let settings = Self {
-            lettre_url,
-            redacted: url.to_string(),
-        };
+        let settings = Self { lettre_url, redacted: url.to_string() };
         // Catch what lettre would refuse now, at start-up, not at the first mail.
         SmtpTransport::from_url(&settings.lettre_url).map_err(|e| bad(&e.to_string()))?;
         Ok(settings)
@@ -97,8 +88,7 @@ pub enum Transport {
 
 impl Transport {
     pub fn smtp(settings: &SmtpSettings) -> Result<Self, MailError> {
-        let builder = SmtpTransport::from_url(&settings.lettre_url)
-            .map_err(|e| MailError::SmtpUrl(e.to_string()))?;
+        let builder = SmtpTransport::from_url(&settings.lettre_url).map_err(|e| MailError::SmtpUrl(e.to_string()))?;
         Ok(Transport::Smtp(builder.timeout(Some(SMTP_TIMEOUT)).build()))
     }
 
@@ -110,10 +100,7 @@ impl Transport {
                 Ok(Delivery::Smtp)
             }
             Transport::Outbox(dir) => {
-                let outbox_error = |source| MailError::Outbox {
-                    path: dir.display().to_string(),
-                    source,
-                };
+                let outbox_error = |source| MailError::Outbox { path: dir.display().to_string(), source };
                 std::fs::create_dir_all(dir).map_err(outbox_error)?;
                 // Time-ordered names: the newest message sorts last.
                 let path = dir.join(format!("{}.eml", uuid::Uuid::now_v7().simple()));
@@ -132,30 +119,13 @@ mod tests {
     fn smtp_urls_parse_into_lettre_form_and_hide_the_password() {
         let plain = SmtpSettings::parse("smtp://127.0.0.1:2525").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(plain.lettre_url, "smtp://127.0.0.1:2525");
-        let starttls =
-            SmtpSettings::parse("smtp://user:s%40cret@mail.example.org:587?tls=starttls")
-                .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(
-            starttls.lettre_url,
-            "smtp://user:s%40cret@mail.example.org:587?tls=required"
-        );
-        assert_eq!(
-            starttls.to_string(),
-            "smtp://user:***@mail.example.org:587?tls=required"
-        );
+        let starttls = SmtpSettings::parse("smtp://user:s%40cret@mail.example.org:587?tls=starttls").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(starttls.lettre_url, "smtp://user:s%40cret@mail.example.org:587?tls=required");
+        assert_eq!(starttls.to_string(), "smtp://user:***@mail.example.org:587?tls=required");
         assert!(!format!("{starttls:?}").contains("cret"));
         assert!(SmtpSettings::parse("smtps://mail.example.org").is_ok());
-        for bad in [
-            "http://mail.example.org",
-            "smtp://mail.example.org?tls=maybe",
-            "smtp://x?port=1",
-            "not a url",
-            "smtp://",
-        ] {
-            assert!(
-                matches!(SmtpSettings::parse(bad), Err(MailError::SmtpUrl(_))),
-                "{bad} was accepted"
-            );
+        for bad in ["http://mail.example.org", "smtp://mail.example.org?tls=maybe", "smtp://x?port=1", "not a url", "smtp://"] {
+            assert!(matches!(SmtpSettings::parse(bad), Err(MailError::SmtpUrl(_))), "{bad} was accepted");
         }
     }
 }

@@ -248,7 +248,14 @@ pub fn completion(graph: &PathwayGraph, pathway: PathwayId, facts: &[CredentialF
     Some(Completion { completed_at, used: outcome.used().into_iter().collect() })
 }
 
-fn queue_review(conn: &mut DbConn, ctx: &Context, graph: &PathwayGraph, id: PathwayId, learner: UserId, completion: &Completion) -> Result<(), AwardError> {
+fn queue_review(
+    conn: &mut DbConn,
+    ctx: &Context,
+    graph: &PathwayGraph,
+    id: PathwayId,
+    learner: UserId,
+    completion: &Completion,
+) -> Result<(), AwardError> {
     let Some(pathway) = graph.pathway(id) else { return Ok(()) };
     let stored = pathways::find(conn, id)?.ok_or(AwardError::PathwayNotFound)?;
     let review = award_reviews::Review {
@@ -472,13 +479,19 @@ fn settle_award(
                 // An issuer's own suspension of the award stays until an issuer lifts it.
                 return Ok(false);
             }
-            (CredentialStatus::Active, audit::Action::AwardReinstate, format!("constituent credential {cause} was {verb} and the pathway holds again"))
+            (
+                CredentialStatus::Active,
+                audit::Action::AwardReinstate,
+                format!("constituent credential {cause} was {verb} and the pathway holds again"),
+            )
         }
         (AwardStanding::HeldIfReinstated, CredentialStatus::Suspended) => return Ok(false),
         (AwardStanding::HeldIfReinstated, CredentialStatus::Active) => (
             CredentialStatus::Suspended,
             audit::Action::AwardSuspend,
-            format!("constituent credential {cause} was {verb} and the pathway no longer holds; it would again if the suspended credentials were reinstated"),
+            format!(
+                "constituent credential {cause} was {verb} and the pathway no longer holds; it would again if the suspended credentials were reinstated"
+            ),
         ),
         (AwardStanding::Lost, _) => (
             CredentialStatus::Revoked,

@@ -62,8 +62,7 @@ pub fn new_code(conn: &mut DbConn, account: &Account, now: DateTime<Utc>) -> Res
 /// code); a failure leaves the account as it is, and the learner can ask for
 /// a new code.
 pub async fn send_code(state: &AppState, account: &Account, code: &str, expires_at: DateTime<Utc>) -> Result<(), MailError> {
-    let message =
-        mail::message::email_verification(state.mailer.from(), &account.name, account.email.as_str(), code, &state.public_url, expires_at)?;
+    let message = mail::message::email_verification(state.mailer.from(), &account.name, account.email.as_str(), code, &state.public_url, expires_at)?;
     match state.mailer.send(message).await {
         Ok(Delivery::Smtp) => {
             tracing::info!(user = %account.id, "sent the e-mail verification message");
@@ -129,7 +128,10 @@ fn redeem(
     let Some(account) = users::mark_email_verified(conn, user, &email)? else {
         return Ok(Err(EmailVerificationError::UnknownCode));
     };
-    audit::record(conn, audit::Entry::new(audit::Action::AccountEmailVerify, "user", account.id.to_string()).at(ctx.now).actor(account.id).learner(account.id))?;
+    audit::record(
+        conn,
+        audit::Entry::new(audit::Action::AccountEmailVerify, "user", account.id.to_string()).at(ctx.now).actor(account.id).learner(account.id),
+    )?;
     let waiting = credentials::waiting_for_email(conn, &account.email)?;
     let claim_ctx = crate::services::Context { now: ctx.now, actor: account.id, public_url: ctx.public_url.clone(), master: ctx.master.clone() };
     let moved = crate::services::claims::move_into_wallet(conn, &claim_ctx, account.id, waiting)?;

@@ -44,7 +44,8 @@ pub async fn add(store: &Store, ctx: Context, employment: Employment) -> Employm
             employment::insert(conn, &record)?;
             audit::record(
                 conn,
-                audit::Entry::new(audit::Action::EmploymentAdd, "employment", record.id.to_string()).at(ctx.now)
+                audit::Entry::new(audit::Action::EmploymentAdd, "employment", record.id.to_string())
+                    .at(ctx.now)
                     .actor(learner)
                     .learner(learner)
                     .detail(serde_json::json!({ "employer_org": record.employment.employer_org })),
@@ -61,7 +62,10 @@ pub async fn delete(store: &Store, ctx: Context, id: EmploymentRecordId) -> Empl
         .write_as(move |conn| {
             let record = employment::find(conn, id)?.filter(|r| r.learner == learner).ok_or(EmploymentError::UnknownRecord)?;
             employment::delete(conn, record.id)?;
-            audit::record(conn, audit::Entry::new(audit::Action::EmploymentDelete, "employment", record.id.to_string()).at(ctx.now).actor(learner).learner(learner))?;
+            audit::record(
+                conn,
+                audit::Entry::new(audit::Action::EmploymentDelete, "employment", record.id.to_string()).at(ctx.now).actor(learner).learner(learner),
+            )?;
             Ok(())
         })
         .await
@@ -100,7 +104,8 @@ pub fn attest_record(conn: &mut DbConn, ctx: &Context, org: OrgId, record: Emplo
     }
     audit::record(
         conn,
-        audit::Entry::new(audit::Action::EmploymentAttest, "employment", record.id.to_string()).at(ctx.now)
+        audit::Entry::new(audit::Action::EmploymentAttest, "employment", record.id.to_string())
+            .at(ctx.now)
             .actor(ctx.actor)
             .org(org)
             .learner(record.learner),

@@ -78,7 +78,8 @@ pub async fn import(store: &Store, ctx: Context, presented: Presented) -> Result
             imports::insert(conn, &imported)?;
             audit::record(
                 conn,
-                audit::Entry::new(audit::Action::CredentialImport, "imported_credential", imported.id.to_string()).at(ctx.now)
+                audit::Entry::new(audit::Action::CredentialImport, "imported_credential", imported.id.to_string())
+                    .at(ctx.now)
                     .actor(learner)
                     .learner(learner)
                     .detail(serde_json::json!({ "issuer": imported.issuer_id, "verified": imported.verified, "holder": imported.holder })),
@@ -97,7 +98,8 @@ pub async fn trust_issuer(store: &Store, ctx: Context, issuer_id: String, name: 
             let added = trusted_issuers::insert(conn, &issuer_id, &name, &jwks)?;
             audit::record(
                 conn,
-                audit::Entry::new(audit::Action::TrustedIssuerAdd, "trusted_issuer", added.id.clone()).at(ctx.now)
+                audit::Entry::new(audit::Action::TrustedIssuerAdd, "trusted_issuer", added.id.clone())
+                    .at(ctx.now)
                     .actor(ctx.actor)
                     .detail(serde_json::json!({ "issuer_id": added.issuer_id })),
             )?;

@@ -259,7 +259,11 @@ impl Issuer {
             }
         }
         let evidence = serde_json::to_value(
-            request.evidence.iter().map(|e| serde_json::json!({ "id": e.id, "name": e.name, "narrative": e.narrative, "description": e.description })).collect::<Vec<_>>(),
+            request
+                .evidence
+                .iter()
+                .map(|e| serde_json::json!({ "id": e.id, "name": e.name, "narrative": e.narrative, "description": e.description }))
+                .collect::<Vec<_>>(),
         )?;
 
         let slot = status_lists::allocate(conn, self.org.id, ctx.now)?;
@@ -284,7 +288,11 @@ impl Issuer {
             created_at: now,
         };
         let payload = self.sign(achievement, &mut credential)?;
-        credentials::insert(conn, NewCredential { credential: credential.clone(), claim_code_hash: claim_code.as_deref().map(signing::hash_secret) }, ctx.actor)?;
+        credentials::insert(
+            conn,
+            NewCredential { credential: credential.clone(), claim_code_hash: claim_code.as_deref().map(signing::hash_secret) },
+            ctx.actor,
+        )?;
         audit::record(
             conn,
             audit::Entry::new(audit::Action::CredentialIssue, "credential", credential.id.to_string())
@@ -314,12 +322,7 @@ impl Issuer {
 }
 
 pub fn issuer_profile(public_url: &str, org: &Organisation) -> ob3::IssuerProfile {
-    ob3::IssuerProfile {
-        id: signing::issuer_id(public_url, org.id),
-        name: org.name.clone(),
-        url: org.url.clone(),
-        description: None,
-    }
+    ob3::IssuerProfile { id: signing::issuer_id(public_url, org.id), name: org.name.clone(), url: org.url.clone(), description: None }
 }
 
 pub fn achievement_doc(public_url: &str, org: &Organisation, id: AchievementId, definition: &AchievementDefinition) -> ob3::AchievementDoc {
@@ -359,10 +362,7 @@ fn status_entries(public_url: &str, slot: &Slot) -> Vec<ob3::StatusEntry> {
         index: slot.index as u64,
         purpose,
     };
-    vec![
-        entry(&slot.revocation_list, ob3::StatusPurpose::Revocation),
-        entry(&slot.suspension_list, ob3::StatusPurpose::Suspension),
-    ]
+    vec![entry(&slot.revocation_list, ob3::StatusPurpose::Revocation), entry(&slot.suspension_list, ob3::StatusPurpose::Suspension)]
 }
 
 /// The document inputs for a stored or new credential.

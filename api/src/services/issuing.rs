@@ -10,11 +10,10 @@ use cairn_domain::OrgId;
 use cairn_stacking::PathwayGraph;
 
 use crate::services::Context;
-use crate::services::issuer::resolve_recipient;
 use crate::services::awards::{self, AwardError, Change};
+use crate::services::issuer::resolve_recipient;
 pub use crate::services::issuer::{
-    EvidenceInput, IssueError, IssueRequest, Issued, Issuer, Issuers, MAX_EVIDENCE, Recipient, achievement_doc, issuer_profile, org_signer,
-    render,
+    EvidenceInput, IssueError, IssueRequest, Issued, Issuer, Issuers, MAX_EVIDENCE, Recipient, achievement_doc, issuer_profile, org_signer, render,
 };
 use crate::services::records::CredentialView;
 use crate::store::achievements::Achievement;
@@ -149,7 +148,6 @@ where
     Ok((status, response))
 }
 
-
 #[cfg(test)]
 mod tests {
     use base64::Engine;
@@ -198,7 +196,11 @@ mod tests {
         let (admin, org, achievement, learner) = store
             .write_blocking(|conn| {
                 let admin = users::insert(conn, account("admin@example.org", Role::Admin, None), None)?.id;
-                let new = NewOrganisation { name: DisplayName::parse("Lakeside").unwrap(), kind: OrgKind::Institution, url: Some(HttpUrl::parse("https://lakeside.example").unwrap()) };
+                let new = NewOrganisation {
+                    name: DisplayName::parse("Lakeside").unwrap(),
+                    kind: OrgKind::Institution,
+                    url: Some(HttpUrl::parse("https://lakeside.example").unwrap()),
+                };
                 let org = orgs::insert(conn, new, NewOrgKey::generate(&master).unwrap(), admin)?.id;
                 let definition = serde_json::from_value(serde_json::json!({
                     "name": "Statistics", "description": "Tests.", "criteria": { "narrative": "Pass." },

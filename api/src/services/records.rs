@@ -12,8 +12,6 @@ use crate::store::credentials::{Credential, CredentialStatus};
 use crate::store::employment::EmploymentRecord;
 use crate::store::imports::Imported;
 
-
-
 /// A credential issued by this service, as its holder and its issuer see it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CredentialView {
@@ -30,7 +28,7 @@ pub struct CredentialView {
     pub status: CredentialStatus,
     pub awarded_at: DateTime<Utc>,
     pub valid_until: Option<DateTime<Utc>>,
-        pub credits_earned: Option<Credits>,
+    pub credits_earned: Option<Credits>,
     /// The OpenBadgeCredential JSON.
     #[schema(value_type = Object)]
     pub ob3: serde_json::Value,
@@ -90,7 +88,6 @@ impl CredentialView {
     }
 }
 
-
 /// A credential imported into a wallet from elsewhere.
 #[derive(Serialize, ToSchema)]
 pub struct ImportedView {
@@ -136,7 +133,6 @@ impl ImportedView {
     }
 }
 
-
 /// An employment record as its learner, its employer and a share show it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EmploymentView {
@@ -169,7 +165,6 @@ pub struct AttestationView {
     /// record; verify it with the organisation's JWKS.
     pub jwt: String,
 }
-
 
 impl EmploymentView {
     pub fn new(record: EmploymentRecord, public_url: &str) -> Self {

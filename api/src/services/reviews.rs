@@ -42,8 +42,8 @@ pub fn approve(conn: &mut DbConn, ctx: &Context, org: OrgId, id: Uuid) -> Result
     let facts = awards::learner_facts(conn, review.learner)?;
     let completion = awards::completion(&graph, review.pathway, &facts, ctx.now).ok_or(ReviewError::NoLongerComplete)?;
     let mut issuers = Issuers::default();
-    let award = awards::issue_award(conn, &ctx, &graph, &mut issuers, review.pathway, review.learner, &completion)?
-        .ok_or(ReviewError::AlreadyAwarded)?;
+    let award =
+        awards::issue_award(conn, &ctx, &graph, &mut issuers, review.pathway, review.learner, &completion)?.ok_or(ReviewError::AlreadyAwarded)?;
     if !award_reviews::decide(conn, id, ReviewStatus::Approved, None, ctx.actor, Some(award), ctx.now)? {
         return Err(ReviewError::DecidedConcurrently);
     }

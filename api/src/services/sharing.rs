@@ -17,10 +17,10 @@ use crate::services::context::{Context, PublicContext};
 use crate::services::records::{CredentialView, EmploymentView, ImportedView};
 use crate::services::verification::{self, Presented};
 use crate::signing::{self, MasterKeyError, OrgSigner, SigningError};
+use crate::state::AppState;
 use crate::store::credentials::{self, Credential};
 use crate::store::shares::{self, RequestStatus, RequestsOf, Share, ShareRequest, View};
 use crate::store::skills::Discoverability;
-use crate::state::AppState;
 use crate::store::{DbConn, Store, StoreError, StoreResult, achievements, audit, employment, imports, orgs, pathways, skills, time, users};
 
 /// The longest a share link may stay open.
@@ -168,10 +168,8 @@ fn select(conn: &mut DbConn, learner: UserId, scope: &ShareScope) -> StoreResult
 fn check_scope(conn: &mut DbConn, learner: UserId, scope: &ShareScope) -> ShareResult<()> {
     let ShareScope::Credentials(ids) = scope else { return Ok(()) };
     let selection = select(conn, learner, scope)?;
-    let found: BTreeSet<Uuid> =
-        selection.issued.iter().map(|c| c.id.as_uuid()).chain(selection.imported.iter().map(|i| i.id.as_uuid())).collect();
-    let someone_elses: BTreeSet<Uuid> =
-        imports::for_learner(conn, learner)?.into_iter().filter(|i| !i.holder).map(|i| i.id.as_uuid()).collect();
+    let found: BTreeSet<Uuid> = selection.issued.iter().map(|c| c.id.as_uuid()).chain(selection.imported.iter().map(|i| i.id.as_uuid())).collect();
+    let someone_elses: BTreeSet<Uuid> = imports::for_learner(conn, learner)?.into_iter().filter(|i| !i.holder).map(|i| i.id.as_uuid()).collect();
     for (index, &id) in ids.iter().enumerate() {
         if someone_elses.contains(&id) {
             return Err(ShareError::NotTheHolder { index, id });
@@ -243,7 +241,8 @@ fn shared_awards(conn: &mut DbConn, learner: UserId, shared: &[Credential]) -> S
         // allocation), not necessarily those its signed evidence names.
         for id in crate::store::award_constituents::of_award(conn, credential)? {
             let Some(constituent) = credentials::find(conn, id)? else { continue };
-            let achievement_name = achievements::find(conn, constituent.achievement)?.map(|a| a.definition.name.as_str().to_owned()).unwrap_or_default();
+            let achievement_name =
+                achievements::find(conn, constituent.achievement)?.map(|a| a.definition.name.as_str().to_owned()).unwrap_or_default();
             constituents.push(Constituent {
                 credential: id,
                 achievement: constituent.achievement,
@@ -323,10 +322,9 @@ pub async fn create(store: &Store, ctx: Context, new: NewShare) -> ShareResult<C
             }
             audit::record(
                 conn,
-                audit::Entry::new(audit::Action::ShareCreate, "share", share.id.to_string()).at(ctx.now)
-                    .actor(learner)
-                    .learner(learner)
-                    .detail(serde_json::json!({ "scope": share.scope, "expires_at": share.expires_at, "audience": share.audience, "request": request })),
+                audit::Entry::new(audit::Action::ShareCreate, "share", share.id.to_string()).at(ctx.now).actor(learner).learner(learner).detail(
+                    serde_json::json!({ "scope": share.scope, "expires_at": share.expires_at, "audience": share.audience, "request": request }),
+                ),
             )?;
             Ok(share)
         })
@@ -382,7 +380,10 @@ pub async fn revoke(store: &Store, ctx: Context, id: ShareId) -> ShareResult<()>
             let share = shares::find_for_learner(conn, learner, id)?.ok_or(ShareError::UnknownShare)?;
             if share.revoked_at.is_none() {
                 shares::revoke(conn, share.id, ctx.now)?;
-                audit::record(conn, audit::Entry::new(audit::Action::ShareRevoke, "share", share.id.to_string()).at(ctx.now).actor(learner).learner(learner))?;
+                audit::record(
+                    conn,
+                    audit::Entry::new(audit::Action::ShareRevoke, "share", share.id.to_string()).at(ctx.now).actor(learner).learner(learner),
+                )?;
             }
             Ok(())
         })
@@ -400,12 +401,7 @@ pub struct Viewer {
 /// Opens the share behind `token` (as the link carries it): the record as
 /// it is now, logged as viewed by `viewer`. Unknown, expired and revoked
 /// links are the same `UnknownShare`.
-pub async fn open(
-    state: Arc<AppState>,
-    ctx: PublicContext,
-    token: String,
-    viewer: Viewer,
-) -> ShareResult<SharedRecord> {
+pub async fn open(state: Arc<AppState>, ctx: PublicContext, token: String, viewer: Viewer) -> ShareResult<SharedRecord> {
     if token.is_empty() || token.len() > 128 {
         return Err(ShareError::UnknownShare);
     }
@@ -459,7 +455,8 @@ pub async fn request(store: &Store, ctx: Context, org: OrgId, learner: UserId, m
             shares::insert_request(conn, &request)?;
             audit::record(
                 conn,
-                audit::Entry::new(audit::Action::ShareRequest, "share_request", request.id.to_string()).at(ctx.now)
+                audit::Entry::new(audit::Action::ShareRequest, "share_request", request.id.to_string())
+                    .at(ctx.now)
                     .actor(ctx.actor)
                     .org(org)
                     .learner(learner),
@@ -493,7 +490,8 @@ pub async fn decline(store: &Store, ctx: Context, id: ShareRequestId) -> ShareRe
             }
             audit::record(
                 conn,
-                audit::Entry::new(audit::Action::ShareRequestAnswer, "share_request", id.to_string()).at(ctx.now)
+                audit::Entry::new(audit::Action::ShareRequestAnswer, "share_request", id.to_string())
+                    .at(ctx.now)
                     .actor(learner)
                     .learner(learner)
                     .detail(serde_json::json!({ "status": "declined" })),
@@ -506,12 +504,7 @@ pub async fn decline(store: &Store, ctx: Context, id: ShareRequestId) -> ShareRe
 
 /// Opens the share a learner granted in answer to request `id` of `org`,
 /// logged as viewed by the actor (its staff member).
-pub async fn requested_record(
-    state: Arc<AppState>,
-    ctx: Context,
-    org: OrgId,
-    id: ShareRequestId,
-) -> ShareResult<SharedRecord> {
+pub async fn requested_record(state: Arc<AppState>, ctx: Context, org: OrgId, id: ShareRequestId) -> ShareResult<SharedRecord> {
     let store = state.store.clone();
     store
         .write_as(move |conn| {

@@ -115,7 +115,8 @@ pub async fn search(store: &Store, ctx: Context, org: OrgId, search: Search) -> 
                 if items.len() < page_size {
                     audit::record(
                         conn,
-                        audit::Entry::new(audit::Action::TalentMatch, "account", learner.to_string()).at(ctx.now)
+                        audit::Entry::new(audit::Action::TalentMatch, "account", learner.to_string())
+                            .at(ctx.now)
                             .actor(ctx.actor)
                             .org(org)
                             .learner(learner)
@@ -145,14 +146,23 @@ pub async fn discoverability(store: &Store, ctx: Context) -> Result<Discoverabil
 
 /// Replaces the actor's opt-in with `setting`; `shown` (the setting as the
 /// learner sees it) goes into the audit entry.
-pub async fn set_discoverability(store: &Store, ctx: Context, setting: Discoverability, shown: serde_json::Value) -> Result<Discoverability, TalentError> {
+pub async fn set_discoverability(
+    store: &Store,
+    ctx: Context,
+    setting: Discoverability,
+    shown: serde_json::Value,
+) -> Result<Discoverability, TalentError> {
     let learner = ctx.actor;
     store
         .write_as(move |conn| {
             skills::set_discoverability(conn, learner, &setting)?;
             audit::record(
                 conn,
-                audit::Entry::new(audit::Action::DiscoverabilitySet, "account", learner.to_string()).at(ctx.now).actor(learner).learner(learner).detail(shown),
+                audit::Entry::new(audit::Action::DiscoverabilitySet, "account", learner.to_string())
+                    .at(ctx.now)
+                    .actor(learner)
+                    .learner(learner)
+                    .detail(shown),
             )?;
             Ok(setting)
         })

@@ -123,9 +123,7 @@ fn has_context(doc: &Value, needle: &str) -> bool {
 
 /// An Open Badges 2.0 assertion (its context, its shape, or its type).
 pub fn is_ob2(doc: &Value) -> bool {
-    has_context(doc, "w3id.org/openbadges/v2")
-        || (doc.get("badge").is_some() && doc.get("recipient").is_some())
-        || has_type(doc, "Assertion")
+    has_context(doc, "w3id.org/openbadges/v2") || (doc.get("badge").is_some() && doc.get("recipient").is_some()) || has_type(doc, "Assertion")
 }
 
 /// What was presented, as far as it decides how (and whether) it can be
@@ -279,7 +277,9 @@ fn verify_jwt(conn: &mut DbConn, public_url: &str, jwt: &str, now: DateTime<Utc>
                 },
             )),
             (_, true) => checks.push(check("signature", Outcome::Pass, detail)),
-            (_, false) => checks.push(check("signature", Outcome::Fail, "the signature does not verify: the credential was altered or signed with another key")),
+            (_, false) => {
+                checks.push(check("signature", Outcome::Fail, "the signature does not verify: the credential was altered or signed with another key"))
+            }
         }
         ok
     };
@@ -351,7 +351,11 @@ fn verify_json(conn: &mut DbConn, public_url: &str, doc: &Value, now: DateTime<U
             checks.push(if known {
                 check("issuer", Outcome::Pass, "a trusted issuer")
             } else {
-                check("issuer", Outcome::Fail, format!("{} is not an issuer this service knows", issuer.clone().unwrap_or_else(|| "the issuer".into())))
+                check(
+                    "issuer",
+                    Outcome::Fail,
+                    format!("{} is not an issuer this service knows", issuer.clone().unwrap_or_else(|| "the issuer".into())),
+                )
             });
             (false, if known { "trusted" } else { "unknown" })
         }
@@ -533,8 +537,7 @@ pub fn verify_presentation(
         };
         credentials.push(EnclosedVerification { subject_is_holder, verification });
     }
-    let verified = checks.iter().all(|c| c.result != Outcome::Fail)
-        && credentials.iter().all(|c| c.subject_is_holder && c.verification.verified);
+    let verified = checks.iter().all(|c| c.result != Outcome::Fail) && credentials.iter().all(|c| c.subject_is_holder && c.verification.verified);
     Ok(PresentationVerification { verified, checks, holder, credentials })
 }
 
@@ -552,15 +555,17 @@ pub enum Verdict {
 
 /// Verifies `what` at the context's instant, for anyone. A credential that
 /// does not verify is a verdict, not an error: only the store can fail.
-pub async fn verify_any(state: std::sync::Arc<crate::state::AppState>, ctx: crate::services::PublicContext, what: Verifiable) -> StoreResult<Verdict> {
+pub async fn verify_any(
+    state: std::sync::Arc<crate::state::AppState>,
+    ctx: crate::services::PublicContext,
+    what: Verifiable,
+) -> StoreResult<Verdict> {
     let store = state.store.clone();
     store
         .read(move |conn| {
             Ok(match what {
                 Verifiable::Credential(presented) => Verdict::Credential(verify(conn, &ctx.public_url, &presented, ctx.now)?),
-                Verifiable::Presentation(jwt) => {
-                    Verdict::Presentation(verify_presentation(conn, &ctx.public_url, &state.platform, &jwt, ctx.now)?)
-                }
+                Verifiable::Presentation(jwt) => Verdict::Presentation(verify_presentation(conn, &ctx.public_url, &state.platform, &jwt, ctx.now)?),
             })
         })
         .await

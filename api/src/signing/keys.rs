@@ -47,8 +47,7 @@ pub struct PublicJwk {
 
 impl SigningKey {
     pub fn generate() -> Result<Self, KeyError> {
-        let document = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
-            .map_err(|_| KeyError::Generate)?;
+        let document = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new()).map_err(|_| KeyError::Generate)?;
         Self::from_pkcs8(document.as_ref())
     }
 
@@ -91,9 +90,7 @@ impl SigningKey {
                         Ok(key)
                     }
                     // Another process created it first: use theirs.
-                    Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
-                        Self::from_pkcs8(&fs::read(path).map_err(io)?)
-                    }
+                    Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Self::from_pkcs8(&fs::read(path).map_err(io)?),
                     Err(error) => Err(io(error)),
                 }
             }

@@ -68,9 +68,7 @@ impl MasterKey {
                         file.sync_all().map_err(io)?;
                         Ok(Self { bytes })
                     }
-                    Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
-                        Self::from_base64(&std::fs::read_to_string(path).map_err(io)?)
-                    }
+                    Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Self::from_base64(&std::fs::read_to_string(path).map_err(io)?),
                     Err(error) => Err(io(error)),
                 }
             }
@@ -103,10 +101,8 @@ impl MasterKey {
         let (nonce, ciphertext) = bytes.split_at(NONCE_LEN);
         let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| MasterKeyError::Open)?;
         let mut buffer = ciphertext.to_vec();
-        let plaintext = self
-            .cipher()?
-            .open_in_place(Nonce::assume_unique_for_key(nonce), Aad::empty(), &mut buffer)
-            .map_err(|_| MasterKeyError::Open)?;
+        let plaintext =
+            self.cipher()?.open_in_place(Nonce::assume_unique_for_key(nonce), Aad::empty(), &mut buffer).map_err(|_| MasterKeyError::Open)?;
         Ok(plaintext.to_vec())
     }
 }

@@ -5,9 +5,9 @@ use cairn_domain::{AchievementId, OrgId, UserId};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use super::schema::achievements;
 use super::connection::DbConn;
 use super::error::{StoreError, StoreResult};
+use super::schema::achievements;
 use super::{audit, time};
 
 #[derive(Debug, Clone)]

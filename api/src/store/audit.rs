@@ -5,9 +5,9 @@ use cairn_domain::{AuditEntryId, OrgId, UserId};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
-use super::schema::audit_log;
 use super::connection::DbConn;
 use super::error::{StoreError, StoreResult};
+use super::schema::audit_log;
 use super::time;
 
 /// What happened. Stored as its stable snake_case name.
@@ -200,14 +200,14 @@ pub fn list(conn: &mut DbConn, scope: Scope, after: Option<AuditEntryId>, limit:
     rows.into_iter()
         .map(|(id, at, actor, action, subject_type, subject_id, org, detail)| {
             Ok(LoggedEntry {
-            id: id.parse().map_err(|e| StoreError::Corrupt(format!("audit entry id: {e}")))?,
-            at: time::from_db(at),
-            actor,
-            action,
-            subject_type,
-            subject_id,
-            org,
-            detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null),
+                id: id.parse().map_err(|e| StoreError::Corrupt(format!("audit entry id: {e}")))?,
+                at: time::from_db(at),
+                actor,
+                action,
+                subject_type,
+                subject_id,
+                org,
+                detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null),
             })
         })
         .collect()

@@ -6,29 +6,21 @@
 use cairn_domain::CredentialId;
 use diesel::prelude::*;
 
-use super::schema::{award_constituents, awards};
 use super::connection::DbConn;
-use super::error::{StoreError, StoreResult};
 use super::credentials;
+use super::error::{StoreError, StoreResult};
+use super::schema::{award_constituents, awards};
 
 fn parse(id: &str) -> StoreResult<CredentialId> {
-    id.parse()
-        .map_err(|e| StoreError::Corrupt(format!("award constituent id: {e:?}")))
+    id.parse().map_err(|e| StoreError::Corrupt(format!("award constituent id: {e:?}")))
 }
 
 /// Records `constituents`, in order, as those holding `award` (replacing
 /// any recorded before).
-pub fn set(
-    conn: &mut DbConn,
-    award: CredentialId,
-    constituents: &[CredentialId],
-) -> StoreResult<()> {
-    diesel::delete(
-        award_constituents::table
-            .filter(award_constituents::award_credential_id.eq(award.to_string())),
-    )
-    .execute(conn)
-    .map_err(StoreError::from_query)?;
+pub fn set(conn: &mut DbConn, award: CredentialId, constituents: &[CredentialId]) -> StoreResult<()> {
+    diesel::delete(award_constituents::table.filter(award_constituents::award_credential_id.eq(award.to_string())))
+        .execute(conn)
+        .map_err(StoreError::from_query)?;
     for (position, constituent) in constituents.iter().enumerate() {
         diesel::insert_into(award_constituents::table)
             .values((
@@ -57,10 +49,7 @@ pub fn recorded(conn: &mut DbConn, award: CredentialId) -> StoreResult<Vec<Crede
 
 /// The constituents that hold `award` now: the recorded ones, or, when none
 /// are recorded, those its signed evidence names.
-pub fn of_award(
-    conn: &mut DbConn,
-    award: &credentials::Credential,
-) -> StoreResult<Vec<CredentialId>> {
+pub fn of_award(conn: &mut DbConn, award: &credentials::Credential) -> StoreResult<Vec<CredentialId>> {
     let recorded = recorded(conn, award.id)?;
     if recorded.is_empty() {
         return Ok(constituents_of(&award.ob3));
@@ -74,8 +63,7 @@ pub fn of_award(
 pub fn backfill(conn: &mut DbConn) -> StoreResult<usize> {
     let missing: Vec<String> = awards::table
         .filter(diesel::dsl::not(diesel::dsl::exists(
-            award_constituents::table
-                .filter(award_constituents::award_credential_id.eq(awards::credential_id)),
+            award_constituents::table.filter(award_constituents::award_credential_id.eq(awards::credential_id)),
         )))
         .select(awards::credential_id)
         .load(conn)

@@ -5,9 +5,9 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::schema::award_reviews;
 use super::connection::DbConn;
 use super::error::{StoreError, StoreResult};
+use super::schema::award_reviews;
 use super::time;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
@@ -109,7 +109,8 @@ pub fn find_for(conn: &mut DbConn, pathway: PathwayId, learner: UserId) -> Store
 }
 
 pub fn find(conn: &mut DbConn, id: Uuid) -> StoreResult<Option<Review>> {
-    let row: Option<Row> = award_reviews::table.find(id.to_string()).select(Row::as_select()).first(conn).optional().map_err(StoreError::from_query)?;
+    let row: Option<Row> =
+        award_reviews::table.find(id.to_string()).select(Row::as_select()).first(conn).optional().map_err(StoreError::from_query)?;
     row.map(Row::into_review).transpose()
 }
 

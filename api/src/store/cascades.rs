@@ -8,9 +8,9 @@
 use cairn_domain::CredentialId;
 use diesel::prelude::*;
 
-use super::schema::cascade_suspensions;
 use super::connection::DbConn;
 use super::error::{StoreError, StoreResult};
+use super::schema::cascade_suspensions;
 use super::time;
 
 /// Notes that `award` was suspended by the cascade because `cause` was

@@ -113,8 +113,7 @@ fn redact_password(url: &str) -> String {
 
 pub(super) fn connect_sqlite(path: &Path) -> Result<SqliteConnection, diesel::ConnectionError> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| diesel::ConnectionError::BadConnection(format!("cannot create {}: {e}", parent.display())))?;
+        std::fs::create_dir_all(parent).map_err(|e| diesel::ConnectionError::BadConnection(format!("cannot create {}: {e}", parent.display())))?;
     }
     let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
     // busy_timeout first: switching to WAL itself may wait on a lock.
@@ -180,10 +179,7 @@ pub(super) fn lock_account(conn: &mut DbConn, account: &str) -> StoreResult<()> 
 /// Runs `work` inside a transaction. On SQLite the transaction starts with
 /// `BEGIN IMMEDIATE` so that it takes the write lock up front: a deferred
 /// transaction that reads and then writes can fail with SQLITE_BUSY mid-way.
-pub(super) fn write_transaction<T, E: From<StoreError>>(
-    conn: &mut DbConn,
-    work: impl FnOnce(&mut DbConn) -> Result<T, E>,
-) -> Result<T, E> {
+pub(super) fn write_transaction<T, E: From<StoreError>>(conn: &mut DbConn, work: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E> {
     match conn {
         DbConn::Postgres(_) => {
             // diesel's transaction wants an error built from its own; the

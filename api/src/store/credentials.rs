@@ -4,10 +4,10 @@ use cairn_domain::{AchievementId, CredentialId, Credits, Email, OrgId, UserId};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use super::schema::{credential_events, credentials};
-use super::status_lists::Slot;
 use super::connection::DbConn;
 use super::error::{StoreError, StoreResult};
+use super::schema::{credential_events, credentials};
+use super::status_lists::Slot;
 use super::time;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]

@@ -5,9 +5,9 @@ use cairn_domain::{EmploymentRecordId, OrgId, UserId};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use super::schema::employment_records;
 use super::connection::DbConn;
 use super::error::{StoreError, StoreResult};
+use super::schema::employment_records;
 use super::time;
 
 /// An employer organisation's attestation of a record.
@@ -128,12 +128,8 @@ pub fn for_employer(conn: &mut DbConn, org: OrgId, after: Option<EmploymentRecor
 }
 
 pub fn find(conn: &mut DbConn, id: EmploymentRecordId) -> StoreResult<Option<EmploymentRecord>> {
-    let row: Option<Row> = employment_records::table
-        .find(id.to_string())
-        .select(Row::as_select())
-        .first(conn)
-        .optional()
-        .map_err(StoreError::from_query)?;
+    let row: Option<Row> =
+        employment_records::table.find(id.to_string()).select(Row::as_select()).first(conn).optional().map_err(StoreError::from_query)?;
     row.map(Row::into_record).transpose()
 }
 

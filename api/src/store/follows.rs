@@ -5,9 +5,9 @@ use std::collections::BTreeSet;
 use cairn_domain::{PathwayId, UserId};
 use diesel::prelude::*;
 
-use super::schema::pathway_follows;
 use super::connection::DbConn;
 use super::error::{StoreError, StoreResult};
+use super::schema::pathway_follows;
 use super::time;
 
 /// Follows `pathway` (idempotent).
@@ -34,7 +34,9 @@ pub fn follow(conn: &mut DbConn, learner: UserId, pathway: PathwayId) -> StoreRe
 
 pub fn unfollow(conn: &mut DbConn, learner: UserId, pathway: PathwayId) -> StoreResult<()> {
     diesel::delete(
-        pathway_follows::table.filter(pathway_follows::learner_id.eq(learner.to_string())).filter(pathway_follows::pathway_id.eq(pathway.to_string())),
+        pathway_follows::table
+            .filter(pathway_follows::learner_id.eq(learner.to_string()))
+            .filter(pathway_follows::pathway_id.eq(pathway.to_string())),
     )
     .execute(conn)
     .map_err(StoreError::from_query)?;

@@ -4,9 +4,9 @@
 use cairn_domain::UserId;
 use diesel::prelude::*;
 
-use super::schema::idempotency_keys;
 use super::connection::DbConn;
 use super::error::{StoreError, StoreResult};
+use super::schema::idempotency_keys;
 use super::time;
 
 pub struct Stored {

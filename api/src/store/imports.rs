@@ -5,9 +5,9 @@ use cairn_domain::{ImportId, UserId};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use super::schema::imported_credentials;
 use super::connection::DbConn;
 use super::error::{StoreError, StoreResult};
+use super::schema::imported_credentials;
 use super::time;
 
 #[derive(Debug, Clone)]

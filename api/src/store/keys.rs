@@ -4,9 +4,9 @@ use cairn_domain::OrgId;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
-use super::schema::org_keys;
 use super::connection::DbConn;
 use super::error::{StoreError, StoreResult};
+use super::schema::org_keys;
 use super::time;
 use crate::signing::NewOrgKey;
 

@@ -3,8 +3,8 @@
 
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
-use super::connection::connect_sqlite;
 use super::connection::DatabaseUrl;
+use super::connection::connect_sqlite;
 use super::error::{StoreError, StoreResult};
 
 const SQLITE: EmbeddedMigrations = embed_migrations!("../migrations/sqlite");

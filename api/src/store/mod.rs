@@ -9,34 +9,32 @@ pub mod audit;
 pub mod award_constituents;
 pub mod award_reviews;
 pub mod cascades;
+mod connection;
 pub mod credentials;
 pub mod email_verifications;
 pub mod employment;
+mod error;
 pub mod follows;
 pub mod idempotency;
 pub mod imports;
 pub mod keys;
-pub mod status_lists;
-pub mod trusted_issuers;
-mod connection;
-mod error;
 pub mod migrate;
 pub mod orgs;
 pub mod pathways;
 pub mod schema;
 pub mod shares;
 pub mod skills;
+pub mod status_lists;
 pub mod time;
+pub mod trusted_issuers;
 pub mod users;
 
 use std::time::Duration;
 
 use diesel::r2d2::{Pool, PooledConnection};
 
-pub use connection::{Backend, DbConn, DbConnManager, DatabaseUrl, InvalidDatabaseUrl};
+pub use connection::{Backend, DatabaseUrl, DbConn, DbConnManager, InvalidDatabaseUrl};
 pub use error::{StoreError, StoreResult};
-
-
 
 /// The connection pool plus what it connects to.
 #[derive(Clone)]
@@ -54,10 +52,7 @@ impl Store {
             Backend::Sqlite => 8,
             Backend::Postgres => 16,
         };
-        let pool = Pool::builder()
-            .max_size(max_size)
-            .connection_timeout(Duration::from_secs(10))
-            .build(DbConnManager::new(url.clone()))?;
+        let pool = Pool::builder().max_size(max_size).connection_timeout(Duration::from_secs(10)).build(DbConnManager::new(url.clone()))?;
         let store = Self { pool, backend: url.backend() };
         // Awards issued before `award_constituents` existed get their rows
         // from their signed evidence, once (SQL cannot read that JSON

@@ -4,9 +4,9 @@ use cairn_domain::{DisplayName, HttpUrl, OrgId, OrgKind, UserId};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use super::schema::organisations;
 use super::connection::DbConn;
 use super::error::{StoreError, StoreResult};
+use super::schema::organisations;
 use super::{audit, keys, time};
 use crate::signing::NewOrgKey;
 
@@ -50,13 +50,8 @@ impl TryFrom<OrgRow> for Organisation {
 
 /// Creates the organisation with its first signing key.
 pub fn insert(conn: &mut DbConn, new: NewOrganisation, key: NewOrgKey, actor: UserId) -> StoreResult<Organisation> {
-    let org = Organisation {
-        id: OrgId::new(),
-        name: new.name.to_string(),
-        kind: new.kind,
-        url: new.url.map(|u| u.to_string()),
-        created_at: time::now(),
-    };
+    let org =
+        Organisation { id: OrgId::new(), name: new.name.to_string(), kind: new.kind, url: new.url.map(|u| u.to_string()), created_at: time::now() };
     diesel::insert_into(organisations::table)
         .values(OrgRow {
             id: org.id.to_string(),

@@ -5,9 +5,9 @@ use cairn_stacking::{Pathway, PathwayRule};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use super::schema::{awards, pathway_versions, pathways};
 use super::connection::DbConn;
 use super::error::{StoreError, StoreResult};
+use super::schema::{awards, pathway_versions, pathways};
 use super::{audit, time};
 
 #[derive(Debug, Clone)]
@@ -20,7 +20,8 @@ pub struct StoredPathway {
 
 type Row = (String, String, String, i64, String, NaiveDateTime, NaiveDateTime);
 
-fn columns() -> (pathways::id, pathways::org_id, pathways::pathway_key, pathways::version, pathways::rule, pathways::created_at, pathways::updated_at) {
+fn columns() -> (pathways::id, pathways::org_id, pathways::pathway_key, pathways::version, pathways::rule, pathways::created_at, pathways::updated_at)
+{
     (pathways::id, pathways::org_id, pathways::pathway_key, pathways::version, pathways::rule, pathways::created_at, pathways::updated_at)
 }
 
@@ -123,7 +124,8 @@ pub fn all(conn: &mut DbConn) -> StoreResult<Vec<StoredPathway>> {
 }
 
 pub fn list(conn: &mut DbConn, org: OrgId, after: Option<PathwayId>, limit: i64) -> StoreResult<Vec<StoredPathway>> {
-    let mut query = pathways::table.filter(pathways::org_id.eq(org.to_string())).select(columns()).order(pathways::id.asc()).limit(limit).into_boxed();
+    let mut query =
+        pathways::table.filter(pathways::org_id.eq(org.to_string())).select(columns()).order(pathways::id.asc()).limit(limit).into_boxed();
     if let Some(after) = after {
         query = query.filter(pathways::id.gt(after.to_string()));
     }
@@ -161,7 +163,12 @@ pub fn awards_of(conn: &mut DbConn, learner: UserId) -> StoreResult<Vec<Award>> 
     rows.into_iter()
         .map(|(pathway, version, credential)| {
             let corrupt = |e: &dyn std::fmt::Display| StoreError::Corrupt(format!("award: {e}"));
-            Ok(Award { pathway: pathway.parse().map_err(|e| corrupt(&e))?, learner, version, credential: credential.parse().map_err(|e| corrupt(&e))? })
+            Ok(Award {
+                pathway: pathway.parse().map_err(|e| corrupt(&e))?,
+                learner,
+                version,
+                credential: credential.parse().map_err(|e| corrupt(&e))?,
+            })
         })
         .collect()
 }

@@ -156,8 +156,6 @@ diesel::table! {
     }
 }
 
-
-
 diesel::table! {
     pathways (id) {
         id -> Text,

@@ -6,9 +6,9 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::schema::{share_requests, share_views, shares};
 use super::connection::DbConn;
 use super::error::{StoreError, StoreResult};
+use super::schema::{share_requests, share_views, shares};
 use super::time;
 
 #[derive(Debug, Clone)]
@@ -106,12 +106,8 @@ pub fn find_for_learner(conn: &mut DbConn, learner: UserId, id: ShareId) -> Stor
 
 /// The share behind a token, live or not (the caller decides).
 pub fn find_by_token(conn: &mut DbConn, token_hash: &str) -> StoreResult<Option<Share>> {
-    let row: Option<Row> = shares::table
-        .filter(shares::token_hash.eq(token_hash))
-        .select(Row::as_select())
-        .first(conn)
-        .optional()
-        .map_err(StoreError::from_query)?;
+    let row: Option<Row> =
+        shares::table.filter(shares::token_hash.eq(token_hash)).select(Row::as_select()).first(conn).optional().map_err(StoreError::from_query)?;
     row.map(Row::into_share).transpose()
 }
 
@@ -266,7 +262,8 @@ pub enum RequestsOf {
 
 pub fn requests(conn: &mut DbConn, of: RequestsOf, after: Option<ShareRequestId>, limit: i64) -> StoreResult<Vec<ShareRequest>> {
     let after = after.map(|a| a.to_string()).unwrap_or_default();
-    let query = share_requests::table.filter(share_requests::id.gt(after)).order(share_requests::id.asc()).limit(limit).select(RequestRow::as_select());
+    let query =
+        share_requests::table.filter(share_requests::id.gt(after)).order(share_requests::id.asc()).limit(limit).select(RequestRow::as_select());
     let rows: Vec<RequestRow> = match of {
         RequestsOf::Learner(learner) => query.filter(share_requests::learner_id.eq(learner.to_string())).load(conn),
         RequestsOf::Org(org) => query.filter(share_requests::org_id.eq(org.to_string())).load(conn),
@@ -276,12 +273,8 @@ pub fn requests(conn: &mut DbConn, of: RequestsOf, after: Option<ShareRequestId>
 }
 
 pub fn find_request(conn: &mut DbConn, id: ShareRequestId) -> StoreResult<Option<ShareRequest>> {
-    let row: Option<RequestRow> = share_requests::table
-        .find(id.to_string())
-        .select(RequestRow::as_select())
-        .first(conn)
-        .optional()
-        .map_err(StoreError::from_query)?;
+    let row: Option<RequestRow> =
+        share_requests::table.find(id.to_string()).select(RequestRow::as_select()).first(conn).optional().map_err(StoreError::from_query)?;
     row.map(RequestRow::into_request).transpose()
 }
 

@@ -7,9 +7,9 @@ use cairn_domain::{AchievementId, CredentialId, Level, UserId};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
-use super::schema::{achievement_skills, credentials, discoverability, discoverable_skills};
 use super::connection::DbConn;
 use super::error::{StoreError, StoreResult};
+use super::schema::{achievement_skills, credentials, discoverability, discoverable_skills};
 use super::time;
 
 /// Records the skills of a new achievement (its alignments' URLs and codes).

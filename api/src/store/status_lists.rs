@@ -7,9 +7,9 @@ use cairn_domain::OrgId;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
-use super::schema::{credentials, status_lists};
 use super::connection::DbConn;
 use super::error::{StoreError, StoreResult};
+use super::schema::{credentials, status_lists};
 use super::time;
 
 /// Entries per list: the W3C minimum (16 KiB), for herd privacy.

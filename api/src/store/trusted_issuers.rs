@@ -4,9 +4,9 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use super::schema::trusted_issuers;
 use super::connection::DbConn;
 use super::error::{StoreError, StoreResult};
+use super::schema::trusted_issuers;
 use super::time;
 
 #[derive(Debug, Clone)]
@@ -62,11 +62,5 @@ pub fn find_by_issuer(conn: &mut DbConn, issuer_id: &str) -> StoreResult<Option<
 }
 
 pub fn list(conn: &mut DbConn) -> StoreResult<Vec<TrustedIssuer>> {
-    trusted_issuers::table
-        .order(trusted_issuers::id.asc())
-        .load::<Row>(conn)
-        .map_err(StoreError::from_query)?
-        .into_iter()
-        .map(from_row)
-        .collect()
+    trusted_issuers::table.order(trusted_issuers::id.asc()).load::<Row>(conn).map_err(StoreError::from_query)?.into_iter().map(from_row).collect()
 }

@@ -4,9 +4,9 @@ use cairn_domain::{DisplayName, Email, OrgId, Role, UserId};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use super::schema::users;
 use super::connection::DbConn;
 use super::error::{StoreError, StoreResult};
+use super::schema::users;
 use super::{audit, time};
 
 #[derive(Debug, Clone)]
@@ -88,8 +88,8 @@ pub fn insert(conn: &mut DbConn, new: NewAccount, actor: Option<UserId>) -> Stor
         })
         .execute(conn)
         .map_err(|e| StoreError::conflict_on_unique(e, format!("an account with e-mail {} already exists", account.email)))?;
-    let mut entry = audit::Entry::new(audit::Action::AccountCreate, "user", account.id.to_string())
-        .detail(serde_json::json!({ "role": account.role }));
+    let mut entry =
+        audit::Entry::new(audit::Action::AccountCreate, "user", account.id.to_string()).detail(serde_json::json!({ "role": account.role }));
     if let Some(actor) = actor {
         entry = entry.actor(actor);
     }
@@ -143,21 +143,12 @@ pub fn count(conn: &mut DbConn) -> StoreResult<i64> {
 
 /// Staff of one organisation in creation order, after `after`.
 pub fn list_members(conn: &mut DbConn, org: OrgId, after: Option<UserId>, limit: i64) -> StoreResult<Vec<Account>> {
-    let mut query = users::table
-        .filter(users::org_id.eq(org.to_string()))
-        .select(UserRow::as_select())
-        .order(users::id.asc())
-        .limit(limit)
-        .into_boxed();
+    let mut query =
+        users::table.filter(users::org_id.eq(org.to_string())).select(UserRow::as_select()).order(users::id.asc()).limit(limit).into_boxed();
     if let Some(after) = after {
         query = query.filter(users::id.gt(after.to_string()));
     }
-    query
-        .load(conn)
-        .map_err(StoreError::from_query)?
-        .into_iter()
-        .map(|row| row.into_account().map(|(account, _)| account))
-        .collect()
+    query.load(conn).map_err(StoreError::from_query)?.into_iter().map(|row| row.into_account().map(|(account, _)| account)).collect()
 }
 
 /// The addresses the account has proved are theirs (one today: its own,

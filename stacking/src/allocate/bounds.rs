@@ -32,8 +32,7 @@ impl Search<'_, '_> {
         }
         // Threshold mode stops at the first solution: no key to beat.
         if let (Some(best), false) = (&self.best, self.first_only) {
-            let worse: Vec<usize> =
-                bits::ones(&self.usable).filter(|&c| self.key_with(c).is_none_or(|k| k >= best.key)).collect();
+            let worse: Vec<usize> = bits::ones(&self.usable).filter(|&c| self.key_with(c).is_none_or(|k| k >= best.key)).collect();
             for c in worse {
                 bits::unset(&mut self.usable, c);
             }
@@ -69,8 +68,7 @@ impl Search<'_, '_> {
 
     /// A node with a `within` whose window is not chosen yet.
     pub(super) fn open_window(&self, node: usize) -> bool {
-        self.p.rule.nodes.get(node).is_some_and(|n| n.within.is_some())
-            && self.ranges.get(node).is_some_and(Option::is_none)
+        self.p.rule.nodes.get(node).is_some_and(|n| n.within.is_some()) && self.ranges.get(node).is_some_and(Option::is_none)
     }
 
     /// The next window worth trying for `node` after `last` (the last one
@@ -110,11 +108,7 @@ impl Search<'_, '_> {
         let groups = p.groups(leaf);
         if group > 0 {
             // Filling a leaf: count its groups from `group` on, one by one.
-            return groups
-                .iter()
-                .skip(group)
-                .filter(|g| p.members(**g).iter().any(|(c, _)| self.allowed(*c, range)))
-                .count();
+            return groups.iter().skip(group).filter(|g| p.members(**g).iter().any(|(c, _)| self.allowed(*c, range))).count();
         }
         // Single-credential groups by counting bits, the others one by one.
         let singles = p.single_bits(leaf);
@@ -122,11 +116,8 @@ impl Search<'_, '_> {
         if leaf.singletons {
             return single;
         }
-        let multi = p
-            .multi(leaf)
-            .iter()
-            .filter(|&&g| groups.get(g).is_some_and(|m| p.members(*m).iter().any(|(c, _)| self.allowed(*c, range))))
-            .count();
+        let multi =
+            p.multi(leaf).iter().filter(|&&g| groups.get(g).is_some_and(|m| p.members(*m).iter().any(|(c, _)| self.allowed(*c, range)))).count();
         single + multi
     }
 
@@ -254,9 +245,7 @@ impl Search<'_, '_> {
             }
         }
         match partial {
-            Some(pt) if p.leaf(pt.leaf).is_some_and(|l| l.credits == credits) => {
-                self.add_leaf(pt.leaf, pt.group, pt.need, m)
-            }
+            Some(pt) if p.leaf(pt.leaf).is_some_and(|l| l.credits == credits) => self.add_leaf(pt.leaf, pt.group, pt.need, m),
             _ => true,
         }
     }

@@ -274,11 +274,7 @@ impl<'p, 'a> Search<'p, 'a> {
 
     fn tick(&mut self) -> Result<(), Halt> {
         self.steps += 1;
-        if self.steps > self.budget || self.assigned.len() >= MAX_ALLOCATED {
-            Err(Halt::Budget)
-        } else {
-            Ok(())
-        }
+        if self.steps > self.budget || self.assigned.len() >= MAX_ALLOCATED { Err(Halt::Budget) } else { Ok(()) }
     }
 
     // ---- the search ----

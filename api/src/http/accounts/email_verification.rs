@@ -47,10 +47,7 @@ pub struct EmailVerified {
     )
 )]
 #[post("/v1/auth/verify-email")]
-pub async fn verify_email(
-    state: web::Data<AppState>,
-    body: JsonBody<VerifyEmailRequest>,
-) -> ApiResult<HttpResponse> {
+pub async fn verify_email(state: web::Data<AppState>, body: JsonBody<VerifyEmailRequest>) -> ApiResult<HttpResponse> {
     let confirmed = email_verification::confirm(&state.store, PublicContext::new(&state), &body.0.code).await?;
     Ok(HttpResponse::Ok().json(EmailVerified { account: AccountView::from(confirmed.account), claimed: confirmed.claimed }))
 }
@@ -80,15 +77,9 @@ pub struct VerificationSent {
     )
 )]
 #[post("/v1/me/email-verification")]
-pub async fn resend_verification(
-    state: web::Data<AppState>,
-    Learner(caller): Learner,
-) -> ApiResult<HttpResponse> {
+pub async fn resend_verification(state: web::Data<AppState>, Learner(caller): Learner) -> ApiResult<HttpResponse> {
     // Before a new code replaces the old one: a refused call changes nothing.
-    state
-        .verification_limiter
-        .check(caller.id)
-        .map_err(|retry_after| ApiError::RateLimited { retry_after })?;
+    state.verification_limiter.check(caller.id).map_err(|retry_after| ApiError::RateLimited { retry_after })?;
     let (account, expires_at) = email_verification::resend(&state, Context::new(&state, caller.id)).await?;
     Ok(HttpResponse::Accepted().json(VerificationSent { email: account.email.to_string(), expires_at }))
 }

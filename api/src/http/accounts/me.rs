@@ -1,9 +1,9 @@
 use actix_web::{HttpResponse, get, web};
 
-use crate::state::AppState;
 use crate::http::caller::AnyAccount;
 use crate::http::problem::{ApiError, ApiResult, ProblemDocument};
 use crate::http::views::AccountView;
+use crate::state::AppState;
 use crate::store::users;
 
 /// The caller's own account.

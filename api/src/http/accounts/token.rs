@@ -3,10 +3,10 @@ use cairn_domain::Email;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::state::AppState;
 use crate::auth::Password;
 use crate::http::extract::JsonBody;
 use crate::http::problem::{ApiError, ApiResult, ProblemDocument};
+use crate::state::AppState;
 use crate::store::users;
 
 #[derive(Deserialize, ToSchema)]
@@ -61,7 +61,9 @@ pub async fn token(state: web::Data<AppState>, body: JsonBody<TokenRequest>) -> 
     .map_err(ApiError::internal)?
     .ok_or_else(|| ApiError::Unauthenticated("wrong e-mail or password".into()))?;
     let access_token = state.tokens.issue(&account).map_err(ApiError::internal)?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(TokenResponse { access_token, token_type: "Bearer", expires_in: state.tokens.lifetime_secs() }))
+    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(TokenResponse {
+        access_token,
+        token_type: "Bearer",
+        expires_in: state.tokens.lifetime_secs(),
+    }))
 }

@@ -2,11 +2,11 @@ use actix_web::{HttpResponse, post, web};
 use cairn_domain::OrgId;
 use cairn_domain::catalog::AchievementDefinition;
 
-use crate::state::AppState;
 use crate::http::caller::Issuer;
 use crate::http::extract::{JsonBody, path_id};
 use crate::http::problem::{ApiError, ApiResult, ProblemDocument};
 use crate::http::views::{AchievementInput, AchievementView};
+use crate::state::AppState;
 use crate::store::achievements;
 
 /// Publish an achievement in the institution's catalog.

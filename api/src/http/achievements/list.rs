@@ -1,10 +1,10 @@
 use actix_web::{HttpResponse, get, web};
 use cairn_domain::{AchievementId, OrgId, OrgKind};
 
-use crate::state::AppState;
 use crate::http::extract::{PageQuery, path_id};
 use crate::http::problem::{ApiError, ApiResult, ProblemDocument};
 use crate::http::views::{AchievementPage, AchievementView};
+use crate::state::AppState;
 use crate::store::{StoreError, achievements, orgs};
 
 /// An institution's catalog, oldest first.

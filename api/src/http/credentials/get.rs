@@ -1,13 +1,13 @@
 use actix_web::{HttpResponse, get, web};
 use cairn_domain::{CredentialId, Role};
 
-use crate::state::AppState;
 use crate::http::caller::AnyAccount;
 use crate::http::extract::path_id;
 use crate::http::problem::{ApiResult, ProblemDocument};
 use crate::http::views::CredentialView;
-use crate::store::{StoreError, credentials};
 use crate::services::verification::{self, Presented};
+use crate::state::AppState;
+use crate::store::{StoreError, credentials};
 
 /// One credential with its status, OB 3.0 JSON, VC-JWT and verification.
 ///

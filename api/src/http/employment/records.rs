@@ -10,13 +10,13 @@ use utoipa::ToSchema;
 use crate::http::caller::{Employer, Learner};
 use crate::http::extract::{JsonBody, PageQuery, path_id};
 use crate::http::problem::{ApiError, ApiResult, ProblemDocument};
+pub use crate::services::records::{AttestationView, EmploymentView};
 use crate::services::{Context, employment};
 use crate::state::AppState;
-pub use crate::services::records::{AttestationView, EmploymentView};
 
 /// The request body of `POST /v1/me/employment` (documentation of `Employment`).
 #[derive(ToSchema)]
-#[allow(dead_code)]
+#[expect(dead_code, reason = "a schema only: the body is parsed as cairn_domain::employment::Employment")]
 #[serde(deny_unknown_fields)]
 pub struct EmploymentInput {
     /// The employer as you name it.
@@ -39,7 +39,6 @@ pub struct EmploymentInput {
     #[schema(value_type = Option<Vec<crate::http::openapi::Skill>>, max_items = 50)]
     skills: Option<Vec<String>>,
 }
-
 
 /// Add a job to the caller's record (self-asserted).
 ///

@@ -3,10 +3,10 @@ use cairn_domain::OrgId;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::state::AppState;
 use crate::http::extract::path_id;
 use crate::http::problem::{ApiError, ApiResult, ProblemDocument};
 use crate::signing;
+use crate::state::AppState;
 use crate::store::{StoreError, keys, orgs};
 
 /// A JSON Web Key Set (RFC 7517) of ES256 public keys.

@@ -1,10 +1,10 @@
 use actix_web::{HttpResponse, get, web};
 use cairn_domain::OrgId;
 
-use crate::state::AppState;
 use crate::http::extract::path_id;
-use crate::services::issuing::issuer_profile;
 use crate::http::problem::{ApiError, ApiResult, ProblemDocument};
+use crate::services::issuing::issuer_profile;
+use crate::state::AppState;
 use crate::store::orgs;
 
 /// An institution's issuer profile (Open Badges 3.0 `Profile`).
@@ -21,10 +21,6 @@ use crate::store::orgs;
 #[get("/v1/issuers/{org}")]
 pub async fn get_issuer(state: web::Data<AppState>, path: web::Path<String>) -> ApiResult<HttpResponse> {
     let id: OrgId = path_id(&path, "issuer")?;
-    let org = state
-        .store
-        .read(move |conn| orgs::find(conn, id))
-        .await?
-        .ok_or_else(|| ApiError::NotFound("issuer".into()))?;
+    let org = state.store.read(move |conn| orgs::find(conn, id)).await?.ok_or_else(|| ApiError::NotFound("issuer".into()))?;
     Ok(HttpResponse::Ok().json(cairn_domain::ob3::profile_document(&issuer_profile(&state.public_url, &org))))
 }

@@ -4,9 +4,9 @@ use cairn_domain::status_list::{self, StatusList};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::state::AppState;
-use crate::services::issuing::{self, issuer_profile};
 use crate::http::problem::{ApiError, ApiResult, ProblemDocument};
+use crate::services::issuing::{self, issuer_profile};
+use crate::state::AppState;
 use crate::store::status_lists::{self, Purpose};
 use crate::store::{StoreError, orgs};
 
@@ -34,11 +34,7 @@ impl ListFormat {
             return format;
         }
         let accept = accept.unwrap_or_default();
-        if accept.contains("application/vc+jwt") || !accept.contains("application/json") {
-            ListFormat::Jwt
-        } else {
-            ListFormat::Json
-        }
+        if accept.contains("application/vc+jwt") || !accept.contains("application/json") { ListFormat::Jwt } else { ListFormat::Json }
     }
 }
 

@@ -4,8 +4,8 @@ use utoipa::IntoParams;
 
 use crate::http::caller::Learner;
 use crate::http::problem::{ApiResult, ProblemDocument};
-use crate::services::wallet::{self, ClrExport};
 use crate::services::Context;
+use crate::services::wallet::{self, ClrExport};
 use crate::state::AppState;
 
 #[derive(Deserialize, IntoParams)]
@@ -33,7 +33,11 @@ pub struct ClrQuery {
     )
 )]
 #[get("/v1/me/clr")]
-pub async fn export_clr(state: web::Data<AppState>, Learner(caller): Learner, query: crate::http::extract::Query<ClrQuery>) -> ApiResult<HttpResponse> {
+pub async fn export_clr(
+    state: web::Data<AppState>,
+    Learner(caller): Learner,
+    query: crate::http::extract::Query<ClrQuery>,
+) -> ApiResult<HttpResponse> {
     let signed = query.format.as_deref() == Some("jwt");
     Ok(match wallet::clr(&state, Context::new(&state, caller.id), signed).await? {
         ClrExport::Jwt(jwt) => HttpResponse::Ok().content_type("application/vc+jwt").body(jwt),

@@ -5,11 +5,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::state::AppState;
 use crate::http::caller::Learner;
 use crate::http::extract::{JsonBody, path_id};
 use crate::http::problem::{ApiError, ApiResult, ProblemDocument};
 use crate::services::awards;
+use crate::state::AppState;
 use crate::store::{StoreError, follows};
 
 #[derive(Deserialize, IntoParams)]
@@ -54,7 +54,11 @@ fn outcomes(graph: &cairn_stacking::PathwayGraph, facts: &[cairn_stacking::Crede
     )
 )]
 #[get("/v1/me/progress")]
-pub async fn my_progress(state: web::Data<AppState>, Learner(caller): Learner, query: crate::http::extract::Query<AtQuery>) -> ApiResult<HttpResponse> {
+pub async fn my_progress(
+    state: web::Data<AppState>,
+    Learner(caller): Learner,
+    query: crate::http::extract::Query<AtQuery>,
+) -> ApiResult<HttpResponse> {
     let at = query.at.unwrap_or_else(Utc::now);
     let items = state
         .store

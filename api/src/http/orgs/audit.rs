@@ -3,10 +3,10 @@ use cairn_domain::{OrgId, Role};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::state::AppState;
 use crate::http::caller::{Admin, AnyAccount, Learner};
 use crate::http::extract::{PageQuery, path_id};
 use crate::http::problem::{ApiError, ApiResult, ProblemDocument};
+use crate::state::AppState;
 use crate::store::audit::{self, LoggedEntry};
 
 #[derive(Serialize, ToSchema)]
@@ -86,6 +86,10 @@ pub async fn all_audit(state: web::Data<AppState>, _admin: Admin, query: crate::
     )
 )]
 #[get("/v1/me/audit")]
-pub async fn my_audit(state: web::Data<AppState>, Learner(caller): Learner, query: crate::http::extract::Query<PageQuery>) -> ApiResult<HttpResponse> {
+pub async fn my_audit(
+    state: web::Data<AppState>,
+    Learner(caller): Learner,
+    query: crate::http::extract::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(page(&state, audit::Scope::Learner(caller.id), &query).await?))
 }

@@ -39,11 +39,7 @@ pub struct CreateOrgRequest {
     )
 )]
 #[post("/v1/orgs")]
-pub async fn create_org(
-    state: web::Data<AppState>,
-    Admin(caller): Admin,
-    body: JsonBody<CreateOrgRequest>,
-) -> ApiResult<HttpResponse> {
+pub async fn create_org(state: web::Data<AppState>, Admin(caller): Admin, body: JsonBody<CreateOrgRequest>) -> ApiResult<HttpResponse> {
     let CreateOrgRequest { name, kind, url } = body.0;
     let org = accounts::create_organisation(&state, Context::new(&state, caller.id), NewOrganisation { name, kind, url }).await?;
     Ok(HttpResponse::Created().json(OrgView::from(org)))

@@ -1,11 +1,11 @@
 use actix_web::{HttpResponse, get, web};
 use cairn_domain::{OrgId, Role};
 
-use crate::state::AppState;
 use crate::http::caller::AnyAccount;
 use crate::http::extract::path_id;
 use crate::http::problem::{ApiError, ApiResult, ProblemDocument};
 use crate::http::views::OrgView;
+use crate::state::AppState;
 use crate::store::orgs;
 
 /// One organisation.

@@ -1,11 +1,11 @@
 use actix_web::{HttpResponse, get, web};
 use cairn_domain::OrgId;
 
-use crate::state::AppState;
 use crate::http::caller::Admin;
 use crate::http::extract::PageQuery;
 use crate::http::problem::{ApiResult, ProblemDocument};
 use crate::http::views::{OrgPage, OrgView};
+use crate::state::AppState;
 use crate::store::orgs;
 
 /// List organisations, oldest first.

@@ -1,11 +1,11 @@
 use actix_web::{HttpResponse, get, web};
 use cairn_domain::{OrgId, Role, UserId};
 
-use crate::state::AppState;
 use crate::http::caller::AnyAccount;
 use crate::http::extract::{PageQuery, path_id};
 use crate::http::problem::{ApiError, ApiResult, ProblemDocument};
 use crate::http::views::{AccountPage, AccountView};
+use crate::state::AppState;
 use crate::store::{orgs, users};
 
 /// Staff accounts of an organisation, oldest first.

@@ -60,11 +60,7 @@ pub struct TrustedIssuerList {
     )
 )]
 #[post("/v1/trusted-issuers")]
-pub async fn add_trusted_issuer(
-    state: web::Data<AppState>,
-    Admin(caller): Admin,
-    body: JsonBody<TrustedIssuerRequest>,
-) -> ApiResult<HttpResponse> {
+pub async fn add_trusted_issuer(state: web::Data<AppState>, Admin(caller): Admin, body: JsonBody<TrustedIssuerRequest>) -> ApiResult<HttpResponse> {
     let TrustedIssuerRequest { issuer_id, name, jwks } = body.0;
     let issuer_id = issuer_id.trim().to_owned();
     if issuer_id.is_empty() || issuer_id.len() > 2048 {

@@ -30,7 +30,12 @@ use crate::state::AppState;
     )
 )]
 #[post("/v1/orgs/{org}/pathways/dry-run")]
-pub async fn dry_run_new(state: web::Data<AppState>, issuer: Issuer, path: web::Path<String>, body: JsonBody<serde_json::Value>) -> ApiResult<HttpResponse> {
+pub async fn dry_run_new(
+    state: web::Data<AppState>,
+    issuer: Issuer,
+    path: web::Path<String>,
+    body: JsonBody<serde_json::Value>,
+) -> ApiResult<HttpResponse> {
     let org: OrgId = path_id(&path, "organisation")?;
     if org != issuer.org {
         return Err(ApiError::NotFound("organisation".into()));
@@ -59,7 +64,12 @@ pub async fn dry_run_new(state: web::Data<AppState>, issuer: Issuer, path: web::
     )
 )]
 #[post("/v1/pathways/{id}/dry-run")]
-pub async fn dry_run_change(state: web::Data<AppState>, issuer: Issuer, path: web::Path<String>, body: JsonBody<serde_json::Value>) -> ApiResult<HttpResponse> {
+pub async fn dry_run_change(
+    state: web::Data<AppState>,
+    issuer: Issuer,
+    path: web::Path<String>,
+    body: JsonBody<serde_json::Value>,
+) -> ApiResult<HttpResponse> {
     let id: PathwayId = path_id(&path, "pathway")?;
     let rule = parse_rule(body.0)?;
     let ctx = Context::new(&state, issuer.caller.id);

@@ -3,10 +3,10 @@
 use actix_web::{HttpResponse, delete, put, web};
 use cairn_domain::PathwayId;
 
-use crate::state::AppState;
 use crate::http::caller::Learner;
 use crate::http::extract::path_id;
 use crate::http::problem::{ApiResult, ProblemDocument};
+use crate::state::AppState;
 use crate::store::{StoreError, follows, pathways};
 
 /// Follow a pathway: it shows in `GET /v1/me/progress` even before the

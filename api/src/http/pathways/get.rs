@@ -3,11 +3,11 @@ use cairn_domain::{OrgId, PathwayId};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::state::AppState;
 use crate::http::extract::{PageQuery, path_id};
 use crate::http::problem::{ApiError, ApiResult, ProblemDocument};
 use crate::http::views::{PathwayPage, PathwayView};
 use crate::services::awards;
+use crate::state::AppState;
 use crate::store::{StoreError, orgs, pathways};
 
 /// One pathway: its current rule and version.
@@ -40,7 +40,11 @@ pub async fn get_pathway(state: web::Data<AppState>, path: web::Path<String>) ->
     )
 )]
 #[get("/v1/orgs/{org}/pathways")]
-pub async fn list_pathways(state: web::Data<AppState>, path: web::Path<String>, query: crate::http::extract::Query<PageQuery>) -> ApiResult<HttpResponse> {
+pub async fn list_pathways(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: crate::http::extract::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
     let org: OrgId = path_id(&path, "organisation")?;
     let page = query.parse::<PathwayId>()?;
     let (after, limit) = (page.after, page.fetch_limit());
@@ -81,7 +85,11 @@ fn graph_format_schema() -> utoipa::openapi::schema::Object {
     )
 )]
 #[get("/v1/pathways/{id}/graph")]
-pub async fn pathway_graph(state: web::Data<AppState>, path: web::Path<String>, query: crate::http::extract::Query<GraphQuery>) -> ApiResult<HttpResponse> {
+pub async fn pathway_graph(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: crate::http::extract::Query<GraphQuery>,
+) -> ApiResult<HttpResponse> {
     let id: PathwayId = path_id(&path, "pathway")?;
     let dot = match query.format.as_deref() {
         None | Some("json") => false,

@@ -15,4 +15,3 @@ use crate::http::problem::ApiResult;
 pub fn parse_rule(body: serde_json::Value) -> ApiResult<PathwayRule> {
     PathwayRule::from_value(body).map_err(|e| crate::http::extract::invalid_at(&e.path, &e.message))
 }
-

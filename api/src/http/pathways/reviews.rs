@@ -98,7 +98,12 @@ fn review_status_schema() -> utoipa::openapi::schema::Object {
     )
 )]
 #[get("/v1/orgs/{org}/award-reviews")]
-pub async fn list_reviews(state: web::Data<AppState>, issuer: Issuer, path: web::Path<String>, query: crate::http::extract::Query<ReviewQuery>) -> ApiResult<HttpResponse> {
+pub async fn list_reviews(
+    state: web::Data<AppState>,
+    issuer: Issuer,
+    path: web::Path<String>,
+    query: crate::http::extract::Query<ReviewQuery>,
+) -> ApiResult<HttpResponse> {
     let org: OrgId = path_id(&path, "organisation")?;
     if org != issuer.org {
         return Err(ApiError::NotFound("organisation".into()));
@@ -170,7 +175,12 @@ pub struct Rejection {
     )
 )]
 #[post("/v1/award-reviews/{id}/reject")]
-pub async fn reject_review(state: web::Data<AppState>, issuer: Issuer, path: web::Path<String>, body: JsonBody<Rejection>) -> ApiResult<HttpResponse> {
+pub async fn reject_review(
+    state: web::Data<AppState>,
+    issuer: Issuer,
+    path: web::Path<String>,
+    body: JsonBody<Rejection>,
+) -> ApiResult<HttpResponse> {
     let id: Uuid = path_id(&path, "award review")?;
     let reason = body.0.reason.trim().to_owned();
     if reason.is_empty() || reason.chars().count() > 1000 {

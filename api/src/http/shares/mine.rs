@@ -125,7 +125,11 @@ pub async fn create_share(state: web::Data<AppState>, Learner(caller): Learner, 
     )
 )]
 #[get("/v1/me/shares")]
-pub async fn list_shares(state: web::Data<AppState>, Learner(caller): Learner, query: crate::http::extract::Query<PageQuery>) -> ApiResult<HttpResponse> {
+pub async fn list_shares(
+    state: web::Data<AppState>,
+    Learner(caller): Learner,
+    query: crate::http::extract::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
     let page = query.parse::<ShareId>()?;
     let rows = sharing::list(&state.store, Context::new(&state, caller.id), page.after, page.fetch_limit()).await?;
     let (rows, next_cursor) = page.finish(rows, |row| row.share.id);

@@ -108,7 +108,12 @@ pub async fn request_share(state: web::Data<AppState>, employer: Employer, body:
     )
 )]
 #[get("/v1/orgs/{org}/share-requests")]
-pub async fn org_requests(state: web::Data<AppState>, employer: Employer, path: web::Path<String>, query: crate::http::extract::Query<PageQuery>) -> ApiResult<HttpResponse> {
+pub async fn org_requests(
+    state: web::Data<AppState>,
+    employer: Employer,
+    path: web::Path<String>,
+    query: crate::http::extract::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
     let org: OrgId = path_id(&path, "organisation")?;
     if org != employer.org {
         return Err(ApiError::NotFound("organisation".into()));
@@ -130,7 +135,11 @@ pub async fn org_requests(state: web::Data<AppState>, employer: Employer, path: 
     )
 )]
 #[get("/v1/me/share-requests")]
-pub async fn my_requests(state: web::Data<AppState>, Learner(caller): Learner, query: crate::http::extract::Query<PageQuery>) -> ApiResult<HttpResponse> {
+pub async fn my_requests(
+    state: web::Data<AppState>,
+    Learner(caller): Learner,
+    query: crate::http::extract::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
     list(&state, RequestsOf::Learner(caller.id), &query).await
 }
 

@@ -63,7 +63,11 @@ pub struct TalentPage {
     )
 )]
 #[get("/v1/talent")]
-pub async fn search_talent(state: web::Data<AppState>, employer: Employer, query: crate::http::extract::Query<TalentQuery>) -> ApiResult<HttpResponse> {
+pub async fn search_talent(
+    state: web::Data<AppState>,
+    employer: Employer,
+    query: crate::http::extract::Query<TalentQuery>,
+) -> ApiResult<HttpResponse> {
     state.talent_limiter.check(employer.caller.id).map_err(|retry_after| ApiError::RateLimited { retry_after })?;
     let query = query.into_inner();
     let skill = Skill::parse(&query.skill).map_err(|e| ApiError::invalid_query("skill", e))?;
