@@ -111,6 +111,10 @@ typed_id!(
     /// One entry of the append-only audit log.
     AuditEntryId
 );
+typed_id!(
+    /// An award waiting in the review queue of an `"issuance": "review"` pathway.
+    ReviewId
+);
 
 #[cfg(test)]
 mod tests {

@@ -259,7 +259,7 @@ fn queue_review(
     let Some(pathway) = graph.pathway(id) else { return Ok(()) };
     let stored = pathways::find(conn, id)?.ok_or(AwardError::PathwayNotFound)?;
     let review = award_reviews::Review {
-        id: uuid::Uuid::now_v7(),
+        id: cairn_domain::ReviewId::new(),
         pathway: id,
         learner,
         org: pathway.issuer,

@@ -2,8 +2,7 @@
 //! for an issuer of the institution to approve (the award is issued, as an
 //! automatic one would have been) or reject them.
 
-use cairn_domain::OrgId;
-use uuid::Uuid;
+use cairn_domain::{OrgId, ReviewId};
 
 use crate::services::Context;
 use crate::services::awards::{self, AwardError, Change};
@@ -35,7 +34,7 @@ pub enum ReviewError {
 /// Approves review `id` of institution `org`: the award is issued now
 /// (`awarded_at` = when the pathway was completed), then settled as any
 /// new credential of the learner (it may complete pathways built on it).
-pub fn approve(conn: &mut DbConn, ctx: &Context, org: OrgId, id: Uuid) -> Result<Review, ReviewError> {
+pub fn approve(conn: &mut DbConn, ctx: &Context, org: OrgId, id: ReviewId) -> Result<Review, ReviewError> {
     let review = pending(conn, id, org)?;
     let ctx = awards::lock_holder(conn, ctx, review.learner)?;
     let graph = awards::load_graph(conn)?;
@@ -65,7 +64,7 @@ pub fn approve(conn: &mut DbConn, ctx: &Context, org: OrgId, id: Uuid) -> Result
 /// Rejects review `id` of institution `org` for `reason` (trimmed, 1 to
 /// 1,000 characters: the edge checks). The learner is not queued again for
 /// this pathway.
-pub fn reject(conn: &mut DbConn, ctx: &Context, org: OrgId, id: Uuid, reason: &str) -> Result<Review, ReviewError> {
+pub fn reject(conn: &mut DbConn, ctx: &Context, org: OrgId, id: ReviewId, reason: &str) -> Result<Review, ReviewError> {
     let review = pending(conn, id, org)?;
     if !award_reviews::decide(conn, id, ReviewStatus::Rejected, Some(reason), ctx.actor, None, ctx.now)? {
         return Err(ReviewError::DecidedConcurrently);
@@ -83,7 +82,7 @@ pub fn reject(conn: &mut DbConn, ctx: &Context, org: OrgId, id: Uuid, reason: &s
 }
 
 /// The review `id` of institution `org`, still pending.
-fn pending(conn: &mut DbConn, id: Uuid, org: OrgId) -> Result<Review, ReviewError> {
+fn pending(conn: &mut DbConn, id: ReviewId, org: OrgId) -> Result<Review, ReviewError> {
     let review = award_reviews::find(conn, id)?.filter(|r| r.org == org).ok_or(ReviewError::NotFound)?;
     if review.status != ReviewStatus::Pending {
         return Err(ReviewError::AlreadyDecided(review.status));

@@ -1,9 +1,8 @@
 //! Awards waiting for an issuer's decision (pathways with `"issuance": "review"`).
 
-use cairn_domain::{CredentialId, OrgId, PathwayId, UserId};
+use cairn_domain::{CredentialId, OrgId, PathwayId, ReviewId, UserId};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use uuid::Uuid;
 
 use super::connection::DbConn;
 use super::error::{StoreError, StoreResult};
@@ -39,7 +38,7 @@ impl ReviewStatus {
 
 #[derive(Debug, Clone)]
 pub struct Review {
-    pub id: Uuid,
+    pub id: ReviewId,
     pub pathway: PathwayId,
     pub learner: UserId,
     pub org: OrgId,
@@ -108,7 +107,7 @@ pub fn find_for(conn: &mut DbConn, pathway: PathwayId, learner: UserId) -> Store
     row.map(Row::into_review).transpose()
 }
 
-pub fn find(conn: &mut DbConn, id: Uuid) -> StoreResult<Option<Review>> {
+pub fn find(conn: &mut DbConn, id: ReviewId) -> StoreResult<Option<Review>> {
     let row: Option<Row> =
         award_reviews::table.find(id.to_string()).select(Row::as_select()).first(conn).optional().map_err(StoreError::from_query)?;
     row.map(Row::into_review).transpose()
@@ -140,7 +139,7 @@ pub fn insert(conn: &mut DbConn, review: &Review) -> StoreResult<()> {
 }
 
 /// An institution's reviews, oldest first, optionally of one status.
-pub fn list(conn: &mut DbConn, org: OrgId, status: Option<ReviewStatus>, after: Option<Uuid>, limit: i64) -> StoreResult<Vec<Review>> {
+pub fn list(conn: &mut DbConn, org: OrgId, status: Option<ReviewStatus>, after: Option<ReviewId>, limit: i64) -> StoreResult<Vec<Review>> {
     let after = after.map(|a| a.to_string()).unwrap_or_default();
     let query = award_reviews::table
         .filter(award_reviews::org_id.eq(org.to_string()))
@@ -159,7 +158,7 @@ pub fn list(conn: &mut DbConn, org: OrgId, status: Option<ReviewStatus>, after: 
 /// Records the decision on a pending review; false when it was not pending.
 pub fn decide(
     conn: &mut DbConn,
-    id: Uuid,
+    id: ReviewId,
     status: ReviewStatus,
     reason: Option<&str>,
     by: UserId,

@@ -3,11 +3,10 @@
 //! reject them.
 
 use actix_web::{HttpResponse, get, post, web};
-use cairn_domain::{CredentialId, OrgId, PathwayId, UserId};
+use cairn_domain::{CredentialId, OrgId, PathwayId, ReviewId, UserId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use uuid::Uuid;
 
 use crate::http::caller::Issuer;
 use crate::http::extract::{JsonBody, PageQuery, path_id};
@@ -19,7 +18,7 @@ use crate::store::award_reviews::{self, Review, ReviewStatus};
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReviewView {
     #[schema(value_type = String, format = Uuid)]
-    id: Uuid,
+    id: ReviewId,
     #[schema(value_type = String, format = Uuid)]
     pathway: PathwayId,
     /// The pathway version the learner completed.
@@ -109,7 +108,7 @@ pub async fn list_reviews(
         return Err(ApiError::NotFound("organisation".into()));
     }
     let query = query.into_inner();
-    let page = PageQuery { limit: query.limit, cursor: query.cursor }.parse::<Uuid>()?;
+    let page = PageQuery { limit: query.limit, cursor: query.cursor }.parse::<ReviewId>()?;
     let (after, limit, status) = (page.after, page.fetch_limit(), query.status);
     let rows = state.store.read(move |conn| award_reviews::list(conn, org, status, after, limit)).await?;
     let (rows, next_cursor) = page.finish(rows, |r| r.id);
@@ -136,7 +135,7 @@ pub async fn list_reviews(
 )]
 #[post("/v1/award-reviews/{id}/approve")]
 pub async fn approve_review(state: web::Data<AppState>, issuer: Issuer, path: web::Path<String>) -> ApiResult<HttpResponse> {
-    let id: Uuid = path_id(&path, "award review")?;
+    let id: ReviewId = path_id(&path, "award review")?;
     let state_ref = state.clone();
     let review = state
         .store
@@ -181,7 +180,7 @@ pub async fn reject_review(
     path: web::Path<String>,
     body: JsonBody<Rejection>,
 ) -> ApiResult<HttpResponse> {
-    let id: Uuid = path_id(&path, "award review")?;
+    let id: ReviewId = path_id(&path, "award review")?;
     let reason = body.0.reason.trim().to_owned();
     if reason.is_empty() || reason.chars().count() > 1000 {
         return Err(ApiError::invalid_field("reason", "must be 1 to 1000 characters"));
