@@ -38,35 +38,10 @@ impl Modify for BearerAuth {
     }
 }
 
-// The text types of `cairn_domain` as the spec states them: trimmed, then
-// not empty and at most N characters. The pattern says "not only
-// whitespace" (Rust's whitespace does not include \x1c-\x1f; a JSON
-// Schema validator's may, so those count as text).
-macro_rules! text_schema {
-    ($name:ident, $max:literal, $doc:literal) => {
-        #[doc = $doc]
-        pub struct $name;
-
-        impl utoipa::PartialSchema for $name {
-            fn schema() -> RefOr<utoipa::openapi::schema::Schema> {
-                utoipa::openapi::schema::ObjectBuilder::new()
-                    .schema_type(utoipa::openapi::schema::Type::String)
-                    .description(Some($doc))
-                    .min_length(Some(1))
-                    .max_length(Some($max))
-                    .pattern(Some("\\S|[\\x1c-\\x1f]"))
-                    .into()
-            }
-        }
-
-        impl utoipa::ToSchema for $name {}
-    };
-}
-
-text_schema!(Tag, 64, "A tag: 1 to 64 characters, not only whitespace (trimmed).");
-text_schema!(Skill, 2048, "A skill (an alignment's `targetUrl` or `targetCode`): 1 to 2,048 characters, not only whitespace (trimmed).");
-text_schema!(Name, 200, "A name: 1 to 200 characters, not only whitespace (trimmed).");
-text_schema!(LongText, 10000, "Text of 1 to 10,000 characters, not only whitespace (trimmed).");
+// The text types' schemas are the domain's own (feature `openapi`); these
+// names are what the annotations of request bodies refer to.
+pub use cairn_domain::catalog::{LongText, Name, Tag};
+pub use cairn_domain::skill::Skill;
 
 /// A string schema limited to `values`, for query parameters parsed by hand.
 pub fn string_enum(values: &[&str]) -> utoipa::openapi::schema::Object {
