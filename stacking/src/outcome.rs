@@ -79,7 +79,19 @@ pub struct NextStep {
 
 /// The outcome of one pathway for one learner.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = PathwayOutcome))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = PathwayOutcome, example = json!({
+    "pathway": "01937c2e-5a10-7000-8000-00000000000a", "key": "coaching-award", "name": "Coaching Award",
+    "status": "in_progress", "progress": 0.5, "completed_at": null,
+    "requirement": {
+        "type": "count", "label": "2 micro-credentials within 3 years", "within": "P3Y",
+        "satisfied": false, "have": 1, "need": 2,
+        "used": ["01937c2e-5a10-7000-8000-0000000000c1"],
+        "candidates": ["01937c2e-5a10-7000-8000-0000000000a1", "01937c2e-5a10-7000-8000-0000000000a2"],
+        "candidate_names": ["Coaching Basics", "Feedback Conversations"],
+        "of": []
+    },
+    "next": [{ "achievements": ["01937c2e-5a10-7000-8000-0000000000a2"], "names": ["Feedback Conversations"], "completes": true }]
+})))]
 pub struct Outcome {
     #[cfg_attr(feature = "openapi", schema(value_type = uuid::Uuid))]
     pub pathway: PathwayId,

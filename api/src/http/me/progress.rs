@@ -112,6 +112,7 @@ pub async fn my_progress_one(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({ "add": ["01937c2e-5a10-7000-8000-0000000000a2"], "at": "2026-06-01T00:00:00Z" }))]
 pub struct WhatIfRequest {
     /// Catalog achievements to pretend the learner earned (at `at`).
     #[schema(value_type = Vec<uuid::Uuid>, max_items = 100)]
