@@ -37,6 +37,7 @@ pub struct Explanation {
     /// The author's label, or one generated from the rule ("3
     /// micro-credentials within 3 years", "all of 2").
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub label: String,
     pub satisfied: bool,
     pub have: Measure,
@@ -58,7 +59,7 @@ pub struct Explanation {
     pub candidates: Arc<[AchievementId]>,
     /// The names of `candidates`, in the same order.
     #[serde(default = "no_names")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>, required = true))]
     pub candidate_names: Arc<[String]>,
     #[cfg_attr(feature = "openapi", schema(no_recursion))]
     pub of: Vec<Explanation>,
@@ -72,6 +73,7 @@ pub struct NextStep {
     pub achievements: Vec<AchievementId>,
     /// The names of `achievements`, in the same order.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub names: Vec<String>,
     /// Earning all of them (now) would complete the pathway.
     pub completes: bool,
@@ -97,8 +99,10 @@ pub struct Outcome {
     pub pathway: PathwayId,
     /// The pathway's name and key, as registered.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub name: String,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub key: String,
     pub status: Status,
     /// In [0, 1]; 1 only when complete; never lower after adding a credential.
