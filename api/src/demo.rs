@@ -144,7 +144,7 @@ fn programmes(conn: &mut DbConn, ctx: &Context, institutions: &[OrgId], learners
     let admin = ctx.actor;
     let [schools, university, district, ..] = institutions else { return Ok(()) };
     let [ada, ben, chen, ..] = learners else { return Ok(()) };
-    let mut add = |org: OrgId, def: AchievementDefinition| achievements::insert(conn, org, def, admin).map(|a| a.id);
+    let mut add = |org: OrgId, def: AchievementDefinition| achievements::insert(conn, org, def, admin, ctx.now).map(|a| a.id);
 
     // A schools association: "3 micro-credentials over 3 years earn the
     // Professional Learning Award".

@@ -283,6 +283,24 @@ impl From<PathwayError> for ApiError {
     }
 }
 
+impl From<crate::services::credentials::ReadError> for ApiError {
+    fn from(error: crate::services::credentials::ReadError) -> Self {
+        use crate::services::credentials::ReadError as E;
+        match error {
+            E::NotFound => ApiError::NotFound("credential".into()),
+            E::Store(error) => error.into(),
+        }
+    }
+}
+
+impl From<crate::services::catalog::CatalogError> for ApiError {
+    fn from(error: crate::services::catalog::CatalogError) -> Self {
+        match error {
+            crate::services::catalog::CatalogError::Store(error) => error.into(),
+        }
+    }
+}
+
 // Records and people: verification, imports, sharing, employment, talent, accounts, e-mail:
 
 impl From<crate::services::sharing::ShareError> for ApiError {

@@ -207,7 +207,7 @@ mod tests {
                     "achievementType": "MicroCredential", "validity": "P1Y"
                 }))
                 .unwrap();
-                let achievement = achievements::insert(conn, org, definition, admin)?.id;
+                let achievement = achievements::insert(conn, org, definition, admin, crate::store::time::now())?.id;
                 let learner = users::insert(conn, account("ada@example.org", Role::Learner, None), None)?.id;
                 Ok((admin, org, achievement, learner))
             })

@@ -6,9 +6,11 @@
 pub mod accounts;
 pub mod attestation;
 pub mod awards;
+pub mod catalog;
 pub mod claims;
 pub mod context;
 pub mod credential_status;
+pub mod credentials;
 pub mod email_verification;
 pub mod employment;
 pub mod holder;

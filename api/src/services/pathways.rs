@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use crate::services::Context;
 use crate::services::awards::{self, AwardError};
 use crate::store::pathways::{self, StoredPathway};
-use crate::store::{DbConn, StoreError, credentials};
+use crate::store::{DbConn, StoreError, credentials, follows};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PathwayError {
@@ -112,4 +112,16 @@ fn with(conn: &mut DbConn, pathway: &Pathway) -> Result<PathwayGraph, PathwayErr
 /// Pathway `id`, when institution `org` owns it.
 fn current(conn: &mut DbConn, org: OrgId, id: PathwayId) -> Result<StoredPathway, PathwayError> {
     pathways::find(conn, id)?.filter(|p| p.pathway.issuer == org).ok_or(PathwayError::NotFound)
+}
+
+/// The learner (the context's actor) follows `pathway`, to see it in their
+/// progress before they hold anything toward it (idempotent).
+pub fn follow(conn: &mut DbConn, ctx: &Context, pathway: PathwayId) -> Result<(), PathwayError> {
+    pathways::find(conn, pathway)?.ok_or(PathwayError::NotFound)?;
+    Ok(follows::follow(conn, ctx.actor, pathway, ctx.now)?)
+}
+
+/// Stops following `pathway` (idempotent; an unknown pathway is not followed).
+pub fn unfollow(conn: &mut DbConn, ctx: &Context, pathway: PathwayId) -> Result<(), PathwayError> {
+    Ok(follows::unfollow(conn, ctx.actor, pathway)?)
 }

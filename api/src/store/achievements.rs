@@ -34,8 +34,14 @@ fn columns() -> (achievements::id, achievements::org_id, achievements::definitio
     (achievements::id, achievements::org_id, achievements::definition, achievements::created_at)
 }
 
-pub fn insert(conn: &mut DbConn, org: OrgId, definition: AchievementDefinition, actor: UserId) -> StoreResult<Achievement> {
-    let achievement = Achievement { id: AchievementId::new(), org, definition, created_at: time::now() };
+pub fn insert(
+    conn: &mut DbConn,
+    org: OrgId,
+    definition: AchievementDefinition,
+    actor: UserId,
+    now: chrono::DateTime<chrono::Utc>,
+) -> StoreResult<Achievement> {
+    let achievement = Achievement { id: AchievementId::new(), org, definition, created_at: now };
     let json = serde_json::to_string(&achievement.definition).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     diesel::insert_into(achievements::table)
         .values((
@@ -52,6 +58,7 @@ pub fn insert(conn: &mut DbConn, org: OrgId, definition: AchievementDefinition, 
     audit::record(
         conn,
         audit::Entry::new(audit::Action::AchievementCreate, "achievement", achievement.id.to_string())
+            .at(now)
             .actor(actor)
             .org(org)
             .detail(serde_json::json!({ "name": achievement.definition.name })),

@@ -11,7 +11,7 @@ use super::schema::pathway_follows;
 use super::time;
 
 /// Follows `pathway` (idempotent).
-pub fn follow(conn: &mut DbConn, learner: UserId, pathway: PathwayId) -> StoreResult<()> {
+pub fn follow(conn: &mut DbConn, learner: UserId, pathway: PathwayId, now: chrono::DateTime<chrono::Utc>) -> StoreResult<()> {
     let already: i64 = pathway_follows::table
         .filter(pathway_follows::learner_id.eq(learner.to_string()))
         .filter(pathway_follows::pathway_id.eq(pathway.to_string()))
@@ -25,7 +25,7 @@ pub fn follow(conn: &mut DbConn, learner: UserId, pathway: PathwayId) -> StoreRe
         .values((
             pathway_follows::learner_id.eq(learner.to_string()),
             pathway_follows::pathway_id.eq(pathway.to_string()),
-            pathway_follows::created_at.eq(time::to_db(time::now())),
+            pathway_follows::created_at.eq(time::to_db(now)),
         ))
         .execute(conn)
         .map_err(StoreError::from_query)?;

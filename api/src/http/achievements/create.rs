@@ -6,8 +6,8 @@ use crate::http::caller::Issuer;
 use crate::http::extract::{JsonBody, path_id};
 use crate::http::problem::{ApiError, ApiResult, ProblemDocument};
 use crate::http::views::{AchievementInput, AchievementView};
+use crate::services::{Context, catalog};
 use crate::state::AppState;
-use crate::store::achievements;
 
 /// Publish an achievement in the institution's catalog.
 ///
@@ -37,7 +37,7 @@ pub async fn create_achievement(
     if org != issuer.org {
         return Err(ApiError::NotFound("organisation".into()));
     }
-    let actor = issuer.caller.id;
-    let achievement = state.store.write(move |conn| achievements::insert(conn, org, body.0, actor)).await?;
+    let ctx = Context::new(&state, issuer.caller.id);
+    let achievement = state.store.write_as(move |conn| catalog::publish(conn, &ctx, org, body.0)).await?;
     Ok(HttpResponse::Created().json(AchievementView::new(achievement, &state.public_url)))
 }

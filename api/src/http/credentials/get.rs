@@ -1,13 +1,12 @@
 use actix_web::{HttpResponse, get, web};
-use cairn_domain::{CredentialId, Role};
+use cairn_domain::CredentialId;
 
 use crate::http::caller::AnyAccount;
 use crate::http::extract::path_id;
 use crate::http::problem::{ApiResult, ProblemDocument};
 use crate::http::views::CredentialView;
-use crate::services::verification::{self, Presented};
+use crate::services::{PublicContext, credentials};
 use crate::state::AppState;
-use crate::store::{StoreError, credentials};
 
 /// One credential with its status, OB 3.0 JSON, VC-JWT and verification.
 ///
@@ -25,22 +24,8 @@ use crate::store::{StoreError, credentials};
 #[get("/v1/credentials/{id}")]
 pub async fn get_credential(state: web::Data<AppState>, AnyAccount(caller): AnyAccount, path: web::Path<String>) -> ApiResult<HttpResponse> {
     let id: CredentialId = path_id(&path, "credential")?;
-    let public_url = state.public_url.clone();
-    let view = state
-        .store
-        .read(move |conn| {
-            let credential = credentials::find(conn, id)?.ok_or(StoreError::NotFound("credential"))?;
-            let visible = match caller.role {
-                Role::Learner => credential.learner == Some(caller.id),
-                Role::Issuer => caller.is_staff_of(credential.org),
-                Role::Admin | Role::Employer => false,
-            };
-            if !visible {
-                return Err(StoreError::NotFound("credential"));
-            }
-            let verification = verification::verify(conn, &public_url, &Presented::Jwt(credential.jwt.clone()), chrono::Utc::now())?;
-            Ok(CredentialView::new(credential, verification, None, None))
-        })
-        .await?;
+    let reader = credentials::Reader { id: caller.id, role: caller.role, org: caller.org };
+    let ctx = PublicContext::new(&state);
+    let view = state.store.read_as(move |conn| credentials::get(conn, &ctx, &reader, id)).await?;
     Ok(HttpResponse::Ok().json(view))
 }

@@ -6,8 +6,8 @@ use cairn_domain::PathwayId;
 use crate::http::caller::Learner;
 use crate::http::extract::path_id;
 use crate::http::problem::{ApiResult, ProblemDocument};
+use crate::services::{Context, pathways};
 use crate::state::AppState;
-use crate::store::{StoreError, follows, pathways};
 
 /// Follow a pathway: it shows in `GET /v1/me/progress` even before the
 /// caller holds a credential toward it.
@@ -27,13 +27,8 @@ use crate::store::{StoreError, follows, pathways};
 #[put("/v1/me/following/{pathway}")]
 pub async fn follow(state: web::Data<AppState>, Learner(caller): Learner, path: web::Path<String>) -> ApiResult<HttpResponse> {
     let id: PathwayId = path_id(&path, "pathway")?;
-    state
-        .store
-        .write(move |conn| {
-            pathways::find(conn, id)?.ok_or(StoreError::NotFound("pathway"))?;
-            follows::follow(conn, caller.id, id)
-        })
-        .await?;
+    let ctx = Context::new(&state, caller.id);
+    state.store.write_as(move |conn| pathways::follow(conn, &ctx, id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -54,6 +49,7 @@ pub async fn follow(state: web::Data<AppState>, Learner(caller): Learner, path: 
 #[delete("/v1/me/following/{pathway}")]
 pub async fn unfollow(state: web::Data<AppState>, Learner(caller): Learner, path: web::Path<String>) -> ApiResult<HttpResponse> {
     let id: PathwayId = path_id(&path, "pathway")?;
-    state.store.write(move |conn| follows::unfollow(conn, caller.id, id)).await?;
+    let ctx = Context::new(&state, caller.id);
+    state.store.write_as(move |conn| pathways::unfollow(conn, &ctx, id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

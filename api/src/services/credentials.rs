@@ -1,0 +1,41 @@
+//! Reading one credential issued here: who may see it, and its verification
+//! at the request's instant.
+
+use cairn_domain::{CredentialId, OrgId, Role, UserId};
+
+use crate::services::PublicContext;
+use crate::services::records::CredentialView;
+use crate::services::verification::{self, Presented};
+use crate::store::{DbConn, StoreError, credentials};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// No such credential, or the reader may not see it (the same answer,
+    /// so ids do not leak).
+    #[error("credential not found")]
+    NotFound,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Who reads: the account, its role and its organisation.
+pub struct Reader {
+    pub id: UserId,
+    pub role: Role,
+    pub org: Option<OrgId>,
+}
+
+/// The credential for its holder and for staff of its issuing institution.
+pub fn get(conn: &mut DbConn, ctx: &PublicContext, reader: &Reader, id: CredentialId) -> Result<CredentialView, ReadError> {
+    let credential = credentials::find(conn, id)?.ok_or(ReadError::NotFound)?;
+    let visible = match reader.role {
+        Role::Learner => credential.learner == Some(reader.id),
+        Role::Issuer => reader.org == Some(credential.org),
+        Role::Admin | Role::Employer => false,
+    };
+    if !visible {
+        return Err(ReadError::NotFound);
+    }
+    let verification = verification::verify(conn, &ctx.public_url, &Presented::Jwt(credential.jwt.clone()), ctx.now)?;
+    Ok(CredentialView::new(credential, verification, None, None))
+}
