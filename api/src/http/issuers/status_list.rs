@@ -15,6 +15,7 @@ use crate::store::{StoreError, orgs};
 pub struct FormatQuery {
     /// `jwt` for the signed compact VC-JWT (the default), `json` for the
     /// credential JSON. Without it, `Accept: application/json` selects JSON.
+    #[param(inline)]
     format: Option<ListFormat>,
 }
 
