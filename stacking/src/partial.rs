@@ -72,14 +72,10 @@ pub(crate) fn best_partial(p: &Problem<'_>) -> Partial {
     if first.progress >= ceiling.progress {
         return Partial { owner: guess, root: first };
     }
-    let mut search = Search { p, shared: &shared, owner: vec![FREE; p.creds.len()], ceiling: ceiling.progress, best: Some((guess, first)) };
+    let mut search = Search { p, shared: &shared, owner: vec![FREE; p.creds.len()], ceiling: ceiling.progress, best: (guess, first) };
     search.go(0, ceiling);
-    match search.best {
-        Some((owner, root)) => Partial { owner, root },
-        // Unreachable in practice (the first full assignment is recorded),
-        // and the fallback is sound anyway.
-        None => Partial { owner: Vec::new(), root: Views::new(p).of(0) },
-    }
+    let (owner, root) = search.best;
+    Partial { owner, root }
 }
 
 /// Per credential, the first leaf (in rule order) whose part of `view`
@@ -109,21 +105,21 @@ struct Search<'s, 'a> {
     owner: Vec<u32>,
     /// No allocation beats every leaf seeing everything.
     ceiling: f64,
-    best: Option<(Vec<u32>, View)>,
+    /// The best allocation found so far (the first guess to begin with).
+    best: (Vec<u32>, View),
 }
 
 impl Search<'_, '_> {
     /// Decides the `k`-th shared credential onwards; `bound` is the view
     /// with it and the later ones undecided.
     fn go(&mut self, k: usize, bound: View) {
-        if let Some((_, best)) = &self.best
-            && (bound.progress <= best.progress || best.progress >= self.ceiling)
-        {
+        let best = &self.best.1;
+        if bound.progress <= best.progress || best.progress >= self.ceiling {
             return;
         }
         // Past the end of `shared` every choice is made: a full allocation.
         let Some((c, leaves)) = self.shared.get(k) else {
-            self.best = Some((self.owner.clone(), bound));
+            self.best = (self.owner.clone(), bound);
             return;
         };
         for &leaf in leaves {

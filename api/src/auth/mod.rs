@@ -1,8 +1,11 @@
-//! Authentication: password hashing and the service's access tokens. Who
-//! may call a handler is stated at the edge (`http::caller`).
+//! Authentication: password hashing, the service's access tokens and the
+//! caller they name. Who may call a handler is stated at the edge
+//! (`http::caller`).
 
+pub mod caller;
 pub mod password;
 pub mod token;
 
+pub use caller::Caller;
 pub use password::{Password, PasswordHasher};
 pub use token::{AccessTokens, Claims, TokenError};

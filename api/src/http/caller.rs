@@ -7,26 +7,12 @@
 use std::future::{Ready, ready};
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
-use cairn_domain::{OrgId, Role, UserId};
+use cairn_domain::{OrgId, Role};
 
 use crate::http::problem::ApiError;
 use crate::state::AppState;
 
-/// Any authenticated account, as its verified token describes it.
-#[derive(Debug, Clone, Copy)]
-pub struct Caller {
-    pub id: UserId,
-    pub role: Role,
-    pub org: Option<OrgId>,
-}
-
-impl Caller {
-    /// Whether the caller is staff of `org` (an issuer of that institution
-    /// or an employer of that employer organisation).
-    pub fn is_staff_of(&self, org: OrgId) -> bool {
-        self.org == Some(org)
-    }
-}
+pub use crate::auth::Caller;
 
 fn authenticate(req: &HttpRequest) -> Result<Caller, ApiError> {
     let state = req.app_data::<web::Data<AppState>>().ok_or_else(|| ApiError::internal(anyhow::anyhow!("application state missing")))?;

@@ -233,6 +233,9 @@ fn award_completed(
 pub struct Completion {
     pub completed_at: DateTime<Utc>,
     pub used: Vec<CredentialId>,
+    /// The achievement name of each of `used`, in the same order (the
+    /// award's evidence names its constituents by them).
+    pub names: Vec<String>,
 }
 
 /// Whether `pathway` is complete for these facts at `now`.
@@ -245,7 +248,18 @@ pub fn completion(graph: &PathwayGraph, pathway: PathwayId, facts: &[CredentialF
         }
     };
     let (Status::Complete, Some(completed_at)) = (outcome.status, outcome.completed_at) else { return None };
-    Some(Completion { completed_at, used: outcome.used().into_iter().collect() })
+    let used: Vec<CredentialId> = outcome.used().into_iter().collect();
+    let names = used
+        .iter()
+        .map(|id| {
+            facts
+                .iter()
+                .find(|f| f.id == *id)
+                .and_then(|f| graph.catalog().get(&f.achievement))
+                .map_or_else(|| format!("urn:uuid:{id}"), |entry| entry.name.clone())
+        })
+        .collect();
+    Some(Completion { completed_at, used, names })
 }
 
 fn queue_review(
@@ -306,22 +320,13 @@ pub fn issue_award(
     let stored = pathways::find(conn, id)?.ok_or(AwardError::PathwayNotFound)?;
     let issuer = issuers.get(conn, ctx, pathway.issuer)?;
     let public_url = &ctx.public_url;
-    // Evidence names each constituent by its achievement's name, so the
-    // award reads as what it was built from.
-    let mut names = Vec::with_capacity(completion.used.len());
-    for credential in &completion.used {
-        let name = credentials::find(conn, *credential)?
-            .and_then(|c| graph.catalog().get(&c.achievement).map(|entry| entry.name.clone()))
-            .unwrap_or_else(|| format!("urn:uuid:{credential}"));
-        names.push(name);
-    }
     let evidence = completion
         .used
         .iter()
-        .zip(names)
+        .zip(&completion.names)
         .map(|(credential, name)| EvidenceInput {
             id: cairn_domain::HttpUrl::parse(&format!("{public_url}/v1/credentials/{credential}")).ok(),
-            name: Some(name),
+            name: Some(name.clone()),
             narrative: None,
             description: Some(format!("Constituent credential of the pathway `{}`", pathway.rule.key)),
         })

@@ -1,8 +1,9 @@
 //! Reading one credential issued here: who may see it, and its verification
 //! at the request's instant.
 
-use cairn_domain::{CredentialId, OrgId, Role, UserId};
+use cairn_domain::{CredentialId, Role};
 
+use crate::auth::Caller;
 use crate::services::PublicContext;
 use crate::services::records::CredentialView;
 use crate::services::verification::{self, Presented};
@@ -18,19 +19,12 @@ pub enum ReadError {
     Store(#[from] StoreError),
 }
 
-/// Who reads: the account, its role and its organisation.
-pub struct Reader {
-    pub id: UserId,
-    pub role: Role,
-    pub org: Option<OrgId>,
-}
-
 /// The credential for its holder and for staff of its issuing institution.
-pub fn get(conn: &mut DbConn, ctx: &PublicContext, reader: &Reader, id: CredentialId) -> Result<CredentialView, ReadError> {
+pub fn get(conn: &mut DbConn, ctx: &PublicContext, reader: &Caller, id: CredentialId) -> Result<CredentialView, ReadError> {
     let credential = credentials::find(conn, id)?.ok_or(ReadError::NotFound)?;
     let visible = match reader.role {
         Role::Learner => credential.learner == Some(reader.id),
-        Role::Issuer => reader.org == Some(credential.org),
+        Role::Issuer => reader.is_staff_of(credential.org),
         Role::Admin | Role::Employer => false,
     };
     if !visible {

@@ -13,6 +13,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::auth::Caller;
 use crate::services::context::{Context, PublicContext};
 use crate::services::records::{CredentialView, EmploymentView, ImportedView};
 use crate::services::verification::{self, Presented};
@@ -390,18 +391,11 @@ pub async fn revoke(store: &Store, ctx: Context, id: ShareId) -> ShareResult<()>
         .await
 }
 
-/// Who opens a share link: anyone, or a signed-in account (and its
-/// organisation), which the learner's view log then names.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Viewer {
-    pub account: Option<UserId>,
-    pub org: Option<OrgId>,
-}
-
 /// Opens the share behind `token` (as the link carries it): the record as
-/// it is now, logged as viewed by `viewer`. Unknown, expired and revoked
+/// it is now, logged as viewed by `viewer` (anyone, or a signed-in
+/// account and its organisation). Unknown, expired and revoked
 /// links are the same `UnknownShare`.
-pub async fn open(state: Arc<AppState>, ctx: PublicContext, token: String, viewer: Viewer) -> ShareResult<SharedRecord> {
+pub async fn open(state: Arc<AppState>, ctx: PublicContext, token: String, viewer: Option<Caller>) -> ShareResult<SharedRecord> {
     if token.is_empty() || token.len() > 128 {
         return Err(ShareError::UnknownShare);
     }
@@ -412,7 +406,7 @@ pub async fn open(state: Arc<AppState>, ctx: PublicContext, token: String, viewe
             let now = ctx.now;
             let share = shares::find_by_token(conn, &hash)?.filter(|s| s.is_live(now)).ok_or(ShareError::UnknownShare)?;
             let record = render(conn, &ctx.public_url, &state.platform, &share, now)?;
-            log_view(conn, &share, &View { at: now, viewer: viewer.account, viewer_org: viewer.org })?;
+            log_view(conn, &share, &View { at: now, viewer: viewer.map(|v| v.id), viewer_org: viewer.and_then(|v| v.org) })?;
             Ok(record)
         })
         .await

@@ -24,8 +24,7 @@ use crate::state::AppState;
 #[get("/v1/credentials/{id}")]
 pub async fn get_credential(state: web::Data<AppState>, AnyAccount(caller): AnyAccount, path: web::Path<String>) -> ApiResult<HttpResponse> {
     let id: CredentialId = path_id(&path, "credential")?;
-    let reader = credentials::Reader { id: caller.id, role: caller.role, org: caller.org };
     let ctx = PublicContext::new(&state);
-    let view = state.store.read_as(move |conn| credentials::get(conn, &ctx, &reader, id)).await?;
+    let view = state.store.read_as(move |conn| credentials::get(conn, &ctx, &caller, id)).await?;
     Ok(HttpResponse::Ok().json(view))
 }

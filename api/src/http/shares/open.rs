@@ -3,7 +3,7 @@ use actix_web::{HttpResponse, get, web};
 use crate::http::caller::MaybeAccount;
 use crate::http::problem::{ApiResult, ProblemDocument};
 use crate::services::PublicContext;
-use crate::services::sharing::{self, SharedRecord, Viewer};
+use crate::services::sharing::{self, SharedRecord};
 use crate::state::AppState;
 
 /// Open a share link: the shared credentials, each verified now, the awards
@@ -23,7 +23,6 @@ use crate::state::AppState;
 )]
 #[get("/v1/shares/{token}")]
 pub async fn open_share(state: web::Data<AppState>, MaybeAccount(viewer): MaybeAccount, path: web::Path<String>) -> ApiResult<HttpResponse> {
-    let viewer = Viewer { account: viewer.map(|v| v.id), org: viewer.and_then(|v| v.org) };
     let ctx = PublicContext::new(&state);
     let record = sharing::open(state.into_inner(), ctx, path.into_inner(), viewer).await?;
     Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(record))
