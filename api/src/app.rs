@@ -41,6 +41,7 @@ pub fn prepare(config: &Config, public_url: String) -> anyhow::Result<AppState> 
         talent_limiter: crate::rate_limit::RateLimiter::new(60, std::time::Duration::from_secs(60)),
         mailer: crate::mail::Mailer::new(&config.mail, &config.data_dir)?,
         verification_limiter: crate::rate_limit::RateLimiter::new(5, std::time::Duration::from_secs(3600)),
+        graphs: std::sync::Arc::default(),
     };
     match &config.mail.smtp {
         Some(smtp) => tracing::info!(smtp = %smtp, "outgoing mail goes to the SMTP server"),

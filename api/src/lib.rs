@@ -8,9 +8,9 @@
 //!   authorise, call one use case and render.
 //! - `services/`: the use cases, one module per capability. Business rules
 //!   live here and nowhere else.
-//! - `store/`, `signing/`, `auth/`, `mail/`, `rate_limit`: persistence,
-//!   keys and signatures, passwords and access tokens, outgoing mail,
-//!   counters.
+//! - `store/`, `signing/`, `auth/`, `mail/`, `rate_limit`, `graph_cache`:
+//!   persistence, keys and signatures, passwords and access tokens,
+//!   outgoing mail, counters, the compiled pathway graph.
 //!
 //! `state` (what every handler can reach) sits below the edge; assembly
 //! (`app`, `cli`, `config`, `telemetry`, `demo`) sits above everything.
@@ -20,6 +20,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod graph_cache;
 pub mod http;
 pub mod mail;
 pub mod rate_limit;

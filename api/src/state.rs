@@ -23,6 +23,8 @@ pub struct AppState {
     pub mailer: crate::mail::Mailer,
     /// Re-sending a verification code: 5 an hour per account.
     pub verification_limiter: crate::rate_limit::RateLimiter,
+    /// The compiled pathway graph, shared by every request of this node.
+    pub graphs: std::sync::Arc<crate::graph_cache::GraphCache>,
 }
 
 impl AppState {

@@ -175,8 +175,25 @@ impl PathwayGraph {
     /// is issued, revoked, suspended or expires: those whose selectors match
     /// it, and transitively those nesting them or counting their awards.
     pub fn affected_by_achievement(&self, achievement: AchievementId) -> Vec<PathwayId> {
-        let Some(start) = self.index.get(&GraphNode::Achievement(achievement)) else {
-            return Vec::new();
+        self.downstream(GraphNode::Achievement(achievement)).into_iter().collect()
+    }
+
+    /// Pathways whose outcome can change when pathway `pathway`'s rule
+    /// changes: the pathway itself, and transitively those nesting it or
+    /// counting its awards.
+    pub fn affected_by_pathway(&self, pathway: PathwayId) -> Vec<PathwayId> {
+        let mut out = self.downstream(GraphNode::Pathway(pathway));
+        if let Some(p) = self.pathways.get(&pathway) {
+            out.extend(self.downstream(GraphNode::Achievement(p.rule.award)));
+            out.insert(pathway);
+        }
+        out.into_iter().collect()
+    }
+
+    /// The pathways reachable from `from` along the graph's edges.
+    fn downstream(&self, from: GraphNode) -> BTreeSet<PathwayId> {
+        let Some(start) = self.index.get(&from) else {
+            return BTreeSet::new();
         };
         let mut seen = BTreeSet::new();
         let mut queue = VecDeque::from([*start]);
@@ -192,7 +209,7 @@ impl PathwayGraph {
                 }
             }
         }
-        out.into_iter().collect()
+        out
     }
 
     /// The graph as `{nodes: [...], edges: [...]}`; with `focus`, only the

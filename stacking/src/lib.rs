@@ -125,6 +125,7 @@ mod evaluate;
 mod feasibility;
 mod graph;
 mod hall;
+mod horizon;
 mod input;
 mod label;
 pub mod limits;
@@ -146,6 +147,7 @@ pub use evaluate::{
     what_if, what_if_all,
 };
 pub use graph::{EdgeKind, GraphNode, PathwayGraph};
+pub use horizon::stable_until;
 pub use input::{CatalogEntry, CredentialFact, Pathway, hypothetical_credential_id};
 pub use outcome::{Explanation, Measure, NextStep, Outcome, Status};
 pub use rule::{Conversions, Issuance, OnConstituentRevoked, PathwayRule, Requirement, RequirementKind, Selector};

@@ -9,13 +9,12 @@
 use std::collections::BTreeSet;
 
 use cairn_domain::{CredentialId, PathwayId, UserId};
-use cairn_stacking::{AwardStanding, CatalogEntry, CredentialFact, EvalOptions, Issuance, OnConstituentRevoked, PathwayGraph, Status};
+use cairn_stacking::{AwardStanding, CredentialFact, EvalOptions, Issuance, OnConstituentRevoked, PathwayGraph, Status};
 use chrono::{DateTime, Utc};
 use diesel::Connection;
 
-use crate::services::Context;
+use crate::services::{Context, progress};
 use crate::services::issuer::{EvidenceInput, IssueError, IssueRequest, Issuers, Recipient};
-use crate::store::achievements::{self, Achievement};
 use crate::store::credentials::{self, Credential, CredentialStatus};
 use crate::store::{DbConn, StoreError, StoreResult, audit, award_constituents, award_reviews, cascades, pathways};
 
@@ -105,6 +104,7 @@ pub fn after_change(
     if change.gains() {
         settled.issued = award_completed(conn, ctx, graph, issuers, learner, candidates)?;
     }
+    progress::after_change(conn, &ctx.graphs, learner, ctx.now)?;
     Ok(settled)
 }
 
@@ -115,70 +115,13 @@ pub fn award_new_pathway(conn: &mut DbConn, ctx: &Context, graph: &PathwayGraph,
     let mut issued = Vec::new();
     for learner in credentials::learners_with_credentials(conn)? {
         issued.extend(award_completed(conn, ctx, graph, &mut issuers, learner, BTreeSet::from([pathway]))?);
+        progress::after_change(conn, &ctx.graphs, learner, ctx.now)?;
     }
     Ok(issued)
 }
 
-pub fn catalog_entry(achievement: &Achievement) -> CatalogEntry {
-    let d = &achievement.definition;
-    CatalogEntry {
-        id: achievement.id,
-        name: d.name.as_str().to_owned(),
-        issuer: achievement.org,
-        achievement_type: d.achievement_type.clone(),
-        tags: d.tags.iter().map(|t| t.as_str().to_owned()).collect(),
-        skills: d.skills(),
-        level: d.level,
-        credits: d.credits.clone(),
-    }
-}
-
-/// The whole graph: every catalog entry and every registered pathway.
-pub fn load_graph(conn: &mut DbConn) -> StoreResult<PathwayGraph> {
-    let catalog: Vec<CatalogEntry> = achievements::all(conn)?.iter().map(catalog_entry).collect();
-    let stored: Vec<_> = pathways::all(conn)?.into_iter().map(|p| p.pathway).collect();
-    PathwayGraph::load(catalog, stored).map_err(|e| StoreError::Corrupt(format!("stored pathways no longer form a valid graph: {e}")))
-}
-
-/// A credential as the engine sees it, with its status history (events in
-/// time order).
-fn fact(credential: &Credential, events: &[credentials::StatusEvent]) -> CredentialFact {
-    let mut revoked_at = None;
-    let mut suspensions = Vec::new();
-    let mut suspended_since: Option<DateTime<Utc>> = None;
-    for event in events {
-        match event.status {
-            CredentialStatus::Revoked => revoked_at = revoked_at.or(Some(event.at)),
-            CredentialStatus::Suspended => suspended_since = suspended_since.or(Some(event.at)),
-            CredentialStatus::Active => {
-                if let Some(from) = suspended_since.take() {
-                    suspensions.push((from, Some(event.at)));
-                }
-            }
-        }
-    }
-    if let Some(from) = suspended_since {
-        suspensions.push((from, None));
-    }
-    CredentialFact {
-        id: credential.id,
-        achievement: credential.achievement,
-        awarded_at: credential.awarded_at,
-        valid_until: credential.valid_until,
-        revoked_at,
-        suspensions,
-        // Issued here, so signed by a key this service holds.
-        verified: true,
-        credits: credential.credits_earned.clone(),
-    }
-}
-
-/// Everything the learner holds, as engine facts (two queries).
-pub fn learner_facts(conn: &mut DbConn, learner: UserId) -> StoreResult<Vec<CredentialFact>> {
-    let held = credentials::for_learner(conn, learner)?;
-    let mut events = credentials::events_of_learner(conn, learner)?;
-    Ok(held.iter().map(|c| fact(c, events.remove(&c.id).as_deref().unwrap_or_default())).collect())
-}
+pub use crate::services::facts::learner_facts;
+pub use crate::store::graph::{catalog_entry, load as load_graph};
 
 /// After a learner gained a credential of some achievements (or a pathway
 /// was registered), issues every automatic award they now complete, once,

@@ -2,11 +2,17 @@
 //! once per request), the public URL documents name, and the master key
 //! that unseals organisations' signing keys.
 
+use std::sync::Arc;
+
 use cairn_domain::UserId;
+use cairn_stacking::PathwayGraph;
 use chrono::{DateTime, Utc};
 
+use crate::graph_cache::GraphCache;
 use crate::signing::MasterKey;
 use crate::state::AppState;
+use crate::store::graph_version::Stamp;
+use crate::store::{DbConn, StoreResult};
 
 /// Owned, so it moves into the store's blocking closures.
 #[derive(Clone)]
@@ -19,11 +25,24 @@ pub struct Context {
     /// The URL clients reach the service at, without a trailing slash.
     pub public_url: String,
     pub master: MasterKey,
+    /// The node's compiled pathway graph.
+    pub graphs: Arc<GraphCache>,
 }
 
 impl Context {
     pub fn new(state: &AppState, actor: UserId) -> Self {
-        Self { now: crate::store::time::now(), actor, public_url: state.public_url.clone(), master: state.master.clone() }
+        Self {
+            now: crate::store::time::now(),
+            actor,
+            public_url: state.public_url.clone(),
+            master: state.master.clone(),
+            graphs: state.graphs.clone(),
+        }
+    }
+
+    /// The pathway graph as of now (see `GraphCache::current`).
+    pub fn graph(&self, conn: &mut DbConn) -> StoreResult<(Stamp, Arc<PathwayGraph>)> {
+        self.graphs.current(conn)
     }
 }
 
@@ -36,10 +55,11 @@ pub struct PublicContext {
     pub now: DateTime<Utc>,
     pub public_url: String,
     pub master: MasterKey,
+    pub graphs: Arc<GraphCache>,
 }
 
 impl PublicContext {
     pub fn new(state: &AppState) -> Self {
-        Self { now: crate::store::time::now(), public_url: state.public_url.clone(), master: state.master.clone() }
+        Self { now: crate::store::time::now(), public_url: state.public_url.clone(), master: state.master.clone(), graphs: state.graphs.clone() }
     }
 }

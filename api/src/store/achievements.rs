@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use super::connection::DbConn;
 use super::error::{StoreError, StoreResult};
 use super::schema::achievements;
+use super::graph_version::{self, GraphChange};
 use super::{audit, time};
 
 #[derive(Debug, Clone)]
@@ -55,6 +56,7 @@ pub fn insert(
         .execute(conn)
         .map_err(StoreError::from_query)?;
     super::skills::index_achievement(conn, achievement.id, &achievement.definition)?;
+    graph_version::bump(conn, GraphChange::Achievement(achievement.id), now)?;
     audit::record(
         conn,
         audit::Entry::new(audit::Action::AchievementCreate, "achievement", achievement.id.to_string())

@@ -8,6 +8,7 @@ use super::connection::DbConn;
 use super::error::{StoreError, StoreResult};
 use super::schema::{credential_events, credentials};
 use super::status_lists::Slot;
+use super::outcomes::{self, Mark};
 use super::time;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
@@ -130,6 +131,9 @@ pub fn insert(conn: &mut DbConn, new: NewCredential, actor: UserId) -> StoreResu
         })
         .execute(conn)
         .map_err(StoreError::from_query)?;
+    if let Some(learner) = c.learner {
+        outcomes::mark(conn, learner, Mark::Achievement(c.achievement))?;
+    }
     record_event(conn, c.id, CredentialStatus::Active, "issued", Some(actor), c.created_at)
 }
 
@@ -224,6 +228,7 @@ pub fn set_status(
     if updated == 0 {
         return Err(StoreError::Conflict(format!("the credential is no longer {}: its status was changed concurrently", expected.as_str())));
     }
+    mark_holder(conn, id)?;
     record_event(conn, id, status, reason, actor, now)
 }
 
@@ -293,7 +298,21 @@ pub fn claim(conn: &mut DbConn, id: CredentialId, learner: UserId, ob3: &serde_j
     if updated == 0 {
         return Err(StoreError::Conflict("this credential has already been claimed".into()));
     }
-    Ok(())
+    mark_holder(conn, id)
+}
+
+/// Leaves a mark on the stored outcomes of the credential's holder: the
+/// credential `id` changed (`outcomes::mark`).
+fn mark_holder(conn: &mut DbConn, id: CredentialId) -> StoreResult<()> {
+    let row: Option<(Option<String>, String)> = credentials::table
+        .find(id.to_string())
+        .select((credentials::learner_id, credentials::achievement_id))
+        .first(conn)
+        .optional()
+        .map_err(StoreError::from_query)?;
+    let Some((Some(learner), achievement)) = row else { return Ok(()) };
+    let corrupt = |e: cairn_domain::ids::InvalidId| StoreError::Corrupt(format!("credential {id}: {e:?}"));
+    outcomes::mark(conn, learner.parse().map_err(corrupt)?, Mark::Achievement(achievement.parse().map_err(corrupt)?))
 }
 
 /// One status change in a credential's history.

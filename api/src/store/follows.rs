@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use super::connection::DbConn;
 use super::error::{StoreError, StoreResult};
 use super::schema::pathway_follows;
+use super::outcomes::{self, Mark};
 use super::time;
 
 /// Follows `pathway` (idempotent).
@@ -29,7 +30,7 @@ pub fn follow(conn: &mut DbConn, learner: UserId, pathway: PathwayId, now: chron
         ))
         .execute(conn)
         .map_err(StoreError::from_query)?;
-    Ok(())
+    outcomes::mark(conn, learner, Mark::Pathway(pathway))
 }
 
 pub fn unfollow(conn: &mut DbConn, learner: UserId, pathway: PathwayId) -> StoreResult<()> {
@@ -40,7 +41,7 @@ pub fn unfollow(conn: &mut DbConn, learner: UserId, pathway: PathwayId) -> Store
     )
     .execute(conn)
     .map_err(StoreError::from_query)?;
-    Ok(())
+    outcomes::mark(conn, learner, Mark::Pathway(pathway))
 }
 
 pub fn followed(conn: &mut DbConn, learner: UserId) -> StoreResult<BTreeSet<PathwayId>> {

@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use super::connection::DbConn;
 use super::error::{StoreError, StoreResult};
 use super::schema::{awards, pathway_versions, pathways};
+use super::graph_version::{self, GraphChange};
 use super::{audit, time};
 
 #[derive(Debug, Clone)]
@@ -54,6 +55,7 @@ pub fn insert(conn: &mut DbConn, pathway: &Pathway, actor: UserId, now: DateTime
         .execute(conn)
         .map_err(|e| StoreError::conflict_on_unique(e, format!("this institution already has a pathway with key `{}`", pathway.rule.key)))?;
     insert_version(conn, pathway.id, 1, &rule, now)?;
+    graph_version::bump(conn, GraphChange::Pathway(pathway.id), now)?;
     audit::record(
         conn,
         audit::Entry::new(audit::Action::PathwayRegister, "pathway", pathway.id.to_string())
@@ -104,6 +106,7 @@ pub fn update(conn: &mut DbConn, current: &StoredPathway, pathway: &Pathway, act
         return Err(concurrent_update());
     }
     insert_version(conn, pathway.id, version, &rule, now)?;
+    graph_version::bump(conn, GraphChange::Pathway(pathway.id), now)?;
     audit::record(
         conn,
         audit::Entry::new(audit::Action::PathwayUpdate, "pathway", pathway.id.to_string())

@@ -337,3 +337,45 @@ diesel::allow_tables_to_appear_in_same_query!(
     award_constituents,
     pathway_follows,
 );
+
+diesel::table! {
+    graph_version (id) {
+        id -> Integer,
+        version -> BigInt,
+        token -> Text,
+    }
+}
+
+diesel::table! {
+    graph_changes (version) {
+        version -> BigInt,
+        pathway_id -> Nullable<Text>,
+        achievement_id -> Nullable<Text>,
+        changed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    learner_outcomes (learner_id) {
+        learner_id -> Text,
+        graph_version -> BigInt,
+        valid_until -> Nullable<Timestamp>,
+        computed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    outcomes (learner_id, pathway_id) {
+        learner_id -> Text,
+        pathway_id -> Text,
+        status -> Text,
+        outcome -> Text,
+    }
+}
+
+diesel::table! {
+    outcome_marks (learner_id, subject) {
+        learner_id -> Text,
+        subject -> Text,
+    }
+}

@@ -8,8 +8,9 @@ use utoipa::{IntoParams, ToSchema};
 use crate::http::caller::Learner;
 use crate::http::extract::{JsonBody, path_id};
 use crate::http::problem::{ApiError, ApiResult, ProblemDocument};
-use crate::services::awards;
+use crate::services::{awards, progress};
 use crate::state::AppState;
+use crate::store::outcomes::StoredOutcome;
 use crate::store::{StoreError, follows};
 
 #[derive(Deserialize, IntoParams)]
@@ -59,17 +60,40 @@ pub async fn my_progress(
     Learner(caller): Learner,
     query: crate::http::extract::Query<AtQuery>,
 ) -> ApiResult<HttpResponse> {
-    let at = query.at.unwrap_or_else(Utc::now);
+    let graphs = state.graphs.clone();
+    let Some(at) = query.at else {
+        let items = stored(&state, caller.id).await?;
+        let mut body = String::from("{\"items\":[");
+        for (i, outcome) in items.iter().enumerate() {
+            if i > 0 {
+                body.push(',');
+            }
+            body.push_str(&outcome.json);
+        }
+        body.push_str("]}");
+        return Ok(HttpResponse::Ok().content_type("application/json").body(body));
+    };
     let items = state
         .store
         .read(move |conn| {
-            let graph = awards::load_graph(conn)?;
+            let (_, graph) = graphs.current(conn)?;
             let facts = awards::learner_facts(conn, caller.id)?;
             let followed = follows::followed(conn, caller.id)?;
             Ok(outcomes(&graph, &facts, at).into_iter().filter(|o| o.status != Status::NotStarted || followed.contains(&o.pathway)).collect())
         })
         .await?;
     Ok(HttpResponse::Ok().json(ProgressList { items }))
+}
+
+/// The learner's stored outcomes, settled first when out of date.
+async fn stored(state: &AppState, learner: cairn_domain::UserId) -> ApiResult<Vec<StoredOutcome>> {
+    let now = crate::store::time::now();
+    let graphs = state.graphs.clone();
+    if let Some(items) = state.store.read(move |conn| progress::current(conn, &graphs, learner, now)).await? {
+        return Ok(items);
+    }
+    let graphs = state.graphs.clone();
+    Ok(state.store.write(move |conn| progress::settle_now(conn, &graphs, learner, now)).await?)
 }
 
 /// The caller's progress toward one pathway, with the explanation tree and
@@ -95,11 +119,18 @@ pub async fn my_progress_one(
     query: crate::http::extract::Query<AtQuery>,
 ) -> ApiResult<HttpResponse> {
     let id: PathwayId = path_id(&path, "pathway")?;
+    if query.at.is_none()
+        && let Some(outcome) = stored(&state, caller.id).await?.into_iter().find(|o| o.pathway == id)
+    {
+        return Ok(HttpResponse::Ok().content_type("application/json").body(outcome.json));
+    }
+    // Not stored (not started, not followed) or asked at another instant.
     let at = query.at.unwrap_or_else(Utc::now);
+    let graphs = state.graphs.clone();
     let outcome = state
         .store
         .read(move |conn| {
-            let graph = awards::load_graph(conn)?;
+            let (_, graph) = graphs.current(conn)?;
             if graph.pathway(id).is_none() {
                 return Err(StoreError::NotFound("pathway"));
             }
@@ -142,10 +173,11 @@ pub async fn what_if(state: web::Data<AppState>, Learner(caller): Learner, body:
         return Err(ApiError::invalid_field("add", "at most 100 achievements"));
     }
     let at = at.unwrap_or_else(Utc::now);
+    let graphs = state.graphs.clone();
     let items = state
         .store
         .read(move |conn| {
-            let graph = awards::load_graph(conn)?;
+            let (_, graph) = graphs.current(conn)?;
             if let Some(unknown) = add.iter().find(|a| !graph.catalog().contains_key(a)) {
                 return Err(StoreError::Invalid { field: "add".into(), message: format!("unknown achievement {unknown}") });
             }

@@ -6,7 +6,6 @@ use utoipa::IntoParams;
 use crate::http::extract::{PageQuery, path_id};
 use crate::http::problem::{ApiError, ApiResult, ProblemDocument};
 use crate::http::views::{PathwayPage, PathwayView};
-use crate::services::awards;
 use crate::state::AppState;
 use crate::store::{StoreError, orgs, pathways};
 
@@ -96,11 +95,12 @@ pub async fn pathway_graph(
         Some("dot") => true,
         Some(_) => return Err(ApiError::invalid_query("format", "expected `json` or `dot`")),
     };
+    let graphs = state.graphs.clone();
     let graph = state
         .store
         .read(move |conn| {
             pathways::find(conn, id)?.ok_or(StoreError::NotFound("pathway"))?;
-            awards::load_graph(conn)
+            Ok(graphs.current(conn)?.1)
         })
         .await?;
     Ok(if dot {
