@@ -19,6 +19,7 @@ mod guides;
 mod migrations;
 mod names;
 mod orgs;
+mod outcomes;
 mod pathways;
 mod races;
 mod rule_language;

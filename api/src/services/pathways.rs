@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::services::Context;
+use crate::services::{Context, progress};
 use crate::services::awards::{self, AwardError};
 use crate::store::pathways::{self, StoredPathway};
 use crate::store::{DbConn, StoreError, credentials, follows};
@@ -118,10 +118,12 @@ fn current(conn: &mut DbConn, org: OrgId, id: PathwayId) -> Result<StoredPathway
 /// progress before they hold anything toward it (idempotent).
 pub fn follow(conn: &mut DbConn, ctx: &Context, pathway: PathwayId) -> Result<(), PathwayError> {
     pathways::find(conn, pathway)?.ok_or(PathwayError::NotFound)?;
-    Ok(follows::follow(conn, ctx.actor, pathway, ctx.now)?)
+    follows::follow(conn, ctx.actor, pathway, ctx.now)?;
+    Ok(progress::after_change(conn, &ctx.graphs, ctx.actor, ctx.now)?)
 }
 
 /// Stops following `pathway` (idempotent; an unknown pathway is not followed).
 pub fn unfollow(conn: &mut DbConn, ctx: &Context, pathway: PathwayId) -> Result<(), PathwayError> {
-    Ok(follows::unfollow(conn, ctx.actor, pathway)?)
+    follows::unfollow(conn, ctx.actor, pathway)?;
+    Ok(progress::after_change(conn, &ctx.graphs, ctx.actor, ctx.now)?)
 }

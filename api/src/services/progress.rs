@@ -34,6 +34,25 @@ pub fn current(conn: &mut DbConn, graphs: &GraphCache, learner: UserId, now: Dat
     Ok(Some(ordered(&graph, outcomes::of_learner(conn, learner)?)))
 }
 
+/// A fresh evaluation of what progress lists for the learner at `at`: every
+/// pathway they have started or follow, nested pathways first (what the
+/// stored outcomes must always equal, and `?at=` serves).
+pub fn evaluate_at(conn: &mut DbConn, graph: &PathwayGraph, learner: UserId, at: DateTime<Utc>) -> StoreResult<Vec<Outcome>> {
+    let facts = learner_facts(conn, learner)?;
+    let followed = follows::followed(conn, learner)?;
+    Ok(cairn_stacking::evaluate_all(graph, &facts, at, &EvalOptions::default())
+        .into_iter()
+        .filter_map(|(id, result)| match result {
+            Ok(outcome) => Some(outcome),
+            Err(error) => {
+                tracing::warn!(pathway = %id, %error, "pathway not evaluated");
+                None
+            }
+        })
+        .filter(|o| o.status != Status::NotStarted || followed.contains(&o.pathway))
+        .collect())
+}
+
 /// Settles the learner's outcomes at `now` and returns them (a write
 /// transaction; takes the learner's lock so no change interleaves).
 pub fn settle_now(conn: &mut DbConn, graphs: &GraphCache, learner: UserId, now: DateTime<Utc>) -> StoreResult<Vec<StoredOutcome>> {

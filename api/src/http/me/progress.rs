@@ -11,7 +11,7 @@ use crate::http::problem::{ApiError, ApiResult, ProblemDocument};
 use crate::services::{awards, progress};
 use crate::state::AppState;
 use crate::store::outcomes::StoredOutcome;
-use crate::store::{StoreError, follows};
+use crate::store::StoreError;
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -25,19 +25,6 @@ pub struct AtQuery {
 pub struct ProgressList {
     /// One outcome per pathway (DESIGN.md "Outcome"), nested pathways first.
     items: Vec<Outcome>,
-}
-
-fn outcomes(graph: &cairn_stacking::PathwayGraph, facts: &[cairn_stacking::CredentialFact], at: DateTime<Utc>) -> Vec<Outcome> {
-    cairn_stacking::evaluate_all(graph, facts, at, &EvalOptions::default())
-        .into_iter()
-        .filter_map(|(id, result)| match result {
-            Ok(outcome) => Some(outcome),
-            Err(error) => {
-                tracing::warn!(pathway = %id, %error, "pathway not evaluated");
-                None
-            }
-        })
-        .collect()
 }
 
 /// The caller's progress toward every pathway they have started or follow.
@@ -77,9 +64,7 @@ pub async fn my_progress(
         .store
         .read(move |conn| {
             let (_, graph) = graphs.current(conn)?;
-            let facts = awards::learner_facts(conn, caller.id)?;
-            let followed = follows::followed(conn, caller.id)?;
-            Ok(outcomes(&graph, &facts, at).into_iter().filter(|o| o.status != Status::NotStarted || followed.contains(&o.pathway)).collect())
+            progress::evaluate_at(conn, &graph, caller.id, at)
         })
         .await?;
     Ok(HttpResponse::Ok().json(ProgressList { items }))
