@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Load test of GET /v1/me/progress for a learner with 50 credentials against
-# 100 pathways, on SQLite, with GET /health measured in the same run for
-# comparison. Uses wrk (installed from Debian's packages when missing).
+# 100 pathways, on SQLite, with GET /health and GET /v1/me (authenticated,
+# trivial: the reference of the target) measured in the same run. Progress
+# is served from the stored outcomes; one read before the runs settles them
+# (the first read of a learner evaluates everything once). Uses wrk
+# (installed from Debian's packages when missing); --latency prints p50/p99.
 #
 #   tests/load/progress.sh [seconds] [connections]
 # Figures go in BENCHMARKS.md.
@@ -18,7 +21,12 @@ CAIRN_ADMIN_EMAIL=admin@load.example CAIRN_ADMIN_PASSWORD=load-admin-password CA
 server=$!
 trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
 token="$(python3 tests/load/seed_progress.py "http://127.0.0.1:$port")"
+curl -fsS -o /dev/null -H "Authorization: Bearer $token" "http://127.0.0.1:$port/v1/me/progress"
 echo "== GET /health ($connections connections, ${duration}s)"
-wrk -t2 -c"$connections" -d"${duration}s" "http://127.0.0.1:$port/health"
+wrk -t2 -c"$connections" -d"${duration}s" --latency "http://127.0.0.1:$port/health"
+echo "== GET /v1/me ($connections connections, ${duration}s)"
+wrk -t2 -c"$connections" -d"${duration}s" --latency -H "Authorization: Bearer $token" "http://127.0.0.1:$port/v1/me"
 echo "== GET /v1/me/progress, 50 credentials x 100 pathways ($connections connections, ${duration}s)"
-wrk -t2 -c"$connections" -d"${duration}s" -H "Authorization: Bearer $token" "http://127.0.0.1:$port/v1/me/progress"
+wrk -t2 -c"$connections" -d"${duration}s" --latency -H "Authorization: Bearer $token" "http://127.0.0.1:$port/v1/me/progress"
+echo "== GET /v1/me/progress?at=... (live evaluation, the reference before this change) ($connections connections, ${duration}s)"
+wrk -t2 -c"$connections" -d"${duration}s" --latency -H "Authorization: Bearer $token" "http://127.0.0.1:$port/v1/me/progress?at=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
