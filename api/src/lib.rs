@@ -10,7 +10,7 @@
 //!   live here and nowhere else.
 //! - `store/`, `signing/`, `auth/`, `mail/`, `rate_limit`: persistence,
 //!   keys and signatures, passwords and access tokens, outgoing mail,
-//!   counters.
+//!   the per-account limits (counted in the store).
 //!
 //! `state` (what every handler can reach) sits below the edge; assembly
 //! (`app`, `cli`, `config`, `telemetry`, `demo`) sits above everything.

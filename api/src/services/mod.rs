@@ -18,6 +18,7 @@ pub mod imports;
 pub mod issuer;
 pub mod issuing;
 pub mod pathways;
+pub mod rate_limits;
 pub mod records;
 pub mod reviews;
 pub mod sharing;

@@ -21,6 +21,7 @@ pub mod keys;
 pub mod migrate;
 pub mod orgs;
 pub mod pathways;
+pub mod rate_limits;
 pub mod schema;
 pub mod shares;
 pub mod skills;
