@@ -38,9 +38,9 @@ pub fn prepare(config: &Config, public_url: String) -> anyhow::Result<AppState> 
         master: MasterKey::load(&config.data_dir)?,
         platform,
         public_url,
-        talent_limiter: crate::rate_limit::RateLimiter::new(60, std::time::Duration::from_secs(60)),
+        talent_limiter: crate::rate_limit::RateLimiter::talent_search(),
         mailer: crate::mail::Mailer::new(&config.mail, &config.data_dir)?,
-        verification_limiter: crate::rate_limit::RateLimiter::new(5, std::time::Duration::from_secs(3600)),
+        verification_limiter: crate::rate_limit::RateLimiter::verification_resend(),
         graphs: std::sync::Arc::default(),
     };
     match &config.mail.smtp {

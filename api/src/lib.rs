@@ -10,7 +10,8 @@
 //!   live here and nowhere else.
 //! - `store/`, `signing/`, `auth/`, `mail/`, `rate_limit`, `graph_cache`:
 //!   persistence, keys and signatures, passwords and access tokens,
-//!   outgoing mail, counters, the compiled pathway graph.
+//!   outgoing mail, the per-account limits (counted in the store), the
+//!   compiled pathway graph.
 //!
 //! `state` (what every handler can reach) sits below the edge; assembly
 //! (`app`, `cli`, `config`, `telemetry`, `demo`) sits above everything.

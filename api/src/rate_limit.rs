@@ -1,43 +1,53 @@
-//! A per-account fixed-window rate limiter, in memory. Enough for one
-//! service process; several processes behind a balancer would each count
-//! on their own (documented in the README).
+//! A per-account fixed-window limit: which counter, how many requests, how
+//! long a window. The counting is done in the database
+//! (`store::rate_limits`, through `services::rate_limits`), so every node
+//! on one database shares the count. A window opens at an account's first
+//! request and lasts `window`; the next request after it opens another.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use chrono::{DateTime, Duration, Utc};
 
-use cairn_domain::UserId;
-
+#[derive(Debug, Clone, Copy)]
 pub struct RateLimiter {
+    bucket: &'static str,
     limit: u32,
     window: Duration,
-    windows: Mutex<HashMap<UserId, (Instant, u32)>>,
 }
 
 impl RateLimiter {
-    pub fn new(limit: u32, window: Duration) -> Self {
-        Self { limit, window, windows: Mutex::new(HashMap::new()) }
+    /// `bucket` names the counter in the database: one per limit.
+    pub const fn new(bucket: &'static str, limit: u32, window: Duration) -> Self {
+        Self { bucket, limit, window }
     }
 
-    /// Counts one request of `account`; Err(seconds to wait) past the limit.
-    pub fn check(&self, account: UserId) -> Result<(), u64> {
-        let now = Instant::now();
-        // A poisoned lock only means another request panicked mid-update of
-        // a counter; the counts are still usable.
-        let mut windows = self.windows.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if windows.len() > 10_000 {
-            windows.retain(|_, (start, _)| now.duration_since(*start) < self.window);
+    /// Talent search: 60 searches a minute per employer account.
+    pub const fn talent_search() -> Self {
+        Self::new("talent_search", 60, Duration::minutes(1))
+    }
+
+    /// Re-sending a verification code: 5 an hour per account.
+    pub const fn verification_resend() -> Self {
+        Self::new("verification_resend", 5, Duration::hours(1))
+    }
+
+    pub fn bucket(&self) -> &'static str {
+        self.bucket
+    }
+
+    pub fn window(&self) -> Duration {
+        self.window
+    }
+
+    /// Whether the `count`th request of a window that opened at
+    /// `window_start` may proceed at `now`; Err(seconds until the window
+    /// ends, at least 1) past the limit.
+    pub fn admits(&self, window_start: DateTime<Utc>, count: i64, now: DateTime<Utc>) -> Result<(), u64> {
+        if count <= i64::from(self.limit) {
+            return Ok(());
         }
-        let entry = windows.entry(account).or_insert((now, 0));
-        if now.duration_since(entry.0) >= self.window {
-            *entry = (now, 0);
-        }
-        if entry.1 >= self.limit {
-            let wait = self.window.saturating_sub(now.duration_since(entry.0));
-            return Err(wait.as_secs().max(1));
-        }
-        entry.1 += 1;
-        Ok(())
+        let left = (window_start + self.window - now).num_milliseconds().max(0);
+        // Rounded up: retrying after that many seconds lands in a new window.
+        let seconds = u64::try_from(left).unwrap_or(0).div_ceil(1000);
+        Err(seconds.max(1))
     }
 }
 
@@ -46,17 +56,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_limit_applies_per_account_and_window() {
-        let limiter = RateLimiter::new(2, Duration::from_secs(60));
-        let (a, b) = (UserId::new(), UserId::new());
-        assert!(limiter.check(a).is_ok());
-        assert!(limiter.check(a).is_ok());
-        assert!(limiter.check(a).is_err());
-        assert!(limiter.check(b).is_ok());
-        let short = RateLimiter::new(1, Duration::from_millis(20));
-        assert!(short.check(a).is_ok());
-        assert!(short.check(a).is_err());
-        std::thread::sleep(Duration::from_millis(30));
-        assert!(short.check(a).is_ok());
+    fn past_the_limit_the_wait_is_what_is_left_of_the_window() {
+        let limiter = RateLimiter::new("test", 2, Duration::seconds(60));
+        let start = Utc::now();
+        assert_eq!(limiter.admits(start, 1, start), Ok(()));
+        assert_eq!(limiter.admits(start, 2, start + Duration::seconds(10)), Ok(()));
+        assert_eq!(limiter.admits(start, 3, start + Duration::seconds(10)), Err(50));
+        assert_eq!(limiter.admits(start, 3, start + Duration::milliseconds(59_500)), Err(1));
+        assert_eq!(limiter.admits(start, 9, start + Duration::seconds(70)), Err(1));
     }
 }

@@ -17,11 +17,13 @@ pub struct AppState {
     pub platform: crate::signing::OrgSigner,
     /// The URL clients reach the service at, without a trailing slash.
     pub public_url: String,
-    /// Talent search: 60 searches a minute per employer account.
+    /// Talent search: 60 searches a minute per employer account, counted
+    /// in the database (`services::rate_limits`).
     pub talent_limiter: crate::rate_limit::RateLimiter,
     /// Outgoing mail (SMTP or the outbox folder).
     pub mailer: crate::mail::Mailer,
-    /// Re-sending a verification code: 5 an hour per account.
+    /// Re-sending a verification code: 5 an hour per account, counted in
+    /// the database.
     pub verification_limiter: crate::rate_limit::RateLimiter,
     /// The compiled pathway graph, shared by every request of this node.
     pub graphs: std::sync::Arc<crate::graph_cache::GraphCache>,

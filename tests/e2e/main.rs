@@ -18,6 +18,7 @@ mod feasibility;
 mod guides;
 mod migrations;
 mod names;
+mod nodes;
 mod orgs;
 mod outcomes;
 mod pathways;

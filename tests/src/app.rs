@@ -115,13 +115,40 @@ impl TestAppBuilder {
             workers: Some(1),
             mail: MailConfig::parse(smtp_url.as_deref(), DEFAULT_FROM).unwrap(),
         };
+        let node = Node::start(config.clone());
+        TestApp(Arc::new(Running {
+            public_url: node.base.clone(),
+            base: node.base,
+            data_dir: dir.path().to_path_buf(),
+            mail_sink: sink.map(Arc::new),
+            handle: node.handle,
+            thread: Mutex::new(Some(node.thread)),
+            agent: ureq::AgentBuilder::new().redirects(0).build(),
+            config,
+            db: Arc::new(db),
+            _dir: Arc::new(dir),
+        }))
+    }
+}
+
+/// One started server.
+struct Node {
+    /// The address it listens on, as a URL.
+    base: String,
+    handle: actix_web::dev::ServerHandle,
+    thread: JoinHandle<()>,
+}
+
+impl Node {
+    /// Starts the service on a thread of its own (its own actix system).
+    fn start(config: Config) -> Self {
         let (tx, rx) = mpsc::channel();
         let thread = std::thread::spawn(move || {
             let system = actix_web::rt::System::new();
             system.block_on(async move {
                 match start(config).await {
                     Ok(running) => {
-                        tx.send(Ok((running.public_url.clone(), running.handle.clone()))).unwrap();
+                        tx.send(Ok((format!("http://{}", running.addr), running.handle.clone()))).unwrap();
                         let _ = running.server.await;
                     }
                     Err(error) => tx.send(Err(format!("{error:#}"))).unwrap(),
@@ -129,17 +156,7 @@ impl TestAppBuilder {
             });
         });
         let (base, handle) = rx.recv().unwrap().unwrap_or_else(|e| panic!("the service did not start: {e}"));
-        let agent = ureq::AgentBuilder::new().redirects(0).build();
-        TestApp(Arc::new(Running {
-            base,
-            data_dir: dir.path().to_path_buf(),
-            mail_sink: sink,
-            handle,
-            thread: Mutex::new(Some(thread)),
-            agent,
-            db,
-            _dir: dir,
-        }))
+        Node { base, handle, thread }
     }
 }
 
@@ -150,16 +167,24 @@ pub struct TestApp(Arc<Running>);
 
 /// What a [`TestApp`] derefs to.
 pub struct Running {
+    /// Where this node listens.
     pub base: String,
+    /// The URL the service names in its documents: `base`, or for a
+    /// [`TestApp::second_node`] the first node's (one service, as behind a
+    /// balancer).
+    pub public_url: String,
     pub data_dir: PathBuf,
     /// The SMTP server the service sends to, when built `with_mail_sink`.
-    pub mail_sink: Option<MailSink>,
+    pub mail_sink: Option<Arc<MailSink>>,
     handle: actix_web::dev::ServerHandle,
     thread: Mutex<Option<JoinHandle<()>>>,
     agent: ureq::Agent,
-    // Dropped after the server has stopped (in `drop`), before its folder.
-    db: TestDb,
-    _dir: tempfile::TempDir,
+    /// What the node was started with (another node starts from it).
+    config: Config,
+    // Dropped after the server has stopped (in `drop`), before its folder;
+    // shared by every node on the database, dropped with the last.
+    db: Arc<TestDb>,
+    _dir: Arc<tempfile::TempDir>,
 }
 
 impl Deref for TestApp {
@@ -195,6 +220,28 @@ impl TestApp {
     /// Starts the service with `--demo` data.
     pub fn demo() -> Self {
         Self::builder().demo().spawn()
+    }
+
+    /// Another node of the same service: a second server with its own
+    /// in-memory state on the same database, data directory (so the same
+    /// keys) and mail, naming the same public URL. As two API nodes behind
+    /// a balancer: an account made on one signs in on both.
+    pub fn second_node(&self) -> TestApp {
+        let config =
+            Config { bind: "127.0.0.1:0".into(), public_url: Some(self.public_url.clone()), admin: None, demo: false, ..self.config.clone() };
+        let node = Node::start(config.clone());
+        TestApp(Arc::new(Running {
+            base: node.base,
+            public_url: self.public_url.clone(),
+            data_dir: self.data_dir.clone(),
+            mail_sink: self.mail_sink.clone(),
+            handle: node.handle,
+            thread: Mutex::new(Some(node.thread)),
+            agent: ureq::AgentBuilder::new().redirects(0).build(),
+            config,
+            db: Arc::clone(&self.db),
+            _dir: Arc::clone(&self._dir),
+        }))
     }
 
     /// The administrator the service was started with.
@@ -252,7 +299,7 @@ impl TestApp {
 
     /// The path of one of this service's URLs.
     pub fn path_of<'a>(&self, url: &'a str) -> &'a str {
-        url.strip_prefix(&self.base).unwrap_or_else(|| panic!("{url} is not one of {}", self.base))
+        url.strip_prefix(&self.public_url).unwrap_or_else(|| panic!("{url} is not one of {}", self.public_url))
     }
 
     /// Sends a request; `body` as JSON when given.

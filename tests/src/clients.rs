@@ -23,6 +23,11 @@ impl Session {
         Session { app, token }
     }
 
+    /// The same caller talking to another node of the service.
+    pub fn on(&self, node: &TestApp) -> Session {
+        Session::new(node.clone(), self.token.clone())
+    }
+
     pub fn get(&self, path: &str) -> Response {
         self.app.get(path, Some(&self.token))
     }
@@ -106,6 +111,13 @@ pub struct Staff {
     pub email: String,
 }
 
+impl Staff {
+    /// The same member of staff on another node of the service.
+    pub fn on(&self, node: &TestApp) -> Staff {
+        Staff { session: self.session.on(node), ..self.clone() }
+    }
+}
+
 /// A learner account.
 #[derive(Clone)]
 pub struct Learner {
@@ -117,6 +129,11 @@ pub struct Learner {
 impl Learner {
     pub(crate) fn new(session: Session, id: String, email: String) -> Self {
         Learner { session, id, email }
+    }
+
+    /// The same learner on another node of the service.
+    pub fn on(&self, node: &TestApp) -> Learner {
+        Learner { session: self.session.on(node), ..self.clone() }
     }
 
     /// Confirms the address with the code from the newest verification mail.
@@ -210,6 +227,12 @@ impl Institution {
         let org = admin.org(name, "institution");
         let issuer = admin.staff(&org, &format!("issuer@{}.example", slug(name)), "issuer");
         Institution { app: admin.app.clone(), admin: admin.clone(), org, name: name.to_owned(), issuer }
+    }
+
+    /// The same institution and staff on another node of the service.
+    pub fn on(&self, node: &TestApp) -> Institution {
+        let admin = Admin::new(self.admin.session.on(node));
+        Institution { app: node.clone(), admin, issuer: self.issuer.on(node), ..self.clone() }
     }
 
     /// `/v1/orgs/{org}/{rest}`.
@@ -319,6 +342,11 @@ impl Employer {
         let org = admin.org(name, "employer");
         let staff = admin.staff(&org, &format!("hr@{}.example", slug(name)), "employer");
         Employer { org, name: name.to_owned(), staff }
+    }
+
+    /// The same employer staff on another node of the service.
+    pub fn on(&self, node: &TestApp) -> Employer {
+        Employer { staff: self.staff.on(node), ..self.clone() }
     }
 }
 

@@ -359,6 +359,16 @@ impl From<crate::services::talent::TalentError> for ApiError {
     }
 }
 
+impl From<crate::services::rate_limits::LimitError> for ApiError {
+    fn from(error: crate::services::rate_limits::LimitError) -> Self {
+        use crate::services::rate_limits::LimitError as E;
+        match error {
+            E::Exceeded { retry_after } => ApiError::RateLimited { retry_after },
+            E::Store(error) => error.into(),
+        }
+    }
+}
+
 impl From<crate::services::accounts::AccountError> for ApiError {
     fn from(error: crate::services::accounts::AccountError) -> Self {
         use crate::services::accounts::AccountError as E;

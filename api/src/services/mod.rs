@@ -20,6 +20,7 @@ pub mod issuer;
 pub mod issuing;
 pub mod pathways;
 pub mod progress;
+pub mod rate_limits;
 pub mod records;
 pub mod reviews;
 pub mod sharing;

@@ -24,6 +24,7 @@ pub mod migrate;
 pub mod orgs;
 pub mod outcomes;
 pub mod pathways;
+pub mod rate_limits;
 pub mod schema;
 pub mod shares;
 pub mod skills;

@@ -37,6 +37,15 @@ diesel::table! {
 diesel::joinable!(email_verifications -> users (user_id));
 
 diesel::table! {
+    rate_limits (bucket, account_id) {
+        bucket -> Text,
+        account_id -> Text,
+        window_start -> Timestamp,
+        count -> BigInt,
+    }
+}
+
+diesel::table! {
     audit_log (id) {
         id -> Text,
         at -> Timestamp,

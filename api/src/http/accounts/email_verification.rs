@@ -7,10 +7,10 @@ use utoipa::ToSchema;
 
 use crate::http::caller::Learner;
 use crate::http::extract::JsonBody;
-use crate::http::problem::{ApiError, ApiResult, ProblemDocument};
+use crate::http::problem::{ApiResult, ProblemDocument};
 use crate::http::views::{AccountView, CredentialView};
-use crate::services::email_verification;
 use crate::services::{Context, PublicContext};
+use crate::services::{email_verification, rate_limits};
 use crate::state::AppState;
 
 #[derive(Deserialize, ToSchema)]
@@ -79,7 +79,8 @@ pub struct VerificationSent {
 #[post("/v1/me/email-verification")]
 pub async fn resend_verification(state: web::Data<AppState>, Learner(caller): Learner) -> ApiResult<HttpResponse> {
     // Before a new code replaces the old one: a refused call changes nothing.
-    state.verification_limiter.check(caller.id).map_err(|retry_after| ApiError::RateLimited { retry_after })?;
-    let (account, expires_at) = email_verification::resend(&state, Context::new(&state, caller.id)).await?;
+    let ctx = Context::new(&state, caller.id);
+    rate_limits::check(&state.store, &ctx, state.verification_limiter).await?;
+    let (account, expires_at) = email_verification::resend(&state, ctx).await?;
     Ok(HttpResponse::Accepted().json(VerificationSent { email: account.email.to_string(), expires_at }))
 }

@@ -10,6 +10,7 @@ use crate::http::caller::Employer;
 use crate::http::extract::PageQuery;
 use crate::http::problem::{ApiError, ApiResult, ProblemDocument};
 use crate::services::Context;
+use crate::services::rate_limits;
 use crate::services::talent::{self, Search, TalentItem};
 use crate::state::AppState;
 
@@ -68,7 +69,8 @@ pub async fn search_talent(
     employer: Employer,
     query: crate::http::extract::Query<TalentQuery>,
 ) -> ApiResult<HttpResponse> {
-    state.talent_limiter.check(employer.caller.id).map_err(|retry_after| ApiError::RateLimited { retry_after })?;
+    let ctx = Context::new(&state, employer.caller.id);
+    rate_limits::check(&state.store, &ctx, state.talent_limiter).await?;
     let query = query.into_inner();
     let skill = Skill::parse(&query.skill).map_err(|e| ApiError::invalid_query("skill", e))?;
     let min_rank = match query.min_level.as_deref() {
@@ -77,7 +79,7 @@ pub async fn search_talent(
     };
     let page = PageQuery { limit: query.limit, cursor: query.cursor }.parse::<UserId>()?;
     let search = Search { skill, min_rank, after: page.after, fetch: page.fetch_limit(), page_size: page.limit };
-    let rows = talent::search(&state.store, Context::new(&state, employer.caller.id), employer.org, search).await?;
+    let rows = talent::search(&state.store, ctx, employer.org, search).await?;
     let (items, next_cursor) = page.finish(rows, |item| item.learner);
     Ok(HttpResponse::Ok().json(TalentPage { items, next_cursor }))
 }
