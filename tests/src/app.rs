@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use crate::clients::{Admin, Employer, Institution, Learner, Session};
 use crate::http::Response;
 use crate::mail::{MailSink, addressed_to, outbox_messages, verification_code_in};
-use crate::service::{AdminBootstrap, Config, DEFAULT_FROM, DatabaseUrl, MailConfig, Password, start};
+use crate::service::{AdminBootstrap, Config, DEFAULT_FROM, DatabaseUrl, JobSettings, MailConfig, Password, start};
 use crate::{ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD};
 
 /// A fresh database for one test.
@@ -73,6 +73,7 @@ enum Mail {
 pub struct TestAppBuilder {
     demo: bool,
     mail: Mail,
+    job_chunk: Option<usize>,
 }
 
 impl TestAppBuilder {
@@ -95,8 +96,14 @@ impl TestAppBuilder {
         self
     }
 
+    /// Learners per chunk of a background job.
+    pub fn job_chunk(mut self, learners: usize) -> Self {
+        self.job_chunk = Some(learners);
+        self
+    }
+
     pub fn spawn(self) -> TestApp {
-        let Self { demo, mail } = self;
+        let Self { demo, mail, job_chunk } = self;
         let sink = matches!(mail, Mail::Sink).then(MailSink::start);
         let smtp_url = match mail {
             Mail::Outbox => None,
@@ -114,6 +121,7 @@ impl TestAppBuilder {
             demo,
             workers: Some(1),
             mail: MailConfig::parse(smtp_url.as_deref(), DEFAULT_FROM).unwrap(),
+            jobs: JobSettings { chunk: job_chunk.unwrap_or(JobSettings::default().chunk), ..JobSettings::default() },
         };
         let (tx, rx) = mpsc::channel();
         let thread = std::thread::spawn(move || {
@@ -296,6 +304,22 @@ impl TestApp {
 
     pub fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
         self.call("POST", path, token, Some(body))
+    }
+
+    /// Polls the job at `path` (`/v1/jobs/{id}`, read with `token`) until
+    /// it has finished, and returns it then. A job that never finishes fails
+    /// the test after a generous bound, rather than hanging it.
+    pub fn wait_for_job(&self, path: &str, token: &str) -> Value {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        loop {
+            let job = self.get(path, Some(token));
+            assert_eq!(job.status, 200, "{path}: {}", job.text);
+            if matches!(job.body["state"].as_str(), Some("succeeded" | "failed")) {
+                return job.body;
+            }
+            assert!(std::time::Instant::now() < deadline, "the job never finished: {}", job.text);
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
     }
 
     /// Every message sent to `email`, oldest first, as delivered: from the

@@ -33,6 +33,7 @@ pub mod service {
     pub use cairn_api::demo::PASSWORD as DEMO_PASSWORD;
     pub use cairn_api::mail::message::CODE_INTRO;
     pub use cairn_api::mail::{DEFAULT_FROM, MailConfig};
+    pub use cairn_api::services::jobs::JobSettings;
     pub use cairn_api::signing::keys::SigningKey;
     pub use cairn_api::store::{DatabaseUrl, Store, award_constituents, migrate, users};
     pub use cairn_api::{Config, start};

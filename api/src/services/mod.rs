@@ -17,6 +17,7 @@ pub mod holder;
 pub mod imports;
 pub mod issuer;
 pub mod issuing;
+pub mod jobs;
 pub mod pathways;
 pub mod records;
 pub mod reviews;

@@ -17,6 +17,7 @@ mod error;
 pub mod follows;
 pub mod idempotency;
 pub mod imports;
+pub mod jobs;
 pub mod keys;
 pub mod migrate;
 pub mod orgs;
