@@ -6,14 +6,15 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread::JoinHandle;
 
-use cairn_domain::Email;
+use cairn_domain::{DisplayName, Email, Role};
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use serde_json::{Value, json};
 
 use crate::clients::{Admin, Employer, Institution, Learner, Session};
 use crate::http::Response;
+use crate::process::{ChildService, free_port};
 use crate::mail::{MailSink, addressed_to, outbox_messages, verification_code_in};
-use crate::service::{AdminBootstrap, Config, DEFAULT_FROM, DatabaseUrl, JobSettings, MailConfig, Password, start};
+use crate::service::{AdminBootstrap, Config, DEFAULT_FROM, DatabaseUrl, JobSettings, MailConfig, Password, PasswordHasher, start, users};
 use crate::{ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD};
 
 /// A fresh database for one test.
@@ -74,6 +75,8 @@ pub struct TestAppBuilder {
     demo: bool,
     mail: Mail,
     job_chunk: Option<usize>,
+    /// Run the service as a child process with these extra settings.
+    child: Option<Vec<(String, String)>>,
 }
 
 impl TestAppBuilder {
@@ -102,8 +105,52 @@ impl TestAppBuilder {
         self
     }
 
+    /// Run the service as a child process (the `cairn serve` code path, its
+    /// settings from the environment), which [`TestApp::kill_service`]
+    /// kills and [`TestApp::restart_service`] starts again; `settings` are
+    /// further `CAIRN_*` variables for it.
+    pub fn child_process(mut self, settings: &[(&str, &str)]) -> Self {
+        self.child = Some(settings.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect());
+        self
+    }
+
+    fn spawn_child(settings: Vec<(String, String)>) -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let db = TestDb::fresh(dir.path());
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        let mut env: Vec<(String, String)> = [
+            ("CAIRN_BIND", format!("127.0.0.1:{port}")),
+            ("CAIRN_PUBLIC_URL", base.clone()),
+            ("CAIRN_DATA_DIR", dir.path().display().to_string()),
+            ("CAIRN_DATABASE_URL", db.url.to_string()),
+            ("CAIRN_ADMIN_EMAIL", ADMIN_EMAIL.to_owned()),
+            ("CAIRN_ADMIN_PASSWORD", ADMIN_PASSWORD.to_owned()),
+            ("CAIRN_WORKERS", "1".to_owned()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        env.extend(settings);
+        let child = ChildService::start(env, dir.path(), base.clone());
+        // No pooled connections: a killed service leaves them dead.
+        let agent = ureq::AgentBuilder::new().redirects(0).max_idle_connections(0).build();
+        TestApp(Arc::new(Running {
+            base,
+            data_dir: dir.path().to_path_buf(),
+            mail_sink: None,
+            server: Server::Child(Mutex::new(child)),
+            agent,
+            db,
+            _dir: dir,
+        }))
+    }
+
     pub fn spawn(self) -> TestApp {
-        let Self { demo, mail, job_chunk } = self;
+        let Self { demo, mail, job_chunk, child } = self;
+        if let Some(settings) = child {
+            return Self::spawn_child(settings);
+        }
         let sink = matches!(mail, Mail::Sink).then(MailSink::start);
         let smtp_url = match mail {
             Mail::Outbox => None,
@@ -142,8 +189,7 @@ impl TestAppBuilder {
             base,
             data_dir: dir.path().to_path_buf(),
             mail_sink: sink,
-            handle,
-            thread: Mutex::new(Some(thread)),
+            server: Server::Thread { handle, thread: Mutex::new(Some(thread)) },
             agent,
             db,
             _dir: dir,
@@ -162,12 +208,19 @@ pub struct Running {
     pub data_dir: PathBuf,
     /// The SMTP server the service sends to, when built `with_mail_sink`.
     pub mail_sink: Option<MailSink>,
-    handle: actix_web::dev::ServerHandle,
-    thread: Mutex<Option<JoinHandle<()>>>,
+    server: Server,
     agent: ureq::Agent,
     // Dropped after the server has stopped (in `drop`), before its folder.
     db: TestDb,
     _dir: tempfile::TempDir,
+}
+
+/// Where the service runs.
+enum Server {
+    /// On a thread of the test process (the usual case).
+    Thread { handle: actix_web::dev::ServerHandle, thread: Mutex<Option<JoinHandle<()>>> },
+    /// As a child process that a test can kill.
+    Child(Mutex<ChildService>),
 }
 
 impl Deref for TestApp {
@@ -183,9 +236,14 @@ impl Drop for Running {
         // Not graceful: tests hold keep-alive connections that would delay a
         // graceful stop by the whole shutdown timeout. The command is sent
         // at once; the server thread ends when it has stopped.
-        drop(self.handle.stop(false));
-        if let Some(thread) = self.thread.lock().unwrap().take() {
-            let _ = thread.join();
+        match &self.server {
+            Server::Thread { handle, thread } => {
+                drop(handle.stop(false));
+                if let Some(thread) = thread.lock().unwrap().take() {
+                    let _ = thread.join();
+                }
+            }
+            Server::Child(child) => child.lock().unwrap().kill(),
         }
     }
 }
@@ -198,6 +256,24 @@ impl TestApp {
     /// Starts the service with a first administrator.
     pub fn spawn() -> Self {
         Self::builder().spawn()
+    }
+
+    /// Kills the child process the service runs in (`SIGKILL`).
+    pub fn kill_service(&self) {
+        self.child().kill();
+    }
+
+    /// Starts the killed child again, on the same database, data directory
+    /// and port, and waits until it answers.
+    pub fn restart_service(&self) {
+        self.child().restart();
+    }
+
+    fn child(&self) -> std::sync::MutexGuard<'_, ChildService> {
+        match &self.server {
+            Server::Child(child) => child.lock().unwrap(),
+            Server::Thread { .. } => panic!("this app runs in the test process; build it with `child_process`"),
+        }
     }
 
     /// Starts the service with `--demo` data.
@@ -216,6 +292,34 @@ impl TestApp {
         let learner = self.learner_unconfirmed(name);
         learner.confirm_email();
         learner
+    }
+
+    /// `count` learners created straight in the database (no sign-up, no
+    /// mail; address confirmed, password [`PASSWORD`]), then signed in: for
+    /// tests that need many. `prefix-0@example.org`, `prefix-1@…`, …
+    pub fn learners_in_bulk(&self, prefix: &str, count: usize) -> Vec<Learner> {
+        let hash = PasswordHasher::new().unwrap().hash(&Password::parse(PASSWORD.into()).unwrap()).unwrap();
+        let mut conn = self.database_url().connect().unwrap();
+        (0..count)
+            .map(|i| {
+                let email = format!("{prefix}-{i}@example.org");
+                let account = users::insert(
+                    &mut conn,
+                    users::NewAccount {
+                        email: Email::parse(&email).unwrap(),
+                        name: DisplayName::parse("Learner").unwrap(),
+                        password_hash: hash.clone(),
+                        role: Role::Learner,
+                        org: None,
+                        email_verified: true,
+                    },
+                    None,
+                )
+                .unwrap();
+                let token = self.token(&email, PASSWORD);
+                Learner::new(self.session(token), account.id.to_string(), email)
+            })
+            .collect()
     }
 
     /// A new learner whose address is not confirmed yet.
