@@ -174,9 +174,7 @@ fn a_retried_chunk_issues_no_award_twice() {
 #[test]
 fn a_job_whose_worker_was_killed_finishes_after_a_restart_with_each_award_issued_once() {
     // Small chunks with a pause between them, so the kill lands mid-job.
-    let app = TestApp::builder()
-        .child_process(&[("CAIRN_JOB_CHUNK", "4"), ("CAIRN_JOB_LEASE_SECONDS", "1"), ("CAIRN_JOB_PAUSE_MS", "300")])
-        .spawn();
+    let app = TestApp::builder().child_process(&[("CAIRN_JOB_CHUNK", "4"), ("CAIRN_JOB_LEASE_SECONDS", "1"), ("CAIRN_JOB_PAUSE_MS", "300")]).spawn();
     let s = setup(&app, 24, 8);
     let registered = s.uni.issuer.post(&s.uni.path("pathways"), &one_badge(&s));
     assert_eq!(registered.status, 201, "{}", registered.text);

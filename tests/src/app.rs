@@ -12,8 +12,8 @@ use serde_json::{Value, json};
 
 use crate::clients::{Admin, Employer, Institution, Learner, Session};
 use crate::http::Response;
-use crate::process::{ChildService, free_port};
 use crate::mail::{MailSink, addressed_to, outbox_messages, verification_code_in};
+use crate::process::{ChildService, free_port};
 use crate::service::{AdminBootstrap, Config, DEFAULT_FROM, DatabaseUrl, JobSettings, MailConfig, Password, PasswordHasher, start, users};
 use crate::{ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD};
 

@@ -24,8 +24,8 @@ pub use app::{TestApp, TestAppBuilder, TestDb};
 pub use clients::{Admin, Employer, Institution, Learner, Session, Staff};
 pub use fixtures::{AchievementBuilder, Body, IssueRequest, Pathway, Rule, in_days};
 pub use http::{Response, jwt_parts};
-pub use process::{CHILD_TEST, serve_if_child};
 pub use mail::{MailSink, addressed_to, outbox_messages, verification_code_in};
+pub use process::{CHILD_TEST, serve_if_child};
 
 /// The service's own items that the harness and the tests name: the one
 /// place to fix when `cairn_api` moves them.

@@ -205,8 +205,7 @@ fn learner_error(learner: UserId, error: &dyn std::fmt::Display) -> serde_json::
 fn is_transient(error: &AwardError) -> bool {
     matches!(
         error,
-        AwardError::Store(StoreError::Busy | StoreError::Conflict(_) | StoreError::Pool(_) | StoreError::Join(_))
-            | AwardError::Contended(_)
+        AwardError::Store(StoreError::Busy | StoreError::Conflict(_) | StoreError::Pool(_) | StoreError::Join(_)) | AwardError::Contended(_)
     )
 }
 

@@ -206,9 +206,7 @@ pub fn find(conn: &mut DbConn, id: JobId) -> StoreResult<Option<Job>> {
 /// out (its worker died): `owner` holds it until `now + lease`.
 pub fn claim(conn: &mut DbConn, owner: &str, now: DateTime<Utc>, lease: TimeDelta) -> StoreResult<Option<Job>> {
     let at = time::to_db(now);
-    let claimable = || {
-        jobs::state.eq(JobState::Queued.as_str()).or(jobs::state.eq(JobState::Running.as_str()).and(jobs::lease_until.lt(at)))
-    };
+    let claimable = || jobs::state.eq(JobState::Queued.as_str()).or(jobs::state.eq(JobState::Running.as_str()).and(jobs::lease_until.lt(at)));
     let candidate = jobs::table.filter(claimable()).order((jobs::created_at.asc(), jobs::id.asc())).select(jobs::id).limit(1);
     let id: Option<String> = match conn {
         // Another node's claim in progress is skipped, not waited for.
@@ -238,11 +236,8 @@ pub fn claim(conn: &mut DbConn, owner: &str, now: DateTime<Utc>, lease: TimeDelt
 /// until the transaction ends on PostgreSQL, so no other node claims it
 /// while this chunk runs. None when the lease passed to another worker.
 pub fn hold(conn: &mut DbConn, id: JobId, owner: &str) -> StoreResult<Option<Job>> {
-    let query = jobs::table
-        .find(id.to_string())
-        .filter(jobs::state.eq(JobState::Running.as_str()))
-        .filter(jobs::lease_owner.eq(owner))
-        .select(COLUMNS);
+    let query =
+        jobs::table.find(id.to_string()).filter(jobs::state.eq(JobState::Running.as_str())).filter(jobs::lease_owner.eq(owner)).select(COLUMNS);
     let row: Option<Row> = match conn {
         DbConn::Postgres(pg) => query.for_update().first(pg).optional(),
         DbConn::Sqlite(lite) => query.first(lite).optional(),

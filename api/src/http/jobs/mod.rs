@@ -99,9 +99,8 @@ pub struct JobView {
 
 impl JobView {
     pub fn new(job: Job, public_url: &str) -> Self {
-        let result = (job.state == JobState::Succeeded)
-            .then(|| job.result.clone().and_then(|value| serde_json::from_value::<DryRun>(value).ok()))
-            .flatten();
+        let result =
+            (job.state == JobState::Succeeded).then(|| job.result.clone().and_then(|value| serde_json::from_value::<DryRun>(value).ok())).flatten();
         let errors = job
             .errors
             .iter()
