@@ -301,7 +301,12 @@ pub async fn work(state: Arc<AppState>, signal: JobSignal, settings: JobSettings
     loop {
         let claimer = owner.clone();
         let now = crate::store::time::now();
-        match state.store.write(move |conn| queue::claim(conn, &claimer, now, lease)).await {
+        let claimed = match state.store.read(move |conn| queue::any_claimable(conn, now)).await {
+            Ok(true) => state.store.write(move |conn| queue::claim(conn, &claimer, now, lease)).await,
+            Ok(false) => Ok(None),
+            Err(error) => Err(error),
+        };
+        match claimed {
             Ok(Some(job)) => {
                 tracing::info!(job = %job.id, kind = %job.kind, attempt = job.attempts, "job claimed");
                 work_job(&state, &owner, &job, settings, lease).await;

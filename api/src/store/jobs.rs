@@ -202,6 +202,19 @@ pub fn find(conn: &mut DbConn, id: JobId) -> StoreResult<Option<Job>> {
     jobs::table.find(id.to_string()).select(COLUMNS).first::<Row>(conn).optional().map_err(StoreError::from_query)?.map(from_row).transpose()
 }
 
+/// Whether some job is claimable at `now` (a read, so an idle worker's poll
+/// takes no write lock).
+pub fn any_claimable(conn: &mut DbConn, now: DateTime<Utc>) -> StoreResult<bool> {
+    let at = time::to_db(now);
+    let found: Option<String> = jobs::table
+        .filter(jobs::state.eq(JobState::Queued.as_str()).or(jobs::state.eq(JobState::Running.as_str()).and(jobs::lease_until.lt(at))))
+        .select(jobs::id)
+        .first(conn)
+        .optional()
+        .map_err(StoreError::from_query)?;
+    Ok(found.is_some())
+}
+
 /// Claims the oldest job that is queued, or running under a lease that ran
 /// out (its worker died): `owner` holds it until `now + lease`.
 pub fn claim(conn: &mut DbConn, owner: &str, now: DateTime<Utc>, lease: TimeDelta) -> StoreResult<Option<Job>> {
