@@ -3,10 +3,11 @@
 //!
 //! Kinds: a pathway's back-fill after registration or update (every learner
 //! who completes it now is awarded) and dry runs of a new or changed rule
-//! (counted, nothing written). A chunk is one write transaction over the
-//! next learners in id order; it records its cursor (the last learner done)
-//! and the progress in the same transaction, so a chunk either happens
-//! whole or not at all. A worker that dies leaves its lease to run out; the
+//! (counted, nothing written). A chunk covers the next learners in id
+//! order: a read evaluates them all (no write lock held meanwhile), then one
+//! short write transaction awards those who complete (each re-evaluated
+//! there) and records the cursor (the last learner done) and the progress,
+//! so a chunk's writes happen whole or not at all. A worker that dies leaves its lease to run out; the
 //! job is then claimed again and resumes after its cursor. Awards stay
 //! exactly once even if a chunk is retried: the `awards` primary key and
 //! the check for an existing award come first (`awards::award_pathway_to`).
@@ -27,7 +28,7 @@ use crate::services::Context;
 use crate::services::awards::{self, AwardError};
 use crate::services::issuer::Issuers;
 use crate::state::AppState;
-use crate::store::jobs::{self as queue, Job, NewJob, Progress};
+use crate::store::jobs::{self as queue, Job, JobState, NewJob, Progress};
 use crate::store::{DbConn, StoreError, pathways};
 
 /// At most this many problems are kept on a job (the first ones).
@@ -147,14 +148,29 @@ pub enum Chunk {
     Lost,
 }
 
-/// Runs the next chunk of job `id` (held by `owner`) at the context's
-/// instant: up to `size` learners after the cursor, then the progress and
-/// a renewed lease, all in the caller's one transaction.
-pub fn run_chunk(conn: &mut DbConn, ctx: &Context, id: JobId, owner: &str, size: usize, lease: TimeDelta) -> Result<Chunk, JobError> {
-    let Some(job) = queue::hold(conn, id, owner)? else { return Ok(Chunk::Lost) };
-    let work = match Work::of(&job) {
-        Ok(work) => work,
-        Err(error) => return fail(conn, ctx, job, &error),
+/// A chunk as its read found it (`evaluate_chunk`), for `commit_chunk` to
+/// write: the learners it covers and what they need.
+pub struct Evaluated {
+    id: JobId,
+    /// Where the job stood when the read began.
+    cursor: Option<UserId>,
+    progress: Progress,
+    /// Back-fill: the learners who complete the pathway now and hold no
+    /// award of it, the only ones the write works.
+    to_award: Vec<UserId>,
+    pathway: Option<PathwayId>,
+    /// Work that cannot go on: the job fails with this.
+    failure: Option<JobError>,
+}
+
+/// The read half of a chunk of job `id` (held by `owner`), at the
+/// context's instant: the next `size` learners after the cursor, each
+/// evaluated. A dry run is counted here; a back-fill finds who completes
+/// the pathway. Nothing is written, so the evaluation of many learners
+/// holds no write lock. None when `owner` no longer holds the job.
+pub fn evaluate_chunk(conn: &mut DbConn, ctx: &Context, id: JobId, owner: &str, size: usize) -> Result<Option<Evaluated>, JobError> {
+    let Some(job) = queue::find(conn, id)?.filter(|job| job.state == JobState::Running && job.lease_owner.as_deref() == Some(owner)) else {
+        return Ok(None);
     };
     let total = match job.learners_total {
         Some(total) => total,
@@ -162,31 +178,79 @@ pub fn run_chunk(conn: &mut DbConn, ctx: &Context, id: JobId, owner: &str, size:
     };
     let limit = i64::try_from(size.max(1)).unwrap_or(i64::MAX);
     let learners = queue::learners_after(conn, job.cursor, limit)?;
-    let mut progress = Progress {
-        cursor: learners.last().copied().or(job.cursor),
-        learners_done: job.learners_done + i64::try_from(learners.len()).unwrap_or(i64::MAX),
-        learners_total: total,
-        awards_issued: job.awards_issued,
-        errors: job.errors.clone(),
-        result: job.result.clone(),
-        finished: i64::try_from(learners.len()).unwrap_or(i64::MAX) < limit,
+    let count = i64::try_from(learners.len()).unwrap_or(i64::MAX);
+    let mut evaluated = Evaluated {
+        id,
+        cursor: job.cursor,
+        progress: Progress {
+            cursor: learners.last().copied().or(job.cursor),
+            learners_done: job.learners_done + count,
+            learners_total: total,
+            awards_issued: job.awards_issued,
+            errors: job.errors.clone(),
+            result: job.result.clone(),
+            finished: count < limit,
+        },
+        to_award: Vec::new(),
+        pathway: None,
+        failure: None,
     };
-    let outcome = match &work {
-        Work::PathwayBackfill { pathway } => backfill(conn, ctx, *pathway, &learners, &mut progress),
-        Work::DryRunNew(params) | Work::DryRunChange(params) => dry_run(conn, params, &learners, &mut progress),
+    let outcome = match Work::of(&job) {
+        Ok(Work::PathwayBackfill { pathway }) => {
+            evaluated.pathway = Some(pathway);
+            find_completing(conn, ctx, pathway, &learners).map(|found| evaluated.to_award = found)
+        }
+        Ok(Work::DryRunNew(params) | Work::DryRunChange(params)) => dry_run(conn, &params, &learners, &mut evaluated.progress),
+        Err(error) => Err(error),
     };
-    if let Err(error) = outcome {
-        return match error {
-            // Worth another try: the chunk's transaction rolls back.
-            JobError::Store(_) | JobError::Awards(_) => Err(error),
-            error => fail(conn, ctx, job, &error),
-        };
+    match outcome {
+        Ok(()) => {}
+        // Worth another try.
+        Err(error @ (JobError::Store(_) | JobError::Awards(_))) => return Err(error),
+        Err(error) => evaluated.failure = Some(error),
+    }
+    Ok(Some(evaluated))
+}
+
+/// The write half of a chunk, in the caller's one transaction: awards the
+/// learners the read found (each re-evaluated here, once: an award already
+/// recorded is not issued again), then records the cursor, the progress and
+/// a renewed lease. When the job moved on since the read (another worker
+/// held it meanwhile), nothing is done and the chunk is read again.
+pub fn commit_chunk(conn: &mut DbConn, ctx: &Context, evaluated: Evaluated, owner: &str, lease: TimeDelta) -> Result<Chunk, JobError> {
+    let Some(job) = queue::hold(conn, evaluated.id, owner)? else { return Ok(Chunk::Lost) };
+    if job.cursor != evaluated.cursor {
+        return Ok(Chunk::More);
+    }
+    if let Some(failure) = evaluated.failure {
+        return fail(conn, ctx, job, &failure);
+    }
+    let mut progress = evaluated.progress;
+    if let (Some(pathway), false) = (evaluated.pathway, evaluated.to_award.is_empty()) {
+        backfill(conn, ctx, pathway, &evaluated.to_award, &mut progress)?;
     }
     // Learners who got their first credential during the run count too.
     progress.learners_total = progress.learners_total.max(progress.learners_done);
     progress.errors.truncate(MAX_ERRORS);
-    queue::record(conn, id, owner, &progress, ctx.now, ctx.now + lease)?;
+    queue::record(conn, evaluated.id, owner, &progress, ctx.now, ctx.now + lease)?;
     Ok(if progress.finished { Chunk::Done } else { Chunk::More })
+}
+
+/// The learners of `learners` who complete `pathway` at the context's
+/// instant and hold no award of it yet.
+fn find_completing(conn: &mut DbConn, ctx: &Context, pathway: PathwayId, learners: &[UserId]) -> Result<Vec<UserId>, JobError> {
+    let graph = awards::load_graph(conn)?;
+    if graph.pathway(pathway).is_none() {
+        return Err(JobError::Params(format!("pathway {pathway} is not registered")));
+    }
+    let mut found = Vec::new();
+    for learner in learners {
+        let facts = awards::learner_facts(conn, *learner)?;
+        if awards::completion(&graph, pathway, &facts, ctx.now).is_some() && pathways::find_award(conn, pathway, *learner)?.is_none() {
+            found.push(*learner);
+        }
+    }
+    Ok(found)
 }
 
 fn fail(conn: &mut DbConn, ctx: &Context, job: Job, error: &JobError) -> Result<Chunk, JobError> {
@@ -291,6 +355,17 @@ impl JobSignal {
     }
 }
 
+/// One chunk: evaluated in a read, then committed in a short write.
+async fn run_chunk(state: &Arc<AppState>, ctx: Context, id: JobId, owner: &str, size: usize, lease: TimeDelta) -> Result<Chunk, JobError> {
+    let holder = owner.to_owned();
+    let reading = ctx.clone();
+    let Some(evaluated) = state.store.read_as(move |conn| evaluate_chunk(conn, &reading, id, &holder, size)).await? else {
+        return Ok(Chunk::Lost);
+    };
+    let holder = owner.to_owned();
+    state.store.write_as(move |conn| commit_chunk(conn, &ctx, evaluated, &holder, lease)).await
+}
+
 /// The worker: claims jobs from the queue and works them chunk by chunk,
 /// for as long as the process runs. Every chunk is a short transaction on
 /// the blocking pool, so requests go on meanwhile.
@@ -329,9 +404,7 @@ async fn work_job(state: &Arc<AppState>, owner: &str, job: &Job, settings: JobSe
     let id = job.id;
     loop {
         let ctx = Context::new(state, job.started_by);
-        let holder = owner.to_owned();
-        let size = settings.chunk;
-        let outcome = state.store.write_as(move |conn| run_chunk(conn, &ctx, id, &holder, size, lease)).await;
+        let outcome = run_chunk(state, ctx, id, owner, settings.chunk, lease).await;
         match outcome {
             Ok(Chunk::More) => {
                 if !settings.pause.is_zero() {
