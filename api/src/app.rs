@@ -15,6 +15,7 @@ use crate::auth::{AccessTokens, PasswordHasher};
 use crate::config::{AdminBootstrap, Config};
 use crate::http::problem::ApiError;
 use crate::http::{self, openapi};
+use crate::services::jobs::{self, JobSignal};
 use crate::signing::MasterKey;
 use crate::signing::keys::SigningKey;
 use crate::state::AppState;
@@ -91,10 +92,17 @@ pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
     let addr = listener.local_addr()?;
     let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
     let workers = config.workers;
+    let jobs = config.jobs;
     let url = public_url.clone();
     let state = tokio::task::spawn_blocking(move || prepare(&config, url)).await??;
     let state = web::Data::new(state);
-    let mut server = HttpServer::new(move || build_app(state.clone())).listen(listener)?;
+    // The job worker runs beside the server for as long as it does; it
+    // takes up queued jobs and those whose worker died, this process's or
+    // another node's.
+    let signal = JobSignal::default();
+    actix_web::rt::spawn(jobs::work(state.clone().into_inner(), signal.clone(), jobs));
+    let signal = web::Data::new(signal);
+    let mut server = HttpServer::new(move || build_app(state.clone(), signal.clone())).listen(listener)?;
     if let Some(workers) = workers {
         server = server.workers(workers.max(1));
     }
@@ -105,6 +113,7 @@ pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
 
 fn build_app(
     state: web::Data<AppState>,
+    signal: web::Data<JobSignal>,
 ) -> App<
     impl actix_web::dev::ServiceFactory<
         actix_web::dev::ServiceRequest,
@@ -118,6 +127,7 @@ fn build_app(
         .into_utoipa_app()
         .openapi(openapi::base())
         .app_data(state)
+        .app_data(signal)
         .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound("resource".into()).into()))
         .configure(http::configure)
         .split_for_parts();

@@ -158,6 +158,10 @@ mod tests {
             "CAIRN_PUBLIC_URL",
             "CAIRN_DATA_DIR",
             "CAIRN_DATABASE_URL",
+            "--job-chunk",
+            "CAIRN_JOB_CHUNK",
+            "CAIRN_JOB_LEASE_SECONDS",
+            "CAIRN_JOB_PAUSE_MS",
         ] {
             assert!(serve_help.contains(flag), "`cairn serve --help` does not mention {flag}");
         }
@@ -173,6 +177,18 @@ mod tests {
         assert_eq!(config.database, store::DatabaseUrl::Sqlite(PathBuf::from("./cairn-data/cairn.db")));
         assert_eq!(config.public_url, None, "defaults to http:// + the bound address at start-up");
         assert!(config.mail.smtp.is_none(), "without CAIRN_SMTP_URL mail goes to the outbox");
+        assert_eq!(config.jobs.chunk, 500);
+        assert_eq!(config.jobs.lease, std::time::Duration::from_secs(30));
+        assert!(config.jobs.pause.is_zero());
+    }
+
+    #[test]
+    fn a_job_chunk_of_zero_is_refused() {
+        assert!(Cli::try_parse_from(["cairn", "serve", "--job-chunk", "0"]).is_err());
+        let cli = Cli::try_parse_from(["cairn", "serve", "--job-chunk", "10", "--job-lease-seconds", "2"]).unwrap();
+        let Command::Serve(args) = cli.command else { panic!("not serve") };
+        let config = Config::new(&args, None).unwrap();
+        assert_eq!((config.jobs.chunk, config.jobs.lease), (10, std::time::Duration::from_secs(2)));
     }
 
     #[test]

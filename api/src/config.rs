@@ -48,6 +48,17 @@ pub struct ServeArgs {
     /// The sender of outgoing mail.
     #[arg(long, env = "CAIRN_MAIL_FROM", default_value = crate::mail::DEFAULT_FROM)]
     pub mail_from: String,
+    /// Learners per chunk of a background job (each chunk is one transaction).
+    #[arg(long, env = "CAIRN_JOB_CHUNK", default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub job_chunk: u32,
+    /// Seconds a worker's claim on a job lasts without a chunk recorded; a
+    /// job whose worker died is taken over after this.
+    #[arg(long, env = "CAIRN_JOB_LEASE_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub job_lease_seconds: u64,
+    /// Milliseconds a worker pauses between chunks (0: none), to leave more
+    /// of the database to requests.
+    #[arg(long, env = "CAIRN_JOB_PAUSE_MS", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=60_000))]
+    pub job_pause_ms: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -86,6 +97,8 @@ pub struct Config {
     pub workers: Option<usize>,
     /// Outgoing mail: SMTP, or the outbox folder in the data directory.
     pub mail: crate::mail::MailConfig,
+    /// How the background job worker works the queue.
+    pub jobs: crate::services::jobs::JobSettings,
 }
 
 impl DataArgs {
@@ -123,6 +136,11 @@ impl Config {
             demo: args.demo,
             workers: args.workers,
             mail: crate::mail::MailConfig::parse(args.smtp_url.as_deref(), &args.mail_from)?,
+            jobs: crate::services::jobs::JobSettings {
+                chunk: usize::try_from(args.job_chunk).unwrap_or(500),
+                lease: std::time::Duration::from_secs(args.job_lease_seconds),
+                pause: std::time::Duration::from_millis(args.job_pause_ms),
+            },
         })
     }
 }

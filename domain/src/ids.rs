@@ -115,6 +115,10 @@ typed_id!(
     /// An award waiting in the review queue of an `"issuance": "review"` pathway.
     ReviewId
 );
+typed_id!(
+    /// A background job over many learners (a pathway's back-fill, a dry run).
+    JobId
+);
 
 #[cfg(test)]
 mod tests {

@@ -24,5 +24,7 @@ pub use account::{DisplayName, Email, OrgKind, Role};
 pub use achievement::{AchievementType, Level};
 pub use credits::{CreditUnit, Credits};
 pub use duration::IsoDuration;
-pub use ids::{AchievementId, AuditEntryId, CredentialId, EmploymentRecordId, ImportId, OrgId, PathwayId, ReviewId, ShareId, ShareRequestId, UserId};
+pub use ids::{
+    AchievementId, AuditEntryId, CredentialId, EmploymentRecordId, ImportId, JobId, OrgId, PathwayId, ReviewId, ShareId, ShareRequestId, UserId,
+};
 pub use web_url::HttpUrl;

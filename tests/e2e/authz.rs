@@ -104,7 +104,11 @@ fn every_endpoint_denies_every_role_it_must() {
             "requirement": { "type": "count", "min": 1, "where": { "achievement_type": "Badge" } }
         })
     };
-    let pathway = issuer.post(&format!("/v1/orgs/{org_a}/pathways"), &pathway_rule(0)).id();
+    let registered = issuer.post(&format!("/v1/orgs/{org_a}/pathways"), &pathway_rule(0));
+    issuer.finish_job_of(&registered);
+    let pathway = registered.id();
+    // The back-fill job the registration started: its starter's and its institution's.
+    let backfill = registered.body["job"]["id"].as_str().unwrap().to_owned();
     let update = pathway_rule(0);
     let update_body = Box::new(move |_| Some(update.clone())) as Box<dyn Fn(usize) -> Option<Value>>;
     let what_if = json!({ "add": [achievement] });
@@ -144,7 +148,8 @@ fn every_endpoint_denies_every_role_it_must() {
             let mut rule = pathway_rule(0);
             rule["key"] = json!(key);
             rule["issuance"] = json!("review");
-            issuer.post(&format!("/v1/orgs/{org_a}/pathways"), &rule);
+            let registered = issuer.post(&format!("/v1/orgs/{org_a}/pathways"), &rule);
+            issuer.finish_job_of(&registered);
             let queue = issuer.get(&format!("/v1/orgs/{org_a}/award-reviews?status=pending"));
             queue.body["items"].as_array().unwrap().last().unwrap()["id"].as_str().unwrap().to_owned()
         })
@@ -239,8 +244,9 @@ fn every_endpoint_denies_every_role_it_must() {
         Case { method: "GET", path: format!("/v1/me/progress/{pathway}"), body: Box::new(no_body), expect: [401, 200, 403, 403, 403, 403] },
         Case { method: "POST", path: "/v1/me/what-if".into(), body: what_if_body, expect: [401, 200, 403, 403, 403, 403] },
         Case { method: "GET", path: "/v1/me/clr".into(), body: Box::new(no_body), expect: [401, 200, 403, 403, 403, 403] },
-        Case { method: "POST", path: format!("/v1/orgs/{org_a}/pathways/dry-run"), body: Box::new(dry_new), expect: [401, 403, 200, 404, 403, 403] },
-        Case { method: "POST", path: format!("/v1/pathways/{pathway}/dry-run"), body: Box::new(dry_change), expect: [401, 403, 200, 404, 403, 403] },
+        Case { method: "POST", path: format!("/v1/orgs/{org_a}/pathways/dry-run"), body: Box::new(dry_new), expect: [401, 403, 202, 404, 403, 403] },
+        Case { method: "POST", path: format!("/v1/pathways/{pathway}/dry-run"), body: Box::new(dry_change), expect: [401, 403, 202, 404, 403, 403] },
+        Case { method: "GET", path: format!("/v1/jobs/{backfill}"), body: Box::new(no_body), expect: [401, 404, 200, 404, 404, 404] },
         Case { method: "GET", path: format!("/v1/orgs/{org_a}/award-reviews"), body: Box::new(no_body), expect: [401, 403, 200, 404, 403, 403] },
         Case {
             method: "POST",

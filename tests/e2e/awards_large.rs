@@ -119,7 +119,7 @@ fn a_pathway_update_completes_a_forty_credential_award() {
     // First only credentials earned from 2026 count: none of these.
     let id = b.poly.pathway(&rule(&b, Some("2026-01-01T00:00:00Z")));
     assert!(b.learner.held(&b.award).is_empty());
-    let updated = b.poly.issuer.put(&format!("/v1/pathways/{id}"), &rule(&b, None));
+    let updated = b.poly.issuer.put_and_wait(&format!("/v1/pathways/{id}"), &rule(&b, None));
     assert_eq!(updated.status, 200, "{}", updated.text);
     assert_eq!(updated.body["version"], 2);
     assert_awarded_with(&app, &b, &held);

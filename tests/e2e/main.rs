@@ -16,6 +16,7 @@ mod email;
 mod employment;
 mod feasibility;
 mod guides;
+mod jobs;
 mod migrations;
 mod names;
 mod nodes;

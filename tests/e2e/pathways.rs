@@ -181,7 +181,7 @@ fn pathways_are_registered_by_their_institution_and_progress_is_private() {
     s.learner.post(&s.northbrook.path("pathways"), &pla_rule(&s)).assert_problem(403);
     let pathway = s.northbrook.try_pathway(&pla_rule(&s)).id();
     other_issuer.put(&format!("/v1/pathways/{pathway}"), &pla_rule(&s)).assert_problem(404);
-    let updated = s.northbrook.issuer.put(&format!("/v1/pathways/{pathway}"), &pla_rule(&s));
+    let updated = s.northbrook.issuer.put_and_wait(&format!("/v1/pathways/{pathway}"), &pla_rule(&s));
     assert_eq!(updated.body["version"], 2);
     assert_eq!(app.get(&s.northbrook.path("pathways"), None).body["items"].as_array().unwrap().len(), 1);
     let graph = app.get(&format!("/v1/pathways/{pathway}/graph"), None);
@@ -351,18 +351,23 @@ fn a_dry_run_counts_who_would_complete_without_saving_anything() {
     s.northbrook.try_issue(&json!({ "achievement": s.micro[0], "recipient": { "learner": other } }));
     let mut two = pla_rule(&s);
     two["requirement"]["min"] = json!(2);
-    let dry = s.northbrook.issuer.post(&s.northbrook.path("pathways/dry-run"), &two);
-    assert_eq!(dry.status, 200, "{}", dry.text);
-    assert_eq!(dry.body["learners_evaluated"], 2);
-    assert_eq!(dry.body["would_complete"], 1);
-    assert_eq!(dry.body["in_progress"], 1);
+    let started = s.northbrook.issuer.post(&s.northbrook.path("pathways/dry-run"), &two);
+    assert_eq!(started.status, 202, "{}", started.text);
+    let job = s.northbrook.issuer.wait_for_job(&started.body);
+    assert_eq!(job["state"], "succeeded", "{job}");
+    let dry = &job["result"];
+    assert_eq!(dry["learners_evaluated"], 2);
+    assert_eq!(dry["would_complete"], 1);
+    assert_eq!(dry["in_progress"], 1);
     assert_eq!(app.get(&s.northbrook.path("pathways"), None).body["items"], json!([]), "nothing was registered");
     assert!(s.learner.held(&s.award).is_empty(), "nothing was awarded");
 
     // A change to a registered pathway: three are needed now; two would do.
     let pla = s.northbrook.try_pathway(&pla_rule(&s)).id();
-    let change = s.northbrook.issuer.post(&format!("/v1/pathways/{pla}/dry-run"), &two);
-    assert_eq!(change.body["would_complete"], 1, "{}", change.text);
+    let started = s.northbrook.issuer.post(&format!("/v1/pathways/{pla}/dry-run"), &two);
+    assert_eq!(started.status, 202, "{}", started.text);
+    let change = s.northbrook.issuer.wait_for_job(&started.body);
+    assert_eq!(change["result"]["would_complete"], 1, "{change}");
     assert_eq!(app.get(&format!("/v1/pathways/{pla}"), None).body["version"], 1, "the pathway is unchanged");
 
     // Invalid rules are the same 422 as on registration; other institutions get 404.

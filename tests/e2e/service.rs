@@ -61,6 +61,7 @@ fn every_served_route_is_in_the_spec() {
         "/v1/me/progress",
         "/v1/me/progress/{pathway}",
         "/v1/me/what-if",
+        "/v1/jobs/{id}",
     ];
     for path in paths {
         assert!(spec["paths"][path].is_object(), "{path} is missing from the spec");

@@ -6,14 +6,15 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread::JoinHandle;
 
-use cairn_domain::Email;
+use cairn_domain::{DisplayName, Email, Role};
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use serde_json::{Value, json};
 
 use crate::clients::{Admin, Employer, Institution, Learner, Session};
 use crate::http::Response;
 use crate::mail::{MailSink, addressed_to, outbox_messages, verification_code_in};
-use crate::service::{AdminBootstrap, Config, DEFAULT_FROM, DatabaseUrl, MailConfig, Password, start};
+use crate::process::{ChildService, free_port};
+use crate::service::{AdminBootstrap, Config, DEFAULT_FROM, DatabaseUrl, JobSettings, MailConfig, Password, PasswordHasher, start, users};
 use crate::{ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD};
 
 /// A fresh database for one test.
@@ -73,6 +74,9 @@ enum Mail {
 pub struct TestAppBuilder {
     demo: bool,
     mail: Mail,
+    job_chunk: Option<usize>,
+    /// Run the service as a child process with these extra settings.
+    child: Option<Vec<(String, String)>>,
 }
 
 impl TestAppBuilder {
@@ -95,8 +99,60 @@ impl TestAppBuilder {
         self
     }
 
+    /// Learners per chunk of a background job.
+    pub fn job_chunk(mut self, learners: usize) -> Self {
+        self.job_chunk = Some(learners);
+        self
+    }
+
+    /// Run the service as a child process (the `cairn serve` code path, its
+    /// settings from the environment), which [`TestApp::kill_service`]
+    /// kills and [`TestApp::restart_service`] starts again; `settings` are
+    /// further `CAIRN_*` variables for it.
+    pub fn child_process(mut self, settings: &[(&str, &str)]) -> Self {
+        self.child = Some(settings.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect());
+        self
+    }
+
+    fn spawn_child(settings: Vec<(String, String)>) -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let db = TestDb::fresh(dir.path());
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        let mut env: Vec<(String, String)> = [
+            ("CAIRN_BIND", format!("127.0.0.1:{port}")),
+            ("CAIRN_PUBLIC_URL", base.clone()),
+            ("CAIRN_DATA_DIR", dir.path().display().to_string()),
+            ("CAIRN_DATABASE_URL", db.url.to_string()),
+            ("CAIRN_ADMIN_EMAIL", ADMIN_EMAIL.to_owned()),
+            ("CAIRN_ADMIN_PASSWORD", ADMIN_PASSWORD.to_owned()),
+            ("CAIRN_WORKERS", "1".to_owned()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        env.extend(settings);
+        let child = ChildService::start(env, dir.path(), base.clone());
+        // No pooled connections: a killed service leaves them dead.
+        let agent = ureq::AgentBuilder::new().redirects(0).max_idle_connections(0).build();
+        TestApp(Arc::new(Running {
+            public_url: base.clone(),
+            base,
+            data_dir: dir.path().to_path_buf(),
+            mail_sink: None,
+            server: Server::Child(Mutex::new(child)),
+            agent,
+            config: None,
+            db: Arc::new(db),
+            _dir: Arc::new(dir),
+        }))
+    }
+
     pub fn spawn(self) -> TestApp {
-        let Self { demo, mail } = self;
+        let Self { demo, mail, job_chunk, child } = self;
+        if let Some(settings) = child {
+            return Self::spawn_child(settings);
+        }
         let sink = matches!(mail, Mail::Sink).then(MailSink::start);
         let smtp_url = match mail {
             Mail::Outbox => None,
@@ -114,6 +170,7 @@ impl TestAppBuilder {
             demo,
             workers: Some(1),
             mail: MailConfig::parse(smtp_url.as_deref(), DEFAULT_FROM).unwrap(),
+            jobs: JobSettings { chunk: job_chunk.unwrap_or(JobSettings::default().chunk), ..JobSettings::default() },
         };
         let node = Node::start(config.clone());
         TestApp(Arc::new(Running {
@@ -121,10 +178,9 @@ impl TestAppBuilder {
             base: node.base,
             data_dir: dir.path().to_path_buf(),
             mail_sink: sink.map(Arc::new),
-            handle: node.handle,
-            thread: Mutex::new(Some(node.thread)),
+            server: Server::Thread { handle: node.handle, thread: Mutex::new(Some(node.thread)) },
             agent: ureq::AgentBuilder::new().redirects(0).build(),
-            config,
+            config: Some(config),
             db: Arc::new(db),
             _dir: Arc::new(dir),
         }))
@@ -176,15 +232,23 @@ pub struct Running {
     pub data_dir: PathBuf,
     /// The SMTP server the service sends to, when built `with_mail_sink`.
     pub mail_sink: Option<Arc<MailSink>>,
-    handle: actix_web::dev::ServerHandle,
-    thread: Mutex<Option<JoinHandle<()>>>,
+    server: Server,
     agent: ureq::Agent,
-    /// What the node was started with (another node starts from it).
-    config: Config,
+    /// What the node was started with (another node starts from it); None
+    /// for a child process.
+    config: Option<Config>,
     // Dropped after the server has stopped (in `drop`), before its folder;
     // shared by every node on the database, dropped with the last.
     db: Arc<TestDb>,
     _dir: Arc<tempfile::TempDir>,
+}
+
+/// Where the service runs.
+enum Server {
+    /// On a thread of the test process (the usual case).
+    Thread { handle: actix_web::dev::ServerHandle, thread: Mutex<Option<JoinHandle<()>>> },
+    /// As a child process that a test can kill.
+    Child(Mutex<ChildService>),
 }
 
 impl Deref for TestApp {
@@ -200,9 +264,14 @@ impl Drop for Running {
         // Not graceful: tests hold keep-alive connections that would delay a
         // graceful stop by the whole shutdown timeout. The command is sent
         // at once; the server thread ends when it has stopped.
-        drop(self.handle.stop(false));
-        if let Some(thread) = self.thread.lock().unwrap().take() {
-            let _ = thread.join();
+        match &self.server {
+            Server::Thread { handle, thread } => {
+                drop(handle.stop(false));
+                if let Some(thread) = thread.lock().unwrap().take() {
+                    let _ = thread.join();
+                }
+            }
+            Server::Child(child) => child.lock().unwrap().kill(),
         }
     }
 }
@@ -217,6 +286,24 @@ impl TestApp {
         Self::builder().spawn()
     }
 
+    /// Kills the child process the service runs in (`SIGKILL`).
+    pub fn kill_service(&self) {
+        self.child().kill();
+    }
+
+    /// Starts the killed child again, on the same database, data directory
+    /// and port, and waits until it answers.
+    pub fn restart_service(&self) {
+        self.child().restart();
+    }
+
+    fn child(&self) -> std::sync::MutexGuard<'_, ChildService> {
+        match &self.server {
+            Server::Child(child) => child.lock().unwrap(),
+            Server::Thread { .. } => panic!("this app runs in the test process; build it with `child_process`"),
+        }
+    }
+
     /// Starts the service with `--demo` data.
     pub fn demo() -> Self {
         Self::builder().demo().spawn()
@@ -227,18 +314,17 @@ impl TestApp {
     /// keys) and mail, naming the same public URL. As two API nodes behind
     /// a balancer: an account made on one signs in on both.
     pub fn second_node(&self) -> TestApp {
-        let config =
-            Config { bind: "127.0.0.1:0".into(), public_url: Some(self.public_url.clone()), admin: None, demo: false, ..self.config.clone() };
+        let first = self.config.clone().expect("a second node of an app that runs in the test process");
+        let config = Config { bind: "127.0.0.1:0".into(), public_url: Some(self.public_url.clone()), admin: None, demo: false, ..first };
         let node = Node::start(config.clone());
         TestApp(Arc::new(Running {
             base: node.base,
             public_url: self.public_url.clone(),
             data_dir: self.data_dir.clone(),
             mail_sink: self.mail_sink.clone(),
-            handle: node.handle,
-            thread: Mutex::new(Some(node.thread)),
+            server: Server::Thread { handle: node.handle, thread: Mutex::new(Some(node.thread)) },
             agent: ureq::AgentBuilder::new().redirects(0).build(),
-            config,
+            config: Some(config),
             db: Arc::clone(&self.db),
             _dir: Arc::clone(&self._dir),
         }))
@@ -255,6 +341,34 @@ impl TestApp {
         let learner = self.learner_unconfirmed(name);
         learner.confirm_email();
         learner
+    }
+
+    /// `count` learners created straight in the database (no sign-up, no
+    /// mail; address confirmed, password [`PASSWORD`]), then signed in: for
+    /// tests that need many. `prefix-0@example.org`, `prefix-1@…`, …
+    pub fn learners_in_bulk(&self, prefix: &str, count: usize) -> Vec<Learner> {
+        let hash = PasswordHasher::new().unwrap().hash(&Password::parse(PASSWORD.into()).unwrap()).unwrap();
+        let mut conn = self.database_url().connect().unwrap();
+        (0..count)
+            .map(|i| {
+                let email = format!("{prefix}-{i}@example.org");
+                let account = users::insert(
+                    &mut conn,
+                    users::NewAccount {
+                        email: Email::parse(&email).unwrap(),
+                        name: DisplayName::parse("Learner").unwrap(),
+                        password_hash: hash.clone(),
+                        role: Role::Learner,
+                        org: None,
+                        email_verified: true,
+                    },
+                    None,
+                )
+                .unwrap();
+                let token = self.token(&email, PASSWORD);
+                Learner::new(self.session(token), account.id.to_string(), email)
+            })
+            .collect()
     }
 
     /// A new learner whose address is not confirmed yet.
@@ -343,6 +457,22 @@ impl TestApp {
 
     pub fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
         self.call("POST", path, token, Some(body))
+    }
+
+    /// Polls the job at `path` (`/v1/jobs/{id}`, read with `token`) until
+    /// it has finished, and returns it then. A job that never finishes fails
+    /// the test after a generous bound, rather than hanging it.
+    pub fn wait_for_job(&self, path: &str, token: &str) -> Value {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        loop {
+            let job = self.get(path, Some(token));
+            assert_eq!(job.status, 200, "{path}: {}", job.text);
+            if matches!(job.body["state"].as_str(), Some("succeeded" | "failed")) {
+                return job.body;
+            }
+            assert!(std::time::Instant::now() < deadline, "the job never finished: {}", job.text);
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
     }
 
     /// Every message sent to `email`, oldest first, as delivered: from the

@@ -54,6 +54,31 @@ impl Session {
         self.app.call_with("POST", path, Some(&self.token), &[("Idempotency-Key", key)], Some(&body.body()))
     }
 
+    /// Waits until the job `job` names (a `{id, url}` object, as in a 202
+    /// body or a pathway's `job`) has finished; returns it as
+    /// `GET /v1/jobs/{id}` shows it then.
+    pub fn wait_for_job(&self, job: &Value) -> Value {
+        let url = job["url"].as_str().unwrap_or_else(|| panic!("no job url in {job}"));
+        self.app.wait_for_job(self.app.path_of(url), &self.token)
+    }
+
+    /// Sends a PUT and, when it answers 200 with a `job` (a pathway
+    /// update), waits for that job to succeed.
+    pub fn put_and_wait(&self, path: &str, body: &impl Body) -> Response {
+        let response = self.put(path, body);
+        self.finish_job_of(&response);
+        response
+    }
+
+    /// Waits for the job in a successful response's `job`, if any; it must
+    /// succeed.
+    pub fn finish_job_of(&self, response: &Response) {
+        if (200..300).contains(&response.status) && response.body["job"].is_object() {
+            let job = self.wait_for_job(&response.body["job"]);
+            assert_eq!(job["state"], "succeeded", "{job}");
+        }
+    }
+
     /// `/v1/me`.
     pub fn me(&self) -> Value {
         let me = self.get("/v1/me");
@@ -292,9 +317,12 @@ impl Institution {
         response.body
     }
 
-    /// Registers a pathway, whatever it answers.
+    /// Registers a pathway, whatever it answers; when it is registered,
+    /// waits until its back-fill job has awarded those who complete it.
     pub fn try_pathway(&self, rule: &impl Body) -> Response {
-        self.issuer.post(&self.path("pathways"), rule)
+        let response = self.issuer.post(&self.path("pathways"), rule);
+        self.issuer.finish_job_of(&response);
+        response
     }
 
     /// Registers a pathway; returns its id.

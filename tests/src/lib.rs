@@ -17,6 +17,7 @@ mod clients;
 mod fixtures;
 mod http;
 mod mail;
+mod process;
 pub mod snapshot;
 
 pub use app::{TestApp, TestAppBuilder, TestDb};
@@ -24,16 +25,18 @@ pub use clients::{Admin, Employer, Institution, Learner, Session, Staff};
 pub use fixtures::{AchievementBuilder, Body, IssueRequest, Pathway, Rule, in_days};
 pub use http::{Response, jwt_parts};
 pub use mail::{MailSink, addressed_to, outbox_messages, verification_code_in};
+pub use process::{CHILD_TEST, serve_if_child};
 
 /// The service's own items that the harness and the tests name: the one
 /// place to fix when `cairn_api` moves them.
 pub mod service {
-    pub use cairn_api::auth::Password;
+    pub use cairn_api::auth::{Password, PasswordHasher};
     pub use cairn_api::config::AdminBootstrap;
     pub use cairn_api::demo::PASSWORD as DEMO_PASSWORD;
     pub use cairn_api::mail::message::CODE_INTRO;
     pub use cairn_api::mail::{DEFAULT_FROM, MailConfig};
     pub use cairn_api::rate_limit::RateLimiter;
+    pub use cairn_api::services::jobs::JobSettings;
     pub use cairn_api::signing::keys::SigningKey;
     pub use cairn_api::graph_cache::GraphCache;
     pub use cairn_api::services::progress;

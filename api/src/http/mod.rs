@@ -13,6 +13,7 @@ pub mod employment;
 pub mod extract;
 pub mod health;
 pub mod issuers;
+pub mod jobs;
 pub mod me;
 pub mod nul_guard;
 pub mod openapi;
@@ -89,6 +90,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(shares::requests::decline_request)
         .service(pathways::dry_run::dry_run_new)
         .service(pathways::dry_run::dry_run_change)
+        .service(jobs::get::get_job)
         .service(pathways::reviews::list_reviews)
         .service(pathways::reviews::approve_review)
         .service(pathways::reviews::reject_review)

@@ -11,6 +11,7 @@ use crate::services::claims::ClaimError;
 use crate::services::credential_status::StatusError;
 use crate::services::issuer::IssueError;
 use crate::services::issuing::IssuingError;
+use crate::services::jobs::JobError;
 use crate::services::pathways::PathwayError;
 use crate::services::reviews::ReviewError;
 use crate::store::StoreError;
@@ -278,7 +279,21 @@ impl From<PathwayError> for ApiError {
             // A rule that does not fit the graph is a 422 naming the problem.
             PathwayError::Graph(_) | PathwayError::Evaluation(_) => ApiError::invalid_field("requirement", error.to_string()),
             PathwayError::Awards(error) => error.into(),
+            PathwayError::Jobs(error) => error.into(),
             PathwayError::Store(error) => error.into(),
+        }
+    }
+}
+
+impl From<JobError> for ApiError {
+    fn from(error: JobError) -> Self {
+        match error {
+            JobError::NotFound => ApiError::NotFound("job".into()),
+            JobError::Awards(error) => error.into(),
+            JobError::Store(error) => error.into(),
+            // Stored work this process cannot read, or a rule the graph no
+            // longer takes: the service's problem, not the caller's.
+            JobError::Params(_) | JobError::Graph(_) => ApiError::internal(error),
         }
     }
 }

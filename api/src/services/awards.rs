@@ -4,7 +4,8 @@
 //! (one stateless rule, `recheck_awards`).
 //! Everything here runs inside the caller's transaction, at the caller's
 //! instant (`Context::now`). The use cases enter through `after_change`
-//! (a learner gained or lost a credential) and `award_new_pathway`.
+//! (a learner gained or lost a credential) and `award_pathway_to` (a
+//! pathway's back-fill job, one learner at a time).
 
 use std::collections::BTreeSet;
 
@@ -108,15 +109,24 @@ pub fn after_change(
     Ok(settled)
 }
 
-/// A pathway just registered or changed (already in `graph` and stored):
-/// every learner who completes it now is awarded (or queued for review).
-pub fn award_new_pathway(conn: &mut DbConn, ctx: &Context, graph: &PathwayGraph, pathway: PathwayId) -> Result<Vec<CredentialId>, AwardError> {
-    let mut issuers = Issuers::default();
-    let mut issued = Vec::new();
-    for learner in credentials::learners_with_credentials(conn)? {
-        issued.extend(award_completed(conn, ctx, graph, &mut issuers, learner, BTreeSet::from([pathway]))?);
-        progress::after_change(conn, &ctx.graphs, learner, ctx.now)?;
-    }
+/// One learner of a pathway's back-fill (a chunk of the job that follows a
+/// registration or update; the pathway is already in `graph` and stored):
+/// when the learner completes it now, it is awarded (or queued for review),
+/// and so is what that award completes in turn. Once: an award already
+/// recorded is not issued again, so a retried chunk issues nothing twice.
+pub fn award_pathway_to(
+    conn: &mut DbConn,
+    ctx: &Context,
+    graph: &PathwayGraph,
+    issuers: &mut Issuers,
+    learner: UserId,
+    pathway: PathwayId,
+) -> Result<Vec<CredentialId>, AwardError> {
+    credentials::lock_holder(conn, learner)?;
+    let issued = award_completed(conn, ctx, graph, issuers, learner, BTreeSet::from([pathway]))?;
+    // Awards are facts of other pathways, and the pathway itself is new to
+    // the learner's stored outcomes.
+    progress::after_change(conn, &ctx.graphs, learner, ctx.now)?;
     Ok(issued)
 }
 

@@ -72,7 +72,7 @@ fn move_signed(conn: &mut DbConn, ctx: &Context, learner: UserId, waiting: Vec<C
         )?;
         moved.push(Issued { credential, claim_code: None, payload });
     }
-    let graph = awards::load_graph(conn)?;
+    let (_, graph) = ctx.graph(conn)?;
     // A claimed credential may restore an award the cascade suspended, and
     // complete pathways.
     let changed: Vec<&Credential> = moved.iter().map(|issued| &issued.credential).collect();

@@ -81,7 +81,7 @@ pub fn change(
     // gets the status its pathway gives now; a reinstated credential may
     // also complete pathways anew.
     if let Some(learner) = updated.learner {
-        let graph = awards::load_graph(conn)?;
+        let (_, graph) = ctx.graph(conn)?;
         let change = match target {
             CredentialStatus::Active => Change::Reinstated,
             CredentialStatus::Suspended => Change::Suspended,

@@ -18,6 +18,7 @@ pub mod holder;
 pub mod imports;
 pub mod issuer;
 pub mod issuing;
+pub mod jobs;
 pub mod pathways;
 pub mod progress;
 pub mod rate_limits;

@@ -1,17 +1,18 @@
-//! Pathways: registering and changing stacking rules (learners who already
-//! complete one are awarded at once), and dry runs that say what a rule
-//! would do before it is switched on.
+//! Pathways: registering and changing stacking rules, and dry runs that say
+//! what a rule would do before it is switched on. The rule itself is stored
+//! (and in force for new credentials) at once; the work over every learner,
+//! the back-fill of awards or the dry run's evaluation, is a background job
+//! (`services::jobs`) that this enqueues in the same transaction.
 
 use cairn_domain::{OrgId, PathwayId};
-use cairn_stacking::{EvalError, EvalOptions, GraphError, Pathway, PathwayGraph, PathwayRule, Status};
-use chrono::{DateTime, Utc};
-use serde::Serialize;
-use utoipa::ToSchema;
+use cairn_stacking::{EvalError, GraphError, Pathway, PathwayGraph, PathwayRule};
 
 use crate::services::{Context, progress};
 use crate::services::awards::{self, AwardError};
+use crate::services::jobs::{self, DryRunParams, JobError, Work};
+use crate::store::jobs::Job;
 use crate::store::pathways::{self, StoredPathway};
-use crate::store::{DbConn, StoreError, credentials, follows};
+use crate::store::{DbConn, StoreError, follows};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PathwayError {
@@ -28,85 +29,59 @@ pub enum PathwayError {
     #[error(transparent)]
     Awards(#[from] AwardError),
     #[error(transparent)]
+    Jobs(#[from] JobError),
+    #[error(transparent)]
     Store(#[from] StoreError),
 }
 
-/// Registers `rule` as a new pathway of institution `org`; learners who
-/// already complete it are awarded at once.
-pub fn register(conn: &mut DbConn, ctx: &Context, org: OrgId, rule: PathwayRule) -> Result<StoredPathway, PathwayError> {
+/// Registers `rule` as a new pathway of institution `org`, and enqueues the
+/// job that awards learners who already complete it.
+pub fn register(conn: &mut DbConn, ctx: &Context, org: OrgId, rule: PathwayRule) -> Result<(StoredPathway, Job), PathwayError> {
     let pathway = Pathway { id: PathwayId::new(), issuer: org, rule };
-    let graph = with(conn, &pathway)?;
+    with(conn, &pathway)?;
     let stored = pathways::insert(conn, &pathway, ctx.actor, ctx.now)?;
-    awards::award_new_pathway(conn, ctx, &graph, pathway.id)?;
-    Ok(stored)
+    let job = jobs::enqueue(conn, ctx, org, &Work::PathwayBackfill { pathway: pathway.id })?;
+    Ok((stored, job))
 }
 
 /// Replaces the rule of pathway `id` of institution `org` (a new version);
-/// awards already earned keep their version, learners who complete the new
-/// one are awarded.
-pub fn update(conn: &mut DbConn, ctx: &Context, org: OrgId, id: PathwayId, rule: PathwayRule) -> Result<StoredPathway, PathwayError> {
+/// awards already earned keep their version, and the job it enqueues awards
+/// learners who complete the new one.
+pub fn update(conn: &mut DbConn, ctx: &Context, org: OrgId, id: PathwayId, rule: PathwayRule) -> Result<(StoredPathway, Job), PathwayError> {
     let current = current(conn, org, id)?;
     let pathway = Pathway { id, issuer: current.pathway.issuer, rule };
-    let graph = with(conn, &pathway)?;
+    with(conn, &pathway)?;
     let stored = pathways::update(conn, &current, &pathway, ctx.actor, ctx.now)?;
-    awards::award_new_pathway(conn, ctx, &graph, id)?;
-    Ok(stored)
+    let job = jobs::enqueue(conn, ctx, org, &Work::PathwayBackfill { pathway: id })?;
+    Ok((stored, job))
 }
 
-/// What the pathway would do if registered (or changed) now.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DryRun {
-    /// Learners holding at least one credential, all evaluated.
-    learners_evaluated: u64,
-    /// Learners who complete it now (each would be awarded, or queued for
-    /// review).
-    would_complete: u64,
-    /// Of those, learners who already hold an award of the current version.
-    already_awarded: u64,
-    /// Learners with some progress but not complete.
-    in_progress: u64,
-    evaluated_at: DateTime<Utc>,
-}
-
-/// A dry run of `rule` as a new pathway of institution `org`.
-pub fn dry_run_new(conn: &mut DbConn, ctx: &Context, org: OrgId, rule: PathwayRule) -> Result<DryRun, PathwayError> {
-    dry_run(conn, ctx, Pathway { id: PathwayId::new(), issuer: org, rule })
+/// A dry run of `rule` as a new pathway of institution `org`: validated
+/// now, evaluated for every learner by a job (at this instant), not saved.
+pub fn dry_run_new(conn: &mut DbConn, ctx: &Context, org: OrgId, rule: PathwayRule) -> Result<Job, PathwayError> {
+    let pathway = Pathway { id: PathwayId::new(), issuer: org, rule };
+    with(conn, &pathway)?;
+    Ok(jobs::enqueue(conn, ctx, org, &Work::DryRunNew(params(ctx, &pathway)))?)
 }
 
 /// A dry run of `rule` in place of pathway `id`'s current one.
-pub fn dry_run_change(conn: &mut DbConn, ctx: &Context, org: OrgId, id: PathwayId, rule: PathwayRule) -> Result<DryRun, PathwayError> {
+pub fn dry_run_change(conn: &mut DbConn, ctx: &Context, org: OrgId, id: PathwayId, rule: PathwayRule) -> Result<Job, PathwayError> {
     let current = current(conn, org, id)?;
-    dry_run(conn, ctx, Pathway { id, issuer: current.pathway.issuer, rule })
+    let pathway = Pathway { id, issuer: current.pathway.issuer, rule };
+    with(conn, &pathway)?;
+    Ok(jobs::enqueue(conn, ctx, org, &Work::DryRunChange(params(ctx, &pathway)))?)
 }
 
-/// Validated like a registration, evaluated for every learner, not saved.
-fn dry_run(conn: &mut DbConn, ctx: &Context, pathway: Pathway) -> Result<DryRun, PathwayError> {
-    let graph = with(conn, &pathway)?;
-    let now = ctx.now;
-    let mut result = DryRun { learners_evaluated: 0, would_complete: 0, already_awarded: 0, in_progress: 0, evaluated_at: now };
-    for learner in credentials::learners_with_credentials(conn)? {
-        let facts = awards::learner_facts(conn, learner)?;
-        result.learners_evaluated += 1;
-        let outcome = cairn_stacking::evaluate_with(&graph, pathway.id, &facts, now, &EvalOptions::without_plan())?;
-        match outcome.status {
-            Status::Complete => {
-                result.would_complete += 1;
-                if pathways::find_award(conn, pathway.id, learner)?.is_some() {
-                    result.already_awarded += 1;
-                }
-            }
-            Status::InProgress => result.in_progress += 1,
-            Status::NotStarted => {}
-        }
-    }
-    Ok(result)
+fn params(ctx: &Context, pathway: &Pathway) -> DryRunParams {
+    DryRunParams { pathway: pathway.id, org: pathway.issuer, rule: pathway.rule.to_value(), at: ctx.now }
 }
 
-/// The stored graph with `pathway` registered (or replacing its namesake).
-fn with(conn: &mut DbConn, pathway: &Pathway) -> Result<PathwayGraph, PathwayError> {
-    let mut graph = awards::load_graph(conn)?;
+/// Checks that `pathway` fits the stored graph (registered, or replacing
+/// its namesake): no cycle, nothing unknown, satisfiable.
+fn with(conn: &mut DbConn, pathway: &Pathway) -> Result<(), PathwayError> {
+    let mut graph: PathwayGraph = awards::load_graph(conn)?;
     graph.register(pathway.clone())?;
-    Ok(graph)
+    Ok(())
 }
 
 /// Pathway `id`, when institution `org` owns it.

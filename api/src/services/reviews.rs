@@ -37,7 +37,7 @@ pub enum ReviewError {
 pub fn approve(conn: &mut DbConn, ctx: &Context, org: OrgId, id: ReviewId) -> Result<Review, ReviewError> {
     let review = pending(conn, id, org)?;
     let ctx = awards::lock_holder(conn, ctx, review.learner)?;
-    let graph = awards::load_graph(conn)?;
+    let (_, graph) = ctx.graph(conn)?;
     let facts = awards::learner_facts(conn, review.learner)?;
     let completion = awards::completion(&graph, review.pathway, &facts, ctx.now).ok_or(ReviewError::NoLongerComplete)?;
     let mut issuers = Issuers::default();

@@ -316,6 +316,29 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    jobs (id) {
+        id -> Text,
+        kind -> Text,
+        org_id -> Text,
+        started_by -> Text,
+        state -> Text,
+        params -> Text,
+        cursor -> Nullable<Text>,
+        learners_done -> BigInt,
+        learners_total -> Nullable<BigInt>,
+        awards_issued -> BigInt,
+        errors -> Text,
+        result -> Nullable<Text>,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        attempts -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(achievement_skills -> achievements (achievement_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -345,6 +368,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     cascade_suspensions,
     award_constituents,
     pathway_follows,
+    jobs,
 );
 
 diesel::table! {

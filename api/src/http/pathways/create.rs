@@ -3,9 +3,11 @@ use cairn_domain::OrgId;
 
 use crate::http::caller::Issuer;
 use crate::http::extract::{JsonBody, path_id};
-use crate::http::pathways::parse_rule;
+use crate::http::jobs::JobLink;
+use crate::http::pathways::{PathwayWithJob, parse_rule};
 use crate::http::problem::{ApiError, ApiResult, ProblemDocument};
 use crate::http::views::PathwayView;
+use crate::services::jobs::JobSignal;
 use crate::services::{Context, pathways};
 use crate::state::AppState;
 
@@ -14,14 +16,16 @@ use crate::state::AppState;
 /// Issuers of that institution only (others get 404). The rule language is
 /// in DESIGN.md; a cycle, an unknown achievement or pathway, an award outside
 /// the institution's catalog or a rule that can never be satisfied is a 422
-/// naming the problem. Learners who already complete it are awarded at once.
+/// naming the problem. The pathway is in force at once (new credentials
+/// count toward it); learners who already complete it are awarded by a
+/// background job, the response's `job` (follow its `url`).
 #[utoipa::path(
     tag = "pathways",
     security(("bearer" = [])),
     params(("org" = String, Path, description = "Institution id")),
     request_body(content = cairn_stacking::PathwayRule, description = "The pathway rule (DESIGN.md, \"The rule language\")"),
     responses(
-        (status = 201, description = "Registered", body = PathwayView),
+        (status = 201, description = "Registered; `job` awards the learners who already complete it", body = PathwayWithJob),
         (status = 401, description = "Missing or invalid token", body = ProblemDocument, content_type = "application/problem+json"),
         (status = 403, description = "The caller is not an issuer", body = ProblemDocument, content_type = "application/problem+json"),
         (status = 404, description = "Not the caller's institution", body = ProblemDocument, content_type = "application/problem+json"),
@@ -32,6 +36,7 @@ use crate::state::AppState;
 #[post("/v1/orgs/{org}/pathways")]
 pub async fn create_pathway(
     state: web::Data<AppState>,
+    signal: web::Data<JobSignal>,
     issuer: Issuer,
     path: web::Path<String>,
     body: JsonBody<serde_json::Value>,
@@ -43,12 +48,13 @@ pub async fn create_pathway(
     let rule = parse_rule(body.0)?;
     let actor = issuer.caller.id;
     let state_ref = state.clone();
-    let stored = state
+    let (stored, job) = state
         .store
         .write_as(move |conn| {
             let ctx = Context::new(&state_ref, actor);
             Ok::<_, ApiError>(pathways::register(conn, &ctx, org, rule)?)
         })
         .await?;
-    Ok(HttpResponse::Created().json(PathwayView::from(stored)))
+    signal.wake();
+    Ok(HttpResponse::Created().json(PathwayWithJob { pathway: PathwayView::from(stored), job: JobLink::new(&job, &state.public_url) }))
 }
