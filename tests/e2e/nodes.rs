@@ -149,3 +149,52 @@ fn a_counted_limit_opens_a_new_window_once_the_last_has_ended() {
     assert_eq!(purge(start + Duration::seconds(20)), 1);
     assert_eq!(hit(ada, start + Duration::seconds(20)), (1, Ok(())), "a purged account starts afresh");
 }
+
+/// Job work is shared: while node A's worker works one back-fill, node B's
+/// worker takes the other from the queue (each worker works one job at a
+/// time, so two jobs running at once are two workers). Every award is
+/// issued once.
+#[test]
+fn two_nodes_share_the_job_queue() {
+    let a = TestApp::builder().job_chunk(2).job_pause(std::time::Duration::from_millis(250)).spawn();
+    let b = a.second_node();
+    let school = a.institution("Queue Sharing College");
+    let badge = school.achievement(&AchievementBuilder::badge("Shared Badge"));
+    let learners = a.learners_in_bulk("shared", 16);
+    let items: Vec<cairn_tests::IssueRequest> = learners.iter().map(|l| cairn_tests::IssueRequest::new(&badge).to(&l.id)).collect();
+    assert_eq!(school.batch(&items).status, 200);
+    let awards: Vec<String> = (0..2).map(|i| school.achievement(&AchievementBuilder::award(&format!("Shared Award {i}")))).collect();
+    // Registered without waiting for the jobs (the harness's `pathway` waits).
+    let jobs: Vec<Value> = awards
+        .iter()
+        .enumerate()
+        .map(|(i, award)| {
+            let rule = Pathway::new(&format!("shared-{i}"), "Shared", award, Rule::count(1).achievement(&badge)).issuance("automatic");
+            let registered = school.issuer.post(&school.path("pathways"), &rule);
+            assert_eq!(registered.status, 201, "{}", registered.text);
+            registered.body["job"].clone()
+        })
+        .collect();
+    let paths: Vec<String> = jobs.iter().map(|j| a.path_of(j["url"].as_str().unwrap()).to_owned()).collect();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut both_running = false;
+    while !both_running && std::time::Instant::now() < deadline {
+        let states: Vec<Value> = paths.iter().map(|p| a.get(p, Some(&school.issuer.token)).body["state"].clone()).collect();
+        both_running = states.iter().all(|s| s == "running");
+        if states.iter().all(|s| s == "succeeded") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(both_running, "the two jobs never ran at the same time: one worker did both");
+    for job in &jobs {
+        let done = school.issuer.wait_for_job(job);
+        assert_eq!(done["state"], "succeeded", "{done}");
+        assert_eq!(done["awards_issued"], 16, "{done}");
+    }
+    for learner in &learners {
+        for award in &awards {
+            assert_eq!(learner.on(&b).held(award).len(), 1, "{} holds {award} once", learner.email);
+        }
+    }
+}

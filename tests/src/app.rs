@@ -75,6 +75,7 @@ pub struct TestAppBuilder {
     demo: bool,
     mail: Mail,
     job_chunk: Option<usize>,
+    job_pause: Option<std::time::Duration>,
     /// Run the service as a child process with these extra settings.
     child: Option<Vec<(String, String)>>,
 }
@@ -102,6 +103,12 @@ impl TestAppBuilder {
     /// Learners per chunk of a background job.
     pub fn job_chunk(mut self, learners: usize) -> Self {
         self.job_chunk = Some(learners);
+        self
+    }
+
+    /// A pause between the chunks of a background job (jobs that last).
+    pub fn job_pause(mut self, pause: std::time::Duration) -> Self {
+        self.job_pause = Some(pause);
         self
     }
 
@@ -149,7 +156,7 @@ impl TestAppBuilder {
     }
 
     pub fn spawn(self) -> TestApp {
-        let Self { demo, mail, job_chunk, child } = self;
+        let Self { demo, mail, job_chunk, job_pause, child } = self;
         if let Some(settings) = child {
             return Self::spawn_child(settings);
         }
@@ -170,7 +177,11 @@ impl TestAppBuilder {
             demo,
             workers: Some(1),
             mail: MailConfig::parse(smtp_url.as_deref(), DEFAULT_FROM).unwrap(),
-            jobs: JobSettings { chunk: job_chunk.unwrap_or(JobSettings::default().chunk), ..JobSettings::default() },
+            jobs: JobSettings {
+                chunk: job_chunk.unwrap_or(JobSettings::default().chunk),
+                pause: job_pause.unwrap_or(JobSettings::default().pause),
+                ..JobSettings::default()
+            },
         };
         let node = Node::start(config.clone());
         TestApp(Arc::new(Running {
