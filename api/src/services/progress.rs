@@ -23,15 +23,37 @@ use crate::store::graph_version::{self, GraphChange, Stamp};
 use crate::store::outcomes::{self, Header, Mark, StoredOutcome};
 use crate::store::{DbConn, StoreError, StoreResult, credentials, follows};
 
-/// The learner's stored outcomes, nested pathways first, when they are
-/// current at `now`; None when they must be settled first.
-pub fn current(conn: &mut DbConn, graphs: &GraphCache, learner: UserId, now: DateTime<Utc>) -> StoreResult<Option<Vec<StoredOutcome>>> {
-    let (stamp, graph) = graphs.current(conn)?;
-    let Some(header) = outcomes::header(conn, learner)? else { return Ok(None) };
-    if header.graph_version != stamp.version || !holds_at(&header, now) || outcomes::has_marks(conn, learner)? {
+/// The learner's progress list as stored (the JSON `GET /v1/me/progress`
+/// serves), when it is current at `now`; None when it must be settled
+/// first. Three small queries: the graph's version, the list with its
+/// header, and whether a mark waits.
+pub fn current(conn: &mut DbConn, graphs: &GraphCache, learner: UserId, now: DateTime<Utc>) -> StoreResult<Option<String>> {
+    let (stamp, _) = graphs.current(conn)?;
+    let Some((header, marked, body)) = outcomes::body(conn, learner)? else { return Ok(None) };
+    Ok((header.graph_version == stamp.version && holds_at(&header, now) && !marked).then_some(body))
+}
+
+/// The stored outcome of `pathway` (its JSON, None when the list leaves it
+/// out), when the learner's outcomes are current at `now`; None when they
+/// must be settled first.
+pub fn current_one(
+    conn: &mut DbConn,
+    graphs: &GraphCache,
+    learner: UserId,
+    pathway: PathwayId,
+    now: DateTime<Utc>,
+) -> StoreResult<Option<Option<String>>> {
+    if current(conn, graphs, learner, now)?.is_none() {
         return Ok(None);
     }
-    Ok(Some(ordered(&graph, outcomes::of_learner(conn, learner)?)))
+    outcomes::one(conn, learner, pathway).map(Some)
+}
+
+/// Settles the learner's outcomes at `now`, then the stored outcome of
+/// `pathway` (None when the list leaves it out).
+pub fn settle_one(conn: &mut DbConn, graphs: &GraphCache, learner: UserId, pathway: PathwayId, now: DateTime<Utc>) -> StoreResult<Option<String>> {
+    settle_now(conn, graphs, learner, now)?;
+    outcomes::one(conn, learner, pathway)
 }
 
 /// A fresh evaluation of what progress lists for the learner at `at`: every
@@ -53,13 +75,12 @@ pub fn evaluate_at(conn: &mut DbConn, graph: &PathwayGraph, learner: UserId, at:
         .collect())
 }
 
-/// Settles the learner's outcomes at `now` and returns them (a write
-/// transaction; takes the learner's lock so no change interleaves).
-pub fn settle_now(conn: &mut DbConn, graphs: &GraphCache, learner: UserId, now: DateTime<Utc>) -> StoreResult<Vec<StoredOutcome>> {
+/// Settles the learner's outcomes at `now` and returns the progress list
+/// (a write transaction; takes the learner's lock so no change interleaves).
+pub fn settle_now(conn: &mut DbConn, graphs: &GraphCache, learner: UserId, now: DateTime<Utc>) -> StoreResult<String> {
     credentials::lock_holder(conn, learner)?;
     let (stamp, graph) = graphs.current(conn)?;
-    settle(conn, &graph, &stamp, learner, now)?;
-    Ok(ordered(&graph, outcomes::of_learner(conn, learner)?))
+    settle(conn, &graph, &stamp, learner, now)
 }
 
 /// After a change to the learner's record: settles their outcomes if they
@@ -69,13 +90,14 @@ pub fn after_change(conn: &mut DbConn, graphs: &GraphCache, learner: UserId, now
         return Ok(());
     }
     let (stamp, graph) = graphs.current(conn)?;
-    settle(conn, &graph, &stamp, learner, now)
+    settle(conn, &graph, &stamp, learner, now).map(drop)
 }
 
 /// Brings the learner's stored outcomes to `stamp`'s graph at `now`:
 /// everything when nothing usable is stored, otherwise the pathways that
 /// the marks and the graph changes since the last settle can affect.
-pub fn settle(conn: &mut DbConn, graph: &PathwayGraph, stamp: &Stamp, learner: UserId, now: DateTime<Utc>) -> StoreResult<()> {
+/// Returns the progress list they make.
+pub fn settle(conn: &mut DbConn, graph: &PathwayGraph, stamp: &Stamp, learner: UserId, now: DateTime<Utc>) -> StoreResult<String> {
     let header = outcomes::header(conn, learner)?;
     let facts = learner_facts(conn, learner)?;
     let followed = follows::followed(conn, learner)?;
@@ -99,7 +121,23 @@ pub fn settle(conn: &mut DbConn, graph: &PathwayGraph, stamp: &Stamp, learner: U
         }
     }
     let header = Header { graph_version: stamp.version, valid_until: cairn_stacking::stable_until(graph, &facts, now) };
-    outcomes::settled(conn, learner, header, now)
+    let body = list(&ordered(graph, outcomes::of_learner(conn, learner)?));
+    outcomes::settled(conn, learner, header, &body, now)?;
+    Ok(body)
+}
+
+/// The progress list (`{"items": [...]}`) of stored outcomes, as served.
+fn list(stored: &[StoredOutcome]) -> String {
+    let mut body = String::with_capacity(stored.iter().map(|o| o.json.len() + 1).sum::<usize>() + 12);
+    body.push_str("{\"items\":[");
+    for (i, outcome) in stored.iter().enumerate() {
+        if i > 0 {
+            body.push(',');
+        }
+        body.push_str(&outcome.json);
+    }
+    body.push_str("]}");
+    body
 }
 
 /// Whether outcomes settled under `header` still hold at `now`.

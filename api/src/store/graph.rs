@@ -22,9 +22,13 @@ pub fn catalog_entry(achievement: &Achievement) -> CatalogEntry {
     }
 }
 
-/// The whole graph, read now.
+/// The whole graph, read now. The pathways are read before the catalog:
+/// the two reads need not see one snapshot (a read outside a transaction
+/// on SQLite, any statement on PostgreSQL under read committed), and a
+/// pathway only names achievements committed before it, which a later read
+/// of the catalog (never shrinking) always sees.
 pub fn load(conn: &mut DbConn) -> StoreResult<PathwayGraph> {
-    let catalog: Vec<CatalogEntry> = achievements::all(conn)?.iter().map(catalog_entry).collect();
     let stored: Vec<_> = pathways::all(conn)?.into_iter().map(|p| p.pathway).collect();
+    let catalog: Vec<CatalogEntry> = achievements::all(conn)?.iter().map(catalog_entry).collect();
     PathwayGraph::load(catalog, stored).map_err(|e| StoreError::Corrupt(format!("stored pathways no longer form a valid graph: {e}")))
 }

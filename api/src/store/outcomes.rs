@@ -134,9 +134,35 @@ pub fn clear(conn: &mut DbConn, learner: UserId) -> StoreResult<()> {
     Ok(())
 }
 
+/// The learner's progress list as stored, with its header and whether a
+/// mark waits.
+pub fn body(conn: &mut DbConn, learner: UserId) -> StoreResult<Option<(Header, bool, String)>> {
+    let row: Option<(i64, Option<chrono::NaiveDateTime>, String)> = learner_outcomes::table
+        .find(learner.to_string())
+        .select((learner_outcomes::graph_version, learner_outcomes::valid_until, learner_outcomes::body))
+        .first(conn)
+        .optional()
+        .map_err(StoreError::from_query)?;
+    let Some((graph_version, valid_until, body)) = row else { return Ok(None) };
+    let marked = has_marks(conn, learner)?;
+    Ok(Some((Header { graph_version, valid_until: valid_until.map(time::from_db) }, marked, body)))
+}
+
+/// The stored outcome of one pathway.
+pub fn one(conn: &mut DbConn, learner: UserId, pathway: PathwayId) -> StoreResult<Option<String>> {
+    outcomes::table
+        .filter(outcomes::learner_id.eq(learner.to_string()))
+        .filter(outcomes::pathway_id.eq(pathway.to_string()))
+        .select(outcomes::outcome)
+        .first(conn)
+        .optional()
+        .map_err(StoreError::from_query)
+}
+
 /// Records the learner's outcomes as settled: at graph `header.graph_version`,
-/// holding until `header.valid_until`, with no change left to apply.
-pub fn settled(conn: &mut DbConn, learner: UserId, header: Header, now: DateTime<Utc>) -> StoreResult<()> {
+/// holding until `header.valid_until`, with no change left to apply, and
+/// `body` the progress list they make.
+pub fn settled(conn: &mut DbConn, learner: UserId, header: Header, body: &str, now: DateTime<Utc>) -> StoreResult<()> {
     let id = learner.to_string();
     diesel::delete(outcome_marks::table.filter(outcome_marks::learner_id.eq(&id))).execute(conn).map_err(StoreError::from_query)?;
     diesel::delete(learner_outcomes::table.find(&id)).execute(conn).map_err(StoreError::from_query)?;
@@ -146,6 +172,7 @@ pub fn settled(conn: &mut DbConn, learner: UserId, header: Header, now: DateTime
             learner_outcomes::graph_version.eq(header.graph_version),
             learner_outcomes::valid_until.eq(header.valid_until.map(time::to_db)),
             learner_outcomes::computed_at.eq(time::to_db(now)),
+            learner_outcomes::body.eq(body),
         ))
         .execute(conn)
         .map_err(StoreError::from_query)?;

@@ -394,6 +394,7 @@ diesel::table! {
         graph_version -> BigInt,
         valid_until -> Nullable<Timestamp>,
         computed_at -> Timestamp,
+        body -> Text,
     }
 }
 

@@ -22,12 +22,14 @@ CREATE TABLE graph_changes (
 
 -- A learner's stored outcomes are current as of graph `graph_version` and
 -- stay true until `valid_until` (a credential comes into force, expires or
--- changes status by itself); NULL: until an event.
+-- changes status by itself); NULL: until an event. `body` is the progress
+-- list as `GET /v1/me/progress` serves it, assembled from `outcomes`.
 CREATE TABLE learner_outcomes (
     learner_id     TEXT PRIMARY KEY REFERENCES users (id),
     graph_version  BIGINT NOT NULL,
     valid_until    TIMESTAMP,
-    computed_at    TIMESTAMP NOT NULL
+    computed_at    TIMESTAMP NOT NULL,
+    body           TEXT NOT NULL
 );
 
 -- One stored outcome (its JSON, as `GET /v1/me/progress` serves it) per

@@ -10,7 +10,6 @@ use crate::http::extract::{JsonBody, path_id};
 use crate::http::problem::{ApiError, ApiResult, ProblemDocument};
 use crate::services::{awards, progress};
 use crate::state::AppState;
-use crate::store::outcomes::StoredOutcome;
 use crate::store::StoreError;
 
 #[derive(Deserialize, IntoParams)]
@@ -49,15 +48,15 @@ pub async fn my_progress(
 ) -> ApiResult<HttpResponse> {
     let graphs = state.graphs.clone();
     let Some(at) = query.at else {
-        let items = stored(&state, caller.id).await?;
-        let mut body = String::from("{\"items\":[");
-        for (i, outcome) in items.iter().enumerate() {
-            if i > 0 {
-                body.push(',');
+        let now = crate::store::time::now();
+        let learner = caller.id;
+        let body = match state.store.read(move |conn| progress::current(conn, &graphs, learner, now)).await? {
+            Some(body) => body,
+            None => {
+                let graphs = state.graphs.clone();
+                state.store.write(move |conn| progress::settle_now(conn, &graphs, learner, now)).await?
             }
-            body.push_str(&outcome.json);
-        }
-        body.push_str("]}");
+        };
         return Ok(HttpResponse::Ok().content_type("application/json").body(body));
     };
     let items = state
@@ -68,17 +67,6 @@ pub async fn my_progress(
         })
         .await?;
     Ok(HttpResponse::Ok().json(ProgressList { items }))
-}
-
-/// The learner's stored outcomes, settled first when out of date.
-async fn stored(state: &AppState, learner: cairn_domain::UserId) -> ApiResult<Vec<StoredOutcome>> {
-    let now = crate::store::time::now();
-    let graphs = state.graphs.clone();
-    if let Some(items) = state.store.read(move |conn| progress::current(conn, &graphs, learner, now)).await? {
-        return Ok(items);
-    }
-    let graphs = state.graphs.clone();
-    Ok(state.store.write(move |conn| progress::settle_now(conn, &graphs, learner, now)).await?)
 }
 
 /// The caller's progress toward one pathway, with the explanation tree and
@@ -104,10 +92,18 @@ pub async fn my_progress_one(
     query: crate::http::extract::Query<AtQuery>,
 ) -> ApiResult<HttpResponse> {
     let id: PathwayId = path_id(&path, "pathway")?;
-    if query.at.is_none()
-        && let Some(outcome) = stored(&state, caller.id).await?.into_iter().find(|o| o.pathway == id)
-    {
-        return Ok(HttpResponse::Ok().content_type("application/json").body(outcome.json));
+    if query.at.is_none() {
+        let (now, learner, graphs) = (crate::store::time::now(), caller.id, state.graphs.clone());
+        let stored = match state.store.read(move |conn| progress::current_one(conn, &graphs, learner, id, now)).await? {
+            Some(stored) => stored,
+            None => {
+                let graphs = state.graphs.clone();
+                state.store.write(move |conn| progress::settle_one(conn, &graphs, learner, id, now)).await?
+            }
+        };
+        if let Some(outcome) = stored {
+            return Ok(HttpResponse::Ok().content_type("application/json").body(outcome));
+        }
     }
     // Not stored (not started, not followed) or asked at another instant.
     let at = query.at.unwrap_or_else(Utc::now);
