@@ -62,8 +62,9 @@ pub struct NewCredential {
     pub claim_code_hash: Option<String>,
 }
 
+// None is NULL, not DEFAULT: SQLite then takes many rows in one INSERT.
 #[derive(Queryable, Selectable, Insertable)]
-#[diesel(table_name = credentials)]
+#[diesel(table_name = credentials, treat_none_as_default_value = false)]
 struct Row {
     id: String,
     org_id: String,
@@ -107,15 +108,44 @@ impl Row {
 }
 
 pub fn insert(conn: &mut DbConn, new: NewCredential, actor: UserId) -> StoreResult<()> {
-    let c = &new.credential;
-    diesel::insert_into(credentials::table)
-        .values(Row {
+    insert_many(conn, &[(&new.credential, new.claim_code_hash)], actor)
+}
+
+/// Rows per multi-row INSERT: 17 columns each stays under SQLite's 32,766
+/// bound parameters.
+const ROWS_PER_INSERT: usize = 500;
+
+/// Inserts credentials and their `issued` events, a few hundred rows per
+/// statement (one round trip for a typical batch).
+/// Each credential comes with the hash of its claim code, if any.
+pub fn insert_many(conn: &mut DbConn, new: &[(&Credential, Option<String>)], actor: UserId) -> StoreResult<()> {
+    for chunk in new.chunks(ROWS_PER_INSERT) {
+        let rows: Vec<Row> = chunk.iter().map(|(credential, claim_code_hash)| Row::new(credential, claim_code_hash.clone())).collect();
+        // Batch inserts are per backend in diesel (not through the MultiConnection).
+        match conn {
+            DbConn::Sqlite(c) => diesel::insert_into(credentials::table).values(&rows).execute(c),
+            DbConn::Postgres(c) => diesel::insert_into(credentials::table).values(&rows).execute(c),
+        }
+        .map_err(StoreError::from_query)?;
+        let events: Vec<_> = chunk.iter().map(|(c, _)| event_row(c.id, CredentialStatus::Active, "issued", Some(actor), c.created_at)).collect();
+        match conn {
+            DbConn::Sqlite(c) => diesel::insert_into(credential_events::table).values(&events).execute(c),
+            DbConn::Postgres(c) => diesel::insert_into(credential_events::table).values(&events).execute(c),
+        }
+        .map_err(StoreError::from_query)?;
+    }
+    Ok(())
+}
+
+impl Row {
+    fn new(c: &Credential, claim_code_hash: Option<String>) -> Self {
+        Row {
             id: c.id.to_string(),
             org_id: c.org.to_string(),
             achievement_id: c.achievement.to_string(),
             learner_id: c.learner.map(|l| l.to_string()),
             recipient_email: c.recipient_email.as_ref().map(ToString::to_string),
-            claim_code_hash: new.claim_code_hash.clone(),
+            claim_code_hash,
             status: c.status.as_str().to_owned(),
             awarded_at: time::to_db(c.awarded_at),
             valid_until: c.valid_until.map(time::to_db),
@@ -127,10 +157,30 @@ pub fn insert(conn: &mut DbConn, new: NewCredential, actor: UserId) -> StoreResu
             ob3: c.ob3.to_string(),
             jwt: c.jwt.clone(),
             created_at: time::to_db(c.created_at),
-        })
-        .execute(conn)
-        .map_err(StoreError::from_query)?;
-    record_event(conn, c.id, CredentialStatus::Active, "issued", Some(actor), c.created_at)
+        }
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = credential_events, treat_none_as_default_value = false)]
+struct EventRow {
+    id: String,
+    credential_id: String,
+    status: &'static str,
+    reason: String,
+    actor_id: Option<String>,
+    at: NaiveDateTime,
+}
+
+fn event_row(id: CredentialId, status: CredentialStatus, reason: &str, actor: Option<UserId>, at: DateTime<Utc>) -> EventRow {
+    EventRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        credential_id: id.to_string(),
+        status: status.as_str(),
+        reason: reason.to_owned(),
+        actor_id: actor.map(|a| a.to_string()),
+        at: time::to_db(at),
+    }
 }
 
 fn record_event(
@@ -141,17 +191,7 @@ fn record_event(
     actor: Option<UserId>,
     at: DateTime<Utc>,
 ) -> StoreResult<()> {
-    diesel::insert_into(credential_events::table)
-        .values((
-            credential_events::id.eq(uuid::Uuid::now_v7().to_string()),
-            credential_events::credential_id.eq(id.to_string()),
-            credential_events::status.eq(status.as_str()),
-            credential_events::reason.eq(reason),
-            credential_events::actor_id.eq(actor.map(|a| a.to_string())),
-            credential_events::at.eq(time::to_db(at)),
-        ))
-        .execute(conn)
-        .map_err(StoreError::from_query)?;
+    diesel::insert_into(credential_events::table).values(event_row(id, status, reason, actor, at)).execute(conn).map_err(StoreError::from_query)?;
     Ok(())
 }
 

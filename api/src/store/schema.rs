@@ -80,6 +80,7 @@ diesel::table! {
         purpose -> Text,
         capacity -> BigInt,
         created_at -> Timestamp,
+        allocated -> BigInt,
     }
 }
 

@@ -47,13 +47,14 @@ pub struct Slot {
     pub index: i64,
 }
 
-fn newest(conn: &mut DbConn, org: OrgId, purpose: Purpose) -> StoreResult<Option<String>> {
+/// The newest list of `purpose` and how many of its entries are handed out.
+fn newest(conn: &mut DbConn, org: OrgId, purpose: Purpose) -> StoreResult<Option<(String, i64)>> {
     status_lists::table
         .filter(status_lists::org_id.eq(org.to_string()))
         .filter(status_lists::purpose.eq(purpose.as_str()))
         .order((status_lists::created_at.desc(), status_lists::id.desc()))
-        .select(status_lists::id)
-        .first::<String>(conn)
+        .select((status_lists::id, status_lists::allocated))
+        .first::<(String, i64)>(conn)
         .optional()
         .map_err(StoreError::from_query)
 }
@@ -67,6 +68,7 @@ fn create(conn: &mut DbConn, org: OrgId, purpose: Purpose, now: chrono::DateTime
             status_lists::purpose.eq(purpose.as_str()),
             status_lists::capacity.eq(CAPACITY),
             status_lists::created_at.eq(time::to_db(now)),
+            status_lists::allocated.eq(0),
         ))
         .execute(conn)
         .map_err(StoreError::from_query)?;
@@ -77,41 +79,95 @@ fn create(conn: &mut DbConn, org: OrgId, purpose: Purpose, now: chrono::DateTime
 /// inside the write transaction that inserts the credential; a new pair of
 /// lists is created at `now`.
 pub fn allocate(conn: &mut DbConn, org: OrgId, now: chrono::DateTime<chrono::Utc>) -> StoreResult<Slot> {
-    let current = match (newest(conn, org, Purpose::Revocation)?, newest(conn, org, Purpose::Suspension)?) {
-        (Some(revocation), Some(suspension)) => {
-            let used: i64 = credentials::table
-                .filter(credentials::revocation_list_id.eq(&revocation))
-                .count()
-                .get_result(conn)
-                .map_err(StoreError::from_query)?;
-            (used < FILL_LIMIT).then_some((revocation, suspension))
-        }
-        _ => None,
-    };
-    let (revocation, suspension) = match current {
-        Some(pair) => pair,
-        None => (create(conn, org, Purpose::Revocation, now)?, create(conn, org, Purpose::Suspension, now)?),
-    };
-    // At most three quarters full, so each try succeeds with p >= 1/4.
-    for _ in 0..64 {
-        let index = random_index()?;
-        let taken: i64 = credentials::table
-            .filter(credentials::revocation_list_id.eq(&revocation))
-            .filter(credentials::status_index.eq(index))
-            .count()
-            .get_result(conn)
+    allocate_many(conn, org, 1, now)?.pop().ok_or_else(|| StoreError::Conflict("could not allocate a status list entry; retry".into()))
+}
+
+/// Bound parameters per `IN (…)` query, well under SQLite's limit.
+const CHUNK: usize = 5_000;
+
+/// `count` fresh random slots, distinct, in the organisation's current pair
+/// of lists (and in a new pair, created at `now`, once that is three
+/// quarters full), in a few queries whatever `count`: the pair's counters
+/// say how full it is, and one query per round finds which of the drawn
+/// indices are taken. Call it inside the write transaction that inserts
+/// the credentials. On PostgreSQL the counters' row locks serialise the
+/// organisation's allocations until commit, so drawn indices are checked
+/// against every committed credential.
+pub fn allocate_many(conn: &mut DbConn, org: OrgId, count: usize, now: chrono::DateTime<chrono::Utc>) -> StoreResult<Vec<Slot>> {
+    let mut slots = Vec::with_capacity(count);
+    while slots.len() < count {
+        let current = match (newest(conn, org, Purpose::Revocation)?, newest(conn, org, Purpose::Suspension)?) {
+            (Some((revocation, used)), Some((suspension, _))) if used < FILL_LIMIT => Some((revocation, suspension, used)),
+            _ => None,
+        };
+        let (revocation, suspension, used) = match current {
+            Some(current) => current,
+            None => (create(conn, org, Purpose::Revocation, now)?, create(conn, org, Purpose::Suspension, now)?, 0),
+        };
+        let wanted = (count - slots.len()).min(usize::try_from(FILL_LIMIT - used).unwrap_or(0));
+        let taken = i64::try_from(wanted).map_err(|_| StoreError::Corrupt("status list allocation overflows".into()))?;
+        diesel::update(status_lists::table.filter(status_lists::id.eq_any([&revocation, &suspension])))
+            .set(status_lists::allocated.eq(status_lists::allocated + taken))
+            .execute(conn)
             .map_err(StoreError::from_query)?;
-        if taken == 0 {
-            return Ok(Slot { revocation_list: revocation, suspension_list: suspension, index });
+        for index in fresh_indices(conn, &revocation, wanted)? {
+            slots.push(Slot { revocation_list: revocation.clone(), suspension_list: suspension.clone(), index });
+        }
+    }
+    Ok(slots)
+}
+
+/// `wanted` distinct random indices free on the list `revocation`. At most
+/// three quarters of a list is handed out, so each draw is free with
+/// p >= 1/4.
+fn fresh_indices(conn: &mut DbConn, revocation: &str, wanted: usize) -> StoreResult<Vec<i64>> {
+    let mut chosen = std::collections::BTreeSet::new();
+    for _ in 0..64 {
+        let mut drawn = std::collections::BTreeSet::new();
+        while drawn.len() < wanted - chosen.len() {
+            let index = random_index()?;
+            if !chosen.contains(&index) {
+                drawn.insert(index);
+            }
+        }
+        let drawn: Vec<i64> = drawn.into_iter().collect();
+        let mut used = std::collections::BTreeSet::new();
+        for chunk in drawn.chunks(CHUNK) {
+            let found: Vec<i64> = credentials::table
+                .filter(credentials::revocation_list_id.eq(revocation))
+                .filter(credentials::status_index.eq_any(chunk))
+                .select(credentials::status_index)
+                .load(conn)
+                .map_err(StoreError::from_query)?;
+            used.extend(found);
+        }
+        chosen.extend(drawn.into_iter().filter(|index| !used.contains(index)));
+        if chosen.len() == wanted {
+            // Random order: the order of issue is not the order of indices.
+            let mut chosen: Vec<i64> = chosen.into_iter().collect();
+            shuffle(&mut chosen)?;
+            return Ok(chosen);
         }
     }
     Err(StoreError::Conflict("could not allocate a status list entry; retry".into()))
 }
 
-fn random_index() -> StoreResult<i64> {
+fn shuffle(items: &mut [i64]) -> StoreResult<()> {
+    for i in (1..items.len()).rev() {
+        let j = (random_u64()? % (i as u64 + 1)) as usize;
+        items.swap(i, j);
+    }
+    Ok(())
+}
+
+fn random_u64() -> StoreResult<u64> {
     let mut bytes = [0u8; 8];
     aws_lc_rs::rand::fill(&mut bytes).map_err(|_| StoreError::Corrupt("no randomness".into()))?;
-    Ok((u64::from_le_bytes(bytes) % CAPACITY as u64) as i64)
+    Ok(u64::from_le_bytes(bytes))
+}
+
+fn random_index() -> StoreResult<i64> {
+    Ok((random_u64()? % CAPACITY as u64) as i64)
 }
 
 pub fn find(conn: &mut DbConn, id: &str) -> StoreResult<Option<StatusList>> {
