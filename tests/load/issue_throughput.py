@@ -134,6 +134,7 @@ def run(binary):
         holder = call("POST", "/v1/auth/register", {"email": "p@bench.example", "password": "bench-password", "name": "P"})["id"]
         items = [{"achievement": micro[i % MICROS], "recipient": {"learner": holder},
                   "awarded_at": f"{2020 + i % 6}-{1 + i % 12:02d}-15T00:00:00Z"} for i in range(LEARNER_BATCH)]
+        conn = Connection(port, issuer)  # the server closes idle connections
         started = time.perf_counter()
         result = conn.post(f"{single}/batch", {"items": items})
         elapsed = time.perf_counter() - started

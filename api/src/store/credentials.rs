@@ -127,7 +127,8 @@ pub fn insert_many(conn: &mut DbConn, new: &[(&Credential, Option<String>)], act
             DbConn::Postgres(c) => diesel::insert_into(credentials::table).values(&rows).execute(c),
         }
         .map_err(StoreError::from_query)?;
-        let events: Vec<_> = chunk.iter().map(|(c, _)| event_row(c.id, CredentialStatus::Active, "issued", Some(actor), c.created_at)).collect();
+        let events: Vec<_> =
+            chunk.iter().map(|(c, _)| event_row(c.id, c.learner, CredentialStatus::Active, "issued", Some(actor), c.created_at)).collect();
         match conn {
             DbConn::Sqlite(c) => diesel::insert_into(credential_events::table).values(&events).execute(c),
             DbConn::Postgres(c) => diesel::insert_into(credential_events::table).values(&events).execute(c),
@@ -170,9 +171,19 @@ struct EventRow {
     reason: String,
     actor_id: Option<String>,
     at: NaiveDateTime,
+    learner_id: Option<String>,
 }
 
-fn event_row(id: CredentialId, status: CredentialStatus, reason: &str, actor: Option<UserId>, at: DateTime<Utc>) -> EventRow {
+/// An event of credential `id`, held by `learner` (copied to the event so
+/// that a learner's latest event is one index lookup).
+fn event_row(
+    id: CredentialId,
+    learner: Option<UserId>,
+    status: CredentialStatus,
+    reason: &str,
+    actor: Option<UserId>,
+    at: DateTime<Utc>,
+) -> EventRow {
     EventRow {
         id: uuid::Uuid::now_v7().to_string(),
         credential_id: id.to_string(),
@@ -180,6 +191,7 @@ fn event_row(id: CredentialId, status: CredentialStatus, reason: &str, actor: Op
         reason: reason.to_owned(),
         actor_id: actor.map(|a| a.to_string()),
         at: time::to_db(at),
+        learner_id: learner.map(|l| l.to_string()),
     }
 }
 
@@ -191,7 +203,13 @@ fn record_event(
     actor: Option<UserId>,
     at: DateTime<Utc>,
 ) -> StoreResult<()> {
-    diesel::insert_into(credential_events::table).values(event_row(id, status, reason, actor, at)).execute(conn).map_err(StoreError::from_query)?;
+    let learner: Option<String> =
+        credentials::table.find(id.to_string()).select(credentials::learner_id).first(conn).optional().map_err(StoreError::from_query)?.flatten();
+    let learner = learner.map(|l| l.parse()).transpose().map_err(|e| StoreError::Corrupt(format!("credential learner: {e}")))?;
+    diesel::insert_into(credential_events::table)
+        .values(event_row(id, learner, status, reason, actor, at))
+        .execute(conn)
+        .map_err(StoreError::from_query)?;
     Ok(())
 }
 
@@ -271,9 +289,9 @@ pub fn set_status(
 /// (issue, suspension, reinstatement, revocation).
 pub fn latest_event_of_learner(conn: &mut DbConn, learner: UserId) -> StoreResult<Option<DateTime<Utc>>> {
     use diesel::dsl::max;
+    // The events carry their credential's holder: one index lookup.
     let latest: Option<NaiveDateTime> = credential_events::table
-        .inner_join(credentials::table.on(credentials::id.eq(credential_events::credential_id)))
-        .filter(credentials::learner_id.eq(learner.to_string()))
+        .filter(credential_events::learner_id.eq(learner.to_string()))
         .select(max(credential_events::at))
         .first(conn)
         .map_err(StoreError::from_query)?;
@@ -333,6 +351,11 @@ pub fn claim(conn: &mut DbConn, id: CredentialId, learner: UserId, ob3: &serde_j
     if updated == 0 {
         return Err(StoreError::Conflict("this credential has already been claimed".into()));
     }
+    // Its history moves with it.
+    diesel::update(credential_events::table.filter(credential_events::credential_id.eq(id.to_string())))
+        .set(credential_events::learner_id.eq(Some(learner.to_string())))
+        .execute(conn)
+        .map_err(StoreError::from_query)?;
     Ok(())
 }
 

@@ -114,6 +114,7 @@ diesel::table! {
         reason -> Text,
         actor_id -> Nullable<Text>,
         at -> Timestamp,
+        learner_id -> Nullable<Text>,
     }
 }
 
