@@ -158,6 +158,11 @@ pub fn record_all(conn: &mut DbConn, entries: Vec<Entry>) -> StoreResult<()> {
                 audit_log::learner_id.eq(entry.learner.map(|l| l.to_string())),
             )
         }));
+        if let [row] = rows.as_slice() {
+            // One row: the single-row statement diesel keeps prepared.
+            diesel::insert_into(audit_log::table).values(row).execute(conn).map_err(StoreError::from_query)?;
+            continue;
+        }
         // Batch inserts are per backend in diesel (not through the MultiConnection).
         match conn {
             DbConn::Sqlite(c) => diesel::insert_into(audit_log::table).values(&rows).execute(c),

@@ -116,19 +116,25 @@ pub fn insert(conn: &mut DbConn, new: NewCredential, actor: UserId) -> StoreResu
 const ROWS_PER_INSERT: usize = 500;
 
 /// Inserts credentials and their `issued` events, a few hundred rows per
-/// statement (one round trip for a typical batch).
-/// Each credential comes with the hash of its claim code, if any.
+/// statement (one round trip for a typical batch). Each credential comes
+/// with the hash of its claim code, if any.
 pub fn insert_many(conn: &mut DbConn, new: &[(&Credential, Option<String>)], actor: UserId) -> StoreResult<()> {
     for chunk in new.chunks(ROWS_PER_INSERT) {
         let rows: Vec<Row> = chunk.iter().map(|(credential, claim_code_hash)| Row::new(credential, claim_code_hash.clone())).collect();
+        let events: Vec<EventRow> =
+            chunk.iter().map(|(c, _)| event_row(c.id, c.learner, CredentialStatus::Active, "issued", Some(actor), c.created_at)).collect();
+        if let ([row], [event]) = (rows.as_slice(), events.as_slice()) {
+            // One row: the single-row statements diesel keeps prepared.
+            diesel::insert_into(credentials::table).values(row).execute(conn).map_err(StoreError::from_query)?;
+            diesel::insert_into(credential_events::table).values(event).execute(conn).map_err(StoreError::from_query)?;
+            continue;
+        }
         // Batch inserts are per backend in diesel (not through the MultiConnection).
         match conn {
             DbConn::Sqlite(c) => diesel::insert_into(credentials::table).values(&rows).execute(c),
             DbConn::Postgres(c) => diesel::insert_into(credentials::table).values(&rows).execute(c),
         }
         .map_err(StoreError::from_query)?;
-        let events: Vec<_> =
-            chunk.iter().map(|(c, _)| event_row(c.id, c.learner, CredentialStatus::Active, "issued", Some(actor), c.created_at)).collect();
         match conn {
             DbConn::Sqlite(c) => diesel::insert_into(credential_events::table).values(&events).execute(c),
             DbConn::Postgres(c) => diesel::insert_into(credential_events::table).values(&events).execute(c),
