@@ -77,7 +77,7 @@ pub fn issue_batch(
     match conn.transaction(|conn| issue_together(conn, ctx, &mut issuers, &graph, org, &requests)) {
         Ok(outcomes) => Ok(outcomes),
         Err(error) => {
-            tracing::info!(%error, "the batch is issued item by item");
+            tracing::warn!(%error, "the batch is issued item by item");
             Ok(requests.into_iter().map(|request| conn.transaction(|conn| issue(conn, ctx, &mut issuers, &graph, org, request))).collect())
         }
     }
