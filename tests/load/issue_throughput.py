@@ -1,10 +1,20 @@
 #!/usr/bin/env python3
-"""Issuing throughput on SQLite: single requests (sequential and concurrent)
-and batch requests, against the release binary on loopback.
+"""Issuing throughput on SQLite (VC-JWT): single requests (sequential and
+concurrent), batch requests, and a batch to one learner while 100 pathways
+are in force, against a release binary on loopback.
 
-Usage: cargo build --release && python3 tests/load/issue_throughput.py [target/release/cairn]
-Prints one line per scenario; the figures are recorded in BENCHMARKS.md.
+Usage: cargo build --release -p cairn-api && python3 tests/load/issue_throughput.py [target/release/cairn ...]
+With several binaries (e.g. a baseline and the current build), each runs the
+same scenarios on a fresh data directory, one after the other, so their
+figures come from the same session. Prints one line per scenario; the
+figures are recorded in BENCHMARKS.md.
+
+The timed requests go over one kept-alive HTTP connection per client thread
+(urllib would open a connection per request, and the client, not the
+server, would set the pace).
 """
+import http.client
+import json
 import os
 import socket
 import subprocess
@@ -15,56 +25,128 @@ import time
 
 from loadclient import Client
 
-binary = sys.argv[1] if len(sys.argv) > 1 else "target/release/cairn"
-sock = socket.socket()
-sock.bind(("127.0.0.1", 0))
-port = sock.getsockname()[1]
-sock.close()
-base = f"http://127.0.0.1:{port}"
-work = tempfile.mkdtemp(prefix="cairn-bench-")
-env = dict(os.environ, CAIRN_ADMIN_EMAIL="admin@bench.example", CAIRN_ADMIN_PASSWORD="bench-admin-password", CAIRN_LOG="warn")
-env.pop("CAIRN_DATABASE_URL", None)
-server = subprocess.Popen([binary, "serve", "--bind", f"127.0.0.1:{port}", "--data-dir", work], env=env)
+SEQUENTIAL = 1000
+THREADS, PER_THREAD = 8, 100
+BATCHES = (100, 1000)
+PATHWAYS, MICROS, LEARNER_BATCH = 100, 60, 1000
 
 
-client = Client(base)
-call = client.call
+class Connection:
+    """One kept-alive connection; JSON in, JSON out."""
 
-try:
-    client.wait_healthy()
-    org, issuer, learner = client.institution("admin@bench.example", "bench-admin-password", "bench.example", "bench-password")
-    achievement = call("POST", f"/v1/orgs/{org}/achievements", {
-        "name": "Bench badge", "description": "d", "criteria": {"narrative": "n"}, "achievementType": "MicroCredential",
-        "credits": {"amount": "1", "unit": "ECTS"}, "validity": "P2Y"}, issuer)["id"]
-    item = {"achievement": achievement, "recipient": {"learner": learner}}
+    def __init__(self, port, token):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+        self.headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
 
-    n = 300
-    started = time.perf_counter()
-    for _ in range(n):
-        call("POST", f"/v1/orgs/{org}/credentials", item, issuer)
-    elapsed = time.perf_counter() - started
-    print(f"single, sequential: {n} credentials in {elapsed:.2f} s = {n / elapsed:.0f}/s")
+    def post(self, path, body):
+        self.conn.request("POST", path, body=json.dumps(body), headers=self.headers)
+        response = self.conn.getresponse()
+        data = response.read()
+        if response.status >= 300:
+            raise RuntimeError(f"{path}: {response.status} {data[:300]!r}")
+        return json.loads(data)
 
-    threads, per_thread = 8, 50
-    def worker():
-        for _ in range(per_thread):
-            call("POST", f"/v1/orgs/{org}/credentials", item, issuer)
-    started = time.perf_counter()
-    pool = [threading.Thread(target=worker) for _ in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    elapsed = time.perf_counter() - started
-    total = threads * per_thread
-    print(f"single, {threads} concurrent clients: {total} credentials in {elapsed:.2f} s = {total / elapsed:.0f}/s")
 
-    for size in (100, 1000):
+def pathways(call, org, issuer):
+    """100 pathways of four shapes over 60 micro-credentials (the shapes of
+    seed_progress.py); every other one awards automatically, the rest queue
+    for review. Returns the micro-credential ids."""
+    micro = []
+    for i in range(MICROS):
+        micro.append(call("POST", f"/v1/orgs/{org}/achievements", {
+            "name": f"Micro {i}", "description": "d", "criteria": {"narrative": "n"}, "achievementType": "MicroCredential",
+            "tags": [f"track-{i % 6}"], "credits": {"amount": str(1 + i % 4), "unit": "ECTS"}}, issuer)["id"])
+    for p in range(PATHWAYS):
+        award = call("POST", f"/v1/orgs/{org}/achievements", {"name": f"Award {p}", "description": "d",
+                                                              "criteria": {"narrative": "n"}, "achievementType": "Award"}, issuer)["id"]
+        shape = p % 4
+        picks = [micro[(p * 7 + k) % MICROS] for k in range(6)]
+        if shape == 0:
+            requirement = {"type": "count", "min": 3, "where": {"tags": [f"track-{p % 6}"]}, "within": "P3Y"}
+        elif shape == 1:
+            requirement = {"type": "credits", "min": "8", "unit": "ECTS", "where": {"achievements": picks}}
+        elif shape == 2:
+            requirement = {"type": "all", "of": [
+                {"type": "count", "min": 1, "where": {"achievement": picks[0]}},
+                {"type": "at_least", "min": 2, "of": [{"type": "count", "min": 1, "where": {"achievement": a}} for a in picks[1:5]]},
+                {"type": "count", "min": 2, "where": {"tags": [f"track-{(p + 1) % 6}"]}}]}
+        else:
+            requirement = {"type": "any", "of": [
+                {"type": "count", "min": 4, "where": {"achievement_type": "MicroCredential", "tags": [f"track-{p % 6}"]}},
+                {"type": "credits", "min": "10", "unit": "ECTS", "where": {"tags": [f"track-{(p + 2) % 6}"]}}]}
+        call("POST", f"/v1/orgs/{org}/pathways", {"key": f"p{p}", "name": f"Pathway {p}", "award": award,
+                                                  "issuance": "automatic" if p % 2 == 0 else "review",
+                                                  "requirement": requirement}, issuer)
+    return micro
+
+
+def run(binary):
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    work = tempfile.mkdtemp(prefix="cairn-bench-")
+    env = dict(os.environ, CAIRN_ADMIN_EMAIL="admin@bench.example", CAIRN_ADMIN_PASSWORD="bench-admin-password", CAIRN_LOG="warn")
+    env.pop("CAIRN_DATABASE_URL", None)
+    server = subprocess.Popen([binary, "serve", "--bind", f"127.0.0.1:{port}", "--data-dir", work], env=env)
+    client = Client(f"http://127.0.0.1:{port}", timeout=300)
+    call = client.call
+    print(f"== {binary}")
+    try:
+        client.wait_healthy()
+        org, issuer, learner = client.institution("admin@bench.example", "bench-admin-password", "bench.example", "bench-password")
+        achievement = call("POST", f"/v1/orgs/{org}/achievements", {
+            "name": "Bench badge", "description": "d", "criteria": {"narrative": "n"}, "achievementType": "MicroCredential",
+            "credits": {"amount": "1", "unit": "ECTS"}, "validity": "P2Y"}, issuer)["id"]
+        item = {"achievement": achievement, "recipient": {"learner": learner}}
+        single = f"/v1/orgs/{org}/credentials"
+
+        conn = Connection(port, issuer)
         started = time.perf_counter()
-        result = call("POST", f"/v1/orgs/{org}/credentials/batch", {"items": [item] * size}, issuer)
+        for _ in range(SEQUENTIAL):
+            conn.post(single, item)
         elapsed = time.perf_counter() - started
-        assert result["issued"] == size, result
-        print(f"batch of {size}: {elapsed:.2f} s = {size / elapsed:.0f} credentials/s")
-finally:
-    server.terminate()
-    server.wait(timeout=10)
+        print(f"single, sequential: {SEQUENTIAL} credentials in {elapsed:.2f} s = {SEQUENTIAL / elapsed:.0f}/s")
+
+        def worker():
+            own = Connection(port, issuer)
+            for _ in range(PER_THREAD):
+                own.post(single, item)
+        started = time.perf_counter()
+        pool = [threading.Thread(target=worker) for _ in range(THREADS)]
+        for t in pool:
+            t.start()
+        for t in pool:
+            t.join()
+        elapsed = time.perf_counter() - started
+        total = THREADS * PER_THREAD
+        print(f"single, {THREADS} concurrent clients: {total} credentials in {elapsed:.2f} s = {total / elapsed:.0f}/s")
+
+        for size in BATCHES:
+            started = time.perf_counter()
+            result = conn.post(f"{single}/batch", {"items": [item] * size})
+            elapsed = time.perf_counter() - started
+            assert result["issued"] == size, result
+            print(f"batch of {size}: {elapsed:.2f} s = {size / elapsed:.0f} credentials/s")
+
+        # A second learner, 100 pathways in force, one batch of varied credentials.
+        micro = pathways(call, org, issuer)
+        holder = call("POST", "/v1/auth/register", {"email": "p@bench.example", "password": "bench-password", "name": "P"})["id"]
+        items = [{"achievement": micro[i % MICROS], "recipient": {"learner": holder},
+                  "awarded_at": f"{2020 + i % 6}-{1 + i % 12:02d}-15T00:00:00Z"} for i in range(LEARNER_BATCH)]
+        conn = Connection(port, issuer)  # the server closes idle connections
+        started = time.perf_counter()
+        result = conn.post(f"{single}/batch", {"items": items})
+        elapsed = time.perf_counter() - started
+        assert result["issued"] == LEARNER_BATCH, {k: result[k] for k in ("issued", "failed")}
+        wallet = call("GET", "/v1/me/wallet", None, client.token("p@bench.example", "bench-password"))["credentials"]
+        awards = len(wallet) - LEARNER_BATCH
+        print(f"batch of {LEARNER_BATCH} to one learner, {PATHWAYS} pathways in force: {elapsed:.2f} s = "
+              f"{LEARNER_BATCH / elapsed:.0f} credentials/s ({awards} awards issued with them)")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+for binary in sys.argv[1:] or ["target/release/cairn"]:
+    run(binary)

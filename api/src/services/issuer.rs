@@ -19,7 +19,7 @@ use crate::services::records::CredentialView;
 use crate::services::verification;
 use crate::signing::{self, MasterKey, MasterKeyError, OrgSigner, SigningError};
 use crate::store::achievements::{self, Achievement};
-use crate::store::credentials::{Credential, CredentialStatus, NewCredential};
+use crate::store::credentials::{Credential, CredentialStatus};
 use crate::store::orgs::{self, Organisation};
 use crate::store::status_lists::{self, Slot};
 use crate::store::{DbConn, StoreError, StoreResult, audit, credentials, keys, users};
@@ -129,6 +129,16 @@ pub struct IssueRequest {
     pub credits_earned: Option<Credits>,
 }
 
+/// A credential checked and built, waiting for its status-list slot and
+/// its signature (`Issuer::prepare`).
+pub(crate) struct Prepared {
+    credential: Credential,
+    claim_code: Option<String>,
+}
+
+/// Below this many credentials per thread, spawning costs more than it saves.
+const MIN_PER_THREAD: usize = 16;
+
 /// A credential just issued (or re-signed), with what was signed.
 pub struct Issued {
     pub credential: Credential,
@@ -232,6 +242,24 @@ impl Issuer {
         learner: Option<UserId>,
         recipient_email: Option<Email>,
     ) -> Result<Issued, IssueError> {
+        let prepared = self.prepare(ctx, request, achievement, learner, recipient_email)?;
+        let slot = status_lists::allocate(conn, self.org.id, ctx.now)?;
+        let issued = self.sign_prepared(prepared, slot, achievement)?;
+        self.store(conn, ctx.actor, std::slice::from_ref(&issued))?;
+        Ok(issued)
+    }
+
+    /// Checks a request to issue `achievement` (the recipient resolved) and
+    /// builds the credential at `ctx.now`, without touching the database:
+    /// everything but its status-list slot and signature.
+    pub(crate) fn prepare(
+        &self,
+        ctx: &Context,
+        request: IssueRequest,
+        achievement: &Achievement,
+        learner: Option<UserId>,
+        recipient_email: Option<Email>,
+    ) -> Result<Prepared, IssueError> {
         let now = ctx.now;
         let awarded_at = request.awarded_at.unwrap_or(now);
         // A minute of tolerance for clocks that disagree.
@@ -265,13 +293,11 @@ impl Issuer {
                 .map(|e| serde_json::json!({ "id": e.id, "name": e.name, "narrative": e.narrative, "description": e.description }))
                 .collect::<Vec<_>>(),
         )?;
-
-        let slot = status_lists::allocate(conn, self.org.id, ctx.now)?;
         let claim_code = match learner {
             Some(_) => None,
             None => Some(signing::random_secret()?),
         };
-        let mut credential = Credential {
+        let credential = Credential {
             id: CredentialId::new(),
             org: self.org.id,
             achievement: achievement.id,
@@ -282,31 +308,90 @@ impl Issuer {
             valid_until,
             credits_earned: request.credits_earned,
             evidence,
-            slot,
+            slot: Slot { revocation_list: String::new(), suspension_list: String::new(), index: 0 },
             ob3: serde_json::Value::Null,
             jwt: String::new(),
             created_at: now,
         };
+        Ok(Prepared { credential, claim_code })
+    }
+
+    /// Places a prepared credential at `slot` and signs it.
+    fn sign_prepared(&self, prepared: Prepared, slot: Slot, achievement: &Achievement) -> Result<Issued, IssueError> {
+        let Prepared { mut credential, claim_code } = prepared;
+        credential.slot = slot;
         let payload = self.sign(achievement, &mut credential)?;
-        credentials::insert(
-            conn,
-            NewCredential { credential: credential.clone(), claim_code_hash: claim_code.as_deref().map(signing::hash_secret) },
-            ctx.actor,
-        )?;
-        audit::record(
-            conn,
-            audit::Entry::new(audit::Action::CredentialIssue, "credential", credential.id.to_string())
-                .at(now)
-                .actor(ctx.actor)
-                .org(self.org.id)
-                .learner(credential.learner)
-                .detail(serde_json::json!({
-                    "achievement": credential.achievement,
-                    "learner": credential.learner,
-                    "to_email": credential.recipient_email.is_some(),
-                })),
-        )?;
         Ok(Issued { credential, claim_code, payload })
+    }
+
+    /// Places each prepared credential at its slot and signs it, spread
+    /// over the cores (signing and rendering are most of a credential's
+    /// cost; nothing here touches the database). `achievement` finds each
+    /// one's achievement. In order.
+    pub(crate) fn sign_all<'a>(
+        &self,
+        prepared: Vec<(Prepared, Slot)>,
+        achievement: impl Fn(AchievementId) -> Option<&'a Achievement> + Sync,
+    ) -> Vec<Result<Issued, IssueError>> {
+        let sign = |(prepared, slot): (Prepared, Slot)| match achievement(prepared.credential.achievement) {
+            Some(found) => self.sign_prepared(prepared, slot, found),
+            None => Err(IssueError::UnknownAchievement),
+        };
+        let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).min(prepared.len() / MIN_PER_THREAD).max(1);
+        if threads == 1 {
+            return prepared.into_iter().map(sign).collect();
+        }
+        let per_thread = prepared.len().div_ceil(threads);
+        let mut chunks: Vec<Vec<(Prepared, Slot)>> = Vec::with_capacity(threads);
+        let mut rest = prepared.into_iter();
+        loop {
+            let chunk: Vec<_> = rest.by_ref().take(per_thread).collect();
+            if chunk.is_empty() {
+                break;
+            }
+            chunks.push(chunk);
+        }
+        let sign = &sign;
+        std::thread::scope(|scope| {
+            let mut chunks = chunks.into_iter();
+            // This thread signs the first chunk; the others get one each.
+            let first = chunks.next().unwrap_or_default();
+            let others: Vec<_> = chunks.map(|chunk| scope.spawn(move || chunk.into_iter().map(sign).collect::<Vec<_>>())).collect();
+            let mut signed: Vec<Result<Issued, IssueError>> = first.into_iter().map(sign).collect();
+            for handle in others {
+                match handle.join() {
+                    Ok(part) => signed.extend(part),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            }
+            signed
+        })
+    }
+
+    /// Stores signed credentials (the caller's transaction): their rows,
+    /// `issued` events and audit entries, many rows per statement.
+    pub(crate) fn store(&self, conn: &mut DbConn, actor: UserId, issued: &[Issued]) -> Result<(), IssueError> {
+        let rows: Vec<(&Credential, Option<String>)> =
+            issued.iter().map(|i| (&i.credential, i.claim_code.as_deref().map(signing::hash_secret))).collect();
+        credentials::insert_many(conn, &rows, actor)?;
+        let entries = issued
+            .iter()
+            .map(|i| {
+                let credential = &i.credential;
+                audit::Entry::new(audit::Action::CredentialIssue, "credential", credential.id.to_string())
+                    .at(credential.created_at)
+                    .actor(actor)
+                    .org(self.org.id)
+                    .learner(credential.learner)
+                    .detail(serde_json::json!({
+                        "achievement": credential.achievement,
+                        "learner": credential.learner,
+                        "to_email": credential.recipient_email.is_some(),
+                    }))
+            })
+            .collect();
+        audit::record_all(conn, entries)?;
+        Ok(())
     }
 
     /// Renders and signs `credential`'s document (also after a claim, when

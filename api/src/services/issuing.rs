@@ -6,18 +6,21 @@
 //! context) and renders the verification of what it signed without reading
 //! the VC-JWT back.
 
-use cairn_domain::OrgId;
+use std::collections::BTreeMap;
+
+use cairn_domain::{AchievementId, OrgId, UserId};
 use cairn_stacking::PathwayGraph;
 
 use crate::services::Context;
 use crate::services::awards::{self, AwardError, Change};
-use crate::services::issuer::resolve_recipient;
 pub use crate::services::issuer::{
     EvidenceInput, IssueError, IssueRequest, Issued, Issuer, Issuers, MAX_EVIDENCE, Recipient, achievement_doc, issuer_profile, org_signer, render,
 };
+use crate::services::issuer::{Prepared, resolve_recipient};
 use crate::services::records::CredentialView;
 use crate::store::achievements::Achievement;
-use crate::store::{DbConn, StoreError, idempotency};
+use crate::store::credentials::Credential;
+use crate::store::{DbConn, StoreError, idempotency, status_lists};
 
 #[derive(Debug, thiserror::Error)]
 pub enum IssuingError {
@@ -50,13 +53,17 @@ impl From<diesel::result::Error> for IssuingError {
 pub fn issue_one(conn: &mut DbConn, ctx: &Context, org: OrgId, request: IssueRequest) -> Result<CredentialView, IssuingError> {
     let mut issuers = Issuers::default();
     issuers.get(conn, ctx, org)?;
-    let graph = awards::load_graph(conn)?;
+    let (_, graph) = ctx.graph(conn)?;
     issue(conn, ctx, &mut issuers, &graph, org, request)
 }
 
-/// Issues every request of a batch, each in its own savepoint (a failure
-/// undoes that item only), with the institution and the graph loaded once
-/// for all of them. Returns each item's outcome in order.
+/// Issues every request of a batch, with the institution and the graph
+/// loaded once for all of them. Returns each item's outcome in order; a
+/// failed item leaves nothing behind. The batch is issued together
+/// (`issue_together`); should that fail past the items' own checks (a
+/// store error, an award that cannot be issued), it is undone and the
+/// items are issued one by one, each in its own savepoint, so that the
+/// failure is the failing item's alone.
 pub fn issue_batch(
     conn: &mut DbConn,
     ctx: &Context,
@@ -66,8 +73,157 @@ pub fn issue_batch(
     use diesel::Connection;
     let mut issuers = Issuers::default();
     issuers.get(conn, ctx, org)?;
-    let graph = awards::load_graph(conn)?;
-    Ok(requests.into_iter().map(|request| conn.transaction(|conn| issue(conn, ctx, &mut issuers, &graph, org, request))).collect())
+    let (_, graph) = ctx.graph(conn)?;
+    match conn.transaction(|conn| issue_together(conn, ctx, &mut issuers, &graph, org, &requests)) {
+        Ok(outcomes) => Ok(outcomes),
+        Err(error) => {
+            tracing::warn!(%error, "the batch is issued item by item");
+            Ok(requests.into_iter().map(|request| conn.transaction(|conn| issue(conn, ctx, &mut issuers, &graph, org, request))).collect())
+        }
+    }
+}
+
+/// A batch item that passed its checks, at its holder's instant.
+struct Accepted {
+    prepared: Prepared,
+    ctx: Context,
+}
+
+/// The batch in a few statements: every item is checked (a refused item is
+/// its own error and changes nothing), each holder is locked once, the
+/// accepted items get their status-list slots in one allocation, are
+/// signed in parallel and stored many rows per statement; then each
+/// holder's new credentials are settled together, one `after_change` per
+/// holder (awards, restored awards) instead of one per credential. An `Err`
+/// is a failure that is no single item's (the caller undoes the batch).
+fn issue_together(
+    conn: &mut DbConn,
+    ctx: &Context,
+    issuers: &mut Issuers,
+    graph: &PathwayGraph,
+    org: OrgId,
+    requests: &[IssueRequest],
+) -> Result<Vec<Result<CredentialView, IssuingError>>, IssuingError> {
+    let issuer = issuers.get(conn, ctx, org)?;
+    let mut catalog: BTreeMap<AchievementId, Option<Achievement>> = BTreeMap::new();
+    let mut learners: BTreeMap<UserId, bool> = BTreeMap::new();
+    let mut holders: BTreeMap<UserId, Context> = BTreeMap::new();
+    // Each item: its accepted index, or why it was refused.
+    let mut outcomes: Vec<Result<usize, IssuingError>> = Vec::with_capacity(requests.len());
+    let mut accepted: Vec<Accepted> = Vec::new();
+    for request in requests {
+        let checked = check(conn, ctx, &issuer, &mut catalog, &mut learners, &mut holders, request);
+        outcomes.push(checked.map(|item| {
+            accepted.push(item);
+            accepted.len() - 1
+        }));
+    }
+    let latest = accepted.iter().map(|a| a.ctx.now).max().unwrap_or(ctx.now);
+    let slots = status_lists::allocate_many(conn, org, accepted.len(), latest)?;
+    let contexts: Vec<Context> = accepted.iter().map(|a| a.ctx.clone()).collect();
+    let to_sign = accepted.into_iter().map(|a| a.prepared).zip(slots).collect();
+    let signed = issuer.sign_all(to_sign, |id| catalog.get(&id).and_then(Option::as_ref));
+    let signed: Vec<Issued> = signed.into_iter().collect::<Result<_, _>>()?;
+    issuer.store(conn, ctx.actor, &signed)?;
+    // Settled per holder, in the order of the holders' first items.
+    let mut order: Vec<UserId> = Vec::new();
+    for issued in &signed {
+        if let Some(learner) = issued.credential.learner
+            && !order.contains(&learner)
+        {
+            order.push(learner);
+        }
+    }
+    for learner in order {
+        let held: Vec<&Credential> = signed.iter().map(|i| &i.credential).filter(|c| c.learner == Some(learner)).collect();
+        let holder_ctx = holders.get(&learner).unwrap_or(ctx);
+        awards::after_change(conn, holder_ctx, graph, issuers, learner, &held, Change::Issued)?;
+    }
+    let mut views = signed
+        .into_iter()
+        .zip(contexts)
+        .map(|(issued, item_ctx)| {
+            let message = catalog
+                .get(&issued.credential.achievement)
+                .and_then(Option::as_ref)
+                .and_then(|a| a.definition.issuing_message.as_ref())
+                .map(|m| m.as_str().to_owned());
+            issued.into_view(item_ctx.now, message)
+        })
+        .map(Some)
+        .collect::<Vec<_>>();
+    Ok(outcomes
+        .into_iter()
+        .map(|outcome| {
+            let index = outcome?;
+            views
+                .get_mut(index)
+                .and_then(Option::take)
+                .ok_or_else(|| IssuingError::Refused(IssueError::Store(StoreError::Corrupt(format!("no credential for batch item {index}")))))
+        })
+        .collect())
+}
+
+/// One batch item's checks, in the order `issue_and_settle` makes them,
+/// with the achievements, learners and holders' locks of earlier items
+/// reused.
+fn check(
+    conn: &mut DbConn,
+    ctx: &Context,
+    issuer: &Issuer,
+    catalog: &mut BTreeMap<AchievementId, Option<Achievement>>,
+    learners: &mut BTreeMap<UserId, bool>,
+    holders: &mut BTreeMap<UserId, Context>,
+    request: &IssueRequest,
+) -> Result<Accepted, IssuingError> {
+    if request.evidence.len() > MAX_EVIDENCE {
+        return Err(IssueError::TooMuchEvidence.into());
+    }
+    let achievement = match catalog.get(&request.achievement) {
+        Some(found) => found.as_ref(),
+        None => {
+            let found = match issuer.achievement(conn, request.achievement) {
+                Ok(found) => Some(found),
+                Err(IssueError::UnknownAchievement) => None,
+                Err(error) => return Err(error.into()),
+            };
+            catalog.entry(request.achievement).or_insert(found).as_ref()
+        }
+    }
+    .ok_or(IssueError::UnknownAchievement)?;
+    let (learner, email) = match (request.recipient.learner, &request.recipient.email) {
+        // A learner named by id, as `resolve_recipient` judges it, once per learner.
+        (Some(id), None) => {
+            let is_learner = match learners.get(&id) {
+                Some(known) => *known,
+                None => {
+                    let known = match resolve_recipient(conn, &request.recipient) {
+                        Ok(_) => true,
+                        Err(IssueError::RecipientNotLearner) => false,
+                        Err(error) => return Err(error.into()),
+                    };
+                    *learners.entry(id).or_insert(known)
+                }
+            };
+            if !is_learner {
+                return Err(IssueError::RecipientNotLearner.into());
+            }
+            (Some(id), None)
+        }
+        _ => resolve_recipient(conn, &request.recipient)?,
+    };
+    let item_ctx = match learner {
+        Some(learner) => match holders.get(&learner) {
+            Some(locked) => locked.clone(),
+            None => {
+                let locked = awards::lock_holder(conn, ctx, learner)?;
+                holders.entry(learner).or_insert(locked).clone()
+            }
+        },
+        None => ctx.clone(),
+    };
+    let prepared = issuer.prepare(&item_ctx, request.clone(), achievement, learner, email)?;
+    Ok(Accepted { prepared, ctx: item_ctx })
 }
 
 /// One credential issued and settled: awards it completes are issued, and

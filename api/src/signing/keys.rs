@@ -19,13 +19,18 @@ pub enum KeyError {
     Generate,
     #[error("the stored key is not a valid P-256 PKCS#8 key")]
     Malformed,
+    #[error("ECDSA signing failed")]
+    Sign,
     #[error("key file {path}: {source}")]
     Io { path: String, source: std::io::Error },
 }
 
-/// A P-256 private key and what is derived from it.
+/// A P-256 private key and what is derived from it. The parsed key pair
+/// is kept: parsing PKCS#8 (what jsonwebtoken does on every `encode`)
+/// costs as much as a signature.
 pub struct SigningKey {
     pkcs8: Vec<u8>,
+    pair: EcdsaKeyPair,
     encoding: EncodingKey,
     decoding: DecodingKey,
     x: String,
@@ -62,7 +67,7 @@ impl SigningKey {
         let y = URL_SAFE_NO_PAD.encode(&point[33..65]);
         let decoding = DecodingKey::from_ec_components(&x, &y).map_err(|_| KeyError::Malformed)?;
         let encoding = EncodingKey::from_ec_der(pkcs8);
-        Ok(Self { pkcs8: pkcs8.to_vec(), encoding, decoding, x, y })
+        Ok(Self { pkcs8: pkcs8.to_vec(), pair, encoding, decoding, x, y })
     }
 
     /// Loads the key stored at `path`, or generates one and stores it there
@@ -96,6 +101,12 @@ impl SigningKey {
             }
             Err(error) => Err(io(error)),
         }
+    }
+
+    /// An ES256 signature of `message` (JWS form: r || s, 64 bytes).
+    pub fn sign_es256(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
+        let signature = self.pair.sign(&SystemRandom::new(), message).map_err(|_| KeyError::Sign)?;
+        Ok(signature.as_ref().to_vec())
     }
 
     pub fn pkcs8(&self) -> &[u8] {

@@ -33,6 +33,8 @@ pub enum SigningError {
     Sign(#[from] jsonwebtoken::errors::Error),
     #[error("stored public key is malformed: {0}")]
     Jwk(#[from] serde_json::Error),
+    #[error("encoding the JWS: {0}")]
+    Encode(serde_json::Error),
 }
 
 impl NewOrgKey {
@@ -84,12 +86,20 @@ impl OrgSigner {
         self.sign_typed(claims, "vc+jwt")
     }
 
-    /// Signs with another media type in `typ` (`vp+jwt` for presentations).
+    /// Signs with another media type in `typ` (`vp+jwt` for presentations):
+    /// the compact JWS `jsonwebtoken::encode` would give, signed with the
+    /// key pair parsed once (see `SigningKey`).
     pub fn sign_typed(&self, claims: &serde_json::Value, typ: &str) -> Result<String, SigningError> {
         let mut header = Header::new(Algorithm::ES256);
         header.kid = Some(self.kid.clone());
         header.typ = Some(typ.into());
-        Ok(jsonwebtoken::encode(&header, claims, self.key.encoding_key())?)
+        let mut jws = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&header).map_err(SigningError::Encode)?);
+        jws.push('.');
+        URL_SAFE_NO_PAD.encode_string(serde_json::to_vec(claims).map_err(SigningError::Encode)?, &mut jws);
+        let signature = self.key.sign_es256(jws.as_bytes())?;
+        jws.push('.');
+        URL_SAFE_NO_PAD.encode_string(signature, &mut jws);
+        Ok(jws)
     }
 }
 
@@ -130,4 +140,32 @@ pub fn random_secret() -> Result<String, MasterKeyError> {
     let mut bytes = [0u8; 32];
     aws_lc_rs::rand::fill(&mut bytes).map_err(|_| MasterKeyError::Random)?;
     Ok(URL_SAFE_NO_PAD.encode(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use jsonwebtoken::{Validation, decode, decode_header};
+
+    use super::*;
+
+    /// What `sign_typed` writes is a JWS that jsonwebtoken reads back with
+    /// the public key: header (alg, kid, typ) and claims as given.
+    #[test]
+    fn a_signed_jws_verifies_with_the_public_key() {
+        let key = SigningKey::generate().unwrap();
+        let public = SigningKey::from_pkcs8(key.pkcs8()).unwrap();
+        let signer = OrgSigner { kid: "https://cairn.test/v1/issuers/x/jwks#k".into(), key };
+        let claims = serde_json::json!({ "iss": "https://cairn.test", "nbf": 1, "credentialSubject": { "name": "Ada é" } });
+        let jws = signer.sign(&claims).unwrap();
+        let header = decode_header(&jws).unwrap();
+        assert_eq!((header.alg, header.kid.as_deref(), header.typ.as_deref()), (Algorithm::ES256, Some(signer.kid.as_str()), Some("vc+jwt")));
+        let mut validation = Validation::new(Algorithm::ES256);
+        validation.required_spec_claims.clear();
+        validation.validate_exp = false;
+        let read = decode::<serde_json::Value>(&jws, public.decoding_key(), &validation).unwrap();
+        assert_eq!(read.claims, claims);
+        // Another key's signature does not verify.
+        let other = SigningKey::generate().unwrap();
+        assert!(decode::<serde_json::Value>(&jws, other.decoding_key(), &validation).is_err());
+    }
 }

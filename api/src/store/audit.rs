@@ -131,20 +131,45 @@ impl Entry {
 /// Appends one entry. Call it inside the same write transaction as the
 /// change it records, so the log and the data never disagree.
 pub fn record(conn: &mut DbConn, entry: Entry) -> StoreResult<()> {
-    diesel::insert_into(audit_log::table)
-        .values((
-            audit_log::id.eq(AuditEntryId::new().to_string()),
-            audit_log::at.eq(time::to_db(entry.at.unwrap_or_else(time::now))),
-            audit_log::actor_id.eq(entry.actor.map(|a| a.to_string())),
-            audit_log::action.eq(entry.action.as_str()),
-            audit_log::subject_type.eq(entry.subject_type),
-            audit_log::subject_id.eq(entry.subject_id),
-            audit_log::org_id.eq(entry.org.map(|o| o.to_string())),
-            audit_log::detail.eq(entry.detail.to_string()),
-            audit_log::learner_id.eq(entry.learner.map(|l| l.to_string())),
-        ))
-        .execute(conn)
+    record_all(conn, vec![entry])
+}
+
+/// Rows per multi-row INSERT (9 columns each, under SQLite's 32,766 bound
+/// parameters).
+const ROWS_PER_INSERT: usize = 1_000;
+
+/// Appends entries in order, many per statement (a batch's entries in one
+/// round trip), as `record` does.
+pub fn record_all(conn: &mut DbConn, entries: Vec<Entry>) -> StoreResult<()> {
+    let mut rows = Vec::with_capacity(entries.len().min(ROWS_PER_INSERT));
+    let mut entries = entries.into_iter().peekable();
+    while entries.peek().is_some() {
+        rows.clear();
+        rows.extend(entries.by_ref().take(ROWS_PER_INSERT).map(|entry| {
+            (
+                audit_log::id.eq(AuditEntryId::new().to_string()),
+                audit_log::at.eq(time::to_db(entry.at.unwrap_or_else(time::now))),
+                audit_log::actor_id.eq(entry.actor.map(|a| a.to_string())),
+                audit_log::action.eq(entry.action.as_str()),
+                audit_log::subject_type.eq(entry.subject_type),
+                audit_log::subject_id.eq(entry.subject_id),
+                audit_log::org_id.eq(entry.org.map(|o| o.to_string())),
+                audit_log::detail.eq(entry.detail.to_string()),
+                audit_log::learner_id.eq(entry.learner.map(|l| l.to_string())),
+            )
+        }));
+        if let [row] = rows.as_slice() {
+            // One row: the single-row statement diesel keeps prepared.
+            diesel::insert_into(audit_log::table).values(row).execute(conn).map_err(StoreError::from_query)?;
+            continue;
+        }
+        // Batch inserts are per backend in diesel (not through the MultiConnection).
+        match conn {
+            DbConn::Sqlite(c) => diesel::insert_into(audit_log::table).values(&rows).execute(c),
+            DbConn::Postgres(c) => diesel::insert_into(audit_log::table).values(&rows).execute(c),
+        }
         .map_err(StoreError::from_query)?;
+    }
     Ok(())
 }
 

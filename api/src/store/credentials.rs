@@ -63,8 +63,9 @@ pub struct NewCredential {
     pub claim_code_hash: Option<String>,
 }
 
+// None is NULL, not DEFAULT: SQLite then takes many rows in one INSERT.
 #[derive(Queryable, Selectable, Insertable)]
-#[diesel(table_name = credentials)]
+#[diesel(table_name = credentials, treat_none_as_default_value = false)]
 struct Row {
     id: String,
     org_id: String,
@@ -108,15 +109,56 @@ impl Row {
 }
 
 pub fn insert(conn: &mut DbConn, new: NewCredential, actor: UserId) -> StoreResult<()> {
-    let c = &new.credential;
-    diesel::insert_into(credentials::table)
-        .values(Row {
+    insert_many(conn, &[(&new.credential, new.claim_code_hash)], actor)
+}
+
+/// Rows per multi-row INSERT: 17 columns each stays under SQLite's 32,766
+/// bound parameters.
+const ROWS_PER_INSERT: usize = 500;
+
+/// Inserts credentials and their `issued` events, a few hundred rows per
+/// statement (one round trip for a typical batch). Each credential comes
+/// with the hash of its claim code, if any.
+pub fn insert_many(conn: &mut DbConn, new: &[(&Credential, Option<String>)], actor: UserId) -> StoreResult<()> {
+    for chunk in new.chunks(ROWS_PER_INSERT) {
+        let rows: Vec<Row> = chunk.iter().map(|(credential, claim_code_hash)| Row::new(credential, claim_code_hash.clone())).collect();
+        let events: Vec<EventRow> =
+            chunk.iter().map(|(c, _)| event_row(c.id, c.learner, CredentialStatus::Active, "issued", Some(actor), c.created_at)).collect();
+        if let ([row], [event]) = (rows.as_slice(), events.as_slice()) {
+            // One row: the single-row statements diesel keeps prepared.
+            diesel::insert_into(credentials::table).values(row).execute(conn).map_err(StoreError::from_query)?;
+            diesel::insert_into(credential_events::table).values(event).execute(conn).map_err(StoreError::from_query)?;
+            continue;
+        }
+        // Batch inserts are per backend in diesel (not through the MultiConnection).
+        match conn {
+            DbConn::Sqlite(c) => diesel::insert_into(credentials::table).values(&rows).execute(c),
+            DbConn::Postgres(c) => diesel::insert_into(credentials::table).values(&rows).execute(c),
+        }
+        .map_err(StoreError::from_query)?;
+        match conn {
+            DbConn::Sqlite(c) => diesel::insert_into(credential_events::table).values(&events).execute(c),
+            DbConn::Postgres(c) => diesel::insert_into(credential_events::table).values(&events).execute(c),
+        }
+        .map_err(StoreError::from_query)?;
+    }
+    // What each holder gained, for their stored outcomes (`outcomes::mark`).
+    let gained: std::collections::BTreeSet<(UserId, AchievementId)> = new.iter().filter_map(|(c, _)| c.learner.map(|l| (l, c.achievement))).collect();
+    for (learner, achievement) in gained {
+        outcomes::mark(conn, learner, Mark::Achievement(achievement))?;
+    }
+    Ok(())
+}
+
+impl Row {
+    fn new(c: &Credential, claim_code_hash: Option<String>) -> Self {
+        Row {
             id: c.id.to_string(),
             org_id: c.org.to_string(),
             achievement_id: c.achievement.to_string(),
             learner_id: c.learner.map(|l| l.to_string()),
             recipient_email: c.recipient_email.as_ref().map(ToString::to_string),
-            claim_code_hash: new.claim_code_hash.clone(),
+            claim_code_hash,
             status: c.status.as_str().to_owned(),
             awarded_at: time::to_db(c.awarded_at),
             valid_until: c.valid_until.map(time::to_db),
@@ -128,13 +170,41 @@ pub fn insert(conn: &mut DbConn, new: NewCredential, actor: UserId) -> StoreResu
             ob3: c.ob3.to_string(),
             jwt: c.jwt.clone(),
             created_at: time::to_db(c.created_at),
-        })
-        .execute(conn)
-        .map_err(StoreError::from_query)?;
-    if let Some(learner) = c.learner {
-        outcomes::mark(conn, learner, Mark::Achievement(c.achievement))?;
+        }
     }
-    record_event(conn, c.id, CredentialStatus::Active, "issued", Some(actor), c.created_at)
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = credential_events, treat_none_as_default_value = false)]
+struct EventRow {
+    id: String,
+    credential_id: String,
+    status: &'static str,
+    reason: String,
+    actor_id: Option<String>,
+    at: NaiveDateTime,
+    learner_id: Option<String>,
+}
+
+/// An event of credential `id`, held by `learner` (copied to the event so
+/// that a learner's latest event is one index lookup).
+fn event_row(
+    id: CredentialId,
+    learner: Option<UserId>,
+    status: CredentialStatus,
+    reason: &str,
+    actor: Option<UserId>,
+    at: DateTime<Utc>,
+) -> EventRow {
+    EventRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        credential_id: id.to_string(),
+        status: status.as_str(),
+        reason: reason.to_owned(),
+        actor_id: actor.map(|a| a.to_string()),
+        at: time::to_db(at),
+        learner_id: learner.map(|l| l.to_string()),
+    }
 }
 
 fn record_event(
@@ -145,15 +215,11 @@ fn record_event(
     actor: Option<UserId>,
     at: DateTime<Utc>,
 ) -> StoreResult<()> {
+    let learner: Option<String> =
+        credentials::table.find(id.to_string()).select(credentials::learner_id).first(conn).optional().map_err(StoreError::from_query)?.flatten();
+    let learner = learner.map(|l| l.parse()).transpose().map_err(|e| StoreError::Corrupt(format!("credential learner: {e}")))?;
     diesel::insert_into(credential_events::table)
-        .values((
-            credential_events::id.eq(uuid::Uuid::now_v7().to_string()),
-            credential_events::credential_id.eq(id.to_string()),
-            credential_events::status.eq(status.as_str()),
-            credential_events::reason.eq(reason),
-            credential_events::actor_id.eq(actor.map(|a| a.to_string())),
-            credential_events::at.eq(time::to_db(at)),
-        ))
+        .values(event_row(id, learner, status, reason, actor, at))
         .execute(conn)
         .map_err(StoreError::from_query)?;
     Ok(())
@@ -236,9 +302,9 @@ pub fn set_status(
 /// (issue, suspension, reinstatement, revocation).
 pub fn latest_event_of_learner(conn: &mut DbConn, learner: UserId) -> StoreResult<Option<DateTime<Utc>>> {
     use diesel::dsl::max;
+    // The events carry their credential's holder: one index lookup.
     let latest: Option<NaiveDateTime> = credential_events::table
-        .inner_join(credentials::table.on(credentials::id.eq(credential_events::credential_id)))
-        .filter(credentials::learner_id.eq(learner.to_string()))
+        .filter(credential_events::learner_id.eq(learner.to_string()))
         .select(max(credential_events::at))
         .first(conn)
         .map_err(StoreError::from_query)?;
@@ -298,6 +364,11 @@ pub fn claim(conn: &mut DbConn, id: CredentialId, learner: UserId, ob3: &serde_j
     if updated == 0 {
         return Err(StoreError::Conflict("this credential has already been claimed".into()));
     }
+    // Its history moves with it.
+    diesel::update(credential_events::table.filter(credential_events::credential_id.eq(id.to_string())))
+        .set(credential_events::learner_id.eq(Some(learner.to_string())))
+        .execute(conn)
+        .map_err(StoreError::from_query)?;
     mark_holder(conn, id)
 }
 

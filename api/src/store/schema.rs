@@ -89,6 +89,7 @@ diesel::table! {
         purpose -> Text,
         capacity -> BigInt,
         created_at -> Timestamp,
+        allocated -> BigInt,
     }
 }
 
@@ -122,6 +123,7 @@ diesel::table! {
         reason -> Text,
         actor_id -> Nullable<Text>,
         at -> Timestamp,
+        learner_id -> Nullable<Text>,
     }
 }
 

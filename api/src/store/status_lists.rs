@@ -47,13 +47,14 @@ pub struct Slot {
     pub index: i64,
 }
 
-fn newest(conn: &mut DbConn, org: OrgId, purpose: Purpose) -> StoreResult<Option<String>> {
+/// The newest list of `purpose` and how many of its entries are handed out.
+fn newest(conn: &mut DbConn, org: OrgId, purpose: Purpose) -> StoreResult<Option<(String, i64)>> {
     status_lists::table
         .filter(status_lists::org_id.eq(org.to_string()))
         .filter(status_lists::purpose.eq(purpose.as_str()))
         .order((status_lists::created_at.desc(), status_lists::id.desc()))
-        .select(status_lists::id)
-        .first::<String>(conn)
+        .select((status_lists::id, status_lists::allocated))
+        .first::<(String, i64)>(conn)
         .optional()
         .map_err(StoreError::from_query)
 }
@@ -67,6 +68,7 @@ fn create(conn: &mut DbConn, org: OrgId, purpose: Purpose, now: chrono::DateTime
             status_lists::purpose.eq(purpose.as_str()),
             status_lists::capacity.eq(CAPACITY),
             status_lists::created_at.eq(time::to_db(now)),
+            status_lists::allocated.eq(0),
         ))
         .execute(conn)
         .map_err(StoreError::from_query)?;
@@ -77,41 +79,95 @@ fn create(conn: &mut DbConn, org: OrgId, purpose: Purpose, now: chrono::DateTime
 /// inside the write transaction that inserts the credential; a new pair of
 /// lists is created at `now`.
 pub fn allocate(conn: &mut DbConn, org: OrgId, now: chrono::DateTime<chrono::Utc>) -> StoreResult<Slot> {
-    let current = match (newest(conn, org, Purpose::Revocation)?, newest(conn, org, Purpose::Suspension)?) {
-        (Some(revocation), Some(suspension)) => {
-            let used: i64 = credentials::table
-                .filter(credentials::revocation_list_id.eq(&revocation))
-                .count()
-                .get_result(conn)
-                .map_err(StoreError::from_query)?;
-            (used < FILL_LIMIT).then_some((revocation, suspension))
-        }
-        _ => None,
-    };
-    let (revocation, suspension) = match current {
-        Some(pair) => pair,
-        None => (create(conn, org, Purpose::Revocation, now)?, create(conn, org, Purpose::Suspension, now)?),
-    };
-    // At most three quarters full, so each try succeeds with p >= 1/4.
-    for _ in 0..64 {
-        let index = random_index()?;
-        let taken: i64 = credentials::table
-            .filter(credentials::revocation_list_id.eq(&revocation))
-            .filter(credentials::status_index.eq(index))
-            .count()
-            .get_result(conn)
+    allocate_many(conn, org, 1, now)?.pop().ok_or_else(|| StoreError::Conflict("could not allocate a status list entry; retry".into()))
+}
+
+/// Bound parameters per `IN (…)` query, well under SQLite's limit.
+const CHUNK: usize = 5_000;
+
+/// `count` fresh random slots, distinct, in the organisation's current pair
+/// of lists (and in a new pair, created at `now`, once that is three
+/// quarters full), in a few queries whatever `count`: the pair's counters
+/// say how full it is, and one query per round finds which of the drawn
+/// indices are taken. Call it inside the write transaction that inserts
+/// the credentials. On PostgreSQL the counters' row locks serialise the
+/// organisation's allocations until commit, so drawn indices are checked
+/// against every committed credential.
+pub fn allocate_many(conn: &mut DbConn, org: OrgId, count: usize, now: chrono::DateTime<chrono::Utc>) -> StoreResult<Vec<Slot>> {
+    let mut slots = Vec::with_capacity(count);
+    while slots.len() < count {
+        let current = match (newest(conn, org, Purpose::Revocation)?, newest(conn, org, Purpose::Suspension)?) {
+            (Some((revocation, used)), Some((suspension, _))) if used < FILL_LIMIT => Some((revocation, suspension, used)),
+            _ => None,
+        };
+        let (revocation, suspension, used) = match current {
+            Some(current) => current,
+            None => (create(conn, org, Purpose::Revocation, now)?, create(conn, org, Purpose::Suspension, now)?, 0),
+        };
+        let wanted = (count - slots.len()).min(usize::try_from(FILL_LIMIT - used).unwrap_or(0));
+        let taken = i64::try_from(wanted).map_err(|_| StoreError::Corrupt("status list allocation overflows".into()))?;
+        diesel::update(status_lists::table.filter(status_lists::id.eq_any([&revocation, &suspension])))
+            .set(status_lists::allocated.eq(status_lists::allocated + taken))
+            .execute(conn)
             .map_err(StoreError::from_query)?;
-        if taken == 0 {
-            return Ok(Slot { revocation_list: revocation, suspension_list: suspension, index });
+        for index in fresh_indices(conn, &revocation, wanted)? {
+            slots.push(Slot { revocation_list: revocation.clone(), suspension_list: suspension.clone(), index });
+        }
+    }
+    Ok(slots)
+}
+
+/// `wanted` distinct random indices free on the list `revocation`. At most
+/// three quarters of a list is handed out, so each draw is free with
+/// p >= 1/4.
+fn fresh_indices(conn: &mut DbConn, revocation: &str, wanted: usize) -> StoreResult<Vec<i64>> {
+    let mut chosen = std::collections::BTreeSet::new();
+    for _ in 0..64 {
+        let mut drawn = std::collections::BTreeSet::new();
+        while drawn.len() < wanted - chosen.len() {
+            let index = random_index()?;
+            if !chosen.contains(&index) {
+                drawn.insert(index);
+            }
+        }
+        let drawn: Vec<i64> = drawn.into_iter().collect();
+        let mut used = std::collections::BTreeSet::new();
+        for chunk in drawn.chunks(CHUNK) {
+            let found: Vec<i64> = credentials::table
+                .filter(credentials::revocation_list_id.eq(revocation))
+                .filter(credentials::status_index.eq_any(chunk))
+                .select(credentials::status_index)
+                .load(conn)
+                .map_err(StoreError::from_query)?;
+            used.extend(found);
+        }
+        chosen.extend(drawn.into_iter().filter(|index| !used.contains(index)));
+        if chosen.len() == wanted {
+            // Random order: the order of issue is not the order of indices.
+            let mut chosen: Vec<i64> = chosen.into_iter().collect();
+            shuffle(&mut chosen)?;
+            return Ok(chosen);
         }
     }
     Err(StoreError::Conflict("could not allocate a status list entry; retry".into()))
 }
 
-fn random_index() -> StoreResult<i64> {
+fn shuffle(items: &mut [i64]) -> StoreResult<()> {
+    for i in (1..items.len()).rev() {
+        let j = (random_u64()? % (i as u64 + 1)) as usize;
+        items.swap(i, j);
+    }
+    Ok(())
+}
+
+fn random_u64() -> StoreResult<u64> {
     let mut bytes = [0u8; 8];
     aws_lc_rs::rand::fill(&mut bytes).map_err(|_| StoreError::Corrupt("no randomness".into()))?;
-    Ok((u64::from_le_bytes(bytes) % CAPACITY as u64) as i64)
+    Ok(u64::from_le_bytes(bytes))
+}
+
+fn random_index() -> StoreResult<i64> {
+    Ok((random_u64()? % CAPACITY as u64) as i64)
 }
 
 pub fn find(conn: &mut DbConn, id: &str) -> StoreResult<Option<StatusList>> {
@@ -151,4 +207,70 @@ pub fn set_indices(conn: &mut DbConn, list: &StatusList) -> StoreResult<Vec<i64>
             .load(conn),
     }
     .map_err(StoreError::from_query)
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use cairn_domain::{DisplayName, OrgKind};
+
+    use super::*;
+    use crate::signing::{MasterKey, NewOrgKey};
+    use crate::store::orgs::{self, NewOrganisation};
+    use crate::store::{DatabaseUrl, Store};
+
+    fn allocated(conn: &mut DbConn, id: &str) -> i64 {
+        status_lists::table.find(id).select(status_lists::allocated).first(conn).unwrap()
+    }
+
+    /// Slots come from the pair's counter: distinct, counted, and a new pair
+    /// once the counter reaches three quarters of the capacity, however many
+    /// are asked for at once.
+    #[test]
+    fn slots_are_distinct_counted_and_move_to_a_new_pair_when_full() {
+        let path = std::env::temp_dir().join(format!("cairn-status-lists-{}.db", uuid::Uuid::now_v7()));
+        let store = Store::open(&DatabaseUrl::parse(&path.display().to_string()).unwrap()).unwrap();
+        let master = MasterKey::from_base64(&URL_SAFE_NO_PAD.encode([5u8; 32])).unwrap();
+        store
+            .write_blocking(|conn| {
+                let new = NewOrganisation { name: DisplayName::parse("Lakeside").unwrap(), kind: OrgKind::Institution, url: None };
+                let admin = crate::store::users::insert(
+                    conn,
+                    crate::store::users::NewAccount {
+                        email: cairn_domain::Email::parse("admin@example.org").unwrap(),
+                        name: DisplayName::parse("Admin").unwrap(),
+                        password_hash: "not a hash".into(),
+                        role: cairn_domain::Role::Admin,
+                        org: None,
+                        email_verified: true,
+                    },
+                    None,
+                )?
+                .id;
+                let org = orgs::insert(conn, new, NewOrgKey::generate(&master).unwrap(), admin)?.id;
+                let now = time::now();
+                let first = allocate_many(conn, org, 300, now)?;
+                let list = first[0].revocation_list.clone();
+                let indices: std::collections::BTreeSet<i64> = first.iter().map(|s| s.index).collect();
+                assert_eq!(indices.len(), 300, "distinct indices");
+                assert!(first.iter().all(|s| s.revocation_list == list && (0..CAPACITY).contains(&s.index)));
+                assert_eq!(allocated(conn, &list), 300);
+                assert_eq!(allocated(conn, &first[0].suspension_list), 300);
+                // Nearly full: two more fit, the rest go to a new pair.
+                diesel::update(status_lists::table.find(&list)).set(status_lists::allocated.eq(FILL_LIMIT - 2)).execute(conn)?;
+                let next = allocate_many(conn, org, 5, now)?;
+                assert!(next[..2].iter().all(|s| s.revocation_list == list && !indices.contains(&s.index)));
+                let fresh = &next[2].revocation_list;
+                assert_ne!(fresh, &list);
+                assert!(next[2..].iter().all(|s| &s.revocation_list == fresh));
+                assert_eq!((allocated(conn, &list), allocated(conn, fresh)), (FILL_LIMIT, 3));
+                assert_eq!(allocate(conn, org, now)?.revocation_list, *fresh);
+                Ok::<_, StoreError>(())
+            })
+            .unwrap();
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+    }
 }
