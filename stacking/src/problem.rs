@@ -53,6 +53,21 @@ impl<'a> Learner<'a> {
         Learner::build(eligible.len() + extra.len(), cred)
     }
 
+    /// The learner with `extra` added, when it sorts after every
+    /// credential (a later date): what [`Learner::from_creds`] would give,
+    /// without sorting again. `None` otherwise.
+    pub fn with_last(&self, extra: Cred<'a>) -> Option<Self> {
+        let stamp = extra.date.timestamp_micros();
+        if self.stamp.last().is_some_and(|&s| s >= stamp) {
+            return None;
+        }
+        let mut out = self.clone();
+        out.stamp.push(stamp);
+        out.key.push(extra.achievement.as_uuid().as_u128());
+        out.creds.push(extra);
+        Some(out)
+    }
+
     /// Puts credentials in the stable order; duplicate ids count once.
     pub fn from_creds(creds: Vec<Cred<'a>>) -> Self {
         Learner::build(creds.len(), |i| creds.get(i).cloned())
@@ -198,29 +213,12 @@ impl<'a> Problem<'a> {
         for (local, &c) in creds.iter().enumerate() {
             let Some(cred) = learner.creds.get(c) else { continue };
             let e = entry.get(local).copied().unwrap_or(usize::MAX);
-            let Some(&(_, from, to)) = rule.index.get(e) else { continue };
-            for hit in rule.index_leaves.get(from as usize..to as usize).unwrap_or(&[]) {
-                let in_time = !hit.timed
-                    || match rule.nodes.get(hit.leaf).map(|n| &n.kind) {
-                        Some(CKind::Count { matcher, .. } | CKind::Credits { matcher, .. }) => matcher.matches_time(cred.date),
-                        _ => false,
-                    };
-                if !in_time {
-                    continue;
+            for_each_hit(rule, e, cred.date, cred.credits, |leaf, v| {
+                found.push((leaf, local, v));
+                if let Some(k) = counts.get_mut(leaf) {
+                    *k += 1;
                 }
-                let value = match (hit.credits, cred.credits, rule.nodes.get(hit.leaf).map(|n| &n.kind)) {
-                    (true, Some(own), Some(CKind::Credits { unit, conversions, .. })) => {
-                        convert_credits(own, unit, conversions).map(|v| to_fixed(v, false))
-                    }
-                    _ => hit.value,
-                };
-                if let Some(v) = value.filter(|v| *v > 0) {
-                    found.push((hit.leaf, local, v));
-                    if let Some(k) = counts.get_mut(hit.leaf) {
-                        *k += 1;
-                    }
-                }
-            }
+            });
         }
         // By leaf (a counting sort keeps the date order within each leaf):
         // `counts` becomes each leaf's first slot, then, filled, its end.
@@ -578,6 +576,30 @@ impl<'a> Problem<'a> {
     /// descending order.
     pub fn multi(&self, leaf: &Leaf) -> &[usize] {
         self.multi.get(leaf.multi.0..leaf.multi.1).unwrap_or(&[])
+    }
+}
+
+/// Every leaf a credential of index entry `entry` (an achievement of
+/// `rule.index`) awarded at `date` with credits `own` can fill, with the
+/// value it has there (positive), in index order.
+pub(crate) fn for_each_hit(rule: &CompiledRule, entry: usize, date: DateTime<Utc>, own: Option<&Credits>, mut f: impl FnMut(usize, Fixed)) {
+    let Some(&(_, from, to)) = rule.index.get(entry) else { return };
+    for hit in rule.index_leaves.get(from as usize..to as usize).unwrap_or(&[]) {
+        let in_time = !hit.timed
+            || match rule.nodes.get(hit.leaf).map(|n| &n.kind) {
+                Some(CKind::Count { matcher, .. } | CKind::Credits { matcher, .. }) => matcher.matches_time(date),
+                _ => false,
+            };
+        if !in_time {
+            continue;
+        }
+        let value = match (hit.credits, own, rule.nodes.get(hit.leaf).map(|n| &n.kind)) {
+            (true, Some(own), Some(CKind::Credits { unit, conversions, .. })) => convert_credits(own, unit, conversions).map(|v| to_fixed(v, false)),
+            _ => hit.value,
+        };
+        if let Some(v) = value.filter(|v| *v > 0) {
+            f(hit.leaf, v);
+        }
     }
 }
 
