@@ -38,8 +38,10 @@ pub(crate) fn next_steps<'a>(
     progress: f64,
 ) -> Vec<NextStep> {
     let held: BTreeSet<AchievementId> = learner.creds.iter().map(|c| c.achievement).collect();
-    let mut pool = rule.all_candidates();
-    pool.sort_by_key(|a| (held.contains(a), *a));
+    // By (held, id): the candidates are sorted by id, so the achievements
+    // not held yet, then the held ones.
+    let (mut pool, again): (Vec<AchievementId>, Vec<AchievementId>) = rule.candidates.iter().copied().partition(|a| !held.contains(a));
+    pool.extend(again);
     pool.truncate(MAX_PLAN_CANDIDATES);
     let credits_of = |a: &AchievementId| graph.catalog().get(a).and_then(|e| e.credits.as_ref()).map(|c| c.amount()).unwrap_or(Decimal::ZERO);
     let hypothetical = |a: AchievementId, i: usize, virtual_: bool| Cred {
