@@ -21,7 +21,7 @@ use crate::eligibility::{Eligibility, is_eligible};
 use crate::input::CredentialFact;
 use crate::value::{Fixed, convert_credits, to_fixed};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Cred<'a> {
     pub id: CredentialId,
     pub achievement: AchievementId,
@@ -45,12 +45,16 @@ pub(crate) struct Learner<'a> {
 
 impl<'a> Learner<'a> {
     pub fn new(facts: &'a [CredentialFact], at: DateTime<Utc>, mode: Eligibility, extra: &[Cred<'a>]) -> Self {
-        let eligible: Vec<&'a CredentialFact> = facts.iter().filter(|f| is_eligible(f, at, mode)).collect();
-        let cred = |i: usize| match eligible.get(i) {
-            Some(f) => Some(Cred { id: f.id, achievement: f.achievement, date: f.awarded_at, credits: f.credits.as_ref(), virtual_: false }),
-            None => extra.get(i - eligible.len()).cloned(),
-        };
-        Learner::build(eligible.len() + extra.len(), cred)
+        let mut creds = Vec::with_capacity(facts.len() + extra.len());
+        creds.extend(facts.iter().filter(|f| is_eligible(f, at, mode)).map(|f| Cred {
+            id: f.id,
+            achievement: f.achievement,
+            date: f.awarded_at,
+            credits: f.credits.as_ref(),
+            virtual_: false,
+        }));
+        creds.extend_from_slice(extra);
+        Learner::from_creds(creds)
     }
 
     /// The learner with `extra` added, when it sorts after every
@@ -69,19 +73,13 @@ impl<'a> Learner<'a> {
     }
 
     /// Puts credentials in the stable order; duplicate ids count once.
-    pub fn from_creds(creds: Vec<Cred<'a>>) -> Self {
-        Learner::build(creds.len(), |i| creds.get(i).cloned())
-    }
-
-    /// The learner from `n` credentials given by position (each built
-    /// once, in the final order).
-    fn build(n: usize, cred: impl Fn(usize) -> Option<Cred<'a>>) -> Self {
+    pub fn from_creds(all: Vec<Cred<'a>>) -> Self {
         // Sort small keys (date, position), then the rare runs of equal
         // dates by (id, achievement).
         let mut order: Vec<(i64, u32)> =
-            (0..n).filter_map(|i| cred(i).map(|c| (c.date.timestamp_micros(), u32::try_from(i).unwrap_or(u32::MAX)))).collect();
+            all.iter().enumerate().map(|(i, c)| (c.date.timestamp_micros(), u32::try_from(i).unwrap_or(u32::MAX))).collect();
         order.sort_unstable();
-        let tie = |i: u32| cred(i as usize).map(|c| (c.id, c.achievement, c.virtual_));
+        let tie = |i: u32| all.get(i as usize).map(|c| (c.id, c.achievement, c.virtual_));
         let mut run = 0;
         while run < order.len() {
             let stamp = order.get(run).map(|k| k.0);
@@ -94,10 +92,10 @@ impl<'a> Learner<'a> {
             run = end.max(run + 1);
         }
         // Duplicate ids (adjacent now) count once.
-        let id = |i: u32| cred(i as usize).map(|c| c.id);
+        let id = |i: u32| all.get(i as usize).map(|c| c.id);
         order.dedup_by(|b, a| a.0 == b.0 && id(a.1) == id(b.1));
         let stamp = order.iter().map(|k| k.0).collect();
-        let creds: Vec<Cred<'a>> = order.iter().filter_map(|k| cred(k.1 as usize)).collect();
+        let creds: Vec<Cred<'a>> = order.iter().filter_map(|k| all.get(k.1 as usize).copied()).collect();
         let key = creds.iter().map(|c| c.achievement.as_uuid().as_u128()).collect();
         Learner { creds, stamp, key }
     }
