@@ -29,6 +29,9 @@ use crate::partial::best_partial;
 use crate::problem::{Cred, Learner, Problem, for_each_hit};
 use crate::value::Fixed;
 
+/// The leaves a credential fills, with its value there.
+type Hits = Vec<(usize, Fixed)>;
+
 pub(crate) fn next_steps<'a>(
     graph: &'a PathwayGraph,
     rule: &CompiledRule,
@@ -62,7 +65,7 @@ pub(crate) fn next_steps<'a>(
     // values give isomorphic trials, hence the same answer: each such
     // class is tried once.
     let last = learner.stamp.last().is_none_or(|&s| s < at.timestamp_micros());
-    let mut tried: Vec<(Vec<(usize, Fixed)>, Option<(bool, f64)>)> = Vec::new();
+    let mut tried: Vec<(Hits, Option<(bool, f64)>)> = Vec::new();
 
     // (size, credits, already held, achievements): new achievements before repeats.
     let mut completing: Vec<(usize, Decimal, usize, Vec<AchievementId>)> = Vec::new();
@@ -81,7 +84,7 @@ pub(crate) fn next_steps<'a>(
         let result = match known {
             Some(r) => r,
             None => {
-                let trial = learner.with_last(cred.clone()).unwrap_or_else(|| with(vec![cred]));
+                let trial = learner.with_last(cred).unwrap_or_else(|| with(vec![cred]));
                 let r = quick(rule, &trial, budget);
                 if let Some(c) = class {
                     tried.push((c, r));
