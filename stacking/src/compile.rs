@@ -155,6 +155,8 @@ pub(crate) struct CompiledRule {
     /// Per node: one past the last node of its subtree (a node's subtree
     /// is the range of the arena that starts at it).
     pub subtree_end: Vec<usize>,
+    /// Every catalog achievement some leaf would accept, sorted (the planner's pool).
+    pub candidates: Vec<AchievementId>,
     /// An empty candidate list to share (an `Arc` allocates even when empty).
     pub no_candidates: Arc<[AchievementId]>,
     pub no_names: Arc<[String]>,
@@ -252,12 +254,12 @@ impl CompiledRule {
             }
         }
         self.subtree_end = subtree_end;
+        self.candidates = self.all_candidates();
         self.no_candidates = Arc::from([]);
         self.no_names = Arc::from([]);
     }
 
-    /// Every catalog achievement some leaf would accept, sorted.
-    pub fn all_candidates(&self) -> Vec<AchievementId> {
+    fn all_candidates(&self) -> Vec<AchievementId> {
         let mut out: Vec<AchievementId> = self
             .nodes
             .iter()

@@ -26,7 +26,11 @@ use crate::label::achievement_name;
 use crate::limits::{MAX_NEXT, MAX_PLAN_CANDIDATES};
 use crate::outcome::NextStep;
 use crate::partial::best_partial;
-use crate::problem::{Cred, Learner, Problem};
+use crate::problem::{Cred, Learner, Problem, for_each_hit};
+use crate::value::Fixed;
+
+/// The leaves a credential fills, with its value there.
+type Hits = Vec<(usize, Fixed)>;
 
 pub(crate) fn next_steps<'a>(
     graph: &'a PathwayGraph,
@@ -37,8 +41,10 @@ pub(crate) fn next_steps<'a>(
     progress: f64,
 ) -> Vec<NextStep> {
     let held: BTreeSet<AchievementId> = learner.creds.iter().map(|c| c.achievement).collect();
-    let mut pool = rule.all_candidates();
-    pool.sort_by_key(|a| (held.contains(a), *a));
+    // By (held, id): the candidates are sorted by id, so the achievements
+    // not held yet, then the held ones.
+    let (mut pool, again): (Vec<AchievementId>, Vec<AchievementId>) = rule.candidates.iter().copied().partition(|a| !held.contains(a));
+    pool.extend(again);
     pool.truncate(MAX_PLAN_CANDIDATES);
     let credits_of = |a: &AchievementId| graph.catalog().get(a).and_then(|e| e.credits.as_ref()).map(|c| c.amount()).unwrap_or(Decimal::ZERO);
     let hypothetical = |a: AchievementId, i: usize, virtual_: bool| Cred {
@@ -48,20 +54,45 @@ pub(crate) fn next_steps<'a>(
         credits: graph.catalog().get(&a).and_then(|e| e.credits.as_ref()),
         virtual_,
     };
-    let base: Vec<_> = learner.creds.clone();
     let with = |extra: Vec<Cred<'a>>| -> Learner<'a> {
-        let mut creds = base.clone();
+        let mut creds = learner.creds.clone();
         creds.extend(extra);
         Learner::from_creds(creds)
     };
+    // A hypothetical credential dated after every real one is the last
+    // credential of its trial whatever its achievement, so two achievements
+    // the learner does not hold that fill the same leaves with the same
+    // values give isomorphic trials, hence the same answer: each such
+    // class is tried once.
+    let last = learner.stamp.last().is_none_or(|&s| s < at.timestamp_micros());
+    let mut tried: Vec<(Hits, Option<(bool, f64)>)> = Vec::new();
 
     // (size, credits, already held, achievements): new achievements before repeats.
     let mut completing: Vec<(usize, Decimal, usize, Vec<AchievementId>)> = Vec::new();
     let mut forward: Vec<(usize, Decimal, usize, Vec<AchievementId>)> = Vec::new();
     let held_count = |set: &[AchievementId]| set.iter().filter(|a| held.contains(a)).count();
     for (i, a) in pool.iter().enumerate() {
-        let trial = with(vec![hypothetical(*a, i, false)]);
-        match quick(rule, &trial, budget) {
+        let cred = hypothetical(*a, i, false);
+        let class = (last && !held.contains(a)).then(|| {
+            let mut hits = Vec::new();
+            if let Some(entry) = rule.lookup.get(a.as_uuid().as_u128()) {
+                for_each_hit(rule, entry, cred.date, cred.credits, |leaf, v| hits.push((leaf, v)));
+            }
+            hits
+        });
+        let known = class.as_ref().and_then(|c| tried.iter().find(|(k, _)| k == c)).map(|(_, r)| *r);
+        let result = match known {
+            Some(r) => r,
+            None => {
+                let trial = learner.with_last(cred).unwrap_or_else(|| with(vec![cred]));
+                let r = quick(rule, &trial, budget);
+                if let Some(c) = class {
+                    tried.push((c, r));
+                }
+                r
+            }
+        };
+        match result {
             Some((true, _)) => completing.push((1, credits_of(a), held_count(&[*a]), vec![*a])),
             Some((false, p)) if p > progress => forward.push((1, credits_of(a), held_count(&[*a]), vec![*a])),
             _ => {}

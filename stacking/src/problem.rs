@@ -21,7 +21,7 @@ use crate::eligibility::{Eligibility, is_eligible};
 use crate::input::CredentialFact;
 use crate::value::{Fixed, convert_credits, to_fixed};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Cred<'a> {
     pub id: CredentialId,
     pub achievement: AchievementId,
@@ -45,28 +45,41 @@ pub(crate) struct Learner<'a> {
 
 impl<'a> Learner<'a> {
     pub fn new(facts: &'a [CredentialFact], at: DateTime<Utc>, mode: Eligibility, extra: &[Cred<'a>]) -> Self {
-        let eligible: Vec<&'a CredentialFact> = facts.iter().filter(|f| is_eligible(f, at, mode)).collect();
-        let cred = |i: usize| match eligible.get(i) {
-            Some(f) => Some(Cred { id: f.id, achievement: f.achievement, date: f.awarded_at, credits: f.credits.as_ref(), virtual_: false }),
-            None => extra.get(i - eligible.len()).cloned(),
-        };
-        Learner::build(eligible.len() + extra.len(), cred)
+        let mut creds = Vec::with_capacity(facts.len() + extra.len());
+        creds.extend(facts.iter().filter(|f| is_eligible(f, at, mode)).map(|f| Cred {
+            id: f.id,
+            achievement: f.achievement,
+            date: f.awarded_at,
+            credits: f.credits.as_ref(),
+            virtual_: false,
+        }));
+        creds.extend_from_slice(extra);
+        Learner::from_creds(creds)
+    }
+
+    /// The learner with `extra` added, when it sorts after every
+    /// credential (a later date): what [`Learner::from_creds`] would give,
+    /// without sorting again. `None` otherwise.
+    pub fn with_last(&self, extra: Cred<'a>) -> Option<Self> {
+        let stamp = extra.date.timestamp_micros();
+        if self.stamp.last().is_some_and(|&s| s >= stamp) {
+            return None;
+        }
+        let mut out = self.clone();
+        out.stamp.push(stamp);
+        out.key.push(extra.achievement.as_uuid().as_u128());
+        out.creds.push(extra);
+        Some(out)
     }
 
     /// Puts credentials in the stable order; duplicate ids count once.
-    pub fn from_creds(creds: Vec<Cred<'a>>) -> Self {
-        Learner::build(creds.len(), |i| creds.get(i).cloned())
-    }
-
-    /// The learner from `n` credentials given by position (each built
-    /// once, in the final order).
-    fn build(n: usize, cred: impl Fn(usize) -> Option<Cred<'a>>) -> Self {
+    pub fn from_creds(all: Vec<Cred<'a>>) -> Self {
         // Sort small keys (date, position), then the rare runs of equal
         // dates by (id, achievement).
         let mut order: Vec<(i64, u32)> =
-            (0..n).filter_map(|i| cred(i).map(|c| (c.date.timestamp_micros(), u32::try_from(i).unwrap_or(u32::MAX)))).collect();
+            all.iter().enumerate().map(|(i, c)| (c.date.timestamp_micros(), u32::try_from(i).unwrap_or(u32::MAX))).collect();
         order.sort_unstable();
-        let tie = |i: u32| cred(i as usize).map(|c| (c.id, c.achievement, c.virtual_));
+        let tie = |i: u32| all.get(i as usize).map(|c| (c.id, c.achievement, c.virtual_));
         let mut run = 0;
         while run < order.len() {
             let stamp = order.get(run).map(|k| k.0);
@@ -79,10 +92,10 @@ impl<'a> Learner<'a> {
             run = end.max(run + 1);
         }
         // Duplicate ids (adjacent now) count once.
-        let id = |i: u32| cred(i as usize).map(|c| c.id);
+        let id = |i: u32| all.get(i as usize).map(|c| c.id);
         order.dedup_by(|b, a| a.0 == b.0 && id(a.1) == id(b.1));
         let stamp = order.iter().map(|k| k.0).collect();
-        let creds: Vec<Cred<'a>> = order.iter().filter_map(|k| cred(k.1 as usize)).collect();
+        let creds: Vec<Cred<'a>> = order.iter().filter_map(|k| all.get(k.1 as usize).copied()).collect();
         let key = creds.iter().map(|c| c.achievement.as_uuid().as_u128()).collect();
         Learner { creds, stamp, key }
     }
@@ -198,29 +211,12 @@ impl<'a> Problem<'a> {
         for (local, &c) in creds.iter().enumerate() {
             let Some(cred) = learner.creds.get(c) else { continue };
             let e = entry.get(local).copied().unwrap_or(usize::MAX);
-            let Some(&(_, from, to)) = rule.index.get(e) else { continue };
-            for hit in rule.index_leaves.get(from as usize..to as usize).unwrap_or(&[]) {
-                let in_time = !hit.timed
-                    || match rule.nodes.get(hit.leaf).map(|n| &n.kind) {
-                        Some(CKind::Count { matcher, .. } | CKind::Credits { matcher, .. }) => matcher.matches_time(cred.date),
-                        _ => false,
-                    };
-                if !in_time {
-                    continue;
+            for_each_hit(rule, e, cred.date, cred.credits, |leaf, v| {
+                found.push((leaf, local, v));
+                if let Some(k) = counts.get_mut(leaf) {
+                    *k += 1;
                 }
-                let value = match (hit.credits, cred.credits, rule.nodes.get(hit.leaf).map(|n| &n.kind)) {
-                    (true, Some(own), Some(CKind::Credits { unit, conversions, .. })) => {
-                        convert_credits(own, unit, conversions).map(|v| to_fixed(v, false))
-                    }
-                    _ => hit.value,
-                };
-                if let Some(v) = value.filter(|v| *v > 0) {
-                    found.push((hit.leaf, local, v));
-                    if let Some(k) = counts.get_mut(hit.leaf) {
-                        *k += 1;
-                    }
-                }
-            }
+            });
         }
         // By leaf (a counting sort keeps the date order within each leaf):
         // `counts` becomes each leaf's first slot, then, filled, its end.
@@ -578,6 +574,30 @@ impl<'a> Problem<'a> {
     /// descending order.
     pub fn multi(&self, leaf: &Leaf) -> &[usize] {
         self.multi.get(leaf.multi.0..leaf.multi.1).unwrap_or(&[])
+    }
+}
+
+/// Every leaf a credential of index entry `entry` (an achievement of
+/// `rule.index`) awarded at `date` with credits `own` can fill, with the
+/// value it has there (positive), in index order.
+pub(crate) fn for_each_hit(rule: &CompiledRule, entry: usize, date: DateTime<Utc>, own: Option<&Credits>, mut f: impl FnMut(usize, Fixed)) {
+    let Some(&(_, from, to)) = rule.index.get(entry) else { return };
+    for hit in rule.index_leaves.get(from as usize..to as usize).unwrap_or(&[]) {
+        let in_time = !hit.timed
+            || match rule.nodes.get(hit.leaf).map(|n| &n.kind) {
+                Some(CKind::Count { matcher, .. } | CKind::Credits { matcher, .. }) => matcher.matches_time(date),
+                _ => false,
+            };
+        if !in_time {
+            continue;
+        }
+        let value = match (hit.credits, own, rule.nodes.get(hit.leaf).map(|n| &n.kind)) {
+            (true, Some(own), Some(CKind::Credits { unit, conversions, .. })) => convert_credits(own, unit, conversions).map(|v| to_fixed(v, false)),
+            _ => hit.value,
+        };
+        if let Some(v) = value.filter(|v| *v > 0) {
+            f(hit.leaf, v);
+        }
     }
 }
 

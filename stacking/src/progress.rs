@@ -186,9 +186,38 @@ impl<'p, 'a> Views<'p, 'a> {
             let inside = self.singles_in(data, range);
             return (inside.len(), total(inside));
         }
-        let mut picks = Vec::new();
-        self.picks(data, range, &mut picks);
-        (picks.len(), total(&picks))
+        // What `picks` would choose, counted and summed without being
+        // listed (values are positive: the saturating sum is the same in
+        // any order).
+        let (lo, hi) = range;
+        if data.singletons {
+            return self
+                .singles_in(data, range)
+                .iter()
+                .filter(|(c, _)| self.visible(*c, data.node))
+                .fold((0, 0), |(n, t): (usize, Fixed), (_, v)| (n + 1, t.saturating_add(*v)));
+        }
+        let p = self.p;
+        let (mut count, mut sum): (usize, Fixed) = (0, 0);
+        for &g in p.groups(data) {
+            let mut best: Option<Fixed> = None;
+            for &(c, v) in p.members(g) {
+                if c < lo || c >= hi || !self.visible(c, data.node) {
+                    continue;
+                }
+                if best.is_none_or(|bv| v > bv) {
+                    best = Some(v);
+                }
+                if !data.credits {
+                    break;
+                }
+            }
+            if let Some(v) = best {
+                count += 1;
+                sum = sum.saturating_add(v);
+            }
+        }
+        (count, sum)
     }
 
     /// (satisfied, progress) and `have` of a leaf with `count` achievements worth `total`.
