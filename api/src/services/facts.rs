@@ -1,16 +1,18 @@
 //! A learner's credentials as the stacking engine sees them: facts with
 //! their status history.
 
+use std::collections::HashMap;
+
 use cairn_domain::UserId;
 use cairn_stacking::CredentialFact;
 use chrono::{DateTime, Utc};
 
-use crate::store::credentials::{self, Credential, CredentialStatus};
+use crate::store::credentials::{self, CredentialStatus, FactRow};
 use crate::store::{DbConn, StoreResult};
 
 /// A credential as the engine sees it, with its status history (events in
 /// time order).
-fn fact(credential: &Credential, events: &[credentials::StatusEvent]) -> CredentialFact {
+fn fact(credential: &FactRow, events: &[credentials::StatusEvent]) -> CredentialFact {
     let mut revoked_at = None;
     let mut suspensions = Vec::new();
     let mut suspended_since: Option<DateTime<Utc>> = None;
@@ -43,8 +45,17 @@ fn fact(credential: &Credential, events: &[credentials::StatusEvent]) -> Credent
 
 /// Everything the learner holds, as engine facts (two queries).
 pub fn learner_facts(conn: &mut DbConn, learner: UserId) -> StoreResult<Vec<CredentialFact>> {
-    let held = credentials::for_learner(conn, learner)?;
-    let mut events = credentials::events_of_learner(conn, learner)?;
-    Ok(held.iter().map(|c| fact(c, events.remove(&c.id).as_deref().unwrap_or_default())).collect())
+    Ok(facts_of(conn, &[learner])?.remove(&learner).unwrap_or_default())
 }
 
+/// Everything each of `learners` holds, as engine facts (two queries per
+/// few hundred learners); learners holding nothing are absent.
+pub fn facts_of(conn: &mut DbConn, learners: &[UserId]) -> StoreResult<HashMap<UserId, Vec<CredentialFact>>> {
+    let held = credentials::fact_rows(conn, learners)?;
+    let mut events = credentials::events_of_learners(conn, learners)?;
+    let mut out: HashMap<UserId, Vec<CredentialFact>> = HashMap::new();
+    for row in &held {
+        out.entry(row.learner).or_default().push(fact(row, events.remove(&row.id).as_deref().unwrap_or_default()));
+    }
+    Ok(out)
+}

@@ -26,6 +26,7 @@ use utoipa::ToSchema;
 use crate::auth::Caller;
 use crate::services::Context;
 use crate::services::awards::{self, AwardError};
+use crate::services::facts;
 use crate::services::issuer::Issuers;
 use crate::state::AppState;
 use crate::store::jobs::{self as queue, Job, JobState, NewJob, Progress};
@@ -244,8 +245,9 @@ fn find_completing(conn: &mut DbConn, ctx: &Context, pathway: PathwayId, learner
         return Err(JobError::Params(format!("pathway {pathway} is not registered")));
     }
     let mut found = Vec::new();
+    let mut facts = facts::facts_of(conn, learners)?;
     for learner in learners {
-        let facts = awards::learner_facts(conn, *learner)?;
+        let facts = facts.remove(learner).unwrap_or_default();
         if awards::completion(&graph, pathway, &facts, ctx.now).is_some() && pathways::find_award(conn, pathway, *learner)?.is_none() {
             found.push(*learner);
         }
@@ -302,8 +304,9 @@ fn dry_run(conn: &mut DbConn, params: &DryRunParams, learners: &[UserId], progre
         Some(value) => serde_json::from_value(value).map_err(|e| JobError::Params(e.to_string()))?,
         None => DryRun { learners_evaluated: 0, would_complete: 0, already_awarded: 0, in_progress: 0, evaluated_at: params.at },
     };
+    let mut facts = facts::facts_of(conn, learners)?;
     for learner in learners {
-        let facts = awards::learner_facts(conn, *learner)?;
+        let facts = facts.remove(learner).unwrap_or_default();
         tally.learners_evaluated += 1;
         let outcome = match cairn_stacking::evaluate_with(&graph, params.pathway, &facts, params.at, &EvalOptions::without_plan()) {
             Ok(outcome) => outcome,

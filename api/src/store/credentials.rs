@@ -249,6 +249,75 @@ pub fn for_learner(conn: &mut DbConn, learner: UserId) -> StoreResult<Vec<Creden
         .collect()
 }
 
+/// What the stacking engine needs of a credential: no documents.
+pub struct FactRow {
+    pub id: CredentialId,
+    pub learner: UserId,
+    pub achievement: AchievementId,
+    pub awarded_at: DateTime<Utc>,
+    pub valid_until: Option<DateTime<Utc>>,
+    pub credits_earned: Option<Credits>,
+}
+
+/// Learners per `IN (...)` list: well under SQLite's bound parameters.
+const LEARNERS_PER_QUERY: usize = 500;
+
+/// The credentials of `learners` as the engine needs them, newest first per
+/// learner (one query per few hundred learners).
+pub fn fact_rows(conn: &mut DbConn, learners: &[UserId]) -> StoreResult<Vec<FactRow>> {
+    type Raw = (String, Option<String>, String, NaiveDateTime, Option<NaiveDateTime>, Option<String>);
+    let mut out = Vec::new();
+    for chunk in learners.chunks(LEARNERS_PER_QUERY) {
+        let ids: Vec<String> = chunk.iter().map(ToString::to_string).collect();
+        let rows: Vec<Raw> = credentials::table
+            .filter(credentials::learner_id.eq_any(&ids))
+            .order((credentials::learner_id.asc(), credentials::awarded_at.desc(), credentials::id.desc()))
+            .select((
+                credentials::id,
+                credentials::learner_id,
+                credentials::achievement_id,
+                credentials::awarded_at,
+                credentials::valid_until,
+                credentials::credits_earned,
+            ))
+            .load(conn)
+            .map_err(StoreError::from_query)?;
+        for (id, learner, achievement, awarded_at, valid_until, credits) in rows {
+            let corrupt = |what: &str, e: &dyn std::fmt::Debug| StoreError::Corrupt(format!("credential {id} {what}: {e:?}"));
+            let Some(learner) = learner else { continue };
+            out.push(FactRow {
+                id: id.parse().map_err(|e| corrupt("id", &e))?,
+                learner: learner.parse().map_err(|e| corrupt("learner", &e))?,
+                achievement: achievement.parse().map_err(|e| corrupt("achievement", &e))?,
+                awarded_at: time::from_db(awarded_at),
+                valid_until: valid_until.map(time::from_db),
+                credits_earned: credits.map(|c| c.parse()).transpose().map_err(|e| corrupt("credits", &e))?,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The status histories of every credential `learners` hold, in time order.
+pub fn events_of_learners(conn: &mut DbConn, learners: &[UserId]) -> StoreResult<std::collections::HashMap<CredentialId, Vec<StatusEvent>>> {
+    let mut by_credential: std::collections::HashMap<CredentialId, Vec<StatusEvent>> = std::collections::HashMap::new();
+    for chunk in learners.chunks(LEARNERS_PER_QUERY) {
+        let ids: Vec<String> = chunk.iter().map(ToString::to_string).collect();
+        let rows: Vec<(String, String, String, NaiveDateTime)> = credential_events::table
+            .inner_join(credentials::table.on(credentials::id.eq(credential_events::credential_id)))
+            .filter(credentials::learner_id.eq_any(&ids))
+            .order((credential_events::at.asc(), credential_events::id.asc()))
+            .select((credential_events::credential_id, credential_events::status, credential_events::reason, credential_events::at))
+            .load(conn)
+            .map_err(StoreError::from_query)?;
+        for (id, status, reason, at) in rows {
+            let id: CredentialId = id.parse().map_err(|e| StoreError::Corrupt(format!("event credential: {e}")))?;
+            by_credential.entry(id).or_default().push(StatusEvent { status: CredentialStatus::parse(&status)?, reason, at: time::from_db(at) });
+        }
+    }
+    Ok(by_credential)
+}
+
 /// Serialises status changes and issuances of one holder's credentials
 /// (PostgreSQL; on SQLite writers are serial anyway). The conditional update
 /// in `set_status` guards one credential; the award cascade also reads the
