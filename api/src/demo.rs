@@ -110,7 +110,13 @@ pub fn load(state: &AppState) -> anyhow::Result<()> {
         for learner in LEARNERS {
             learners.push(users::insert(conn, account(Role::Learner, None, *learner).map_err(invalid)?, None)?.id);
         }
-        let ctx = Context { now: crate::store::time::now(), actor: admin, public_url: public_url.clone(), master: master.clone(), graphs: Default::default() };
+        let ctx = Context {
+            now: crate::store::time::now(),
+            actor: admin,
+            public_url: public_url.clone(),
+            master: master.clone(),
+            graphs: Default::default(),
+        };
         programmes(conn, &ctx, &institutions, &learners)?;
         employment_and_talent(conn, &ctx, &institutions, &learners)?;
         Ok(true)

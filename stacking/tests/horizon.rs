@@ -51,10 +51,13 @@ fn graph() -> PathwayGraph {
     }
     let counted = pathway(1, json!({ "type": "count", "min": 2, "where": { "achievement_type": "MicroCredential" }, "within": "P1Y" }));
     let credits = pathway(2, json!({ "type": "credits", "min": "4", "unit": "ECTS", "where": { "tags": ["t"] } }));
-    let nested = pathway(3, json!({ "type": "all", "of": [
+    let nested = pathway(
+        3,
+        json!({ "type": "all", "of": [
         { "type": "pathway", "pathway": counted.id },
         { "type": "count", "min": 1, "where": { "achievement": ach(4) } },
-    ] }));
+    ] }),
+    );
     let dated = pathway(4, json!({ "type": "count", "min": 2, "where": { "tags": ["t"], "earned_after": month(6), "earned_before": month(30) } }));
     PathwayGraph::build(catalog, [counted, credits, nested, dated]).unwrap()
 }

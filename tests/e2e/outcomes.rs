@@ -41,11 +41,15 @@ impl World {
         match rng.below(5) {
             0 => Rule::count(2).of_type("MicroCredential").within("P1Y"),
             1 => Rule::credits("4", "ECTS").matching("tags", serde_json::json!(["t1"])),
-            2 if !self.pathways.is_empty() => {
-                Rule::all([Rule::pathway(&self.pathways[rng.below(self.pathways.len())].0), Rule::count(1).matching("tags", serde_json::json!(["t2"]))])
-            }
+            2 if !self.pathways.is_empty() => Rule::all([
+                Rule::pathway(&self.pathways[rng.below(self.pathways.len())].0),
+                Rule::count(1).matching("tags", serde_json::json!(["t2"])),
+            ]),
             3 => Rule::count(1).achievement(&pick(rng)).earned_after(&in_days(-700)),
-            _ => Rule::at_least(2, [Rule::count(1).achievement(&pick(rng)), Rule::count(1).achievement(&pick(rng)), Rule::count(1).achievement(&pick(rng))]),
+            _ => Rule::at_least(
+                2,
+                [Rule::count(1).achievement(&pick(rng)), Rule::count(1).achievement(&pick(rng)), Rule::count(1).achievement(&pick(rng))],
+            ),
         }
     }
 }
@@ -101,10 +105,15 @@ fn run(seed: u64, steps: usize) {
     let college = app.institution("Outcome College");
     let mut rng = Rng(seed);
     let micro: Vec<String> = (0..5)
-        .map(|i| college.achievement(&AchievementBuilder::micro(&format!("Micro {i}")).credits(&format!("{}", i % 3 + 1), "ECTS").tags(&[["t1", "t2"][i % 2]])))
+        .map(|i| {
+            college.achievement(
+                &AchievementBuilder::micro(&format!("Micro {i}")).credits(&format!("{}", i % 3 + 1), "ECTS").tags(&[["t1", "t2"][i % 2]]),
+            )
+        })
         .collect();
     let learners: Vec<Learner> = (0..3).map(|i| app.learner(&format!("outcomes-{seed}-{i}@example.org"))).collect();
-    let mut world = World { college, learners, micro, pathways: Vec::new(), credentials: Vec::new(), tracked: vec![false; 3], stale_ok: vec![false; 3] };
+    let mut world =
+        World { college, learners, micro, pathways: Vec::new(), credentials: Vec::new(), tracked: vec![false; 3], stale_ok: vec![false; 3] };
     for step in 0..steps {
         let learner = rng.below(world.learners.len());
         // The learner whose record the event changes, if any.

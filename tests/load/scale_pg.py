@@ -76,11 +76,13 @@ env = dict(os.environ, CAIRN_DATABASE_URL=url, CAIRN_ADMIN_EMAIL="admin@scale.ex
            CAIRN_ADMIN_PASSWORD="scale-admin-password", CAIRN_LOG="warn")
 nodes, servers = [], []
 try:
-    for _ in range(2):
-        port = free_port()
+    ports = [free_port(), free_port()]
+    # One service: both nodes name the same public URL (their tokens name it).
+    public_url = f"http://127.0.0.1:{ports[0]}"
+    for port in ports:
         base = f"http://127.0.0.1:{port}"
         servers.append(subprocess.Popen([args.binary, "serve", "--bind", f"127.0.0.1:{port}", "--data-dir", work,
-                                         "--public-url", base], env=env))
+                                         "--public-url", public_url], env=env))
         client = Client(base, timeout=600)
         client.wait_healthy()
         nodes.append(client)
@@ -151,8 +153,7 @@ try:
     created = a.call("POST", f"/v1/orgs/{org}/pathways", {
         "key": "scale", "name": "Scale Award", "award": award, "issuance": "automatic",
         "requirement": {"type": "count", "min": 1, "where": {"achievement": marker}}}, issuer)
-    job_path = created["job"]["url"].split("127.0.0.1", 1)[-1].split("/", 1)[-1]
-    job_path = "/" + job_path
+    job_path = created["job"]["url"].removeprefix(public_url)
     latencies = {"progress": [], "me": []}
     stop = threading.Event()
 

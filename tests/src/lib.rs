@@ -33,13 +33,13 @@ pub mod service {
     pub use cairn_api::auth::{Password, PasswordHasher};
     pub use cairn_api::config::AdminBootstrap;
     pub use cairn_api::demo::PASSWORD as DEMO_PASSWORD;
+    pub use cairn_api::graph_cache::GraphCache;
     pub use cairn_api::mail::message::CODE_INTRO;
     pub use cairn_api::mail::{DEFAULT_FROM, MailConfig};
     pub use cairn_api::rate_limit::RateLimiter;
     pub use cairn_api::services::jobs::JobSettings;
-    pub use cairn_api::signing::keys::SigningKey;
-    pub use cairn_api::graph_cache::GraphCache;
     pub use cairn_api::services::progress;
+    pub use cairn_api::signing::keys::SigningKey;
     pub use cairn_api::store::{DatabaseUrl, Store, award_constituents, graph, migrate, outcomes, rate_limits, users};
     pub use cairn_api::{Config, start};
 }

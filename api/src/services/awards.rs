@@ -14,8 +14,8 @@ use cairn_stacking::{AwardStanding, CredentialFact, EvalOptions, Issuance, OnCon
 use chrono::{DateTime, Utc};
 use diesel::Connection;
 
-use crate::services::{Context, progress};
 use crate::services::issuer::{EvidenceInput, IssueError, IssueRequest, Issuers, Recipient};
+use crate::services::{Context, progress};
 use crate::store::credentials::{self, Credential, CredentialStatus};
 use crate::store::{DbConn, StoreError, StoreResult, audit, award_constituents, award_reviews, cascades, pathways};
 

@@ -133,7 +133,13 @@ fn redeem(
         audit::Entry::new(audit::Action::AccountEmailVerify, "user", account.id.to_string()).at(ctx.now).actor(account.id).learner(account.id),
     )?;
     let waiting = credentials::waiting_for_email(conn, &account.email)?;
-    let claim_ctx = crate::services::Context { now: ctx.now, actor: account.id, public_url: ctx.public_url.clone(), master: ctx.master.clone(), graphs: ctx.graphs.clone() };
+    let claim_ctx = crate::services::Context {
+        now: ctx.now,
+        actor: account.id,
+        public_url: ctx.public_url.clone(),
+        master: ctx.master.clone(),
+        graphs: ctx.graphs.clone(),
+    };
     let moved = crate::services::claims::move_into_wallet(conn, &claim_ctx, account.id, waiting)?;
     Ok(Ok((account, moved)))
 }

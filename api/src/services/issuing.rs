@@ -368,7 +368,8 @@ mod tests {
                 Ok((admin, org, achievement, learner))
             })
             .unwrap();
-        let ctx = Context { now: crate::store::time::now(), actor: admin, public_url: "http://cairn.test".into(), master, graphs: Default::default() };
+        let ctx =
+            Context { now: crate::store::time::now(), actor: admin, public_url: "http://cairn.test".into(), master, graphs: Default::default() };
         World { path, store, ctx, org, achievement, learner }
     }
 

@@ -7,9 +7,9 @@
 use cairn_domain::{OrgId, PathwayId};
 use cairn_stacking::{EvalError, GraphError, Pathway, PathwayGraph, PathwayRule};
 
-use crate::services::{Context, progress};
 use crate::services::awards::{self, AwardError};
 use crate::services::jobs::{self, DryRunParams, JobError, Work};
+use crate::services::{Context, progress};
 use crate::store::jobs::Job;
 use crate::store::pathways::{self, StoredPathway};
 use crate::store::{DbConn, StoreError, follows};

@@ -7,8 +7,8 @@ use diesel::prelude::*;
 
 use super::connection::DbConn;
 use super::error::{StoreError, StoreResult};
-use super::schema::achievements;
 use super::graph_version::{self, GraphChange};
+use super::schema::achievements;
 use super::{audit, time};
 
 #[derive(Debug, Clone)]

@@ -6,9 +6,9 @@ use diesel::prelude::*;
 
 use super::connection::DbConn;
 use super::error::{StoreError, StoreResult};
+use super::outcomes::{self, Mark};
 use super::schema::{credential_events, credentials};
 use super::status_lists::Slot;
-use super::outcomes::{self, Mark};
 use super::time;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]

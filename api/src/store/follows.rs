@@ -7,8 +7,8 @@ use diesel::prelude::*;
 
 use super::connection::DbConn;
 use super::error::{StoreError, StoreResult};
-use super::schema::pathway_follows;
 use super::outcomes::{self, Mark};
+use super::schema::pathway_follows;
 use super::time;
 
 /// Follows `pathway` (idempotent).

@@ -7,8 +7,8 @@ use diesel::prelude::*;
 
 use super::connection::DbConn;
 use super::error::{StoreError, StoreResult};
-use super::schema::{awards, pathway_versions, pathways};
 use super::graph_version::{self, GraphChange};
+use super::schema::{awards, pathway_versions, pathways};
 use super::{audit, time};
 
 #[derive(Debug, Clone)]
