@@ -127,8 +127,16 @@ try:
 
     def issue(worker):
         node = nodes[worker % 2]
+        token = issuer
         for batch in batches[worker::4]:
-            result = node.call("POST", f"/v1/orgs/{org}/credentials/batch", {"items": batch}, issuer)
+            try:
+                result = node.call("POST", f"/v1/orgs/{org}/credentials/batch", {"items": batch}, token)
+            except urllib.error.HTTPError as error:
+                if error.code != 401:
+                    raise
+                # Access tokens expire (15 minutes): sign in again.
+                token = node.token("i@scale.example", PASSWORD)
+                result = node.call("POST", f"/v1/orgs/{org}/credentials/batch", {"items": batch}, token)
             with lock:
                 issued[0] += result["issued"]
 
@@ -149,6 +157,7 @@ try:
         nodes[n % 2].call("GET", "/v1/me/progress", token=token)  # tracked from now on
 
     # The pathway: registered on A, its back-fill job followed on B.
+    issuer = a.token("i@scale.example", PASSWORD)
     started = time.perf_counter()
     created = a.call("POST", f"/v1/orgs/{org}/pathways", {
         "key": "scale", "name": "Scale Award", "award": award, "issuance": "automatic",
