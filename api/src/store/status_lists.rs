@@ -215,10 +215,12 @@ mod tests {
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use cairn_domain::{DisplayName, OrgKind};
 
+    use super::super::connection::DatabaseUrl;
+    use super::super::migrate;
+    use super::super::orgs::{self, NewOrganisation};
+    use super::super::users;
     use super::*;
     use crate::signing::{MasterKey, NewOrgKey};
-    use crate::store::orgs::{self, NewOrganisation};
-    use crate::store::{DatabaseUrl, Store};
 
     fn allocated(conn: &mut DbConn, id: &str) -> i64 {
         status_lists::table.find(id).select(status_lists::allocated).first(conn).unwrap()
@@ -230,45 +232,46 @@ mod tests {
     #[test]
     fn slots_are_distinct_counted_and_move_to_a_new_pair_when_full() {
         let path = std::env::temp_dir().join(format!("cairn-status-lists-{}.db", uuid::Uuid::now_v7()));
-        let store = Store::open(&DatabaseUrl::parse(&path.display().to_string()).unwrap()).unwrap();
+        let url = DatabaseUrl::parse(&path.display().to_string()).unwrap();
+        migrate::run_pending(&url).unwrap();
+        let mut conn = url.connect().unwrap();
         let master = MasterKey::from_base64(&URL_SAFE_NO_PAD.encode([5u8; 32])).unwrap();
-        store
-            .write_blocking(|conn| {
-                let new = NewOrganisation { name: DisplayName::parse("Lakeside").unwrap(), kind: OrgKind::Institution, url: None };
-                let admin = crate::store::users::insert(
-                    conn,
-                    crate::store::users::NewAccount {
-                        email: cairn_domain::Email::parse("admin@example.org").unwrap(),
-                        name: DisplayName::parse("Admin").unwrap(),
-                        password_hash: "not a hash".into(),
-                        role: cairn_domain::Role::Admin,
-                        org: None,
-                        email_verified: true,
-                    },
-                    None,
-                )?
-                .id;
-                let org = orgs::insert(conn, new, NewOrgKey::generate(&master).unwrap(), admin)?.id;
-                let now = time::now();
-                let first = allocate_many(conn, org, 300, now)?;
-                let list = first[0].revocation_list.clone();
-                let indices: std::collections::BTreeSet<i64> = first.iter().map(|s| s.index).collect();
-                assert_eq!(indices.len(), 300, "distinct indices");
-                assert!(first.iter().all(|s| s.revocation_list == list && (0..CAPACITY).contains(&s.index)));
-                assert_eq!(allocated(conn, &list), 300);
-                assert_eq!(allocated(conn, &first[0].suspension_list), 300);
-                // Nearly full: two more fit, the rest go to a new pair.
-                diesel::update(status_lists::table.find(&list)).set(status_lists::allocated.eq(FILL_LIMIT - 2)).execute(conn)?;
-                let next = allocate_many(conn, org, 5, now)?;
-                assert!(next[..2].iter().all(|s| s.revocation_list == list && !indices.contains(&s.index)));
-                let fresh = &next[2].revocation_list;
-                assert_ne!(fresh, &list);
-                assert!(next[2..].iter().all(|s| &s.revocation_list == fresh));
-                assert_eq!((allocated(conn, &list), allocated(conn, fresh)), (FILL_LIMIT, 3));
-                assert_eq!(allocate(conn, org, now)?.revocation_list, *fresh);
-                Ok::<_, StoreError>(())
-            })
-            .unwrap();
+        conn.transaction(|conn| {
+            let new = NewOrganisation { name: DisplayName::parse("Lakeside").unwrap(), kind: OrgKind::Institution, url: None };
+            let admin = users::insert(
+                conn,
+                users::NewAccount {
+                    email: cairn_domain::Email::parse("admin@example.org").unwrap(),
+                    name: DisplayName::parse("Admin").unwrap(),
+                    password_hash: "not a hash".into(),
+                    role: cairn_domain::Role::Admin,
+                    org: None,
+                    email_verified: true,
+                },
+                None,
+            )?
+            .id;
+            let org = orgs::insert(conn, new, NewOrgKey::generate(&master).unwrap(), admin)?.id;
+            let now = time::now();
+            let first = allocate_many(conn, org, 300, now)?;
+            let list = first[0].revocation_list.clone();
+            let indices: std::collections::BTreeSet<i64> = first.iter().map(|s| s.index).collect();
+            assert_eq!(indices.len(), 300, "distinct indices");
+            assert!(first.iter().all(|s| s.revocation_list == list && (0..CAPACITY).contains(&s.index)));
+            assert_eq!(allocated(conn, &list), 300);
+            assert_eq!(allocated(conn, &first[0].suspension_list), 300);
+            // Nearly full: two more fit, the rest go to a new pair.
+            diesel::update(status_lists::table.find(&list)).set(status_lists::allocated.eq(FILL_LIMIT - 2)).execute(conn)?;
+            let next = allocate_many(conn, org, 5, now)?;
+            assert!(next[..2].iter().all(|s| s.revocation_list == list && !indices.contains(&s.index)));
+            let fresh = &next[2].revocation_list;
+            assert_ne!(fresh, &list);
+            assert!(next[2..].iter().all(|s| &s.revocation_list == fresh));
+            assert_eq!((allocated(conn, &list), allocated(conn, fresh)), (FILL_LIMIT, 3));
+            assert_eq!(allocate(conn, org, now)?.revocation_list, *fresh);
+            Ok::<_, StoreError>(())
+        })
+        .unwrap();
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
         }
