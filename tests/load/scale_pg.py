@@ -149,6 +149,10 @@ try:
     elapsed = time.perf_counter() - started
     print(f"credentials: {issued[0]} issued in {elapsed:.1f} s = {issued[0] / elapsed:.0f}/s (batches of 2,000, 4 clients, 2 nodes)")
     assert issued[0] == len(items), (issued[0], len(items))
+    # Fresh statistics, as autovacuum would gather after a bulk load: without
+    # them PostgreSQL plans the chunk's fact query as a sequential scan (with
+    # JIT), seconds per chunk, longer than the job's lease.
+    psql("ANALYZE")
 
     # Tokens for the readers (argon2 at each login: a sample of learners).
     sample = rng.sample(range(args.learners), 40)

@@ -11,7 +11,7 @@ use diesel::prelude::*;
 
 use super::connection::DbConn;
 use super::error::{StoreError, StoreResult};
-use super::schema::{credentials, jobs};
+use super::schema::{credentials, jobs, users};
 use super::time;
 
 /// Where a job is in its life.
@@ -345,26 +345,22 @@ pub fn fail(conn: &mut DbConn, id: JobId, mut errors: Vec<serde_json::Value>, pr
 /// Up to `limit` learners holding a credential, in id order, after `after`:
 /// one chunk of a job.
 pub fn learners_after(conn: &mut DbConn, after: Option<UserId>, limit: i64) -> StoreResult<Vec<UserId>> {
-    let mut query = credentials::table
-        .filter(credentials::learner_id.is_not_null())
-        .select(credentials::learner_id)
-        .distinct()
-        .order(credentials::learner_id.asc())
-        .limit(limit)
-        .into_boxed();
+    // Accounts in id order that hold a credential: the accounts' key and the
+    // credentials' learner index, not a DISTINCT over every credential
+    // (seconds per chunk at millions of credentials).
+    let mut query = users::table.filter(holds_a_credential()).select(users::id).order(users::id.asc()).limit(limit).into_boxed();
     if let Some(after) = after {
-        query = query.filter(credentials::learner_id.gt(after.to_string()));
+        query = query.filter(users::id.gt(after.to_string()));
     }
-    let ids: Vec<Option<String>> = query.load(conn).map_err(StoreError::from_query)?;
-    ids.into_iter().flatten().map(|id| id.parse().map_err(|e| StoreError::Corrupt(format!("learner id: {e}")))).collect()
+    let ids: Vec<String> = query.load(conn).map_err(StoreError::from_query)?;
+    ids.into_iter().map(|id| id.parse().map_err(|e| StoreError::Corrupt(format!("learner id: {e}")))).collect()
+}
+
+fn holds_a_credential() -> diesel::dsl::exists<diesel::dsl::Filter<credentials::table, diesel::dsl::Eq<credentials::learner_id, diesel::dsl::Nullable<users::id>>>> {
+    diesel::dsl::exists(credentials::table.filter(credentials::learner_id.eq(users::id.nullable())))
 }
 
 /// How many learners hold a credential (a job's total).
 pub fn count_learners(conn: &mut DbConn) -> StoreResult<i64> {
-    credentials::table
-        .filter(credentials::learner_id.is_not_null())
-        // `count_distinct` is not exported by this diesel build; the SQL is the same on both backends.
-        .select(diesel::dsl::sql::<diesel::sql_types::BigInt>("COUNT(DISTINCT learner_id)"))
-        .first(conn)
-        .map_err(StoreError::from_query)
+    users::table.filter(holds_a_credential()).count().get_result(conn).map_err(StoreError::from_query)
 }
