@@ -356,7 +356,11 @@ pub fn learners_after(conn: &mut DbConn, after: Option<UserId>, limit: i64) -> S
     ids.into_iter().map(|id| id.parse().map_err(|e| StoreError::Corrupt(format!("learner id: {e}")))).collect()
 }
 
-fn holds_a_credential() -> diesel::dsl::exists<diesel::dsl::Filter<credentials::table, diesel::dsl::Eq<credentials::learner_id, diesel::dsl::Nullable<users::id>>>> {
+/// `EXISTS (credentials of users.id)`.
+type HoldsACredential =
+    diesel::dsl::exists<diesel::dsl::Filter<credentials::table, diesel::dsl::Eq<credentials::learner_id, diesel::dsl::Nullable<users::id>>>>;
+
+fn holds_a_credential() -> HoldsACredential {
     diesel::dsl::exists(credentials::table.filter(credentials::learner_id.eq(users::id.nullable())))
 }
 
