@@ -23,7 +23,7 @@ import tempfile
 import threading
 import time
 
-from loadclient import Client
+from loadclient import Client, pathway_requirement
 
 SEQUENTIAL = 1000
 THREADS, PER_THREAD = 8, 100
@@ -59,21 +59,7 @@ def pathways(call, org, issuer):
     for p in range(PATHWAYS):
         award = call("POST", f"/v1/orgs/{org}/achievements", {"name": f"Award {p}", "description": "d",
                                                               "criteria": {"narrative": "n"}, "achievementType": "Award"}, issuer)["id"]
-        shape = p % 4
-        picks = [micro[(p * 7 + k) % MICROS] for k in range(6)]
-        if shape == 0:
-            requirement = {"type": "count", "min": 3, "where": {"tags": [f"track-{p % 6}"]}, "within": "P3Y"}
-        elif shape == 1:
-            requirement = {"type": "credits", "min": "8", "unit": "ECTS", "where": {"achievements": picks}}
-        elif shape == 2:
-            requirement = {"type": "all", "of": [
-                {"type": "count", "min": 1, "where": {"achievement": picks[0]}},
-                {"type": "at_least", "min": 2, "of": [{"type": "count", "min": 1, "where": {"achievement": a}} for a in picks[1:5]]},
-                {"type": "count", "min": 2, "where": {"tags": [f"track-{(p + 1) % 6}"]}}]}
-        else:
-            requirement = {"type": "any", "of": [
-                {"type": "count", "min": 4, "where": {"achievement_type": "MicroCredential", "tags": [f"track-{p % 6}"]}},
-                {"type": "credits", "min": "10", "unit": "ECTS", "where": {"tags": [f"track-{(p + 2) % 6}"]}}]}
+        requirement = pathway_requirement(p, micro)
         call("POST", f"/v1/orgs/{org}/pathways", {"key": f"p{p}", "name": f"Pathway {p}", "award": award,
                                                   "issuance": "automatic" if p % 2 == 0 else "review",
                                                   "requirement": requirement}, issuer)

@@ -41,3 +41,24 @@ class Client:
         issuer = self.token(f"i@{domain}", password)
         learner = self.call("POST", "/v1/auth/register", {"email": f"l@{domain}", "password": password, "name": "L"})["id"]
         return org, issuer, learner
+
+
+def pathway_requirement(p, micro):
+    """The requirement of synthetic pathway `p` over the 60 micro-credentials
+    `micro` (tagged `track-0` to `track-5`): four shapes in turn, a windowed
+    count, a credit sum over chosen achievements, `all` with a nested
+    `at_least`, and `any` of a count and a credit sum."""
+    shape = p % 4
+    picks = [micro[(p * 7 + k) % len(micro)] for k in range(6)]
+    if shape == 0:
+        return {"type": "count", "min": 3, "where": {"tags": [f"track-{p % 6}"]}, "within": "P3Y"}
+    if shape == 1:
+        return {"type": "credits", "min": "8", "unit": "ECTS", "where": {"achievements": picks}}
+    if shape == 2:
+        return {"type": "all", "of": [
+            {"type": "count", "min": 1, "where": {"achievement": picks[0]}},
+            {"type": "at_least", "min": 2, "of": [{"type": "count", "min": 1, "where": {"achievement": a}} for a in picks[1:5]]},
+            {"type": "count", "min": 2, "where": {"tags": [f"track-{(p + 1) % 6}"]}}]}
+    return {"type": "any", "of": [
+        {"type": "count", "min": 4, "where": {"achievement_type": "MicroCredential", "tags": [f"track-{p % 6}"]}},
+        {"type": "credits", "min": "10", "unit": "ECTS", "where": {"tags": [f"track-{(p + 2) % 6}"]}}]}

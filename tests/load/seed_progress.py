@@ -4,7 +4,7 @@ micro-credentials, 100 pathways of varied shapes, one learner holding 50
 credentials. Prints the learner's access token."""
 import sys
 
-from loadclient import Client
+from loadclient import Client, pathway_requirement
 
 client = Client(sys.argv[1], timeout=300)
 call = client.call
@@ -18,21 +18,7 @@ for i in range(60):
 for p in range(100):
     award = call("POST", f"/v1/orgs/{org}/achievements", {"name": f"Award {p}", "description": "d",
                                                           "criteria": {"narrative": "n"}, "achievementType": "Award"}, issuer)["id"]
-    shape = p % 4
-    picks = [micro[(p * 7 + k) % 60] for k in range(6)]
-    if shape == 0:
-        requirement = {"type": "count", "min": 3, "where": {"tags": [f"track-{p % 6}"]}, "within": "P3Y"}
-    elif shape == 1:
-        requirement = {"type": "credits", "min": "8", "unit": "ECTS", "where": {"achievements": picks}}
-    elif shape == 2:
-        requirement = {"type": "all", "of": [
-            {"type": "count", "min": 1, "where": {"achievement": picks[0]}},
-            {"type": "at_least", "min": 2, "of": [{"type": "count", "min": 1, "where": {"achievement": a}} for a in picks[1:5]]},
-            {"type": "count", "min": 2, "where": {"tags": [f"track-{(p + 1) % 6}"]}}]}
-    else:
-        requirement = {"type": "any", "of": [
-            {"type": "count", "min": 4, "where": {"achievement_type": "MicroCredential", "tags": [f"track-{p % 6}"]}},
-            {"type": "credits", "min": "10", "unit": "ECTS", "where": {"tags": [f"track-{(p + 2) % 6}"]}}]}
+    requirement = pathway_requirement(p, micro)
     call("POST", f"/v1/orgs/{org}/pathways", {"key": f"p{p}", "name": f"Pathway {p}", "award": award,
                                               "issuance": "review", "requirement": requirement}, issuer)
 items = [{"achievement": micro[i], "recipient": {"learner": learner},

@@ -86,11 +86,9 @@ pub fn settle_now(conn: &mut DbConn, graphs: &GraphCache, learner: UserId, now: 
 /// After a change to the learner's record: settles their outcomes if they
 /// are tracked. The caller holds the learner's lock.
 pub fn after_change(conn: &mut DbConn, graphs: &GraphCache, learner: UserId, now: DateTime<Utc>) -> StoreResult<()> {
-    if outcomes::header(conn, learner)?.is_none() {
-        return Ok(());
-    }
+    let Some(header) = outcomes::header(conn, learner)? else { return Ok(()) };
     let (stamp, graph) = graphs.current(conn)?;
-    settle(conn, &graph, &stamp, learner, now).map(drop)
+    settle_from(conn, &graph, &stamp, learner, Some(header), now).map(drop)
 }
 
 /// Brings the learner's stored outcomes to `stamp`'s graph at `now`:
@@ -99,6 +97,18 @@ pub fn after_change(conn: &mut DbConn, graphs: &GraphCache, learner: UserId, now
 /// Returns the progress list they make.
 pub fn settle(conn: &mut DbConn, graph: &PathwayGraph, stamp: &Stamp, learner: UserId, now: DateTime<Utc>) -> StoreResult<String> {
     let header = outcomes::header(conn, learner)?;
+    settle_from(conn, graph, stamp, learner, header, now)
+}
+
+/// [`settle`] from the stored `header` the caller already read.
+fn settle_from(
+    conn: &mut DbConn,
+    graph: &PathwayGraph,
+    stamp: &Stamp,
+    learner: UserId,
+    header: Option<Header>,
+    now: DateTime<Utc>,
+) -> StoreResult<String> {
     let facts = learner_facts(conn, learner)?;
     let followed = follows::followed(conn, learner)?;
     let options = EvalOptions::default();
@@ -171,17 +181,9 @@ fn store(conn: &mut DbConn, learner: UserId, id: PathwayId, outcome: Option<Outc
     match outcome {
         Some(outcome) if outcome.status != Status::NotStarted || followed.contains(&id) => {
             let json = serde_json::to_string(&outcome).map_err(|e| StoreError::Corrupt(format!("outcome of pathway {id}: {e}")))?;
-            outcomes::put(conn, learner, id, Some((status_str(outcome.status), &json)))
+            outcomes::put(conn, learner, id, Some(&json))
         }
         _ => outcomes::put(conn, learner, id, None),
-    }
-}
-
-fn status_str(status: Status) -> &'static str {
-    match status {
-        Status::Complete => "complete",
-        Status::InProgress => "in_progress",
-        Status::NotStarted => "not_started",
     }
 }
 

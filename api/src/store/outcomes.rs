@@ -19,11 +19,10 @@ pub struct Header {
     pub valid_until: Option<DateTime<Utc>>,
 }
 
-/// One stored outcome: its pathway, whether it is started, and the JSON.
+/// One stored outcome: its pathway and the JSON.
 #[derive(Debug, Clone)]
 pub struct StoredOutcome {
     pub pathway: PathwayId,
-    pub not_started: bool,
     pub json: String,
 }
 
@@ -100,28 +99,28 @@ pub fn header(conn: &mut DbConn, learner: UserId) -> StoreResult<Option<Header>>
 
 /// The learner's stored outcomes (any order).
 pub fn of_learner(conn: &mut DbConn, learner: UserId) -> StoreResult<Vec<StoredOutcome>> {
-    let rows: Vec<(String, String, String)> = outcomes::table
+    let rows: Vec<(String, String)> = outcomes::table
         .filter(outcomes::learner_id.eq(learner.to_string()))
-        .select((outcomes::pathway_id, outcomes::status, outcomes::outcome))
+        .select((outcomes::pathway_id, outcomes::outcome))
         .load(conn)
         .map_err(StoreError::from_query)?;
     rows.into_iter()
-        .map(|(pathway, status, json)| {
+        .map(|(pathway, json)| {
             let pathway = pathway.parse().map_err(|e| StoreError::Corrupt(format!("stored outcome pathway: {e}")))?;
-            Ok(StoredOutcome { pathway, not_started: status == "not_started", json })
+            Ok(StoredOutcome { pathway, json })
         })
         .collect()
 }
 
 /// Replaces the stored outcome of `pathway` (None: removes it).
-pub fn put(conn: &mut DbConn, learner: UserId, pathway: PathwayId, outcome: Option<(&str, &str)>) -> StoreResult<()> {
+pub fn put(conn: &mut DbConn, learner: UserId, pathway: PathwayId, outcome: Option<&str>) -> StoreResult<()> {
     let (learner, pathway) = (learner.to_string(), pathway.to_string());
     diesel::delete(outcomes::table.filter(outcomes::learner_id.eq(&learner)).filter(outcomes::pathway_id.eq(&pathway)))
         .execute(conn)
         .map_err(StoreError::from_query)?;
-    if let Some((status, json)) = outcome {
+    if let Some(json) = outcome {
         diesel::insert_into(outcomes::table)
-            .values((outcomes::learner_id.eq(learner), outcomes::pathway_id.eq(pathway), outcomes::status.eq(status), outcomes::outcome.eq(json)))
+            .values((outcomes::learner_id.eq(learner), outcomes::pathway_id.eq(pathway), outcomes::outcome.eq(json)))
             .execute(conn)
             .map_err(StoreError::from_query)?;
     }

@@ -404,7 +404,6 @@ diesel::table! {
     outcomes (learner_id, pathway_id) {
         learner_id -> Text,
         pathway_id -> Text,
-        status -> Text,
         outcome -> Text,
     }
 }

@@ -37,7 +37,6 @@ CREATE TABLE learner_outcomes (
 CREATE TABLE outcomes (
     learner_id  TEXT NOT NULL REFERENCES users (id),
     pathway_id  TEXT NOT NULL,
-    status      TEXT NOT NULL,
     outcome     TEXT NOT NULL,
     PRIMARY KEY (learner_id, pathway_id)
 );
