@@ -141,6 +141,27 @@ fn every_endpoint_denies_every_role_it_must() {
     let ask_body = Box::new(move |_| Some(ask.clone())) as Box<dyn Fn(usize) -> Option<Value>>;
     let empty = |_: usize| Some(json!({}));
 
+    // The W3C VC API: issue for the matrix learner, suspend a credential of
+    // institution A, verify a VC-JWT and the share's presentation.
+    let vc_issue = json!({
+        "credential": {
+            "type": ["VerifiableCredential", "OpenBadgeCredential"],
+            "credentialSubject": { "id": format!("urn:uuid:{}", learner.id), "achievement": { "id": format!("{}/v1/achievements/{achievement}", app.base) } }
+        }
+    });
+    let vc_issue_body = Box::new(move |_| Some(vc_issue.clone())) as Box<dyn Fn(usize) -> Option<Value>>;
+    let vc_target = issuer.post(&format!("/v1/orgs/{org_a}/credentials"), &issue(&learner.id)).id();
+    let vc_status = json!({
+        "credentialId": format!("urn:uuid:{vc_target}"),
+        "credentialStatus": { "type": "BitstringStatusListEntry", "statusPurpose": "suspension" },
+        "status": true
+    });
+    let vc_status_body = Box::new(move |_| Some(vc_status.clone())) as Box<dyn Fn(usize) -> Option<Value>>;
+    let vc_verify = json!({ "verifiableCredential": jwt });
+    let vc_verify_body = Box::new(move |_| Some(vc_verify.clone())) as Box<dyn Fn(usize) -> Option<Value>>;
+    let vc_presentation = json!({ "verifiablePresentation": app.get(&share_path, None).body["presentation"] });
+    let vc_presentation_body = Box::new(move |_| Some(vc_presentation.clone())) as Box<dyn Fn(usize) -> Option<Value>>;
+
     // Two review pathways the matrix learner completes at once: one to approve, one to reject.
     let reviews: Vec<String> = ["matrix-review-1", "matrix-review-2"]
         .iter()
@@ -215,6 +236,13 @@ fn every_endpoint_denies_every_role_it_must() {
         Case { method: "GET", path: "/.well-known/jwks.json".into(), body: Box::new(no_body), expect: [200, 200, 200, 200, 200, 200] },
         Case { method: "GET", path: status_list.clone(), body: Box::new(no_body), expect: [200, 200, 200, 200, 200, 200] },
         Case { method: "POST", path: "/v1/verify".into(), body: verify_body, expect: [200, 200, 200, 200, 200, 200] },
+        // The W3C VC API. Another institution's issuer cannot name A's
+        // achievement (422, as on `/v1/orgs/{org}/credentials` of their own)
+        // and does not see A's credential (404).
+        Case { method: "POST", path: "/credentials/issue".into(), body: vc_issue_body, expect: [401, 403, 201, 422, 403, 403] },
+        Case { method: "POST", path: "/credentials/status".into(), body: vc_status_body, expect: [401, 403, 200, 404, 403, 403] },
+        Case { method: "POST", path: "/credentials/verify".into(), body: vc_verify_body, expect: [200, 200, 200, 200, 200, 200] },
+        Case { method: "POST", path: "/presentations/verify".into(), body: vc_presentation_body, expect: [200, 200, 200, 200, 200, 200] },
         // The wallet.
         Case { method: "GET", path: "/v1/me/wallet".into(), body: Box::new(no_body), expect: [401, 200, 403, 403, 403, 403] },
         Case { method: "POST", path: "/v1/me/credentials/import".into(), body: import_body, expect: [401, 201, 403, 403, 403, 403] },

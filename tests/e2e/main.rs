@@ -30,3 +30,4 @@ mod sharing;
 mod talent;
 mod tokens;
 mod trust;
+mod vc_api;

@@ -22,6 +22,7 @@ pub mod pathways;
 pub mod problem;
 pub mod shares;
 pub mod talent;
+pub mod vc_api;
 pub mod verify;
 pub mod views;
 
@@ -97,5 +98,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(pathways::reviews::approve_review)
         .service(pathways::reviews::reject_review)
         .service(pathways::following::follow)
-        .service(pathways::following::unfollow);
+        .service(pathways::following::unfollow)
+        .service(vc_api::issue::issue_credential)
+        .service(vc_api::status::update_status)
+        .service(vc_api::verify_credential::verify_credential)
+        .service(vc_api::verify_presentation::verify_presentation);
 }

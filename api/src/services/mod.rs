@@ -27,6 +27,7 @@ pub mod records;
 pub mod reviews;
 pub mod sharing;
 pub mod talent;
+pub mod vc_api;
 pub mod verification;
 pub mod wallet;
 
