@@ -39,6 +39,8 @@ pub mod service {
     pub use cairn_api::rate_limit::RateLimiter;
     pub use cairn_api::services::jobs::JobSettings;
     pub use cairn_api::services::progress;
+    pub use cairn_api::signing::data_integrity::Ed25519Signer;
+    pub use cairn_api::signing::did::did_key;
     pub use cairn_api::signing::keys::SigningKey;
     pub use cairn_api::store::{DatabaseUrl, Store, award_constituents, graph, migrate, outcomes, rate_limits, users};
     pub use cairn_api::{Config, start};

@@ -49,6 +49,21 @@ pub fn platform_document(public_url: &str, platform: &OrgSigner) -> Value {
     did::document(&did::platform_did(public_url), &methods)
 }
 
+/// Resolves another service's DID to its DID document (did:web, over
+/// https). Replaceable: tests resolve without a network.
+pub trait DidResolver {
+    fn resolve(&self, did: &str) -> Result<Value, String>;
+}
+
+/// A resolver for where no network may be used: every DID is unresolvable.
+pub struct Offline;
+
+impl DidResolver for Offline {
+    fn resolve(&self, did: &str) -> Result<Value, String> {
+        Err(format!("{did} is not resolved here (no network access for this check)"))
+    }
+}
+
 /// The organisation a DID of this service names, if it is one.
 pub fn own_org(public_url: &str, did_or_method: &str) -> Option<OrgId> {
     let did = did_or_method.split('#').next()?;

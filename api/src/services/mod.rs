@@ -22,6 +22,7 @@ pub mod issuing;
 pub mod jobs;
 pub mod pathways;
 pub mod progress;
+pub mod proof_check;
 pub mod rate_limits;
 pub mod records;
 pub mod reviews;

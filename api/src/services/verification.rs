@@ -12,6 +12,8 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
+use crate::services::dids::{self, DidResolver};
+use crate::services::proof_check::{self, Trust};
 use crate::signing;
 use crate::store::credentials::{self, CredentialStatus};
 use crate::store::{DbConn, StoreResult, keys, trusted_issuers};
@@ -195,21 +197,21 @@ fn has_type(doc: &Value, wanted: &str) -> bool {
     }
 }
 
-/// The reason an embedded proof cannot be checked here yet, naming it.
-fn data_integrity_reason(doc: &Value) -> Option<String> {
-    let proof = match doc.get("proof")? {
-        Value::Array(proofs) => proofs.first()?.clone(),
-        proof => proof.clone(),
-    };
-    let kind = proof.get("type").and_then(Value::as_str).unwrap_or("unknown type");
-    let suite = proof.get("cryptosuite").and_then(Value::as_str).map(|s| format!(", {s}")).unwrap_or_default();
-    Some(format!("format not supported yet: embedded Data Integrity proof ({kind}{suite}); present the credential as a VC-JWT"))
-}
-
 /// Runs every check. Blocking (database reads): call inside `Store::read`.
 /// Input that is no credential at all verifies as nothing; callers that
 /// must refuse it call `recognise` first.
 pub fn verify(conn: &mut DbConn, public_url: &str, presented: &Presented, now: DateTime<Utc>) -> StoreResult<Verification> {
+    verify_with(conn, public_url, &dids::Offline, presented, now)
+}
+
+/// `verify`, resolving other services' DIDs with `resolver`.
+pub fn verify_with(
+    conn: &mut DbConn,
+    public_url: &str,
+    resolver: &dyn DidResolver,
+    presented: &Presented,
+    now: DateTime<Utc>,
+) -> StoreResult<Verification> {
     if let Ok(Format::Unsupported(reason)) = recognise(presented) {
         let doc = match presented {
             Presented::Jwt(jwt) => decode_payload(jwt.trim()),
@@ -225,6 +227,7 @@ pub fn verify(conn: &mut DbConn, public_url: &str, presented: &Presented, now: D
     }
     match presented {
         Presented::Jwt(jwt) => verify_jwt(conn, public_url, jwt.trim(), now),
+        Presented::Json(doc) if doc.get("proof").is_some() => verify_proof(conn, public_url, resolver, doc, now),
         Presented::Json(doc) => verify_json(conn, public_url, doc, now),
     }
 }
@@ -324,6 +327,26 @@ fn find_key(conn: &mut DbConn, public_url: &str, kid: Option<&str>, issuer: Opti
     Ok(KeySource::Unknown)
 }
 
+/// A JSON credential with an embedded Data Integrity proof.
+fn verify_proof(conn: &mut DbConn, public_url: &str, resolver: &dyn DidResolver, doc: &Value, now: DateTime<Utc>) -> StoreResult<Verification> {
+    let proof = proof_check::check_proof(conn, public_url, resolver, doc)?;
+    let finding = |name, finding: proof_check::Finding| match finding {
+        Ok(detail) => check(name, Outcome::Pass, detail),
+        Err(detail) => check(name, Outcome::Fail, detail),
+    };
+    let issuer_kind = match proof.trust {
+        Trust::Cairn(_) => "cairn",
+        Trust::Trusted(_) => "trusted",
+        Trust::Unknown => "unknown",
+    };
+    let mut checks = vec![finding("signature", proof.signature), finding("issuer", proof.issuer)];
+    checks.extend(common_checks(conn, public_url, doc, now)?);
+    let verified = proof.signature_ok && checks.iter().all(|c| c.result != Outcome::Fail);
+    Ok(Verification { verified, checks, issuer: issuer_of(doc), issuer_kind, credential: Some(doc.clone()) })
+}
+
+/// A JSON credential without a proof: verifiable only as a copy of one this
+/// service issued.
 fn verify_json(conn: &mut DbConn, public_url: &str, doc: &Value, now: DateTime<Utc>) -> StoreResult<Verification> {
     let issuer = issuer_of(doc);
     // A JSON credential carries no signature Cairn can check unless it is
@@ -342,8 +365,11 @@ fn verify_json(conn: &mut DbConn, public_url: &str, doc: &Value, now: DateTime<U
             (false, "cairn")
         }
         None => {
-            let detail = data_integrity_reason(doc).unwrap_or_else(|| "no signature: present the credential as a VC-JWT".to_owned());
-            checks.push(check("signature", Outcome::Fail, detail));
+            checks.push(check(
+                "signature",
+                Outcome::Fail,
+                "no signature: the JSON has no embedded proof; present the credential as a VC-JWT or with its proof",
+            ));
             let known = match &issuer {
                 Some(id) => trusted_issuers::find_by_issuer(conn, id)?.is_some(),
                 None => false,
@@ -513,7 +539,23 @@ pub fn verify_presentation(
         Some(id) => check("holder", Outcome::Pass, format!("presented on behalf of {id}")),
         None => check("holder", Outcome::Fail, "the presentation names no holder"),
     });
-    let entries = match payload.get("verifiableCredential") {
+    let credentials = enclosed_credentials(conn, public_url, &dids::Offline, &payload, holder.as_deref(), now)?;
+    let verified = checks.iter().all(|c| c.result != Outcome::Fail) && credentials.iter().all(|c| c.subject_is_holder && c.verification.verified);
+    Ok(PresentationVerification { verified, checks, holder, credentials })
+}
+
+/// Each credential a presentation encloses (an `EnvelopedVerifiableCredential`
+/// holding a VC-JWT, or a credential with an embedded proof), verified,
+/// with whether its subject is the holder.
+fn enclosed_credentials(
+    conn: &mut DbConn,
+    public_url: &str,
+    resolver: &dyn DidResolver,
+    presentation: &Value,
+    holder: Option<&str>,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<EnclosedVerification>> {
+    let entries = match presentation.get("verifiableCredential") {
         Some(Value::Array(entries)) => entries.clone(),
         Some(one) => vec![one.clone()],
         None => Vec::new(),
@@ -522,29 +564,87 @@ pub fn verify_presentation(
     for entry in entries {
         let enclosed = entry.get("id").and_then(Value::as_str).and_then(|id| id.strip_prefix(ENVELOPE_PREFIX));
         let verification = match (has_type(&entry, "EnvelopedVerifiableCredential"), enclosed) {
-            (true, Some(credential)) => verify(conn, public_url, &Presented::Jwt(credential.to_owned()), now)?,
+            (true, Some(credential)) => verify_with(conn, public_url, resolver, &Presented::Jwt(credential.to_owned()), now)?,
+            (false, _) if entry.get("proof").is_some() => verify_with(conn, public_url, resolver, &Presented::Json(entry.clone()), now)?,
             _ => Verification {
                 verified: false,
-                checks: vec![check("format", Outcome::Fail, "not an EnvelopedVerifiableCredential holding a VC-JWT (data:application/vc+jwt,...)")],
+                checks: vec![check(
+                    "format",
+                    Outcome::Fail,
+                    "neither an EnvelopedVerifiableCredential holding a VC-JWT (data:application/vc+jwt,...) nor a credential with an embedded proof",
+                )],
                 issuer: None,
                 issuer_kind: "unknown",
                 credential: Some(entry.clone()),
             },
         };
-        let subject_is_holder = match (&holder, &verification.credential) {
+        let subject_is_holder = match (holder, &verification.credential) {
             (Some(holder), Some(doc)) => crate::services::holder::subject_is(doc, holder),
             _ => false,
         };
         credentials.push(EnclosedVerification { subject_is_holder, verification });
     }
+    Ok(credentials)
+}
+
+/// Verifies a JSON presentation with an embedded Data Integrity proof: by
+/// this service's platform key (share presentations) or by a did:key of its
+/// holder (a wallet's), and every credential it encloses.
+pub fn verify_presentation_document(
+    conn: &mut DbConn,
+    public_url: &str,
+    resolver: &dyn DidResolver,
+    platform: &signing::OrgSigner,
+    doc: &Value,
+    now: DateTime<Utc>,
+) -> StoreResult<PresentationVerification> {
+    let mut checks = Vec::new();
+    let shape_ok = has_type(doc, "VerifiablePresentation") && has_context(doc, VC_V2_CONTEXT);
+    checks.push(if shape_ok {
+        check("format", Outcome::Pass, "a VCDM 2.0 VerifiablePresentation with an embedded proof")
+    } else {
+        check("format", Outcome::Fail, "not a VCDM 2.0 VerifiablePresentation (type VerifiablePresentation, context credentials/v2)")
+    });
+    let holder = doc.get("holder").and_then(|h| h.as_str().map(str::to_owned).or_else(|| h.get("id").and_then(Value::as_str).map(str::to_owned)));
+    let platform_method = &platform.data_integrity.verification_method;
+    let signature = match signing::data_integrity::proof_info(doc) {
+        Err(e) => check("signature", Outcome::Fail, e.to_string()),
+        Ok(info) => {
+            let key = if info.verification_method == *platform_method {
+                Ok((platform.data_integrity.public_key(), "this service's platform key (/.well-known/did.json)".to_owned()))
+            } else if info.verification_method.starts_with("did:key:") && holder.as_deref() == info.verification_method.split('#').next() {
+                signing::did::ed25519_from_did_key(&info.verification_method)
+                    .map(|k| (k, format!("the holder's key {}", info.verification_method)))
+                    .map_err(|e| e.to_string())
+            } else {
+                Err(format!("{} is neither this service's key nor a did:key of the holder", info.verification_method))
+            };
+            match key {
+                Err(reason) => check("signature", Outcome::Fail, format!("cannot be checked: {reason}")),
+                Ok((key, whose)) => match signing::data_integrity::verify(doc, &key) {
+                    Ok(suite) => check("signature", Outcome::Pass, format!("a valid {} proof by {whose}", suite.name())),
+                    Err(e @ signing::data_integrity::DataIntegrityError::BadSignature) => check("signature", Outcome::Fail, format!("tampered: {e}")),
+                    Err(e) => check("signature", Outcome::Fail, format!("cannot be checked: {e}")),
+                },
+            }
+        }
+    };
+    checks.push(signature);
+    checks.push(match &holder {
+        Some(id) => check("holder", Outcome::Pass, format!("presented on behalf of {id}")),
+        None => check("holder", Outcome::Fail, "the presentation names no holder"),
+    });
+    let credentials = enclosed_credentials(conn, public_url, resolver, doc, holder.as_deref(), now)?;
     let verified = checks.iter().all(|c| c.result != Outcome::Fail) && credentials.iter().all(|c| c.subject_is_holder && c.verification.verified);
     Ok(PresentationVerification { verified, checks, holder, credentials })
 }
 
-/// What a verifier presents: a credential, or a presentation (`vp+jwt`).
+/// What a verifier presents: a credential, or a presentation (`vp+jwt`,
+/// or JSON with an embedded proof).
 pub enum Verifiable {
     Credential(Presented),
     Presentation(String),
+    PresentationDocument(Value),
 }
 
 /// The verdict on what was presented.
@@ -564,8 +664,11 @@ pub async fn verify_any(
     store
         .read(move |conn| {
             Ok(match what {
-                Verifiable::Credential(presented) => Verdict::Credential(verify(conn, &ctx.public_url, &presented, ctx.now)?),
+                Verifiable::Credential(presented) => Verdict::Credential(verify_with(conn, &ctx.public_url, &dids::Offline, &presented, ctx.now)?),
                 Verifiable::Presentation(jwt) => Verdict::Presentation(verify_presentation(conn, &ctx.public_url, &state.platform, &jwt, ctx.now)?),
+                Verifiable::PresentationDocument(doc) => {
+                    Verdict::Presentation(verify_presentation_document(conn, &ctx.public_url, &dids::Offline, &state.platform, &doc, ctx.now)?)
+                }
             })
         })
         .await
