@@ -36,11 +36,15 @@ pub struct ImportOutcome {
 /// against the issuers this service knows, checks that its subject is the
 /// learner, and keeps it with the result. The same credential imported
 /// again is the first import.
-pub async fn import(store: &Store, ctx: Context, presented: Presented) -> Result<ImportOutcome, ImportError> {
+pub async fn import(state: std::sync::Arc<crate::state::AppState>, ctx: Context, presented: Presented) -> Result<ImportOutcome, ImportError> {
     let learner = ctx.actor;
-    store
+    // Status lists hosted elsewhere are fetched before the write transaction.
+    let lists = verification::fetch_status_lists(state.clone(), &ctx.public_url, &presented).await;
+    state
+        .store
         .write_as(move |conn| {
             let mut verification = verification::verify(conn, &ctx.public_url, &presented, ctx.now)?;
+            verification::apply_external_status(conn, &ctx.public_url, &mut verification, &lists, ctx.now)?;
             let doc = verification.credential.clone().unwrap_or(Value::Null);
             let account = users::find(conn, learner)?.ok_or(ImportError::UnknownAccount)?;
             let holder = holder::Holder { subject_ids: vec![format!("urn:uuid:{learner}")], verified_emails: users::verified_emails(&account) };
