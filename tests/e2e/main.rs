@@ -15,6 +15,7 @@ mod demo;
 mod documents;
 mod email;
 mod employment;
+mod external_status;
 mod feasibility;
 mod guides;
 mod jobs;

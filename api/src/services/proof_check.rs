@@ -201,3 +201,32 @@ fn untrusted_issuer(issuer: Option<&str>) -> Finding {
         None => Err("the credential names no issuer".to_owned()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    const DID: &str = "did:web:issuer.example";
+
+    fn document(assertion: Value) -> Value {
+        json!({
+            "id": DID,
+            "verificationMethod": [{ "id": "#key-1", "type": "Multikey", "controller": DID, "publicKeyMultibase": "z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp" }],
+            "assertionMethod": assertion,
+        })
+    }
+
+    #[test]
+    fn a_key_counts_only_when_it_is_the_dids_and_may_assert() {
+        let method = format!("{DID}#key-1");
+        let expected = did::ed25519_from_multikey("z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp").unwrap();
+        assert_eq!(key_in_document(&document(json!(["#key-1"])), DID, &method), Ok(expected), "relative ids resolve against the DID");
+        assert_eq!(key_in_document(&document(json!([method.clone()])), DID, &method), Ok(expected));
+        let refused = key_in_document(&document(json!([])), DID, &method).unwrap_err();
+        assert!(refused.contains("not an assertionMethod"), "{refused}");
+        let other = key_in_document(&document(json!(["#key-1"])), "did:web:someone.else", "did:web:someone.else#key-1").unwrap_err();
+        assert!(other.contains("another DID's"), "{other}");
+    }
+}

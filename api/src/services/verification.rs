@@ -13,6 +13,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::services::dids::{self, DidResolver};
+use crate::services::external_status::{self, ListSignature, Summary};
 use crate::services::proof_check::{self, Trust};
 use crate::signing;
 use crate::store::credentials::{self, CredentialStatus};
@@ -30,8 +31,9 @@ pub enum Presented {
 pub enum Outcome {
     Pass,
     Fail,
-    /// Could not be checked here (e.g. an external status list: the service
-    /// has no network access to fetch it). Does not fail verification.
+    /// Could not be checked here (e.g. an external status list that could
+    /// not be fetched or trusted; the detail says why). Does not fail
+    /// verification.
     Skipped,
 }
 
@@ -304,6 +306,38 @@ fn verify_jwt(conn: &mut DbConn, public_url: &str, jwt: &str, now: DateTime<Utc>
     checks.extend(common_checks(conn, public_url, &doc, now)?);
     let verified = signature_ok && checks.iter().all(|c| c.result != Outcome::Fail);
     Ok(Verification { verified, checks, issuer, issuer_kind, credential: Some(doc) })
+}
+
+/// The embedded proof of a status list credential issued by `issuer`.
+fn list_proof(source: &KeySource, list: &Value, issuer: Option<&str>) -> ListSignature {
+    let info = match signing::data_integrity::proof_info(list) {
+        Ok(info) => info,
+        Err(e) => return ListSignature::Unverifiable(e.to_string()),
+    };
+    let controller = info.verification_method.split('#').next().unwrap_or_default();
+    let keys: Vec<[u8; 32]> = match source {
+        _ if info.verification_method.starts_with("did:key:") && Some(controller) == issuer => {
+            signing::did::ed25519_from_did_key(&info.verification_method).into_iter().collect()
+        }
+        KeySource::Trusted { keys, .. } => keys
+            .iter()
+            .filter_map(|k| match &k.algorithm {
+                jsonwebtoken::jwk::AlgorithmParameters::OctetKeyPair(p) => URL_SAFE_NO_PAD.decode(&p.x).ok()?.try_into().ok(),
+                _ => None,
+            })
+            .collect(),
+        _ => {
+            return ListSignature::Unverifiable(format!(
+                "the key {} is not the issuer's did:key nor a key registered for it",
+                info.verification_method
+            ));
+        }
+    };
+    if keys.iter().any(|key| signing::data_integrity::verify(list, key).is_ok()) {
+        ListSignature::Verified
+    } else {
+        ListSignature::Invalid("its Data Integrity proof does not verify: altered, or signed with another key".into())
+    }
 }
 
 fn find_key(conn: &mut DbConn, public_url: &str, kid: Option<&str>, issuer: Option<&str>) -> StoreResult<KeySource> {
@@ -660,16 +694,123 @@ pub async fn verify_any(
     ctx: crate::services::PublicContext,
     what: Verifiable,
 ) -> StoreResult<Verdict> {
+    let lists = match &what {
+        Verifiable::Credential(presented) => fetch_status_lists(state.clone(), &ctx.public_url, presented).await,
+        Verifiable::Presentation(_) | Verifiable::PresentationDocument(_) => external_status::Lists::default(),
+    };
+    let resolved = match &what {
+        Verifiable::Credential(Presented::Json(doc)) | Verifiable::PresentationDocument(doc) => {
+            dids::prefetch(state.clone(), &ctx.public_url, Some(doc)).await
+        }
+        _ => dids::Prefetched::default(),
+    };
     let store = state.store.clone();
     store
         .read(move |conn| {
             Ok(match what {
-                Verifiable::Credential(presented) => Verdict::Credential(verify_with(conn, &ctx.public_url, &dids::Offline, &presented, ctx.now)?),
+                Verifiable::Credential(presented) => {
+                    let mut verification = verify_with(conn, &ctx.public_url, &resolved, &presented, ctx.now)?;
+                    apply_external_status(conn, &ctx.public_url, &mut verification, &lists, ctx.now)?;
+                    Verdict::Credential(verification)
+                }
                 Verifiable::Presentation(jwt) => Verdict::Presentation(verify_presentation(conn, &ctx.public_url, &state.platform, &jwt, ctx.now)?),
                 Verifiable::PresentationDocument(doc) => {
-                    Verdict::Presentation(verify_presentation_document(conn, &ctx.public_url, &dids::Offline, &state.platform, &doc, ctx.now)?)
+                    Verdict::Presentation(verify_presentation_document(conn, &ctx.public_url, &resolved, &state.platform, &doc, ctx.now)?)
                 }
             })
         })
         .await
+}
+
+/// The status lists hosted elsewhere that `presented` names, fetched (the
+/// cache first) on the blocking pool. Call it before the store
+/// transaction, so no connection or lock is held while a server is slow;
+/// then [`apply_external_status`] inside it.
+pub async fn fetch_status_lists(state: std::sync::Arc<crate::state::AppState>, public_url: &str, presented: &Presented) -> external_status::Lists {
+    let doc = match presented {
+        Presented::Jwt(jwt) => decode_payload(jwt.trim()).map(|claims| credential_of(&claims)),
+        Presented::Json(doc) => Some(doc.clone()),
+    };
+    let entries = doc.map(|doc| external_status::external_entries(&doc, public_url)).unwrap_or_default();
+    if entries.is_empty() {
+        return external_status::Lists::default();
+    }
+    // A failed blocking task leaves the lists unfetched: the status is then unknown, never "active".
+    actix_web::web::block(move || external_status::fetch_lists(state.fetcher.as_ref(), &state.fetch_cache, &entries)).await.unwrap_or_default()
+}
+
+/// The status check of a credential whose entries point at lists hosted
+/// elsewhere, from `lists` (see [`fetch_status_lists`]): revoked or
+/// suspended fails; a list that could not be fetched or trusted leaves the
+/// status unchecked (skipped, with the reason), never "not revoked". A
+/// credential of this service keeps its stored status.
+pub fn apply_external_status(
+    conn: &mut DbConn,
+    public_url: &str,
+    verification: &mut Verification,
+    lists: &external_status::Lists,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let Some(doc) = &verification.credential else { return Ok(()) };
+    let entries = external_status::external_entries(doc, public_url);
+    if entries.is_empty() || our_credential(conn, public_url, doc)?.is_some() {
+        return Ok(());
+    }
+    // A list must be the credential's issuer's, so its keys are the issuer's.
+    let source = match &verification.issuer {
+        Some(issuer) => find_key(conn, public_url, None, Some(issuer))?,
+        None => KeySource::Unknown,
+    };
+    let results = external_status::check_entries(&entries, lists, verification.issuer.as_deref(), now, &|list| {
+        list_signature(&source, list, verification.issuer.as_deref())
+    });
+    let status = match external_status::summarize(&results) {
+        Summary::NoExternalEntries => return Ok(()),
+        Summary::Revoked { list } => check("status", Outcome::Fail, format!("revoked by the issuer (status list {list})")),
+        Summary::Suspended { list } => check("status", Outcome::Fail, format!("suspended by the issuer (status list {list})")),
+        Summary::Unknown { list, reason } => {
+            check("status", Outcome::Skipped, format!("the status could not be checked: {reason} (status list {list})"))
+        }
+        Summary::Active { lists } => {
+            check("status", Outcome::Pass, format!("active: neither revoked nor suspended (status list {})", lists.join(", ")))
+        }
+    };
+    verification.verified &= status.result != Outcome::Fail;
+    match verification.checks.iter_mut().find(|c| c.check == "status") {
+        Some(existing) => *existing = status,
+        None => verification.checks.push(status),
+    }
+    Ok(())
+}
+
+/// Whether a fetched status list credential is signed by its issuer: a
+/// VC-JWT with a key of the trusted issuer, or an embedded Data Integrity
+/// proof by the issuer's did:key or a registered Ed25519 key.
+fn list_signature(source: &KeySource, list: &Value, issuer: Option<&str>) -> ListSignature {
+    let jwt = match list {
+        Value::String(jwt) => jwt,
+        Value::Object(doc) if doc.contains_key("proof") => return list_proof(source, list, issuer),
+        _ => return ListSignature::Unverifiable("the status list carries no signature".into()),
+    };
+    let Ok(header) = jsonwebtoken::decode_header(jwt) else { return ListSignature::Invalid("not a compact JWS".into()) };
+    let KeySource::Trusted { keys, .. } = source else {
+        return ListSignature::Unverifiable("no key of the issuer is registered here".into());
+    };
+    if ![Algorithm::ES256, Algorithm::ES384, Algorithm::EdDSA, Algorithm::RS256, Algorithm::PS256].contains(&header.alg) {
+        return ListSignature::Invalid(format!("algorithm {:?} is not accepted", header.alg));
+    }
+    let mut validation = Validation::new(header.alg);
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.validate_aud = false;
+    validation.required_spec_claims.clear();
+    let verified = keys
+        .iter()
+        .filter(|k| match (&header.kid, &k.common.key_id) {
+            (Some(kid), Some(key_id)) => kid == key_id || kid.ends_with(&format!("#{key_id}")),
+            _ => true,
+        })
+        .filter_map(|k| DecodingKey::from_jwk(k).ok())
+        .any(|key| jsonwebtoken::decode::<Value>(jwt, &key, &validation).is_ok());
+    if verified { ListSignature::Verified } else { ListSignature::Invalid("signed with another key, or altered".into()) }
 }
