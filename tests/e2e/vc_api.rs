@@ -1,6 +1,9 @@
 //! The W3C VC API (VCALM) endpoints: issue, verify, update the status of
 //! and verify presentations of Open Badges 3.0 credentials, through HTTP.
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use cairn_tests::service::{Ed25519Signer, did_key};
 use cairn_tests::{AchievementBuilder, Institution, Learner, Response, TestApp, in_days};
 use serde_json::{Value, json};
 
@@ -151,16 +154,61 @@ fn a_tampered_credential_does_not_verify_and_a_vc_jwt_does() {
     assert_eq!(returned.body["credential"]["id"], credential["id"]);
 }
 
+/// An Open Badges 3.0 credential issued elsewhere, signed by a did:key.
+fn did_key_credential(subject: &str) -> (Value, Ed25519Signer, String) {
+    let pkcs8 = Ed25519Signer::generate_pkcs8().unwrap();
+    let public = Ed25519Signer::from_pkcs8(&pkcs8, String::new()).unwrap().public_key();
+    let (did, method) = did_key(&public);
+    let signer = Ed25519Signer::from_pkcs8(&pkcs8, method).unwrap();
+    let credential = json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
+        "id": "urn:uuid:7a4b0a9e-3f64-4c4e-9d7b-8b1c2c3d4e5f",
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": { "id": did, "type": ["Profile"], "name": "Harbour Academy" },
+        "validFrom": "2025-01-09T15:06:31Z",
+        "name": "Teamwork Badge",
+        "credentialSubject": {
+            "id": subject,
+            "type": ["AchievementSubject"],
+            "achievement": {
+                "id": "https://harbour.example/achievements/teamwork",
+                "type": ["Achievement"],
+                "name": "Teamwork",
+                "description": "Collaborates within a group.",
+                "criteria": { "narrative": "Nominated by peers." }
+            }
+        }
+    });
+    let signed = signer.sign(&credential, chrono::Utc::now()).unwrap();
+    (signed, signer, did)
+}
+
 #[test]
-fn an_unknown_issuer_is_reported_as_not_trusted() {
+fn an_untrusted_issuers_valid_proof_verifies_with_a_warning() {
     let w = world();
-    let mut foreign = w.issue();
-    foreign["issuer"] = json!({ "id": "did:web:elsewhere.example", "type": ["Profile"], "name": "Elsewhere" });
-    foreign["id"] = json!("urn:uuid:01234567-89ab-7def-8123-456789abcdef");
-    let result = w.verify(&foreign);
+    let (credential, signer, did) = did_key_credential(&format!("urn:uuid:{}", w.learner.id));
+    let result = w.verify(&credential);
+    assert_eq!(result["verified"], true, "the proof, status, dates and shape hold: {result}");
+    assert_eq!(result["errors"], json!([]));
+    assert_eq!(titles(&result["warnings"]), ["issuer not trusted"]);
+    assert_eq!(result["warnings"][0]["type"], "https://cairn.dev/problems/vc/issuer-not-trusted");
     assert_eq!(result["issuerTrust"], "unknown");
-    assert!(titles(&result["warnings"]).contains(&"issuer not trusted".to_owned()), "{result}");
-    assert!(result["checks"].as_array().unwrap().contains(&json!("issuer")));
+    assert_eq!(result["issuer"], did.as_str());
+    assert!(result["checks"].as_array().unwrap().contains(&json!("proof")), "{result}");
+
+    // One character changed: the proof fails, whoever the issuer.
+    let mut tampered = credential.clone();
+    tampered["name"] = json!("Teamwork Badge.");
+    let result = w.verify(&tampered);
+    assert_eq!(result["verified"], false);
+    assert!(titles(&result["errors"]).contains(&"Proof not verified".to_owned()), "{result}");
+
+    // Registered as trusted: no warning.
+    let jwk = json!({ "kty": "OKP", "crv": "Ed25519", "x": URL_SAFE_NO_PAD.encode(signer.public_key()), "kid": signer.verification_method });
+    let registered = w.app.admin().post("/v1/trusted-issuers", &json!({ "issuer_id": did, "name": "Harbour Academy", "jwks": { "keys": [jwk] } }));
+    assert_eq!(registered.status, 201, "{}", registered.text);
+    let result = w.verify(&credential);
+    assert_eq!((result["verified"].as_bool(), &result["warnings"], result["issuerTrust"].as_str()), (Some(true), &json!([]), Some("trusted")));
 }
 
 #[test]
@@ -234,6 +282,7 @@ fn bad_bodies_are_problems_naming_what_is_missing() {
     w.app.post("/credentials/verify", None, &json!({ "verifiableCredential": 42 })).assert_problem(422);
     w.app.post("/credentials/verify", None, &json!({ "verifiableCredential": { "name": "not a credential" } })).assert_problem(422);
     w.app.post("/presentations/verify", None, &json!({ "verifiablePresentation": [] })).assert_problem(422);
+    w.app.post("/presentations/verify", None, &json!({ "verifiablePresentation": { "type": "Something" } })).assert_problem(422);
     let id = w.issue()["id"].as_str().unwrap().to_owned();
     let status = |body: Value| issuer.post("/credentials/status", &body);
     let entry = json!({ "type": "BitstringStatusListEntry", "statusPurpose": "revocation" });
@@ -295,6 +344,16 @@ fn a_share_presentation_verifies_with_a_result_per_credential() {
         "id": format!("data:application/vp+jwt,{presentation}")
     });
     assert_eq!(verify(json!({ "verifiablePresentation": enveloped }))["verified"], true);
+    // The same share as JSON with its Data Integrity proof.
+    let document = opened.body["presentation_document"].clone();
+    let result = verify(json!({ "verifiablePresentation": document }));
+    assert_eq!(result["verified"], true, "{result}");
+    assert_eq!(result["credentialResults"].as_array().unwrap().len(), 2);
+    let mut altered = document.clone();
+    altered["holder"] = json!("urn:uuid:01234567-89ab-7def-8123-456789abcdef");
+    let result = verify(json!({ "verifiablePresentation": altered }));
+    assert_eq!(result["verified"], false);
+    assert!(titles(&result["errors"]).contains(&"Proof not verified".to_owned()), "{result}");
 
     // A revoked credential inside fails the presentation, and says which.
     w.update_status(&format!("urn:uuid:{}", ids[1]), "revocation", true).assert_status(200);

@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use crate::services::Context;
 use crate::services::credential_status::{self, StatusError};
 use crate::services::issuing::{self, IssueRequest, IssuingError, Recipient};
-use crate::services::verification::{Check, Outcome, PresentationVerification, Presented, Verification};
+use crate::services::verification::{Check, Outcome, PresentationVerification, Presented, Verifiable, Verification};
 use crate::signing;
 use crate::store::credentials::CredentialStatus;
 use crate::store::{DbConn, StoreError};
@@ -315,8 +315,8 @@ pub struct VerifyOptions {
 }
 
 /// `options` of `POST /presentations/verify`. `challenge` and `domain`
-/// cannot be checked against Cairn's share presentations (they carry
-/// none): a presentation verified with either is not verified.
+/// are not checked against the presentation's proof, so a presentation
+/// verified with either is not verified (never silently passed).
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct VerifyPresentationOptions {
@@ -513,20 +513,23 @@ pub fn presented_credential(value: Value) -> Result<Presented, VcApiError> {
     }
 }
 
-/// `verifiablePresentation`: a `vp+jwt` string, or an
-/// `EnvelopedVerifiablePresentation` (`data:application/vp+jwt,…`).
-pub fn presented_presentation(value: Value) -> Result<String, VcApiError> {
+/// `verifiablePresentation`: a `vp+jwt` string, an
+/// `EnvelopedVerifiablePresentation` (`data:application/vp+jwt,…`), or a
+/// JSON `VerifiablePresentation` with an embedded proof.
+pub fn presented_presentation(value: Value) -> Result<Verifiable, VcApiError> {
     let field = "verifiablePresentation";
+    let expected = "must be a `vp+jwt` string, an EnvelopedVerifiablePresentation, or a VerifiablePresentation with an embedded proof";
     match value {
-        Value::String(jwt) => Ok(jwt),
+        Value::String(jwt) => Ok(Verifiable::Presentation(jwt)),
         doc @ Value::Object(_) => match enveloped(&doc, "EnvelopedVerifiablePresentation", VP_ENVELOPE) {
-            Some(jwt) => Ok(jwt),
-            None if has_type(&doc, "VerifiablePresentation") => {
-                Err(invalid(field, "JSON presentations with embedded proofs are not verified yet: present the `vp+jwt`"))
+            Some(jwt) => Ok(Verifiable::Presentation(jwt)),
+            None if has_type(&doc, "EnvelopedVerifiablePresentation") => {
+                Err(invalid(field, format!("an EnvelopedVerifiablePresentation's id must be `{VP_ENVELOPE}<jwt>`")))
             }
-            None => Err(invalid(field, format!("must be a `vp+jwt` string or an EnvelopedVerifiablePresentation (`{VP_ENVELOPE}<jwt>`)"))),
+            None if has_type(&doc, "VerifiablePresentation") => Ok(Verifiable::PresentationDocument(doc)),
+            None => Err(invalid(field, expected)),
         },
-        _ => Err(invalid(field, "must be a `vp+jwt` string or an EnvelopedVerifiablePresentation")),
+        _ => Err(invalid(field, expected)),
     }
 }
 

@@ -6,15 +6,18 @@ use crate::http::extract::JsonBody;
 use crate::http::problem::{ApiError, ApiResult, ProblemDocument};
 use crate::services::PublicContext;
 use crate::services::vc_api::{self, PresentationResult, VerifyPresentationOptions};
-use crate::services::verification::{self, Verdict, Verifiable};
+use crate::services::verification::{self, Verdict};
 use crate::state::AppState;
 
 /// `POST /presentations/verify` (VC API "Verify Presentation").
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct VerifyPresentationRequest {
-    /// The presentation: a `vp+jwt` string (as share links carry), or an
-    /// `EnvelopedVerifiablePresentation` (`data:application/vp+jwt,<jwt>`).
+    /// The presentation: a `vp+jwt` string (as share links carry), an
+    /// `EnvelopedVerifiablePresentation` (`data:application/vp+jwt,<jwt>`),
+    /// or a JSON `VerifiablePresentation` with an embedded Data Integrity
+    /// proof (a share's `presentation_document`, or a wallet's signed by
+    /// the holder's did:key).
     pub verifiable_presentation: serde_json::Value,
     #[serde(default)]
     pub options: Option<VerifyPresentationOptions>,
@@ -22,7 +25,8 @@ pub struct VerifyPresentationRequest {
 
 /// Verify a presentation (W3C VC API).
 ///
-/// Public. The presentation's proof and holder, then every enclosed
+/// Public. The presentation's proof (this service's platform key, or the
+/// holder's did:key for a JSON presentation) and holder, then every enclosed
 /// credential as `POST /credentials/verify` verifies it (one result each),
 /// and that each credential's subject is the holder.
 #[utoipa::path(
@@ -37,9 +41,9 @@ pub struct VerifyPresentationRequest {
 pub async fn verify_presentation(state: web::Data<AppState>, body: JsonBody<VerifyPresentationRequest>) -> ApiResult<HttpResponse> {
     let VerifyPresentationRequest { verifiable_presentation, options } = body.0;
     let options = options.unwrap_or_default();
-    let jwt = vc_api::presented_presentation(verifiable_presentation)?;
+    let presented = vc_api::presented_presentation(verifiable_presentation)?;
     let ctx = PublicContext::new(&state);
-    match verification::verify_any(state.into_inner(), ctx, Verifiable::Presentation(jwt)).await? {
+    match verification::verify_any(state.into_inner(), ctx, presented).await? {
         Verdict::Presentation(verification) => Ok(HttpResponse::Ok().json(vc_api::presentation_result(verification, &options))),
         Verdict::Credential(_) => Err(ApiError::internal(anyhow::anyhow!("a presentation verified as a credential"))),
     }
