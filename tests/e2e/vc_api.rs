@@ -109,6 +109,36 @@ fn a_credential_issued_through_the_vc_api_verifies_until_it_is_revoked() {
 }
 
 #[test]
+fn evidence_and_an_end_of_validity_are_taken_from_the_credential() {
+    let w = world();
+    let mut request = w.request();
+    request["credential"]["validUntil"] = json!("2030-01-01T00:00:00Z");
+    request["credential"]["evidence"] =
+        json!([{ "type": ["Evidence"], "id": "https://portfolio.example/ada/charts", "name": "Capstone", "genre": "Project" }]);
+    let issued = w.lakeside.issuer.post("/credentials/issue", &request);
+    assert_eq!(issued.status, 201, "{}", issued.text);
+    let credential = &issued.body["verifiableCredential"];
+    assert_eq!(credential["validUntil"], "2030-01-01T00:00:00Z");
+    assert_eq!(credential["evidence"][0]["id"], "https://portfolio.example/ada/charts");
+    assert_eq!(credential["evidence"][0]["name"], "Capstone");
+    assert_eq!(w.verify(credential)["verified"], true);
+
+    request["credential"]["evidence"] = json!([{ "id": "not a url" }]);
+    let refused = w.lakeside.issuer.post("/credentials/issue", &request);
+    refused.assert_problem(422);
+    assert_eq!(field_of(&refused), "credential.evidence[0]");
+    request["credential"]["evidence"] = json!([{ "type": "Evidence" }]);
+    let refused = w.lakeside.issuer.post("/credentials/issue", &request);
+    refused.assert_problem(422);
+    assert_eq!(field_of(&refused), "credential.evidence[0]", "{}", refused.text);
+    request["credential"]["evidence"] = json!([]);
+    request["credential"]["validUntil"] = json!("2025-01-01T00:00:00Z");
+    let refused = w.lakeside.issuer.post("/credentials/issue", &request);
+    refused.assert_problem(422);
+    assert_eq!(field_of(&refused), "credential.validUntil");
+}
+
+#[test]
 fn suspension_is_set_and_cleared_through_the_status_purpose() {
     let w = world();
     let credential = w.issue();

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 use crate::services::Context;
 use crate::services::credential_status::{self, StatusError};
-use crate::services::issuing::{self, IssueRequest, IssuingError, Recipient};
+use crate::services::issuing::{self, EvidenceInput, IssueRequest, IssuingError, MAX_EVIDENCE, Recipient};
 use crate::services::verification::{Check, Outcome, PresentationVerification, Presented, Verifiable, Verification};
 use crate::signing;
 use crate::store::credentials::CredentialStatus;
@@ -43,6 +43,7 @@ fn invalid(field: &str, message: impl Into<String>) -> VcApiError {
 
 /// `options` of `POST /credentials/issue`.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[schema(as = VcApiIssueOptions)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct IssueOptions {
     /// Identifies the request for retries (VC API: "to deal with errors of
@@ -156,21 +157,52 @@ pub fn issue_request(public_url: &str, org: OrgId, credential: &Value, options: 
         recipient,
         awarded_at: time_field(credential, "validFrom")?,
         valid_until: time_field(credential, "validUntil")?,
-        evidence: Vec::new(),
+        evidence: evidence(credential)?,
         credits_earned: None,
     })
 }
 
+/// `credential.evidence` (one object or a list): each entry's `id` (a
+/// URL), `name`, `narrative` and `description`; its `type` and other
+/// fields are not kept.
+fn evidence(credential: &Value) -> Result<Vec<EvidenceInput>, VcApiError> {
+    let entries = match credential.get("evidence") {
+        None | Some(Value::Null) => return Ok(Vec::new()),
+        Some(Value::Array(entries)) => entries.clone(),
+        Some(one @ Value::Object(_)) => vec![one.clone()],
+        Some(_) => return Err(invalid("credential.evidence", "must be an Evidence object or a list of them")),
+    };
+    if entries.len() > MAX_EVIDENCE {
+        return Err(invalid("credential.evidence", format!("at most {MAX_EVIDENCE} entries")));
+    }
+    entries
+        .iter()
+        .enumerate()
+        .map(|(index, entry)| {
+            let field = format!("credential.evidence[{index}]");
+            let kept: serde_json::Map<String, Value> = entry
+                .as_object()
+                .ok_or_else(|| invalid(&field, "must be an Evidence object"))?
+                .iter()
+                .filter(|(key, _)| ["id", "name", "narrative", "description"].contains(&key.as_str()))
+                .map(|(key, value)| (key.clone(), value.clone()))
+                .collect();
+            serde_json::from_value(Value::Object(kept)).map_err(|e| invalid(&field, e.to_string()))
+        })
+        .collect()
+}
+
 /// The VC API field an issuing error is about, in place of the JSON issue
 /// endpoint's field name.
-pub fn issue_field(field: &str) -> &str {
+pub fn issue_field(field: &str) -> String {
     match field {
-        "achievement" => "credential.credentialSubject.achievement.id",
-        "recipient" | "recipient.learner" => "credential.credentialSubject.id",
-        "recipient.email" => "options.recipientEmail",
-        "awarded_at" => "credential.validFrom",
-        "valid_until" => "credential.validUntil",
-        other => other,
+        "achievement" => "credential.credentialSubject.achievement.id".to_owned(),
+        "recipient" | "recipient.learner" => "credential.credentialSubject.id".to_owned(),
+        "recipient.email" => "options.recipientEmail".to_owned(),
+        "awarded_at" => "credential.validFrom".to_owned(),
+        "valid_until" => "credential.validUntil".to_owned(),
+        evidence if evidence.starts_with("evidence") => format!("credential.{evidence}"),
+        other => other.to_owned(),
     }
 }
 
@@ -183,6 +215,7 @@ pub fn issue(conn: &mut DbConn, ctx: &Context, org: OrgId, request: IssueRequest
 
 /// `201` of `POST /credentials/issue`.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = VcApiIssueResponse)]
 #[serde(rename_all = "camelCase")]
 pub struct IssueResponse {
     /// The OpenBadgeCredential as stored: its `credentialStatus` entries and
@@ -200,6 +233,7 @@ pub struct IssueResponse {
 
 /// `credentialStatus` of `POST /credentials/status`.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
+#[schema(as = VcApiStatusEntry)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct StatusEntryRef {
     /// `BitstringStatusListEntry` (or `BitstringStatusList`).
@@ -218,6 +252,7 @@ pub struct StatusEntryRef {
 
 /// One entry, or (older drafts) a list of one.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
+#[schema(as = VcApiStatusEntries)]
 #[serde(untagged)]
 pub enum StatusEntries {
     One(StatusEntryRef),
@@ -226,6 +261,7 @@ pub enum StatusEntries {
 
 /// `POST /credentials/status` (VC API "Update Status").
 #[derive(Debug, Clone, Deserialize, ToSchema)]
+#[schema(as = VcApiUpdateStatusRequest)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct UpdateStatusRequest {
     /// The credential's `id`: `urn:uuid:<credential id>` (the bare id is accepted too).
@@ -245,6 +281,7 @@ pub struct UpdateStatusRequest {
 
 /// `200` of `POST /credentials/status`.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = VcApiUpdateStatusResponse)]
 #[serde(rename_all = "camelCase")]
 pub struct UpdateStatusResponse {
     pub credential_id: String,
@@ -301,6 +338,7 @@ pub fn update_status(conn: &mut DbConn, ctx: &Context, org: OrgId, request: &Upd
 
 /// `options` of `POST /credentials/verify`.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[schema(as = VcApiVerifyOptions)]
 #[serde(rename_all = "camelCase")]
 pub struct VerifyOptions {
     /// Return the verified credential (as Cairn read it) in `credential`.
@@ -318,6 +356,7 @@ pub struct VerifyOptions {
 /// are not checked against the presentation's proof, so a presentation
 /// verified with either is not verified (never silently passed).
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[schema(as = VcApiVerifyPresentationOptions)]
 #[serde(rename_all = "camelCase")]
 pub struct VerifyPresentationOptions {
     #[serde(default)]
@@ -330,6 +369,7 @@ pub struct VerifyPresentationOptions {
 
 /// A VC API problem detail (an error or a warning).
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
+#[schema(as = VcApiProblemDetail)]
 pub struct ProblemDetail {
     /// A URL naming the kind of problem.
     #[serde(rename = "type")]
@@ -340,6 +380,7 @@ pub struct ProblemDetail {
 
 /// The result of verifying one credential, in the VC API shape.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = VcApiCredentialResult)]
 #[serde(rename_all = "camelCase")]
 pub struct CredentialResult {
     /// True when every check in `checks` passed: the proof, the status, the
@@ -370,6 +411,7 @@ pub struct CredentialResult {
 /// The result of verifying a presentation, in the VC API shape, with one
 /// result per enclosed credential.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = VcApiPresentationResult)]
 #[serde(rename_all = "camelCase")]
 pub struct PresentationResult {
     /// True when the presentation's own checks passed and every enclosed

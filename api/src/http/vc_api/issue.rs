@@ -14,6 +14,7 @@ use crate::state::AppState;
 
 /// `POST /credentials/issue` (VC API "Issue Credential").
 #[derive(Deserialize, ToSchema)]
+#[schema(as = VcApiIssueCredentialRequest)]
 #[serde(deny_unknown_fields)]
 pub struct IssueCredentialRequest {
     /// An unsigned OpenBadgeCredential: `credentialSubject.achievement.id`

@@ -11,6 +11,7 @@ use crate::state::AppState;
 
 /// `POST /credentials/verify` (VC API "Verify Credential").
 #[derive(Deserialize, ToSchema)]
+#[schema(as = VcApiVerifyCredentialRequest)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct VerifyCredentialRequest {
     /// The credential: its JSON (with its proof), an

@@ -11,6 +11,7 @@ use crate::state::AppState;
 
 /// `POST /presentations/verify` (VC API "Verify Presentation").
 #[derive(Deserialize, ToSchema)]
+#[schema(as = VcApiVerifyPresentationRequest)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct VerifyPresentationRequest {
     /// The presentation: a `vp+jwt` string (as share links carry), an
