@@ -33,6 +33,7 @@ pub mod service {
     pub use cairn_api::auth::{Password, PasswordHasher};
     pub use cairn_api::config::AdminBootstrap;
     pub use cairn_api::demo::PASSWORD as DEMO_PASSWORD;
+    pub use cairn_api::fetch::FetchSettings;
     pub use cairn_api::graph_cache::GraphCache;
     pub use cairn_api::mail::message::CODE_INTRO;
     pub use cairn_api::mail::{DEFAULT_FROM, MailConfig};
