@@ -335,11 +335,14 @@ mod tests {
         }
         let url_only = r#"<svg xmlns:openbadges="http://openbadges.org"><openbadges:assertion verify="https://issuer.example/a/1"/></svg>"#;
         assert!(matches!(extract(ImageKind::Svg, url_only.as_bytes()).unwrap(), Baked::Url(_)));
-        let signed = format!(r#"<svg xmlns:openbadges="http://openbadges.org"><openbadges:assertion verify="{JWT}">{{"a": 1}}</openbadges:assertion></svg>"#);
+        let signed =
+            format!(r#"<svg xmlns:openbadges="http://openbadges.org"><openbadges:assertion verify="{JWT}">{{"a": 1}}</openbadges:assertion></svg>"#);
         assert!(matches!(extract(ImageKind::Svg, signed.as_bytes()).unwrap(), Baked::Presented(Presented::Jwt(_))));
-        let ob3 = format!(r#"<svg xmlns:ob="https://purl.imsglobal.org/ob/v3p0"><ob:credential>
+        let ob3 = format!(
+            r#"<svg xmlns:ob="https://purl.imsglobal.org/ob/v3p0"><ob:credential>
             {JWT}
-        </ob:credential></svg>"#);
+        </ob:credential></svg>"#
+        );
         match extract(ImageKind::Svg, ob3.as_bytes()).unwrap() {
             Baked::Presented(Presented::Jwt(jwt)) => assert_eq!(jwt, JWT),
             other => panic!("{other:?}"),

@@ -252,7 +252,8 @@ fn hosted(fetcher: &dyn Fetch, url: &str, presented: Option<Value>, now: DateTim
     if let Some(presented) = &presented
         && *presented != hosted
     {
-        let mut resolved = Resolved::unverifiable(format!("differs from the assertion its issuer hosts at {url}: altered"), Some(presented.clone()), now);
+        let mut resolved =
+            Resolved::unverifiable(format!("differs from the assertion its issuer hosts at {url}: altered"), Some(presented.clone()), now);
         // What the issuer says now still counts: a revoked badge says so.
         resolved.others.insert(0, revoked_flag(&hosted));
         return resolved;
@@ -375,16 +376,8 @@ fn issuer_keys(fetcher: &dyn Fetch, profile: &Value) -> Result<Vec<IssuerKey>, S
     Ok(keys)
 }
 
-const SIGNED_ALGORITHMS: [Algorithm; 8] = [
-    Algorithm::RS256,
-    Algorithm::RS384,
-    Algorithm::RS512,
-    Algorithm::PS256,
-    Algorithm::PS384,
-    Algorithm::PS512,
-    Algorithm::ES256,
-    Algorithm::ES384,
-];
+const SIGNED_ALGORITHMS: [Algorithm; 8] =
+    [Algorithm::RS256, Algorithm::RS384, Algorithm::RS512, Algorithm::PS256, Algorithm::PS384, Algorithm::PS512, Algorithm::ES256, Algorithm::ES384];
 
 fn verifies_with(jws: &str, alg: Algorithm, pem: &str) -> bool {
     let key = match alg {
@@ -547,7 +540,9 @@ mod tests {
     impl Fetch for Web {
         fn get(&self, url: &str, _accept: &str) -> Result<Fetched, FetchError> {
             match self.0.get(url) {
-                Some((200, doc)) => Ok(Fetched { url: url.to_owned(), content_type: Some("application/json".into()), body: doc.to_string().into_bytes() }),
+                Some((200, doc)) => {
+                    Ok(Fetched { url: url.to_owned(), content_type: Some("application/json".into()), body: doc.to_string().into_bytes() })
+                }
                 Some((status, _)) => Err(FetchError::Status(*status)),
                 None => Err(FetchError::Status(404)),
             }
@@ -631,7 +626,10 @@ mod tests {
         assert!(!resolved.authentic);
         assert!(resolved.signature.detail.contains("not on its issuer's origin"), "{resolved:?}");
         // Unless the issuer allows that origin.
-        w.0.insert(ISSUER.into(), (200, json!({ "type": "Issuer", "id": ISSUER, "name": "I", "verification": { "allowedOrigins": "elsewhere.example" } })));
+        w.0.insert(
+            ISSUER.into(),
+            (200, json!({ "type": "Issuer", "id": ISSUER, "name": "I", "verification": { "allowedOrigins": "elsewhere.example" } })),
+        );
         assert!(resolve(&w, Assertion::Json(foreign), now()).authentic);
 
         let mut expired = assertion();
@@ -647,10 +645,13 @@ mod tests {
         let rng = aws_lc_rs::rand::SystemRandom::new();
         let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
         let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref()).unwrap();
-        let private_pem = format!("-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n", base64::engine::general_purpose::STANDARD.encode(pkcs8.as_ref()));
+        let private_pem =
+            format!("-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n", base64::engine::general_purpose::STANDARD.encode(pkcs8.as_ref()));
         let public_der = pair.public_key().as_der().unwrap();
-        let public_pem =
-            format!("-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n", base64::engine::general_purpose::STANDARD.encode(public_der.as_ref()));
+        let public_pem = format!(
+            "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
+            base64::engine::general_purpose::STANDARD.encode(public_der.as_ref())
+        );
         let key_url = "https://issuer.example/key";
         let mut signed_assertion = assertion();
         signed_assertion["id"] = json!("urn:uuid:2f1e2f5e-0000-4000-8000-000000000001");
@@ -663,10 +664,7 @@ mod tests {
         .unwrap();
         let mut w = web(Value::Null);
         let list = "https://issuer.example/revocations";
-        w.0.insert(
-            ISSUER.into(),
-            (200, json!({ "type": "Issuer", "id": ISSUER, "name": "I", "publicKey": key_url, "revocationList": list })),
-        );
+        w.0.insert(ISSUER.into(), (200, json!({ "type": "Issuer", "id": ISSUER, "name": "I", "publicKey": key_url, "revocationList": list })));
         w.0.insert(key_url.into(), (200, json!({ "type": "CryptographicKey", "id": key_url, "owner": ISSUER, "publicKeyPem": public_pem })));
         w.0.insert(list.into(), (200, json!({ "type": "RevocationList", "revokedAssertions": [] })));
         let resolved = resolve(&w, Assertion::Jws(jws.clone()), now());

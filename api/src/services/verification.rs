@@ -211,7 +211,9 @@ fn data_integrity_reason(doc: &Value) -> Option<String> {
 pub fn verify(conn: &mut DbConn, public_url: &str, presented: &Presented, now: DateTime<Utc>) -> StoreResult<Verification> {
     let unsupported = match recognise(presented) {
         Ok(Format::Unsupported(reason)) => Some(reason),
-        Ok(Format::OpenBadges2) => Some("an Open Badges 2.0 assertion is verified by fetching it from its issuer, which this check does not do".into()),
+        Ok(Format::OpenBadges2) => {
+            Some("an Open Badges 2.0 assertion is verified by fetching it from its issuer, which this check does not do".into())
+        }
         _ => None,
     };
     if let Some(reason) = unsupported {

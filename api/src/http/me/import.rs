@@ -113,7 +113,12 @@ async fn read_body(req: &HttpRequest, payload: web::Payload, limit: usize) -> Ap
     )
 )]
 #[post("/v1/me/credentials/import")]
-pub async fn import_credential(state: web::Data<AppState>, Learner(caller): Learner, req: HttpRequest, payload: web::Payload) -> ApiResult<HttpResponse> {
+pub async fn import_credential(
+    state: web::Data<AppState>,
+    Learner(caller): Learner,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> ApiResult<HttpResponse> {
     let mime = req.mime_type().ok().flatten();
     let is_json = mime.as_ref().is_some_and(|m| m.subtype() == "json" || m.suffix().is_some_and(|s| s == "json"));
     let image = mime.as_ref().and_then(|m| ImageKind::from_media_type(m.essence_str()));
