@@ -196,6 +196,78 @@ fn a_hosted_ob2_assertion_is_authentic_and_verifies_once_its_issuer_is_trusted()
     assert_eq!(check(&theirs.body["verification"], "signature").0, "pass");
 }
 
+/// A signing key and its public half as PEM (SPKI), as an OB 2.0
+/// CryptographicKey publishes it.
+fn key_with_pem() -> (SigningKey, String) {
+    use aws_lc_rs::encoding::AsDer;
+    use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
+    use base64::Engine;
+    let key = SigningKey::generate().unwrap();
+    let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, key.pkcs8()).unwrap();
+    let der = pair.public_key().as_der().unwrap();
+    let pem = format!("-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n", base64::engine::general_purpose::STANDARD.encode(der.as_ref()));
+    (key, pem)
+}
+
+#[test]
+fn a_signed_ob2_assertion_verifies_with_its_issuers_key_and_revocation_list() {
+    let app = TestApp::spawn();
+    let learner = app.learner("ada");
+    let site = IssuerSite::start();
+    let hosted = site.host_assertion("unused", &learner.email, json!({}));
+    let (key, pem) = key_with_pem();
+    site.serve(
+        "/issuer",
+        &json!({ "@context": "https://w3id.org/openbadges/v2", "type": "Issuer", "id": site.url("/issuer"), "name": "Old Town College",
+            "publicKey": site.url("/keys/1"), "revocationList": site.url("/revocations") }),
+    );
+    site.serve(
+        "/keys/1",
+        &json!({ "@context": "https://w3id.org/openbadges/v2", "type": "CryptographicKey", "id": site.url("/keys/1"),
+            "owner": site.url("/issuer"), "publicKeyPem": pem }),
+    );
+    site.serve("/revocations", &json!({ "type": "RevocationList", "id": site.url("/revocations"), "revokedAssertions": [] }));
+    trust(&app, &site);
+    let sign = |id: &str| {
+        let mut assertion = hosted.clone();
+        assertion["id"] = json!(id);
+        assertion["verification"] = json!({ "type": "SignedBadge", "creator": site.url("/keys/1") });
+        jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256), &assertion, key.encoding_key()).unwrap()
+    };
+
+    let jws = sign("urn:uuid:0b5c1d8e-8a8f-4c36-9d7e-2d3f4a5b6c01");
+    let response = import(&learner, &json!({ "jwt": jws }));
+    assert_eq!(response.status, 201, "{}", response.text);
+    assert_eq!(response.body["verified"], true, "{}", response.text);
+    let (result, detail) = check(&response.body["verification"], "signature");
+    assert_eq!(result, "pass");
+    assert!(detail.contains(&site.url("/keys/1")), "{detail}");
+    assert_eq!(check(&response.body["verification"], "status").0, "pass");
+    assert_eq!(response.body["jwt"], jws);
+    // Baked into a PNG, the same assertion is the same import.
+    let again = import_image(&app, &learner, "image/png", &png(Some(&jws)));
+    assert_eq!(again.status, 200, "{}", again.text);
+    assert_eq!(again.body["id"], response.body["id"]);
+
+    // On the issuer's revocation list: the status check fails.
+    let revoked_id = "urn:uuid:0b5c1d8e-8a8f-4c36-9d7e-2d3f4a5b6c02";
+    site.serve("/revocations", &json!({ "type": "RevocationList", "revokedAssertions": [{ "id": revoked_id, "revocationReason": "withdrawn" }] }));
+    let response = import(&learner, &json!({ "jwt": sign(revoked_id) }));
+    assert_eq!(response.body["verified"], false);
+    assert_eq!(check(&response.body["verification"], "signature").0, "pass");
+    assert_eq!(check(&response.body["verification"], "status").0, "fail", "{}", response.text);
+
+    // Signed with another key: the signature fails.
+    let (stranger, _) = key_with_pem();
+    let mut forged = hosted.clone();
+    forged["id"] = json!("urn:uuid:0b5c1d8e-8a8f-4c36-9d7e-2d3f4a5b6c03");
+    forged["verification"] = json!({ "type": "SignedBadge", "creator": site.url("/keys/1") });
+    let forged = jsonwebtoken::encode(&jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256), &forged, stranger.encoding_key()).unwrap();
+    let response = import(&learner, &json!({ "jwt": forged }));
+    assert_eq!(response.body["verified"], false);
+    assert_eq!(check(&response.body["verification"], "signature").0, "fail");
+}
+
 #[test]
 fn altered_revoked_or_gone_hosted_assertions_do_not_verify() {
     let app = TestApp::spawn();
