@@ -248,8 +248,9 @@ fn interpret(text: &str) -> Result<Baked, BakedError> {
         };
     }
     if text.starts_with("https://") || text.starts_with("http://") {
+        // Kept as written: it must equal the assertion's `id`.
         return match url::Url::parse(text) {
-            Ok(url) => Ok(Baked::Url(url.to_string())),
+            Ok(_) => Ok(Baked::Url(text.to_owned())),
             Err(e) => Err(BakedError::Unreadable(format!("the baked URL does not parse: {e}"))),
         };
     }
