@@ -44,6 +44,7 @@ pub fn prepare(config: &Config, public_url: String) -> anyhow::Result<AppState> 
         verification_limiter: crate::rate_limit::RateLimiter::verification_resend(),
         graphs: std::sync::Arc::default(),
         fetcher: std::sync::Arc::new(crate::fetch::HttpFetcher::new(config.fetch)),
+        status_list_cache: crate::fetch::Cache::new(1000),
     };
     match &config.mail.smtp {
         Some(smtp) => tracing::info!(smtp = %smtp, "outgoing mail goes to the SMTP server"),

@@ -30,6 +30,8 @@ pub struct AppState {
     /// Outbound GET (status lists, DID documents, hosted badges). Blocking:
     /// call it inside the store's closures or `web::block`.
     pub fetcher: std::sync::Arc<dyn crate::fetch::Fetch>,
+    /// External status list credentials fetched, each kept for its `ttl`.
+    pub status_list_cache: crate::fetch::Cache<crate::fetch::Fetched>,
 }
 
 impl AppState {

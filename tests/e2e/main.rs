@@ -14,6 +14,7 @@ mod demo;
 mod documents;
 mod email;
 mod employment;
+mod external_status;
 mod feasibility;
 mod guides;
 mod jobs;

@@ -19,6 +19,7 @@ mod http;
 mod mail;
 mod process;
 pub mod snapshot;
+mod web_server;
 
 pub use app::{TestApp, TestAppBuilder, TestDb};
 pub use clients::{Admin, Employer, Institution, Learner, Session, Staff};
@@ -26,6 +27,7 @@ pub use fixtures::{AchievementBuilder, Body, IssueRequest, Pathway, Rule, in_day
 pub use http::{Response, jwt_parts};
 pub use mail::{MailSink, addressed_to, outbox_messages, verification_code_in};
 pub use process::{CHILD_TEST, serve_if_child};
+pub use web_server::WebServer;
 
 /// The service's own items that the harness and the tests name: the one
 /// place to fix when `cairn_api` moves them.

@@ -11,12 +11,13 @@ use cairn_domain::ImportId;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::fetch::Fetch;
 use crate::services::Context;
 use crate::services::baked::{self, Baked, BakedError, ImageKind};
+use crate::services::external_status;
 use crate::services::holder::{self, HolderMatch};
 use crate::services::ob2::{self, Assertion};
 use crate::services::verification::{self, Check, Outcome, Presented};
+use crate::state::AppState;
 use crate::store::imports::{self, Imported};
 use crate::store::trusted_issuers::{self, TrustedIssuer};
 use crate::store::{Store, StoreError, audit, users};
@@ -68,15 +69,16 @@ enum Input {
 /// How it is verified: from what was fetched (OB 2.0), or here.
 enum Prepared {
     Fetched(ob2::Resolved),
-    Local(Presented),
+    Local(Presented, external_status::Lists),
 }
 
 /// Imports `source` into the actor's (a learner's) wallet: verifies it
 /// against the issuers this service knows (fetching an OB 2.0 assertion
-/// and its issuer's documents through `fetcher`), checks that its subject
+/// and its issuer's documents, or the status lists a credential names, through
+/// the state's fetcher), checks that its subject
 /// is the learner, and keeps it with the result. The same credential
 /// imported again is the first import.
-pub async fn import(store: &Store, fetcher: Arc<dyn Fetch>, ctx: Context, source: Source) -> Result<ImportOutcome, ImportError> {
+pub async fn import(state: Arc<AppState>, ctx: Context, source: Source) -> Result<ImportOutcome, ImportError> {
     let learner = ctx.actor;
     let input = match source {
         Source::Presented(presented) => Input::Presented(presented),
@@ -89,19 +91,29 @@ pub async fn import(store: &Store, fetcher: Arc<dyn Fetch>, ctx: Context, source
             Baked::Url(url) => Input::Url(url),
         },
     };
-    // An OB 2.0 assertion is fetched now, outside the transaction.
+    // What lives elsewhere (an OB 2.0 assertion and its issuer's documents,
+    // external status lists) is fetched now, outside the transaction.
+    let fetcher = state.fetcher.clone();
     let prepared = match &input {
         Input::Url(url) => Prepared::Fetched(ob2::resolve_blocking(fetcher, Assertion::Url(url.clone()), ctx.now).await?),
         Input::Presented(presented) => match Assertion::of(presented) {
             Some(assertion) => Prepared::Fetched(ob2::resolve_blocking(fetcher, assertion, ctx.now).await?),
-            None => Prepared::Local(presented.clone()),
+            None => {
+                let lists = verification::fetch_status_lists(state.clone(), &ctx.public_url, presented).await;
+                Prepared::Local(presented.clone(), lists)
+            }
         },
     };
-    store
+    state
+        .store
         .write_as(move |conn| {
             let mut verification = match prepared {
                 Prepared::Fetched(resolved) => ob2::finish(conn, resolved)?,
-                Prepared::Local(presented) => verification::verify(conn, &ctx.public_url, &presented, ctx.now)?,
+                Prepared::Local(presented, lists) => {
+                    let mut verification = verification::verify(conn, &ctx.public_url, &presented, ctx.now)?;
+                    verification::apply_external_status(conn, &ctx.public_url, &mut verification, &lists, ctx.now)?;
+                    verification
+                }
             };
             let doc = verification.credential.clone().unwrap_or(Value::Null);
             let account = users::find(conn, learner)?.ok_or(ImportError::UnknownAccount)?;

@@ -14,6 +14,7 @@ pub mod credential_status;
 pub mod credentials;
 pub mod email_verification;
 pub mod employment;
+pub mod external_status;
 pub mod facts;
 pub mod holder;
 pub mod imports;

@@ -12,6 +12,7 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
+use crate::services::external_status::{self, ListSignature, Summary};
 use crate::signing;
 use crate::store::credentials::{self, CredentialStatus};
 use crate::store::{DbConn, StoreResult, keys, trusted_issuers};
@@ -28,8 +29,9 @@ pub enum Presented {
 pub enum Outcome {
     Pass,
     Fail,
-    /// Could not be checked here (e.g. an external status list: the service
-    /// has no network access to fetch it). Does not fail verification.
+    /// Could not be checked here (e.g. an external status list that could
+    /// not be fetched or trusted; the detail says why). Does not fail
+    /// verification.
     Skipped,
 }
 
@@ -566,13 +568,114 @@ pub async fn verify_any(
     ctx: crate::services::PublicContext,
     what: Verifiable,
 ) -> StoreResult<Verdict> {
+    let lists = match &what {
+        Verifiable::Credential(presented) => fetch_status_lists(state.clone(), &ctx.public_url, presented).await,
+        Verifiable::Presentation(_) => external_status::Lists::default(),
+    };
     let store = state.store.clone();
     store
         .read(move |conn| {
             Ok(match what {
-                Verifiable::Credential(presented) => Verdict::Credential(verify(conn, &ctx.public_url, &presented, ctx.now)?),
+                Verifiable::Credential(presented) => {
+                    let mut verification = verify(conn, &ctx.public_url, &presented, ctx.now)?;
+                    apply_external_status(conn, &ctx.public_url, &mut verification, &lists, ctx.now)?;
+                    Verdict::Credential(verification)
+                }
                 Verifiable::Presentation(jwt) => Verdict::Presentation(verify_presentation(conn, &ctx.public_url, &state.platform, &jwt, ctx.now)?),
             })
         })
         .await
+}
+
+/// The status lists hosted elsewhere that `presented` names, fetched (the
+/// cache first) on the blocking pool. Call it before the store
+/// transaction, so no connection or lock is held while a server is slow;
+/// then [`apply_external_status`] inside it.
+pub async fn fetch_status_lists(state: std::sync::Arc<crate::state::AppState>, public_url: &str, presented: &Presented) -> external_status::Lists {
+    let doc = match presented {
+        Presented::Jwt(jwt) => decode_payload(jwt.trim()).map(|claims| credential_of(&claims)),
+        Presented::Json(doc) => Some(doc.clone()),
+    };
+    let entries = doc.map(|doc| external_status::external_entries(&doc, public_url)).unwrap_or_default();
+    if entries.is_empty() {
+        return external_status::Lists::default();
+    }
+    // A failed blocking task leaves the lists unfetched: the status is then unknown, never "active".
+    actix_web::web::block(move || external_status::fetch_lists(state.fetcher.as_ref(), &state.status_list_cache, &entries)).await.unwrap_or_default()
+}
+
+/// The status check of a credential whose entries point at lists hosted
+/// elsewhere, from `lists` (see [`fetch_status_lists`]): revoked or
+/// suspended fails; a list that could not be fetched or trusted leaves the
+/// status unchecked (skipped, with the reason), never "not revoked". A
+/// credential of this service keeps its stored status.
+pub fn apply_external_status(
+    conn: &mut DbConn,
+    public_url: &str,
+    verification: &mut Verification,
+    lists: &external_status::Lists,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let Some(doc) = &verification.credential else { return Ok(()) };
+    let entries = external_status::external_entries(doc, public_url);
+    if entries.is_empty() || our_credential(conn, public_url, doc)?.is_some() {
+        return Ok(());
+    }
+    // A list must be the credential's issuer's, so its keys are the issuer's.
+    let source = match &verification.issuer {
+        Some(issuer) => find_key(conn, public_url, None, Some(issuer))?,
+        None => KeySource::Unknown,
+    };
+    let results = external_status::check_entries(&entries, lists, verification.issuer.as_deref(), now, &|list| list_signature(&source, list));
+    let status = match external_status::summarize(&results) {
+        Summary::NoExternalEntries => return Ok(()),
+        Summary::Revoked { list } => check("status", Outcome::Fail, format!("revoked by the issuer (status list {list})")),
+        Summary::Suspended { list } => check("status", Outcome::Fail, format!("suspended by the issuer (status list {list})")),
+        Summary::Unknown { list, reason } => {
+            check("status", Outcome::Skipped, format!("the status could not be checked: {reason} (status list {list})"))
+        }
+        Summary::Active { lists } => {
+            check("status", Outcome::Pass, format!("active: neither revoked nor suspended (status list {})", lists.join(", ")))
+        }
+    };
+    verification.verified &= status.result != Outcome::Fail;
+    match verification.checks.iter_mut().find(|c| c.check == "status") {
+        Some(existing) => *existing = status,
+        None => verification.checks.push(status),
+    }
+    Ok(())
+}
+
+/// Whether a fetched status list credential is signed by its issuer: a
+/// VC-JWT with a key of the trusted issuer. An embedded Data Integrity
+/// proof is reported unverifiable until `signing::data_integrity` checks it.
+fn list_signature(source: &KeySource, list: &Value) -> ListSignature {
+    let jwt = match list {
+        Value::String(jwt) => jwt,
+        Value::Object(doc) if doc.contains_key("proof") => {
+            return ListSignature::Unverifiable("embedded Data Integrity proofs on status lists are not checked yet".into());
+        }
+        _ => return ListSignature::Unverifiable("the status list carries no signature".into()),
+    };
+    let Ok(header) = jsonwebtoken::decode_header(jwt) else { return ListSignature::Invalid("not a compact JWS".into()) };
+    let KeySource::Trusted { keys, .. } = source else {
+        return ListSignature::Unverifiable("no key of the issuer is registered here".into());
+    };
+    if ![Algorithm::ES256, Algorithm::ES384, Algorithm::EdDSA, Algorithm::RS256, Algorithm::PS256].contains(&header.alg) {
+        return ListSignature::Invalid(format!("algorithm {:?} is not accepted", header.alg));
+    }
+    let mut validation = Validation::new(header.alg);
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.validate_aud = false;
+    validation.required_spec_claims.clear();
+    let verified = keys
+        .iter()
+        .filter(|k| match (&header.kid, &k.common.key_id) {
+            (Some(kid), Some(key_id)) => kid == key_id || kid.ends_with(&format!("#{key_id}")),
+            _ => true,
+        })
+        .filter_map(|k| DecodingKey::from_jwk(k).ok())
+        .any(|key| jsonwebtoken::decode::<Value>(jwt, &key, &validation).is_ok());
+    if verified { ListSignature::Verified } else { ListSignature::Invalid("signed with another key, or altered".into()) }
 }

@@ -131,7 +131,8 @@ pub async fn import_credential(
             ));
         }
     };
-    let outcome = imports::import(&state.store, state.fetcher.clone(), Context::new(&state, caller.id), source).await?;
+    let ctx = Context::new(&state, caller.id);
+    let outcome = imports::import(state.into_inner(), ctx, source).await?;
     let view = ImportedView::new(outcome.imported);
     Ok(if outcome.created { HttpResponse::Created().json(view) } else { HttpResponse::Ok().json(view) })
 }
