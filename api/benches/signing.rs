@@ -14,7 +14,8 @@ use serde_json::{Value, json};
 /// A credential shaped like the ones Cairn issues (OB 3.0, two status
 /// entries, an alignment, credits, evidence).
 fn credential() -> Value {
-    let issuer = json!({ "id": "did:web:cairn.example:v1:issuers:0190a5d2-7a4f-7cc0-8000-000000000001", "type": ["Profile"], "name": "Lakeside University" });
+    let issuer =
+        json!({ "id": "did:web:cairn.example:v1:issuers:0190a5d2-7a4f-7cc0-8000-000000000001", "type": ["Profile"], "name": "Lakeside University" });
     json!({
         "@context": ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
         "id": "urn:uuid:0190a5d2-7a4f-7cc0-8000-0000000000aa",
@@ -68,9 +69,8 @@ fn proofs(c: &mut Criterion) {
     group.bench_function("data_integrity_sign", |b| b.iter(|| signer.prove(&doc, now).expect("sign")));
     group.bench_function("data_integrity_verify", |b| b.iter(|| data_integrity::verify(&secured, &public).expect("verify")));
     group.bench_function("vc_jwt_sign", |b| b.iter(|| signer.sign(&doc).expect("sign")));
-    group.bench_function("vc_jwt_verify", |b| {
-        b.iter(|| jsonwebtoken::decode::<Value>(&jwt, signer.key.decoding_key(), &validation).expect("verify"))
-    });
+    group
+        .bench_function("vc_jwt_verify", |b| b.iter(|| jsonwebtoken::decode::<Value>(&jwt, signer.key.decoding_key(), &validation).expect("verify")));
     group.finish();
 }
 
