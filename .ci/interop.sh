@@ -37,6 +37,10 @@ if [ -z "${CAIRN_BIN:-}" ]; then
   [ -x "$CAIRN_BIN" ] || cargo build -q -p cairn-api
 fi
 
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  echo "FATAL: node and npm are needed (Node.js 20: apt-get install nodejs)" >&2
+  exit 1
+fi
 echo "== interop: npm ci (tests/interop, Node $(node --version))"
 (cd tests/interop && npm ci --no-audit --no-fund --loglevel=error)
 
