@@ -26,6 +26,9 @@ import path from 'node:path';
 import * as network from './lib/network.mjs';
 
 network.install(); // before any verifier library loads
+// The libraries log to stdout (verifier-core's schema check does); stdout is
+// for our JSON lines only.
+console.log = (...args) => console.error(...args);
 
 const VERIFIERS = ['digitalbazaar', 'verifier-core'];
 
@@ -190,6 +193,7 @@ let mismatches = 0;
 for (const c of cases) {
   for (const verifier of options.verifiers) {
     let outcome;
+    const asked = network.trace().length;
     try {
       outcome = await run[verifier](c.credential);
     } catch (error) {
@@ -206,6 +210,10 @@ for (const c of cases) {
     const line = {file: c.file, verifier, verified: outcome.verified, proof: outcome.proof, status: outcome.status};
     if (verifier === 'verifier-core') Object.assign(line, {registry: outcome.registry, schema: outcome.schema});
     line.errors = outcome.errors;
+    // What it asked for and was refused: verifier-core reports a refused
+    // key fetch as "invalid_signature", so this says what really happened.
+    const refused = [...new Set(network.trace().slice(asked).filter(r => r.from === 'REFUSED').map(r => r.url))];
+    if (refused.length) line.refused = refused;
     if (expected) {
       line.expected = expected;
       if (expected !== verdict) {
