@@ -17,9 +17,12 @@ use crate::http::problem::ApiError;
 use crate::http::{self, openapi};
 use crate::services::jobs::{self, JobSignal};
 use crate::signing::MasterKey;
-use crate::signing::keys::SigningKey;
+use crate::signing::data_integrity::Ed25519Signer;
+use crate::signing::did;
+use crate::signing::keys::{KeyError, SigningKey, load_or_create_pkcs8};
+use crate::signing::{KeyAlg, NewKey};
 use crate::state::AppState;
-use crate::store::{Store, users};
+use crate::store::{Store, StoreError, keys, users};
 use crate::{demo, telemetry};
 
 /// Opens the database (applying migrations), loads or creates the token key,
@@ -31,7 +34,15 @@ pub fn prepare(config: &Config, public_url: String) -> anyhow::Result<AppState> 
     let key = SigningKey::load_or_create(&config.data_dir.join("access-token-key.p8"))?;
     // A key of its own: access tokens and exported records are different trust decisions.
     let platform_key = SigningKey::load_or_create(&config.data_dir.join("platform-key.p8"))?;
-    let platform = crate::signing::OrgSigner { kid: format!("{public_url}/.well-known/jwks.json#{}", platform_key.thumbprint()), key: platform_key };
+    let platform_ed25519 =
+        load_or_create_pkcs8(&config.data_dir.join("platform-ed25519-key.p8"), || Ed25519Signer::generate_pkcs8().map_err(|_| KeyError::Generate))?;
+    let platform_ed25519 = Ed25519Signer::from_pkcs8(&platform_ed25519, String::new())?;
+    let platform_method = format!("{}#{}", did::platform_did(&public_url), platform_ed25519.multikey());
+    let platform = crate::signing::OrgSigner {
+        kid: format!("{public_url}/.well-known/jwks.json#{}", platform_key.thumbprint()),
+        key: platform_key,
+        data_integrity: Ed25519Signer::from_pkcs8(platform_ed25519.pkcs8(), platform_method)?,
+    };
     let state = AppState {
         store,
         tokens: AccessTokens::new(key, public_url.clone()),
@@ -50,6 +61,7 @@ pub fn prepare(config: &Config, public_url: String) -> anyhow::Result<AppState> 
             tracing::info!(outbox = %config.data_dir.join("outbox").display(), "no SMTP server configured: outgoing mail is written to the outbox")
         }
     }
+    add_missing_ed25519_keys(&state)?;
     if let Some(admin) = &config.admin {
         bootstrap_admin(&state, admin)?;
     }
@@ -57,6 +69,24 @@ pub fn prepare(config: &Config, public_url: String) -> anyhow::Result<AppState> 
         demo::load(&state)?;
     }
     Ok(state)
+}
+
+/// Gives each organisation created before Data Integrity proofs its
+/// Ed25519 key (keys need the master key, which migrations do not have).
+fn add_missing_ed25519_keys(state: &AppState) -> anyhow::Result<()> {
+    let master = state.master.clone();
+    let added = state.store.write_blocking(move |conn| {
+        let missing = keys::orgs_without_ed25519(conn)?;
+        for org in &missing {
+            let key = NewKey::ed25519(&master).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            keys::insert_one(conn, *org, KeyAlg::Ed25519, key)?;
+        }
+        Ok(missing.len())
+    })?;
+    if added > 0 {
+        tracing::info!(organisations = added, "created Ed25519 keys for Data Integrity proofs");
+    }
+    Ok(())
 }
 
 /// Creates the first administrator when the database has no account yet.

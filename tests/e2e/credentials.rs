@@ -80,7 +80,8 @@ fn issuing_to_a_learner_signs_an_open_badge() {
     assert_eq!(credential["issuing_message"], "Congratulations!");
     let ob3 = &credential["ob3"];
     assert!(ob3["type"].as_array().unwrap().contains(&json!("OpenBadgeCredential")));
-    assert_eq!(ob3["issuer"]["id"], format!("{}/v1/issuers/{}", app.base, w.lakeside.org));
+    let host = app.base.trim_start_matches("http://").replace(':', "%3A");
+    assert_eq!(ob3["issuer"]["id"], format!("did:web:{host}:v1:issuers:{}", w.lakeside.org), "the issuer is the institution's did:web");
     assert_eq!(ob3["credentialSubject"]["id"], format!("urn:uuid:{}", w.learner.id));
     assert_eq!(credential["verification"]["verified"], true, "{}", credential["verification"]);
 
@@ -104,6 +105,21 @@ fn issuing_to_a_learner_signs_an_open_badge() {
     assert_eq!(profile.status, 200);
     assert_eq!(profile.body["id"], ob3["issuer"]["id"]);
     assert_eq!(profile.body["name"], "Lakeside University");
+
+    // The did:web resolves to a DID document whose Ed25519 key made the
+    // embedded Data Integrity proof, under `assertionMethod`.
+    let proof = &ob3["proof"];
+    assert_eq!((proof["type"].as_str(), proof["cryptosuite"].as_str()), (Some("DataIntegrityProof"), Some("eddsa-rdfc-2022")));
+    assert_eq!(proof["proofPurpose"], "assertionMethod");
+    let did = app.get(&format!("/v1/issuers/{}/did.json", w.lakeside.org), None);
+    assert_eq!(did.status, 200);
+    assert_eq!(did.body["id"], ob3["issuer"]["id"]);
+    let method = proof["verificationMethod"].as_str().unwrap();
+    assert!(did.body["assertionMethod"].as_array().unwrap().iter().any(|m| m == method), "{}", did.body);
+    let listed = did.body["verificationMethod"].as_array().unwrap();
+    assert!(listed.iter().any(|m| m["id"] == method && m["type"] == "Multikey" && m["publicKeyMultibase"].as_str().unwrap().starts_with("z6Mk")));
+    assert!(listed.iter().any(|m| m["publicKeyMultibase"].as_str().unwrap().starts_with("zDn")), "the P-256 key is listed too");
+    app.get("/v1/issuers/01a233ae-bd56-7081-b82f-f628ca1ff6ce/did.json", None).assert_problem(404);
 
     // The holder sees it; others do not.
     let id = credential["id"].as_str().unwrap();

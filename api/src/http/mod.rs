@@ -53,6 +53,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(issuers::profile::get_issuer)
         .service(issuers::jwks::issuer_jwks)
         .service(issuers::jwks::all_jwks)
+        .service(issuers::did::issuer_did)
+        .service(issuers::did::platform_did)
         .service(issuers::status_list::get_status_list)
         .service(verify::check::verify_credential)
         .service(me::import::import_credential)

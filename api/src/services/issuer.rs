@@ -17,7 +17,7 @@ use utoipa::ToSchema;
 use crate::services::Context;
 use crate::services::records::CredentialView;
 use crate::services::verification;
-use crate::signing::{self, MasterKey, MasterKeyError, OrgSigner, SigningError};
+use crate::signing::{self, KeyAlg, MasterKey, MasterKeyError, OrgSigner, SigningError};
 use crate::store::achievements::{self, Achievement};
 use crate::store::credentials::{Credential, CredentialStatus};
 use crate::store::orgs::{self, Organisation};
@@ -161,8 +161,10 @@ impl Issued {
 /// credentials and status lists; employers sign attestations).
 pub fn org_signer(conn: &mut DbConn, master: &MasterKey, public_url: &str, org: OrgId) -> StoreResult<OrgSigner> {
     let key = keys::current(conn, org)?;
+    let ed25519 = keys::current_of(conn, org, KeyAlg::Ed25519)?.ok_or(StoreError::NotFound("Ed25519 signing key"))?;
     let kid = signing::key_id(public_url, org, &key.thumbprint);
-    OrgSigner::unseal(master, &key.sealed_private_key, kid).map_err(|e| StoreError::Corrupt(e.to_string()))
+    let method = signing::verification_method(public_url, org, &ed25519.thumbprint);
+    OrgSigner::unseal(master, &key.sealed_private_key, kid, &ed25519.sealed_private_key, method).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 /// An institution ready to issue: the organisation and its unsealed signer.
@@ -170,6 +172,9 @@ pub struct Issuer {
     pub org: Organisation,
     pub signer: OrgSigner,
     pub public_url: String,
+    /// The `created` time of the Data Integrity proofs it signs: the
+    /// request's clock.
+    pub signed_at: DateTime<Utc>,
 }
 
 /// The institutions a request has loaded, each once (a batch, and the
@@ -213,10 +218,8 @@ pub(crate) fn resolve_recipient(conn: &mut DbConn, recipient: &Recipient) -> Res
 impl Issuer {
     pub fn load(conn: &mut DbConn, ctx: &Context, org: OrgId) -> Result<Self, IssueError> {
         let org = orgs::find(conn, org)?.filter(|o| o.kind == OrgKind::Institution).ok_or(IssueError::UnknownIssuer)?;
-        let key = keys::current(conn, org.id)?;
-        let kid = signing::key_id(&ctx.public_url, org.id, &key.thumbprint);
-        let signer = OrgSigner::unseal(&ctx.master, &key.sealed_private_key, kid)?;
-        Ok(Self { org, signer, public_url: ctx.public_url.clone() })
+        let signer = org_signer(conn, &ctx.master, &ctx.public_url, org.id)?;
+        Ok(Self { org, signer, public_url: ctx.public_url.clone(), signed_at: ctx.now })
     }
 
     /// An achievement of this institution's catalog.
@@ -401,7 +404,8 @@ impl Issuer {
         let ob3 = ob3::credential_json(&doc);
         let claims = signing::vc_jwt_claims(&ob3, &doc.issuer.id, doc.subject_id.as_deref(), credential.awarded_at, credential.valid_until);
         credential.jwt = self.signer.sign(&claims)?;
-        credential.ob3 = ob3;
+        // Signed when it is signed again (a claim), not when it was awarded.
+        credential.ob3 = self.signer.prove(&ob3, self.signed_at)?;
         Ok(claims)
     }
 }

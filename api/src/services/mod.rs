@@ -11,6 +11,7 @@ pub mod claims;
 pub mod context;
 pub mod credential_status;
 pub mod credentials;
+pub mod dids;
 pub mod email_verification;
 pub mod employment;
 pub mod facts;

@@ -97,6 +97,11 @@ pub struct SharedRecord {
     /// (`data:application/vc+jwt,<jwt>`). Keep it and verify it later with
     /// `POST /v1/verify {"presentation": ...}`.
     pub presentation: String,
+    /// The same presentation as JSON with an embedded Data Integrity proof
+    /// (`eddsa-rdfc-2022`, the service's key in `/.well-known/did.json`),
+    /// enclosing each credential's own signed document.
+    #[schema(value_type = Object)]
+    pub presentation_document: serde_json::Value,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -216,6 +221,28 @@ fn render(conn: &mut DbConn, public_url: &str, platform: &OrgSigner, share: &Sha
         "employmentAttestations": selection.employment.iter().filter_map(|r| r.attestation.as_ref().map(|a| a.jwt.clone())).collect::<Vec<_>>(),
     });
     let presentation = platform.sign_typed(&claims, "vp+jwt").map_err(ShareError::Signing)?;
+    // The same presentation for Data Integrity verifiers: the credentials'
+    // own signed documents, under a proof of the service's Ed25519 key.
+    let documents: Vec<serde_json::Value> = selection
+        .issued
+        .iter()
+        .map(|c| c.ob3.clone())
+        .chain(
+            selection
+                .imported
+                .iter()
+                .filter(|i| i.credential.get("proof").is_some() && crate::services::holder::subject_is(&i.credential, &holder))
+                .map(|i| i.credential.clone()),
+        )
+        .collect();
+    let document = serde_json::json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiablePresentation"],
+        "id": claims["id"],
+        "holder": holder,
+        "verifiableCredential": documents,
+    });
+    let presentation_document = platform.prove(&document, now).map_err(ShareError::Signing)?;
     Ok(SharedRecord {
         share: share.id,
         audience: share.audience.clone(),
@@ -227,6 +254,7 @@ fn render(conn: &mut DbConn, public_url: &str, platform: &OrgSigner, share: &Sha
         awards,
         viewed_at: now,
         presentation,
+        presentation_document,
     })
 }
 

@@ -290,7 +290,7 @@ fn verify_jwt(conn: &mut DbConn, public_url: &str, jwt: &str, now: DateTime<Utc>
         KeySource::Unknown => "unknown",
     };
     checks.push(match (&source, &issuer) {
-        (KeySource::Cairn { org, .. }, Some(id)) if *id == signing::issuer_id(public_url, *org) => {
+        (KeySource::Cairn { org, .. }, Some(id)) if signing::names_issuer(public_url, *org, id) => {
             check("issuer", Outcome::Pass, format!("issued by {id}, an institution of this service"))
         }
         (KeySource::Trusted { name, .. }, Some(id)) => check("issuer", Outcome::Pass, format!("{name} ({id}) is a trusted issuer")),
@@ -373,7 +373,7 @@ fn our_credential(conn: &mut DbConn, public_url: &str, doc: &Value) -> StoreResu
     };
     let Ok(id) = id.parse::<CredentialId>() else { return Ok(None) };
     let found = credentials::find(conn, id)?;
-    Ok(found.filter(|c| issuer_of(doc).is_some_and(|issuer| issuer == signing::issuer_id(public_url, c.org))))
+    Ok(found.filter(|c| issuer_of(doc).is_some_and(|issuer| signing::names_issuer(public_url, c.org, &issuer))))
 }
 
 /// Status, validity window and shape: the same for both presentations.

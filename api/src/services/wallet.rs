@@ -61,7 +61,8 @@ pub enum ClrExport {
 /// The actor's whole record as a CLR 2.0 `ClrCredential`: every active
 /// credential issued here, an `isPartOf` association from each constituent
 /// achievement to the award it stacked into, and employment records;
-/// signed by the service's own key when `signed`.
+/// signed by the service's own keys: a VC-JWT when `signed`, else JSON
+/// with an embedded Data Integrity proof.
 pub async fn clr(state: &AppState, ctx: Context, signed: bool) -> Result<ClrExport, WalletError> {
     let learner = ctx.actor;
     let public_url = ctx.public_url.clone();
@@ -86,7 +87,12 @@ pub async fn clr(state: &AppState, ctx: Context, signed: bool) -> Result<ClrExpo
             Ok::<_, WalletError>(ClrDoc {
                 id: format!("urn:uuid:{}", uuid::Uuid::now_v7()),
                 name: format!("Comprehensive Learner Record of {}", account.name),
-                issuer: IssuerProfile { id: public_url.clone(), name: "Cairn".into(), url: Some(public_url.clone()), description: None },
+                issuer: IssuerProfile {
+                    id: signing::did::platform_did(&public_url),
+                    name: "Cairn".into(),
+                    url: Some(public_url.clone()),
+                    description: None,
+                },
                 subject_id: format!("urn:uuid:{learner}"),
                 credentials: held.iter().map(|c| c.ob3.clone()).collect(),
                 associations: associations.into_iter().collect(),
@@ -103,7 +109,7 @@ pub async fn clr(state: &AppState, ctx: Context, signed: bool) -> Result<ClrExpo
         .await?;
     let json = clr::clr_json(&doc);
     if !signed {
-        return Ok(ClrExport::Json(json));
+        return Ok(ClrExport::Json(state.platform.prove(&json, now).map_err(WalletError::Signing)?));
     }
     let claims = signing::vc_jwt_claims(&json, &doc.issuer.id, Some(&doc.subject_id), doc.valid_from, None);
     Ok(ClrExport::Jwt(state.platform.sign(&claims).map_err(WalletError::Signing)?))

@@ -73,34 +73,7 @@ impl SigningKey {
     /// Loads the key stored at `path`, or generates one and stores it there
     /// (readable by the owner only).
     pub fn load_or_create(path: &Path) -> Result<Self, KeyError> {
-        let io = |source| KeyError::Io { path: path.display().to_string(), source };
-        match fs::read(path) {
-            Ok(bytes) => Self::from_pkcs8(&bytes),
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-                let key = Self::generate()?;
-                if let Some(parent) = path.parent() {
-                    fs::create_dir_all(parent).map_err(io)?;
-                }
-                let mut options = fs::OpenOptions::new();
-                options.write(true).create_new(true);
-                #[cfg(unix)]
-                {
-                    use std::os::unix::fs::OpenOptionsExt;
-                    options.mode(0o600);
-                }
-                match options.open(path) {
-                    Ok(mut file) => {
-                        file.write_all(&key.pkcs8).map_err(io)?;
-                        file.sync_all().map_err(io)?;
-                        Ok(key)
-                    }
-                    // Another process created it first: use theirs.
-                    Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => Self::from_pkcs8(&fs::read(path).map_err(io)?),
-                    Err(error) => Err(io(error)),
-                }
-            }
-            Err(error) => Err(io(error)),
-        }
+        Self::from_pkcs8(&load_or_create_pkcs8(path, || Ok(Self::generate()?.pkcs8))?)
     }
 
     /// An ES256 signature of `message` (JWS form: r || s, 64 bytes).
@@ -128,8 +101,48 @@ impl SigningKey {
         URL_SAFE_NO_PAD.encode(digest.as_ref())
     }
 
+    /// The public key as a Multikey (`zDn...`), as DID documents list it.
+    pub fn multikey(&self) -> String {
+        let point = self.pair.public_key().as_ref();
+        crate::signing::did::p256_multikey(&point[1..33], &point[33..65])
+    }
+
     pub fn public_jwk(&self, kid: String) -> PublicJwk {
         PublicJwk { kty: "EC", crv: "P-256", x: self.x.clone(), y: self.y.clone(), alg: "ES256", key_use: "sig", kid }
+    }
+}
+
+/// The PKCS#8 key stored at `path`, or a new one from `generate` stored
+/// there (readable by the owner only). Two processes starting at once
+/// agree on the first one written.
+pub fn load_or_create_pkcs8(path: &Path, generate: impl FnOnce() -> Result<Vec<u8>, KeyError>) -> Result<Vec<u8>, KeyError> {
+    let io = |source| KeyError::Io { path: path.display().to_string(), source };
+    match fs::read(path) {
+        Ok(bytes) => Ok(bytes),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            let key = generate()?;
+            if let Some(parent) = path.parent() {
+                fs::create_dir_all(parent).map_err(io)?;
+            }
+            let mut options = fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                options.mode(0o600);
+            }
+            match options.open(path) {
+                Ok(mut file) => {
+                    file.write_all(&key).map_err(io)?;
+                    file.sync_all().map_err(io)?;
+                    Ok(key)
+                }
+                // Another process created it first: use theirs.
+                Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => fs::read(path).map_err(io),
+                Err(error) => Err(io(error)),
+            }
+        }
+        Err(error) => Err(io(error)),
     }
 }
 

@@ -1,6 +1,10 @@
 //! Issuer signing: the master key that encrypts organisations' private keys
-//! at rest, per-organisation ES256 keys, and VC-JWT signing.
+//! at rest, per-organisation ES256 keys and VC-JWT signing, Ed25519 keys and
+//! Data Integrity proofs, DIDs.
 
+pub mod data_integrity;
+pub mod did;
+pub mod jsonld;
 pub mod keys;
 mod master_key;
 
@@ -11,16 +15,53 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use cairn_domain::OrgId;
 use jsonwebtoken::{Algorithm, Header};
 
+use crate::signing::data_integrity::{DataIntegrityError, Ed25519Signer};
 use crate::signing::keys::{PublicJwk, SigningKey};
 
-/// A freshly generated organisation key, ready to store.
-pub struct NewOrgKey {
-    /// The RFC 7638 thumbprint: the key's id in storage.
-    pub thumbprint: String,
+/// What a stored key signs with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyAlg {
+    /// ECDSA P-256: VC-JWTs.
+    Es256,
+    /// Ed25519: Data Integrity proofs (eddsa-rdfc-2022).
+    Ed25519,
+}
+
+impl KeyAlg {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Es256 => "ES256",
+            Self::Ed25519 => "Ed25519",
+        }
+    }
+}
+
+impl std::str::FromStr for KeyAlg {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "ES256" => Ok(Self::Es256),
+            "Ed25519" => Ok(Self::Ed25519),
+            other => Err(format!("unknown key algorithm {other:?}")),
+        }
+    }
+}
+
+/// A freshly generated key, ready to store.
+pub struct NewKey {
+    /// The key's id in storage: the RFC 7638 thumbprint of an ES256 key,
+    /// the Multikey of an Ed25519 key.
+    pub id: String,
     /// PKCS#8, sealed with the master key.
     pub sealed_private_key: String,
     /// The public JWK as JSON, without `kid` (it is a URL built at the edge).
     pub public_jwk: String,
+}
+
+/// A new organisation's keys: one for VC-JWTs, one for Data Integrity proofs.
+pub struct NewOrgKey {
+    pub es256: NewKey,
+    pub ed25519: NewKey,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -35,21 +76,50 @@ pub enum SigningError {
     Jwk(#[from] serde_json::Error),
     #[error("encoding the JWS: {0}")]
     Encode(serde_json::Error),
+    #[error(transparent)]
+    DataIntegrity(#[from] DataIntegrityError),
 }
 
 impl NewOrgKey {
     pub fn generate(master: &MasterKey) -> Result<Self, SigningError> {
         let key = SigningKey::generate()?;
-        let thumbprint = key.thumbprint();
         let public_jwk = serde_json::to_string(&key.public_jwk(String::new()))?;
-        Ok(Self { sealed_private_key: master.seal(key.pkcs8())?, thumbprint, public_jwk })
+        let es256 = NewKey { id: key.thumbprint(), sealed_private_key: master.seal(key.pkcs8())?, public_jwk };
+        Ok(Self { es256, ed25519: NewKey::ed25519(master)? })
     }
 }
 
-/// The URL that identifies an organisation as an issuer; it resolves to
-/// its OB 3.0 Profile.
+impl NewKey {
+    /// A new Ed25519 key, sealed.
+    pub fn ed25519(master: &MasterKey) -> Result<Self, SigningError> {
+        let pkcs8 = Ed25519Signer::generate_pkcs8()?;
+        let key = Ed25519Signer::from_pkcs8(&pkcs8, String::new())?;
+        let public_jwk = serde_json::json!({ "kty": "OKP", "crv": "Ed25519", "x": URL_SAFE_NO_PAD.encode(key.public_key()) }).to_string();
+        Ok(Self { id: key.multikey(), sealed_private_key: master.seal(&pkcs8)?, public_jwk })
+    }
+}
+
+/// The id of an organisation as an issuer: its did:web, whose document
+/// lists its keys (`/v1/issuers/{org}/did.json`). Its OB 3.0 Profile is at
+/// `issuer_profile_url`.
 pub fn issuer_id(public_url: &str, org: OrgId) -> String {
+    did::org_did(public_url, org)
+}
+
+/// Where an organisation's OB 3.0 Profile is served.
+pub fn issuer_profile_url(public_url: &str, org: OrgId) -> String {
     format!("{public_url}/v1/issuers/{org}")
+}
+
+/// Whether `id` names `org` as an issuer: its DID, or the profile URL that
+/// credentials issued before DIDs name.
+pub fn names_issuer(public_url: &str, org: OrgId, id: &str) -> bool {
+    id == issuer_id(public_url, org) || id == issuer_profile_url(public_url, org)
+}
+
+/// The verification method of an organisation's Ed25519 key.
+pub fn verification_method(public_url: &str, org: OrgId, multikey: &str) -> String {
+    format!("{}#{multikey}", did::org_did(public_url, org))
 }
 
 /// A key id is a URL that resolves to the JWKS holding the key.
@@ -68,16 +138,25 @@ pub fn public_jwk(stored: &str, kid: String) -> Result<PublicJwk, SigningError> 
     Ok(PublicJwk { kty: "EC", crv: "P-256", x: stored.x, y: stored.y, alg: "ES256", key_use: "sig", kid })
 }
 
-/// An organisation's private key, unsealed, with its key id.
+/// An organisation's private keys, unsealed: the ES256 key with its key id
+/// (VC-JWTs) and the Ed25519 key with its verification method (Data
+/// Integrity proofs).
 pub struct OrgSigner {
     pub kid: String,
     pub key: SigningKey,
+    pub data_integrity: Ed25519Signer,
 }
 
 impl OrgSigner {
-    pub fn unseal(master: &MasterKey, sealed: &str, kid: String) -> Result<Self, SigningError> {
-        let pkcs8 = master.open(sealed)?;
-        Ok(Self { kid, key: SigningKey::from_pkcs8(&pkcs8)? })
+    pub fn unseal(master: &MasterKey, sealed: &str, kid: String, sealed_ed25519: &str, verification_method: String) -> Result<Self, SigningError> {
+        let key = SigningKey::from_pkcs8(&master.open(sealed)?)?;
+        let data_integrity = Ed25519Signer::from_pkcs8(&master.open(sealed_ed25519)?, verification_method)?;
+        Ok(Self { kid, key, data_integrity })
+    }
+
+    /// `doc` with an embedded `eddsa-rdfc-2022` proof created at `created`.
+    pub fn prove(&self, doc: &serde_json::Value, created: chrono::DateTime<chrono::Utc>) -> Result<serde_json::Value, SigningError> {
+        Ok(self.data_integrity.sign(doc, created)?)
     }
 
     /// Signs `claims` as a compact JWS with ES256, this key's `kid` and
@@ -154,7 +233,8 @@ mod tests {
     fn a_signed_jws_verifies_with_the_public_key() {
         let key = SigningKey::generate().unwrap();
         let public = SigningKey::from_pkcs8(key.pkcs8()).unwrap();
-        let signer = OrgSigner { kid: "https://cairn.test/v1/issuers/x/jwks#k".into(), key };
+        let ed25519 = Ed25519Signer::from_pkcs8(&Ed25519Signer::generate_pkcs8().unwrap(), String::new()).unwrap();
+        let signer = OrgSigner { kid: "https://cairn.test/v1/issuers/x/jwks#k".into(), key, data_integrity: ed25519 };
         let claims = serde_json::json!({ "iss": "https://cairn.test", "nbf": 1, "credentialSubject": { "name": "Ada é" } });
         let jws = signer.sign(&claims).unwrap();
         let header = decode_header(&jws).unwrap();

@@ -68,6 +68,7 @@ diesel::table! {
         private_key -> Text,
         public_jwk -> Text,
         created_at -> Timestamp,
+        alg -> Text,
     }
 }
 

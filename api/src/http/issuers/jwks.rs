@@ -5,7 +5,7 @@ use utoipa::ToSchema;
 
 use crate::http::extract::path_id;
 use crate::http::problem::{ApiError, ApiResult, ProblemDocument};
-use crate::signing;
+use crate::signing::{self, KeyAlg};
 use crate::state::AppState;
 use crate::store::{StoreError, keys, orgs};
 
@@ -46,7 +46,7 @@ pub async fn issuer_jwks(state: web::Data<AppState>, path: web::Path<String>) ->
         .store
         // Institutions sign credentials; employers sign employment attestations.
         .read(move |conn| match orgs::find(conn, org)? {
-            Some(_) => keys::list(conn, Some(org)),
+            Some(_) => keys::list(conn, Some(org), Some(KeyAlg::Es256)),
             None => Err(StoreError::NotFound("issuer")),
         })
         .await?;
@@ -59,7 +59,7 @@ pub async fn issuer_jwks(state: web::Data<AppState>, path: web::Path<String>) ->
 #[utoipa::path(tag = "issuers", responses((status = 200, description = "The JWKS of every issuer", content((Jwks = "application/jwk-set+json")))))]
 #[get("/.well-known/jwks.json")]
 pub async fn all_jwks(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
-    let stored = state.store.read(|conn| keys::list(conn, None)).await?;
+    let stored = state.store.read(|conn| keys::list(conn, None, Some(KeyAlg::Es256))).await?;
     // Employers' keys sign employment attestations.
     let mut jwks = render(&state.public_url, stored)?;
     // The service's own key, which signs CLR exports and share presentations.

@@ -1,5 +1,6 @@
-//! Public issuer documents: profiles, keys, status lists.
+//! Public issuer documents: profiles, keys, DID documents, status lists.
 
+pub mod did;
 pub mod jwks;
 pub mod profile;
 pub mod status_list;

@@ -39,6 +39,11 @@ impl ListFormat {
     }
 }
 
+enum ListBody {
+    Jwt(String),
+    Json(serde_json::Value),
+}
+
 /// A W3C Bitstring Status List credential (revocation or suspension).
 ///
 /// Public. Credentials point here from each of their two `credentialStatus`
@@ -49,7 +54,7 @@ impl ListFormat {
     tag = "issuers",
     params(("id" = String, Path, description = "Status list id"), FormatQuery),
     responses(
-        (status = 200, description = "The BitstringStatusListCredential as a VC-JWT (default) or JSON", content(
+        (status = 200, description = "The BitstringStatusListCredential as a VC-JWT (default) or JSON with an embedded Data Integrity proof (eddsa-rdfc-2022)", content(
             (String = "application/vc+jwt"),
             (Object = "application/json"),
         )),
@@ -69,9 +74,9 @@ pub async fn get_status_list(
     }
     let accept = req.headers().get("accept").and_then(|v| v.to_str().ok());
     let want_jwt = ListFormat::negotiate(query.format, accept) == ListFormat::Jwt;
-    let public_url = state.public_url.clone();
-    let master = state.master.clone();
-    let (doc, jwt) = state
+    let ctx = crate::services::PublicContext::new(&state);
+    let (public_url, master, now) = (ctx.public_url, ctx.master, ctx.now);
+    let body = state
         .store
         .read(move |conn| {
             let list = status_lists::find(conn, &id)?.ok_or(StoreError::NotFound("status list"))?;
@@ -88,13 +93,22 @@ pub async fn get_status_list(
             let encoded = bits.encode().map_err(|e| StoreError::Corrupt(e.to_string()))?;
             let doc = status_list::list_credential_json(&url, &issuer_profile(&public_url, &org), purpose, &encoded, list.created_at);
             let signer = issuing::org_signer(conn, &master, &public_url, org.id)?;
-            let claims = crate::signing::vc_jwt_claims(&doc, &crate::signing::issuer_id(&public_url, org.id), None, list.created_at, None);
-            let jwt = signer.sign(&claims).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            Ok((doc, jwt))
+            let corrupt = |e: crate::signing::SigningError| StoreError::Corrupt(e.to_string());
+            // Only the form asked for is signed: a VC-JWT, or the JSON with
+            // an embedded Data Integrity proof of this moment's list.
+            Ok(if want_jwt {
+                let claims = crate::signing::vc_jwt_claims(&doc, &crate::signing::issuer_id(&public_url, org.id), None, list.created_at, None);
+                ListBody::Jwt(signer.sign(&claims).map_err(corrupt)?)
+            } else {
+                ListBody::Json(signer.prove(&doc, now).map_err(corrupt)?)
+            })
         })
         .await?;
     // Status changes must be seen at once: no caching.
     let mut response = HttpResponse::Ok();
     response.insert_header(("Cache-Control", "no-cache"));
-    Ok(if want_jwt { response.content_type("application/vc+jwt").body(jwt) } else { response.json(doc) })
+    Ok(match body {
+        ListBody::Jwt(jwt) => response.content_type("application/vc+jwt").body(jwt),
+        ListBody::Json(doc) => response.json(doc),
+    })
 }
