@@ -102,20 +102,24 @@ async function sign(doc, key, label = doc.id) {
   }
 }
 
-const keys = new Map(); // issuer URL in Cairn's document -> {did, key}
+const keys = new Map(); // issuer (URL or did:web) in the document -> {did, key}
 async function issuerFor(url) {
   if (!keys.has(url)) {
-    const segments = new URL(url).pathname.split('/').filter(Boolean);
-    const did = segments.length ? `did:web:${host}:${segments.join(':')}` : `did:web:${host}`;
+    const segments = url.startsWith('did:web:')
+      ? url.split(':').slice(3).map(decodeURIComponent)
+      : new URL(url).pathname.split('/').filter(Boolean);
+    const did = segments.length ? `did:web:${host}:${segments.map(encodeURIComponent).join(':')}` : `did:web:${host}`;
     const didPath = segments.length ? `/${segments.join('/')}/did.json` : '/.well-known/did.json';
     keys.set(url, {did, key: await issuer(did, didPath)});
   }
   return keys.get(url);
 }
 
-// Cairn's URLs move to the simulated issuer's port; issuers become its DIDs.
+// Cairn's URLs and did:web DIDs move to the simulated issuer's port;
+// issuers become its DIDs.
+const fromDid = `did:web:${encodeURIComponent(new URL(from).host)}`;
 async function rehost(doc) {
-  const moved = JSON.parse(JSON.stringify(doc).split(from).join(base));
+  const moved = JSON.parse(JSON.stringify(doc).split(from).join(base).split(fromDid).join(`did:web:${host}`));
   const issuerUrl = typeof moved.issuer === 'string' ? moved.issuer : moved.issuer?.id;
   if (!issuerUrl) throw new Error('a document without an issuer');
   const {did, key} = await issuerFor(issuerUrl);
