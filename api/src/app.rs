@@ -54,6 +54,8 @@ pub fn prepare(config: &Config, public_url: String) -> anyhow::Result<AppState> 
         mailer: crate::mail::Mailer::new(&config.mail, &config.data_dir)?,
         verification_limiter: crate::rate_limit::RateLimiter::verification_resend(),
         graphs: std::sync::Arc::default(),
+        fetcher: std::sync::Arc::new(crate::fetch::HttpFetcher::new(config.fetch)),
+        fetch_cache: crate::fetch::Cache::new(1000),
     };
     match &config.mail.smtp {
         Some(smtp) => tracing::info!(smtp = %smtp, "outgoing mail goes to the SMTP server"),

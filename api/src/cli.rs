@@ -162,6 +162,9 @@ mod tests {
             "CAIRN_JOB_CHUNK",
             "CAIRN_JOB_LEASE_SECONDS",
             "CAIRN_JOB_PAUSE_MS",
+            "CAIRN_WEBHOOKS_ALLOW_PRIVATE",
+            "CAIRN_FETCH_TIMEOUT_MS",
+            "CAIRN_FETCH_MAX_BYTES",
         ] {
             assert!(serve_help.contains(flag), "`cairn serve --help` does not mention {flag}");
         }

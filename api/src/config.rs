@@ -59,6 +59,16 @@ pub struct ServeArgs {
     /// of the database to requests.
     #[arg(long, env = "CAIRN_JOB_PAUSE_MS", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=60_000))]
     pub job_pause_ms: u64,
+    /// Let webhooks and fetches (status lists, DID documents, hosted
+    /// badges) reach loopback and private addresses. For tests only.
+    #[arg(long, env = "CAIRN_WEBHOOKS_ALLOW_PRIVATE")]
+    pub webhooks_allow_private: bool,
+    /// Milliseconds an outbound fetch may take in all (connect, send, read).
+    #[arg(long, env = "CAIRN_FETCH_TIMEOUT_MS", default_value_t = 5000, value_parser = clap::value_parser!(u64).range(100..=60_000))]
+    pub fetch_timeout_ms: u64,
+    /// The largest document an outbound fetch reads, in bytes.
+    #[arg(long, env = "CAIRN_FETCH_MAX_BYTES", default_value_t = 1024 * 1024, value_parser = clap::value_parser!(u64).range(1024..=64 * 1024 * 1024))]
+    pub fetch_max_bytes: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -99,6 +109,8 @@ pub struct Config {
     pub mail: crate::mail::MailConfig,
     /// How the background job worker works the queue.
     pub jobs: crate::services::jobs::JobSettings,
+    /// Outbound fetches: timeout, size cap, private addresses.
+    pub fetch: crate::fetch::FetchSettings,
 }
 
 impl DataArgs {
@@ -140,6 +152,12 @@ impl Config {
                 chunk: usize::try_from(args.job_chunk).unwrap_or(500),
                 lease: std::time::Duration::from_secs(args.job_lease_seconds),
                 pause: std::time::Duration::from_millis(args.job_pause_ms),
+            },
+            fetch: crate::fetch::FetchSettings {
+                timeout: std::time::Duration::from_millis(args.fetch_timeout_ms),
+                max_bytes: usize::try_from(args.fetch_max_bytes).unwrap_or(usize::MAX),
+                allow_private: args.webhooks_allow_private,
+                ..crate::fetch::FetchSettings::default()
             },
         })
     }

@@ -8,9 +8,10 @@
 //!   authorise, call one use case and render.
 //! - `services/`: the use cases, one module per capability. Business rules
 //!   live here and nowhere else.
-//! - `store/`, `signing/`, `auth/`, `mail/`, `rate_limit`, `graph_cache`:
-//!   persistence, keys and signatures, passwords and access tokens,
-//!   outgoing mail, the per-account limits (counted in the store), the
+//! - `store/`, `signing/`, `auth/`, `mail/`, `fetch/`, `rate_limit`,
+//!   `graph_cache`: persistence, keys and signatures, passwords and access
+//!   tokens, outgoing mail, outbound HTTP GET (status lists, DID
+//!   documents), the per-account limits (counted in the store), the
 //!   compiled pathway graph.
 //!
 //! `state` (what every handler can reach) sits below the edge; assembly
@@ -21,6 +22,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod fetch;
 pub mod graph_cache;
 pub mod http;
 pub mod mail;

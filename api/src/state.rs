@@ -27,6 +27,12 @@ pub struct AppState {
     pub verification_limiter: crate::rate_limit::RateLimiter,
     /// The compiled pathway graph, shared by every request of this node.
     pub graphs: std::sync::Arc<crate::graph_cache::GraphCache>,
+    /// Outbound GET (status lists, DID documents, hosted badges). Blocking:
+    /// call it inside the store's closures or `web::block`.
+    pub fetcher: std::sync::Arc<dyn crate::fetch::Fetch>,
+    /// Documents fetched from elsewhere by URL: status list credentials
+    /// (kept for their `ttl`) and DID documents.
+    pub fetch_cache: crate::fetch::Cache<crate::fetch::Fetched>,
 }
 
 impl AppState {

@@ -14,7 +14,9 @@ use crate::clients::{Admin, Employer, Institution, Learner, Session};
 use crate::http::Response;
 use crate::mail::{MailSink, addressed_to, outbox_messages, verification_code_in};
 use crate::process::{ChildService, free_port};
-use crate::service::{AdminBootstrap, Config, DEFAULT_FROM, DatabaseUrl, JobSettings, MailConfig, Password, PasswordHasher, start, users};
+use crate::service::{
+    AdminBootstrap, Config, DEFAULT_FROM, DatabaseUrl, FetchSettings, JobSettings, MailConfig, Password, PasswordHasher, start, users,
+};
 use crate::{ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD};
 
 /// A fresh database for one test.
@@ -134,6 +136,7 @@ impl TestAppBuilder {
             ("CAIRN_ADMIN_EMAIL", ADMIN_EMAIL.to_owned()),
             ("CAIRN_ADMIN_PASSWORD", ADMIN_PASSWORD.to_owned()),
             ("CAIRN_WORKERS", "1".to_owned()),
+            ("CAIRN_WEBHOOKS_ALLOW_PRIVATE", "true".to_owned()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
@@ -182,6 +185,8 @@ impl TestAppBuilder {
                 pause: job_pause.unwrap_or(JobSettings::default().pause),
                 ..JobSettings::default()
             },
+            // The test servers (status lists, issuers' documents) listen on loopback.
+            fetch: FetchSettings { allow_private: true, timeout: std::time::Duration::from_secs(2), ..FetchSettings::default() },
         };
         let node = Node::start(config.clone());
         TestApp(Arc::new(Running {

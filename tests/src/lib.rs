@@ -19,6 +19,7 @@ mod http;
 mod mail;
 mod process;
 pub mod snapshot;
+mod web_server;
 
 pub use app::{TestApp, TestAppBuilder, TestDb};
 pub use clients::{Admin, Employer, Institution, Learner, Session, Staff};
@@ -26,6 +27,7 @@ pub use fixtures::{AchievementBuilder, Body, IssueRequest, Pathway, Rule, in_day
 pub use http::{Response, jwt_parts};
 pub use mail::{MailSink, addressed_to, outbox_messages, verification_code_in};
 pub use process::{CHILD_TEST, serve_if_child};
+pub use web_server::WebServer;
 
 /// The service's own items that the harness and the tests name: the one
 /// place to fix when `cairn_api` moves them.
@@ -33,12 +35,15 @@ pub mod service {
     pub use cairn_api::auth::{Password, PasswordHasher};
     pub use cairn_api::config::AdminBootstrap;
     pub use cairn_api::demo::PASSWORD as DEMO_PASSWORD;
+    pub use cairn_api::fetch::FetchSettings;
     pub use cairn_api::graph_cache::GraphCache;
     pub use cairn_api::mail::message::CODE_INTRO;
     pub use cairn_api::mail::{DEFAULT_FROM, MailConfig};
     pub use cairn_api::rate_limit::RateLimiter;
     pub use cairn_api::services::jobs::JobSettings;
     pub use cairn_api::services::progress;
+    pub use cairn_api::signing::data_integrity::Ed25519Signer;
+    pub use cairn_api::signing::did::did_key;
     pub use cairn_api::signing::keys::SigningKey;
     pub use cairn_api::store::{DatabaseUrl, Store, award_constituents, graph, migrate, outcomes, rate_limits, users};
     pub use cairn_api::{Config, start};

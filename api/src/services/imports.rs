@@ -36,11 +36,20 @@ pub struct ImportOutcome {
 /// against the issuers this service knows, checks that its subject is the
 /// learner, and keeps it with the result. The same credential imported
 /// again is the first import.
-pub async fn import(store: &Store, ctx: Context, presented: Presented) -> Result<ImportOutcome, ImportError> {
+pub async fn import(state: std::sync::Arc<crate::state::AppState>, ctx: Context, presented: Presented) -> Result<ImportOutcome, ImportError> {
     let learner = ctx.actor;
-    store
+    // Status lists hosted elsewhere are fetched before the write transaction.
+    let lists = verification::fetch_status_lists(state.clone(), &ctx.public_url, &presented).await;
+    // So are the DID documents of other services' proofs.
+    let resolved = match &presented {
+        Presented::Json(doc) => crate::services::dids::prefetch(state.clone(), &ctx.public_url, Some(doc)).await,
+        Presented::Jwt(_) => crate::services::dids::Prefetched::default(),
+    };
+    state
+        .store
         .write_as(move |conn| {
-            let mut verification = verification::verify(conn, &ctx.public_url, &presented, ctx.now)?;
+            let mut verification = verification::verify_with(conn, &ctx.public_url, &resolved, &presented, ctx.now)?;
+            verification::apply_external_status(conn, &ctx.public_url, &mut verification, &lists, ctx.now)?;
             let doc = verification.credential.clone().unwrap_or(Value::Null);
             let account = users::find(conn, learner)?.ok_or(ImportError::UnknownAccount)?;
             let holder = holder::Holder { subject_ids: vec![format!("urn:uuid:{learner}")], verified_emails: users::verified_emails(&account) };

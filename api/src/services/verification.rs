@@ -12,6 +12,9 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
+use crate::services::dids::{self, DidResolver};
+use crate::services::external_status::{self, ListSignature, Summary};
+use crate::services::proof_check::{self, Trust};
 use crate::signing;
 use crate::store::credentials::{self, CredentialStatus};
 use crate::store::{DbConn, StoreResult, keys, trusted_issuers};
@@ -28,8 +31,9 @@ pub enum Presented {
 pub enum Outcome {
     Pass,
     Fail,
-    /// Could not be checked here (e.g. an external status list: the service
-    /// has no network access to fetch it). Does not fail verification.
+    /// Could not be checked here (e.g. an external status list that could
+    /// not be fetched or trusted; the detail says why). Does not fail
+    /// verification.
     Skipped,
 }
 
@@ -195,21 +199,21 @@ fn has_type(doc: &Value, wanted: &str) -> bool {
     }
 }
 
-/// The reason an embedded proof cannot be checked here yet, naming it.
-fn data_integrity_reason(doc: &Value) -> Option<String> {
-    let proof = match doc.get("proof")? {
-        Value::Array(proofs) => proofs.first()?.clone(),
-        proof => proof.clone(),
-    };
-    let kind = proof.get("type").and_then(Value::as_str).unwrap_or("unknown type");
-    let suite = proof.get("cryptosuite").and_then(Value::as_str).map(|s| format!(", {s}")).unwrap_or_default();
-    Some(format!("format not supported yet: embedded Data Integrity proof ({kind}{suite}); present the credential as a VC-JWT"))
-}
-
 /// Runs every check. Blocking (database reads): call inside `Store::read`.
 /// Input that is no credential at all verifies as nothing; callers that
 /// must refuse it call `recognise` first.
 pub fn verify(conn: &mut DbConn, public_url: &str, presented: &Presented, now: DateTime<Utc>) -> StoreResult<Verification> {
+    verify_with(conn, public_url, &dids::Offline, presented, now)
+}
+
+/// `verify`, resolving other services' DIDs with `resolver`.
+pub fn verify_with(
+    conn: &mut DbConn,
+    public_url: &str,
+    resolver: &dyn DidResolver,
+    presented: &Presented,
+    now: DateTime<Utc>,
+) -> StoreResult<Verification> {
     if let Ok(Format::Unsupported(reason)) = recognise(presented) {
         let doc = match presented {
             Presented::Jwt(jwt) => decode_payload(jwt.trim()),
@@ -225,6 +229,7 @@ pub fn verify(conn: &mut DbConn, public_url: &str, presented: &Presented, now: D
     }
     match presented {
         Presented::Jwt(jwt) => verify_jwt(conn, public_url, jwt.trim(), now),
+        Presented::Json(doc) if doc.get("proof").is_some() => verify_proof(conn, public_url, resolver, doc, now),
         Presented::Json(doc) => verify_json(conn, public_url, doc, now),
     }
 }
@@ -303,6 +308,38 @@ fn verify_jwt(conn: &mut DbConn, public_url: &str, jwt: &str, now: DateTime<Utc>
     Ok(Verification { verified, checks, issuer, issuer_kind, credential: Some(doc) })
 }
 
+/// The embedded proof of a status list credential issued by `issuer`.
+fn list_proof(source: &KeySource, list: &Value, issuer: Option<&str>) -> ListSignature {
+    let info = match signing::data_integrity::proof_info(list) {
+        Ok(info) => info,
+        Err(e) => return ListSignature::Unverifiable(e.to_string()),
+    };
+    let controller = info.verification_method.split('#').next().unwrap_or_default();
+    let keys: Vec<[u8; 32]> = match source {
+        _ if info.verification_method.starts_with("did:key:") && Some(controller) == issuer => {
+            signing::did::ed25519_from_did_key(&info.verification_method).into_iter().collect()
+        }
+        KeySource::Trusted { keys, .. } => keys
+            .iter()
+            .filter_map(|k| match &k.algorithm {
+                jsonwebtoken::jwk::AlgorithmParameters::OctetKeyPair(p) => URL_SAFE_NO_PAD.decode(&p.x).ok()?.try_into().ok(),
+                _ => None,
+            })
+            .collect(),
+        _ => {
+            return ListSignature::Unverifiable(format!(
+                "the key {} is not the issuer's did:key nor a key registered for it",
+                info.verification_method
+            ));
+        }
+    };
+    if keys.iter().any(|key| signing::data_integrity::verify(list, key).is_ok()) {
+        ListSignature::Verified
+    } else {
+        ListSignature::Invalid("its Data Integrity proof does not verify: altered, or signed with another key".into())
+    }
+}
+
 fn find_key(conn: &mut DbConn, public_url: &str, kid: Option<&str>, issuer: Option<&str>) -> StoreResult<KeySource> {
     let prefix = format!("{public_url}/v1/issuers/");
     if let Some(rest) = kid.and_then(|kid| kid.strip_prefix(&prefix))
@@ -324,6 +361,26 @@ fn find_key(conn: &mut DbConn, public_url: &str, kid: Option<&str>, issuer: Opti
     Ok(KeySource::Unknown)
 }
 
+/// A JSON credential with an embedded Data Integrity proof.
+fn verify_proof(conn: &mut DbConn, public_url: &str, resolver: &dyn DidResolver, doc: &Value, now: DateTime<Utc>) -> StoreResult<Verification> {
+    let proof = proof_check::check_proof(conn, public_url, resolver, doc)?;
+    let finding = |name, finding: proof_check::Finding| match finding {
+        Ok(detail) => check(name, Outcome::Pass, detail),
+        Err(detail) => check(name, Outcome::Fail, detail),
+    };
+    let issuer_kind = match proof.trust {
+        Trust::Cairn(_) => "cairn",
+        Trust::Trusted(_) => "trusted",
+        Trust::Unknown => "unknown",
+    };
+    let mut checks = vec![finding("signature", proof.signature), finding("issuer", proof.issuer)];
+    checks.extend(common_checks(conn, public_url, doc, now)?);
+    let verified = proof.signature_ok && checks.iter().all(|c| c.result != Outcome::Fail);
+    Ok(Verification { verified, checks, issuer: issuer_of(doc), issuer_kind, credential: Some(doc.clone()) })
+}
+
+/// A JSON credential without a proof: verifiable only as a copy of one this
+/// service issued.
 fn verify_json(conn: &mut DbConn, public_url: &str, doc: &Value, now: DateTime<Utc>) -> StoreResult<Verification> {
     let issuer = issuer_of(doc);
     // A JSON credential carries no signature Cairn can check unless it is
@@ -342,8 +399,11 @@ fn verify_json(conn: &mut DbConn, public_url: &str, doc: &Value, now: DateTime<U
             (false, "cairn")
         }
         None => {
-            let detail = data_integrity_reason(doc).unwrap_or_else(|| "no signature: present the credential as a VC-JWT".to_owned());
-            checks.push(check("signature", Outcome::Fail, detail));
+            checks.push(check(
+                "signature",
+                Outcome::Fail,
+                "no signature: the JSON has no embedded proof; present the credential as a VC-JWT or with its proof",
+            ));
             let known = match &issuer {
                 Some(id) => trusted_issuers::find_by_issuer(conn, id)?.is_some(),
                 None => false,
@@ -513,7 +573,23 @@ pub fn verify_presentation(
         Some(id) => check("holder", Outcome::Pass, format!("presented on behalf of {id}")),
         None => check("holder", Outcome::Fail, "the presentation names no holder"),
     });
-    let entries = match payload.get("verifiableCredential") {
+    let credentials = enclosed_credentials(conn, public_url, &dids::Offline, &payload, holder.as_deref(), now)?;
+    let verified = checks.iter().all(|c| c.result != Outcome::Fail) && credentials.iter().all(|c| c.subject_is_holder && c.verification.verified);
+    Ok(PresentationVerification { verified, checks, holder, credentials })
+}
+
+/// Each credential a presentation encloses (an `EnvelopedVerifiableCredential`
+/// holding a VC-JWT, or a credential with an embedded proof), verified,
+/// with whether its subject is the holder.
+fn enclosed_credentials(
+    conn: &mut DbConn,
+    public_url: &str,
+    resolver: &dyn DidResolver,
+    presentation: &Value,
+    holder: Option<&str>,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<EnclosedVerification>> {
+    let entries = match presentation.get("verifiableCredential") {
         Some(Value::Array(entries)) => entries.clone(),
         Some(one) => vec![one.clone()],
         None => Vec::new(),
@@ -522,29 +598,87 @@ pub fn verify_presentation(
     for entry in entries {
         let enclosed = entry.get("id").and_then(Value::as_str).and_then(|id| id.strip_prefix(ENVELOPE_PREFIX));
         let verification = match (has_type(&entry, "EnvelopedVerifiableCredential"), enclosed) {
-            (true, Some(credential)) => verify(conn, public_url, &Presented::Jwt(credential.to_owned()), now)?,
+            (true, Some(credential)) => verify_with(conn, public_url, resolver, &Presented::Jwt(credential.to_owned()), now)?,
+            (false, _) if entry.get("proof").is_some() => verify_with(conn, public_url, resolver, &Presented::Json(entry.clone()), now)?,
             _ => Verification {
                 verified: false,
-                checks: vec![check("format", Outcome::Fail, "not an EnvelopedVerifiableCredential holding a VC-JWT (data:application/vc+jwt,...)")],
+                checks: vec![check(
+                    "format",
+                    Outcome::Fail,
+                    "neither an EnvelopedVerifiableCredential holding a VC-JWT (data:application/vc+jwt,...) nor a credential with an embedded proof",
+                )],
                 issuer: None,
                 issuer_kind: "unknown",
                 credential: Some(entry.clone()),
             },
         };
-        let subject_is_holder = match (&holder, &verification.credential) {
+        let subject_is_holder = match (holder, &verification.credential) {
             (Some(holder), Some(doc)) => crate::services::holder::subject_is(doc, holder),
             _ => false,
         };
         credentials.push(EnclosedVerification { subject_is_holder, verification });
     }
+    Ok(credentials)
+}
+
+/// Verifies a JSON presentation with an embedded Data Integrity proof: by
+/// this service's platform key (share presentations) or by a did:key of its
+/// holder (a wallet's), and every credential it encloses.
+pub fn verify_presentation_document(
+    conn: &mut DbConn,
+    public_url: &str,
+    resolver: &dyn DidResolver,
+    platform: &signing::OrgSigner,
+    doc: &Value,
+    now: DateTime<Utc>,
+) -> StoreResult<PresentationVerification> {
+    let mut checks = Vec::new();
+    let shape_ok = has_type(doc, "VerifiablePresentation") && has_context(doc, VC_V2_CONTEXT);
+    checks.push(if shape_ok {
+        check("format", Outcome::Pass, "a VCDM 2.0 VerifiablePresentation with an embedded proof")
+    } else {
+        check("format", Outcome::Fail, "not a VCDM 2.0 VerifiablePresentation (type VerifiablePresentation, context credentials/v2)")
+    });
+    let holder = doc.get("holder").and_then(|h| h.as_str().map(str::to_owned).or_else(|| h.get("id").and_then(Value::as_str).map(str::to_owned)));
+    let platform_method = &platform.data_integrity.verification_method;
+    let signature = match signing::data_integrity::proof_info(doc) {
+        Err(e) => check("signature", Outcome::Fail, e.to_string()),
+        Ok(info) => {
+            let key = if info.verification_method == *platform_method {
+                Ok((platform.data_integrity.public_key(), "this service's platform key (/.well-known/did.json)".to_owned()))
+            } else if info.verification_method.starts_with("did:key:") && holder.as_deref() == info.verification_method.split('#').next() {
+                signing::did::ed25519_from_did_key(&info.verification_method)
+                    .map(|k| (k, format!("the holder's key {}", info.verification_method)))
+                    .map_err(|e| e.to_string())
+            } else {
+                Err(format!("{} is neither this service's key nor a did:key of the holder", info.verification_method))
+            };
+            match key {
+                Err(reason) => check("signature", Outcome::Fail, format!("cannot be checked: {reason}")),
+                Ok((key, whose)) => match signing::data_integrity::verify(doc, &key) {
+                    Ok(suite) => check("signature", Outcome::Pass, format!("a valid {} proof by {whose}", suite.name())),
+                    Err(e @ signing::data_integrity::DataIntegrityError::BadSignature) => check("signature", Outcome::Fail, format!("tampered: {e}")),
+                    Err(e) => check("signature", Outcome::Fail, format!("cannot be checked: {e}")),
+                },
+            }
+        }
+    };
+    checks.push(signature);
+    checks.push(match &holder {
+        Some(id) => check("holder", Outcome::Pass, format!("presented on behalf of {id}")),
+        None => check("holder", Outcome::Fail, "the presentation names no holder"),
+    });
+    let credentials = enclosed_credentials(conn, public_url, resolver, doc, holder.as_deref(), now)?;
     let verified = checks.iter().all(|c| c.result != Outcome::Fail) && credentials.iter().all(|c| c.subject_is_holder && c.verification.verified);
     Ok(PresentationVerification { verified, checks, holder, credentials })
 }
 
-/// What a verifier presents: a credential, or a presentation (`vp+jwt`).
+/// What a verifier presents: a credential, or a presentation (`vp+jwt`,
+/// or JSON with an embedded proof).
 pub enum Verifiable {
     Credential(Presented),
     Presentation(String),
+    PresentationDocument(Value),
 }
 
 /// The verdict on what was presented.
@@ -560,13 +694,123 @@ pub async fn verify_any(
     ctx: crate::services::PublicContext,
     what: Verifiable,
 ) -> StoreResult<Verdict> {
+    let lists = match &what {
+        Verifiable::Credential(presented) => fetch_status_lists(state.clone(), &ctx.public_url, presented).await,
+        Verifiable::Presentation(_) | Verifiable::PresentationDocument(_) => external_status::Lists::default(),
+    };
+    let resolved = match &what {
+        Verifiable::Credential(Presented::Json(doc)) | Verifiable::PresentationDocument(doc) => {
+            dids::prefetch(state.clone(), &ctx.public_url, Some(doc)).await
+        }
+        _ => dids::Prefetched::default(),
+    };
     let store = state.store.clone();
     store
         .read(move |conn| {
             Ok(match what {
-                Verifiable::Credential(presented) => Verdict::Credential(verify(conn, &ctx.public_url, &presented, ctx.now)?),
+                Verifiable::Credential(presented) => {
+                    let mut verification = verify_with(conn, &ctx.public_url, &resolved, &presented, ctx.now)?;
+                    apply_external_status(conn, &ctx.public_url, &mut verification, &lists, ctx.now)?;
+                    Verdict::Credential(verification)
+                }
                 Verifiable::Presentation(jwt) => Verdict::Presentation(verify_presentation(conn, &ctx.public_url, &state.platform, &jwt, ctx.now)?),
+                Verifiable::PresentationDocument(doc) => {
+                    Verdict::Presentation(verify_presentation_document(conn, &ctx.public_url, &resolved, &state.platform, &doc, ctx.now)?)
+                }
             })
         })
         .await
+}
+
+/// The status lists hosted elsewhere that `presented` names, fetched (the
+/// cache first) on the blocking pool. Call it before the store
+/// transaction, so no connection or lock is held while a server is slow;
+/// then [`apply_external_status`] inside it.
+pub async fn fetch_status_lists(state: std::sync::Arc<crate::state::AppState>, public_url: &str, presented: &Presented) -> external_status::Lists {
+    let doc = match presented {
+        Presented::Jwt(jwt) => decode_payload(jwt.trim()).map(|claims| credential_of(&claims)),
+        Presented::Json(doc) => Some(doc.clone()),
+    };
+    let entries = doc.map(|doc| external_status::external_entries(&doc, public_url)).unwrap_or_default();
+    if entries.is_empty() {
+        return external_status::Lists::default();
+    }
+    // A failed blocking task leaves the lists unfetched: the status is then unknown, never "active".
+    actix_web::web::block(move || external_status::fetch_lists(state.fetcher.as_ref(), &state.fetch_cache, &entries)).await.unwrap_or_default()
+}
+
+/// The status check of a credential whose entries point at lists hosted
+/// elsewhere, from `lists` (see [`fetch_status_lists`]): revoked or
+/// suspended fails; a list that could not be fetched or trusted leaves the
+/// status unchecked (skipped, with the reason), never "not revoked". A
+/// credential of this service keeps its stored status.
+pub fn apply_external_status(
+    conn: &mut DbConn,
+    public_url: &str,
+    verification: &mut Verification,
+    lists: &external_status::Lists,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let Some(doc) = &verification.credential else { return Ok(()) };
+    let entries = external_status::external_entries(doc, public_url);
+    if entries.is_empty() || our_credential(conn, public_url, doc)?.is_some() {
+        return Ok(());
+    }
+    // A list must be the credential's issuer's, so its keys are the issuer's.
+    let source = match &verification.issuer {
+        Some(issuer) => find_key(conn, public_url, None, Some(issuer))?,
+        None => KeySource::Unknown,
+    };
+    let results = external_status::check_entries(&entries, lists, verification.issuer.as_deref(), now, &|list| {
+        list_signature(&source, list, verification.issuer.as_deref())
+    });
+    let status = match external_status::summarize(&results) {
+        Summary::NoExternalEntries => return Ok(()),
+        Summary::Revoked { list } => check("status", Outcome::Fail, format!("revoked by the issuer (status list {list})")),
+        Summary::Suspended { list } => check("status", Outcome::Fail, format!("suspended by the issuer (status list {list})")),
+        Summary::Unknown { list, reason } => {
+            check("status", Outcome::Skipped, format!("the status could not be checked: {reason} (status list {list})"))
+        }
+        Summary::Active { lists } => {
+            check("status", Outcome::Pass, format!("active: neither revoked nor suspended (status list {})", lists.join(", ")))
+        }
+    };
+    verification.verified &= status.result != Outcome::Fail;
+    match verification.checks.iter_mut().find(|c| c.check == "status") {
+        Some(existing) => *existing = status,
+        None => verification.checks.push(status),
+    }
+    Ok(())
+}
+
+/// Whether a fetched status list credential is signed by its issuer: a
+/// VC-JWT with a key of the trusted issuer, or an embedded Data Integrity
+/// proof by the issuer's did:key or a registered Ed25519 key.
+fn list_signature(source: &KeySource, list: &Value, issuer: Option<&str>) -> ListSignature {
+    let jwt = match list {
+        Value::String(jwt) => jwt,
+        Value::Object(doc) if doc.contains_key("proof") => return list_proof(source, list, issuer),
+        _ => return ListSignature::Unverifiable("the status list carries no signature".into()),
+    };
+    let Ok(header) = jsonwebtoken::decode_header(jwt) else { return ListSignature::Invalid("not a compact JWS".into()) };
+    let KeySource::Trusted { keys, .. } = source else {
+        return ListSignature::Unverifiable("no key of the issuer is registered here".into());
+    };
+    if ![Algorithm::ES256, Algorithm::ES384, Algorithm::EdDSA, Algorithm::RS256, Algorithm::PS256].contains(&header.alg) {
+        return ListSignature::Invalid(format!("algorithm {:?} is not accepted", header.alg));
+    }
+    let mut validation = Validation::new(header.alg);
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.validate_aud = false;
+    validation.required_spec_claims.clear();
+    let verified = keys
+        .iter()
+        .filter(|k| match (&header.kid, &k.common.key_id) {
+            (Some(kid), Some(key_id)) => kid == key_id || kid.ends_with(&format!("#{key_id}")),
+            _ => true,
+        })
+        .filter_map(|k| DecodingKey::from_jwk(k).ok())
+        .any(|key| jsonwebtoken::decode::<Value>(jwt, &key, &validation).is_ok());
+    if verified { ListSignature::Verified } else { ListSignature::Invalid("signed with another key, or altered".into()) }
 }

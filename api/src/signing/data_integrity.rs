@@ -135,7 +135,9 @@ fn suite_of(proof: &Map<String, Value>) -> Result<Suite, DataIntegrityError> {
 }
 
 /// The document without its proof, and the proof to check.
-fn split(doc: &Value) -> Result<(Map<String, Value>, Map<String, Value>), DataIntegrityError> {
+type Object = Map<String, Value>;
+
+fn split(doc: &Value) -> Result<(Object, Object), DataIntegrityError> {
     let Value::Object(object) = doc else { return Err(DataIntegrityError::Malformed("the document is not a JSON object")) };
     let mut unsecured = object.clone();
     let proof = match unsecured.remove("proof") {

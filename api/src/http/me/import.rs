@@ -35,7 +35,8 @@ use crate::state::AppState;
 #[post("/v1/me/credentials/import")]
 pub async fn import_credential(state: web::Data<AppState>, Learner(caller): Learner, body: JsonBody<CredentialInput>) -> ApiResult<HttpResponse> {
     let presented = body.0.presented()?;
-    let outcome = imports::import(&state.store, Context::new(&state, caller.id), presented).await?;
+    let ctx = Context::new(&state, caller.id);
+    let outcome = imports::import(state.into_inner(), ctx, presented).await?;
     let view = ImportedView::new(outcome.imported);
     Ok(if outcome.created { HttpResponse::Created().json(view) } else { HttpResponse::Ok().json(view) })
 }

@@ -40,8 +40,9 @@ impl CredentialInput {
 }
 
 /// What to verify: a credential (`credential` JSON or `jwt`), or a
-/// VC-JOSE-COSE presentation (`presentation`, a `vp+jwt`, as share links
-/// carry). Exactly one of `presentation` and the credential fields.
+/// presentation (`presentation`: a VC-JOSE-COSE `vp+jwt` string, or JSON
+/// with an embedded Data Integrity proof, as share links carry both).
+/// Exactly one of `presentation` and the credential fields.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VerifyRequest {
@@ -50,8 +51,9 @@ pub struct VerifyRequest {
     pub credential: Option<serde_json::Value>,
     #[serde(default)]
     pub jwt: Option<String>,
+    #[schema(value_type = Option<Object>)]
     #[serde(default)]
-    pub presentation: Option<String>,
+    pub presentation: Option<serde_json::Value>,
 }
 
 /// The verdict: on a credential, or on a presentation and what it encloses.
@@ -85,8 +87,10 @@ pub async fn verify_credential(state: web::Data<AppState>, body: JsonBody<Verify
         Some(_) if credential.is_some() || jwt.is_some() => {
             return Err(ApiError::invalid_field("presentation", "give either a presentation or a credential, not both"));
         }
-        Some(presentation) if presentation.len() > MAX_JWT => return Err(ApiError::invalid_field("presentation", "too long")),
-        Some(presentation) => Verifiable::Presentation(presentation),
+        Some(serde_json::Value::String(jwt)) if jwt.len() > MAX_JWT => return Err(ApiError::invalid_field("presentation", "too long")),
+        Some(serde_json::Value::String(jwt)) => Verifiable::Presentation(jwt),
+        Some(doc @ serde_json::Value::Object(_)) => Verifiable::PresentationDocument(doc),
+        Some(_) => return Err(ApiError::invalid_field("presentation", "must be a vp+jwt string or a presentation JSON object")),
         None => Verifiable::Credential(CredentialInput { credential, jwt }.presented()?),
     };
     let ctx = PublicContext::new(&state);
