@@ -126,6 +126,8 @@ if [ "$cairn_status" -ne 0 ]; then
 else
   cat "$cairn_verdicts" >>"$verdicts"
 fi
+echo "-- Cairn's own verdicts on the shared examples agree with the npm verifiers'"
+python3 tests/interop/cairn-agrees.py "$base" tests/interop/examples-verdicts.json "${examples[@]}" || status=1
 stop_server
 
 echo "== interop: $(( $(date +%s) - started )) s, $([ "$status" -eq 0 ] && echo PASS || echo FAIL)"
