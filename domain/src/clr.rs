@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use crate::ob3::{IssuerProfile, OB_CONTEXT, VC_CONTEXT, profile_json, timestamp};
+use crate::ob3::{IssuerProfile, OB_CONTEXT, OB_EXTENSIONS_CONTEXT, VC_CONTEXT, profile_json, timestamp};
 
 pub const CLR_CONTEXT: &str = "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json";
 pub const CLR_SCHEMA: &str = "https://purl.imsglobal.org/spec/clr/v2p0/schema/json/clr_v2p0_clrcredential_schema.json";
@@ -52,15 +52,19 @@ pub fn clr_json(doc: &ClrDoc) -> Value {
         }
     }
     json!({
-        "@context": [VC_CONTEXT, CLR_CONTEXT, OB_CONTEXT],
+        "@context": [VC_CONTEXT, CLR_CONTEXT, OB_CONTEXT, OB_EXTENSIONS_CONTEXT],
         "id": doc.id,
         "type": ["VerifiableCredential", "ClrCredential"],
         "name": doc.name,
         "issuer": profile_json(&doc.issuer),
         "validFrom": timestamp(doc.valid_from),
         "awardedDate": timestamp(doc.valid_from),
-        // The record is complete: every credential the learner holds here.
-        "partial": false,
+        // The record is complete, which an absent `partial` says (CLR 2.0:
+        // "False or omitted"). `partial: false` is left out because the CLR
+        // context types it `xsd:boolean` with no `xsd` prefix defined, and
+        // JSON-LD processors disagree on that literal: jsonld.js keeps it
+        // (datatype <xsd:boolean>), oxjsonld drops it, so a proof over it
+        // would not verify in the JavaScript verifiers (tests/interop).
         "credentialSubject": subject,
         "credentialSchema": [{ "id": CLR_SCHEMA, "type": "1EdTechJsonSchemaValidator2019" }],
     })

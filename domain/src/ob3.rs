@@ -24,6 +24,10 @@ use crate::credits::Credits;
 
 pub const VC_CONTEXT: &str = "https://www.w3.org/ns/credentials/v2";
 pub const OB_CONTEXT: &str = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json";
+/// Defines `1EdTechJsonSchemaValidator2019`, the type of `credentialSchema`:
+/// without it that type is a relative IRI, which JSON-LD safe mode (the
+/// JavaScript Data Integrity verifiers) refuses to canonicalize.
+pub const OB_EXTENSIONS_CONTEXT: &str = "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json";
 pub const OB_SCHEMA: &str = "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -218,7 +222,7 @@ pub fn credential_json(doc: &CredentialDoc) -> Value {
     }
 
     let mut object = Map::new();
-    object.insert("@context".into(), json!([VC_CONTEXT, OB_CONTEXT]));
+    object.insert("@context".into(), json!([VC_CONTEXT, OB_CONTEXT, OB_EXTENSIONS_CONTEXT]));
     object.insert("id".into(), doc.id.clone().into());
     object.insert("type".into(), json!(["VerifiableCredential", "OpenBadgeCredential"]));
     object.insert("name".into(), doc.name.clone().into());

@@ -40,6 +40,7 @@ pub mod service {
     pub use cairn_api::mail::message::CODE_INTRO;
     pub use cairn_api::mail::{DEFAULT_FROM, MailConfig};
     pub use cairn_api::rate_limit::RateLimiter;
+    pub use cairn_api::services::holder::email_identity_hash;
     pub use cairn_api::services::jobs::JobSettings;
     pub use cairn_api::services::progress;
     pub use cairn_api::signing::data_integrity::Ed25519Signer;

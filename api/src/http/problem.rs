@@ -358,6 +358,8 @@ impl From<crate::services::imports::ImportError> for ApiError {
         use crate::services::imports::ImportError as E;
         match error {
             E::UnknownAccount => ApiError::NotFound("account".into()),
+            E::Baked(crate::services::baked::BakedError::TooLarge { limit }) => ApiError::PayloadTooLarge { limit },
+            E::Baked(_) | E::NotACredential(_) => ApiError::invalid_field("body", error.to_string()),
             E::Json(_) => ApiError::internal(error),
             E::Store(error) => error.into(),
         }

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod attestation;
 pub mod awards;
+pub mod baked;
 pub mod catalog;
 pub mod claims;
 pub mod context;
@@ -21,6 +22,7 @@ pub mod imports;
 pub mod issuer;
 pub mod issuing;
 pub mod jobs;
+pub mod ob2;
 pub mod pathways;
 pub mod progress;
 pub mod proof_check;

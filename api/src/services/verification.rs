@@ -139,6 +139,10 @@ pub enum Format {
     /// Credential JSON (checked against what this service issued, or
     /// reported as unsigned).
     Json,
+    /// An Open Badges 2.0 assertion (hosted JSON, or a signed JWS): verified
+    /// by fetching from its issuer (`services::ob2`), which this module
+    /// does not do.
+    OpenBadges2,
     /// A known format this service cannot verify yet; the reason says which.
     Unsupported(String),
 }
@@ -155,7 +159,7 @@ pub fn recognise(presented: &Presented) -> Result<Format, NotACredential> {
                 return Err(NotACredential("this is a presentation; verify it with `{\"presentation\": \"<jwt>\"}`"));
             }
             if is_ob2(&claims) {
-                return Ok(Format::Unsupported("format not supported: Open Badges 2.0 signed assertion".into()));
+                return Ok(Format::OpenBadges2);
             }
             if claims.get("vc").is_some() {
                 return Ok(Format::Unsupported(
@@ -171,12 +175,7 @@ pub fn recognise(presented: &Presented) -> Result<Format, NotACredential> {
         }
         Presented::Json(doc) => {
             if is_ob2(doc) {
-                let signed = doc
-                    .pointer("/verification/type")
-                    .and_then(Value::as_str)
-                    .is_some_and(|t| t.eq_ignore_ascii_case("signed") || t.eq_ignore_ascii_case("SignedBadge"));
-                let kind = if signed { "signed" } else { "hosted" };
-                return Ok(Format::Unsupported(format!("format not supported: Open Badges 2.0 {kind} assertion")));
+                return Ok(Format::OpenBadges2);
             }
             if has_type(doc, "VerifiablePresentation") {
                 return Err(NotACredential("this is a presentation, not a credential"));
@@ -214,7 +213,14 @@ pub fn verify_with(
     presented: &Presented,
     now: DateTime<Utc>,
 ) -> StoreResult<Verification> {
-    if let Ok(Format::Unsupported(reason)) = recognise(presented) {
+    let unsupported = match recognise(presented) {
+        Ok(Format::Unsupported(reason)) => Some(reason),
+        Ok(Format::OpenBadges2) => {
+            Some("an Open Badges 2.0 assertion is verified by fetching it from its issuer, which this check does not do".into())
+        }
+        _ => None,
+    };
+    if let Some(reason) = unsupported {
         let doc = match presented {
             Presented::Jwt(jwt) => decode_payload(jwt.trim()),
             Presented::Json(doc) => Some(doc.clone()),

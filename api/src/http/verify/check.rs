@@ -68,7 +68,9 @@ pub enum VerifyResponse {
 ///
 /// Public. For a credential: signature, issuer, status, validity window,
 /// schema; credentials issued here and by trusted external issuers can
-/// verify, anything else is reported with the checks that failed. For a
+/// verify, anything else is reported with the checks that failed. An Open
+/// Badges 2.0 assertion (hosted: its JSON; signed: its JWS as `jwt`) is
+/// fetched from its issuer with its BadgeClass and issuer profile. For a
 /// presentation: its signature (this service's platform key), its holder,
 /// every enclosed credential, and that each credential's subject is the
 /// holder.
@@ -94,7 +96,7 @@ pub async fn verify_credential(state: web::Data<AppState>, body: JsonBody<Verify
         None => Verifiable::Credential(CredentialInput { credential, jwt }.presented()?),
     };
     let ctx = PublicContext::new(&state);
-    Ok(HttpResponse::Ok().json(match verification::verify_any(state.into_inner(), ctx, what).await? {
+    Ok(HttpResponse::Ok().json(match crate::services::ob2::verify_any(state.into_inner(), ctx, what).await? {
         Verdict::Credential(result) => VerifyResponse::Credential(result),
         Verdict::Presentation(result) => VerifyResponse::Presentation(result),
     }))
