@@ -3,8 +3,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use cairn_tests::service::{Ed25519Signer, did_key};
-use cairn_tests::{AchievementBuilder, Institution, Learner, Response, TestApp, in_days};
+use cairn_tests::{AchievementBuilder, Institution, Learner, Response, TestApp, did_key_credential, in_days};
 use serde_json::{Value, json};
 
 struct World {
@@ -182,35 +181,6 @@ fn a_tampered_credential_does_not_verify_and_a_vc_jwt_does() {
     assert_eq!(w.verify(&enveloped)["verified"], true);
     let returned = w.app.post("/credentials/verify", None, &json!({ "verifiableCredential": jwt, "options": { "returnCredential": true } }));
     assert_eq!(returned.body["credential"]["id"], credential["id"]);
-}
-
-/// An Open Badges 3.0 credential issued elsewhere, signed by a did:key.
-fn did_key_credential(subject: &str) -> (Value, Ed25519Signer, String) {
-    let pkcs8 = Ed25519Signer::generate_pkcs8().unwrap();
-    let public = Ed25519Signer::from_pkcs8(&pkcs8, String::new()).unwrap().public_key();
-    let (did, method) = did_key(&public);
-    let signer = Ed25519Signer::from_pkcs8(&pkcs8, method).unwrap();
-    let credential = json!({
-        "@context": ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
-        "id": "urn:uuid:7a4b0a9e-3f64-4c4e-9d7b-8b1c2c3d4e5f",
-        "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        "issuer": { "id": did, "type": ["Profile"], "name": "Harbour Academy" },
-        "validFrom": "2025-01-09T15:06:31Z",
-        "name": "Teamwork Badge",
-        "credentialSubject": {
-            "id": subject,
-            "type": ["AchievementSubject"],
-            "achievement": {
-                "id": "https://harbour.example/achievements/teamwork",
-                "type": ["Achievement"],
-                "name": "Teamwork",
-                "description": "Collaborates within a group.",
-                "criteria": { "narrative": "Nominated by peers." }
-            }
-        }
-    });
-    let signed = signer.sign(&credential, chrono::Utc::now()).unwrap();
-    (signed, signer, did)
 }
 
 #[test]

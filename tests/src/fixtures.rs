@@ -4,6 +4,8 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::service::{Ed25519Signer, did_key};
+
 /// Anything that is sent as a JSON body.
 pub trait Body {
     fn body(&self) -> Value;
@@ -281,4 +283,34 @@ impl Pathway {
     pub fn conversions(self, conversions: Value) -> Self {
         self.set("conversions", conversions)
     }
+}
+
+/// An Open Badges 3.0 credential issued elsewhere to `subject`, signed
+/// (eddsa-rdfc-2022) by a new did:key: the credential, its signer, its DID.
+pub fn did_key_credential(subject: &str) -> (Value, Ed25519Signer, String) {
+    let pkcs8 = Ed25519Signer::generate_pkcs8().unwrap();
+    let public = Ed25519Signer::from_pkcs8(&pkcs8, String::new()).unwrap().public_key();
+    let (did, method) = did_key(&public);
+    let signer = Ed25519Signer::from_pkcs8(&pkcs8, method).unwrap();
+    let credential = json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
+        "id": "urn:uuid:7a4b0a9e-3f64-4c4e-9d7b-8b1c2c3d4e5f",
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": { "id": did, "type": ["Profile"], "name": "Harbour Academy" },
+        "validFrom": "2025-01-09T15:06:31Z",
+        "name": "Teamwork Badge",
+        "credentialSubject": {
+            "id": subject,
+            "type": ["AchievementSubject"],
+            "achievement": {
+                "id": "https://harbour.example/achievements/teamwork",
+                "type": ["Achievement"],
+                "name": "Teamwork",
+                "description": "Collaborates within a group.",
+                "criteria": { "narrative": "Nominated by peers." }
+            }
+        }
+    });
+    let signed = signer.sign(&credential, chrono::Utc::now()).unwrap();
+    (signed, signer, did)
 }

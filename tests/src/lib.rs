@@ -23,7 +23,7 @@ mod web_server;
 
 pub use app::{TestApp, TestAppBuilder, TestDb};
 pub use clients::{Admin, Employer, Institution, Learner, Session, Staff};
-pub use fixtures::{AchievementBuilder, Body, IssueRequest, Pathway, Rule, in_days};
+pub use fixtures::{AchievementBuilder, Body, IssueRequest, Pathway, Rule, did_key_credential, in_days};
 pub use http::{Response, jwt_parts};
 pub use mail::{MailSink, addressed_to, outbox_messages, verification_code_in};
 pub use process::{CHILD_TEST, serve_if_child};
