@@ -263,7 +263,9 @@ mod tests {
             // Nearly full: two more fit, the rest go to a new pair.
             diesel::update(status_lists::table.find(&list)).set(status_lists::allocated.eq(FILL_LIMIT - 2)).execute(conn)?;
             let next = allocate_many(conn, org, 5, now)?;
-            assert!(next[..2].iter().all(|s| s.revocation_list == list && !indices.contains(&s.index)));
+            // The first 300 slots were never stored on a credential, so the
+            // allocator (which skips indices credentials hold) may draw one again.
+            assert!(next[..2].iter().all(|s| s.revocation_list == list) && next[0].index != next[1].index);
             let fresh = &next[2].revocation_list;
             assert_ne!(fresh, &list);
             assert!(next[2..].iter().all(|s| &s.revocation_list == fresh));
