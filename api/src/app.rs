@@ -156,6 +156,8 @@ fn build_app(
     >,
 > {
     let (app, _spec) = App::new()
+        // Before the API: a browser opening a share link gets the page.
+        .configure(crate::web::configure_negotiated)
         .into_utoipa_app()
         .openapi(openapi::base())
         .app_data(state)
@@ -163,7 +165,8 @@ fn build_app(
         .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NotFound("resource".into()).into()))
         .configure(http::configure)
         .split_for_parts();
-    app.service(openapi::openapi_json)
+    app.configure(crate::web::configure)
+        .service(openapi::openapi_json)
         .service(openapi::docs_redirect)
         .service(SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::from("/openapi.json")))
         .default_service(web::to(unmatched))

@@ -5,7 +5,8 @@
 //! - `http/`: the edge. JSON handlers (a folder per resource), views,
 //!   extractors, the caller extractors that state who may call a handler,
 //!   the problem type and the OpenAPI description. Handlers parse,
-//!   authorise, call one use case and render.
+//!   authorise, call one use case and render. `web/`: the same edge for
+//!   people, HTML pages with sessions and CSRF-checked forms.
 //! - `services/`: the use cases, one module per capability. Business rules
 //!   live here and nowhere else.
 //! - `store/`, `signing/`, `auth/`, `mail/`, `fetch/`, `rate_limit`,
@@ -32,6 +33,7 @@ pub mod signing;
 pub mod state;
 pub mod store;
 pub mod telemetry;
+pub mod web;
 
 pub use app::{RunningServer, start};
 pub use config::Config;

@@ -25,6 +25,7 @@ mod nodes;
 mod ob2_imports;
 mod orgs;
 mod outcomes;
+mod pages;
 mod pathways;
 mod races;
 mod rule_language;

@@ -423,3 +423,14 @@ impl From<crate::services::wallet::WalletError> for ApiError {
         }
     }
 }
+
+impl From<crate::services::sessions::SessionError> for ApiError {
+    fn from(error: crate::services::sessions::SessionError) -> Self {
+        use crate::services::sessions::SessionError as E;
+        match error {
+            E::WrongCredentials => ApiError::Unauthenticated(error.to_string()),
+            E::Secret(_) | E::Hashing(_) => ApiError::internal(error),
+            E::Store(error) => error.into(),
+        }
+    }
+}

@@ -29,6 +29,7 @@ pub mod proof_check;
 pub mod rate_limits;
 pub mod records;
 pub mod reviews;
+pub mod sessions;
 pub mod sharing;
 pub mod talent;
 pub mod vc_api;

@@ -27,6 +27,7 @@ pub mod outcomes;
 pub mod pathways;
 pub mod rate_limits;
 pub mod schema;
+pub mod sessions;
 pub mod shares;
 pub mod skills;
 pub mod status_lists;

@@ -344,6 +344,18 @@ diesel::table! {
 
 diesel::joinable!(achievement_skills -> achievements (achievement_id));
 
+diesel::table! {
+    web_sessions (secret_hash) {
+        secret_hash -> Text,
+        user_id -> Text,
+        csrf_token -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(web_sessions -> users (user_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
     users,
@@ -372,6 +384,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     award_constituents,
     pathway_follows,
     jobs,
+    web_sessions,
 );
 
 diesel::table! {

@@ -3,11 +3,10 @@ use cairn_domain::Email;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::Password;
 use crate::http::extract::JsonBody;
 use crate::http::problem::{ApiError, ApiResult, ProblemDocument};
+use crate::services::sessions;
 use crate::state::AppState;
-use crate::store::users;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -43,23 +42,7 @@ pub struct TokenResponse {
 #[post("/v1/auth/token")]
 pub async fn token(state: web::Data<AppState>, body: JsonBody<TokenRequest>) -> ApiResult<HttpResponse> {
     let TokenRequest { email, password } = body.0;
-    // No hashing work for absurd inputs: no stored password is this long.
-    if password.len() > Password::MAX_BYTES {
-        return Err(ApiError::Unauthenticated("wrong e-mail or password".into()));
-    }
-    let found = state.store.read(move |conn| users::find_with_hash(conn, &email)).await?;
-    let hasher = state.hasher.clone();
-    let account = web::block(move || match found {
-        Some((account, hash)) if hasher.verify(&password, &hash) => Some(account),
-        Some(_) => None,
-        None => {
-            hasher.verify_decoy(&password);
-            None
-        }
-    })
-    .await
-    .map_err(ApiError::internal)?
-    .ok_or_else(|| ApiError::Unauthenticated("wrong e-mail or password".into()))?;
+    let account = sessions::sign_in(&state, email, password).await?;
     let access_token = state.tokens.issue(&account).map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(TokenResponse {
         access_token,

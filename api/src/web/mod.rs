@@ -1,0 +1,38 @@
+//! The web face: server-rendered HTML pages for people, beside the JSON API
+//! (`http/`) in the edge layer. A page does what a handler does: parse,
+//! authorise (its page extractor in `session` names who may open it), call
+//! the same use cases as the API, render a template from `api/templates`.
+//! Errors become pages through the API's one mapping (`page::PageError`
+//! wraps `ApiError`), so a status means the same on both faces. Forms carry
+//! the session's CSRF token (`form`); static assets are compiled in
+//! (`assets`); phrases built in code live in `words`.
+
+pub mod account;
+pub mod assets;
+pub mod form;
+pub mod home;
+pub mod page;
+pub mod session;
+pub mod words;
+
+use actix_web::web::ServiceConfig;
+
+/// Registers every page. Routes here are not in the OpenAPI document: they
+/// answer HTML to people, not JSON to programs.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(assets::asset)
+        .service(home::home)
+        .service(home::institution)
+        .service(account::sign_in_page)
+        .service(account::sign_in)
+        .service(account::sign_out)
+        .service(account::register_page)
+        .service(account::register)
+        .service(account::confirm_page)
+        .service(account::confirm);
+}
+
+/// Pages that share a path with the JSON API and answer browsers only
+/// (content negotiation). Registered before the API, whose handler answers
+/// everyone else.
+pub fn configure_negotiated(_cfg: &mut ServiceConfig) {}
