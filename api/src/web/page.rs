@@ -9,7 +9,6 @@ use actix_web::{HttpResponse, HttpResponseBuilder, ResponseError};
 use askama::Template;
 
 use crate::http::problem::ApiError;
-use crate::web::session::Visitor;
 
 /// The layout's data: the title, who is signed in, the navigation for their
 /// role and the CSRF token of the sign-out form.
@@ -127,7 +126,7 @@ impl Chrome {
 }
 
 /// A rendered template with the headers every page carries.
-fn html(mut builder: HttpResponseBuilder, page: &impl Template) -> HttpResponse {
+pub(super) fn html(mut builder: HttpResponseBuilder, page: &impl Template) -> HttpResponse {
     match page.render() {
         Ok(body) => security_headers(&mut builder).content_type("text/html; charset=utf-8").body(body),
         Err(error) => {
@@ -151,25 +150,4 @@ fn security_headers(builder: &mut HttpResponseBuilder) -> &mut HttpResponseBuild
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .insert_header((header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
         .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
-}
-
-impl Visitor {
-    /// A page with status 200.
-    pub fn render(&self, page: &impl Template) -> Result<HttpResponse, PageError> {
-        self.render_with(StatusCode::OK, page)
-    }
-
-    /// A page with another status (a form shown again with its errors is 422).
-    pub fn render_with(&self, status: StatusCode, page: &impl Template) -> Result<HttpResponse, PageError> {
-        let mut builder = HttpResponse::build(status);
-        self.set_cookies(&mut builder);
-        Ok(html(builder, page))
-    }
-
-    /// 303 to `location` (after a form was handled).
-    pub fn redirect(&self, location: &str) -> HttpResponse {
-        let mut builder = HttpResponse::SeeOther();
-        self.set_cookies(&mut builder);
-        builder.insert_header((header::LOCATION, location.to_owned())).finish()
-    }
 }

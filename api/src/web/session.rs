@@ -9,7 +9,9 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
-use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponseBuilder, dev::Payload, web};
+use actix_web::http::{StatusCode, header};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, HttpResponseBuilder, dev::Payload, web};
+use askama::Template;
 use cairn_domain::{OrgId, Role};
 
 use crate::auth::Caller;
@@ -17,7 +19,7 @@ use crate::http::problem::ApiError;
 use crate::services::sessions::{self, SignedIn};
 use crate::signing;
 use crate::state::AppState;
-use crate::web::page::{Chrome, NavLink, PageError};
+use crate::web::page::{Chrome, NavLink, PageError, html};
 
 /// The session cookie: a random secret whose hash names the session.
 pub const SESSION_COOKIE: &str = "cairn_session";
@@ -222,5 +224,26 @@ impl FromRequest for SignedInPage {
             let caller = visitor.caller()?;
             Ok(SignedInPage { visitor, caller })
         })
+    }
+}
+
+impl Visitor {
+    /// A page with status 200.
+    pub fn render(&self, page: &impl Template) -> Result<HttpResponse, PageError> {
+        self.render_with(StatusCode::OK, page)
+    }
+
+    /// A page with another status (a form shown again with its errors is 422).
+    pub fn render_with(&self, status: StatusCode, page: &impl Template) -> Result<HttpResponse, PageError> {
+        let mut builder = HttpResponse::build(status);
+        self.set_cookies(&mut builder);
+        Ok(html(builder, page))
+    }
+
+    /// 303 to `location` (after a form was handled).
+    pub fn redirect(&self, location: &str) -> HttpResponse {
+        let mut builder = HttpResponse::SeeOther();
+        self.set_cookies(&mut builder);
+        builder.insert_header((header::LOCATION, location.to_owned())).finish()
     }
 }
