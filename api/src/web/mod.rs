@@ -9,10 +9,13 @@
 
 pub mod account;
 pub mod assets;
+pub mod credential;
+pub mod credential_links;
 pub mod form;
 pub mod home;
 pub mod page;
 pub mod session;
+pub mod wallet;
 pub mod words;
 
 use actix_web::web::ServiceConfig;
@@ -29,7 +32,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(account::register_page)
         .service(account::register)
         .service(account::confirm_page)
-        .service(account::confirm);
+        .service(account::confirm)
+        .service(wallet::wallet_page)
+        .service(wallet::clr_download)
+        .service(wallet::claim)
+        .service(credential::credential_page)
+        .service(credential::jwt_download)
+        .service(credential::json_download)
+        .service(credential::create_public_link);
 }
 
 /// Pages that share a path with the JSON API and answer browsers only

@@ -55,3 +55,66 @@ mod tests {
         assert_eq!(expiry(now, Some(day(2025, 12, 1))), "expired 1 month ago (1 December 2025)");
     }
 }
+
+/// A credential's state for its holder: the issuer's status, or "expired"
+/// once an active credential's validity has passed. The CSS class, then the
+/// word shown.
+pub fn credential_state(status: crate::store::credentials::CredentialStatus, expired: bool) -> (&'static str, &'static str) {
+    use crate::store::credentials::CredentialStatus;
+    match status {
+        CredentialStatus::Revoked => ("revoked", "Revoked"),
+        CredentialStatus::Suspended => ("suspended", "Suspended"),
+        CredentialStatus::Active if expired => ("expired", "Expired"),
+        CredentialStatus::Active => ("active", "Active"),
+    }
+}
+
+/// What each verification check means, as a person would ask it.
+pub fn check_name(check: &str) -> String {
+    match check {
+        "signature" => "Signature is genuine".to_owned(),
+        "issuer" => "Issuer is known".to_owned(),
+        "status" => "Not revoked or suspended".to_owned(),
+        "validity" => "Not expired".to_owned(),
+        "schema" => "Follows the Open Badges format".to_owned(),
+        "holder" => "Issued to you".to_owned(),
+        "format" => "Format can be checked".to_owned(),
+        other => other.to_owned(),
+    }
+}
+
+/// A check's result in words.
+pub fn check_outcome(outcome: crate::services::verification::Outcome) -> &'static str {
+    use crate::services::verification::Outcome;
+    match outcome {
+        Outcome::Pass => "passed",
+        Outcome::Fail => "failed",
+        Outcome::Skipped => "not checked",
+    }
+}
+
+/// An OB 3.0 achievement type in words: "MicroCredential" → "Micro credential".
+pub fn achievement_type(kind: &str) -> String {
+    let kind = kind.strip_prefix("ext:").unwrap_or(kind);
+    let mut words = String::new();
+    for (i, c) in kind.chars().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            words.push(' ');
+            words.extend(c.to_lowercase());
+        } else {
+            words.push(c);
+        }
+    }
+    words
+}
+
+/// "Level: intermediate".
+pub fn level(level: &str) -> String {
+    format!("level {level}")
+}
+
+/// "March 2021 – present", "March 2021 – June 2023".
+pub fn span(start: chrono::NaiveDate, end: Option<chrono::NaiveDate>) -> String {
+    let month = |d: chrono::NaiveDate| d.format("%B %Y").to_string();
+    format!("{} – {}", month(start), end.map_or_else(|| "present".to_owned(), month))
+}
