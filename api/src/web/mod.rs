@@ -13,6 +13,8 @@ pub mod form;
 pub mod home;
 pub mod page;
 pub mod session;
+pub mod talent;
+pub mod verifier;
 pub mod words;
 
 use actix_web::web::ServiceConfig;
@@ -29,7 +31,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(account::register_page)
         .service(account::register)
         .service(account::confirm_page)
-        .service(account::confirm);
+        .service(account::confirm)
+        .service(verifier::verify_page)
+        .service(verifier::verify)
+        .service(talent::talent_page)
+        .service(talent::send_request)
+        .service(talent::requests_page)
+        .service(talent::record_page);
 }
 
 /// Pages that share a path with the JSON API and answer browsers only
