@@ -12,3 +12,22 @@ document.addEventListener("click", (event) => {
     setTimeout(() => { button.textContent = label; }, 1500);
   });
 });
+
+// The verifier (/verify): a chosen file goes into the credential box. Text
+// files as they are; a PNG badge as a data URL, which the server unbakes.
+(() => {
+  const input = document.getElementById("credential-file");
+  const box = document.getElementById("credential");
+  if (!input || !box) return;
+  input.addEventListener("change", () => {
+    const file = input.files && input.files[0];
+    if (!file) return;
+    const reader = new FileReader();
+    reader.addEventListener("load", () => { box.value = reader.result; });
+    if (file.type === "image/png" || file.name.toLowerCase().endsWith(".png")) {
+      reader.readAsDataURL(file);
+    } else {
+      reader.readAsText(file);
+    }
+  });
+})();

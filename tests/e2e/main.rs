@@ -27,6 +27,7 @@ mod orgs;
 mod outcomes;
 mod pages;
 mod pages_wallet;
+mod pages_verify;
 mod pathways;
 mod races;
 mod rule_language;

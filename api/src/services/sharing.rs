@@ -444,11 +444,14 @@ pub async fn open(state: Arc<AppState>, ctx: PublicContext, token: String, viewe
 pub struct RequestWithOrg {
     pub request: ShareRequest,
     pub org_name: String,
+    /// The learner asked (the employer found them by name in talent search).
+    pub learner_name: String,
 }
 
 fn with_org(conn: &mut DbConn, request: ShareRequest) -> StoreResult<RequestWithOrg> {
     let org_name = orgs::find(conn, request.org)?.map(|o| o.name).unwrap_or_default();
-    Ok(RequestWithOrg { request, org_name })
+    let learner_name = users::find(conn, request.learner)?.map(|u| u.name).unwrap_or_default();
+    Ok(RequestWithOrg { request, org_name, learner_name })
 }
 
 /// Employer staff (the actor, of `org`) ask `learner` for a share; only

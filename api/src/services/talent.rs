@@ -29,18 +29,18 @@ pub enum TalentError {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MatchedCredential {
     #[schema(value_type = String, format = Uuid)]
-    id: CredentialId,
+    pub id: CredentialId,
     #[schema(value_type = String, format = Uuid)]
-    achievement: AchievementId,
-    achievement_name: String,
+    pub achievement: AchievementId,
+    pub achievement_name: String,
     #[schema(value_type = Option<String>)]
-    level: Option<Level>,
+    pub level: Option<Level>,
     /// The issuing institution.
     #[schema(value_type = String, format = Uuid)]
-    issuer: OrgId,
-    issuer_name: String,
-    awarded_at: DateTime<Utc>,
-    valid_until: Option<DateTime<Utc>>,
+    pub issuer: OrgId,
+    pub issuer_name: String,
+    pub awarded_at: DateTime<Utc>,
+    pub valid_until: Option<DateTime<Utc>>,
 }
 
 /// How to ask this learner for a share.
@@ -56,9 +56,9 @@ pub struct RequestShare {
 pub struct TalentItem {
     #[schema(value_type = String, format = Uuid)]
     pub learner: UserId,
-    name: String,
+    pub name: String,
     /// The learner's active, unexpired credentials aligned to the skill.
-    credentials: Vec<MatchedCredential>,
+    pub credentials: Vec<MatchedCredential>,
     request_share: RequestShare,
 }
 
@@ -137,6 +137,29 @@ pub async fn search(store: &Store, ctx: Context, org: OrgId, search: Search) -> 
             Ok(items)
         })
         .await
+}
+
+/// A skill that achievements of this service are aligned to, by the name
+/// its alignments give it: what an employer can search talent by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkillInUse {
+    pub name: String,
+    /// The alignment's `targetUrl`, the key talent search matches.
+    pub skill: String,
+}
+
+/// The skills achievements are aligned to, by name then URL (read only).
+pub async fn skills_in_use(store: &Store) -> Result<Vec<SkillInUse>, TalentError> {
+    let aligned = store.read(skills::aligned_achievements).await?;
+    let achievements = store.read(move |conn| achievements::find_many(conn, &aligned)).await?;
+    let mut found: Vec<SkillInUse> = achievements
+        .iter()
+        .flat_map(|a| &a.definition.alignments)
+        .map(|alignment| SkillInUse { name: alignment.target_name.as_str().to_owned(), skill: alignment.target_url.to_string() })
+        .collect();
+    found.sort_by(|a, b| (a.name.to_lowercase(), &a.skill).cmp(&(b.name.to_lowercase(), &b.skill)));
+    found.dedup_by(|a, b| a.skill == b.skill);
+    Ok(found)
 }
 
 /// The actor's (a learner's) talent-search opt-in.

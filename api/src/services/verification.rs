@@ -444,8 +444,19 @@ fn our_credential(conn: &mut DbConn, public_url: &str, doc: &Value) -> StoreResu
 
 /// Status, validity window and shape: the same for both presentations.
 fn common_checks(conn: &mut DbConn, public_url: &str, doc: &Value, now: DateTime<Utc>) -> StoreResult<Vec<Check>> {
-    let stored = our_credential(conn, public_url, doc)?.map(|c| c.status);
-    let mut checks = vec![status_check(stored, doc.get("credentialStatus").is_some())];
+    let stored = our_credential(conn, public_url, doc)?;
+    let mut checks = match stored {
+        // Revoked or suspended here: say since when (the latest status event).
+        Some(c) if c.status != CredentialStatus::Active => {
+            let since = credentials::latest_event_of(conn, c.id)?;
+            let mut status = status_check(Some(c.status), true);
+            if let Some(at) = since {
+                status.detail = format!("{} on {}", status.detail, at.format("%Y-%m-%d"));
+            }
+            vec![status]
+        }
+        stored => vec![status_check(stored.map(|c| c.status), doc.get("credentialStatus").is_some())],
+    };
     checks.extend(window_and_shape(doc, now));
     Ok(checks)
 }

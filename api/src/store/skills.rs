@@ -168,3 +168,10 @@ pub fn credentials_with_skills(conn: &mut DbConn, learner: UserId, skills: &[Ski
         .map_err(StoreError::from_query)?;
     ids.iter().map(|id| id.parse().map_err(|e| StoreError::Corrupt(format!("credential id: {e:?}")))).collect()
 }
+
+/// The achievements aligned to at least one skill.
+pub fn aligned_achievements(conn: &mut DbConn) -> StoreResult<Vec<AchievementId>> {
+    let ids: Vec<String> =
+        achievement_skills::table.select(achievement_skills::achievement_id).distinct().load(conn).map_err(StoreError::from_query)?;
+    ids.iter().map(|id| id.parse().map_err(|e| StoreError::Corrupt(format!("achievement id: {e:?}")))).collect()
+}

@@ -16,6 +16,8 @@ pub mod home;
 pub mod page;
 pub mod session;
 pub mod wallet;
+pub mod talent;
+pub mod verifier;
 pub mod words;
 
 use actix_web::web::ServiceConfig;
@@ -39,7 +41,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(credential::credential_page)
         .service(credential::jwt_download)
         .service(credential::json_download)
-        .service(credential::create_public_link);
+        .service(credential::create_public_link)
+        .service(verifier::verify_page)
+        .service(verifier::verify)
+        .service(talent::talent_page)
+        .service(talent::send_request)
+        .service(talent::requests_page)
+        .service(talent::record_page);
 }
 
 /// Pages that share a path with the JSON API and answer browsers only

@@ -32,6 +32,98 @@ pub fn expiry(now: DateTime<Utc>, valid_until: Option<DateTime<Utc>>) -> String 
     }
 }
 
+/// A message as a sentence: capitalised, with a full stop.
+pub fn sentence(text: &str) -> String {
+    let mut chars = text.trim().chars();
+    let mut out: String = chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default();
+    if !out.ends_with(['.', '!', '?']) {
+        out.push('.');
+    }
+    out
+}
+
+/// The validity window a credential states.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Window {
+    pub from: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// The heading of a verification check.
+pub fn check_label(check: &str) -> &'static str {
+    match check {
+        "signature" => "Signature",
+        "issuer" => "Issuer",
+        "status" => "Revocation and suspension",
+        "validity" => "Validity dates",
+        "schema" => "Open Badges format",
+        "format" => "Format",
+        "holder" => "Holder",
+        _ => "Other check",
+    }
+}
+
+/// What a check found, in words. `tampered`: the signature failed although
+/// the issuer and its key are known, so the content is not what was signed.
+pub fn check_summary(check: &str, result: crate::services::verification::Outcome, tampered: bool, detail: &str, window: Window) -> String {
+    use crate::services::verification::Outcome;
+    let failed = result == Outcome::Fail;
+    let text = match (check, result) {
+        (_, Outcome::Skipped) => "Not checked.",
+        ("signature", Outcome::Pass) => "Valid: the credential is exactly as its issuer signed it.",
+        ("signature", _) if detail.starts_with("no signature") => "Not signed: there is no signature or proof to check.",
+        ("signature", _) if detail.starts_with("not a compact JWS") => "Unreadable: this is not a whole signed credential.",
+        ("signature", _) if tampered => "Tampered: the credential was changed after its issuer signed it.",
+        ("signature", _) => "Cannot be checked: the issuer is not one this service knows.",
+        ("issuer", Outcome::Pass) => "A known issuer: an institution of this service, or one an administrator trusts.",
+        ("issuer", _) => "Unknown or untrusted issuer.",
+        ("status", Outcome::Pass) => "Neither revoked nor suspended.",
+        ("status", _) if detail.contains("revoked") => return revoked(detail),
+        ("status", _) if detail.contains("suspended") => "Suspended by its issuer.",
+        ("validity", Outcome::Pass) => "Within its validity dates.",
+        ("validity", _) if detail.starts_with("expired") => {
+            return window.until.map_or_else(|| "Expired.".to_owned(), |until| format!("Expired on {}.", date(until)));
+        }
+        ("validity", _) if detail.starts_with("not valid before") => {
+            return window.from.map_or_else(|| "Not yet valid.".to_owned(), |from| format!("Not yet valid: valid from {}.", date(from)));
+        }
+        ("schema", Outcome::Pass) => "A well-formed Open Badges credential.",
+        ("schema", _) => "Not a well-formed Open Badges 3.0 credential.",
+        ("format", _) => "This kind of credential cannot be verified here.",
+        (_, Outcome::Pass) => "Passed.",
+        _ if failed => "Failed.",
+        _ => "Not checked.",
+    };
+    text.to_owned()
+}
+
+/// "Revoked on 2 December 2026." from the status check's detail, which
+/// ends in the day of the revocation when it is known.
+fn revoked(detail: &str) -> String {
+    let day = detail.rsplit(" on ").next().and_then(|d| chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").ok());
+    match day {
+        Some(day) if detail.contains(" on ") => format!("Revoked on {}.", day.format("%-d %B %Y")),
+        _ => "Revoked by its issuer.".to_owned(),
+    }
+}
+
+/// A share request's status in words.
+pub fn request_status(status: crate::store::shares::RequestStatus) -> &'static str {
+    match status {
+        crate::store::shares::RequestStatus::Pending => "Waiting for the learner's answer",
+        crate::store::shares::RequestStatus::Granted => "Granted",
+        crate::store::shares::RequestStatus::Declined => "Declined",
+    }
+}
+
+/// "March 2024 – June 2025", "since March 2024".
+pub fn period(start: chrono::NaiveDate, end: Option<chrono::NaiveDate>) -> String {
+    match end {
+        Some(end) => format!("{} – {}", start.format("%B %Y"), end.format("%B %Y")),
+        None => format!("since {}", start.format("%B %Y")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;

@@ -53,7 +53,7 @@ pub struct ShareRequestPage {
 }
 
 impl ShareRequestView {
-    fn new(RequestWithOrg { request, org_name }: RequestWithOrg) -> Self {
+    fn new(RequestWithOrg { request, org_name, .. }: RequestWithOrg) -> Self {
         ShareRequestView {
             id: request.id,
             org: request.org,
