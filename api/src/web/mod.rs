@@ -12,6 +12,9 @@ pub mod assets;
 pub mod form;
 pub mod home;
 pub mod page;
+pub mod pathway_map;
+pub mod progress;
+pub mod public;
 pub mod session;
 pub mod words;
 
@@ -29,7 +32,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(account::register_page)
         .service(account::register)
         .service(account::confirm_page)
-        .service(account::confirm);
+        .service(account::confirm)
+        .service(progress::progress_page)
+        .service(progress::pathway_progress)
+        .service(public::pathway)
+        .service(public::achievement)
+        .service(public::issuer);
 }
 
 /// Pages that share a path with the JSON API and answer browsers only
