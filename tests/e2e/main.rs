@@ -26,6 +26,7 @@ mod ob2_imports;
 mod orgs;
 mod outcomes;
 mod pages;
+mod pages_progress;
 mod pathways;
 mod races;
 mod rule_language;

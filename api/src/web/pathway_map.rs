@@ -128,7 +128,15 @@ pub fn render(
     title: &str,
 ) -> String {
     let learner = states.is_some();
-    let pathway_state = |met: bool| if !learner { NodeState::None } else if met { NodeState::Used } else { NodeState::Missing };
+    let pathway_state = |met: bool| {
+        if !learner {
+            NodeState::None
+        } else if met {
+            NodeState::Used
+        } else {
+            NodeState::Missing
+        }
+    };
     let tree = Tree {
         shape: Shape::Pathway { id: pathway, name: name.to_owned(), state: pathway_state(root.satisfied) },
         children: vec![build(root, states, learner)],
@@ -146,14 +154,7 @@ pub fn render(
     );
     for node in &laid {
         if let Some((px, py)) = node.parent {
-            let _ = write!(
-                svg,
-                r##"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#4a5568" stroke-width="1.5"/>"##,
-                px,
-                py + NODE_H,
-                node.x,
-                node.y
-            );
+            let _ = write!(svg, r##"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#4a5568" stroke-width="1.5"/>"##, px, py + NODE_H, node.x, node.y);
         }
     }
     for node in &laid {
@@ -167,7 +168,13 @@ fn build(e: &Explanation, states: Option<&BTreeMap<AchievementId, NodeState>>, l
     if e.kind == "pathway"
         && let Some(id) = e.pathway
     {
-        let state = if !learner { NodeState::None } else if e.satisfied { NodeState::Used } else { NodeState::Missing };
+        let state = if !learner {
+            NodeState::None
+        } else if e.satisfied {
+            NodeState::Used
+        } else {
+            NodeState::Missing
+        };
         let name = e.label.strip_prefix("the pathway ").unwrap_or(&e.label).to_owned();
         return Tree { shape: Shape::Pathway { id, name, state }, children: e.of.iter().map(|c| build(c, states, learner)).collect() };
     }
@@ -226,7 +233,9 @@ fn layout<'a>(tree: &'a Tree, depth: usize, slot: &mut usize, out: &mut Vec<Laid
 fn draw(svg: &mut String, node: &Laid<'_>) {
     let (x, y) = (node.x, node.y);
     let (open, state, text, radius) = match node.shape {
-        Shape::Pathway { id, name, state } => (format!(r#"<g class="node pathway" data-node="{id}" data-state="{}">"#, state.as_str()), *state, name.clone(), 4.0),
+        Shape::Pathway { id, name, state } => {
+            (format!(r#"<g class="node pathway" data-node="{id}" data-state="{}">"#, state.as_str()), *state, name.clone(), 4.0)
+        }
         Shape::Achievement { id, name, state } => {
             (format!(r#"<g class="node achievement" data-node="{id}" data-state="{}">"#, state.as_str()), *state, name.clone(), 22.0)
         }

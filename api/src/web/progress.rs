@@ -195,12 +195,13 @@ pub async fn pathway_progress(
     };
     let outcome: Outcome = match stored {
         Some(json) => serde_json::from_str(&json).map_err(ApiError::internal)?,
-        None => cairn_stacking::evaluate(&graph, id, &facts, now).map_err(|e| StoreError::Invalid { field: "pathway".into(), message: e.to_string() })?,
+        None => {
+            cairn_stacking::evaluate(&graph, id, &facts, now).map_err(|e| StoreError::Invalid { field: "pathway".into(), message: e.to_string() })?
+        }
     };
     let what_if = if add.is_empty() { None } else { Some(what_if(&graph, id, &facts, &add, now)?) };
     let states = pathway_map::states(&outcome.requirement, &facts, now);
-    let used: BTreeMap<CredentialId, (String, i32)> =
-        facts.iter().map(|f| (f.id, (name_of(&graph, f.achievement), f.awarded_at.year()))).collect();
+    let used: BTreeMap<CredentialId, (String, i32)> = facts.iter().map(|f| (f.id, (name_of(&graph, f.achievement), f.awarded_at.year()))).collect();
     let tree = tree_steps(&outcome.requirement, &|e| {
         let names: Vec<(String, i32)> = e.used.iter().filter(|_| e.of.is_empty()).filter_map(|c| used.get(c).cloned()).collect();
         words::requirement(e, &names)
@@ -208,13 +209,7 @@ pub async fn pathway_progress(
     let next = outcome
         .next
         .iter()
-        .map(|step| {
-            step.achievements
-                .iter()
-                .zip(&step.names)
-                .map(|(a, n)| Link { href: format!("/achievements/{a}"), name: n.clone() })
-                .collect()
-        })
+        .map(|step| step.achievements.iter().zip(&step.names).map(|(a, n)| Link { href: format!("/achievements/{a}"), name: n.clone() }).collect())
         .collect();
     let mut choices: Vec<Choice> = states
         .iter()
