@@ -319,7 +319,6 @@ pub fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use std::borrow::Cow;
-    use std::sync::Arc;
 
     use cairn_domain::CredentialId;
     use cairn_stacking::Measure;
