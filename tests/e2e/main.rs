@@ -28,6 +28,7 @@ mod outcomes;
 mod pages;
 mod pages_wallet;
 mod pages_verify;
+mod pages_progress;
 mod pathways;
 mod races;
 mod rule_language;

@@ -14,6 +14,9 @@ pub mod credential_links;
 pub mod form;
 pub mod home;
 pub mod page;
+pub mod pathway_map;
+pub mod progress;
+pub mod public;
 pub mod session;
 pub mod wallet;
 pub mod talent;
@@ -47,7 +50,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(talent::talent_page)
         .service(talent::send_request)
         .service(talent::requests_page)
-        .service(talent::record_page);
+        .service(talent::record_page)
+        .service(progress::progress_page)
+        .service(progress::pathway_progress)
+        .service(public::pathway)
+        .service(public::achievement)
+        .service(public::issuer);
 }
 
 /// Pages that share a path with the JSON API and answer browsers only

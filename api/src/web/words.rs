@@ -209,4 +209,74 @@ pub fn level(level: &str) -> String {
 pub fn span(start: chrono::NaiveDate, end: Option<chrono::NaiveDate>) -> String {
     let month = |d: chrono::NaiveDate| d.format("%B %Y").to_string();
     format!("{} – {}", month(start), end.map_or_else(|| "present".to_owned(), month))
+/// "and 4 more" (achievements left off a pathway map).
+pub fn more_achievements(count: usize) -> String {
+    format!("and {count} more")
+}
+
+/// A pathway's status in words.
+pub fn pathway_status(status: cairn_stacking::Status) -> &'static str {
+    match status {
+        cairn_stacking::Status::Complete => "complete",
+        cairn_stacking::Status::InProgress => "in progress",
+        cairn_stacking::Status::NotStarted => "not started",
+    }
+}
+
+/// "2" or "3.5": a `have`/`need` measure as a number.
+pub fn measure(m: &cairn_stacking::Measure) -> String {
+    match m {
+        cairn_stacking::Measure::Count(n) => n.to_string(),
+        cairn_stacking::Measure::Credits(d) => d.normalize().to_string(),
+    }
+}
+
+/// "2 of 3".
+pub fn of(have: &str, need: &str) -> String {
+    format!("{have} of {need}")
+}
+
+/// One requirement of a learner's explanation tree: "2 of 3
+/// micro-credentials within 3 years: Coaching Basics (2023), Feedback
+/// Loops (2024)". `used` names what counts here, with the award year.
+pub fn requirement(e: &cairn_stacking::Explanation, used: &[(String, i32)]) -> String {
+    let (have, need) = (measure(&e.have), measure(&e.need));
+    let leaf = e.kind == "count" || e.kind == "credits";
+    let mut text = if leaf && e.label.starts_with(&format!("{need} ")) {
+        format!("{have} of {}", e.label)
+    } else if e.kind == "pathway" {
+        format!("{}: {}", e.label, if e.satisfied { "complete" } else { "not yet complete" })
+    } else {
+        format!("{}: {}", e.label, of(&have, &need))
+    };
+    if !used.is_empty() {
+        let names: Vec<String> = used.iter().map(|(name, year)| format!("{name} ({year})")).collect();
+        text.push_str(": ");
+        text.push_str(&names.join(", "));
+    }
+    text.push_str(if e.satisfied { " — met" } else { " — not yet met" });
+    text
+}
+
+/// One requirement of a rule, without a learner: "3 micro-credentials
+/// within 3 years, from: A, B, C".
+pub fn rule(e: &cairn_stacking::Explanation) -> String {
+    if e.candidate_names.is_empty() {
+        return e.label.clone();
+    }
+    format!("{}, from: {}", e.label, e.candidate_names.join(", "))
+}
+
+/// "MicroCredential" → "micro-credential".
+pub fn achievement_type(t: &cairn_domain::AchievementType) -> String {
+    let text = t.as_str();
+    let text = text.strip_prefix("ext:").unwrap_or(text);
+    let mut words = String::new();
+    for (i, ch) in text.chars().enumerate() {
+        if ch.is_uppercase() && i > 0 {
+            words.push(' ');
+        }
+        words.extend(ch.to_lowercase());
+    }
+    words.replace("micro credential", "micro-credential")
 }
