@@ -114,7 +114,7 @@ pub async fn achievement(state: web::Data<AppState>, visitor: Visitor, path: web
         name: d.name.as_str().to_owned(),
         description: d.description.as_str().to_owned(),
         criteria: d.criteria.narrative.as_str().to_owned(),
-        kind: words::achievement_type(&d.achievement_type),
+        kind: words::achievement_type(d.achievement_type.as_str()),
         level: d.level.map(|l| l.to_string()),
         credits: d.credits.as_ref().map(ToString::to_string),
         skills: d.alignments.iter().map(|a| Link { href: a.target_url.to_string(), name: a.target_name.as_str().to_owned() }).collect(),

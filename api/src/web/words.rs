@@ -209,6 +209,8 @@ pub fn level(level: &str) -> String {
 pub fn span(start: chrono::NaiveDate, end: Option<chrono::NaiveDate>) -> String {
     let month = |d: chrono::NaiveDate| d.format("%B %Y").to_string();
     format!("{} – {}", month(start), end.map_or_else(|| "present".to_owned(), month))
+}
+
 /// "and 4 more" (achievements left off a pathway map).
 pub fn more_achievements(count: usize) -> String {
     format!("and {count} more")
@@ -265,18 +267,4 @@ pub fn rule(e: &cairn_stacking::Explanation) -> String {
         return e.label.clone();
     }
     format!("{}, from: {}", e.label, e.candidate_names.join(", "))
-}
-
-/// "MicroCredential" → "micro-credential".
-pub fn achievement_type(t: &cairn_domain::AchievementType) -> String {
-    let text = t.as_str();
-    let text = text.strip_prefix("ext:").unwrap_or(text);
-    let mut words = String::new();
-    for (i, ch) in text.chars().enumerate() {
-        if ch.is_uppercase() && i > 0 {
-            words.push(' ');
-        }
-        words.extend(ch.to_lowercase());
-    }
-    words.replace("micro credential", "micro-credential")
 }
