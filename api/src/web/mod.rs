@@ -18,9 +18,9 @@ pub mod pathway_map;
 pub mod progress;
 pub mod public;
 pub mod session;
-pub mod wallet;
 pub mod talent;
 pub mod verifier;
+pub mod wallet;
 pub mod words;
 
 use actix_web::web::ServiceConfig;
