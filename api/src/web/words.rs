@@ -124,30 +124,6 @@ pub fn period(start: chrono::NaiveDate, end: Option<chrono::NaiveDate>) -> Strin
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use chrono::TimeZone;
-
-    use super::*;
-
-    fn day(y: i32, m: u32, d: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(y, m, d, 12, 0, 0).single().expect("a valid date")
-    }
-
-    #[test]
-    fn dates_read_as_a_person_says_them() {
-        assert_eq!(date(day(2024, 3, 12)), "12 March 2024");
-        let now = day(2026, 1, 1);
-        assert_eq!(relative(now, day(2026, 4, 2)), "in 3 months");
-        assert_eq!(relative(now, day(2025, 12, 30)), "2 days ago");
-        assert_eq!(relative(now, day(2026, 1, 2)), "in 1 day");
-        assert_eq!(relative(now, now), "today");
-        assert_eq!(relative(now, day(2023, 12, 1)), "2 years ago");
-        assert_eq!(expiry(now, None), "does not expire");
-        assert_eq!(expiry(now, Some(day(2025, 12, 1))), "expired 1 month ago (1 December 2025)");
-    }
-}
-
 /// A credential's state for its holder: the issuer's status, or "expired"
 /// once an active credential's validity has passed. The CSS class, then the
 /// word shown.
@@ -267,4 +243,28 @@ pub fn rule(e: &cairn_stacking::Explanation) -> String {
         return e.label.clone();
     }
     format!("{}, from: {}", e.label, e.candidate_names.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, m, d, 12, 0, 0).single().expect("a valid date")
+    }
+
+    #[test]
+    fn dates_read_as_a_person_says_them() {
+        assert_eq!(date(day(2024, 3, 12)), "12 March 2024");
+        let now = day(2026, 1, 1);
+        assert_eq!(relative(now, day(2026, 4, 2)), "in 3 months");
+        assert_eq!(relative(now, day(2025, 12, 30)), "2 days ago");
+        assert_eq!(relative(now, day(2026, 1, 2)), "in 1 day");
+        assert_eq!(relative(now, now), "today");
+        assert_eq!(relative(now, day(2023, 12, 1)), "2 years ago");
+        assert_eq!(expiry(now, None), "does not expire");
+        assert_eq!(expiry(now, Some(day(2025, 12, 1))), "expired 1 month ago (1 December 2025)");
+    }
 }
