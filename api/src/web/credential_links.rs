@@ -60,20 +60,10 @@ pub fn badge_svg(name: &str) -> String {
     )
 }
 
-/// HTML/XML text escaping for the SVG built here.
+/// Text and attribute escaping for the SVG built here (quick-xml's, which
+/// also escapes both quotes).
 fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    quick_xml::escape::escape(text).into_owned()
 }
 
 #[cfg(test)]
