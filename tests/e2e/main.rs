@@ -26,6 +26,7 @@ mod ob2_imports;
 mod orgs;
 mod outcomes;
 mod pages;
+mod pages_authz;
 mod pages_progress;
 mod pages_verify;
 mod pages_wallet;
