@@ -54,10 +54,27 @@ fn who_may_open_progress_and_public_pages() {
     let ada_pathway = items.iter().find(|i| i["key"] == "applied-data-analysis").unwrap()["pathway"].as_str().unwrap().to_owned();
     let page = browser.get(&format!("/progress/{ada_pathway}"));
     page.assert_page(200).assert_contains("Python for Analysts");
-    let python = page.text.split("name=\"what_if\" value=\"").nth(1).map(|s| s.split('"').next().unwrap().to_owned());
-    if let Some(python) = python {
-        browser.get(&format!("/progress/{ada_pathway}?what_if={python}")).assert_page(200).assert_contains("data-testid=\"what-if\"");
-    }
+    let label = "</label>";
+    let python = page
+        .text
+        .split("<li>")
+        .find(|item| item.contains(&format!(">Python for Analysts{label}")) && item.contains("name=\"what_if\""))
+        .and_then(|item| item.split("value=\"").nth(1))
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("no what-if choice for Python for Analysts: {}", page.text))
+        .to_owned();
+    let with = browser.get(&format!("/progress/{ada_pathway}?what_if={python}"));
+    with.assert_page(200)
+        .assert_contains("data-testid=\"what-if\"")
+        .assert_contains("With Python for Analysts: <strong>complete</strong>")
+        .assert_contains(&format!("value=\"{python}\" checked"));
+    // The what-if changes nothing: the pathway is still in progress.
+    let expected = ben.post("/v1/me/what-if", &serde_json::json!({ "add": [python] }));
+    assert_eq!(expected.status, 200, "{}", expected.text);
+    let outcome = expected.body["items"].as_array().unwrap().iter().find(|i| i["pathway"] == ada_pathway.as_str()).unwrap().clone();
+    assert_eq!(outcome["status"], "complete", "the API agrees with the page: {outcome}");
+    browser.get(&format!("/progress/{ada_pathway}")).assert_page(200).assert_not_contains("data-testid=\"what-if\"");
+    browser.get(&format!("/progress/{ada_pathway}?what_if=not-an-id")).assert_page(422);
     visitor.get("/pathways/00000000-0000-7000-8000-000000000000").assert_page(404);
     visitor.get("/achievements/00000000-0000-7000-8000-000000000000").assert_page(404);
     visitor.get("/issuers/00000000-0000-7000-8000-000000000000").assert_page(404);

@@ -129,4 +129,10 @@ impl Response {
         assert!(self.text.contains(text), "the page does not say {text:?}: {}", self.text);
         self
     }
+
+    /// Asserts the page's text does not contain `text`.
+    pub fn assert_not_contains(&self, text: &str) -> &Self {
+        assert!(!self.text.contains(text), "the page says {text:?}: {}", self.text);
+        self
+    }
 }
