@@ -2,8 +2,8 @@
 # Load test of the web face's heaviest learner pages, the wallet (/wallet)
 # and progress (/progress), for a learner with 50 credentials against 100
 # pathways on SQLite (the seed of tests/load/progress.sh), with GET /v1/me
-# (the reference: authenticated, trivial) and GET /v1/me/progress (the same
-# use case as JSON) measured in the same run. The pages are opened with a
+# (the reference: authenticated, trivial), GET /v1/me/wallet and
+# GET /v1/me/progress (the same use cases as JSON) measured in the same run. The pages are opened with a
 # session cookie from the real sign-in form. Uses wrk (installed from
 # Debian's packages when missing); --latency prints p50/p99.
 #
@@ -19,7 +19,7 @@ work="$(mktemp -d)"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 base="http://127.0.0.1:$port"
 CAIRN_ADMIN_EMAIL=admin@load.example CAIRN_ADMIN_PASSWORD=load-admin-password CAIRN_LOG=warn \
-  target/release/cairn serve --bind "127.0.0.1:$port" --data-dir "$work" &
+  "${CARGO_TARGET_DIR:-target}/release/cairn" serve --bind "127.0.0.1:$port" --data-dir "$work" &
 server=$!
 trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
 token="$(python3 tests/load/seed_progress.py "$base")"
@@ -44,6 +44,7 @@ run() {
   wrk -t2 -c"$connections" -d"${duration}s" --latency "$@"
 }
 run "GET /v1/me (reference)" -H "Authorization: Bearer $token" "$base/v1/me"
+run "GET /v1/me/wallet" -H "Authorization: Bearer $token" "$base/v1/me/wallet"
 run "GET /v1/me/progress" -H "Authorization: Bearer $token" "$base/v1/me/progress"
 run "GET /wallet, 50 credentials" -H "$cookie" -H "Accept: text/html" "$base/wallet"
 run "GET /progress, 50 credentials x 100 pathways" -H "$cookie" -H "Accept: text/html" "$base/progress"
