@@ -52,7 +52,7 @@ trap 'stop_server; rm -rf "$work"' EXIT
 
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
 base="http://127.0.0.1:$port"
-env -u CAIRN_DATABASE_URL CAIRN_LOG=warn "$CAIRN_BIN" serve --demo --bind "127.0.0.1:$port" --data-dir "$work/data" --workers 2 \
+env -u CAIRN_DATABASE_URL -u CAIRN_PUBLIC_URL CAIRN_LOG=warn "$CAIRN_BIN" serve --demo --bind "127.0.0.1:$port" --data-dir "$work/data" --workers 2 \
   >"$work/cairn.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 150); do

@@ -95,8 +95,14 @@ async function screenshots(page, name) {
   await page.setViewportSize(DESKTOP);
 }
 
+/** Opens `path` (or a full URL) and fails unless the server answered 200. */
+async function open(page, path) {
+  const response = await page.goto(path.startsWith('http') ? path : url(path));
+  equal(response?.status(), 200, `GET ${path}`);
+}
+
 async function signIn(page, email) {
-  await page.goto(url('/sign-in'));
+  await open(page, '/sign-in');
   await page.fill('#email', email);
   await page.fill('#password', PASSWORD);
   await Promise.all([page.waitForNavigation(), page.click('form[action="/sign-in"] button[type="submit"]')]);
@@ -141,7 +147,7 @@ const employer = await employerContext.newPage();
 const found = {}; // what steps find for later ones: credential ids, pathway ids, the share link
 
 await step('keyboard: Tab reaches the sign-in fields and focus is visible', async () => {
-  await learner.goto(url('/sign-in'));
+  await open(learner, '/sign-in');
   let id = '';
   for (let i = 0; i < 40 && id !== 'email'; i += 1) {
     await learner.keyboard.press('Tab');
@@ -165,7 +171,7 @@ await step('a learner signs in through the /sign-in form', async () => {
 });
 
 await step("the wallet shows Ben's four credentials as cards", async () => {
-  await learner.goto(url('/wallet'));
+  await open(learner, '/wallet');
   const cards = await learner.$$eval('[data-testid="credential-card"]', (cards) =>
     cards.map((c) => ({ id: c.getAttribute('data-credential'), name: c.querySelector('h3')?.textContent.trim() })),
   );
@@ -175,13 +181,13 @@ await step("the wallet shows Ben's four credentials as cards", async () => {
 });
 
 await step('the wallet has no serious accessibility violations', async () => {
-  await learner.goto(url('/wallet'));
+  await open(learner, '/wallet');
   await axe(learner, 'the wallet');
   await screenshots(learner, 'wallet');
 });
 
 await step('/progress shows each pathway at the right value', async () => {
-  await learner.goto(url('/progress'));
+  await open(learner, '/progress');
   const bars = await learner.$$eval('progress[data-pathway], [role="progressbar"][data-pathway]', (bars) =>
     bars.map((b) => ({
       pathway: b.getAttribute('data-pathway'),
@@ -208,7 +214,7 @@ await step('/progress shows each pathway at the right value', async () => {
 });
 
 await step('/progress/{pathway}: the map colours the Professional Learning Award nodes', async () => {
-  await learner.goto(url(`/progress/${need(found.award, 'the award pathway id')}`));
+  await open(learner, `/progress/${need(found.award, 'the award pathway id')}`);
   equal((await learner.textContent('h1'))?.trim(), 'Professional Learning Award', 'heading');
   equal(await learner.getAttribute('progress[data-pathway]', 'value'), '1', 'bar value');
   const states = await mapStates(learner);
@@ -222,7 +228,7 @@ await step('/progress/{pathway}: the map colours the Professional Learning Award
 });
 
 await step('/progress/{pathway}: the map colours the certificate nodes', async () => {
-  await learner.goto(url(`/progress/${need(found.certificate, 'the certificate pathway id')}`));
+  await open(learner, `/progress/${need(found.certificate, 'the certificate pathway id')}`);
   equal((await learner.textContent('h1'))?.trim(), 'Certificate in Applied Data Analysis', 'heading');
   const states = await mapStates(learner);
   for (const [name, state] of Object.entries({
@@ -242,7 +248,7 @@ await step('/progress/{pathway}: the map colours the certificate nodes', async (
 await step('the learner creates a share of two credentials', async () => {
   const ethics = need(found.credentials?.['Research Ethics'], 'the credential ids');
   const statistics = need(found.credentials?.['Statistics for Research'], 'the credential ids');
-  await learner.goto(url('/shares'));
+  await open(learner, '/shares');
   const form = learner.locator('form#share-form');
   await form.locator('input[name="scope"][value="credentials"]').check();
   await form.locator(`input[name="credential"][value="${ethics}"]`).check();
@@ -259,7 +265,7 @@ await step('the learner creates a share of two credentials', async () => {
 });
 
 await step('a signed-out employer opens the share link and reads "Verified now"', async () => {
-  await employer.goto(need(found.share, 'the share link'));
+  await open(employer, need(found.share, 'the share link'));
   check((await employer.textContent('h1'))?.includes(LEARNER_NAME), 'the heading names the learner');
   for (const name of ['Research Ethics', 'Statistics for Research']) {
     const card = employer.locator(`article.card[data-credential="${found.credentials[name]}"]`);
@@ -287,7 +293,7 @@ await step('the institution revokes a credential through the JSON API', async ()
 });
 
 await step('the share page then shows that credential revoked', async () => {
-  await employer.goto(need(found.share, 'the share link'));
+  await open(employer, need(found.share, 'the share link'));
   need(found.revoked, 'the revoked credential');
   const ethics = employer.locator(`article.card[data-credential="${found.revoked}"]`);
   equal(await ethics.getAttribute('data-state'), 'revoked', 'Research Ethics state');
@@ -303,7 +309,7 @@ await step('the verifier page verifies the downloaded VC-JWT', async () => {
   const download = await learnerContext.request.get(url(`/wallet/credentials/${id}/jwt`));
   equal(download.status(), 200, 'VC-JWT download');
   found.jwt = (await download.text()).trim();
-  await employer.goto(url('/verify'));
+  await open(employer, '/verify');
   await axe(employer, 'the verifier');
   await employer.fill('#credential', found.jwt);
   await Promise.all([employer.waitForNavigation(), employer.click('#verify-form button[type="submit"]')]);
@@ -312,7 +318,7 @@ await step('the verifier page verifies the downloaded VC-JWT', async () => {
 
 await step('the verifier page reports a tampered credential', async () => {
   const tampered = tamper(need(found.jwt, 'the VC-JWT'));
-  await employer.goto(url('/verify'));
+  await open(employer, '/verify');
   await employer.fill('#credential', tampered);
   await Promise.all([employer.waitForNavigation(), employer.click('#verify-form button[type="submit"]')]);
   equal((await employer.textContent('[data-testid="verdict"]'))?.trim(), 'Not verified', 'verdict');
@@ -325,7 +331,7 @@ await step('the verifier page reports a tampered credential', async () => {
 
 await step('the employer signs in and finds talent by skill', async () => {
   await signIn(employer, EMPLOYER);
-  await employer.goto(url('/talent'));
+  await open(employer, '/talent');
   await axe(employer, '/talent');
   await employer.selectOption('#skill', 'https://skills.example/statistics');
   await Promise.all([employer.waitForNavigation(), employer.click('form[action="/talent"] button[type="submit"]')]);
