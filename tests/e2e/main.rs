@@ -27,6 +27,7 @@ mod orgs;
 mod outcomes;
 mod pages;
 mod pages_progress;
+mod pages_sharing;
 mod pages_verify;
 mod pages_wallet;
 mod pathways;
