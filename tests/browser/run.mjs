@@ -262,6 +262,7 @@ await step('the learner creates a share of two credentials', async () => {
   // The link names the server's public base; the test server answers on `base`.
   const shared = new URL(link);
   found.share = url(shared.pathname + shared.search);
+  await axe(learner, '/shares with the new link');
 });
 
 await step('a signed-out employer opens the share link and reads "Verified now"', async () => {
@@ -301,6 +302,7 @@ await step('the share page then shows that credential revoked', async () => {
   check(/revoked/i.test(await ethics.textContent()), 'the revoked card says revoked');
   const statistics = employer.locator(`article.card[data-credential="${found.credentials['Statistics for Research']}"]`);
   equal(await statistics.getAttribute('data-state'), 'verified', 'Statistics for Research state');
+  await axe(employer, 'the share page with a revoked credential');
   await screenshots(employer, 'share-revoked');
 });
 
