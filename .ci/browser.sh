@@ -25,12 +25,16 @@ fi
 shots="${BROWSER_SCREENSHOTS:-$target/browser-screenshots}"
 
 export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
-if [ ! -x "$CHROMIUM" ]; then
-  echo "== browser: installing chromium (apt-get)"
+# The emoji font draws the map's and legend's marks (⌛ for expired) in the screenshots.
+packages=()
+[ -x "$CHROMIUM" ] || packages+=(chromium)
+dpkg -s fonts-noto-color-emoji >/dev/null 2>&1 || packages+=(fonts-noto-color-emoji)
+if [ "${#packages[@]}" -gt 0 ]; then
+  echo "== browser: installing ${packages[*]} (apt-get)"
   apt_get=(apt-get)
   [ "$(id -u)" -eq 0 ] || apt_get=(sudo apt-get)
   "${apt_get[@]}" update -qq
-  DEBIAN_FRONTEND=noninteractive "${apt_get[@]}" install -y -qq chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive timeout 600 "${apt_get[@]}" install -y -qq "${packages[@]}" >/dev/null
 fi
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   echo "FATAL: node and npm are needed (Node.js 20: apt-get install nodejs npm)" >&2
