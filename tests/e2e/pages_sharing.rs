@@ -2,7 +2,7 @@
 //! talent-search opt-in, the activity log) and the page a share link opens
 //! in a browser, with who may use them.
 
-use cairn_tests::{AchievementBuilder, PASSWORD, PageClient, TestApp, in_days};
+use cairn_tests::{AchievementBuilder, PASSWORD, PageClient, Pathway, Rule, TestApp, in_days};
 use serde_json::json;
 
 const SKILL_URL: &str = "https://skills.example/data-visualisation";
@@ -46,7 +46,8 @@ fn a_share_made_with_the_form_opens_as_a_page_in_a_browser_and_as_json_for_progr
         .assert_contains("<option value=\"90\">90 days</option>")
         .assert_contains("Who is it for?");
 
-    let created = browser.submit("/shares", "/shares", &[("scope", "credentials"), ("credential", &shared), ("days", "7"), ("audience", "Acme recruiting")]);
+    let created =
+        browser.submit("/shares", "/shares", &[("scope", "credentials"), ("credential", &shared), ("days", "7"), ("audience", "Acme recruiting")]);
     assert_eq!(created.status, 303, "{}", created.text);
     let location = created.header("location").unwrap().to_owned();
     let share_id = location.strip_prefix("/shares?created=").unwrap_or_else(|| panic!("{location}")).to_owned();
@@ -94,6 +95,51 @@ fn a_share_made_with_the_form_opens_as_a_page_in_a_browser_and_as_json_for_progr
     for text in ["Acme recruiting", "Credential: Data Visualisation", "created ", "expires in ", "opened 6 times", "Active", "Revoke"] {
         assert!(item.contains(text), "the share does not say {text:?}: {item}");
     }
+}
+
+#[test]
+fn a_skills_share_and_a_whole_record_share_show_what_they_hold() {
+    let app = TestApp::spawn();
+    let learner = app.learner("share-scopes");
+    let uni = app.institution("Northfield University");
+    let aligned = uni.achievement(&AchievementBuilder::micro("Data Visualisation").skill_with_code("Data visualisation", SKILL_URL, "DV-1"));
+    let plain = uni.achievement(&AchievementBuilder::badge("Teamwork"));
+    let award = uni.achievement(&AchievementBuilder::award("Analyst Award").description("Both.").criteria("Earn both."));
+    uni.pathway(&Pathway::new("analyst", "Analyst", &award, Rule::all([Rule::count(1).achievement(&aligned), Rule::count(1).achievement(&plain)])));
+    let chart = uni.issue(&learner.id, &aligned)["id"].as_str().unwrap().to_owned();
+    let team = uni.issue(&learner.id, &plain)["id"].as_str().unwrap().to_owned();
+    let job = learner.post("/v1/me/employment", &json!({ "employer_name": "Acme", "title": "Junior Analyst", "start_date": "2025-01-06" }));
+    assert_eq!(job.status, 201, "{}", job.text);
+    let browser = PageClient::signed_in(&app, &learner.email, PASSWORD);
+    let visitor = PageClient::new(&app);
+    let open_created = |fields: &[(&str, &str)]| {
+        let created = browser.submit("/shares", "/shares", fields);
+        assert_eq!(created.status, 303, "{}", created.text);
+        let page = browser.get(created.header("location").unwrap());
+        let url = between(&page.text, "<input id=\"share-link\" class=\"public-url\" readonly value=\"", "\"").to_owned();
+        let opened = visitor.get(app.path_of(&url));
+        opened.assert_page(200);
+        opened
+    };
+
+    let by_skill = open_created(&[("scope", "skills"), ("skill", SKILL_URL), ("days", "30")]);
+    assert!(shared_card(&by_skill.text, &chart).contains("data-state=\"verified\""), "{}", by_skill.text);
+    assert!(!by_skill.text.contains(&team), "only the aligned credential: {}", by_skill.text);
+    assert!(!by_skill.text.contains("Junior Analyst"), "no employment in a skills share");
+
+    let everything = open_created(&[("scope", "everything"), ("days", "90")]);
+    for id in [&chart, &team] {
+        assert!(shared_card(&everything.text, id).contains("data-state=\"verified\""), "{}", everything.text);
+    }
+    let awards = between(&everything.text, "<li data-testid=\"award\">", "</li>");
+    for text in ["Analyst Award", "Analyst", "Data Visualisation", "Teamwork"] {
+        assert!(awards.contains(text), "the award does not say {text:?}: {awards}");
+    }
+    let job = between(&everything.text, "<li class=\"card\" data-testid=\"employment-card\">", "</li>");
+    assert!(job.contains("Junior Analyst") && job.contains("Acme") && job.contains("Self-asserted"), "{job}");
+    let list = browser.get("/shares");
+    list.assert_contains("Credentials with the skills: https://skills.example/data-visualisation")
+        .assert_contains("Everything: every credential and employment record");
 }
 
 #[test]
@@ -199,7 +245,7 @@ fn employers_requests_are_granted_or_declined_through_the_page() {
     let browser = PageClient::signed_in(&app, &learner.email, PASSWORD);
     let page = browser.get("/shares");
     let item = between(&page.text, &format!("data-request=\"{granted}\">"), "</li>");
-    for text in ["Acme Analytics", "We are hiring analysts.", &format!("href=\"/shares?request={granted}"), "Grant", "Decline"] {
+    for text in ["Acme Analytics", "We are hiring analysts.", &format!("href=\"/shares?request={granted}\">Grant"), "Decline"] {
         assert!(item.contains(text), "the request does not say {text:?}: {item}");
     }
     assert!(item.contains(&format!("action=\"/shares/requests/{granted}/decline\"")), "{item}");
@@ -231,6 +277,11 @@ fn employers_requests_are_granted_or_declined_through_the_page() {
     // An answered request cannot be answered again.
     browser.get(&format!("/shares?request={declined}")).assert_page(404);
     browser.submit("/shares", &format!("/shares/requests/{declined}/decline"), &[]).assert_page(409);
+    browser
+        .submit("/shares", "/shares", &[("request", &declined), ("scope", "everything"), ("days", "30")])
+        .assert_page(409)
+        .assert_contains("This share request was already answered.");
+    assert_eq!(learner.get("/v1/me/shares").body["items"].as_array().unwrap().len(), 1, "only the granting share exists");
 }
 
 #[test]
@@ -269,6 +320,23 @@ fn activity_lists_who_opened_a_share_newest_first() {
     let created = page.text.find("<strong>You</strong>: Created a share link").unwrap();
     let issued = page.text.find("Issued you a credential").unwrap();
     assert!(viewed < created && created < issued, "newest first: {}", page.text);
+
+    // An employer's staff opening the link with their token is named with their organisation.
+    let employer = app.employer("Acme Hiring");
+    assert_eq!(employer.get(app.path_of(share["url"].as_str().unwrap())).status, 200);
+    let first = between(&browser.get("/activity").text, "<li data-testid=\"activity\">", "</li>").to_owned();
+    assert!(first.contains("<strong>Staff (Acme Hiring)</strong>: Opened a share link of yours"), "{first}");
+
+    // Fifty entries a page, newest first; older ones follow.
+    for _ in 0..50 {
+        learner.share(&json!({ "all": true, "expires_at": in_days(1) }));
+    }
+    let page = browser.get("/activity");
+    assert_eq!(page.text.matches("<li data-testid=\"activity\">").count(), 50);
+    assert!(!page.text.contains("Issued you a credential"), "the oldest entries are on a later page");
+    let older = between(&page.text, "<a href=\"/activity?before=", "\"").to_owned();
+    let next = browser.get(&format!("/activity?before={older}"));
+    next.assert_page(200).assert_contains("Issued you a credential").assert_contains("Opened a share link of yours");
 }
 
 #[test]
@@ -297,5 +365,9 @@ fn only_the_learner_uses_the_sharing_pages() {
     assert_eq!(learner.get("/v1/me/shares").body["items"], json!([]));
     assert_eq!(learner.get("/v1/me/discoverable").body, json!({ "discoverable": false }));
     // The learner's navigation leads to the pages.
-    browser.get("/shares").assert_contains("href=\"/shares\" aria-current=\"page\"").assert_contains("href=\"/activity\"").assert_contains("href=\"/settings\"");
+    browser
+        .get("/shares")
+        .assert_contains("href=\"/shares\" aria-current=\"page\"")
+        .assert_contains("href=\"/activity\"")
+        .assert_contains("href=\"/settings\"");
 }
