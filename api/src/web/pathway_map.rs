@@ -153,8 +153,16 @@ pub fn render(
         escape(title)
     );
     for node in &laid {
+        // From the parent's bottom centre to the child's top centre.
         if let Some((px, py)) = node.parent {
-            let _ = write!(svg, r##"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#4a5568" stroke-width="1.5"/>"##, px, py + NODE_H, node.x, node.y);
+            let _ = write!(
+                svg,
+                r##"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#4a5568" stroke-width="1.5"/>"##,
+                px,
+                py + NODE_H,
+                node.x + NODE_W / 2.0,
+                node.y
+            );
         }
     }
     for node in &laid {
@@ -357,6 +365,21 @@ mod tests {
         // Without a learner every node is "none".
         let plain = render("p", pathway, "Award", &root, None, "Map");
         assert_eq!(plain.matches(r#"data-state="none""#).count(), 4);
+    }
+
+    #[test]
+    fn edges_join_the_centres_of_parent_and_child() {
+        let root = leaf("1 of these", &[(AchievementId::new(), "Only")], Vec::new());
+        let svg = render("m", PathwayId::new(), "Award", &root, None, "Map");
+        // A chain of one node per layer: every node sits in column 0, so each
+        // edge is vertical at the nodes' centre.
+        let centre = MARGIN + NODE_W / 2.0;
+        let edges: Vec<&str> = svg.match_indices("<line ").map(|(i, _)| &svg[i..]).collect();
+        assert_eq!(edges.len(), 2, "{svg}");
+        for edge in edges {
+            assert!(edge.starts_with(&format!(r#"<line x1="{centre}" y1=""#)), "{edge}");
+            assert!(edge.contains(&format!(r#" x2="{centre}" "#)), "{edge}");
+        }
     }
 
     #[test]

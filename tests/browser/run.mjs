@@ -1,0 +1,349 @@
+// Cairn's web face in headless Chromium, against `cairn serve --demo`
+// (.ci/browser.sh starts the server). Usage:
+//   node tests/browser/run.mjs <base url> <screenshot dir>
+// Each step prints "ok" or "FAIL"; the exit code is 1 when any failed. The
+// demo data is described in docs/demo.md; the share pages' markup is the
+// contract of issue 16 (share form on /shares, share page cards with
+// data-state).
+
+import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const [base, shots] = process.argv.slice(2);
+if (!base || !shots) {
+  console.error('usage: node run.mjs <base url> <screenshot dir>');
+  process.exit(2);
+}
+mkdirSync(shots, { recursive: true });
+
+const PASSWORD = 'cairn-demo-password';
+const LEARNER = 'ben@learners.example';
+const LEARNER_NAME = 'Ben Lindqvist';
+const EMPLOYER = 'recruiter@acme-analytics.example';
+const ISSUER = 'issuer@lakeside-university.example';
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 375, height: 812 };
+const VERIFIED_NOW = 'Verified now: signature, issuer, status, not expired';
+const axeScript = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+const url = (path) => new URL(path, base).toString();
+
+// ---- steps -------------------------------------------------------------
+
+const results = [];
+
+async function step(name, body) {
+  const started = Date.now();
+  try {
+    await body();
+    results.push({ name, ok: true });
+    console.log(`ok   ${name} (${Date.now() - started} ms)`);
+  } catch (error) {
+    results.push({ name, ok: false });
+    console.log(`FAIL ${name}: ${String(error?.message ?? error).split('\n').slice(0, 12).join('\n     ')}`);
+  }
+}
+
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+function equal(actual, expected, what) {
+  check(actual === expected, `${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+}
+
+/** A value an earlier step found; the step that needs it fails without it. */
+function need(value, what) {
+  check(value !== undefined && value !== null && value !== '', `needs ${what} from an earlier step`);
+  return value;
+}
+
+// ---- helpers -----------------------------------------------------------
+
+/** axe-core on the page as it is: fails on serious or critical violations. */
+async function axe(page, what) {
+  await page.addScriptTag({ path: axeScript });
+  const found = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const result = await axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.slice(0, 5).map((n) => `${n.target.join(' ')}: ${n.failureSummary?.split('\n').join(' ')}`),
+    }));
+  });
+  const bad = found.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  for (const v of found.filter((v) => !bad.includes(v))) {
+    console.log(`     note (${what}, ${v.impact}): ${v.id}: ${v.help}`);
+  }
+  check(
+    bad.length === 0,
+    `${bad.length} serious or critical accessibility violation(s) on ${what}:\n` +
+      bad.map((v) => `${v.impact} ${v.id}: ${v.help}\n  ${v.nodes.join('\n  ')}`).join('\n'),
+  );
+}
+
+/** Full-page screenshots at desktop and phone width, back to desktop after. */
+async function screenshots(page, name) {
+  for (const [size, viewport] of [['desktop', DESKTOP], ['phone', PHONE]]) {
+    await page.setViewportSize(viewport);
+    await page.screenshot({ path: join(shots, `${name}-${size}.png`), fullPage: true });
+  }
+  await page.setViewportSize(DESKTOP);
+}
+
+/** Opens `path` (or a full URL) and fails unless the server answered 200. */
+async function open(page, path) {
+  const response = await page.goto(path.startsWith('http') ? path : url(path));
+  equal(response?.status(), 200, `GET ${path}`);
+}
+
+async function signIn(page, email) {
+  await open(page, '/sign-in');
+  await page.fill('#email', email);
+  await page.fill('#password', PASSWORD);
+  await Promise.all([page.waitForNavigation(), page.click('form[action="/sign-in"] button[type="submit"]')]);
+  check(!page.url().includes('/sign-in'), `still on ${page.url()} after signing in as ${email}`);
+}
+
+async function newContext(browser) {
+  // bypassCSP: the pages send a strict CSP, which would refuse axe's injected script.
+  const context = await browser.newContext({ viewport: DESKTOP, bypassCSP: true });
+  context.setDefaultTimeout(10_000);
+  return context;
+}
+
+/** The SVG map's achievement nodes: name (from the node's title) → data-state. */
+async function mapStates(page) {
+  return page.$$eval('svg g.node.achievement', (nodes) =>
+    Object.fromEntries(
+      nodes.map((g) => [g.querySelector('title')?.textContent.replace(/^\S+\s/, '').trim(), g.getAttribute('data-state')]),
+    ),
+  );
+}
+
+/** Flips one character in the middle of a VC-JWT's signature. */
+function tamper(jwt) {
+  const parts = jwt.trim().split('.');
+  check(parts.length === 3, `not a compact JWS: ${parts.length} parts`);
+  const sig = parts[2];
+  const at = Math.floor(sig.length / 2);
+  const flipped = sig[at] === 'A' ? 'B' : 'A';
+  parts[2] = sig.slice(0, at) + flipped + sig.slice(at + 1);
+  return parts.join('.');
+}
+
+// ---- the run -----------------------------------------------------------
+
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
+const learnerContext = await newContext(browser);
+const learner = await learnerContext.newPage();
+const employerContext = await newContext(browser);
+const employer = await employerContext.newPage();
+
+const found = {}; // what steps find for later ones: credential ids, pathway ids, the share link
+
+await step('keyboard: Tab reaches the sign-in fields and focus is visible', async () => {
+  await open(learner, '/sign-in');
+  let id = '';
+  for (let i = 0; i < 40 && id !== 'email'; i += 1) {
+    await learner.keyboard.press('Tab');
+    id = await learner.evaluate(() => document.activeElement?.id ?? '');
+  }
+  equal(id, 'email', 'focused element after tabbing');
+  const outline = await learner.evaluate(() => {
+    const style = getComputedStyle(document.activeElement);
+    return { style: style.outlineStyle, width: parseFloat(style.outlineWidth) };
+  });
+  check(outline.style !== 'none' && outline.width >= 2, `no visible focus outline on #email: ${JSON.stringify(outline)}`);
+  await learner.keyboard.press('Tab');
+  equal(await learner.evaluate(() => document.activeElement?.id), 'password', 'focused element after one more Tab');
+});
+
+await step('a learner signs in through the /sign-in form', async () => {
+  await signIn(learner, LEARNER);
+  equal(new URL(learner.url()).pathname, '/wallet', 'page after signing in');
+  equal((await learner.textContent('h1'))?.trim(), 'Your wallet', 'heading');
+  check((await learner.textContent('header.top .person'))?.includes(LEARNER_NAME), 'the header names the learner');
+});
+
+await step("the wallet shows Ben's four credentials as cards", async () => {
+  await open(learner, '/wallet');
+  const cards = await learner.$$eval('[data-testid="credential-card"]', (cards) =>
+    cards.map((c) => ({ id: c.getAttribute('data-credential'), name: c.querySelector('h3')?.textContent.trim() })),
+  );
+  const names = cards.map((c) => c.name).sort();
+  equal(JSON.stringify(names), JSON.stringify(['Digital Pedagogy', 'Formative Assessment', 'Research Ethics', 'Statistics for Research']), 'card names');
+  found.credentials = Object.fromEntries(cards.map((c) => [c.name, c.id]));
+});
+
+await step('the wallet has no serious accessibility violations', async () => {
+  await open(learner, '/wallet');
+  await axe(learner, 'the wallet');
+  await screenshots(learner, 'wallet');
+});
+
+await step('/progress shows each pathway at the right value', async () => {
+  await open(learner, '/progress');
+  const bars = await learner.$$eval('progress[data-pathway], [role="progressbar"][data-pathway]', (bars) =>
+    bars.map((b) => ({
+      pathway: b.getAttribute('data-pathway'),
+      label: b.getAttribute('aria-label'),
+      value: b.getAttribute('value') ?? b.getAttribute('aria-valuenow'),
+      max: b.getAttribute('max') ?? b.getAttribute('aria-valuemax'),
+    })),
+  );
+  const by = (name) => bars.find((b) => b.label === `Progress toward ${name}`);
+  // docs/rule-language.md, worked examples: Ben has 1 of 3 micro-credentials in the best
+  // three-year window, and Research Ethics plus 3 of 7 more ECTS (one of the two parts met).
+  const award = by('Professional Learning Award');
+  check(award, `no bar for the Professional Learning Award among ${JSON.stringify(bars)}`);
+  equal(`${award.value} of ${award.max}`, '1 of 3', 'Professional Learning Award bar');
+  const certificate = by('Certificate in Applied Data Analysis');
+  check(certificate, `no bar for the Certificate in Applied Data Analysis among ${JSON.stringify(bars)}`);
+  equal(`${certificate.value} of ${certificate.max}`, '1 of 2', 'Certificate in Applied Data Analysis bar');
+  check((await learner.textContent('main')).includes('(71 %)'), 'the certificate shows 71 %');
+  equal(bars.length, 2, 'bars (Ben has started two pathways)');
+  found.award = award.pathway;
+  found.certificate = certificate.pathway;
+  await axe(learner, '/progress');
+  await screenshots(learner, 'progress-list');
+});
+
+await step('/progress/{pathway}: the map colours the Professional Learning Award nodes', async () => {
+  await open(learner, `/progress/${need(found.award, 'the award pathway id')}`);
+  equal((await learner.textContent('h1'))?.trim(), 'Professional Learning Award', 'heading');
+  equal(await learner.getAttribute('progress[data-pathway]', 'value'), '1', 'bar value');
+  const states = await mapStates(learner);
+  // The best window holds the 2025 Digital Pedagogy; the 2021 Formative Assessment is held, outside it.
+  equal(
+    JSON.stringify(states),
+    JSON.stringify({ 'Formative Assessment': 'held', 'Inclusive Classrooms': 'missing', 'Digital Pedagogy': 'used', 'Restorative Practice': 'missing' }),
+    'map node states',
+  );
+  equal(await learner.getAttribute('svg g.node.pathway', 'data-state'), 'missing', 'the pathway node (not complete)');
+});
+
+await step('/progress/{pathway}: the map colours the certificate nodes', async () => {
+  await open(learner, `/progress/${need(found.certificate, 'the certificate pathway id')}`);
+  equal((await learner.textContent('h1'))?.trim(), 'Certificate in Applied Data Analysis', 'heading');
+  const states = await mapStates(learner);
+  for (const [name, state] of Object.entries({
+    'Research Ethics': 'used',
+    'Statistics for Research': 'used',
+    'Python for Analysts': 'missing',
+    'Data Visualisation': 'missing',
+  })) {
+    equal(states[name], state, `map node ${name}`);
+  }
+  const met = await learner.$$eval('svg g.requirement', (gs) => gs.map((g) => g.getAttribute('data-met')));
+  check(met.includes('true') && met.includes('false'), `one requirement met, one not: ${JSON.stringify(met)}`);
+  await axe(learner, 'the pathway page with its map');
+  await screenshots(learner, 'progress');
+});
+
+await step('the learner creates a share of two credentials', async () => {
+  const ethics = need(found.credentials?.['Research Ethics'], 'the credential ids');
+  const statistics = need(found.credentials?.['Statistics for Research'], 'the credential ids');
+  await open(learner, '/shares');
+  const form = learner.locator('form#share-form');
+  await form.locator('input[name="scope"][value="credentials"]').check();
+  await form.locator(`input[name="credential"][value="${ethics}"]`).check();
+  await form.locator(`input[name="credential"][value="${statistics}"]`).check();
+  await form.locator('select[name="days"]').selectOption('30');
+  await form.locator('input[name="audience"]').fill('Acme Analytics');
+  await Promise.all([learner.waitForNavigation(), form.getByRole('button', { name: 'Create link' }).click()]);
+  check(new URL(learner.url()).searchParams.has('created'), `after creating: ${learner.url()}`);
+  const link = await learner.inputValue('#share-link');
+  check(/^https?:\/\//.test(link), `share link: ${link}`);
+  // The link names the server's public base; the test server answers on `base`.
+  const shared = new URL(link);
+  found.share = url(shared.pathname + shared.search);
+  await axe(learner, '/shares with the new link');
+});
+
+await step('a signed-out employer opens the share link and reads "Verified now"', async () => {
+  await open(employer, need(found.share, 'the share link'));
+  check((await employer.textContent('h1'))?.includes(LEARNER_NAME), 'the heading names the learner');
+  for (const name of ['Research Ethics', 'Statistics for Research']) {
+    const card = employer.locator(`article.card[data-credential="${found.credentials[name]}"]`);
+    equal(await card.getAttribute('data-state'), 'verified', `${name} state`);
+    check((await card.textContent()).includes(VERIFIED_NOW), `${name} says "${VERIFIED_NOW}"`);
+  }
+  equal(await employer.locator('article.card[data-credential]').count(), 2, 'cards on the share page');
+  check((await employer.locator('a#presentation-download').count()) === 1, 'a presentation download link');
+  await axe(employer, 'the share page');
+  await screenshots(employer, 'share');
+});
+
+await step('the institution revokes a credential through the JSON API', async () => {
+  const id = need(found.credentials?.['Research Ethics'], 'the credential ids');
+  const api = learnerContext.request;
+  const token = await api.post(url('/v1/auth/token'), { data: { email: ISSUER, password: PASSWORD } });
+  equal(token.status(), 200, 'POST /v1/auth/token');
+  const { access_token: bearer } = await token.json();
+  const revoked = await api.post(url(`/v1/credentials/${id}/revoke`), {
+    headers: { Authorization: `Bearer ${bearer}` },
+    data: { reason: 'Browser test: awarded in error' },
+  });
+  equal(revoked.status(), 200, `POST /v1/credentials/${id}/revoke (${await revoked.text()})`);
+  found.revoked = id;
+});
+
+await step('the share page then shows that credential revoked', async () => {
+  await open(employer, need(found.share, 'the share link'));
+  need(found.revoked, 'the revoked credential');
+  const ethics = employer.locator(`article.card[data-credential="${found.revoked}"]`);
+  equal(await ethics.getAttribute('data-state'), 'revoked', 'Research Ethics state');
+  check(!(await ethics.textContent()).includes(VERIFIED_NOW), 'the revoked card does not say verified');
+  check(/revoked/i.test(await ethics.textContent()), 'the revoked card says revoked');
+  const statistics = employer.locator(`article.card[data-credential="${found.credentials['Statistics for Research']}"]`);
+  equal(await statistics.getAttribute('data-state'), 'verified', 'Statistics for Research state');
+  await axe(employer, 'the share page with a revoked credential');
+  await screenshots(employer, 'share-revoked');
+});
+
+await step('the verifier page verifies the downloaded VC-JWT', async () => {
+  const id = need(found.credentials?.['Statistics for Research'], 'the credential ids');
+  const download = await learnerContext.request.get(url(`/wallet/credentials/${id}/jwt`));
+  equal(download.status(), 200, 'VC-JWT download');
+  found.jwt = (await download.text()).trim();
+  await open(employer, '/verify');
+  await axe(employer, 'the verifier');
+  await employer.fill('#credential', found.jwt);
+  await Promise.all([employer.waitForNavigation(), employer.click('#verify-form button[type="submit"]')]);
+  equal((await employer.textContent('[data-testid="verdict"]'))?.trim(), 'Verified', 'verdict');
+});
+
+await step('the verifier page reports a tampered credential', async () => {
+  const tampered = tamper(need(found.jwt, 'the VC-JWT'));
+  await open(employer, '/verify');
+  await employer.fill('#credential', tampered);
+  await Promise.all([employer.waitForNavigation(), employer.click('#verify-form button[type="submit"]')]);
+  equal((await employer.textContent('[data-testid="verdict"]'))?.trim(), 'Not verified', 'verdict');
+  const signature = employer.locator('li[data-check="signature"]');
+  check((await signature.getAttribute('class'))?.includes('failed'), 'the signature check is marked failed');
+  check(/failed/i.test(await signature.textContent()), 'the signature check says failed');
+  await axe(employer, 'the verifier with a failed result');
+  await screenshots(employer, 'verifier');
+});
+
+await step('the employer signs in and finds talent by skill', async () => {
+  await signIn(employer, EMPLOYER);
+  await open(employer, '/talent');
+  await axe(employer, '/talent');
+  await employer.selectOption('#skill', 'https://skills.example/statistics');
+  await Promise.all([employer.waitForNavigation(), employer.click('form[action="/talent"] button[type="submit"]')]);
+  const names = await employer.$$eval('.talent-results > li h3', (hs) => hs.map((h) => h.textContent.trim()));
+  equal(JSON.stringify(names), JSON.stringify(['Chen Wei']), 'learners found for statistics');
+  await axe(employer, 'talent results');
+});
+
+await browser.close();
+
+const failed = results.filter((r) => !r.ok);
+console.log(`\n${results.length - failed.length} of ${results.length} steps passed; screenshots in ${shots}`);
+process.exit(failed.length === 0 ? 0 : 1);
