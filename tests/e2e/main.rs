@@ -28,6 +28,7 @@ mod outcomes;
 mod pages;
 mod pages_authz;
 mod pages_progress;
+mod pages_sharing;
 mod pages_verify;
 mod pages_wallet;
 mod pathways;

@@ -222,6 +222,35 @@ pub fn list(conn: &mut DbConn, scope: Scope, after: Option<AuditEntryId>, limit:
         query = query.filter(audit_log::id.gt(after.to_string()));
     }
     let rows: Vec<LogRow> = query.load(conn).map_err(StoreError::from_query)?;
+    entries(rows)
+}
+
+/// A learner's entries newest first, before `before` (the activity page:
+/// what happened last matters most to the person reading it).
+pub fn newest_of_learner(conn: &mut DbConn, learner: UserId, before: Option<AuditEntryId>, limit: i64) -> StoreResult<Vec<LoggedEntry>> {
+    let mut query = audit_log::table
+        .select((
+            audit_log::id,
+            audit_log::at,
+            audit_log::actor_id,
+            audit_log::action,
+            audit_log::subject_type,
+            audit_log::subject_id,
+            audit_log::org_id,
+            audit_log::detail,
+        ))
+        .filter(audit_log::learner_id.eq(learner.to_string()))
+        .order(audit_log::id.desc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(before) = before {
+        query = query.filter(audit_log::id.lt(before.to_string()));
+    }
+    let rows: Vec<LogRow> = query.load(conn).map_err(StoreError::from_query)?;
+    entries(rows)
+}
+
+fn entries(rows: Vec<LogRow>) -> StoreResult<Vec<LoggedEntry>> {
     rows.into_iter()
         .map(|(id, at, actor, action, subject_type, subject_id, org, detail)| {
             Ok(LoggedEntry {

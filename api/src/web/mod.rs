@@ -8,6 +8,7 @@
 //! (`assets`); phrases built in code live in `words`.
 
 pub mod account;
+pub mod activity;
 pub mod assets;
 pub mod credential;
 pub mod credential_links;
@@ -18,6 +19,8 @@ pub mod pathway_map;
 pub mod progress;
 pub mod public;
 pub mod session;
+pub mod share_page;
+pub mod shares;
 pub mod talent;
 pub mod verifier;
 pub mod wallet;
@@ -55,10 +58,25 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(progress::pathway_progress)
         .service(public::pathway)
         .service(public::achievement)
-        .service(public::issuer);
+        .service(public::issuer)
+        .service(shares::shares_page)
+        .service(shares::create_share)
+        .service(shares::revoke_share)
+        .service(shares::decline_request)
+        .service(shares::settings_page)
+        .service(shares::set_discoverable)
+        .service(share_page::presentation_download)
+        .service(activity::activity_page);
 }
 
 /// Pages that share a path with the JSON API and answer browsers only
 /// (content negotiation). Registered before the API, whose handler answers
 /// everyone else.
-pub fn configure_negotiated(_cfg: &mut ServiceConfig) {}
+pub fn configure_negotiated(cfg: &mut ServiceConfig) {
+    cfg.service(
+        actix_web::web::resource("/v1/shares/{token}")
+            .guard(actix_web::guard::Get())
+            .guard(actix_web::guard::fn_guard(share_page::prefers_html))
+            .to(share_page::shared_record),
+    );
+}

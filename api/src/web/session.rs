@@ -92,6 +92,24 @@ impl Visitor {
         cookie(SESSION_COOKIE, secret, self.secure, Some(CookieDuration::seconds(sessions::LIFETIME.num_seconds())))
     }
 
+    /// A short-lived cookie for the pages under `path` only, carrying
+    /// something to the page a form redirects to (a new share link, which
+    /// the store keeps only hashed).
+    pub fn flash_cookie(&self, name: &'static str, value: String, path: &'static str, max_age: CookieDuration) -> Cookie<'static> {
+        let mut flash = cookie(name, value, self.secure, Some(max_age));
+        flash.set_path(path);
+        flash.set_same_site(SameSite::Strict);
+        flash
+    }
+
+    /// The cookie that removes a flash cookie once it was read.
+    pub fn flash_removal(&self, name: &'static str, path: &'static str) -> Cookie<'static> {
+        let mut removal = cookie(name, String::new(), self.secure, None);
+        removal.set_path(path);
+        removal.make_removal();
+        removal
+    }
+
     /// The cookie that removes the session cookie (sign-out).
     pub fn removal_cookie(&self) -> Cookie<'static> {
         let mut removal = cookie(SESSION_COOKIE, String::new(), self.secure, None);
@@ -112,7 +130,7 @@ fn cookie(name: &'static str, value: String, secure: bool, max_age: Option<Cooki
 fn nav_for(role: Option<Role>) -> &'static [(&'static str, &'static str)] {
     match role {
         Some(Role::Learner) => {
-            &[("/wallet", "Wallet"), ("/progress", "Progress"), ("/shares", "Sharing"), ("/activity", "Activity"), ("/verify", "Verify")]
+            &[("/wallet", "Wallet"), ("/progress", "Progress"), ("/shares", "Sharing"), ("/activity", "Activity"), ("/settings", "Settings"), ("/verify", "Verify")]
         }
         Some(Role::Employer) => &[("/talent", "Talent"), ("/talent/requests", "Requests"), ("/verify", "Verify")],
         Some(Role::Issuer) => &[("/institution", "Institution"), ("/verify", "Verify")],

@@ -245,6 +245,118 @@ pub fn rule(e: &cairn_stacking::Explanation) -> String {
     format!("{}, from: {}", e.label, e.candidate_names.join(", "))
 }
 
+/// What a share shows, in words: "SQL Fundamentals, Statistics",
+/// "credentials with the skills: …", "everything in the wallet".
+pub fn share_scope(scope: &cairn_domain::sharing::ShareScope, name_of: impl Fn(&uuid::Uuid) -> Option<String>) -> String {
+    use cairn_domain::sharing::ShareScope;
+    match scope {
+        ShareScope::All(_) => "Everything: every credential and employment record".to_owned(),
+        ShareScope::Credentials(ids) => {
+            let names: Vec<String> = ids.iter().map(|id| name_of(id).unwrap_or_else(|| "a credential no longer in the wallet".to_owned())).collect();
+            let noun = if ids.len() == 1 { "Credential" } else { "Credentials" };
+            format!("{noun}: {}", names.join(", "))
+        }
+        ShareScope::Skills(skills) => {
+            let names: Vec<&str> = skills.iter().map(cairn_domain::skill::Skill::as_str).collect();
+            format!("Credentials with the skills: {}", names.join(", "))
+        }
+    }
+}
+
+/// A share's state in words.
+pub fn share_state(state: crate::services::sharing::ShareState) -> &'static str {
+    use crate::services::sharing::ShareState;
+    match state {
+        ShareState::Active => "Active",
+        ShareState::Expired => "Expired",
+        ShareState::Revoked => "Revoked",
+    }
+}
+
+/// "not opened yet", "opened once", "opened 3 times".
+pub fn views(count: usize) -> String {
+    match count {
+        0 => "not opened yet".to_owned(),
+        1 => "opened once".to_owned(),
+        n => format!("opened {n} times"),
+    }
+}
+
+/// "created 2 December 2026".
+pub fn created(at: DateTime<Utc>) -> String {
+    format!("created {}", date(at))
+}
+
+/// "7 days".
+pub fn days(count: i64) -> String {
+    if count == 1 { "1 day".to_owned() } else { format!("{count} days") }
+}
+
+/// A failed check of a shared credential, as a verifier needs it said:
+/// "Revoked by the issuer on 2 December 2026".
+pub fn failed_check(check: &str, detail: &str, window: Window) -> String {
+    let on = detail
+        .rsplit_once(" on ")
+        .and_then(|(_, d)| chrono::NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").ok())
+        .map(|d| format!(" on {}", d.format("%-d %B %Y")))
+        .unwrap_or_default();
+    match check {
+        "status" if detail.contains("revoked") => format!("Revoked by the issuer{on}"),
+        "status" if detail.contains("suspended") => format!("Suspended by the issuer{on}"),
+        _ => format!("{}: {}", check_label(check), check_summary(check, crate::services::verification::Outcome::Fail, false, detail, window)),
+    }
+}
+
+/// What an audit entry records, as the learner reads it.
+pub fn audit_action(action: &str) -> &'static str {
+    match action {
+        "account.create" => "Created your account",
+        "account.email_verify" => "Confirmed your e-mail address",
+        "credential.issue" => "Issued you a credential",
+        "credential.claim" => "Claimed a credential into your wallet",
+        "credential.revoke" => "Revoked a credential of yours",
+        "credential.suspend" => "Suspended a credential of yours",
+        "credential.reinstate" => "Reinstated a credential of yours",
+        "credential.import" => "Imported a credential into your wallet",
+        "award.issue" => "Issued you an award",
+        "award.revoke" => "Revoked an award of yours",
+        "award.suspend" => "Suspended an award of yours",
+        "award.reinstate" => "Reinstated an award of yours",
+        "award.queue" => "Queued an award of yours for review",
+        "award.approve" => "Approved an award of yours",
+        "award.reject" => "Rejected an award of yours",
+        "employment.add" => "Added an employment record",
+        "employment.delete" => "Deleted an employment record",
+        "employment.attest" => "Attested an employment record of yours",
+        "share.create" => "Created a share link",
+        "share.revoke" => "Revoked a share link",
+        "share.view" => "Opened a share link of yours",
+        "share_request.create" => "Asked you to share your record",
+        "share_request.answer" => "Answered a share request",
+        "discoverability.set" => "Changed whether employers can find you",
+        "talent.match" => "Found you in talent search",
+        _ => "Did something with your record",
+    }
+}
+
+/// Who did it: "You", a person and their organisation, "Someone with the
+/// link" (a share opened signed out) or the service itself.
+pub fn audit_actor(action: &str, you: bool, person: Option<&str>, org: Option<&str>) -> String {
+    match (you, person, org) {
+        (true, _, _) => "You".to_owned(),
+        (false, Some(person), Some(org)) => format!("{person} ({org})"),
+        (false, Some(person), None) => person.to_owned(),
+        (false, None, Some(org)) => org.to_owned(),
+        (false, None, None) if action == "share.view" => "Someone with the link".to_owned(),
+        (false, None, None) => "Cairn".to_owned(),
+    }
+}
+
+/// "2 December 2026 (today)".
+pub fn when(now: DateTime<Utc>, at: DateTime<Utc>) -> String {
+    format!("{} ({})", date(at), relative(now, at))
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
@@ -266,5 +378,14 @@ mod tests {
         assert_eq!(relative(now, day(2023, 12, 1)), "2 years ago");
         assert_eq!(expiry(now, None), "does not expire");
         assert_eq!(expiry(now, Some(day(2025, 12, 1))), "expired 1 month ago (1 December 2025)");
+    }
+
+    #[test]
+    fn a_revoked_check_names_the_day() {
+        assert_eq!(failed_check("status", "revoked by the issuer on 2026-12-02", Window::default()), "Revoked by the issuer on 2 December 2026");
+        assert_eq!(failed_check("status", "revoked by the issuer", Window::default()), "Revoked by the issuer");
+        assert_eq!(views(0), "not opened yet");
+        assert_eq!(views(3), "opened 3 times");
+        assert_eq!(audit_actor("share.view", false, None, None), "Someone with the link");
     }
 }

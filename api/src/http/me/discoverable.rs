@@ -25,7 +25,7 @@ pub struct DiscoverableSetting {
 }
 
 impl DiscoverableSetting {
-    fn from_stored(setting: Discoverability) -> Self {
+    pub fn from_stored(setting: Discoverability) -> Self {
         match setting {
             Discoverability::Hidden => DiscoverableSetting { discoverable: false, skills: None },
             Discoverability::EverySkill => DiscoverableSetting { discoverable: true, skills: None },
