@@ -6,7 +6,7 @@
 
 use actix_web::guard::GuardContext;
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, Accept, QualityItem};
+use actix_web::http::header::{self, Accept, Quality, QualityItem};
 use actix_web::mime::Mime;
 use actix_web::{HttpResponse, get, web};
 use askama::Template;
@@ -39,7 +39,7 @@ fn html_first(items: &[QualityItem<Mime>]) -> bool {
     });
     match (html, json) {
         (Some(html), Some(json)) => html > json,
-        (Some(html), None) => html > actix_web::http::header::q(0),
+        (Some(html), None) => html > Quality::ZERO,
         (None, _) => false,
     }
 }
