@@ -46,7 +46,8 @@ fn a_share_made_with_the_form_opens_as_a_page_in_a_browser_and_as_json_for_progr
         .assert_contains("<option value=\"90\">90 days</option>")
         .assert_contains("Who is it for?");
 
-    let created = browser.submit("/shares", "/shares", &[("scope", "credentials"), ("credential", &shared), ("days", "7"), ("audience", "Acme recruiting")]);
+    let created =
+        browser.submit("/shares", "/shares", &[("scope", "credentials"), ("credential", &shared), ("days", "7"), ("audience", "Acme recruiting")]);
     assert_eq!(created.status, 303, "{}", created.text);
     let location = created.header("location").unwrap().to_owned();
     let share_id = location.strip_prefix("/shares?created=").unwrap_or_else(|| panic!("{location}")).to_owned();
@@ -297,5 +298,9 @@ fn only_the_learner_uses_the_sharing_pages() {
     assert_eq!(learner.get("/v1/me/shares").body["items"], json!([]));
     assert_eq!(learner.get("/v1/me/discoverable").body, json!({ "discoverable": false }));
     // The learner's navigation leads to the pages.
-    browser.get("/shares").assert_contains("href=\"/shares\" aria-current=\"page\"").assert_contains("href=\"/activity\"").assert_contains("href=\"/settings\"");
+    browser
+        .get("/shares")
+        .assert_contains("href=\"/shares\" aria-current=\"page\"")
+        .assert_contains("href=\"/activity\"")
+        .assert_contains("href=\"/settings\"");
 }

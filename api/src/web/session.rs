@@ -129,9 +129,14 @@ fn cookie(name: &'static str, value: String, secure: bool, max_age: Option<Cooki
 /// The navigation of each role; signed out, the public pages.
 fn nav_for(role: Option<Role>) -> &'static [(&'static str, &'static str)] {
     match role {
-        Some(Role::Learner) => {
-            &[("/wallet", "Wallet"), ("/progress", "Progress"), ("/shares", "Sharing"), ("/activity", "Activity"), ("/settings", "Settings"), ("/verify", "Verify")]
-        }
+        Some(Role::Learner) => &[
+            ("/wallet", "Wallet"),
+            ("/progress", "Progress"),
+            ("/shares", "Sharing"),
+            ("/activity", "Activity"),
+            ("/settings", "Settings"),
+            ("/verify", "Verify"),
+        ],
         Some(Role::Employer) => &[("/talent", "Talent"), ("/talent/requests", "Requests"), ("/verify", "Verify")],
         Some(Role::Issuer) => &[("/institution", "Institution"), ("/verify", "Verify")],
         Some(Role::Admin) => &[("/verify", "Verify"), ("/docs/", "API")],

@@ -157,7 +157,12 @@ fn share_page(record: SharedRecord, visitor: &Visitor, token: String) -> SharePa
         jobs: record
             .employment
             .iter()
-            .map(|e| JobItem { title: e.title.clone(), employer: e.employer_name.clone(), dates: words::span(e.start_date, e.end_date), attested: e.verified })
+            .map(|e| JobItem {
+                title: e.title.clone(),
+                employer: e.employer_name.clone(),
+                dates: words::span(e.start_date, e.end_date),
+                attested: e.verified,
+            })
             .collect(),
         token,
     }

@@ -215,10 +215,7 @@ async fn show(state: &AppState, page: &LearnerPage, status: StatusCode, shown: S
                 Choice { checked: filled.credentials.contains(&value), value, label: name.clone() }
             })
             .collect(),
-        skills: skills
-            .into_iter()
-            .map(|(value, label)| Choice { checked: filled.skills.contains(&value), value, label })
-            .collect(),
+        skills: skills.into_iter().map(|(value, label)| Choice { checked: filled.skills.contains(&value), value, label }).collect(),
         days: DAYS.iter().map(|&value| DaysOption { value, label: words::days(value), selected: value == days_chosen }).collect(),
         scope: filled.scope,
         audience: filled.audience,
@@ -307,7 +304,8 @@ pub async fn create_share(state: web::Data<AppState>, page: LearnerPage, form: F
         Ok(created) => {
             let id = created.share.id;
             let mut response = form.visitor.redirect(&format!("/shares?created={id}"));
-            let cookie = form.visitor.flash_cookie(NEW_LINK_COOKIE, format!("{id}.{}", created.url), NEW_LINK_PATH, CookieDuration::seconds(NEW_LINK_SECONDS));
+            let cookie =
+                form.visitor.flash_cookie(NEW_LINK_COOKIE, format!("{id}.{}", created.url), NEW_LINK_PATH, CookieDuration::seconds(NEW_LINK_SECONDS));
             response.add_cookie(&cookie).map_err(ApiError::internal)?;
             Ok(response)
         }
@@ -386,11 +384,7 @@ pub struct DiscoverableFields {
 /// Opts in or out of talent search with `PUT /v1/me/discoverable`'s use
 /// case. Ticked, a per-skill opt-in made through the API is kept as it is.
 #[post("/settings/discoverable")]
-pub async fn set_discoverable(
-    state: web::Data<AppState>,
-    page: LearnerPage,
-    form: Form<DiscoverableFields>,
-) -> Result<HttpResponse, PageError> {
+pub async fn set_discoverable(state: web::Data<AppState>, page: LearnerPage, form: Form<DiscoverableFields>) -> Result<HttpResponse, PageError> {
     let current = talent::discoverability(&state.store, Context::new(&state, page.caller.id)).await?;
     let setting = match (form.fields.discoverable.is_some(), current) {
         (false, _) => Discoverability::Hidden,
