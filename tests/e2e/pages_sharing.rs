@@ -2,7 +2,7 @@
 //! talent-search opt-in, the activity log) and the page a share link opens
 //! in a browser, with who may use them.
 
-use cairn_tests::{AchievementBuilder, PASSWORD, PageClient, TestApp, in_days};
+use cairn_tests::{AchievementBuilder, PASSWORD, PageClient, Pathway, Rule, TestApp, in_days};
 use serde_json::json;
 
 const SKILL_URL: &str = "https://skills.example/data-visualisation";
@@ -95,6 +95,51 @@ fn a_share_made_with_the_form_opens_as_a_page_in_a_browser_and_as_json_for_progr
     for text in ["Acme recruiting", "Credential: Data Visualisation", "created ", "expires in ", "opened 6 times", "Active", "Revoke"] {
         assert!(item.contains(text), "the share does not say {text:?}: {item}");
     }
+}
+
+#[test]
+fn a_skills_share_and_a_whole_record_share_show_what_they_hold() {
+    let app = TestApp::spawn();
+    let learner = app.learner("share-scopes");
+    let uni = app.institution("Northfield University");
+    let aligned = uni.achievement(&AchievementBuilder::micro("Data Visualisation").skill_with_code("Data visualisation", SKILL_URL, "DV-1"));
+    let plain = uni.achievement(&AchievementBuilder::badge("Teamwork"));
+    let award = uni.achievement(&AchievementBuilder::award("Analyst Award").description("Both.").criteria("Earn both."));
+    uni.pathway(&Pathway::new("analyst", "Analyst", &award, Rule::all([Rule::count(1).achievement(&aligned), Rule::count(1).achievement(&plain)])));
+    let chart = uni.issue(&learner.id, &aligned)["id"].as_str().unwrap().to_owned();
+    let team = uni.issue(&learner.id, &plain)["id"].as_str().unwrap().to_owned();
+    let job = learner.post("/v1/me/employment", &json!({ "employer_name": "Acme", "title": "Junior Analyst", "start_date": "2025-01-06" }));
+    assert_eq!(job.status, 201, "{}", job.text);
+    let browser = PageClient::signed_in(&app, &learner.email, PASSWORD);
+    let visitor = PageClient::new(&app);
+    let open_created = |fields: &[(&str, &str)]| {
+        let created = browser.submit("/shares", "/shares", fields);
+        assert_eq!(created.status, 303, "{}", created.text);
+        let page = browser.get(created.header("location").unwrap());
+        let url = between(&page.text, "<input id=\"share-link\" class=\"public-url\" readonly value=\"", "\"").to_owned();
+        let opened = visitor.get(app.path_of(&url));
+        opened.assert_page(200);
+        opened
+    };
+
+    let by_skill = open_created(&[("scope", "skills"), ("skill", SKILL_URL), ("days", "30")]);
+    assert!(shared_card(&by_skill.text, &chart).contains("data-state=\"verified\""), "{}", by_skill.text);
+    assert!(!by_skill.text.contains(&team), "only the aligned credential: {}", by_skill.text);
+    assert!(!by_skill.text.contains("Junior Analyst"), "no employment in a skills share");
+
+    let everything = open_created(&[("scope", "everything"), ("days", "90")]);
+    for id in [&chart, &team] {
+        assert!(shared_card(&everything.text, id).contains("data-state=\"verified\""), "{}", everything.text);
+    }
+    let awards = between(&everything.text, "<li data-testid=\"award\">", "</li>");
+    for text in ["Analyst Award", "Analyst", "Data Visualisation", "Teamwork"] {
+        assert!(awards.contains(text), "the award does not say {text:?}: {awards}");
+    }
+    let job = between(&everything.text, "<li class=\"card\" data-testid=\"employment-card\">", "</li>");
+    assert!(job.contains("Junior Analyst") && job.contains("Acme") && job.contains("Self-asserted"), "{job}");
+    let list = browser.get("/shares");
+    list.assert_contains("Credentials with the skills: https://skills.example/data-visualisation")
+        .assert_contains("Everything: every credential and employment record");
 }
 
 #[test]
