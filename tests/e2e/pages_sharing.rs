@@ -245,7 +245,7 @@ fn employers_requests_are_granted_or_declined_through_the_page() {
     let browser = PageClient::signed_in(&app, &learner.email, PASSWORD);
     let page = browser.get("/shares");
     let item = between(&page.text, &format!("data-request=\"{granted}\">"), "</li>");
-    for text in ["Acme Analytics", "We are hiring analysts.", &format!("href=\"/shares?request={granted}"), "Grant", "Decline"] {
+    for text in ["Acme Analytics", "We are hiring analysts.", &format!("href=\"/shares?request={granted}\">Grant"), "Decline"] {
         assert!(item.contains(text), "the request does not say {text:?}: {item}");
     }
     assert!(item.contains(&format!("action=\"/shares/requests/{granted}/decline\"")), "{item}");
@@ -315,6 +315,23 @@ fn activity_lists_who_opened_a_share_newest_first() {
     let created = page.text.find("<strong>You</strong>: Created a share link").unwrap();
     let issued = page.text.find("Issued you a credential").unwrap();
     assert!(viewed < created && created < issued, "newest first: {}", page.text);
+
+    // An employer's staff opening the link with their token is named with their organisation.
+    let employer = app.employer("Acme Hiring");
+    assert_eq!(employer.get(app.path_of(share["url"].as_str().unwrap())).status, 200);
+    let first = between(&browser.get("/activity").text, "<li data-testid=\"activity\">", "</li>").to_owned();
+    assert!(first.contains("<strong>Staff (Acme Hiring)</strong>: Opened a share link of yours"), "{first}");
+
+    // Fifty entries a page, newest first; older ones follow.
+    for _ in 0..50 {
+        learner.share(&json!({ "all": true, "expires_at": in_days(1) }));
+    }
+    let page = browser.get("/activity");
+    assert_eq!(page.text.matches("<li data-testid=\"activity\">").count(), 50);
+    assert!(!page.text.contains("Issued you a credential"), "the oldest entries are on a later page");
+    let older = between(&page.text, "<a href=\"/activity?before=", "\"").to_owned();
+    let next = browser.get(&format!("/activity?before={older}"));
+    next.assert_page(200).assert_contains("Issued you a credential").assert_contains("Opened a share link of yours");
 }
 
 #[test]
