@@ -277,6 +277,11 @@ fn employers_requests_are_granted_or_declined_through_the_page() {
     // An answered request cannot be answered again.
     browser.get(&format!("/shares?request={declined}")).assert_page(404);
     browser.submit("/shares", &format!("/shares/requests/{declined}/decline"), &[]).assert_page(409);
+    browser
+        .submit("/shares", "/shares", &[("request", &declined), ("scope", "everything"), ("days", "30")])
+        .assert_page(409)
+        .assert_contains("This share request was already answered.");
+    assert_eq!(learner.get("/v1/me/shares").body["items"].as_array().unwrap().len(), 1, "only the granting share exists");
 }
 
 #[test]

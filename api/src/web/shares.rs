@@ -311,6 +311,11 @@ pub async fn create_share(state: web::Data<AppState>, page: LearnerPage, form: F
         }
         Err(error @ (ShareError::Store(_) | ShareError::Token(_) | ShareError::Signing(_))) => Err(error.into()),
         Err(error) => {
+            let mut filled = filled;
+            if matches!(error, ShareError::UnknownRequest | ShareError::RequestAnswered) {
+                // The form no longer answers it: shown plain, with why.
+                filled.request.clear();
+            }
             let message = words::sentence(&error.to_string());
             let status = ApiError::from(error).status_code();
             again(filled, status, message).await
