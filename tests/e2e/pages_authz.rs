@@ -110,6 +110,12 @@ fn every_page_admits_only_its_people() {
     let granting = owner.post("/v1/me/shares", &json!({ "all": true, "expires_at": in_a_week, "request": granted }));
     assert_eq!(granting.status, 201, "{}", granting.text);
     let org = uni.org.clone();
+    let pending = employer.post("/v1/talent/requests", &ask).id();
+    let to_decline = employer.post("/v1/talent/requests", &ask).id();
+    let spare = owner.post("/v1/me/shares", &json!({ "all": true, "expires_at": in_a_week }));
+    let spare_id = spare.body["id"].as_str().unwrap().to_owned();
+    let share_path = app.path_of(granting.body["url"].as_str().unwrap()).to_owned();
+    let share_token = share_path.rsplit('/').next().unwrap().to_owned();
 
     let mut browsers = Vec::new();
     for who in EVERYONE {
@@ -162,6 +168,35 @@ fn every_page_admits_only_its_people() {
             expect: [SignIn, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN],
         },
         Case { method: Method::ForgedForm, path: "/verify".into(), expect: [FORBIDDEN; 7] },
+        // Sharing: the learner's pages and forms, and the share link's page.
+        get("/shares", LEARNERS),
+        get(format!("/shares?request={pending}"), OWNER),
+        get("/settings", LEARNERS),
+        get("/activity", LEARNERS),
+        get(&share_path, PUBLIC),
+        get(format!("/shared/{share_token}/presentation"), [FILE; 7]),
+        form(
+            "/shares",
+            vec![("scope", String::new()), ("days", "30".to_owned())],
+            [SignIn, Page(422), Page(422), FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN],
+        ),
+        form(
+            "/settings/discoverable",
+            vec![("discoverable", "true".to_owned())],
+            [SignIn, to("/settings?saved=1"), to("/settings?saved=1"), FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN],
+        ),
+        form(format!("/shares/requests/{to_decline}/decline"), vec![], [SignIn, to("/shares"), HIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN]),
+        form(format!("/shares/{spare_id}/revoke"), vec![], [SignIn, to("/shares"), HIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN]),
+        Case {
+            method: Method::ForgedForm,
+            path: "/shares".into(),
+            expect: [SignIn, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN],
+        },
+        Case {
+            method: Method::ForgedForm,
+            path: format!("/shares/{spare_id}/revoke"),
+            expect: [SignIn, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN],
+        },
     ];
 
     let mut failures = Vec::new();
