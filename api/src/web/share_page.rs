@@ -212,7 +212,7 @@ mod tests {
     use actix_web::http::header::{Accept, Header};
     use actix_web::test::TestRequest;
 
-    use super::html_first;
+    use crate::web::share_page::html_first;
 
     fn prefers(accept: &str) -> bool {
         let req = TestRequest::default().insert_header(("Accept", accept)).to_http_request();
