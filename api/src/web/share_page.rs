@@ -18,7 +18,7 @@ use crate::services::verification::Outcome;
 use crate::state::AppState;
 use crate::web::page::{Chrome, PageError};
 use crate::web::session::Visitor;
-use crate::web::wallet::{attachment, text_at};
+use crate::web::wallet::{Job, attachment, text_at};
 use crate::web::words;
 
 /// The presentation's media type: the JWT's `typ` (VC-JOSE-COSE).
@@ -98,13 +98,6 @@ struct AwardItem {
     parts: Vec<String>,
 }
 
-struct JobItem {
-    title: String,
-    employer: String,
-    dates: String,
-    attested: bool,
-}
-
 #[derive(Template)]
 #[template(path = "share_page.html")]
 struct SharePage {
@@ -115,7 +108,7 @@ struct SharePage {
     cards: Vec<SharedCard>,
     imported: Vec<ImportedCard>,
     awards: Vec<AwardItem>,
-    jobs: Vec<JobItem>,
+    jobs: Vec<Job>,
     token: String,
 }
 
@@ -154,16 +147,7 @@ fn share_page(record: SharedRecord, visitor: &Visitor, token: String) -> SharePa
             })
             .collect(),
         awards,
-        jobs: record
-            .employment
-            .iter()
-            .map(|e| JobItem {
-                title: e.title.clone(),
-                employer: e.employer_name.clone(),
-                dates: words::span(e.start_date, e.end_date),
-                attested: e.verified,
-            })
-            .collect(),
+        jobs: record.employment.iter().map(|e| Job::new(&e.title, &e.employer_name, e.start_date, e.end_date, e.verified)).collect(),
         token,
     }
 }

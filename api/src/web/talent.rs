@@ -228,7 +228,7 @@ pub async fn record_page(state: web::Data<AppState>, page: EmployerPage, path: w
         .map(|e| RecordEmployment {
             title: e.title.clone(),
             employer: e.employer_name.clone(),
-            dates: words::period(e.start_date, e.end_date),
+            dates: words::span(e.start_date, e.end_date),
             verified: e.verified,
         })
         .collect();

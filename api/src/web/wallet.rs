@@ -6,7 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -120,24 +120,23 @@ impl ImportedCard {
     }
 }
 
-/// A job as the wallet lists it.
-struct Job {
-    title: String,
-    employer: String,
+/// A job as a card (`employment_cards.html`: the wallet and the share page).
+pub struct Job {
+    pub title: String,
+    pub employer: String,
     /// "March 2021 – present".
-    dates: String,
-    attested: bool,
+    pub dates: String,
+    pub attested: bool,
 }
 
 impl Job {
-    fn new(record: &EmploymentRecord) -> Self {
+    pub fn new(title: &str, employer: &str, start: NaiveDate, end: Option<NaiveDate>, attested: bool) -> Self {
+        Job { title: title.to_owned(), employer: employer.to_owned(), dates: words::span(start, end), attested }
+    }
+
+    fn of(record: &EmploymentRecord) -> Self {
         let e = &record.employment;
-        Job {
-            title: e.title.as_str().to_owned(),
-            employer: e.employer_name.as_str().to_owned(),
-            dates: words::span(e.start_date, e.end_date),
-            attested: record.attestation.is_some(),
-        }
+        Job::new(e.title.as_str(), e.employer_name.as_str(), e.start_date, e.end_date, record.attestation.is_some())
     }
 }
 
@@ -167,7 +166,7 @@ async fn show(
         chrome: visitor.chrome("Your wallet"),
         cards: credentials.iter().map(|c| Card::new(c, now)).collect(),
         imported: imported.iter().map(ImportedCard::new).collect(),
-        jobs: employment.iter().map(Job::new).collect(),
+        jobs: employment.iter().map(Job::of).collect(),
         claim_error,
         code,
     };

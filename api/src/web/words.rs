@@ -116,14 +116,6 @@ pub fn request_status(status: crate::store::shares::RequestStatus) -> &'static s
     }
 }
 
-/// "March 2024 – June 2025", "since March 2024".
-pub fn period(start: chrono::NaiveDate, end: Option<chrono::NaiveDate>) -> String {
-    match end {
-        Some(end) => format!("{} – {}", start.format("%B %Y"), end.format("%B %Y")),
-        None => format!("since {}", start.format("%B %Y")),
-    }
-}
-
 /// A credential's state for its holder: the issuer's status, or "expired"
 /// once an active credential's validity has passed. The CSS class, then the
 /// word shown.
