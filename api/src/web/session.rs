@@ -137,8 +137,19 @@ fn nav_for(role: Option<Role>) -> &'static [(&'static str, &'static str)] {
             ("/settings", "Settings"),
             ("/verify", "Verify"),
         ],
-        Some(Role::Employer) => &[("/talent", "Talent"), ("/talent/requests", "Requests"), ("/verify", "Verify")],
-        Some(Role::Issuer) => &[("/institution", "Institution"), ("/verify", "Verify")],
+        Some(Role::Employer) => &[("/talent", "Talent"), ("/talent/requests", "Requests"), ("/webhooks", "Webhooks"), ("/verify", "Verify")],
+        // The institution console (issue 17): the org is the issuer's own, from the session.
+        Some(Role::Issuer) => &[
+            ("/institution", "Overview"),
+            ("/institution/catalog", "Catalog"),
+            ("/institution/issue", "Issue"),
+            ("/institution/credentials", "Issued"),
+            ("/institution/pathways", "Pathways"),
+            ("/institution/reviews", "Reviews"),
+            ("/webhooks", "Webhooks"),
+            ("/institution/audit", "Audit log"),
+            ("/verify", "Verify"),
+        ],
         Some(Role::Admin) => &[("/verify", "Verify"), ("/docs/", "API")],
         None => &[("/verify", "Verify"), ("/sign-in", "Sign in"), ("/register", "Register")],
     }
