@@ -14,6 +14,7 @@ use cairn_stacking::{AwardStanding, CredentialFact, EvalOptions, Issuance, OnCon
 use chrono::{DateTime, Utc};
 use diesel::Connection;
 
+use crate::services::events::{self, Event, EventKind};
 use crate::services::issuer::{EvidenceInput, IssueError, IssueRequest, Issuers, Recipient};
 use crate::services::{Context, progress};
 use crate::store::credentials::{self, Credential, CredentialStatus};
@@ -255,6 +256,7 @@ fn queue_review(
             .learner(learner)
             .detail(serde_json::json!({ "pathway": id, "version": stored.version, "constituents": review.constituents })),
     )?;
+    events::publish(conn, ctx, &[Event::new(ctx, pathway.issuer, EventKind::ReviewQueued { review: review.id, pathway: id, learner })])?;
     Ok(())
 }
 
@@ -315,6 +317,7 @@ pub fn issue_award(
             .learner(learner)
             .detail(serde_json::json!({ "pathway": id, "version": version, "learner": learner, "constituents": completion.used })),
     )?;
+    events::publish(conn, ctx, &[Event::new(ctx, pathway.issuer, EventKind::AwardEarned { credential: award.id, pathway: id, learner })])?;
     Ok(Some(award.id))
 }
 
@@ -480,6 +483,8 @@ fn settle_award(
             .learner(award.learner)
             .detail(serde_json::json!({ "pathway": pathway, "reason": reason, "constituent": cause })),
     )?;
+    let kind = EventKind::CredentialStatusChanged { credential: award.id, status: target, reason };
+    events::publish(conn, ctx, &[Event::new(ctx, award.org, kind)])?;
     Ok(true)
 }
 

@@ -6,6 +6,7 @@ use cairn_domain::UserId;
 
 use crate::services::Context;
 use crate::services::awards::{self, AwardError, Change};
+use crate::services::events::{self, Event, EventKind};
 use crate::services::issuer::{IssueError, Issued, Issuers};
 use crate::services::records::CredentialView;
 use crate::store::credentials::Credential;
@@ -70,6 +71,7 @@ fn move_signed(conn: &mut DbConn, ctx: &Context, learner: UserId, waiting: Vec<C
                 .org(credential.org)
                 .learner(learner),
         )?;
+        events::publish(conn, &ctx, &[Event::new(&ctx, credential.org, EventKind::CredentialClaimed { credential: credential.id, learner })])?;
         moved.push(Issued { credential, claim_code: None, payload });
     }
     let (_, graph) = ctx.graph(conn)?;

@@ -8,6 +8,7 @@ use cairn_domain::{CredentialId, OrgId};
 
 use crate::services::Context;
 use crate::services::awards::{self, AwardError, Change};
+use crate::services::events::{self, Event, EventKind};
 use crate::services::issuer::Issuers;
 use crate::services::verification::{self, Presented, Verification};
 use crate::store::credentials::{self, Credential, CredentialStatus};
@@ -73,6 +74,8 @@ pub fn change(
             .learner(credential.learner)
             .detail(serde_json::json!({ "reason": reason, "learner": credential.learner })),
     )?;
+    let kind = EventKind::CredentialStatusChanged { credential: id, status: target, reason: reason.to_owned() };
+    events::publish(conn, &ctx, &[Event::new(&ctx, credential.org, kind)])?;
     let updated = Credential { status: target, ..credential };
     // A direct change of an award credential overrides the cascade's
     // record of having suspended it.

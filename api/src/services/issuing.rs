@@ -13,6 +13,7 @@ use cairn_stacking::PathwayGraph;
 
 use crate::services::Context;
 use crate::services::awards::{self, AwardError, Change};
+use crate::services::events::{self, Event, EventKind};
 pub use crate::services::issuer::{
     EvidenceInput, IssueError, IssueRequest, Issued, Issuer, Issuers, MAX_EVIDENCE, Recipient, achievement_doc, issuer_profile, org_signer, render,
 };
@@ -125,6 +126,8 @@ fn issue_together(
     let signed = issuer.sign_all(to_sign, |id| catalog.get(&id).and_then(Option::as_ref));
     let signed: Vec<Issued> = signed.into_iter().collect::<Result<_, _>>()?;
     issuer.store(conn, ctx.actor, &signed)?;
+    let issued_events: Vec<Event> = signed.iter().map(|issued| issued_event(ctx, org, issued)).collect();
+    events::publish(conn, ctx, &issued_events)?;
     // Settled per holder, in the order of the holders' first items.
     let mut order: Vec<UserId> = Vec::new();
     for issued in &signed {
@@ -268,10 +271,15 @@ pub fn issue_and_settle(
         None => ctx.clone(),
     };
     let issued = issuer.issue_to(conn, &ctx, request, &achievement, learner, email)?;
+    events::publish(conn, &ctx, &[issued_event(&ctx, org, &issued)])?;
     if let Some(learner) = issued.credential.learner {
         awards::after_change(conn, &ctx, graph, issuers, learner, &[&issued.credential], Change::Issued)?;
     }
     Ok((issued, achievement, ctx))
+}
+
+fn issued_event(ctx: &Context, org: OrgId, issued: &Issued) -> Event {
+    Event::new(ctx, org, EventKind::CredentialIssued { credential: issued.credential.id, claim_code: issued.claim_code.clone() })
 }
 
 /// Replays the stored response of an `Idempotency-Key` already used by the

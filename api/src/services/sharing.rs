@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::services::context::{Context, PublicContext};
+use crate::services::events::{self, Event, EventKind};
 use crate::services::records::{CredentialView, EmploymentView, ImportedView};
 use crate::services::verification::{self, Presented};
 use crate::signing::{self, MasterKeyError, OrgSigner, SigningError};
@@ -339,15 +340,18 @@ pub async fn create(store: &Store, ctx: Context, new: NewShare) -> ShareResult<C
     let share = Share { id: ShareId::new(), learner, scope: new.scope, audience, expires_at, revoked_at: None, created_at: now };
     let request = new.request;
     let hash = signing::hash_secret(&token);
+    let url = format!("{}/v1/shares/{token}", ctx.public_url);
     let share = store
         .write_as(move |conn| {
             check_scope(conn, learner, &share.scope)?;
             shares::insert(conn, &share, &hash)?;
             if let Some(request) = request {
-                shares::find_request(conn, request)?.filter(|r| r.learner == learner).ok_or(ShareError::UnknownRequest)?;
+                let asked = shares::find_request(conn, request)?.filter(|r| r.learner == learner).ok_or(ShareError::UnknownRequest)?;
                 if !shares::answer_request(conn, request, RequestStatus::Granted, Some(share.id), now)? {
                     return Err(ShareError::RequestAnswered);
                 }
+                let kind = EventKind::ShareRequestGranted { request, share: share.id, learner };
+                events::publish(conn, &ctx, &[Event::new(&ctx, asked.org, kind)])?;
             }
             audit::record(
                 conn,
@@ -358,7 +362,6 @@ pub async fn create(store: &Store, ctx: Context, new: NewShare) -> ShareResult<C
             Ok(share)
         })
         .await?;
-    let url = format!("{}/v1/shares/{token}", ctx.public_url);
     Ok(CreatedShare { share, token, url })
 }
 
@@ -486,6 +489,7 @@ pub async fn request(store: &Store, ctx: Context, org: OrgId, learner: UserId, m
                     .org(org)
                     .learner(learner),
             )?;
+            events::publish(conn, &ctx, &[Event::new(&ctx, org, EventKind::ShareRequested { request: request.id, learner })])?;
             Ok(with_org(conn, request)?)
         })
         .await
