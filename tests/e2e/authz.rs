@@ -88,6 +88,10 @@ fn every_endpoint_denies_every_role_it_must() {
     let revocable = issuer.post(&format!("/v1/orgs/{org_a}/credentials"), &issue(&learner.id)).id();
     let status_list = first.body["ob3"]["credentialStatus"][0]["statusListCredential"].as_str().unwrap().strip_prefix(&app.base).unwrap().to_owned();
     let jwt = first.body["jwt"].as_str().unwrap().to_owned();
+    // The issued list and its bulk status change (a credential of its own).
+    let bulk_target = issuer.post(&format!("/v1/orgs/{org_a}/credentials"), &issue(&learner.id)).id();
+    let bulk = json!({ "credentials": [bulk_target], "action": "suspend", "reason": "authorisation matrix" });
+    let bulk_body = Box::new(move |_| Some(bulk.clone())) as Box<dyn Fn(usize) -> Option<Value>>;
     let single = issue(&learner.id);
     let issue_body = Box::new(move |_| Some(single.clone())) as Box<dyn Fn(usize) -> Option<Value>>;
     let batch = json!({ "items": [issue(&learner.id)] });
@@ -216,6 +220,8 @@ fn every_endpoint_denies_every_role_it_must() {
         Case { method: "POST", path: format!("/v1/orgs/{org_a}/credentials"), body: issue_body, expect: [401, 403, 201, 404, 403, 403] },
         Case { method: "POST", path: format!("/v1/orgs/{org_a}/credentials/batch"), body: batch_body, expect: [401, 403, 200, 404, 403, 403] },
         Case { method: "GET", path: format!("/v1/credentials/{credential}"), body: Box::new(no_body), expect: [401, 200, 200, 404, 404, 404] },
+        Case { method: "GET", path: format!("/v1/orgs/{org_a}/credentials"), body: Box::new(no_body), expect: [401, 403, 200, 404, 403, 403] },
+        Case { method: "POST", path: format!("/v1/orgs/{org_a}/credentials/status"), body: bulk_body, expect: [401, 403, 200, 404, 403, 403] },
         // Status changes: only the issuing institution's issuers (suspend, then reinstate the same credential).
         Case {
             method: "POST",

@@ -18,6 +18,7 @@ mod employment;
 mod external_status;
 mod feasibility;
 mod guides;
+mod issued;
 mod jobs;
 mod migrations;
 mod names;

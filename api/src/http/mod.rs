@@ -51,6 +51,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(credentials::status::revoke)
         .service(credentials::status::suspend)
         .service(credentials::status::reinstate)
+        .service(credentials::list::list_issued)
+        .service(credentials::bulk_status::change_status)
         .service(issuers::profile::get_issuer)
         .service(issuers::jwks::issuer_jwks)
         .service(issuers::jwks::all_jwks)

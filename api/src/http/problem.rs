@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 use crate::services::awards::AwardError;
 use crate::services::claims::ClaimError;
 use crate::services::credential_status::StatusError;
+use crate::services::issued::IssuedError;
 use crate::services::issuer::IssueError;
 use crate::services::issuing::IssuingError;
 use crate::services::jobs::JobError;
@@ -243,6 +244,15 @@ impl From<StatusError> for ApiError {
             StatusError::NotAllowed { .. } => ApiError::Conflict(error.to_string()),
             StatusError::Awards(error) => error.into(),
             StatusError::Store(error) => error.into(),
+        }
+    }
+}
+
+impl From<IssuedError> for ApiError {
+    fn from(error: IssuedError) -> Self {
+        match error {
+            IssuedError::UnknownCursor => ApiError::invalid_query("cursor", error.to_string()),
+            IssuedError::Store(error) => error.into(),
         }
     }
 }

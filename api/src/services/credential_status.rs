@@ -36,6 +36,17 @@ fn verb(target: CredentialStatus) -> &'static str {
     }
 }
 
+/// A status change made, with what its cascade did.
+pub struct Changed {
+    /// The credential as it is now.
+    pub credential: Credential,
+    pub verification: Verification,
+    /// The awards built on it whose status the cascade changed.
+    pub awards_changed: Vec<CredentialId>,
+    /// The awards a reinstatement completed anew.
+    pub awards_issued: Vec<CredentialId>,
+}
+
 /// Moves credential `id` of institution `org` to `target` for `reason`
 /// (trimmed, 1 to 1,000 characters: the edge checks), then settles the
 /// awards built on it. Returns the credential as it is now, verified.
@@ -47,6 +58,18 @@ pub fn change(
     target: CredentialStatus,
     reason: &str,
 ) -> Result<(Credential, Verification), StatusError> {
+    change_reporting(conn, ctx, org, id, target, reason).map(|changed| (changed.credential, changed.verification))
+}
+
+/// `change`, telling what the cascade did (the bulk change reports it).
+pub fn change_reporting(
+    conn: &mut DbConn,
+    ctx: &Context,
+    org: OrgId,
+    id: CredentialId,
+    target: CredentialStatus,
+    reason: &str,
+) -> Result<Changed, StatusError> {
     let credential = credentials::find(conn, id)?.filter(|c| c.org == org).ok_or(StatusError::NotFound)?;
     // The holder's changes queue behind each other; a credential without a
     // holder has only its own history to keep in order.
@@ -83,6 +106,7 @@ pub fn change(
     // Semantic 9, one rule both ways: every award built on this credential
     // gets the status its pathway gives now; a reinstated credential may
     // also complete pathways anew.
+    let mut settled = awards::Settled::default();
     if let Some(learner) = updated.learner {
         let (_, graph) = ctx.graph(conn)?;
         let change = match target {
@@ -90,9 +114,9 @@ pub fn change(
             CredentialStatus::Suspended => Change::Suspended,
             CredentialStatus::Revoked => Change::Revoked,
         };
-        awards::after_change(conn, &ctx, &graph, &mut Issuers::default(), learner, &[&updated], change)?;
+        settled = awards::after_change(conn, &ctx, &graph, &mut Issuers::default(), learner, &[&updated], change)?;
     }
     // Not signed now: verified as stored, as anyone would verify it.
     let verification = verification::verify(conn, &ctx.public_url, &Presented::Jwt(updated.jwt.clone()), ctx.now)?;
-    Ok((updated, verification))
+    Ok(Changed { credential: updated, verification, awards_changed: settled.changed, awards_issued: settled.issued })
 }

@@ -20,6 +20,7 @@ pub mod external_status;
 pub mod facts;
 pub mod holder;
 pub mod imports;
+pub mod issued;
 pub mod issuer;
 pub mod issuing;
 pub mod jobs;

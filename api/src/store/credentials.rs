@@ -28,7 +28,7 @@ impl CredentialStatus {
         }
     }
 
-    fn parse(text: &str) -> StoreResult<Self> {
+    pub(crate) fn parse(text: &str) -> StoreResult<Self> {
         match text {
             "active" => Ok(CredentialStatus::Active),
             "suspended" => Ok(CredentialStatus::Suspended),

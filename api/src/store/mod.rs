@@ -19,6 +19,7 @@ pub mod graph;
 pub mod graph_version;
 pub mod idempotency;
 pub mod imports;
+pub mod issued;
 pub mod jobs;
 pub mod keys;
 pub mod migrate;

@@ -60,6 +60,7 @@ through_api!(
     crate::services::issuing::IssuingError,
     crate::services::awards::AwardError,
     crate::services::credential_status::StatusError,
+    crate::services::issued::IssuedError,
     crate::services::claims::ClaimError,
     crate::services::reviews::ReviewError,
     crate::services::pathways::PathwayError,
