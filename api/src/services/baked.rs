@@ -100,7 +100,7 @@ fn png_text(bytes: &[u8]) -> Result<String, BakedError> {
     }
     found.extend(info.uncompressed_latin1_text.iter().filter(|c| KEYWORDS.contains(&c.keyword.as_str())).map(|c| c.text.clone()));
     match found.len() {
-        0 => Err(BakedError::NoBadge("the PNG has no iTXt chunk with the keyword `openbadgecredential` or `openbadges`")),
+        0 => Err(BakedError::NoBadge("the PNG has no iTXt chunk with the keyword `openbadges` or `openbadgecredential`")),
         1 => Ok(found.remove(0)),
         _ => Err(BakedError::Unreadable("the PNG has more than one badge chunk".into())),
     }
