@@ -46,6 +46,35 @@ impl<'de, const MAX: usize> Deserialize<'de> for BoundedText<MAX> {
     }
 }
 
+/// An achievement's short key, unique in its institution's catalog (CSV
+/// rows name achievements by it): 1 to 64 characters of `a-z`, `0-9`, `-`
+/// and `_`, as pathway keys.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct AchievementKey(String);
+
+impl AchievementKey {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let key = raw.trim();
+        let ok = !key.is_empty() && key.len() <= 64 && key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+        if !ok {
+            return Err("must be 1 to 64 characters of a-z, 0-9, - and _".into());
+        }
+        Ok(Self(key.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for AchievementKey {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Self::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
 pub type Name = BoundedText<200>;
 pub type LongText = BoundedText<10_000>;
 pub type Tag = BoundedText<64>;
@@ -103,6 +132,9 @@ pub const MAX_ALIGNMENTS: usize = 32;
 })))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct AchievementDefinition {
+    /// A short key, unique in the institution's catalog, e.g. `data-viz-101`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<AchievementKey>,
     pub name: Name,
     pub description: LongText,
     pub criteria: Criteria,
@@ -199,6 +231,15 @@ mod tests {
     }
 
     #[test]
+    fn a_key_is_a_slug() {
+        let definition = parse(serde_json::json!({
+            "key": " data-viz_101 ", "name": "X", "description": "Y", "criteria": { "narrative": "Z" }, "achievementType": "Badge"
+        }))
+        .unwrap();
+        assert_eq!(definition.key.map(|k| k.as_str().to_owned()).as_deref(), Some("data-viz_101"));
+    }
+
+    #[test]
     fn bad_definitions_are_rejected() {
         let base = serde_json::json!({ "name": "X", "description": "Y", "criteria": { "narrative": "Z" }, "achievementType": "Badge" });
         assert!(parse(base.clone()).is_ok());
@@ -211,6 +252,8 @@ mod tests {
             ("credits", serde_json::json!({ "amount": "-1", "unit": "ECTS" })),
             ("tags", serde_json::json!(vec!["t"; 40])),
             ("unknown", serde_json::json!(1)),
+            ("key", serde_json::json!("Not A Key")),
+            ("key", serde_json::json!("")),
         ] {
             let mut json = base.clone();
             json[field] = value;

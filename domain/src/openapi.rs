@@ -10,7 +10,7 @@ use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::{PartialSchema, ToSchema};
 
 use crate::achievement::AchievementType;
-use crate::catalog::{AchievementDefinition, BoundedText};
+use crate::catalog::{AchievementDefinition, AchievementKey, BoundedText};
 use crate::credits::{CreditUnit, Credits};
 use crate::duration::IsoDuration;
 use crate::skill::Skill;
@@ -49,6 +49,17 @@ impl<const MAX: usize> ToSchema for BoundedText<MAX> {
         }
     }
 }
+
+impl PartialSchema for AchievementKey {
+    fn schema() -> RefOr<Schema> {
+        string("An achievement's key, unique in its institution's catalog: 1 to 64 characters of a-z, 0-9, - and _.")
+            .pattern(Some("^[a-z0-9_-]{1,64}$"))
+            .examples(["data-viz-101"])
+            .into()
+    }
+}
+
+impl ToSchema for AchievementKey {}
 
 impl PartialSchema for Skill {
     fn schema() -> RefOr<Schema> {

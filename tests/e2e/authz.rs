@@ -92,6 +92,11 @@ fn every_endpoint_denies_every_role_it_must() {
     let bulk_target = issuer.post(&format!("/v1/orgs/{org_a}/credentials"), &issue(&learner.id)).id();
     let bulk = json!({ "credentials": [bulk_target], "action": "suspend", "reason": "authorisation matrix" });
     let bulk_body = Box::new(move |_| Some(bulk.clone())) as Box<dyn Fn(usize) -> Option<Value>>;
+    // The catalog's versions, retiring and images (the image upload's raw
+    // body has its own matrix in catalog.rs).
+    let to_retire = issuer.post(&format!("/v1/orgs/{org_a}/achievements"), &new_achievement(1).unwrap()).id();
+    let tiny_svg = br#"<svg xmlns="http://www.w3.org/2000/svg"><circle r="1"/></svg>"#;
+    app.call_raw("PUT", &format!("/v1/achievements/{achievement}/image"), Some(&issuer.token), "image/svg+xml", tiny_svg).assert_status(200);
     let single = issue(&learner.id);
     let issue_body = Box::new(move |_| Some(single.clone())) as Box<dyn Fn(usize) -> Option<Value>>;
     let batch = json!({ "items": [issue(&learner.id)] });
@@ -216,12 +221,28 @@ fn every_endpoint_denies_every_role_it_must() {
         },
         Case { method: "GET", path: format!("/v1/orgs/{org_a}/achievements"), body: Box::new(no_body), expect: [200, 200, 200, 200, 200, 200] },
         Case { method: "GET", path: format!("/v1/achievements/{achievement}"), body: Box::new(no_body), expect: [200, 200, 200, 200, 200, 200] },
+        Case { method: "PUT", path: format!("/v1/achievements/{to_retire}"), body: Box::new(new_achievement), expect: [401, 403, 200, 404, 403, 403] },
+        Case {
+            method: "GET",
+            path: format!("/v1/achievements/{achievement}/versions"),
+            body: Box::new(no_body),
+            expect: [200, 200, 200, 200, 200, 200],
+        },
+        Case { method: "GET", path: format!("/v1/achievements/{achievement}/image"), body: Box::new(no_body), expect: [200, 200, 200, 200, 200, 200] },
+        Case {
+            method: "POST",
+            path: format!("/v1/achievements/{to_retire}/retire"),
+            body: Box::new(no_body),
+            expect: [401, 403, 200, 404, 403, 403],
+        },
         // Issuing and reading credentials.
         Case { method: "POST", path: format!("/v1/orgs/{org_a}/credentials"), body: issue_body, expect: [401, 403, 201, 404, 403, 403] },
         Case { method: "POST", path: format!("/v1/orgs/{org_a}/credentials/batch"), body: batch_body, expect: [401, 403, 200, 404, 403, 403] },
         Case { method: "GET", path: format!("/v1/credentials/{credential}"), body: Box::new(no_body), expect: [401, 200, 200, 404, 404, 404] },
         Case { method: "GET", path: format!("/v1/orgs/{org_a}/credentials"), body: Box::new(no_body), expect: [401, 403, 200, 404, 403, 403] },
         Case { method: "POST", path: format!("/v1/orgs/{org_a}/credentials/status"), body: bulk_body, expect: [401, 403, 200, 404, 403, 403] },
+        Case { method: "GET", path: format!("/v1/credentials/{credential}/baked.png"), body: Box::new(no_body), expect: [401, 200, 200, 404, 404, 404] },
+        Case { method: "GET", path: format!("/v1/credentials/{credential}/baked.svg"), body: Box::new(no_body), expect: [401, 200, 200, 404, 404, 404] },
         // Status changes: only the issuing institution's issuers (suspend, then reinstate the same credential).
         Case {
             method: "POST",

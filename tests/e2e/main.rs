@@ -8,6 +8,7 @@ mod accounts;
 mod authz;
 mod awards_large;
 mod cascade;
+mod catalog;
 mod contract;
 mod credentials;
 mod data_integrity;

@@ -7,6 +7,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::services::awards::AwardError;
+use crate::services::badge_image::ImageError;
+use crate::services::baking::BakeError;
+use crate::services::catalog::CatalogError;
 use crate::services::claims::ClaimError;
 use crate::services::credential_status::StatusError;
 use crate::services::issued::IssuedError;
@@ -70,6 +73,10 @@ pub enum ApiError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// A 409 of its own type: the achievement is retired, so nothing new is
+    /// issued of it (what was issued stays valid).
+    #[error("{0}")]
+    AchievementRetired(String),
     #[error("request body too large (limit {limit} bytes)")]
     PayloadTooLarge { limit: usize },
     #[error("{0}")]
@@ -110,6 +117,7 @@ impl ApiError {
             ApiError::Forbidden(_) => ("forbidden", "Not allowed"),
             ApiError::NotFound(_) => ("not-found", "Not found"),
             ApiError::Conflict(_) => ("conflict", "Conflict"),
+            ApiError::AchievementRetired(_) => ("achievement-retired", "Achievement retired"),
             ApiError::PayloadTooLarge { .. } => ("payload-too-large", "Request body too large"),
             ApiError::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
             ApiError::Unavailable => ("unavailable", "Service unavailable"),
@@ -144,7 +152,7 @@ impl ResponseError for ApiError {
             ApiError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::AchievementRetired(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -195,6 +203,7 @@ impl From<IssueError> for ApiError {
         }
         match error {
             IssueError::UnknownIssuer => ApiError::NotFound("organisation".into()),
+            IssueError::AchievementRetired => ApiError::AchievementRetired(error.to_string()),
             IssueError::Store(error) => error.into(),
             other => ApiError::internal(other),
         }
@@ -222,7 +231,7 @@ fn issue_field(error: &IssueError) -> Option<String> {
         IssueError::ValidUntilNotAfterAward => "valid_until".to_owned(),
         IssueError::TooMuchEvidence => "evidence".to_owned(),
         IssueError::EvidenceTooLong { index } | IssueError::EvidenceEmpty { index } => format!("evidence[{index}]"),
-        IssueError::UnknownIssuer | IssueError::Signing(_) | IssueError::ClaimCode(_) | IssueError::Json(_) | IssueError::Store(_) => return None,
+        IssueError::UnknownIssuer | IssueError::AchievementRetired | IssueError::Signing(_) | IssueError::ClaimCode(_) | IssueError::Json(_) | IssueError::Store(_) => return None,
     })
 }
 
@@ -314,14 +323,6 @@ impl From<crate::services::credentials::ReadError> for ApiError {
         match error {
             E::NotFound => ApiError::NotFound("credential".into()),
             E::Store(error) => error.into(),
-        }
-    }
-}
-
-impl From<crate::services::catalog::CatalogError> for ApiError {
-    fn from(error: crate::services::catalog::CatalogError) -> Self {
-        match error {
-            crate::services::catalog::CatalogError::Store(error) => error.into(),
         }
     }
 }
@@ -441,6 +442,38 @@ impl From<crate::services::sessions::SessionError> for ApiError {
             E::WrongCredentials => ApiError::Unauthenticated(error.to_string()),
             E::Secret(_) | E::Hashing(_) => ApiError::internal(error),
             E::Store(error) => error.into(),
+        }
+    }
+}
+
+// The catalog: versions, retiring, images; baked credentials.
+
+impl From<CatalogError> for ApiError {
+    fn from(error: CatalogError) -> Self {
+        match error {
+            CatalogError::NotFound => ApiError::NotFound("achievement".into()),
+            CatalogError::Retired => ApiError::AchievementRetired(error.to_string()),
+            CatalogError::Image(error) => error.into(),
+            CatalogError::Store(error) => error.into(),
+        }
+    }
+}
+
+impl From<ImageError> for ApiError {
+    fn from(error: ImageError) -> Self {
+        match error {
+            ImageError::TooLarge { limit } => ApiError::PayloadTooLarge { limit },
+            ImageError::NotPng(_) | ImageError::NotSvg(_) | ImageError::UnsafeSvg(_) => ApiError::invalid_field("body", error.to_string()),
+        }
+    }
+}
+
+impl From<BakeError> for ApiError {
+    fn from(error: BakeError) -> Self {
+        match error {
+            BakeError::NotFound => ApiError::NotFound("credential".into()),
+            BakeError::Store(error) => error.into(),
+            other => ApiError::internal(other),
         }
     }
 }

@@ -95,6 +95,11 @@ pub struct AchievementView {
     #[schema(value_type = AchievementFields)]
     pub definition: AchievementDefinition,
     pub created_at: DateTime<Utc>,
+    /// The current version (1 when created; each change adds one).
+    /// Credentials keep the version they were issued under.
+    pub version: i64,
+    /// When it was retired (nothing new is issued of it); null while issued.
+    pub retired_at: Option<DateTime<Utc>>,
 }
 
 impl AchievementView {
@@ -105,8 +110,27 @@ impl AchievementView {
             org: achievement.org,
             definition: achievement.definition,
             created_at: achievement.created_at,
+            version: achievement.version,
+            retired_at: achievement.retired_at,
         }
     }
+}
+
+/// One version of an achievement's definition.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AchievementVersionView {
+    pub version: i64,
+    #[serde(flatten)]
+    #[schema(value_type = AchievementFields)]
+    pub definition: AchievementDefinition,
+    /// When this version was made.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Every version of an achievement, oldest first (a catalog entry has few).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AchievementVersions {
+    pub items: Vec<AchievementVersionView>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -1,5 +1,6 @@
 //! Badges baked into images: a PNG whose `iTXt` chunk has the keyword
-//! `openbadges` (Open Badges 2.0 Baking, OB 3.0 §5.3), or an SVG with an
+//! `openbadgecredential` (OB 3.0 §5.3) or `openbadges` (Open Badges 2.0
+//! Baking, and early OB 3.0 bakers), or an SVG with an
 //! `<openbadges:assertion>` (OB 2.0) or `<openbadges:credential>` (OB 3.0)
 //! element. What is baked in is a credential or assertion as JSON, a compact
 //! JWS (an OB 3.0 VC-JWT or an OB 2.0 signed assertion), or the URL of a
@@ -21,8 +22,8 @@ pub const MAX_IMAGE_BYTES: usize = 2 * 1024 * 1024;
 /// must not inflate into more than this.
 const MAX_TEXT_BYTES: usize = 1024 * 1024;
 
-/// The PNG keyword both Open Badges versions bake under.
-const KEYWORD: &str = "openbadges";
+/// The PNG keywords: OB 2.0's (also used by early OB 3.0 bakers), OB 3.0's.
+const KEYWORDS: [&str; 2] = ["openbadges", "openbadgecredential"];
 
 /// The namespaces of the SVG element: OB 2.0's and OB 3.0's.
 const NAMESPACES: [&str; 2] = ["http://openbadges.org", "https://purl.imsglobal.org/ob/v3p0"];
@@ -80,7 +81,7 @@ pub fn extract(kind: ImageKind, bytes: &[u8]) -> Result<Baked, BakedError> {
     interpret(&text)
 }
 
-/// The text of the `openbadges` chunk: `iTXt` as both specifications say,
+/// The text of the `openbadges` (or `openbadgecredential`) chunk: `iTXt` as both specifications say,
 /// or the Latin-1 `tEXt` some older bakers wrote.
 fn png_text(bytes: &[u8]) -> Result<String, BakedError> {
     let mut decoder = png::Decoder::new(Cursor::new(bytes));
@@ -92,16 +93,16 @@ fn png_text(bytes: &[u8]) -> Result<String, BakedError> {
     reader.finish().map_err(|e| BakedError::NotPng(e.to_string()))?;
     let info = reader.info();
     let mut found: Vec<String> = Vec::new();
-    for chunk in info.utf8_text.iter().filter(|c| c.keyword == KEYWORD) {
+    for chunk in info.utf8_text.iter().filter(|c| KEYWORDS.contains(&c.keyword.as_str())) {
         let mut chunk = chunk.clone();
         chunk.decompress_text_with_limit(MAX_TEXT_BYTES).map_err(|e| BakedError::Unreadable(e.to_string()))?;
         found.push(chunk.get_text().map_err(|e| BakedError::Unreadable(e.to_string()))?);
     }
-    found.extend(info.uncompressed_latin1_text.iter().filter(|c| c.keyword == KEYWORD).map(|c| c.text.clone()));
+    found.extend(info.uncompressed_latin1_text.iter().filter(|c| KEYWORDS.contains(&c.keyword.as_str())).map(|c| c.text.clone()));
     match found.len() {
-        0 => Err(BakedError::NoBadge("the PNG has no iTXt chunk with the keyword `openbadges`")),
+        0 => Err(BakedError::NoBadge("the PNG has no iTXt chunk with the keyword `openbadges` or `openbadgecredential`")),
         1 => Ok(found.remove(0)),
-        _ => Err(BakedError::Unreadable("the PNG has more than one `openbadges` chunk".into())),
+        _ => Err(BakedError::Unreadable("the PNG has more than one badge chunk".into())),
     }
 }
 
@@ -282,7 +283,7 @@ mod tests {
         let mut writer = encoder.write_header().unwrap();
         writer.write_image_data(&[0]).unwrap();
         if let Some(text) = after {
-            let mut chunk = png::text_metadata::ITXtChunk::new(KEYWORD, text);
+            let mut chunk = png::text_metadata::ITXtChunk::new("openbadges", text);
             chunk.compress_text().unwrap();
             writer.write_text_chunk(&chunk).unwrap();
         }
@@ -312,6 +313,11 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(matches!(extract(ImageKind::Png, &png(&[("openbadges", JWT)], Some(JWT))), Err(BakedError::Unreadable(_))));
+        // OB 3.0's keyword.
+        match extract(ImageKind::Png, &png(&[("openbadgecredential", JWT)], None)).unwrap() {
+            Baked::Presented(Presented::Jwt(jwt)) => assert_eq!(jwt, JWT),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@ use crate::auth::Caller;
 use crate::services::PublicContext;
 use crate::services::records::CredentialView;
 use crate::services::verification::{self, Presented};
+use crate::store::credentials::Credential;
 use crate::store::{DbConn, StoreError, credentials};
 
 #[derive(Debug, thiserror::Error)]
@@ -21,6 +22,14 @@ pub enum ReadError {
 
 /// The credential for its holder and for staff of its issuing institution.
 pub fn get(conn: &mut DbConn, ctx: &PublicContext, reader: &Caller, id: CredentialId) -> Result<CredentialView, ReadError> {
+    let credential = find_visible(conn, reader, id)?;
+    let verification = verification::verify(conn, &ctx.public_url, &Presented::Jwt(credential.jwt.clone()), ctx.now)?;
+    Ok(CredentialView::new(credential, verification, None, None))
+}
+
+/// The stored credential, when `reader` may see it (its holder, staff of
+/// its issuing institution).
+pub fn find_visible(conn: &mut DbConn, reader: &Caller, id: CredentialId) -> Result<Credential, ReadError> {
     let credential = credentials::find(conn, id)?.ok_or(ReadError::NotFound)?;
     let visible = match reader.role {
         Role::Learner => credential.learner == Some(reader.id),
@@ -30,6 +39,5 @@ pub fn get(conn: &mut DbConn, ctx: &PublicContext, reader: &Caller, id: Credenti
     if !visible {
         return Err(ReadError::NotFound);
     }
-    let verification = verification::verify(conn, &ctx.public_url, &Presented::Jwt(credential.jwt.clone()), ctx.now)?;
-    Ok(CredentialView::new(credential, verification, None, None))
+    Ok(credential)
 }

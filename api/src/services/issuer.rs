@@ -33,6 +33,9 @@ pub enum IssueError {
     UnknownIssuer,
     #[error("not an achievement in this institution's catalog")]
     UnknownAchievement,
+    /// Retired: what was issued stays valid, nothing new is issued.
+    #[error("this achievement is retired; nothing new is issued of it")]
+    AchievementRetired,
     #[error("give exactly one of `learner` or `email`")]
     RecipientAmbiguous,
     #[error("no learner account has this id")]
@@ -227,6 +230,17 @@ impl Issuer {
         achievements::find(conn, id)?.filter(|a| a.org == self.org.id).ok_or(IssueError::UnknownAchievement)
     }
 
+    /// An achievement of this catalog that may be issued by hand (not
+    /// retired). Pathways keep awarding a retired award achievement
+    /// (`issue_award`): learners were promised it by the pathway.
+    pub(crate) fn issuable(&self, conn: &mut DbConn, id: AchievementId) -> Result<Achievement, IssueError> {
+        let achievement = self.achievement(conn, id)?;
+        if achievement.retired_at.is_some() {
+            return Err(IssueError::AchievementRetired);
+        }
+        Ok(achievement)
+    }
+
     /// Issues an award to `learner`, whose lock the caller holds: its
     /// evidence lists every constituent credential, as many as the pathway
     /// needed, so the caller cap does not apply.
@@ -315,6 +329,7 @@ impl Issuer {
             ob3: serde_json::Value::Null,
             jwt: String::new(),
             created_at: now,
+            achievement_version: achievement.version,
         };
         Ok(Prepared { credential, claim_code })
     }

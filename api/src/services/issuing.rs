@@ -194,6 +194,9 @@ fn check(
         }
     }
     .ok_or(IssueError::UnknownAchievement)?;
+    if achievement.retired_at.is_some() {
+        return Err(IssueError::AchievementRetired.into());
+    }
     let (learner, email) = match (request.recipient.learner, &request.recipient.email) {
         // A learner named by id, as `resolve_recipient` judges it, once per learner.
         (Some(id), None) => {
@@ -260,7 +263,7 @@ pub fn issue_and_settle(
     if request.evidence.len() > MAX_EVIDENCE {
         return Err(IssueError::TooMuchEvidence.into());
     }
-    let achievement = issuer.achievement(conn, request.achievement)?;
+    let achievement = issuer.issuable(conn, request.achievement)?;
     let (learner, email) = resolve_recipient(conn, &request.recipient)?;
     // A new credential takes part in the award cascade (it may restore an
     // award the cascade suspended), so it queues behind the holder's status

@@ -6,7 +6,9 @@
 pub mod accounts;
 pub mod attestation;
 pub mod awards;
+pub mod badge_image;
 pub mod baked;
+pub mod baking;
 pub mod catalog;
 pub mod claims;
 pub mod context;

@@ -19,6 +19,8 @@ pub struct CredentialView {
     pub id: CredentialId,
     #[schema(value_type = String, format = Uuid)]
     pub achievement: AchievementId,
+    /// The version of the achievement it was issued under (its document shows that version).
+    pub achievement_version: i64,
     /// The issuing institution.
     #[schema(value_type = String, format = Uuid)]
     pub org: OrgId,
@@ -73,6 +75,7 @@ impl CredentialView {
             status_lists,
             id: credential.id,
             achievement: credential.achievement,
+            achievement_version: credential.achievement_version,
             org: credential.org,
             learner: credential.learner,
             status: credential.status,

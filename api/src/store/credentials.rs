@@ -54,6 +54,8 @@ pub struct Credential {
     pub ob3: serde_json::Value,
     pub jwt: String,
     pub created_at: DateTime<Utc>,
+    /// The version of its achievement it was issued under (its document's).
+    pub achievement_version: i64,
 }
 
 /// Everything needed to insert; the id and slot are chosen by the caller
@@ -84,6 +86,7 @@ struct Row {
     ob3: String,
     jwt: String,
     created_at: NaiveDateTime,
+    achievement_version: i64,
 }
 
 impl Row {
@@ -104,6 +107,7 @@ impl Row {
             ob3: serde_json::from_str(&self.ob3).map_err(|e| corrupt("ob3", &e))?,
             jwt: self.jwt,
             created_at: time::from_db(self.created_at),
+            achievement_version: self.achievement_version,
         })
     }
 }
@@ -112,7 +116,7 @@ pub fn insert(conn: &mut DbConn, new: NewCredential, actor: UserId) -> StoreResu
     insert_many(conn, &[(&new.credential, new.claim_code_hash)], actor)
 }
 
-/// Rows per multi-row INSERT: 17 columns each stays under SQLite's 32,766
+/// Rows per multi-row INSERT: 18 columns each stays under SQLite's 32,766
 /// bound parameters.
 const ROWS_PER_INSERT: usize = 500;
 
@@ -170,6 +174,7 @@ impl Row {
             ob3: c.ob3.to_string(),
             jwt: c.jwt.clone(),
             created_at: time::to_db(c.created_at),
+            achievement_version: c.achievement_version,
         }
     }
 }

@@ -4,6 +4,7 @@
 //! with a closure over one of the query modules below, which runs on the
 //! blocking pool so the async executor never waits on the database.
 
+pub mod achievement_images;
 pub mod achievements;
 pub mod audit;
 pub mod award_constituents;

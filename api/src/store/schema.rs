@@ -80,6 +80,28 @@ diesel::table! {
         name -> Text,
         achievement_type -> Text,
         created_at -> Timestamp,
+        version -> BigInt,
+        achievement_key -> Nullable<Text>,
+        retired_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    achievement_versions (achievement_id, version) {
+        achievement_id -> Text,
+        version -> BigInt,
+        definition -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    achievement_images (achievement_id) {
+        achievement_id -> Text,
+        media_type -> Text,
+        data -> Text,
+        digest -> Text,
+        uploaded_at -> Timestamp,
     }
 }
 
@@ -113,6 +135,7 @@ diesel::table! {
         ob3 -> Text,
         jwt -> Text,
         created_at -> Timestamp,
+        achievement_version -> BigInt,
     }
 }
 
@@ -372,6 +395,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     pathways,
     pathway_versions,
     awards,
+    achievement_versions,
+    achievement_images,
     achievement_skills,
     employment_records,
     shares,

@@ -1,5 +1,6 @@
 //! Issuing credentials and changing their status.
 
+pub mod baked;
 pub mod batch;
 pub mod bulk_status;
 pub mod get;

@@ -55,7 +55,7 @@ impl ImportRequest {
 pub struct BakedImage(#[expect(dead_code, reason = "documents the body's schema only")] Vec<u8>);
 
 /// Reads the body, refusing more than `limit` bytes (413).
-async fn read_body(req: &HttpRequest, payload: web::Payload, limit: usize) -> ApiResult<Vec<u8>> {
+pub(crate) async fn read_body(req: &HttpRequest, payload: web::Payload, limit: usize) -> ApiResult<Vec<u8>> {
     let declared = req.headers().get(actix_web::http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|length| length > limit) {
         return Err(ApiError::PayloadTooLarge { limit });
