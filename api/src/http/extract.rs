@@ -42,20 +42,45 @@ impl<T: DeserializeOwned + 'static, const LIMIT: usize> FromRequest for JsonBody
             if declared.is_some_and(|length| length > limit) {
                 return Err(ApiError::PayloadTooLarge { limit });
             }
-            let mut body = web::BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|error| match error {
-                    PayloadError::Overflow => ApiError::PayloadTooLarge { limit },
-                    other => ApiError::BadRequest(format!("could not read the request body: {other}")),
-                })?;
-                if body.len() + chunk.len() > limit {
-                    return Err(ApiError::PayloadTooLarge { limit });
-                }
-                body.extend_from_slice(&chunk);
-            }
+            let body = read_capped(&mut payload, limit).await?;
             parse_json(&body).map(JsonBody)
         })
     }
+}
+
+/// A body of any type, up to `LIMIT` bytes (413 past it), for endpoints
+/// that read more than one type (`Content-Type` is the handler's to check).
+pub struct RawBody<const LIMIT: usize>(pub web::Bytes);
+
+impl<const LIMIT: usize> FromRequest for RawBody<LIMIT> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let declared = req.headers().get(actix_web::http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if declared.is_some_and(|length| length > LIMIT) {
+                return Err(ApiError::PayloadTooLarge { limit: LIMIT });
+            }
+            read_capped(&mut payload, LIMIT).await.map(|body| RawBody(body.freeze()))
+        })
+    }
+}
+
+async fn read_capped(payload: &mut Payload, limit: usize) -> Result<web::BytesMut, ApiError> {
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|error| match error {
+            PayloadError::Overflow => ApiError::PayloadTooLarge { limit },
+            other => ApiError::BadRequest(format!("could not read the request body: {other}")),
+        })?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::PayloadTooLarge { limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// Deserialises `bytes`, classifying errors as 400 (not JSON) or 422 (JSON

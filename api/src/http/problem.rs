@@ -13,6 +13,7 @@ use crate::services::catalog::CatalogError;
 use crate::services::claims::ClaimError;
 use crate::services::credential_status::StatusError;
 use crate::services::issued::IssuedError;
+use crate::services::csv_batch::{Column, CsvError, RowError};
 use crate::services::issuer::IssueError;
 use crate::services::issuing::IssuingError;
 use crate::services::jobs::JobError;
@@ -216,6 +217,39 @@ impl From<IssuingError> for ApiError {
             IssuingError::Refused(error) => error.into(),
             IssuingError::Awards(error) => error.into(),
             IssuingError::IdempotencyKeyReused => ApiError::invalid_field("Idempotency-Key", error.to_string()),
+        }
+    }
+}
+
+// CSV issuing: a refused file names what to fix (the column, or `file`);
+// a row's error names its column, as the spreadsheet calls it.
+impl From<CsvError> for ApiError {
+    fn from(error: CsvError) -> Self {
+        let field = match &error {
+            CsvError::UnknownColumn(column) | CsvError::DuplicateColumn(column) => column.clone(),
+            CsvError::NoRecipientColumn => "email".to_owned(),
+            CsvError::NoAchievementColumn => "achievement".to_owned(),
+            CsvError::NotUtf8 { .. } | CsvError::Empty | CsvError::NoRows | CsvError::TooManyRows | CsvError::Unreadable { .. } => "file".to_owned(),
+        };
+        ApiError::invalid_field(field, error.to_string())
+    }
+}
+
+impl From<RowError> for ApiError {
+    fn from(error: RowError) -> Self {
+        match error {
+            RowError::Cell(cell) => ApiError::invalid_field(cell.column.map_or("row", Column::header), cell.message),
+            RowError::Refused(error) => match ApiError::from(error) {
+                ApiError::Invalid { errors, .. } => {
+                    let errors: Vec<FieldError> = errors
+                        .into_iter()
+                        .map(|e| FieldError { field: Column::of_field(&e.field).map_or(e.field, |c| c.header().to_owned()), message: e.message })
+                        .collect();
+                    let detail = errors.iter().map(|e| format!("`{}`: {}", e.field, e.message)).collect::<Vec<_>>().join("; ");
+                    ApiError::Invalid { detail, errors }
+                }
+                other => other,
+            },
         }
     }
 }

@@ -84,6 +84,44 @@ pub fn issue_batch(
     }
 }
 
+/// Checks every request of a batch exactly as `issue_batch` does (the same
+/// `check`: achievement, recipient, dates, credits, evidence) and issues
+/// nothing: a dry run. The caller runs it in a transaction it does not
+/// need to keep (it writes nothing; PostgreSQL takes the holders' locks).
+pub fn validate_batch(conn: &mut DbConn, ctx: &Context, org: OrgId, requests: &[IssueRequest]) -> Result<Vec<Result<(), IssuingError>>, IssueError> {
+    let mut issuers = Issuers::default();
+    let issuer = issuers.get(conn, ctx, org)?;
+    let checked = check_all(conn, ctx, &issuer, requests);
+    Ok(checked.outcomes.into_iter().map(|outcome| outcome.map(|_| ())).collect())
+}
+
+/// A batch's items checked: each item's accepted index or why it was
+/// refused, with what the checks loaded (reused to sign and settle).
+struct Checked {
+    catalog: BTreeMap<AchievementId, Option<Achievement>>,
+    holders: BTreeMap<UserId, Context>,
+    outcomes: Vec<Result<usize, IssuingError>>,
+    accepted: Vec<Accepted>,
+}
+
+/// Every item through `check`, with the achievements, learners and
+/// holders' locks of earlier items reused.
+fn check_all(conn: &mut DbConn, ctx: &Context, issuer: &Issuer, requests: &[IssueRequest]) -> Checked {
+    let mut catalog: BTreeMap<AchievementId, Option<Achievement>> = BTreeMap::new();
+    let mut learners: BTreeMap<UserId, bool> = BTreeMap::new();
+    let mut holders: BTreeMap<UserId, Context> = BTreeMap::new();
+    let mut outcomes: Vec<Result<usize, IssuingError>> = Vec::with_capacity(requests.len());
+    let mut accepted: Vec<Accepted> = Vec::new();
+    for request in requests {
+        let checked = check(conn, ctx, issuer, &mut catalog, &mut learners, &mut holders, request);
+        outcomes.push(checked.map(|item| {
+            accepted.push(item);
+            accepted.len() - 1
+        }));
+    }
+    Checked { catalog, holders, outcomes, accepted }
+}
+
 /// A batch item that passed its checks, at its holder's instant.
 struct Accepted {
     prepared: Prepared,
@@ -106,19 +144,8 @@ fn issue_together(
     requests: &[IssueRequest],
 ) -> Result<Vec<Result<CredentialView, IssuingError>>, IssuingError> {
     let issuer = issuers.get(conn, ctx, org)?;
-    let mut catalog: BTreeMap<AchievementId, Option<Achievement>> = BTreeMap::new();
-    let mut learners: BTreeMap<UserId, bool> = BTreeMap::new();
-    let mut holders: BTreeMap<UserId, Context> = BTreeMap::new();
     // Each item: its accepted index, or why it was refused.
-    let mut outcomes: Vec<Result<usize, IssuingError>> = Vec::with_capacity(requests.len());
-    let mut accepted: Vec<Accepted> = Vec::new();
-    for request in requests {
-        let checked = check(conn, ctx, &issuer, &mut catalog, &mut learners, &mut holders, request);
-        outcomes.push(checked.map(|item| {
-            accepted.push(item);
-            accepted.len() - 1
-        }));
-    }
+    let Checked { catalog, holders, outcomes, accepted } = check_all(conn, ctx, &issuer, requests);
     let latest = accepted.iter().map(|a| a.ctx.now).max().unwrap_or(ctx.now);
     let slots = status_lists::allocate_many(conn, org, accepted.len(), latest)?;
     let contexts: Vec<Context> = accepted.iter().map(|a| a.ctx.clone()).collect();

@@ -14,6 +14,7 @@ pub mod claims;
 pub mod context;
 pub mod credential_status;
 pub mod credentials;
+pub mod csv_batch;
 pub mod dids;
 pub mod email_verification;
 pub mod employment;

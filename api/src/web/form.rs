@@ -53,6 +53,6 @@ impl<T: DeserializeOwned + 'static> FromRequest for Form<T> {
 }
 
 /// Constant time: the comparison does not tell how much of a guess was right.
-fn tokens_match(sent: &str, expected: &str) -> bool {
+pub(crate) fn tokens_match(sent: &str, expected: &str) -> bool {
     aws_lc_rs::constant_time::verify_slices_are_equal(sent.as_bytes(), expected.as_bytes()).is_ok()
 }

@@ -4,8 +4,8 @@
 //! the same use cases as the API, render a template from `api/templates`.
 //! Errors become pages through the API's one mapping (`page::PageError`
 //! wraps `ApiError`), so a status means the same on both faces. Forms carry
-//! the session's CSRF token (`form`); static assets are compiled in
-//! (`assets`); phrases built in code live in `words`.
+//! the session's CSRF token (`form`, and `upload` for files); static assets
+//! are compiled in (`assets`); phrases built in code live in `words`.
 
 pub mod account;
 pub mod activity;
@@ -22,6 +22,7 @@ pub mod session;
 pub mod share_page;
 pub mod shares;
 pub mod talent;
+pub mod upload;
 pub mod verifier;
 pub mod wallet;
 pub mod words;

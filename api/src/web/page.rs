@@ -58,6 +58,8 @@ through_api!(
     crate::store::StoreError,
     crate::services::issuer::IssueError,
     crate::services::issuing::IssuingError,
+    crate::services::csv_batch::CsvError,
+    crate::services::csv_batch::RowError,
     crate::services::awards::AwardError,
     crate::services::credential_status::StatusError,
     crate::services::issued::IssuedError,
