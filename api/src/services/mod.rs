@@ -19,6 +19,7 @@ pub mod external_status;
 pub mod facts;
 pub mod holder;
 pub mod imports;
+pub mod institution;
 pub mod issuer;
 pub mod issuing;
 pub mod jobs;

@@ -22,6 +22,7 @@ pub mod imports;
 pub mod jobs;
 pub mod keys;
 pub mod migrate;
+pub mod org_counts;
 pub mod orgs;
 pub mod outcomes;
 pub mod pathways;
