@@ -29,6 +29,7 @@ mod orgs;
 mod outcomes;
 mod pages;
 mod pages_authz;
+mod pages_console;
 mod pages_progress;
 mod pages_sharing;
 mod pages_verify;

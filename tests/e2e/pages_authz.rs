@@ -50,6 +50,13 @@ const OWNER: [Expect; 7] = [SignIn, OK, HIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN,
 const OWNER_FILE: [Expect; 7] = [SignIn, FILE, HIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN];
 const EMPLOYERS: [Expect; 7] = [SignIn, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK, FORBIDDEN];
 const PUBLIC: [Expect; 7] = [OK; 7];
+/// A page of the institution console: its issuers only.
+const ISSUERS: [Expect; 7] = [SignIn, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN];
+
+/// The console's form answer for the issuer (and a 403 for other roles).
+fn issuers_get(expect: Expect) -> [Expect; 7] {
+    [SignIn, FORBIDDEN, FORBIDDEN, expect, FORBIDDEN, FORBIDDEN, FORBIDDEN]
+}
 
 enum Method {
     Get,
@@ -116,6 +123,12 @@ fn every_page_admits_only_its_people() {
     let spare_id = spare.body["id"].as_str().unwrap().to_owned();
     let share_path = app.path_of(granting.body["url"].as_str().unwrap()).to_owned();
     let share_token = share_path.rsplit('/').next().unwrap().to_owned();
+    // The console: a review the owner's credential queued, and a dry run's job.
+    let review_award = uni.achievement(&AchievementBuilder::award("Matrix Review Award"));
+    uni.pathway(&Pathway::new("matrix-review", "Matrix Review", &review_award, Rule::count(1).matching("achievement_type", "MicroCredential")).issuance("review"));
+    let review = uni.issuer.get(&uni.path("award-reviews?status=pending")).body["items"][0]["id"].as_str().unwrap().to_owned();
+    let dry_run = uni.issuer.post(&format!("/v1/pathways/{pathway}/dry-run"), &app.get(&format!("/v1/pathways/{pathway}"), None).body["rule"]);
+    let job = dry_run.body["id"].as_str().unwrap_or_else(|| panic!("{}", dry_run.text)).to_owned();
 
     let mut browsers = Vec::new();
     for who in EVERYONE {
@@ -151,7 +164,20 @@ fn every_page_admits_only_its_people() {
         get(format!("/wallet/credentials/{credential}"), OWNER),
         get(format!("/wallet/credentials/{credential}/jwt"), OWNER_FILE),
         get(format!("/wallet/credentials/{credential}/json"), OWNER_FILE),
-        get("/institution", [SignIn, FORBIDDEN, FORBIDDEN, to(&format!("/issuers/{org}")), FORBIDDEN, FORBIDDEN, FORBIDDEN]),
+        get("/institution", ISSUERS),
+        get("/institution/pathways", ISSUERS),
+        get("/institution/pathways/new", ISSUERS),
+        get(format!("/institution/pathways/{pathway}"), ISSUERS),
+        get(format!("/institution/jobs/{job}"), ISSUERS),
+        get("/institution/reviews", ISSUERS),
+        get("/institution/audit", ISSUERS),
+        // Bad rules and an empty reason change nothing: the forms again, 422.
+        form("/institution/pathways/new", vec![("rule", "{".to_owned())], issuers_get(Page(422))),
+        form(format!("/institution/pathways/{pathway}"), vec![("rule", "{".to_owned())], issuers_get(Page(422))),
+        form(format!("/institution/reviews/{review}/reject"), vec![("reason", String::new())], issuers_get(Page(422))),
+        form(format!("/institution/reviews/{review}/approve"), vec![], issuers_get(to("/institution/reviews?decided=approved"))),
+        Case { method: Method::ForgedForm, path: "/institution/pathways/new".into(), expect: issuers_get(FORBIDDEN) },
+        Case { method: Method::ForgedForm, path: format!("/institution/reviews/{review}/reject"), expect: issuers_get(FORBIDDEN) },
         get("/talent", EMPLOYERS),
         get("/talent/requests", EMPLOYERS),
         get(format!("/talent/requests/{granted}"), [SignIn, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, HIDDEN, FORBIDDEN]),
@@ -218,4 +244,48 @@ fn every_page_admits_only_its_people() {
         }
     }
     assert!(failures.is_empty(), "page authorisation matrix failures:\n{}", failures.join("\n"));
+}
+
+/// The console of one institution shows nothing of another's: its
+/// pathways, reviews and jobs are 404 pages to the other's issuers, and
+/// their forms change nothing.
+#[test]
+fn another_institutions_console_resources_are_not_found() {
+    let app = TestApp::spawn();
+    let learner = app.learner("console-learner");
+    let uni = app.institution("Console Owner University");
+    let other = app.institution("Console Other University");
+    let micro = uni.achievement(&AchievementBuilder::micro("Console Micro"));
+    let award = uni.achievement(&AchievementBuilder::award("Console Award"));
+    uni.issue(&learner.id, &micro);
+    let rule = Pathway::new("console-review", "Console Review", &award, Rule::count(1).matching("achievement_type", "MicroCredential")).issuance("review");
+    let pathway = uni.pathway(&rule);
+    let review = uni.issuer.get(&uni.path("award-reviews?status=pending")).body["items"][0]["id"].as_str().unwrap().to_owned();
+    let dry_run = uni.issuer.post(&format!("/v1/pathways/{pathway}/dry-run"), &rule);
+    let job = dry_run.body["id"].as_str().unwrap_or_else(|| panic!("{}", dry_run.text)).to_owned();
+    let rule_text = serde_json::Value::from(rule).to_string();
+
+    let intruder = PageClient::signed_in(&app, &other.issuer.email, PASSWORD);
+    let token = csrf_token(&intruder.get("/institution").text);
+    let mut failures = Vec::new();
+    let mut expect_404 = |what: &str, response: Response| {
+        if response.status != 404 || !response.content_type.starts_with("text/html") {
+            failures.push(format!("{what}: got {} {}", response.status, response.text));
+        }
+    };
+    expect_404("pathway page", intruder.get(&format!("/institution/pathways/{pathway}")));
+    expect_404("job page", intruder.get(&format!("/institution/jobs/{job}")));
+    expect_404("pathway save", intruder.post_form(&format!("/institution/pathways/{pathway}"), &[("csrf", &token), ("rule", &rule_text), ("action", "save")]));
+    expect_404("pathway dry run", intruder.post_form(&format!("/institution/pathways/{pathway}"), &[("csrf", &token), ("rule", &rule_text), ("action", "dry_run")]));
+    expect_404("approve", intruder.post_form(&format!("/institution/reviews/{review}/approve"), &[("csrf", &token)]));
+    expect_404("reject", intruder.post_form(&format!("/institution/reviews/{review}/reject"), &[("csrf", &token), ("reason", "not yours")]));
+    expect_404("reject without a reason", intruder.post_form(&format!("/institution/reviews/{review}/reject"), &[("csrf", &token), ("reason", "")]));
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // Its own pages show none of it.
+    intruder.get("/institution/reviews").assert_page(200).assert_contains("Nothing is waiting for review");
+    intruder.get("/institution/pathways").assert_page(200).assert_not_contains("Console Review");
+    // Nothing changed.
+    assert_eq!(app.get(&format!("/v1/pathways/{pathway}"), None).body["version"], 1);
+    let pending = uni.issuer.get(&uni.path("award-reviews?status=pending"));
+    assert_eq!(pending.body["items"].as_array().unwrap().len(), 1, "{}", pending.text);
 }

@@ -24,6 +24,7 @@ pub mod facts;
 pub mod holder;
 pub mod imports;
 pub mod issued;
+pub mod institution;
 pub mod issuer;
 pub mod issuing;
 pub mod jobs;

@@ -234,6 +234,12 @@ pub fn list(conn: &mut DbConn, scope: Scope, after: Option<AuditEntryId>, limit:
 /// A learner's entries newest first, before `before` (the activity page:
 /// what happened last matters most to the person reading it).
 pub fn newest_of_learner(conn: &mut DbConn, learner: UserId, before: Option<AuditEntryId>, limit: i64) -> StoreResult<Vec<LoggedEntry>> {
+    newest(conn, Scope::Learner(learner), before, limit)
+}
+
+/// Entries of `scope` newest first, before `before` (the pages people read:
+/// the learner's activity, the institution's audit log).
+pub fn newest(conn: &mut DbConn, scope: Scope, before: Option<AuditEntryId>, limit: i64) -> StoreResult<Vec<LoggedEntry>> {
     let mut query = audit_log::table
         .select((
             audit_log::id,
@@ -245,10 +251,14 @@ pub fn newest_of_learner(conn: &mut DbConn, learner: UserId, before: Option<Audi
             audit_log::org_id,
             audit_log::detail,
         ))
-        .filter(audit_log::learner_id.eq(learner.to_string()))
         .order(audit_log::id.desc())
         .limit(limit)
         .into_boxed();
+    match scope {
+        Scope::All => {}
+        Scope::Org(org) => query = query.filter(audit_log::org_id.eq(org.to_string())),
+        Scope::Learner(learner) => query = query.filter(audit_log::learner_id.eq(learner.to_string())),
+    }
     if let Some(before) = before {
         query = query.filter(audit_log::id.lt(before.to_string()));
     }

@@ -24,6 +24,7 @@ pub mod issued;
 pub mod jobs;
 pub mod keys;
 pub mod migrate;
+pub mod org_counts;
 pub mod orgs;
 pub mod outcomes;
 pub mod pathways;

@@ -39,13 +39,14 @@ pub struct ActivityQuery {
 }
 
 /// Names of the people and organisations in `entries`, looked up once each.
-struct Names {
+#[derive(Default)]
+pub(crate) struct Names {
     people: HashMap<String, Option<String>>,
     orgs: HashMap<String, Option<String>>,
 }
 
 impl Names {
-    fn person(&mut self, conn: &mut DbConn, id: &str) -> StoreResult<Option<String>> {
+    pub(crate) fn person(&mut self, conn: &mut DbConn, id: &str) -> StoreResult<Option<String>> {
         if let Some(name) = self.people.get(id) {
             return Ok(name.clone());
         }
@@ -57,7 +58,7 @@ impl Names {
         Ok(name)
     }
 
-    fn org(&mut self, conn: &mut DbConn, id: &str) -> StoreResult<Option<String>> {
+    pub(crate) fn org(&mut self, conn: &mut DbConn, id: &str) -> StoreResult<Option<String>> {
         if let Some(name) = self.orgs.get(id) {
             return Ok(name.clone());
         }

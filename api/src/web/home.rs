@@ -6,7 +6,7 @@ use askama::Template;
 use cairn_domain::Role;
 
 use crate::web::page::{Chrome, PageError};
-use crate::web::session::{IssuerPage, Visitor};
+use crate::web::session::Visitor;
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -32,11 +32,4 @@ pub async fn home(visitor: Visitor) -> Result<HttpResponse, PageError> {
         Some(role) if role != Role::Admin => Ok(visitor.redirect(start_page(role))),
         _ => visitor.render(&Home { chrome: visitor.chrome("Cairn"), admin: role == Some(Role::Admin) }),
     }
-}
-
-/// An institution's staff start at their institution's public page until
-/// the console exists.
-#[get("/institution")]
-pub async fn institution(page: IssuerPage) -> Result<HttpResponse, PageError> {
-    Ok(page.visitor.redirect(&format!("/issuers/{}", page.org)))
 }

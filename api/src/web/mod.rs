@@ -10,6 +10,7 @@
 pub mod account;
 pub mod activity;
 pub mod assets;
+pub mod console;
 pub mod credential;
 pub mod credential_links;
 pub mod form;
@@ -34,7 +35,6 @@ use actix_web::web::ServiceConfig;
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(assets::asset)
         .service(home::home)
-        .service(home::institution)
         .service(account::sign_in_page)
         .service(account::sign_in)
         .service(account::sign_out)
@@ -67,7 +67,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(shares::settings_page)
         .service(shares::set_discoverable)
         .service(share_page::presentation_download)
-        .service(activity::activity_page);
+        .service(activity::activity_page)
+        .configure(console::configure);
 }
 
 /// Pages that share a path with the JSON API and answer browsers only

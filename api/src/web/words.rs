@@ -349,6 +349,77 @@ pub fn when(now: DateTime<Utc>, at: DateTime<Utc>) -> String {
     format!("{} ({})", date(at), relative(now, at))
 }
 
+/// How a pathway's awards are issued.
+pub fn issuance(issuance: cairn_stacking::Issuance) -> &'static str {
+    match issuance {
+        cairn_stacking::Issuance::Automatic => "Awarded automatically",
+        cairn_stacking::Issuance::Review => "Awarded after review",
+    }
+}
+
+/// A JSON syntax error where a person can find it: "Not valid JSON: line
+/// 3, column 5: expected `,` or `}`" (serde_json's message without its own
+/// "at line … column …" tail).
+pub fn json_syntax(line: usize, column: usize, message: &str) -> String {
+    let what = message.split(" at line ").next().unwrap_or(message);
+    format!("Not valid JSON: line {line}, column {column}: {what}")
+}
+
+/// What a background job does, as its page's heading.
+pub fn job_kind(kind: &str) -> &'static str {
+    match kind {
+        "pathway_backfill" => "Awarding learners who complete the pathway",
+        "dry_run_new" => "Dry run of a new pathway",
+        "dry_run_change" => "Dry run of a changed pathway",
+        _ => "Background job",
+    }
+}
+
+/// Where a job is.
+pub fn job_state(state: crate::store::jobs::JobState) -> &'static str {
+    match state {
+        crate::store::jobs::JobState::Queued => "Waiting to start",
+        crate::store::jobs::JobState::Running => "Running",
+        crate::store::jobs::JobState::Succeeded => "Done",
+        crate::store::jobs::JobState::Failed => "Failed",
+    }
+}
+
+/// "12 of 40", or "12" before the total is known.
+pub fn job_progress(done: i64, total: Option<i64>) -> String {
+    match total {
+        Some(total) => format!("{done} of {total}"),
+        None => done.to_string(),
+    }
+}
+
+/// What an audit entry of an institution records, as its staff read it;
+/// an action this version has no words for is shown by its name.
+pub fn org_audit_action(action: &str) -> String {
+    let words = match action {
+        "org.create" => "Created the organisation",
+        "achievement.create" => "Added an achievement to the catalog",
+        "credential.issue" => "Issued a credential",
+        "credential.claim" => "A learner claimed a credential",
+        "credential.revoke" => "Revoked a credential",
+        "credential.suspend" => "Suspended a credential",
+        "credential.reinstate" => "Reinstated a credential",
+        "trusted_issuer.add" => "Trusted an issuer",
+        "pathway.register" => "Registered a pathway",
+        "pathway.update" => "Changed a pathway (a new version)",
+        "award.issue" => "Issued an award",
+        "award.revoke" => "Revoked an award",
+        "award.suspend" => "Suspended an award",
+        "award.reinstate" => "Reinstated an award",
+        "award.queue" => "Queued an award for review",
+        "award.approve" => "Approved an award",
+        "award.reject" => "Rejected an award",
+        "employment.attest" => "Attested an employment record",
+        _ => return action.to_owned(),
+    };
+    words.to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
@@ -379,5 +450,14 @@ mod tests {
         assert_eq!(views(0), "not opened yet");
         assert_eq!(views(3), "opened 3 times");
         assert_eq!(audit_actor("share.view", false, None, None), "Someone with the link");
+    }
+
+    #[test]
+    fn console_phrases() {
+        assert_eq!(json_syntax(3, 5, "expected `,` or `}` at line 3 column 5"), "Not valid JSON: line 3, column 5: expected `,` or `}`");
+        assert_eq!(job_progress(12, Some(40)), "12 of 40");
+        assert_eq!(job_progress(0, None), "0");
+        assert_eq!(org_audit_action("credential.issue"), "Issued a credential");
+        assert_eq!(org_audit_action("webhook.create"), "webhook.create");
     }
 }
