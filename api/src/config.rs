@@ -69,6 +69,11 @@ pub struct ServeArgs {
     /// Attempts at a mail before it is given up on.
     #[arg(long, env = "CAIRN_MAIL_MAX_ATTEMPTS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=30))]
     pub mail_max_attempts: u32,
+    /// Seconds the mail worker's claim on a message lasts; a message whose
+    /// worker died is sent by another after this. Keep it well above the
+    /// SMTP timeout (15 s) times the messages of one claim (10).
+    #[arg(long, env = "CAIRN_MAIL_LEASE_SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub mail_lease_seconds: u64,
     /// Let webhooks and fetches (status lists, DID documents, hosted
     /// badges) reach loopback and private addresses. For tests only.
     #[arg(long, env = "CAIRN_WEBHOOKS_ALLOW_PRIVATE")]
@@ -169,7 +174,7 @@ impl Config {
                 poll: std::time::Duration::from_millis(args.mail_poll_ms),
                 retry_base: std::time::Duration::from_millis(args.mail_retry_base_ms),
                 max_attempts: args.mail_max_attempts,
-                ..crate::services::outbox::OutboxSettings::default()
+                lease: std::time::Duration::from_secs(args.mail_lease_seconds),
             },
             fetch: crate::fetch::FetchSettings {
                 timeout: std::time::Duration::from_millis(args.fetch_timeout_ms),

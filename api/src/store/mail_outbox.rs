@@ -204,3 +204,31 @@ pub fn mark_failed(conn: &mut DbConn, id: Uuid, owner: &str, error: &str, retry_
     .map_err(StoreError::from_query)?;
     Ok(updated > 0)
 }
+
+/// Where a message stands, for operators and tests.
+#[derive(Debug, Clone)]
+pub struct Standing {
+    pub id: Uuid,
+    pub kind: String,
+    pub recipient_email: String,
+    pub state: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    /// Whether the sealed body is still kept (only until sent or given up).
+    pub has_body: bool,
+}
+
+/// Every message, oldest first.
+pub fn standings(conn: &mut DbConn) -> StoreResult<Vec<Standing>> {
+    let rows: Vec<(String, String, String, String, i64, Option<String>, Option<String>)> = mail_outbox::table
+        .order(mail_outbox::id.asc())
+        .select((mail_outbox::id, mail_outbox::kind, mail_outbox::recipient_email, mail_outbox::state, mail_outbox::attempts, mail_outbox::last_error, mail_outbox::body))
+        .load(conn)
+        .map_err(StoreError::from_query)?;
+    rows.into_iter()
+        .map(|(id, kind, recipient_email, state, attempts, last_error, body)| {
+            let id = id.parse().map_err(|e| StoreError::Corrupt(format!("mail id: {e}")))?;
+            Ok(Standing { id, kind, recipient_email, state, attempts, last_error, has_body: body.is_some() })
+        })
+        .collect()
+}
