@@ -160,8 +160,8 @@ mod tests {
         assert!(text.contains("multipart/alternative"), "{text}");
         assert!(text.contains("Message-ID: <0190-row@cairn.test>"), "{text}");
         let html = sample().html().unwrap();
-        assert!(html.contains("&lt;b&gt;Statistics&lt;/b&gt;"), "{html}");
-        assert!(html.contains("Ada &amp; co"), "{html}");
+        assert!(html.contains("&#60;b&#62;Statistics&#60;/b&#62;") || html.contains("&lt;b&gt;Statistics&lt;/b&gt;"), "{html}");
+        assert!(html.contains("Ada &#38; co") || html.contains("Ada &amp; co"), "{html}");
         assert!(!html.contains("<b>"), "{html}");
         assert!(html.contains("href=\"http://x/wallet?claim=a&#34;b\"") || html.contains("href=\"http://x/wallet?claim=a&quot;b\""), "{html}");
         let plain = sample().text();
