@@ -125,6 +125,7 @@ pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
     let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
     let workers = config.workers;
     let jobs = config.jobs;
+    let outbox = config.outbox;
     let url = public_url.clone();
     let state = tokio::task::spawn_blocking(move || prepare(&config, url)).await??;
     let state = web::Data::new(state);
@@ -133,6 +134,8 @@ pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
     // another node's.
     let signal = JobSignal::default();
     actix_web::rt::spawn(jobs::work(state.clone().into_inner(), signal.clone(), jobs));
+    // So does the mail worker, which delivers the outbox.
+    actix_web::rt::spawn(crate::services::outbox::work(state.clone().into_inner(), outbox));
     let signal = web::Data::new(signal);
     let mut server = HttpServer::new(move || build_app(state.clone(), signal.clone())).listen(listener)?;
     if let Some(workers) = workers {

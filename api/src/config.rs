@@ -59,6 +59,21 @@ pub struct ServeArgs {
     /// of the database to requests.
     #[arg(long, env = "CAIRN_JOB_PAUSE_MS", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=60_000))]
     pub job_pause_ms: u64,
+    /// Milliseconds the mail worker waits before it looks for due mail again.
+    #[arg(long, env = "CAIRN_MAIL_POLL_MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(10..=60_000))]
+    pub mail_poll_ms: u64,
+    /// Milliseconds before a failed mail is tried again; doubled after each
+    /// further failure (capped at six hours).
+    #[arg(long, env = "CAIRN_MAIL_RETRY_BASE_MS", default_value_t = 60_000, value_parser = clap::value_parser!(u64).range(10..=3_600_000))]
+    pub mail_retry_base_ms: u64,
+    /// Attempts at a mail before it is given up on.
+    #[arg(long, env = "CAIRN_MAIL_MAX_ATTEMPTS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=30))]
+    pub mail_max_attempts: u32,
+    /// Seconds the mail worker's claim on a message lasts; a message whose
+    /// worker died is sent by another after this. Keep it well above the
+    /// SMTP timeout (15 s) times the messages of one claim (10).
+    #[arg(long, env = "CAIRN_MAIL_LEASE_SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub mail_lease_seconds: u64,
     /// Let webhooks and fetches (status lists, DID documents, hosted
     /// badges) reach loopback and private addresses. For tests only.
     #[arg(long, env = "CAIRN_WEBHOOKS_ALLOW_PRIVATE")]
@@ -109,6 +124,8 @@ pub struct Config {
     pub mail: crate::mail::MailConfig,
     /// How the background job worker works the queue.
     pub jobs: crate::services::jobs::JobSettings,
+    /// How the mail worker works the outbox.
+    pub outbox: crate::services::outbox::OutboxSettings,
     /// Outbound fetches: timeout, size cap, private addresses.
     pub fetch: crate::fetch::FetchSettings,
 }
@@ -152,6 +169,12 @@ impl Config {
                 chunk: usize::try_from(args.job_chunk).unwrap_or(500),
                 lease: std::time::Duration::from_secs(args.job_lease_seconds),
                 pause: std::time::Duration::from_millis(args.job_pause_ms),
+            },
+            outbox: crate::services::outbox::OutboxSettings {
+                poll: std::time::Duration::from_millis(args.mail_poll_ms),
+                retry_base: std::time::Duration::from_millis(args.mail_retry_base_ms),
+                max_attempts: args.mail_max_attempts,
+                lease: std::time::Duration::from_secs(args.mail_lease_seconds),
             },
             fetch: crate::fetch::FetchSettings {
                 timeout: std::time::Duration::from_millis(args.fetch_timeout_ms),

@@ -143,6 +143,8 @@ fn every_endpoint_denies_every_role_it_must() {
     let discoverable = json!({ "discoverable": true });
     learner.put("/v1/me/discoverable", &discoverable);
     let discoverable_body = Box::new(move |_| Some(discoverable.clone())) as Box<dyn Fn(usize) -> Option<Value>>;
+    let mail_choice = json!({ "issued": true, "awards": true, "status_changes": false, "share_requests": true });
+    let mail_choice_body = Box::new(move |_| Some(mail_choice.clone())) as Box<dyn Fn(usize) -> Option<Value>>;
     let ask = json!({ "learner": learner.id, "message": "matrix" });
     let granted = employer.post("/v1/talent/requests", &ask).id();
     learner.post("/v1/me/shares", &json!({ "all": true, "expires_at": in_a_week, "request": granted }));
@@ -332,6 +334,8 @@ fn every_endpoint_denies_every_role_it_must() {
         // Talent search and share requests.
         Case { method: "GET", path: "/v1/me/discoverable".into(), body: Box::new(no_body), expect: [401, 200, 403, 403, 403, 403] },
         Case { method: "PUT", path: "/v1/me/discoverable".into(), body: discoverable_body, expect: [401, 200, 403, 403, 403, 403] },
+        Case { method: "GET", path: "/v1/me/notifications".into(), body: Box::new(no_body), expect: [401, 200, 403, 403, 403, 403] },
+        Case { method: "PUT", path: "/v1/me/notifications".into(), body: mail_choice_body, expect: [401, 200, 403, 403, 403, 403] },
         Case { method: "GET", path: "/v1/talent?skill=DV-1".into(), body: Box::new(no_body), expect: [401, 403, 403, 403, 200, 403] },
         Case { method: "POST", path: "/v1/talent/requests".into(), body: ask_body, expect: [401, 403, 403, 403, 201, 403] },
         Case {

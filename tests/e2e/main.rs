@@ -24,6 +24,7 @@ mod jobs;
 mod migrations;
 mod names;
 mod nodes;
+mod notifications;
 mod ob2_imports;
 mod orgs;
 mod outcomes;

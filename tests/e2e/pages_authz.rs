@@ -211,6 +211,16 @@ fn every_page_admits_only_its_people() {
             vec![("discoverable", "true".to_owned())],
             [SignIn, to("/settings?saved=1"), to("/settings?saved=1"), FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN],
         ),
+        form(
+            "/settings/notifications",
+            vec![("issued", "true".to_owned())],
+            [SignIn, to("/settings?saved=1"), to("/settings?saved=1"), FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN],
+        ),
+        Case {
+            method: Method::ForgedForm,
+            path: "/settings/notifications".into(),
+            expect: [SignIn, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN],
+        },
         form(format!("/shares/requests/{to_decline}/decline"), vec![], [SignIn, to("/shares"), HIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN]),
         form(format!("/shares/{spare_id}/revoke"), vec![], [SignIn, to("/shares"), HIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN]),
         Case {

@@ -15,7 +15,7 @@ use crate::http::Response;
 use crate::mail::{MailSink, addressed_to, outbox_messages, verification_code_in};
 use crate::process::{ChildService, free_port};
 use crate::service::{
-    AdminBootstrap, Config, DEFAULT_FROM, DatabaseUrl, FetchSettings, JobSettings, MailConfig, Password, PasswordHasher, start, users,
+    AdminBootstrap, Config, DEFAULT_FROM, DatabaseUrl, FetchSettings, JobSettings, MailConfig, OutboxSettings, Password, PasswordHasher, start, users,
 };
 use crate::{ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD};
 
@@ -78,6 +78,8 @@ pub struct TestAppBuilder {
     mail: Mail,
     job_chunk: Option<usize>,
     job_pause: Option<std::time::Duration>,
+    /// The mail worker's first retry delay and attempts.
+    mail_retry: Option<(std::time::Duration, u32)>,
     /// Run the service as a child process with these extra settings.
     child: Option<Vec<(String, String)>>,
 }
@@ -111,6 +113,14 @@ impl TestAppBuilder {
     /// A pause between the chunks of a background job (jobs that last).
     pub fn job_pause(mut self, pause: std::time::Duration) -> Self {
         self.job_pause = Some(pause);
+        self
+    }
+
+    /// The mail worker's wait after a first failed attempt (doubled after
+    /// each further one) and its attempts before giving up. Without it:
+    /// 50 ms and 10 attempts (the worker polls every 20 ms in tests).
+    pub fn mail_retry(mut self, base: std::time::Duration, max_attempts: u32) -> Self {
+        self.mail_retry = Some((base, max_attempts));
         self
     }
 
@@ -159,7 +169,7 @@ impl TestAppBuilder {
     }
 
     pub fn spawn(self) -> TestApp {
-        let Self { demo, mail, job_chunk, job_pause, child } = self;
+        let Self { demo, mail, job_chunk, job_pause, mail_retry, child } = self;
         if let Some(settings) = child {
             return Self::spawn_child(settings);
         }
@@ -184,6 +194,10 @@ impl TestAppBuilder {
                 chunk: job_chunk.unwrap_or(JobSettings::default().chunk),
                 pause: job_pause.unwrap_or(JobSettings::default().pause),
                 ..JobSettings::default()
+            },
+            outbox: {
+                let (retry_base, max_attempts) = mail_retry.unwrap_or((std::time::Duration::from_millis(50), 10));
+                OutboxSettings { poll: std::time::Duration::from_millis(20), retry_base, max_attempts, ..OutboxSettings::default() }
             },
             // The test servers (status lists, issuers' documents) listen on loopback.
             fetch: FetchSettings { allow_private: true, timeout: std::time::Duration::from_secs(2), ..FetchSettings::default() },
@@ -501,11 +515,12 @@ impl TestApp {
         all.into_iter().filter(|text| addressed_to(text, email)).collect()
     }
 
-    /// The code in the newest verification mail to `email`.
+    /// The code in the newest verification mail to `email` (other mail,
+    /// such as notifications, may have come since).
     pub fn verification_code(&self, email: &str) -> String {
         let mails = self.mails_to(email);
-        let last = mails.last().unwrap_or_else(|| panic!("no mail was sent to {email}"));
-        verification_code_in(last).unwrap_or_else(|| panic!("no verification code in the mail to {email}:\n{last}"))
+        assert!(!mails.is_empty(), "no mail was sent to {email}");
+        mails.iter().rev().find_map(|mail| verification_code_in(mail)).unwrap_or_else(|| panic!("no verification code in the mails to {email}:\n{mails:?}"))
     }
 
     /// Verifies a compact ES256 JWS against the JWKS the service publishes

@@ -26,9 +26,9 @@ pub use app::{TestApp, TestAppBuilder, TestDb};
 pub use clients::{Admin, Employer, Institution, Learner, Session, Staff};
 pub use fixtures::{AchievementBuilder, Body, IssueRequest, Pathway, Rule, did_key_credential, in_days};
 pub use http::{Response, jwt_parts};
-pub use mail::{MailSink, addressed_to, outbox_messages, verification_code_in};
+pub use mail::{MailSink, addressed_to, decoded_parts, header_value, html_part, outbox_messages, text_part, verification_code_in};
 pub use pages::{PageClient, csrf_token};
-pub use process::{CHILD_TEST, serve_if_child};
+pub use process::{CHILD_TEST, free_port, serve_if_child};
 pub use web_server::WebServer;
 
 /// The service's own items that the harness and the tests name: the one
@@ -44,11 +44,12 @@ pub mod service {
     pub use cairn_api::rate_limit::RateLimiter;
     pub use cairn_api::services::holder::email_identity_hash;
     pub use cairn_api::services::jobs::JobSettings;
+    pub use cairn_api::services::outbox::OutboxSettings;
     pub use cairn_api::services::progress;
     pub use cairn_api::signing::data_integrity::Ed25519Signer;
     pub use cairn_api::signing::did::did_key;
     pub use cairn_api::signing::keys::SigningKey;
-    pub use cairn_api::store::{DatabaseUrl, Store, award_constituents, graph, migrate, outcomes, rate_limits, users};
+    pub use cairn_api::store::{DatabaseUrl, Store, award_constituents, graph, mail_outbox, migrate, outcomes, rate_limits, users};
     pub use cairn_api::{Config, start};
 }
 

@@ -63,7 +63,13 @@ impl mailin_embedded::Handler for SinkHandler {
 
 impl MailSink {
     pub fn start() -> Self {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        Self::start_on("127.0.0.1:0")
+    }
+
+    /// On `addr` (a port chosen earlier, where the service was told to
+    /// send while nothing listened there).
+    pub fn start_on(addr: &str) -> Self {
+        let listener = std::net::TcpListener::bind(addr).unwrap();
         let addr = listener.local_addr().unwrap();
         let received = Arc::new(Mutex::new(Vec::new()));
         let mut server = mailin_embedded::Server::new(SinkHandler { received: received.clone(), current: Vec::new() });
@@ -82,5 +88,58 @@ impl MailSink {
     /// Every message received so far, in order, as sent (headers and body).
     pub fn messages(&self) -> Vec<String> {
         self.received.lock().unwrap().clone()
+    }
+}
+
+/// The parts of a received multipart message, decoded: (content type,
+/// text), in order. A single-part message is one part.
+pub fn decoded_parts(message: &str) -> Vec<(String, String)> {
+    let (headers, body) = message.split_once("\r\n\r\n").unwrap_or((message, ""));
+    let unfolded = headers.replace("\r\n ", " ").replace("\r\n\t", " ");
+    let content_type = header_value(&unfolded, "content-type").unwrap_or_default();
+    let Some(boundary) = content_type.split("boundary=").nth(1).map(|b| b.trim_matches('"').split(';').next().unwrap_or_default().trim_matches('"').to_owned()) else {
+        return vec![(content_type, decode(&unfolded, body))];
+    };
+    body.split(&format!("--{boundary}"))
+        .skip(1)
+        .filter(|part| !part.starts_with("--"))
+        .map(|part| {
+            let part = part.trim_start_matches("\r\n");
+            let (headers, body) = part.split_once("\r\n\r\n").unwrap_or((part, ""));
+            let unfolded = headers.replace("\r\n ", " ").replace("\r\n\t", " ");
+            (header_value(&unfolded, "content-type").unwrap_or_default(), decode(&unfolded, body))
+        })
+        .collect()
+}
+
+/// The plain-text part of a message, decoded.
+pub fn text_part(message: &str) -> String {
+    decoded_parts(message).into_iter().find(|(t, _)| t.starts_with("text/plain")).map(|(_, b)| b).unwrap_or_else(|| panic!("no text part:\n{message}"))
+}
+
+/// The HTML part of a message, decoded.
+pub fn html_part(message: &str) -> String {
+    decoded_parts(message).into_iter().find(|(t, _)| t.starts_with("text/html")).map(|(_, b)| b).unwrap_or_else(|| panic!("no HTML part:\n{message}"))
+}
+
+/// A header's value (the headers unfolded), by its lower-case name.
+pub fn header_value(headers: &str, name: &str) -> Option<String> {
+    headers.lines().find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        (key.trim().eq_ignore_ascii_case(name)).then(|| value.trim().to_owned())
+    })
+}
+
+fn decode(headers: &str, body: &str) -> String {
+    match header_value(headers, "content-transfer-encoding").map(|e| e.to_ascii_lowercase()).as_deref() {
+        Some("quoted-printable") => {
+            String::from_utf8(quoted_printable::decode(body.as_bytes(), quoted_printable::ParseMode::Robust).unwrap()).unwrap()
+        }
+        Some("base64") => {
+            use base64::Engine;
+            let compact: String = body.chars().filter(|c| !c.is_whitespace()).collect();
+            String::from_utf8(base64::engine::general_purpose::STANDARD.decode(compact).unwrap()).unwrap()
+        }
+        _ => body.to_owned(),
     }
 }

@@ -104,6 +104,6 @@ impl Drop for ChildService {
 }
 
 /// A free port on loopback (free now; the child binds it next).
-pub(crate) fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }

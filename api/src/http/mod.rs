@@ -94,6 +94,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(shares::open::open_share)
         .service(me::discoverable::get_discoverable)
         .service(me::discoverable::set_discoverable)
+        .service(me::notifications::get_notifications)
+        .service(me::notifications::set_notifications)
         .service(talent::search::search_talent)
         .service(shares::requests::request_share)
         .service(shares::requests::org_requests)

@@ -1,9 +1,11 @@
 //! The messages the service sends. Building them does no I/O.
 
 use chrono::{DateTime, Utc};
+use askama::Template;
 use lettre::Message;
-use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
+use lettre::message::{Mailbox, MultiPart};
+use serde::{Deserialize, Serialize};
 
 use super::error::{DEFAULT_FROM, MailError};
 
@@ -69,9 +71,103 @@ pub fn email_verification(
         .map_err(|e| MailError::Build(e.to_string()))
 }
 
+/// A notification to a learner, worded by the use case and kept (sealed)
+/// in the outbox until sent: rendered as plain text and as HTML, every
+/// field escaped in the HTML part.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Notice {
+    pub subject: String,
+    /// "Hello Ada,".
+    pub greeting: String,
+    pub paragraphs: Vec<String>,
+    /// The institution's own words (an achievement's issuing message).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quote: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<NoticeAction>,
+    /// Why the mail came and how to stop it.
+    pub footer: String,
+}
+
+/// The one link of a notice.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct NoticeAction {
+    pub label: String,
+    pub url: String,
+}
+
+#[derive(Template)]
+#[template(path = "mail/notice.html")]
+struct NoticeHtml<'a> {
+    notice: &'a Notice,
+}
+
+impl Notice {
+    /// The plain-text part: CRLF lines, the link on a line of its own.
+    pub fn text(&self) -> String {
+        let mut parts = vec![self.greeting.clone()];
+        parts.extend(self.paragraphs.iter().cloned());
+        if let Some(quote) = &self.quote {
+            parts.push(quote.lines().map(|line| format!("> {line}")).collect::<Vec<_>>().join("\r\n"));
+        }
+        if let Some(action) = &self.action {
+            parts.push(format!("{}:\r\n{}", action.label, action.url));
+        }
+        parts.push(format!("--\r\n{}", self.footer));
+        let mut text = parts.join("\r\n\r\n");
+        text.push_str("\r\n");
+        text
+    }
+
+    pub fn html(&self) -> Result<String, MailError> {
+        NoticeHtml { notice: self }.render().map_err(|e| MailError::Build(e.to_string()))
+    }
+}
+
+/// The mail of a notice, with a stable `Message-ID` (`message_id`, without
+/// the angle brackets): a message sent again after a crash carries the same
+/// id, so mail clients show it once.
+pub fn notice(from: &Sender, to_email: &str, notice: &Notice, message_id: &str) -> Result<Message, MailError> {
+    let to: Mailbox = to_email.parse().map_err(|e| MailError::Build(format!("recipient `{to_email}`: {e}")))?;
+    Message::builder()
+        .from(from.0.clone())
+        .to(to)
+        .subject(notice.subject.clone())
+        .message_id(Some(format!("<{message_id}>")))
+        .multipart(MultiPart::alternative_plain_html(notice.text(), notice.html()?))
+        .map_err(|e| MailError::Build(e.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn sample() -> Notice {
+        Notice {
+            subject: "You earned <Statistics>".into(),
+            greeting: "Hello Ada & co,".into(),
+            paragraphs: vec!["Lakeside issued you <b>Statistics</b>.".into()],
+            quote: Some("Well done!\nKeep going.".into()),
+            action: Some(NoticeAction { label: "See it".into(), url: "http://x/wallet?claim=a\"b".into() }),
+            footer: "Turn this off in your settings.".into(),
+        }
+    }
+
+    #[test]
+    fn a_notice_has_a_text_and_an_escaped_html_part_and_a_stable_id() {
+        let message = notice(&Sender::default_sender(), "ada@example.org", &sample(), "0190-row@cairn.test").unwrap();
+        let text = String::from_utf8(message.formatted()).unwrap();
+        assert!(text.contains("multipart/alternative"), "{text}");
+        assert!(text.contains("Message-ID: <0190-row@cairn.test>"), "{text}");
+        let html = sample().html().unwrap();
+        assert!(html.contains("&#60;b&#62;Statistics&#60;/b&#62;") || html.contains("&lt;b&gt;Statistics&lt;/b&gt;"), "{html}");
+        assert!(html.contains("Ada &#38; co") || html.contains("Ada &amp; co"), "{html}");
+        assert!(!html.contains("<b>"), "{html}");
+        assert!(html.contains("href=\"http://x/wallet?claim=a&#34;b\"") || html.contains("href=\"http://x/wallet?claim=a&quot;b\""), "{html}");
+        let plain = sample().text();
+        assert!(plain.contains("See it:\r\nhttp://x/wallet?claim=a\"b\r\n"), "{plain}");
+        assert!(plain.contains("> Well done!\r\n> Keep going."), "{plain}");
+    }
 
     #[test]
     fn the_code_is_on_its_own_line_after_the_intro() {

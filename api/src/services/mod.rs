@@ -30,6 +30,7 @@ pub mod issuing;
 pub mod jobs;
 pub mod notifications;
 pub mod ob2;
+pub mod outbox;
 pub mod pathways;
 pub mod progress;
 pub mod proof_check;

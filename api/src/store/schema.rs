@@ -453,3 +453,34 @@ diesel::table! {
         subject -> Text,
     }
 }
+
+diesel::table! {
+    mail_outbox (id) {
+        id -> Text,
+        event_id -> Text,
+        kind -> Text,
+        recipient_email -> Text,
+        recipient_id -> Nullable<Text>,
+        subject -> Text,
+        body -> Nullable<Text>,
+        state -> Text,
+        attempts -> BigInt,
+        next_attempt_at -> Timestamp,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    notification_preferences (user_id) {
+        user_id -> Text,
+        issued -> Bool,
+        awards -> Bool,
+        status_changes -> Bool,
+        share_requests -> Bool,
+        updated_at -> Timestamp,
+    }
+}

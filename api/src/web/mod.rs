@@ -66,6 +66,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(shares::decline_request)
         .service(shares::settings_page)
         .service(shares::set_discoverable)
+        .service(shares::set_notifications)
         .service(share_page::presentation_download)
         .service(activity::activity_page)
         .configure(console::configure);

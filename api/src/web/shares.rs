@@ -1,8 +1,8 @@
 //! `/shares` and `/settings`: the learner's share links (create, list with
 //! their views, revoke), the share requests employers sent them (grant by
 //! creating a share that answers it, decline), and the talent-search
-//! opt-in. The same use cases as `/v1/me/shares`, `/v1/me/share-requests`
-//! and `/v1/me/discoverable`.
+//! opt-in and the choice of e-mail. The same use cases as `/v1/me/shares`,
+//! `/v1/me/share-requests`, `/v1/me/discoverable` and `/v1/me/notifications`.
 //!
 //! A new link's address exists only in the response that created it (the
 //! store keeps the token's hash), so the form's redirect carries it to the
@@ -25,9 +25,10 @@ use uuid::Uuid;
 use crate::http::me::discoverable::DiscoverableSetting;
 use crate::http::problem::ApiError;
 use crate::services::sharing::{self, ListedShare, NewShare, RequestWithOrg, ShareError, ShareState};
-use crate::services::{Context, talent, wallet};
+use crate::services::{Context, notifications, talent, wallet};
 use crate::state::AppState;
 use crate::store::shares::{RequestStatus, RequestsOf};
+use crate::store::notification_prefs::Preferences;
 use crate::store::skills::Discoverability;
 use crate::web::credential::NoFields;
 use crate::web::form::Form;
@@ -356,6 +357,8 @@ struct SettingsPage {
     discoverable: bool,
     /// The skills a per-skill opt-in (made through the API) is limited to.
     skills: Vec<String>,
+    /// Which mail the learner gets.
+    mail: Preferences,
     saved: bool,
 }
 
@@ -371,10 +374,12 @@ pub async fn settings_page(state: web::Data<AppState>, page: LearnerPage, query:
         Discoverability::Skills(skills) => skills.iter().map(|s| s.as_str().to_owned()).collect(),
         Discoverability::Hidden | Discoverability::EverySkill => Vec::new(),
     };
+    let mail = notifications::preferences(&state.store, Context::new(&state, page.caller.id)).await?;
     let settings = SettingsPage {
         chrome: page.visitor.chrome("Settings"),
         discoverable: setting != Discoverability::Hidden,
         skills,
+        mail,
         saved: query.saved.is_some(),
     };
     page.visitor.render(&settings)
@@ -398,5 +403,29 @@ pub async fn set_discoverable(state: web::Data<AppState>, page: LearnerPage, for
     };
     let shown = serde_json::to_value(DiscoverableSetting::from_stored(setting.clone())).map_err(ApiError::internal)?;
     talent::set_discoverability(&state.store, Context::new(&state, page.caller.id), setting, shown).await?;
+    Ok(form.visitor.redirect("/settings?saved=1"))
+}
+
+#[derive(Deserialize)]
+pub struct NotificationFields {
+    /// Each present when its box is ticked.
+    issued: Option<String>,
+    awards: Option<String>,
+    status_changes: Option<String>,
+    share_requests: Option<String>,
+}
+
+/// Chooses which mail the learner gets, with `PUT /v1/me/notifications`'s
+/// use case.
+#[post("/settings/notifications")]
+pub async fn set_notifications(state: web::Data<AppState>, page: LearnerPage, form: Form<NotificationFields>) -> Result<HttpResponse, PageError> {
+    let fields = &form.fields;
+    let chosen = Preferences {
+        issued: fields.issued.is_some(),
+        awards: fields.awards.is_some(),
+        status_changes: fields.status_changes.is_some(),
+        share_requests: fields.share_requests.is_some(),
+    };
+    notifications::set_preferences(&state.store, Context::new(&state, page.caller.id), chosen).await?;
     Ok(form.visitor.redirect("/settings?saved=1"))
 }

@@ -173,9 +173,17 @@ async fn show(
     visitor.render_with(status, &wallet)
 }
 
+#[derive(Deserialize)]
+pub struct WalletQuery {
+    /// A claim code from a claim mail's link: the claim form comes filled
+    /// in (claiming stays a POST with the form's CSRF token).
+    claim: Option<String>,
+}
+
 #[get("/wallet")]
-pub async fn wallet_page(state: web::Data<AppState>, page: LearnerPage) -> Result<HttpResponse, PageError> {
-    show(&state, &page, StatusCode::OK, None, String::new()).await
+pub async fn wallet_page(state: web::Data<AppState>, page: LearnerPage, query: web::Query<WalletQuery>) -> Result<HttpResponse, PageError> {
+    let code = query.into_inner().claim.map(|c| c.trim().to_owned()).filter(|c| c.len() <= 256).unwrap_or_default();
+    show(&state, &page, StatusCode::OK, None, code).await
 }
 
 /// A download: `name` is the file name offered.
