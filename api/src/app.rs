@@ -56,6 +56,10 @@ pub fn prepare(config: &Config, public_url: String) -> anyhow::Result<AppState> 
         graphs: std::sync::Arc::default(),
         fetcher: std::sync::Arc::new(crate::fetch::HttpFetcher::new(config.fetch)),
         fetch_cache: crate::fetch::Cache::new(1000),
+        poster: std::sync::Arc::new(crate::fetch::HttpPoster::new(crate::fetch::PostSettings {
+            timeout: config.webhooks.timeout,
+            allow_private: config.fetch.allow_private,
+        })),
     };
     match &config.mail.smtp {
         Some(smtp) => tracing::info!(smtp = %smtp, "outgoing mail goes to the SMTP server"),
@@ -126,6 +130,7 @@ pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
     let workers = config.workers;
     let jobs = config.jobs;
     let outbox = config.outbox;
+    let webhooks = config.webhooks;
     let url = public_url.clone();
     let state = tokio::task::spawn_blocking(move || prepare(&config, url)).await??;
     let state = web::Data::new(state);
@@ -136,6 +141,8 @@ pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
     actix_web::rt::spawn(jobs::work(state.clone().into_inner(), signal.clone(), jobs));
     // So does the mail worker, which delivers the outbox.
     actix_web::rt::spawn(crate::services::outbox::work(state.clone().into_inner(), outbox));
+    // Likewise the webhook worker: due deliveries, of any node.
+    actix_web::rt::spawn(crate::services::webhooks::delivery::work(state.clone().into_inner(), webhooks));
     let signal = web::Data::new(signal);
     let mut server = HttpServer::new(move || build_app(state.clone(), signal.clone())).listen(listener)?;
     if let Some(workers) = workers {

@@ -78,6 +78,17 @@ pub struct ServeArgs {
     /// badges) reach loopback and private addresses. For tests only.
     #[arg(long, env = "CAIRN_WEBHOOKS_ALLOW_PRIVATE")]
     pub webhooks_allow_private: bool,
+    /// Milliseconds before a failed webhook delivery's first retry; later
+    /// retries keep the Standard Webhooks proportions (5 s: 5 s, 5 min,
+    /// 30 min, 2 h, 5 h, 10 h, 10 h). Shorter for tests.
+    #[arg(long, env = "CAIRN_WEBHOOK_RETRY_BASE_MS", default_value_t = 5000, value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
+    pub webhook_retry_base_ms: u64,
+    /// Milliseconds an idle webhook worker waits before it looks again.
+    #[arg(long, env = "CAIRN_WEBHOOK_POLL_MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(10..=60_000))]
+    pub webhook_poll_ms: u64,
+    /// Milliseconds one webhook attempt may take in all.
+    #[arg(long, env = "CAIRN_WEBHOOK_TIMEOUT_MS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(100..=60_000))]
+    pub webhook_timeout_ms: u64,
     /// Milliseconds an outbound fetch may take in all (connect, send, read).
     #[arg(long, env = "CAIRN_FETCH_TIMEOUT_MS", default_value_t = 5000, value_parser = clap::value_parser!(u64).range(100..=60_000))]
     pub fetch_timeout_ms: u64,
@@ -126,8 +137,10 @@ pub struct Config {
     pub jobs: crate::services::jobs::JobSettings,
     /// How the mail worker works the outbox.
     pub outbox: crate::services::outbox::OutboxSettings,
-    /// Outbound fetches: timeout, size cap, private addresses.
+    /// Outbound fetches: timeout, size cap, private addresses (webhooks too).
     pub fetch: crate::fetch::FetchSettings,
+    /// How the webhook worker sends and retries.
+    pub webhooks: crate::services::webhooks::delivery::DeliverySettings,
 }
 
 impl DataArgs {
@@ -181,6 +194,12 @@ impl Config {
                 max_bytes: usize::try_from(args.fetch_max_bytes).unwrap_or(usize::MAX),
                 allow_private: args.webhooks_allow_private,
                 ..crate::fetch::FetchSettings::default()
+            },
+            webhooks: crate::services::webhooks::delivery::DeliverySettings {
+                retry_base: std::time::Duration::from_millis(args.webhook_retry_base_ms),
+                poll: std::time::Duration::from_millis(args.webhook_poll_ms),
+                timeout: std::time::Duration::from_millis(args.webhook_timeout_ms),
+                ..crate::services::webhooks::delivery::DeliverySettings::default()
             },
         })
     }

@@ -30,6 +30,8 @@ pub struct AppState {
     /// Outbound GET (status lists, DID documents, hosted badges). Blocking:
     /// call it inside the store's closures or `web::block`.
     pub fetcher: std::sync::Arc<dyn crate::fetch::Fetch>,
+    /// Outbound POST of webhook deliveries (same address rule). Blocking.
+    pub poster: std::sync::Arc<crate::fetch::HttpPoster>,
     /// Documents fetched from elsewhere by URL: status list credentials
     /// (kept for their `ttl`) and DID documents.
     pub fetch_cache: crate::fetch::Cache<crate::fetch::Fetched>,

@@ -119,6 +119,14 @@ typed_id!(
     /// A background job over many learners (a pathway's back-fill, a dry run).
     JobId
 );
+typed_id!(
+    /// An endpoint an organisation registered for webhooks.
+    WebhookId
+);
+typed_id!(
+    /// One event's delivery to one webhook endpoint (all its attempts).
+    DeliveryId
+);
 
 #[cfg(test)]
 mod tests {

@@ -27,4 +27,5 @@ pub use duration::IsoDuration;
 pub use ids::{
     AchievementId, AuditEntryId, CredentialId, EmploymentRecordId, ImportId, JobId, OrgId, PathwayId, ReviewId, ShareId, ShareRequestId, UserId,
 };
+pub use ids::{DeliveryId, WebhookId};
 pub use web_url::HttpUrl;

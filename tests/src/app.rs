@@ -15,7 +15,8 @@ use crate::http::Response;
 use crate::mail::{MailSink, addressed_to, outbox_messages, verification_code_in};
 use crate::process::{ChildService, free_port};
 use crate::service::{
-    AdminBootstrap, Config, DEFAULT_FROM, DatabaseUrl, FetchSettings, JobSettings, MailConfig, OutboxSettings, Password, PasswordHasher, start, users,
+    AdminBootstrap, Config, DEFAULT_FROM, DatabaseUrl, DeliverySettings, FetchSettings, JobSettings, MailConfig, OutboxSettings, Password, PasswordHasher,
+    start, users,
 };
 use crate::{ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD};
 
@@ -82,6 +83,9 @@ pub struct TestAppBuilder {
     mail_retry: Option<(std::time::Duration, u32)>,
     /// Run the service as a child process with these extra settings.
     child: Option<Vec<(String, String)>>,
+    /// Refuse outbound requests to loopback and private addresses, as in
+    /// production (the harness allows them: its receivers are on loopback).
+    refuse_private: bool,
 }
 
 impl TestAppBuilder {
@@ -124,6 +128,13 @@ impl TestAppBuilder {
         self
     }
 
+    /// Refuse loopback and private addresses for webhooks and fetches (no
+    /// `CAIRN_WEBHOOKS_ALLOW_PRIVATE`).
+    pub fn refuse_private(mut self) -> Self {
+        self.refuse_private = true;
+        self
+    }
+
     /// Run the service as a child process (the `cairn serve` code path, its
     /// settings from the environment), which [`TestApp::kill_service`]
     /// kills and [`TestApp::restart_service`] starts again; `settings` are
@@ -147,6 +158,8 @@ impl TestAppBuilder {
             ("CAIRN_ADMIN_PASSWORD", ADMIN_PASSWORD.to_owned()),
             ("CAIRN_WORKERS", "1".to_owned()),
             ("CAIRN_WEBHOOKS_ALLOW_PRIVATE", "true".to_owned()),
+            ("CAIRN_WEBHOOK_RETRY_BASE_MS", "5".to_owned()),
+            ("CAIRN_WEBHOOK_POLL_MS", "20".to_owned()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
@@ -169,7 +182,7 @@ impl TestAppBuilder {
     }
 
     pub fn spawn(self) -> TestApp {
-        let Self { demo, mail, job_chunk, job_pause, mail_retry, child } = self;
+        let Self { demo, mail, job_chunk, job_pause, mail_retry, child, refuse_private } = self;
         if let Some(settings) = child {
             return Self::spawn_child(settings);
         }
@@ -200,7 +213,14 @@ impl TestAppBuilder {
                 OutboxSettings { poll: std::time::Duration::from_millis(20), retry_base, max_attempts, ..OutboxSettings::default() }
             },
             // The test servers (status lists, issuers' documents) listen on loopback.
-            fetch: FetchSettings { allow_private: true, timeout: std::time::Duration::from_secs(2), ..FetchSettings::default() },
+            fetch: FetchSettings { allow_private: !refuse_private, timeout: std::time::Duration::from_secs(2), ..FetchSettings::default() },
+            // Retries after milliseconds, not minutes (the schedule's proportions kept).
+            webhooks: DeliverySettings {
+                retry_base: std::time::Duration::from_millis(5),
+                poll: std::time::Duration::from_millis(20),
+                timeout: std::time::Duration::from_secs(2),
+                ..DeliverySettings::default()
+            },
         };
         let node = Node::start(config.clone());
         TestApp(Arc::new(Running {

@@ -46,6 +46,7 @@ pub mod service {
     pub use cairn_api::services::jobs::JobSettings;
     pub use cairn_api::services::outbox::OutboxSettings;
     pub use cairn_api::services::progress;
+    pub use cairn_api::services::webhooks::delivery::DeliverySettings;
     pub use cairn_api::signing::data_integrity::Ed25519Signer;
     pub use cairn_api::signing::did::did_key;
     pub use cairn_api::signing::keys::SigningKey;

@@ -5,6 +5,8 @@
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
 
+use crate::fetch::error::FetchError;
+
 /// The error a refused host resolves to; found again in the error chain to
 /// tell a refusal from a network failure.
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +35,31 @@ impl ureq::Resolver for GuardedResolver {
             return Err(io::Error::new(io::ErrorKind::PermissionDenied, RefusedAddress { host: netloc.to_owned(), addresses }));
         }
         Ok(allowed)
+    }
+}
+
+/// Whether `url` is an `http(s)` URL whose host resolves to an address the
+/// service may reach (the resolver's own rule, run ahead of time: a
+/// webhook endpoint is checked when it is registered, and again by the
+/// resolver at every send, since DNS can change).
+pub fn check_reachable(url: &url::Url, allow_private: bool) -> Result<(), FetchError> {
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(FetchError::Refused(format!("only http and https URLs are allowed, not {}:", url.scheme())));
+    }
+    let host = match url.host() {
+        Some(url::Host::Domain(name)) if !name.is_empty() => name.to_owned(),
+        Some(url::Host::Ipv4(ip)) => ip.to_string(),
+        Some(url::Host::Ipv6(ip)) => format!("[{ip}]"),
+        _ => return Err(FetchError::Refused("the URL has no host".into())),
+    };
+    let port = url.port_or_known_default().unwrap_or(80);
+    match ureq::Resolver::resolve(&GuardedResolver { allow_private }, &format!("{host}:{port}")) {
+        Ok(addresses) if !addresses.is_empty() => Ok(()),
+        Ok(_) => Err(FetchError::Refused(format!("{host} does not resolve"))),
+        Err(error) => match error.get_ref().and_then(|inner| inner.downcast_ref::<RefusedAddress>()) {
+            Some(refused) => Err(FetchError::Refused(refused.to_string())),
+            None => Err(FetchError::Refused(format!("{host} does not resolve"))),
+        },
     }
 }
 
@@ -109,5 +136,16 @@ mod tests {
             let ip: IpAddr = ip.parse().unwrap_or_else(|_| panic!("{ip}"));
             assert!(is_public(ip), "{ip} should be allowed");
         }
+    }
+
+    #[test]
+    fn urls_are_checked_by_the_resolver_rule() {
+        let url = |u: &str| url::Url::parse(u).unwrap();
+        for refused in ["http://127.0.0.1:9/hook", "http://[::1]/hook", "http://10.0.0.1/hook", "http://localhost/hook", "ftp://8.8.8.8/x"] {
+            assert!(matches!(check_reachable(&url(refused), false), Err(FetchError::Refused(_))), "{refused}");
+        }
+        assert!(check_reachable(&url("http://127.0.0.1:9/hook"), true).is_ok());
+        assert!(check_reachable(&url("https://8.8.8.8/hook"), false).is_ok());
+        assert!(check_reachable(&url("ftp://127.0.0.1/x"), true).is_err());
     }
 }

@@ -77,7 +77,7 @@ impl Fetch for HttpFetcher {
 
 /// Finds a refusal or a timeout in the error chain; anything else is a
 /// transport failure, described by ureq's message.
-fn transport_error(transport: &ureq::Transport) -> FetchError {
+pub(crate) fn transport_error(transport: &ureq::Transport) -> FetchError {
     let mut cause: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(transport);
     while let Some(error) = cause {
         if let Some(found) = error.downcast_ref::<std::io::Error>().and_then(classify_io) {

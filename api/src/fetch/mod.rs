@@ -1,5 +1,6 @@
 //! Outbound HTTP GET for the documents credentials point at: DID documents,
-//! status list credentials, hosted Open Badges 2.0 assertions.
+//! status list credentials, hosted Open Badges 2.0 assertions; and the
+//! POSTs of webhook deliveries (`HttpPoster`).
 //!
 //! Below the use cases, beside `store/` and `signing/`. The rules of the
 //! security model (DESIGN.md) live here once: only `http(s)` URLs; no
@@ -17,9 +18,11 @@ mod cache;
 mod error;
 mod fetcher;
 mod http_fetcher;
+mod poster;
 mod tls;
 
 pub use cache::Cache;
 pub use error::FetchError;
 pub use fetcher::{Fetch, FetchSettings, Fetched};
 pub use http_fetcher::HttpFetcher;
+pub use poster::{HttpPoster, PostSettings};

@@ -25,6 +25,7 @@ pub mod talent;
 pub mod vc_api;
 pub mod verify;
 pub mod views;
+pub mod webhooks;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -113,5 +114,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(vc_api::issue::issue_credential)
         .service(vc_api::status::update_status)
         .service(vc_api::verify_credential::verify_credential)
-        .service(vc_api::verify_presentation::verify_presentation);
+        .service(vc_api::verify_presentation::verify_presentation)
+        .service(webhooks::endpoints::create_webhook)
+        .service(webhooks::endpoints::list_webhooks)
+        .service(webhooks::endpoints::get_webhook)
+        .service(webhooks::endpoints::delete_webhook)
+        .service(webhooks::deliveries::list_deliveries)
+        .service(webhooks::deliveries::redeliver);
 }

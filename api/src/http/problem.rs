@@ -19,6 +19,7 @@ use crate::services::issuing::IssuingError;
 use crate::services::jobs::JobError;
 use crate::services::pathways::PathwayError;
 use crate::services::reviews::ReviewError;
+use crate::services::webhooks::WebhookError;
 use crate::store::StoreError;
 
 /// One invalid input field: where it is (a JSON path such as
@@ -267,6 +268,18 @@ fn issue_field(error: &IssueError) -> Option<String> {
         IssueError::EvidenceTooLong { index } | IssueError::EvidenceEmpty { index } => format!("evidence[{index}]"),
         IssueError::UnknownIssuer | IssueError::AchievementRetired | IssueError::Signing(_) | IssueError::ClaimCode(_) | IssueError::Json(_) | IssueError::Store(_) => return None,
     })
+}
+
+impl From<WebhookError> for ApiError {
+    fn from(error: WebhookError) -> Self {
+        match error {
+            WebhookError::NotFound(what) => ApiError::NotFound(what.into()),
+            WebhookError::Invalid { field, message } => ApiError::invalid_field(field, message),
+            WebhookError::TooMany => ApiError::Conflict(error.to_string()),
+            WebhookError::Store(error) => error.into(),
+            WebhookError::Secret(_) => ApiError::internal(error),
+        }
+    }
 }
 
 impl From<AwardError> for ApiError {

@@ -40,6 +40,7 @@ pub mod status_lists;
 pub mod time;
 pub mod trusted_issuers;
 pub mod users;
+pub mod webhooks;
 
 use std::time::Duration;
 

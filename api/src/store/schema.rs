@@ -379,6 +379,49 @@ diesel::table! {
 
 diesel::joinable!(web_sessions -> users (user_id));
 
+diesel::table! {
+    webhook_endpoints (id) {
+        id -> Text,
+        org_id -> Text,
+        url -> Text,
+        description -> Text,
+        events -> Text,
+        secret -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        disabled_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Text,
+        endpoint_id -> Text,
+        event_id -> Text,
+        event_name -> Text,
+        payload -> Text,
+        state -> Text,
+        tries -> BigInt,
+        next_attempt_at -> Nullable<Timestamp>,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_attempts (id) {
+        id -> Text,
+        delivery_id -> Text,
+        at -> Timestamp,
+        status_code -> Nullable<BigInt>,
+        error -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
     users,
@@ -410,6 +453,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     pathway_follows,
     jobs,
     web_sessions,
+    webhook_endpoints,
+    webhook_deliveries,
+    webhook_attempts,
 );
 
 diesel::table! {
