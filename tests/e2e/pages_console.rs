@@ -83,7 +83,14 @@ fn a_pathway_registered_through_the_form_is_in_force_and_an_edit_makes_a_new_ver
 
     let edit = browser.get(&place);
     edit.assert_page(200).assert_contains("Saved as version 1").assert_contains("<svg").assert_contains(&format!("data-node=\"{micro}\""));
-    browser.get("/institution/pathways").assert_page(200).assert_contains("Form Pathway").assert_contains("<code>form-pathway</code>");
+    browser
+        .get("/institution/pathways")
+        .assert_page(200)
+        .assert_contains("Form Pathway")
+        .assert_contains("<code>form-pathway</code>")
+        // Only the most specific navigation entry is the current one.
+        .assert_contains("href=\"/institution/pathways\" aria-current=\"page\"")
+        .assert_not_contains("href=\"/institution\" aria-current");
 
     let mut changed = rule.clone();
     changed["name"] = json!("Form Pathway, revised");
