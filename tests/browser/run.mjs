@@ -342,6 +342,71 @@ await step('the employer signs in and finds talent by skill', async () => {
   await axe(employer, 'talent results');
 });
 
+// ---- the institution console (issue 17) ---------------------------------
+
+const issuerContext = await newContext(browser);
+const issuer = await issuerContext.newPage();
+
+await step('the demo issuer signs in to the console overview', async () => {
+  await signIn(issuer, ISSUER);
+  equal(new URL(issuer.url()).pathname, '/institution', 'page after signing in');
+  equal((await issuer.textContent('h1'))?.trim(), 'Lakeside University Lifelong Learning', 'heading');
+  equal(await issuer.getAttribute('nav a[aria-current="page"]', 'href'), '/institution', 'the current entry of the navigation');
+  const achievements = Number((await issuer.textContent('[data-count="achievements"]'))?.trim());
+  check(achievements > 0, `the overview counts the catalog: ${achievements}`);
+  const issued = Number((await issuer.textContent('[data-count="issued"]'))?.trim());
+  check(issued > 0, `the overview counts issued credentials: ${issued}`);
+  await axe(issuer, 'the console overview');
+  await screenshots(issuer, 'console-overview');
+});
+
+await step('the console lists the pathways; a bad rule shows the engine message at its place', async () => {
+  await open(issuer, '/institution/pathways');
+  await axe(issuer, 'the console pathways');
+  const row = issuer.locator('tr', { hasText: 'applied-data-analysis' });
+  await Promise.all([issuer.waitForNavigation(), row.locator('td a').first().click()]);
+  found.consolePathway = new URL(issuer.url()).pathname;
+  check(/^\/institution\/pathways\/[0-9a-f-]+$/.test(found.consolePathway), `the edit page: ${found.consolePathway}`);
+  check((await issuer.locator('.map svg').count()) === 1, 'the edit page shows the pathway map');
+  const current = await issuer.$$eval('nav a[aria-current="page"]', (links) => links.map((a) => a.getAttribute('href')));
+  equal(JSON.stringify(current), JSON.stringify(['/institution/pathways']), 'the one current entry of the navigation');
+  await axe(issuer, 'the pathway editor');
+  const rule = JSON.parse(await issuer.inputValue('#rule'));
+  rule.requirement.of[0].min = 0;
+  const typed = JSON.stringify(rule, null, 2);
+  await issuer.fill('#rule', typed);
+  await Promise.all([issuer.waitForNavigation(), issuer.click('form[data-testid="rule-form"] button[value="save"]')]);
+  const message = issuer.locator('#rule-errors li[data-field="requirement.of[0].min"]');
+  equal(await message.count(), 1, 'an error at requirement.of[0].min');
+  check((await message.textContent()).includes('must be at least 1'), `the message: ${await message.textContent()}`);
+  equal(await issuer.inputValue('#rule'), typed, 'the text as typed is kept');
+  check((await issuer.getAttribute('#rule', 'aria-describedby'))?.startsWith('rule-errors'), 'the textarea points at its errors');
+  await axe(issuer, 'the pathway editor with an error');
+  await screenshots(issuer, 'console-rule-error');
+});
+
+await step('a dry run of the current rule shows its figures on the job page', async () => {
+  await open(issuer, need(found.consolePathway, 'the pathway edit page'));
+  await Promise.all([issuer.waitForNavigation(), issuer.click('form[data-testid="rule-form"] button[value="dry_run"]')]);
+  check(new URL(issuer.url()).pathname.startsWith('/institution/jobs/'), `the job page: ${issuer.url()}`);
+  // The page refreshes itself until the job is done.
+  await issuer.waitForSelector('[data-testid="job-state"][data-state="Done"]', { timeout: 30_000 });
+  const evaluated = Number((await issuer.textContent('[data-figure="learners_evaluated"]'))?.trim());
+  check(evaluated > 0, `learners evaluated: ${evaluated}`);
+  await axe(issuer, 'the dry run job page');
+  await screenshots(issuer, 'console-dry-run');
+});
+
+await step('the console reviews, audit log and new pathway pages have no serious violations', async () => {
+  for (const path of ['/institution/reviews', '/institution/audit', '/institution/pathways/new']) {
+    await open(issuer, path);
+    await axe(issuer, path);
+  }
+  await open(issuer, '/institution/audit');
+  check((await issuer.locator('[data-testid="audit"]').count()) > 0, 'the audit log lists the demo issuing');
+  await screenshots(issuer, 'console-audit');
+});
+
 await browser.close();
 
 const failed = results.filter((r) => !r.ok);

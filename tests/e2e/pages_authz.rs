@@ -125,7 +125,10 @@ fn every_page_admits_only_its_people() {
     let share_token = share_path.rsplit('/').next().unwrap().to_owned();
     // The console: a review the owner's credential queued, and a dry run's job.
     let review_award = uni.achievement(&AchievementBuilder::award("Matrix Review Award"));
-    uni.pathway(&Pathway::new("matrix-review", "Matrix Review", &review_award, Rule::count(1).matching("achievement_type", "MicroCredential")).issuance("review"));
+    uni.pathway(
+        &Pathway::new("matrix-review", "Matrix Review", &review_award, Rule::count(1).matching("achievement_type", "MicroCredential"))
+            .issuance("review"),
+    );
     let review = uni.issuer.get(&uni.path("award-reviews?status=pending")).body["items"][0]["id"].as_str().unwrap().to_owned();
     let dry_run = uni.issuer.post(&format!("/v1/pathways/{pathway}/dry-run"), &app.get(&format!("/v1/pathways/{pathway}"), None).body["rule"]);
     let job = dry_run.body["id"].as_str().unwrap_or_else(|| panic!("{}", dry_run.text)).to_owned();
@@ -268,7 +271,8 @@ fn another_institutions_console_resources_are_not_found() {
     let micro = uni.achievement(&AchievementBuilder::micro("Console Micro"));
     let award = uni.achievement(&AchievementBuilder::award("Console Award"));
     uni.issue(&learner.id, &micro);
-    let rule = Pathway::new("console-review", "Console Review", &award, Rule::count(1).matching("achievement_type", "MicroCredential")).issuance("review");
+    let rule =
+        Pathway::new("console-review", "Console Review", &award, Rule::count(1).matching("achievement_type", "MicroCredential")).issuance("review");
     let pathway = uni.pathway(&rule);
     let review = uni.issuer.get(&uni.path("award-reviews?status=pending")).body["items"][0]["id"].as_str().unwrap().to_owned();
     let dry_run = uni.issuer.post(&format!("/v1/pathways/{pathway}/dry-run"), &rule);
@@ -285,8 +289,14 @@ fn another_institutions_console_resources_are_not_found() {
     };
     expect_404("pathway page", intruder.get(&format!("/institution/pathways/{pathway}")));
     expect_404("job page", intruder.get(&format!("/institution/jobs/{job}")));
-    expect_404("pathway save", intruder.post_form(&format!("/institution/pathways/{pathway}"), &[("csrf", &token), ("rule", &rule_text), ("action", "save")]));
-    expect_404("pathway dry run", intruder.post_form(&format!("/institution/pathways/{pathway}"), &[("csrf", &token), ("rule", &rule_text), ("action", "dry_run")]));
+    expect_404(
+        "pathway save",
+        intruder.post_form(&format!("/institution/pathways/{pathway}"), &[("csrf", &token), ("rule", &rule_text), ("action", "save")]),
+    );
+    expect_404(
+        "pathway dry run",
+        intruder.post_form(&format!("/institution/pathways/{pathway}"), &[("csrf", &token), ("rule", &rule_text), ("action", "dry_run")]),
+    );
     expect_404("approve", intruder.post_form(&format!("/institution/reviews/{review}/approve"), &[("csrf", &token)]));
     expect_404("reject", intruder.post_form(&format!("/institution/reviews/{review}/reject"), &[("csrf", &token), ("reason", "not yours")]));
     expect_404("reject without a reason", intruder.post_form(&format!("/institution/reviews/{review}/reject"), &[("csrf", &token), ("reason", "")]));

@@ -45,7 +45,15 @@ fn the_overview_counts_what_the_institution_holds() {
 
     let page = console(&app, &uni).get("/institution");
     page.assert_page(200).assert_contains("Overview University").assert_contains(&format!("href=\"/issuers/{}\"", uni.org));
-    for section in ["/institution/catalog", "/institution/issue", "/institution/credentials", "/institution/pathways", "/institution/reviews", "/webhooks", "/institution/audit"] {
+    for section in [
+        "/institution/catalog",
+        "/institution/issue",
+        "/institution/credentials",
+        "/institution/pathways",
+        "/institution/reviews",
+        "/webhooks",
+        "/institution/audit",
+    ] {
         page.assert_contains(&format!("href=\"{section}\""));
     }
     let counts: Vec<i64> =
@@ -75,7 +83,14 @@ fn a_pathway_registered_through_the_form_is_in_force_and_an_edit_makes_a_new_ver
 
     let edit = browser.get(&place);
     edit.assert_page(200).assert_contains("Saved as version 1").assert_contains("<svg").assert_contains(&format!("data-node=\"{micro}\""));
-    browser.get("/institution/pathways").assert_page(200).assert_contains("Form Pathway").assert_contains("<code>form-pathway</code>");
+    browser
+        .get("/institution/pathways")
+        .assert_page(200)
+        .assert_contains("Form Pathway")
+        .assert_contains("<code>form-pathway</code>")
+        // Only the most specific navigation entry is the current one.
+        .assert_contains("href=\"/institution/pathways\" aria-current=\"page\"")
+        .assert_not_contains("href=\"/institution\" aria-current");
 
     let mut changed = rule.clone();
     changed["name"] = json!("Form Pathway, revised");
@@ -98,7 +113,7 @@ fn a_bad_rule_shows_the_engines_message_at_its_place_and_keeps_the_text() {
         "bad-rule",
         "Bad Rule",
         &award,
-        Rule::at_least(1, [Rule::count(1).of_type("MicroCredential"), Rule::count(0).of_type("Course")])
+        Rule::at_least(1, [Rule::count(1).of_type("MicroCredential"), Rule::count(0).of_type("Course")]),
     ));
     let text = rule_text(&rule);
     let refused = browser.submit("/institution/pathways/new", "/institution/pathways/new", &[("rule", &text), ("action", "save")]);
@@ -188,7 +203,9 @@ fn reviews_are_approved_and_rejected_from_the_queue() {
     uni.issue(&learner.id, &micro);
     let awards: Vec<String> = (1..=2).map(|i| uni.achievement(&AchievementBuilder::award(&format!("Review Award {i}")))).collect();
     for (i, award) in awards.iter().enumerate() {
-        uni.pathway(&Pathway::new(&format!("review-{i}"), &format!("Review Pathway {i}"), award, Rule::count(1).achievement(&micro)).issuance("review"));
+        uni.pathway(
+            &Pathway::new(&format!("review-{i}"), &format!("Review Pathway {i}"), award, Rule::count(1).achievement(&micro)).issuance("review"),
+        );
     }
     let pending = |uni: &Institution| -> Vec<String> {
         let queue = uni.issuer.get(&uni.path("award-reviews?status=pending"));
@@ -200,7 +217,9 @@ fn reviews_are_approved_and_rejected_from_the_queue() {
     let page = browser.get("/institution/reviews");
     page.assert_page(200).assert_contains("Review Pathway 0").assert_contains("Review Pathway 1").assert_contains("review-learner");
 
-    browser.submit("/institution/reviews", &format!("/institution/reviews/{}/approve", ids[0]), &[]).assert_redirect("/institution/reviews?decided=approved");
+    browser
+        .submit("/institution/reviews", &format!("/institution/reviews/{}/approve", ids[0]), &[])
+        .assert_redirect("/institution/reviews?decided=approved");
     assert_eq!(learner.award_status(&awards[0]), "active");
 
     // No reason: the form again, the review still waiting.
@@ -228,8 +247,11 @@ fn the_audit_log_lists_an_issue_newest_first_by_name() {
     uni.change(&credential, "revoke");
     let page = console(&app, &uni).get("/institution/audit");
     page.assert_page(200).assert_contains("Issued a credential").assert_contains(&format!("credential {credential}"));
-    let (issued, revoked, created) =
-        (page.text.find("Issued a credential").unwrap(), page.text.find("Revoked a credential").unwrap(), page.text.find("Added an achievement").unwrap());
+    let (issued, revoked, created) = (
+        page.text.find("Issued a credential").unwrap(),
+        page.text.find("Revoked a credential").unwrap(),
+        page.text.find("Added an achievement").unwrap(),
+    );
     assert!(revoked < issued && issued < created, "newest first: {}", page.text);
     let issuer_name = uni.issuer.me()["name"].as_str().unwrap().to_owned();
     page.assert_contains(&format!("<strong>{issuer_name}</strong>: Issued a credential"));

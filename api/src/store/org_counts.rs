@@ -5,8 +5,8 @@ use cairn_domain::OrgId;
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 
-use super::connection::DbConn;
 use super::award_reviews::ReviewStatus;
+use super::connection::DbConn;
 use super::credentials::CredentialStatus;
 use super::error::{StoreError, StoreResult};
 use super::schema::{achievements, award_reviews, credentials, pathways};
@@ -28,8 +28,7 @@ pub struct OrgCounts {
 /// Counts of institution `org`.
 pub fn of_org(conn: &mut DbConn, org: OrgId) -> StoreResult<OrgCounts> {
     let org = org.to_string();
-    let achievements: i64 =
-        achievements::table.filter(achievements::org_id.eq(&org)).count().get_result(conn).map_err(StoreError::from_query)?;
+    let achievements: i64 = achievements::table.filter(achievements::org_id.eq(&org)).count().get_result(conn).map_err(StoreError::from_query)?;
     let by_status: Vec<(String, i64)> = credentials::table
         .filter(credentials::org_id.eq(&org))
         .group_by(credentials::status)

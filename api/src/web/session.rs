@@ -73,10 +73,11 @@ impl Visitor {
     /// The layout's data for a page titled `title`.
     pub fn chrome(&self, title: impl Into<String>) -> Chrome {
         let path = self.here.split('?').next().unwrap_or_default();
-        let nav = nav_for(self.signed_in.as_ref().map(|s| s.caller.role))
-            .iter()
-            .map(|&(href, label)| NavLink { href, label, current: path == href || path.starts_with(&format!("{href}/")) })
-            .collect();
+        let links = nav_for(self.signed_in.as_ref().map(|s| s.caller.role));
+        let under = |href: &str| path == href || path.starts_with(&format!("{href}/"));
+        // The most specific entry is the current one (`/institution/pathways`, not also `/institution`).
+        let longest = links.iter().filter(|(href, _)| under(href)).map(|(href, _)| href.len()).max();
+        let nav = links.iter().map(|&(href, label)| NavLink { href, label, current: under(href) && Some(href.len()) == longest }).collect();
         Chrome { title: title.into(), person: self.signed_in.as_ref().map(|s| s.name.clone()), nav, csrf: self.csrf.clone() }
     }
 

@@ -51,11 +51,7 @@ pub async fn job_page(state: web::Data<AppState>, page: IssuerPage, path: web::P
         ("dry_run_change", Some(p)) => Some(format!("/institution/pathways/{p}")),
         _ => None,
     }
-    .map(|action| RuleEditor {
-        action,
-        text: serde_json::to_string_pretty(&job.params["rule"]).unwrap_or_default(),
-        errors: Vec::new(),
-    });
+    .map(|action| RuleEditor { action, text: serde_json::to_string_pretty(&job.params["rule"]).unwrap_or_default(), errors: Vec::new() });
     let registered = job.kind != "dry_run_new";
     let heading = words::job_kind(&job.kind);
     let data = JobPage {

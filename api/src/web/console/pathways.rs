@@ -201,11 +201,9 @@ async fn shown_again(
     let graphs = state.graphs.clone();
     let (catalog, graph) = state.store.read(move |conn| Ok((catalog(conn, org)?, graphs.current(conn)?.1))).await?;
     let (heading, action, existing) = match existing {
-        Some(stored) => (
-            stored.pathway.rule.name.clone(),
-            format!("/institution/pathways/{}", stored.pathway.id),
-            Some(existing_view(&graph, &stored, None)),
-        ),
+        Some(stored) => {
+            (stored.pathway.rule.name.clone(), format!("/institution/pathways/{}", stored.pathway.id), Some(existing_view(&graph, &stored, None)))
+        }
         None => ("New pathway".to_owned(), "/institution/pathways/new".to_owned(), None),
     };
     let page = PathwayPage { chrome: visitor.chrome(heading.clone()), heading, existing, editor: RuleEditor { action, text, errors }, catalog };
