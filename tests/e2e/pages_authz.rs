@@ -50,6 +50,8 @@ const OWNER: [Expect; 7] = [SignIn, OK, HIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN,
 const OWNER_FILE: [Expect; 7] = [SignIn, FILE, HIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN];
 const EMPLOYERS: [Expect; 7] = [SignIn, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK, FORBIDDEN];
 const PUBLIC: [Expect; 7] = [OK; 7];
+/// An institution's page: its issuers only.
+const ISSUERS: [Expect; 7] = [SignIn, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN];
 
 enum Method {
     Get,
@@ -152,6 +154,14 @@ fn every_page_admits_only_its_people() {
         get(format!("/wallet/credentials/{credential}/jwt"), OWNER_FILE),
         get(format!("/wallet/credentials/{credential}/json"), OWNER_FILE),
         get("/institution", [SignIn, FORBIDDEN, FORBIDDEN, to(&format!("/issuers/{org}")), FORBIDDEN, FORBIDDEN, FORBIDDEN]),
+        // The institution's issued list and its status form (the org is the session's).
+        get("/institution/credentials", ISSUERS),
+        form(
+            "/institution/credentials/status",
+            vec![("credential", credential.clone()), ("action", "suspend".to_owned()), ("reason", "page matrix".to_owned())],
+            ISSUERS,
+        ),
+        Case { method: Method::ForgedForm, path: "/institution/credentials/status".into(), expect: [SignIn, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN] },
         get("/talent", EMPLOYERS),
         get("/talent/requests", EMPLOYERS),
         get(format!("/talent/requests/{granted}"), [SignIn, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, HIDDEN, FORBIDDEN]),

@@ -14,6 +14,7 @@ pub mod credential;
 pub mod credential_links;
 pub mod form;
 pub mod home;
+pub mod issued;
 pub mod page;
 pub mod pathway_map;
 pub mod progress;
@@ -66,7 +67,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(shares::settings_page)
         .service(shares::set_discoverable)
         .service(share_page::presentation_download)
-        .service(activity::activity_page);
+        .service(activity::activity_page)
+        .service(issued::issued_page)
+        .service(issued::change_status);
 }
 
 /// Pages that share a path with the JSON API and answer browsers only
