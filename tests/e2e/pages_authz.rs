@@ -161,7 +161,11 @@ fn every_page_admits_only_its_people() {
             vec![("credential", credential.clone()), ("action", "suspend".to_owned()), ("reason", "page matrix".to_owned())],
             ISSUERS,
         ),
-        Case { method: Method::ForgedForm, path: "/institution/credentials/status".into(), expect: [SignIn, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN] },
+        Case {
+            method: Method::ForgedForm,
+            path: "/institution/credentials/status".into(),
+            expect: [SignIn, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN],
+        },
         get("/talent", EMPLOYERS),
         get("/talent/requests", EMPLOYERS),
         get(format!("/talent/requests/{granted}"), [SignIn, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, HIDDEN, FORBIDDEN]),

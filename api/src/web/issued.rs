@@ -18,8 +18,8 @@ use crate::http::credentials::bulk_status::{BulkAction, checked_reason, distinct
 use crate::http::credentials::list::IssuedQuery;
 use crate::http::extract::parse_query;
 use crate::http::problem::ApiError;
-use crate::services::issued::{self, Listed, Outcome};
 use crate::services::Context;
+use crate::services::issued::{self, Listed, Outcome};
 use crate::state::AppState;
 use crate::store::achievements;
 use crate::store::credentials::CredentialStatus;
@@ -162,7 +162,14 @@ async fn catalog(state: &AppState, org: OrgId) -> Result<Vec<(String, String)>, 
     Ok(found.into_iter().map(|a| (a.id.to_string(), a.definition.name.as_str().to_owned())).collect())
 }
 
-async fn show(state: &AppState, page: &IssuerPage, search: Search, status: StatusCode, error: Option<String>, reason: String) -> Result<HttpResponse, PageError> {
+async fn show(
+    state: &AppState,
+    page: &IssuerPage,
+    search: Search,
+    status: StatusCode,
+    error: Option<String>,
+    reason: String,
+) -> Result<HttpResponse, PageError> {
     let filter = search.filter()?;
     let after = match search.cursor.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
         Some(cursor) => Some(cursor.parse::<CredentialId>().map_err(|_| ApiError::invalid_query("cursor", "expected the link of a previous page"))?),
