@@ -343,7 +343,11 @@ fn the_issued_page_searches_and_revokes_a_selection() {
     let page = browser.get("/institution/credentials");
     page.assert_page(200).assert_contains("Foundations Award").assert_contains(&format!("value=\"{first}\""));
     browser.get("/institution/credentials?status=revoked").assert_page(200).assert_contains("No credentials match");
-    browser.get("/institution/credentials?q=cascade-1%40").assert_page(200).assert_contains(&second).assert_not_contains(&format!("value=\"{first}\""));
+    browser
+        .get("/institution/credentials?q=cascade-1%40")
+        .assert_page(200)
+        .assert_contains(&second)
+        .assert_not_contains(&format!("value=\"{first}\""));
     browser.get("/institution/credentials?status=gone").assert_page(400);
 
     // Revoke one through the bulk form: the results say what happened, the award included.

@@ -181,6 +181,18 @@ fn every_page_admits_only_its_people() {
         form(format!("/institution/reviews/{review}/approve"), vec![], issuers_get(to("/institution/reviews?decided=approved"))),
         Case { method: Method::ForgedForm, path: "/institution/pathways/new".into(), expect: issuers_get(FORBIDDEN) },
         Case { method: Method::ForgedForm, path: format!("/institution/reviews/{review}/reject"), expect: issuers_get(FORBIDDEN) },
+        // The institution's issued list and its status form (the org is the session's).
+        get("/institution/credentials", ISSUERS),
+        form(
+            "/institution/credentials/status",
+            vec![("credential", credential.clone()), ("action", "suspend".to_owned()), ("reason", "page matrix".to_owned())],
+            ISSUERS,
+        ),
+        Case {
+            method: Method::ForgedForm,
+            path: "/institution/credentials/status".into(),
+            expect: [SignIn, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN],
+        },
         get("/talent", EMPLOYERS),
         get("/talent/requests", EMPLOYERS),
         get(format!("/talent/requests/{granted}"), [SignIn, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, HIDDEN, FORBIDDEN]),

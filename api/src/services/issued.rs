@@ -80,7 +80,14 @@ pub struct BulkResult {
 /// Moves each of `ids` (distinct, in the order given) of institution `org`
 /// to `target` for `reason` (trimmed, 1 to 1,000 characters: the edge
 /// checks), one transaction each, at the one instant of `ctx`.
-pub async fn change_many(store: &Store, ctx: Context, org: OrgId, ids: Vec<CredentialId>, target: CredentialStatus, reason: String) -> Vec<BulkResult> {
+pub async fn change_many(
+    store: &Store,
+    ctx: Context,
+    org: OrgId,
+    ids: Vec<CredentialId>,
+    target: CredentialStatus,
+    reason: String,
+) -> Vec<BulkResult> {
     let mut results = Vec::with_capacity(ids.len());
     for id in ids {
         let (ctx, reason) = (ctx.clone(), reason.clone());

@@ -174,8 +174,20 @@ pub fn list(conn: &mut DbConn, org: OrgId, filter: &Filter, after: Option<Creden
 }
 
 fn row(raw: Raw) -> StoreResult<IssuedRow> {
-    let (id, achievement, achievement_name, learner, learner_name, learner_email, recipient_email, status, awarded_at, valid_until, created_at, award) =
-        raw;
+    let (
+        id,
+        achievement,
+        achievement_name,
+        learner,
+        learner_name,
+        learner_email,
+        recipient_email,
+        status,
+        awarded_at,
+        valid_until,
+        created_at,
+        award,
+    ) = raw;
     let corrupt = |what: &str, e: &dyn std::fmt::Display| StoreError::Corrupt(format!("credential {id} {what}: {e}"));
     Ok(IssuedRow {
         id: id.parse().map_err(|e| corrupt("id", &e))?,
@@ -197,7 +209,9 @@ fn row(raw: Raw) -> StoreResult<IssuedRow> {
 /// first, in one query.
 pub fn histories(conn: &mut DbConn, ids: &[CredentialId]) -> StoreResult<HashMap<CredentialId, Vec<HistoryEntry>>> {
     let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
-    let rows: Vec<(String, String, String, NaiveDateTime, Option<String>, Option<String>)> = credential_events::table
+    /// Credential, status, reason, at, actor, the actor's name.
+    type EventRaw = (String, String, String, NaiveDateTime, Option<String>, Option<String>);
+    let rows: Vec<EventRaw> = credential_events::table
         .left_join(users::table.on(users::id.nullable().eq(credential_events::actor_id)))
         .filter(credential_events::credential_id.eq_any(&ids))
         .order((credential_events::at.asc(), credential_events::id.asc()))

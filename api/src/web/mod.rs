@@ -15,6 +15,7 @@ pub mod credential;
 pub mod credential_links;
 pub mod form;
 pub mod home;
+pub mod issued;
 pub mod page;
 pub mod pathway_map;
 pub mod progress;
@@ -69,6 +70,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(shares::set_notifications)
         .service(share_page::presentation_download)
         .service(activity::activity_page)
+        .service(issued::issued_page)
+        .service(issued::change_status)
         .configure(console::configure);
 }
 

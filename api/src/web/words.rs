@@ -420,6 +420,37 @@ pub fn org_audit_action(action: &str) -> String {
     words.to_owned()
 }
 
+/// What a status change of the issued list did to one credential: the
+/// CSS class, then the words ("Revoked", "Already revoked", why not).
+pub fn bulk_outcome(outcome: &crate::services::issued::Outcome) -> (&'static str, String) {
+    use crate::services::issued::Outcome;
+    match outcome {
+        Outcome::Changed { status, .. } => (status.as_str(), credential_state(*status, false).1.to_owned()),
+        Outcome::Unchanged { status } => ("unknown", format!("Already {}", credential_state(*status, false).1.to_lowercase())),
+        Outcome::Refused { error, .. } => ("failed", format!("Not changed: {}", sentence(&error.to_string()))),
+        Outcome::NotFound => ("failed", "Not found among your institution's credentials".to_owned()),
+        Outcome::Failed { .. } => ("failed", "Not changed: something went wrong; try again".to_owned()),
+    }
+}
+
+/// An award a change moved: "Award Foundations Award: revoked".
+pub fn cascaded(name: Option<&str>, status: crate::store::credentials::CredentialStatus) -> String {
+    format!("Award {}: {}", name.unwrap_or("(an award)"), credential_state(status, false).1.to_lowercase())
+}
+
+/// The latest entry of a credential's history: "Suspended 2 December 2026 by Luis: reason".
+pub fn history_entry(entry: &crate::store::issued::HistoryEntry) -> String {
+    let issued = entry.reason == "issued";
+    let what = match entry.status {
+        _ if issued => "Issued",
+        crate::store::credentials::CredentialStatus::Active => "Reinstated",
+        status => credential_state(status, false).1,
+    };
+    let by = entry.actor_name.as_deref().map(|name| format!(" by {name}")).unwrap_or_default();
+    let reason = if issued { String::new() } else { format!(": {}", entry.reason) };
+    format!("{what} {}{by}{reason}", date(entry.at))
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
