@@ -3,6 +3,7 @@
 //! public link (a share of this one credential). The same use cases as
 //! `GET /v1/credentials/{id}`, `GET /v1/me/progress` and `/v1/me/shares`.
 
+use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
 use cairn_domain::CredentialId;
@@ -14,7 +15,8 @@ use serde_json::Value;
 use crate::http::problem::ApiError;
 use crate::services::records::CredentialView;
 use crate::services::sharing::{self, NewShare, ShareState};
-use crate::services::{Context, PublicContext, credentials, progress};
+use crate::services::baked::ImageKind;
+use crate::services::{Context, PublicContext, baking, credentials, progress};
 use crate::state::AppState;
 use crate::web::credential_links::{self, Certification};
 use crate::web::form::Form;
@@ -199,6 +201,37 @@ pub async fn json_download(state: web::Data<AppState>, page: LearnerPage, path: 
     let view = load(&state, &page, parse_id(&path)?).await?;
     let body = serde_json::to_string_pretty(&view.ob3).map_err(ApiError::internal)?;
     Ok(attachment("application/ld+json", &format!("{}.json", file_stem(&view)), body))
+}
+
+/// The credential baked into its badge image (`GET /v1/credentials/{id}/baked.png`'s use case).
+async fn baked(state: &AppState, page: &LearnerPage, id: CredentialId, kind: ImageKind) -> Result<HttpResponse, PageError> {
+    let view = load(state, page, id).await?;
+    let ctx = PublicContext::new(state);
+    let caller = page.caller;
+    let bytes = state.store.read_as(move |conn| baking::baked_credential(conn, &ctx, &caller, id, kind)).await?;
+    let (media_type, extension) = match kind {
+        ImageKind::Png => ("image/png", "png"),
+        ImageKind::Svg => ("image/svg+xml", "svg"),
+    };
+    let name = format!("{}.{extension}", file_stem(&view));
+    Ok(HttpResponse::Ok()
+        .content_type(media_type)
+        .insert_header(ContentDisposition { disposition: DispositionType::Attachment, parameters: vec![DispositionParam::Filename(name)] })
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .body(bytes))
+}
+
+/// The baked badge as a PNG (OB 3.0 baking: the VC-JWT in its `iTXt` chunk).
+#[get("/wallet/credentials/{id}/baked.png")]
+pub async fn baked_png(state: web::Data<AppState>, page: LearnerPage, path: web::Path<String>) -> Result<HttpResponse, PageError> {
+    baked(&state, &page, parse_id(&path)?, ImageKind::Png).await
+}
+
+/// The baked badge as an SVG (the VC-JWT in `<openbadges:credential>`).
+#[get("/wallet/credentials/{id}/baked.svg")]
+pub async fn baked_svg(state: web::Data<AppState>, page: LearnerPage, path: web::Path<String>) -> Result<HttpResponse, PageError> {
+    baked(&state, &page, parse_id(&path)?, ImageKind::Svg).await
 }
 
 #[derive(Deserialize)]

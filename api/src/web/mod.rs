@@ -11,6 +11,7 @@ pub mod account;
 pub mod activity;
 pub mod assets;
 pub mod console;
+pub mod catalog;
 pub mod credential;
 pub mod credential_links;
 pub mod form;
@@ -36,6 +37,12 @@ use actix_web::web::ServiceConfig;
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(assets::asset)
         .service(home::home)
+        .service(catalog::catalog_page)
+        .service(catalog::new_achievement_page)
+        .service(catalog::create_achievement)
+        .service(catalog::achievement_page)
+        .service(catalog::update_achievement)
+        .service(catalog::retire_achievement)
         .service(account::sign_in_page)
         .service(account::sign_in)
         .service(account::sign_out)
@@ -49,6 +56,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(credential::credential_page)
         .service(credential::jwt_download)
         .service(credential::json_download)
+        .service(credential::baked_png)
+        .service(credential::baked_svg)
         .service(credential::create_public_link)
         .service(verifier::verify_page)
         .service(verifier::verify)

@@ -69,6 +69,7 @@ through_api!(
     crate::services::jobs::JobError,
     crate::services::credentials::ReadError,
     crate::services::catalog::CatalogError,
+    crate::services::baking::BakeError,
     crate::services::sharing::ShareError,
     crate::services::employment::EmploymentError,
     crate::services::imports::ImportError,

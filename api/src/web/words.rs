@@ -451,6 +451,25 @@ pub fn history_entry(entry: &crate::store::issued::HistoryEntry) -> String {
     format!("{what} {}{by}{reason}", date(entry.at))
 }
 
+}
+
+/// A catalog entry's state: "Issued" or "Retired on 2 December 2026".
+pub fn catalog_state(retired_at: Option<DateTime<Utc>>) -> String {
+    match retired_at {
+        Some(at) => format!("Retired on {}", date(at)),
+        None => "Issued".to_owned(),
+    }
+}
+
+/// "beginner" → "Beginner".
+pub fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
