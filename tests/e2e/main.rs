@@ -10,6 +10,7 @@ mod awards_large;
 mod cascade;
 mod contract;
 mod credentials;
+mod csv_batch;
 mod data_integrity;
 mod demo;
 mod documents;

@@ -213,12 +213,21 @@ pub fn parse(text: &str) -> Result<Vec<Row>, CsvError> {
     if !columns.contains(&Column::Achievement) {
         return Err(CsvError::NoAchievementColumn);
     }
-    // The reader counts a record's line as a spreadsheet counts rows: blank
-    // lines count, newlines inside quotes do not (pinned by a test below).
+    // A spreadsheet's row: 1 + the line ends before the record, less the
+    // newlines quoted inside earlier records (blank lines count as rows).
+    let mut quoted_newlines = newlines(&header);
+    let (mut counted_to, mut line_ends) = (0, 0);
     let mut rows = Vec::new();
     for record in records {
         let record = record.map_err(unreadable)?;
-        let row = record.position().map_or(1, |p| usize::try_from(p.line()).unwrap_or(usize::MAX));
+        // The reader's position is where the previous record's line end
+        // began: the record itself starts past the line ends and blank lines.
+        let after = record.position().map_or(0, |p| usize::try_from(p.byte()).unwrap_or(usize::MAX)).min(text.len());
+        let start = text.as_bytes().get(after..).unwrap_or_default().iter().position(|b| !matches!(b, b'\r' | b'\n')).map_or(text.len(), |skip| after + skip);
+        line_ends += text.as_bytes().get(counted_to..start).unwrap_or_default().iter().filter(|b| **b == b'\n').count();
+        counted_to = counted_to.max(start);
+        let row = (1 + line_ends).saturating_sub(quoted_newlines);
+        quoted_newlines += newlines(&record);
         // Rows of empty cells are what spreadsheets leave under their data.
         if record.iter().all(|cell| cell.trim().is_empty()) {
             continue;
@@ -240,6 +249,10 @@ pub fn parse(text: &str) -> Result<Vec<Row>, CsvError> {
         return Err(CsvError::NoRows);
     }
     Ok(rows)
+}
+
+fn newlines(record: &csv::StringRecord) -> usize {
+    record.iter().map(|cell| cell.matches('\n').count()).sum()
 }
 
 fn read_cells(cells: &BTreeMap<Column, &str>) -> Result<Cells, CellError> {
@@ -385,6 +398,8 @@ mod tests {
         assert_eq!(rows[0].name.as_deref(), Some("Ada\nLovelace"));
         assert_eq!(rows[1].name.as_deref(), Some("Bo; B"));
         assert!(rows.iter().all(|r| r.cells.is_ok()));
+        let crlf = format!("email,achievement\r\na@example.org,{ID}\r\n\r\nb@example.org,{ID}\r\n");
+        assert_eq!(parse(&crlf).unwrap().iter().map(|r| r.row).collect::<Vec<_>>(), [2, 4]);
     }
 
     #[test]
