@@ -28,6 +28,7 @@ mod orgs;
 mod outcomes;
 mod pages;
 mod pages_authz;
+mod pages_issue;
 mod pages_progress;
 mod pages_sharing;
 mod pages_verify;

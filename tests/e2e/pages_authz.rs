@@ -48,6 +48,7 @@ const LEARNERS: [Expect; 7] = [SignIn, OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, 
 /// The owner's resource: the owner; another learner finds nothing.
 const OWNER: [Expect; 7] = [SignIn, OK, HIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN];
 const OWNER_FILE: [Expect; 7] = [SignIn, FILE, HIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN];
+const ISSUERS: [Expect; 7] = [SignIn, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN];
 const EMPLOYERS: [Expect; 7] = [SignIn, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK, FORBIDDEN];
 const PUBLIC: [Expect; 7] = [OK; 7];
 
@@ -152,6 +153,14 @@ fn every_page_admits_only_its_people() {
         get(format!("/wallet/credentials/{credential}/jwt"), OWNER_FILE),
         get(format!("/wallet/credentials/{credential}/json"), OWNER_FILE),
         get("/institution", [SignIn, FORBIDDEN, FORBIDDEN, to(&format!("/issuers/{org}")), FORBIDDEN, FORBIDDEN, FORBIDDEN]),
+        // The console's Issue page: the issuer's own institution, from the session.
+        get("/institution/issue", ISSUERS),
+        form("/institution/issue", vec![("achievement", micro.clone()), ("recipient", "matrix-new@example.org".to_owned())], ISSUERS),
+        Case {
+            method: Method::ForgedForm,
+            path: "/institution/issue".into(),
+            expect: [SignIn, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN],
+        },
         get("/talent", EMPLOYERS),
         get("/talent/requests", EMPLOYERS),
         get(format!("/talent/requests/{granted}"), [SignIn, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, HIDDEN, FORBIDDEN]),

@@ -459,7 +459,15 @@ impl TestApp {
     }
 
     /// Sends a raw body with the given content type and extra headers.
-    pub fn call_raw_with(&self, method: &str, path: &str, token: Option<&str>, headers: &[(&str, &str)], content_type: &str, body: &[u8]) -> Response {
+    pub fn call_raw_with(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        content_type: &str,
+        body: &[u8],
+    ) -> Response {
         let mut request = self.agent.request(method, &self.url(path)).set("Content-Type", content_type);
         if let Some(token) = token {
             request = request.set("Authorization", &format!("Bearer {token}"));

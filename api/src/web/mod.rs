@@ -14,6 +14,7 @@ pub mod credential;
 pub mod credential_links;
 pub mod form;
 pub mod home;
+pub mod issue;
 pub mod page;
 pub mod pathway_map;
 pub mod progress;
@@ -35,6 +36,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(assets::asset)
         .service(home::home)
         .service(home::institution)
+        .service(issue::issue_page)
+        .service(issue::issue_one)
+        .service(issue::preview_upload)
+        .service(issue::confirm)
         .service(account::sign_in_page)
         .service(account::sign_in)
         .service(account::sign_out)
