@@ -217,7 +217,12 @@ fn every_endpoint_denies_every_role_it_must() {
         // Issuing and reading credentials.
         Case { method: "POST", path: format!("/v1/orgs/{org_a}/credentials"), body: issue_body, expect: [401, 403, 201, 404, 403, 403] },
         Case { method: "POST", path: format!("/v1/orgs/{org_a}/credentials/batch"), body: batch_body, expect: [401, 403, 200, 404, 403, 403] },
-        Case { method: "POST", path: format!("/v1/orgs/{org_a}/credentials/batch?dry_run=true"), body: dry_run_body, expect: [401, 403, 200, 404, 403, 403] },
+        Case {
+            method: "POST",
+            path: format!("/v1/orgs/{org_a}/credentials/batch?dry_run=true"),
+            body: dry_run_body,
+            expect: [401, 403, 200, 404, 403, 403],
+        },
         Case { method: "GET", path: format!("/v1/credentials/{credential}"), body: Box::new(no_body), expect: [401, 200, 200, 404, 404, 404] },
         // Status changes: only the issuing institution's issuers (suspend, then reinstate the same credential).
         Case {

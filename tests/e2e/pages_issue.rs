@@ -7,7 +7,7 @@ use cairn_tests::{AchievementBuilder, PASSWORD, PageClient, TestApp, csrf_token}
 /// The value of the hidden `key` field of the confirm form.
 fn confirm_key(html: &str) -> String {
     let marker = "name=\"key\" value=\"";
-    let start = html.find(marker).expect("a confirm form") + marker.len();
+    let start = html.find(marker).unwrap_or_else(|| panic!("no confirm form in the page: {html}")) + marker.len();
     html[start..].split('"').next().unwrap().to_owned()
 }
 
