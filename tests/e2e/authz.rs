@@ -101,6 +101,8 @@ fn every_endpoint_denies_every_role_it_must() {
     let issue_body = Box::new(move |_| Some(single.clone())) as Box<dyn Fn(usize) -> Option<Value>>;
     let batch = json!({ "items": [issue(&learner.id)] });
     let batch_body = Box::new(move |_| Some(batch.clone())) as Box<dyn Fn(usize) -> Option<Value>>;
+    let dry_batch = json!({ "items": [issue(&learner.id)] });
+    let dry_run_body = Box::new(move |_| Some(dry_batch.clone())) as Box<dyn Fn(usize) -> Option<Value>>;
     let award = issuer
         .post(
             &format!("/v1/orgs/{org_a}/achievements"),
@@ -240,6 +242,12 @@ fn every_endpoint_denies_every_role_it_must() {
         // Issuing and reading credentials.
         Case { method: "POST", path: format!("/v1/orgs/{org_a}/credentials"), body: issue_body, expect: [401, 403, 201, 404, 403, 403] },
         Case { method: "POST", path: format!("/v1/orgs/{org_a}/credentials/batch"), body: batch_body, expect: [401, 403, 200, 404, 403, 403] },
+        Case {
+            method: "POST",
+            path: format!("/v1/orgs/{org_a}/credentials/batch?dry_run=true"),
+            body: dry_run_body,
+            expect: [401, 403, 200, 404, 403, 403],
+        },
         Case { method: "GET", path: format!("/v1/credentials/{credential}"), body: Box::new(no_body), expect: [401, 200, 200, 404, 404, 404] },
         Case { method: "GET", path: format!("/v1/orgs/{org_a}/credentials"), body: Box::new(no_body), expect: [401, 403, 200, 404, 403, 403] },
         Case { method: "POST", path: format!("/v1/orgs/{org_a}/credentials/status"), body: bulk_body, expect: [401, 403, 200, 404, 403, 403] },

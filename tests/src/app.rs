@@ -489,9 +489,25 @@ impl TestApp {
 
     /// Sends a raw body with the given content type.
     pub fn call_raw(&self, method: &str, path: &str, token: Option<&str>, content_type: &str, body: &[u8]) -> Response {
+        self.call_raw_with(method, path, token, &[], content_type, body)
+    }
+
+    /// Sends a raw body with the given content type and extra headers.
+    pub fn call_raw_with(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        content_type: &str,
+        body: &[u8],
+    ) -> Response {
         let mut request = self.agent.request(method, &self.url(path)).set("Content-Type", content_type);
         if let Some(token) = token {
             request = request.set("Authorization", &format!("Bearer {token}"));
+        }
+        for (name, value) in headers {
+            request = request.set(name, value);
         }
         Response::from(request.send_bytes(body))
     }

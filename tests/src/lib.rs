@@ -27,7 +27,7 @@ pub use clients::{Admin, Employer, Institution, Learner, Session, Staff};
 pub use fixtures::{AchievementBuilder, Body, IssueRequest, Pathway, Rule, did_key_credential, in_days};
 pub use http::{Response, jwt_parts};
 pub use mail::{MailSink, addressed_to, decoded_parts, header_value, html_part, outbox_messages, text_part, verification_code_in};
-pub use pages::{PageClient, csrf_token};
+pub use pages::{FilePart, PageClient, csrf_token};
 pub use process::{CHILD_TEST, free_port, serve_if_child};
 pub use web_server::WebServer;
 

@@ -102,6 +102,41 @@ impl PageClient {
     }
 }
 
+/// A file in a multipart form: (field, file name, content type, bytes).
+pub type FilePart<'a> = (&'a str, &'a str, &'a str, &'a [u8]);
+
+impl PageClient {
+    /// Posts a `multipart/form-data` form as a browser does (a form with a
+    /// file input): `fields` must carry `csrf` if it should.
+    pub fn post_multipart(&self, path: &str, fields: &[(&str, &str)], file: Option<FilePart<'_>>) -> Response {
+        let boundary = "----cairn-test-boundary-7d1f";
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes());
+        }
+        if let Some((name, filename, content_type, bytes)) = file {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\nContent-Type: {content_type}\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let request = self
+            .agent
+            .post(&self.app.url(path))
+            .set("Content-Type", &format!("multipart/form-data; boundary={boundary}"))
+            .set("Accept", "text/html")
+            .set("Cookie", &self.cookie_header());
+        let response = Response::from(request.send_bytes(&body));
+        self.keep_cookies(&response);
+        response
+    }
+}
+
 /// The CSRF token in a page's forms.
 pub fn csrf_token(html: &str) -> String {
     let marker = "name=\"csrf\" value=\"";

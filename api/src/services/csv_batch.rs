@@ -213,12 +213,22 @@ pub fn parse(text: &str) -> Result<Vec<Row>, CsvError> {
     if !columns.contains(&Column::Achievement) {
         return Err(CsvError::NoAchievementColumn);
     }
-    // The reader counts a record's line as a spreadsheet counts rows: blank
-    // lines count, newlines inside quotes do not (pinned by a test below).
+    // A spreadsheet's row: 1 + the line ends before the record, less the
+    // newlines quoted inside earlier records (blank lines count as rows).
+    let mut quoted_newlines = newlines(&header);
+    let (mut counted_to, mut line_ends) = (0, 0);
     let mut rows = Vec::new();
     for record in records {
         let record = record.map_err(unreadable)?;
-        let row = record.position().map_or(1, |p| usize::try_from(p.line()).unwrap_or(usize::MAX));
+        // The reader's position is where the previous record's line end
+        // began: the record itself starts past the line ends and blank lines.
+        let after = record.position().map_or(0, |p| usize::try_from(p.byte()).unwrap_or(usize::MAX)).min(text.len());
+        let start =
+            text.as_bytes().get(after..).unwrap_or_default().iter().position(|b| !matches!(b, b'\r' | b'\n')).map_or(text.len(), |skip| after + skip);
+        line_ends += text.as_bytes().get(counted_to..start).unwrap_or_default().iter().filter(|b| **b == b'\n').count();
+        counted_to = counted_to.max(start);
+        let row = (1 + line_ends).saturating_sub(quoted_newlines);
+        quoted_newlines += newlines(&record);
         // Rows of empty cells are what spreadsheets leave under their data.
         if record.iter().all(|cell| cell.trim().is_empty()) {
             continue;
@@ -240,6 +250,10 @@ pub fn parse(text: &str) -> Result<Vec<Row>, CsvError> {
         return Err(CsvError::NoRows);
     }
     Ok(rows)
+}
+
+fn newlines(record: &csv::StringRecord) -> usize {
+    record.iter().map(|cell| cell.matches('\n').count()).sum()
 }
 
 fn read_cells(cells: &BTreeMap<Column, &str>) -> Result<Cells, CellError> {
@@ -310,6 +324,27 @@ fn resolve_achievement(_conn: &mut DbConn, _org: OrgId, cell: &str) -> Result<Ac
     cell.parse::<AchievementId>().map_err(|_| IssuingError::Refused(IssueError::UnknownAchievement))
 }
 
+/// A row of cells given one by one (the console's "issue one" form is a
+/// one-row sheet): read as a file's row is.
+pub fn row_of(cells: &[(Column, &str)]) -> Row {
+    let cells: BTreeMap<Column, &str> = cells.iter().map(|(c, cell)| (*c, cell.trim())).filter(|(_, cell)| !cell.is_empty()).collect();
+    Row { row: 2, name: cells.get(&Column::Name).map(|n| (*n).to_owned()), cells: read_cells(&cells) }
+}
+
+/// A row's issue request, its achievement looked up in `org`'s catalog.
+pub fn request_of(conn: &mut DbConn, org: OrgId, row: Row) -> Result<IssueRequest, RowError> {
+    let cells = row.cells.map_err(RowError::Cell)?;
+    let achievement = resolve_achievement(conn, org, &cells.achievement).map_err(RowError::Refused)?;
+    Ok(IssueRequest {
+        achievement,
+        recipient: cells.recipient,
+        awarded_at: cells.awarded_at,
+        valid_until: cells.valid_until,
+        evidence: cells.evidence,
+        credits_earned: cells.credits_earned,
+    })
+}
+
 /// Issues the rows (or, `dry_run`, checks them as issuing would and issues
 /// nothing). Every row gets its outcome, in file order.
 pub fn run(conn: &mut DbConn, ctx: &Context, org: OrgId, rows: Vec<Row>, dry_run: bool) -> Result<Vec<RowResult>, IssueError> {
@@ -317,24 +352,9 @@ pub fn run(conn: &mut DbConn, ctx: &Context, org: OrgId, rows: Vec<Row>, dry_run
     // Each row: Ok(()) when its request is in `requests`, or its error.
     let mut slots: Vec<(usize, Option<String>, Result<(), RowError>)> = Vec::with_capacity(rows.len());
     for row in rows {
-        let slot = match row.cells {
-            Err(error) => Err(RowError::Cell(error)),
-            Ok(cells) => match resolve_achievement(conn, org, &cells.achievement) {
-                Err(error) => Err(RowError::Refused(error)),
-                Ok(achievement) => {
-                    requests.push(IssueRequest {
-                        achievement,
-                        recipient: cells.recipient,
-                        awarded_at: cells.awarded_at,
-                        valid_until: cells.valid_until,
-                        evidence: cells.evidence,
-                        credits_earned: cells.credits_earned,
-                    });
-                    Ok(())
-                }
-            },
-        };
-        slots.push((row.row, row.name, slot));
+        let (number, name) = (row.row, row.name.clone());
+        let slot = request_of(conn, org, row).map(|request| requests.push(request));
+        slots.push((number, name, slot));
     }
     let mut outcomes = if dry_run {
         issuing::validate_batch(conn, ctx, org, &requests)?.into_iter().map(|r| r.map(|()| RowOutcome::Valid)).collect::<Vec<_>>().into_iter()
@@ -385,6 +405,8 @@ mod tests {
         assert_eq!(rows[0].name.as_deref(), Some("Ada\nLovelace"));
         assert_eq!(rows[1].name.as_deref(), Some("Bo; B"));
         assert!(rows.iter().all(|r| r.cells.is_ok()));
+        let crlf = format!("email,achievement\r\na@example.org,{ID}\r\n\r\nb@example.org,{ID}\r\n");
+        assert_eq!(parse(&crlf).unwrap().iter().map(|r| r.row).collect::<Vec<_>>(), [2, 4]);
     }
 
     #[test]

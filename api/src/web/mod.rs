@@ -17,6 +17,7 @@ pub mod credential_links;
 pub mod form;
 pub mod home;
 pub mod issued;
+pub mod issue;
 pub mod page;
 pub mod pathway_map;
 pub mod progress;
@@ -43,6 +44,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(catalog::achievement_page)
         .service(catalog::update_achievement)
         .service(catalog::retire_achievement)
+        .service(issue::issue_page)
+        .service(issue::issue_one)
+        .service(issue::preview_upload)
+        .service(issue::confirm)
         .service(account::sign_in_page)
         .service(account::sign_in)
         .service(account::sign_out)

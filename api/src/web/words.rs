@@ -467,6 +467,25 @@ pub fn capitalised(text: &str) -> String {
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),
         None => String::new(),
+}
+
+/// A batch row's outcome (`issued`, `valid` on a preview, `failed`).
+pub fn batch_outcome(outcome: &str) -> &'static str {
+    match outcome {
+        "issued" => "Issued",
+        "valid" => "Ready to issue",
+        _ => "Not issued",
+    }
+}
+
+/// What a preview or an upload's result says in one line.
+pub fn batch_summary(preview: bool, good: usize, failed: usize) -> String {
+    let rows = |n: usize| if n == 1 { "1 row".to_owned() } else { format!("{n} rows") };
+    match (preview, failed) {
+        (true, 0) => format!("{} ready to issue.", rows(good)),
+        (true, _) => format!("{} ready to issue, {} with errors.", rows(good), rows(failed)),
+        (false, 0) => format!("{} issued.", rows(good)),
+        (false, _) => format!("{} issued, {} not issued.", rows(good), rows(failed)),
     }
 }
 
