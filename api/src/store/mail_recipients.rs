@@ -29,7 +29,10 @@ pub fn credentials(conn: &mut DbConn, ids: &[String]) -> StoreResult<HashMap<Str
             .select((credentials::id, credentials::org_id, credentials::achievement_id, credentials::learner_id, credentials::recipient_email))
             .load(conn)
             .map_err(StoreError::from_query)?;
-        found.extend(rows.into_iter().map(|(id, org, achievement, learner, recipient_email)| (id, CredentialTarget { org, achievement, learner, recipient_email })));
+        found.extend(
+            rows.into_iter()
+                .map(|(id, org, achievement, learner, recipient_email)| (id, CredentialTarget { org, achievement, learner, recipient_email })),
+        );
     }
     Ok(found)
 }
