@@ -15,7 +15,7 @@ use cairn_domain::AchievementId;
 
 use crate::mail::message::{Notice, NoticeAction};
 use crate::services::Context;
-use crate::services::events::{Event, EventKind};
+use crate::services::events::kinds::{Event, EventKind};
 use crate::store::credentials::CredentialStatus;
 use crate::store::mail_outbox::{self, NewMail};
 use crate::store::mail_recipients::{self, Addressee, CredentialTarget};

@@ -221,9 +221,12 @@ pub struct Standing {
     pub has_body: bool,
 }
 
+/// id, kind, recipient, state, attempts, last error, body.
+type StandingRow = (String, String, String, String, i64, Option<String>, Option<String>);
+
 /// Every message, oldest first.
 pub fn standings(conn: &mut DbConn) -> StoreResult<Vec<Standing>> {
-    let rows: Vec<(String, String, String, String, i64, Option<String>, Option<String>)> = mail_outbox::table
+    let rows: Vec<StandingRow> = mail_outbox::table
         .order(mail_outbox::id.asc())
         .select((
             mail_outbox::id,
