@@ -82,7 +82,7 @@ fn lakeside(app: &TestApp) -> Lakeside {
 }
 
 fn award_id(learner: &Learner, except: &[&str]) -> String {
-    learner.credential_ids().into_iter().find(|id| !except.contains(&id.as_str())).expect("the award in the wallet")
+    learner.credential_ids().into_iter().find(|id| !except.contains(&id.as_str())).unwrap()
 }
 
 #[test]
