@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use cairn_tests::service::mail_outbox::{self, Standing};
 use cairn_tests::{
-    AchievementBuilder, Institution, IssueRequest, Learner, MailSink, PASSWORD, PageClient, Pathway, Rule, TestApp, addressed_to, free_port, header_value,
-    html_part, text_part,
+    AchievementBuilder, Institution, IssueRequest, Learner, MailSink, PASSWORD, PageClient, Pathway, Rule, TestApp, addressed_to, free_port,
+    header_value, html_part, text_part,
 };
 use serde_json::json;
 
@@ -82,7 +82,7 @@ fn lakeside(app: &TestApp) -> Lakeside {
 }
 
 fn award_id(learner: &Learner, except: &[&str]) -> String {
-    learner.credential_ids().into_iter().find(|id| !except.contains(&id.as_str())).expect("the award in the wallet")
+    learner.credential_ids().into_iter().find(|id| !except.contains(&id.as_str())).unwrap()
 }
 
 #[test]
@@ -217,7 +217,11 @@ fn a_learner_who_turned_a_kind_off_gets_none_of_it() {
 
     // The settings page turns them on again, through the same use case.
     let pages = PageClient::signed_in(&app, &ada.email, PASSWORD);
-    pages.get("/settings").assert_page(200).assert_contains("name=\"issued\" value=\"true\">").assert_contains("name=\"awards\" value=\"true\" checked");
+    pages
+        .get("/settings")
+        .assert_page(200)
+        .assert_contains("name=\"issued\" value=\"true\">")
+        .assert_contains("name=\"awards\" value=\"true\" checked");
     pages.submit("/settings", "/settings/notifications", &[("issued", "true")]).assert_redirect("/settings?saved=1");
     assert_eq!(ada.get("/v1/me/notifications").body, json!({ "issued": true, "awards": false, "status_changes": false, "share_requests": false }));
     w.lakeside.issue(&ada.id, &w.visualisation);

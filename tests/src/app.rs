@@ -556,7 +556,11 @@ impl TestApp {
     pub fn verification_code(&self, email: &str) -> String {
         let mails = self.mails_to(email);
         assert!(!mails.is_empty(), "no mail was sent to {email}");
-        mails.iter().rev().find_map(|mail| verification_code_in(mail)).unwrap_or_else(|| panic!("no verification code in the mails to {email}:\n{mails:?}"))
+        mails
+            .iter()
+            .rev()
+            .find_map(|mail| verification_code_in(mail))
+            .unwrap_or_else(|| panic!("no verification code in the mails to {email}:\n{mails:?}"))
     }
 
     /// Verifies a compact ES256 JWS against the JWKS the service publishes

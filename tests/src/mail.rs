@@ -97,7 +97,9 @@ pub fn decoded_parts(message: &str) -> Vec<(String, String)> {
     let (headers, body) = message.split_once("\r\n\r\n").unwrap_or((message, ""));
     let unfolded = headers.replace("\r\n ", " ").replace("\r\n\t", " ");
     let content_type = header_value(&unfolded, "content-type").unwrap_or_default();
-    let Some(boundary) = content_type.split("boundary=").nth(1).map(|b| b.trim_matches('"').split(';').next().unwrap_or_default().trim_matches('"').to_owned()) else {
+    let Some(boundary) =
+        content_type.split("boundary=").nth(1).map(|b| b.trim_matches('"').split(';').next().unwrap_or_default().trim_matches('"').to_owned())
+    else {
         return vec![(content_type, decode(&unfolded, body))];
     };
     body.split(&format!("--{boundary}"))
@@ -114,7 +116,11 @@ pub fn decoded_parts(message: &str) -> Vec<(String, String)> {
 
 /// The plain-text part of a message, decoded.
 pub fn text_part(message: &str) -> String {
-    decoded_parts(message).into_iter().find(|(t, _)| t.starts_with("text/plain")).map(|(_, b)| b).unwrap_or_else(|| panic!("no text part:\n{message}"))
+    decoded_parts(message)
+        .into_iter()
+        .find(|(t, _)| t.starts_with("text/plain"))
+        .map(|(_, b)| b)
+        .unwrap_or_else(|| panic!("no text part:\n{message}"))
 }
 
 /// The HTML part of a message, decoded.

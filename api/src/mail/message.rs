@@ -1,7 +1,7 @@
 //! The messages the service sends. Building them does no I/O.
 
-use chrono::{DateTime, Utc};
 use askama::Template;
+use chrono::{DateTime, Utc};
 use lettre::Message;
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, MultiPart};

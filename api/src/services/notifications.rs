@@ -15,7 +15,7 @@ use cairn_domain::AchievementId;
 
 use crate::mail::message::{Notice, NoticeAction};
 use crate::services::Context;
-use crate::services::events::{Event, EventKind};
+use crate::services::events::kinds::{Event, EventKind};
 use crate::store::credentials::CredentialStatus;
 use crate::store::mail_outbox::{self, NewMail};
 use crate::store::mail_recipients::{self, Addressee, CredentialTarget};
@@ -152,7 +152,10 @@ pub fn on_events(conn: &mut DbConn, ctx: &Context, events: &[Event]) -> StoreRes
 fn mails_about(kind: &EventKind) -> bool {
     matches!(
         kind,
-        EventKind::CredentialIssued { .. } | EventKind::CredentialStatusChanged { .. } | EventKind::AwardEarned { .. } | EventKind::ShareRequested { .. }
+        EventKind::CredentialIssued { .. }
+            | EventKind::CredentialStatusChanged { .. }
+            | EventKind::AwardEarned { .. }
+            | EventKind::ShareRequested { .. }
     )
 }
 
@@ -199,7 +202,10 @@ fn compose(ctx: &Context, loaded: &Loaded, event: &Event) -> Option<Outgoing> {
                             greeting: format!("Hello {},", to.name),
                             paragraphs: vec![format!("{org} issued you the credential \u{201c}{name}\u{201d}. It is in your wallet.")],
                             quote,
-                            action: Some(NoticeAction { label: "See it in your wallet".into(), url: format!("{url}/wallet/credentials/{credential}") }),
+                            action: Some(NoticeAction {
+                                label: "See it in your wallet".into(),
+                                url: format!("{url}/wallet/credentials/{credential}"),
+                            }),
                             footer: FOOTER.into(),
                         },
                     })
@@ -255,7 +261,10 @@ fn compose(ctx: &Context, loaded: &Loaded, event: &Event) -> Option<Outgoing> {
                             greeting: format!("Hello {},", to.name),
                             paragraphs,
                             quote: None,
-                            action: Some(NoticeAction { label: "See it in your wallet".into(), url: format!("{url}/wallet/credentials/{credential}") }),
+                            action: Some(NoticeAction {
+                                label: "See it in your wallet".into(),
+                                url: format!("{url}/wallet/credentials/{credential}"),
+                            }),
                             footer: FOOTER.into(),
                         },
                     })
@@ -273,7 +282,9 @@ fn compose(ctx: &Context, loaded: &Loaded, event: &Event) -> Option<Outgoing> {
             let learner = learner.to_string();
             let to = confirmed(loaded, &learner)?;
             let employer = loaded.orgs.get(&event.org.to_string()).map_or("An employer", String::as_str);
-            let mut paragraphs = vec![format!("{employer} asks you to share your verified credentials with them. You decide: grant the request with a share link, or decline it.")];
+            let mut paragraphs = vec![format!(
+                "{employer} asks you to share your verified credentials with them. You decide: grant the request with a share link, or decline it."
+            )];
             let message = loaded.requests.get(&request.to_string()).map(|m| m.trim().to_owned()).filter(|m| !m.is_empty());
             if message.is_some() {
                 paragraphs.push("Their message:".into());

@@ -109,7 +109,9 @@ async fn deliver(state: &Arc<AppState>, settings: &OutboxSettings, owner: &str, 
         Err(error) => {
             let retry_at = if error.is_transient() { settings.backoff(mail.attempts).map(|wait| now + wait) } else { None };
             match retry_at {
-                Some(at) => tracing::warn!(mail = %id, attempt = mail.attempts, %error, retry_at = %at, "a notification was not sent; it will be tried again"),
+                Some(at) => {
+                    tracing::warn!(mail = %id, attempt = mail.attempts, %error, retry_at = %at, "a notification was not sent; it will be tried again")
+                }
                 None => tracing::warn!(mail = %id, attempt = mail.attempts, %error, "a notification was not sent; giving up"),
             }
             let error = error.to_string();

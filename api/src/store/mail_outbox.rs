@@ -71,7 +71,8 @@ pub fn insert_many(conn: &mut DbConn, mails: &[NewMail], now: DateTime<Utc>) -> 
             })
             .collect();
         // ON CONFLICT is per backend in diesel (not through the MultiConnection).
-        let query = diesel::insert_into(mail_outbox::table).values(&rows).on_conflict((mail_outbox::event_id, mail_outbox::recipient_email)).do_nothing();
+        let query =
+            diesel::insert_into(mail_outbox::table).values(&rows).on_conflict((mail_outbox::event_id, mail_outbox::recipient_email)).do_nothing();
         match conn {
             DbConn::Sqlite(c) => query.execute(c),
             DbConn::Postgres(c) => query.execute(c),
@@ -109,7 +110,8 @@ fn due(at: NaiveDateTime) -> Due {
 /// Whether some message is due at `now` (a read: an idle worker's poll
 /// takes no write lock).
 pub fn any_due(conn: &mut DbConn, now: DateTime<Utc>) -> StoreResult<bool> {
-    let found: Option<String> = mail_outbox::table.filter(due(time::to_db(now))).select(mail_outbox::id).first(conn).optional().map_err(StoreError::from_query)?;
+    let found: Option<String> =
+        mail_outbox::table.filter(due(time::to_db(now))).select(mail_outbox::id).first(conn).optional().map_err(StoreError::from_query)?;
     Ok(found.is_some())
 }
 
@@ -117,7 +119,8 @@ pub fn any_due(conn: &mut DbConn, now: DateTime<Utc>) -> StoreResult<bool> {
 /// until `now + lease`, and each claim counts as an attempt.
 pub fn claim(conn: &mut DbConn, owner: &str, now: DateTime<Utc>, lease: TimeDelta, limit: i64) -> StoreResult<Vec<Claimed>> {
     let at = time::to_db(now);
-    let candidates = mail_outbox::table.filter(due(at)).order((mail_outbox::next_attempt_at.asc(), mail_outbox::id.asc())).select(mail_outbox::id).limit(limit);
+    let candidates =
+        mail_outbox::table.filter(due(at)).order((mail_outbox::next_attempt_at.asc(), mail_outbox::id.asc())).select(mail_outbox::id).limit(limit);
     let ids: Vec<String> = match conn {
         // Rows another node is claiming are skipped, not waited for.
         DbConn::Postgres(pg) => candidates.for_update().skip_locked().load(pg),
@@ -218,11 +221,22 @@ pub struct Standing {
     pub has_body: bool,
 }
 
+/// id, kind, recipient, state, attempts, last error, body.
+type StandingRow = (String, String, String, String, i64, Option<String>, Option<String>);
+
 /// Every message, oldest first.
 pub fn standings(conn: &mut DbConn) -> StoreResult<Vec<Standing>> {
-    let rows: Vec<(String, String, String, String, i64, Option<String>, Option<String>)> = mail_outbox::table
+    let rows: Vec<StandingRow> = mail_outbox::table
         .order(mail_outbox::id.asc())
-        .select((mail_outbox::id, mail_outbox::kind, mail_outbox::recipient_email, mail_outbox::state, mail_outbox::attempts, mail_outbox::last_error, mail_outbox::body))
+        .select((
+            mail_outbox::id,
+            mail_outbox::kind,
+            mail_outbox::recipient_email,
+            mail_outbox::state,
+            mail_outbox::attempts,
+            mail_outbox::last_error,
+            mail_outbox::body,
+        ))
         .load(conn)
         .map_err(StoreError::from_query)?;
     rows.into_iter()

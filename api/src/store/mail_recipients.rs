@@ -21,15 +21,21 @@ pub struct CredentialTarget {
     pub recipient_email: Option<String>,
 }
 
+/// id, org, achievement, learner, recipient address.
+type TargetRow = (String, String, String, Option<String>, Option<String>);
+
 pub fn credentials(conn: &mut DbConn, ids: &[String]) -> StoreResult<HashMap<String, CredentialTarget>> {
     let mut found = HashMap::new();
     for chunk in ids.chunks(IDS_PER_QUERY) {
-        let rows: Vec<(String, String, String, Option<String>, Option<String>)> = credentials::table
+        let rows: Vec<TargetRow> = credentials::table
             .filter(credentials::id.eq_any(chunk))
             .select((credentials::id, credentials::org_id, credentials::achievement_id, credentials::learner_id, credentials::recipient_email))
             .load(conn)
             .map_err(StoreError::from_query)?;
-        found.extend(rows.into_iter().map(|(id, org, achievement, learner, recipient_email)| (id, CredentialTarget { org, achievement, learner, recipient_email })));
+        found.extend(
+            rows.into_iter()
+                .map(|(id, org, achievement, learner, recipient_email)| (id, CredentialTarget { org, achievement, learner, recipient_email })),
+        );
     }
     Ok(found)
 }

@@ -73,7 +73,11 @@ pub async fn get_notifications(state: web::Data<AppState>, Learner(caller): Lear
     )
 )]
 #[put("/v1/me/notifications")]
-pub async fn set_notifications(state: web::Data<AppState>, Learner(caller): Learner, body: JsonBody<NotificationSettings>) -> ApiResult<HttpResponse> {
+pub async fn set_notifications(
+    state: web::Data<AppState>,
+    Learner(caller): Learner,
+    body: JsonBody<NotificationSettings>,
+) -> ApiResult<HttpResponse> {
     let stored = notifications::set_preferences(&state.store, Context::new(&state, caller.id), body.0.into()).await?;
     Ok(HttpResponse::Ok().json(NotificationSettings::from(stored)))
 }
