@@ -40,3 +40,4 @@ mod talent;
 mod tokens;
 mod trust;
 mod vc_api;
+mod webhooks;

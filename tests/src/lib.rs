@@ -29,7 +29,7 @@ pub use http::{Response, jwt_parts};
 pub use mail::{MailSink, addressed_to, outbox_messages, verification_code_in};
 pub use pages::{PageClient, csrf_token};
 pub use process::{CHILD_TEST, serve_if_child};
-pub use web_server::WebServer;
+pub use web_server::{Received, WebServer};
 
 /// The service's own items that the harness and the tests name: the one
 /// place to fix when `cairn_api` moves them.
