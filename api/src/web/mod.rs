@@ -24,6 +24,7 @@ pub mod shares;
 pub mod talent;
 pub mod verifier;
 pub mod wallet;
+pub mod webhooks;
 pub mod words;
 
 use actix_web::web::ServiceConfig;
@@ -66,7 +67,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(shares::settings_page)
         .service(shares::set_discoverable)
         .service(share_page::presentation_download)
-        .service(activity::activity_page);
+        .service(activity::activity_page)
+        .service(webhooks::webhooks_page)
+        .service(webhooks::register)
+        .service(webhooks::disable)
+        .service(webhooks::deliveries_page)
+        .service(webhooks::redeliver);
 }
 
 /// Pages that share a path with the JSON API and answer browsers only

@@ -67,6 +67,7 @@ through_api!(
     crate::services::credentials::ReadError,
     crate::services::catalog::CatalogError,
     crate::services::sharing::ShareError,
+    crate::services::webhooks::WebhookError,
     crate::services::employment::EmploymentError,
     crate::services::imports::ImportError,
     crate::services::talent::TalentError,
