@@ -253,3 +253,37 @@ fn private_addresses_are_refused_unless_allowed() {
     let allowed = other.issuer.post(&format!("/v1/orgs/{}/webhooks", other.org), &json!({ "url": receiver.url("/hook"), "events": ["credential.issued"] }));
     assert_eq!(allowed.status, 201, "{}", allowed.text);
 }
+
+#[test]
+fn the_page_registers_an_endpoint_shows_its_secret_once_and_its_deliveries() {
+    let app = TestApp::spawn();
+    let receiver = WebServer::start();
+    receiver.serve("/hook", 204, "text/plain", "");
+    let uni = app.institution("Page College");
+    let browser = cairn_tests::PageClient::signed_in(&app, &uni.issuer.email, cairn_tests::PASSWORD);
+    let url = receiver.url("/hook");
+    let registered = browser.submit("/webhooks", "/webhooks", &[("url", url.as_str()), ("event", "credential.issued")]);
+    registered.assert_page(201).assert_contains("whsec_");
+    let secret = registered.text.split("value=\"whsec_").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let secret = format!("whsec_{secret}");
+    browser.get("/webhooks").assert_page(200).assert_contains(&url).assert_not_contains("whsec_");
+    // Nothing chosen: the form again, nothing registered.
+    browser.submit("/webhooks", "/webhooks", &[("url", url.as_str())]).assert_page(422).assert_contains("Choose at least one event.");
+
+    let hook = uni.issuer.get(&format!("/v1/orgs/{}/webhooks", uni.org)).body["items"][0]["id"].as_str().unwrap().to_owned();
+    let learner = app.learner("paged@example.org");
+    uni.issue(&learner.id, &uni.achievement(&AchievementBuilder::micro("Paged")));
+    let first = receiver.wait_for("/hook", 1);
+    assert_signed(&secret, &first[0]);
+    wait_for_state(&uni.issuer, &uni.org, &hook, "delivered");
+    let log = browser.get(&format!("/webhooks/{hook}"));
+    log.assert_page(200).assert_contains("A credential was issued").assert_contains("Delivered").assert_contains("answered 204");
+    let delivery = log.text.split("data-delivery=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    browser
+        .submit(&format!("/webhooks/{hook}"), &format!("/webhooks/{hook}/deliveries/{delivery}/redeliver"), &[])
+        .assert_redirect(&format!("/webhooks/{hook}"));
+    let again = receiver.wait_for("/hook", 2);
+    assert_eq!(again[1].header("webhook-id"), first[0].header("webhook-id"));
+    browser.submit("/webhooks", &format!("/webhooks/{hook}/disable"), &[]).assert_redirect("/webhooks");
+    browser.get("/webhooks").assert_contains("Disabled");
+}
