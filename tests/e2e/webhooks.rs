@@ -164,7 +164,8 @@ fn events_of_one_organisation_never_reach_another() {
     let a = app.institution("Alpha College");
     let b = app.institution("Beta College");
     for (uni, path) in [(&a, "/a"), (&b, "/b")] {
-        let created = uni.issuer.post(&format!("/v1/orgs/{}/webhooks", uni.org), &json!({ "url": receiver.url(path), "events": ["credential.issued"] }));
+        let created =
+            uni.issuer.post(&format!("/v1/orgs/{}/webhooks", uni.org), &json!({ "url": receiver.url(path), "events": ["credential.issued"] }));
         assert_eq!(created.status, 201, "{}", created.text);
     }
     let learner = app.learner("both@example.org");
@@ -188,7 +189,8 @@ fn a_disabled_endpoint_gets_nothing_new_and_keeps_its_log() {
     let receiver = WebServer::start();
     receiver.serve("/hook", 200, "text/plain", "");
     let uni = app.institution("Gamma College");
-    let hook = uni.issuer.post(&format!("/v1/orgs/{}/webhooks", uni.org), &json!({ "url": receiver.url("/hook"), "events": ["credential.issued"] })).id();
+    let hook =
+        uni.issuer.post(&format!("/v1/orgs/{}/webhooks", uni.org), &json!({ "url": receiver.url("/hook"), "events": ["credential.issued"] })).id();
     let learner = app.learner("gamma@example.org");
     let achievement = uni.achievement(&AchievementBuilder::micro("Gamma"));
     uni.issue(&learner.id, &achievement);
@@ -242,7 +244,13 @@ fn private_addresses_are_refused_unless_allowed() {
     let app = TestApp::builder().refuse_private().spawn();
     let uni = app.institution("Epsilon College");
     let receiver = WebServer::start();
-    for url in [receiver.url("/hook"), "http://localhost:9/hook".into(), "http://10.1.2.3/hook".into(), "http://[::1]/hook".into(), "http://169.254.169.254/latest".into()] {
+    for url in [
+        receiver.url("/hook"),
+        "http://localhost:9/hook".into(),
+        "http://10.1.2.3/hook".into(),
+        "http://[::1]/hook".into(),
+        "http://169.254.169.254/latest".into(),
+    ] {
         let refused = uni.issuer.post(&format!("/v1/orgs/{}/webhooks", uni.org), &json!({ "url": url, "events": ["credential.issued"] }));
         refused.assert_problem(422);
         assert_eq!(refused.body["errors"][0]["field"], "url", "{url}: {}", refused.text);
@@ -250,7 +258,8 @@ fn private_addresses_are_refused_unless_allowed() {
     // The harness's usual app allows them (CAIRN_WEBHOOKS_ALLOW_PRIVATE=true).
     let allowing = TestApp::spawn();
     let other = allowing.institution("Zeta College");
-    let allowed = other.issuer.post(&format!("/v1/orgs/{}/webhooks", other.org), &json!({ "url": receiver.url("/hook"), "events": ["credential.issued"] }));
+    let allowed =
+        other.issuer.post(&format!("/v1/orgs/{}/webhooks", other.org), &json!({ "url": receiver.url("/hook"), "events": ["credential.issued"] }));
     assert_eq!(allowed.status, 201, "{}", allowed.text);
 }
 

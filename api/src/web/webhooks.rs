@@ -80,7 +80,14 @@ struct Filled {
     description: String,
 }
 
-async fn show(state: &AppState, page: &SignedInPage, status: StatusCode, filled: Filled, error: Option<String>, secret: Option<String>) -> Result<HttpResponse, PageError> {
+async fn show(
+    state: &AppState,
+    page: &SignedInPage,
+    status: StatusCode,
+    filled: Filled,
+    error: Option<String>,
+    secret: Option<String>,
+) -> Result<HttpResponse, PageError> {
     let org = staff(page)?;
     let caller = page.caller;
     let endpoints = state.store.read_as(move |conn| webhooks::list(conn, &caller, org, None, LIST_LIMIT)).await?;
@@ -143,7 +150,12 @@ fn webhook_id(raw: &str) -> Result<WebhookId, PageError> {
 
 /// Disables an endpoint (`DELETE /v1/orgs/{org}/webhooks/{id}`'s use case).
 #[post("/webhooks/{id}/disable")]
-pub async fn disable(state: web::Data<AppState>, page: SignedInPage, path: web::Path<String>, form: Form<NoFields>) -> Result<HttpResponse, PageError> {
+pub async fn disable(
+    state: web::Data<AppState>,
+    page: SignedInPage,
+    path: web::Path<String>,
+    form: Form<NoFields>,
+) -> Result<HttpResponse, PageError> {
     let org = staff(&page)?;
     let id = webhook_id(&path)?;
     let (ctx, caller) = (Context::new(&state, page.caller.id), page.caller);
@@ -202,7 +214,9 @@ pub async fn deliveries_page(state: web::Data<AppState>, page: SignedInPage, pat
     let now = crate::store::time::now();
     let (endpoint, deliveries) = state
         .store
-        .read_as(move |conn| Ok::<_, WebhookError>((webhooks::get(conn, &caller, org, id)?, webhooks::deliveries(conn, &caller, org, id, None, LIST_LIMIT)?)))
+        .read_as(move |conn| {
+            Ok::<_, WebhookError>((webhooks::get(conn, &caller, org, id)?, webhooks::deliveries(conn, &caller, org, id, None, LIST_LIMIT)?))
+        })
         .await?;
     let shown = DeliveriesPage {
         chrome: page.visitor.chrome("Webhook deliveries"),
