@@ -2,7 +2,7 @@
 //! another organisation. Wrong role is 403; a resource the caller may not
 //! see is 404 (ids do not leak); no token is 401.
 
-use cairn_tests::{PASSWORD, TestApp};
+use cairn_tests::{PASSWORD, TestApp, WebServer};
 use serde_json::{Value, json};
 
 #[derive(Clone, Copy, Debug)]
@@ -193,6 +193,18 @@ fn every_endpoint_denies_every_role_it_must() {
     let dry_new = move |_: usize| Some(dry_new_rule.clone());
     let dry_change = move |_: usize| Some(dry_change_rule.clone());
 
+    // Webhooks: A's endpoints (one to disable) with one delivery, the employer's registration.
+    let receiver = WebServer::start();
+    receiver.serve("/hook", 204, "text/plain", "");
+    let hook_url = receiver.url("/hook");
+    let new_hook = move |_: usize| Some(json!({ "url": hook_url, "events": ["credential.issued"] }));
+    let hook = issuer.post(&format!("/v1/orgs/{org_a}/webhooks"), &new_hook(0).unwrap()).id();
+    let hook_to_disable = issuer.post(&format!("/v1/orgs/{org_a}/webhooks"), &new_hook(0).unwrap()).id();
+    issuer.post(&format!("/v1/orgs/{org_a}/credentials"), &issue(&learner.id));
+    let hook_delivery = issuer.get(&format!("/v1/orgs/{org_a}/webhooks/{hook}/deliveries")).body["items"][0]["id"].as_str().unwrap().to_owned();
+    let employer_hook_url = receiver.url("/employer");
+    let new_employer_hook = move |_: usize| Some(json!({ "url": employer_hook_url, "events": ["share_request.granted"] }));
+
     let token = |who: Who| -> Option<&str> {
         match who {
             Who::Anonymous => None,
@@ -359,6 +371,34 @@ fn every_endpoint_denies_every_role_it_must() {
             path: format!("/v1/me/share-requests/{pending}/decline"),
             body: Box::new(empty),
             expect: [401, 200, 403, 403, 403, 403],
+        },
+        // Webhooks: staff of the organisation only; anyone else is told it does not exist.
+        Case { method: "POST", path: format!("/v1/orgs/{org_a}/webhooks"), body: Box::new(new_hook), expect: [401, 404, 201, 404, 404, 404] },
+        Case { method: "GET", path: format!("/v1/orgs/{org_a}/webhooks"), body: Box::new(no_body), expect: [401, 404, 200, 404, 404, 404] },
+        Case { method: "GET", path: format!("/v1/orgs/{org_a}/webhooks/{hook}"), body: Box::new(no_body), expect: [401, 404, 200, 404, 404, 404] },
+        Case {
+            method: "GET",
+            path: format!("/v1/orgs/{org_a}/webhooks/{hook}/deliveries"),
+            body: Box::new(no_body),
+            expect: [401, 404, 200, 404, 404, 404],
+        },
+        Case {
+            method: "POST",
+            path: format!("/v1/orgs/{org_a}/webhooks/{hook}/deliveries/{hook_delivery}/redeliver"),
+            body: Box::new(no_body),
+            expect: [401, 404, 202, 404, 404, 404],
+        },
+        Case {
+            method: "DELETE",
+            path: format!("/v1/orgs/{org_a}/webhooks/{hook_to_disable}"),
+            body: Box::new(no_body),
+            expect: [401, 404, 200, 404, 404, 404],
+        },
+        Case {
+            method: "POST",
+            path: format!("/v1/orgs/{employer_org}/webhooks"),
+            body: Box::new(new_employer_hook),
+            expect: [401, 404, 404, 404, 201, 404],
         },
     ];
 

@@ -46,3 +46,4 @@ mod talent;
 mod tokens;
 mod trust;
 mod vc_api;
+mod webhooks;

@@ -4,7 +4,7 @@
 //! role gets a 403 page; another person's resource is a 404 page, as the
 //! API answers.
 
-use cairn_tests::{ADMIN_EMAIL, ADMIN_PASSWORD, AchievementBuilder, PASSWORD, PageClient, Pathway, Response, Rule, TestApp, csrf_token};
+use cairn_tests::{ADMIN_EMAIL, ADMIN_PASSWORD, AchievementBuilder, PASSWORD, PageClient, Pathway, Response, Rule, TestApp, WebServer, csrf_token};
 use serde_json::json;
 
 /// Who opens the page, in the order of a case's `expect`.
@@ -132,6 +132,16 @@ fn every_page_admits_only_its_people() {
     let dry_run = uni.issuer.post(&format!("/v1/pathways/{pathway}/dry-run"), &app.get(&format!("/v1/pathways/{pathway}"), None).body["rule"]);
     let job = dry_run.body["id"].as_str().unwrap_or_else(|| panic!("{}", dry_run.text)).to_owned();
 
+    // Webhooks of the institution: one with a delivery, one to disable.
+    let receiver = WebServer::start();
+    receiver.serve("/hook", 204, "text/plain", "");
+    let new_hook = json!({ "url": receiver.url("/hook"), "events": ["credential.issued"] });
+    let hook = uni.issuer.post(&format!("/v1/orgs/{org}/webhooks"), &new_hook).id();
+    let hook_to_disable = uni.issuer.post(&format!("/v1/orgs/{org}/webhooks"), &new_hook).id();
+    uni.issue(&owner.id, &micro);
+    let hook_delivery = uni.issuer.get(&format!("/v1/orgs/{org}/webhooks/{hook}/deliveries")).body["items"][0]["id"].as_str().unwrap().to_owned();
+    let hook_form = || vec![("url", receiver.url("/hook")), ("event", "credential.issued".to_owned())];
+
     let mut browsers = Vec::new();
     for who in EVERYONE {
         let (email, password) = match who {
@@ -251,6 +261,22 @@ fn every_page_admits_only_its_people() {
         Case {
             method: Method::ForgedForm,
             path: format!("/shares/{spare_id}/revoke"),
+            expect: [SignIn, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN],
+        },
+        // Webhooks: staff of institutions and employers, each their own organisation's.
+        get("/webhooks", [SignIn, FORBIDDEN, FORBIDDEN, OK, OK, OK, FORBIDDEN]),
+        get(format!("/webhooks/{hook}"), [SignIn, FORBIDDEN, FORBIDDEN, OK, HIDDEN, HIDDEN, FORBIDDEN]),
+        // An employer cannot subscribe to credential events (422, the form again).
+        form("/webhooks", hook_form(), [SignIn, FORBIDDEN, FORBIDDEN, Page(201), Page(422), Page(422), FORBIDDEN]),
+        form(
+            format!("/webhooks/{hook}/deliveries/{hook_delivery}/redeliver"),
+            vec![],
+            [SignIn, FORBIDDEN, FORBIDDEN, to(&format!("/webhooks/{hook}")), HIDDEN, HIDDEN, FORBIDDEN],
+        ),
+        form(format!("/webhooks/{hook_to_disable}/disable"), vec![], [SignIn, FORBIDDEN, FORBIDDEN, to("/webhooks"), HIDDEN, HIDDEN, FORBIDDEN]),
+        Case {
+            method: Method::ForgedForm,
+            path: "/webhooks".into(),
             expect: [SignIn, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN],
         },
     ];

@@ -29,7 +29,7 @@ pub use http::{Response, jwt_parts};
 pub use mail::{MailSink, addressed_to, decoded_parts, header_value, html_part, outbox_messages, text_part, verification_code_in};
 pub use pages::{FilePart, PageClient, csrf_token};
 pub use process::{CHILD_TEST, free_port, serve_if_child};
-pub use web_server::WebServer;
+pub use web_server::{Received, WebServer};
 
 /// The service's own items that the harness and the tests name: the one
 /// place to fix when `cairn_api` moves them.

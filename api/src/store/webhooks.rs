@@ -389,6 +389,9 @@ pub struct Claimed {
     pub endpoint_disabled: bool,
 }
 
+/// An endpoint's URL, sealed secret and disabled time, beside a claimed delivery.
+type EndpointTarget = (String, String, Option<NaiveDateTime>);
+
 /// Whether some delivery is due at `now` (a read, so an idle worker's poll
 /// takes no write lock).
 pub fn any_due(conn: &mut DbConn, now: DateTime<Utc>) -> StoreResult<bool> {
@@ -433,7 +436,7 @@ pub fn claim_due(conn: &mut DbConn, owner: &str, now: DateTime<Utc>, lease: Time
         ))
         .execute(conn)
         .map_err(StoreError::from_query)?;
-    let rows: Vec<(DeliveryRow, (String, String, Option<NaiveDateTime>))> = webhook_deliveries::table
+    let rows: Vec<(DeliveryRow, EndpointTarget)> = webhook_deliveries::table
         .inner_join(webhook_endpoints::table)
         .filter(webhook_deliveries::id.eq_any(&ids))
         .select((DELIVERY_COLUMNS, (webhook_endpoints::url, webhook_endpoints::secret, webhook_endpoints::disabled_at)))

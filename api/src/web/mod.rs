@@ -29,6 +29,7 @@ pub mod talent;
 pub mod upload;
 pub mod verifier;
 pub mod wallet;
+pub mod webhooks;
 pub mod words;
 
 use actix_web::web::ServiceConfig;
@@ -86,7 +87,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(activity::activity_page)
         .service(issued::issued_page)
         .service(issued::change_status)
-        .configure(console::configure);
+        .configure(console::configure)
+        .service(webhooks::webhooks_page)
+        .service(webhooks::register)
+        .service(webhooks::disable)
+        .service(webhooks::deliveries_page)
+        .service(webhooks::redeliver);
 }
 
 /// Pages that share a path with the JSON API and answer browsers only

@@ -71,6 +71,7 @@ through_api!(
     crate::services::catalog::CatalogError,
     crate::services::baking::BakeError,
     crate::services::sharing::ShareError,
+    crate::services::webhooks::WebhookError,
     crate::services::employment::EmploymentError,
     crate::services::imports::ImportError,
     crate::services::talent::TalentError,

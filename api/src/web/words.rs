@@ -489,6 +489,40 @@ pub fn batch_summary(preview: bool, good: usize, failed: usize) -> String {
     }
 }
 
+/// A webhook event as the console names it.
+pub fn webhook_event(name: &str) -> &'static str {
+    match name {
+        "credential.issued" => "A credential was issued",
+        "credential.claimed" => "A credential was claimed",
+        "credential.suspended" => "A credential was suspended",
+        "credential.revoked" => "A credential was revoked",
+        "credential.reinstated" => "A credential was reinstated",
+        "award.earned" => "An award was earned",
+        "review.queued" => "An award waits for review",
+        "share_request.granted" => "A learner granted a share request",
+        _ => "Another event",
+    }
+}
+
+/// Where a webhook delivery is.
+pub fn delivery_state(state: crate::store::webhooks::DeliveryState) -> &'static str {
+    match state {
+        crate::store::webhooks::DeliveryState::Pending => "Waiting to be sent",
+        crate::store::webhooks::DeliveryState::Delivered => "Delivered",
+        crate::store::webhooks::DeliveryState::Failed => "Failed",
+    }
+}
+
+/// One attempt: "answered 503" or why no answer came.
+pub fn attempt(status_code: Option<u16>, error: Option<&str>) -> String {
+    match (status_code, error) {
+        (Some(code), None) => format!("answered {code}"),
+        (Some(code), Some(_)) => format!("answered {code} (not accepted)"),
+        (None, Some(error)) => sentence(error),
+        (None, None) => "no answer".to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
@@ -528,5 +562,12 @@ mod tests {
         assert_eq!(job_progress(0, None), "0");
         assert_eq!(org_audit_action("credential.issue"), "Issued a credential");
         assert_eq!(org_audit_action("webhook.create"), "webhook.create");
+    }
+
+    #[test]
+    fn webhook_attempts_say_what_happened() {
+        assert_eq!(attempt(Some(204), None), "answered 204");
+        assert_eq!(attempt(Some(500), Some("the endpoint answered 500")), "answered 500 (not accepted)");
+        assert_eq!(webhook_event("award.earned"), "An award was earned");
     }
 }

@@ -7,8 +7,8 @@ use utoipa::ToSchema;
 use crate::http::caller::AnyAccount;
 use crate::http::extract::{JsonBody, PageQuery, path_id};
 use crate::http::problem::{ApiResult, ProblemDocument};
-use crate::services::webhooks::{self, Registration};
 use crate::services::Context;
+use crate::services::webhooks::{self, Registration};
 use crate::state::AppState;
 use crate::store::webhooks::Endpoint;
 
@@ -44,7 +44,15 @@ pub struct WebhookView {
 
 impl From<Endpoint> for WebhookView {
     fn from(e: Endpoint) -> Self {
-        WebhookView { id: e.id, org: e.org, url: e.url, description: e.description, events: e.events, created_at: e.created_at, disabled_at: e.disabled_at }
+        WebhookView {
+            id: e.id,
+            org: e.org,
+            url: e.url,
+            description: e.description,
+            events: e.events,
+            created_at: e.created_at,
+            disabled_at: e.disabled_at,
+        }
     }
 }
 
@@ -161,7 +169,11 @@ pub async fn get_webhook(state: web::Data<AppState>, AnyAccount(caller): AnyAcco
     )
 )]
 #[delete("/v1/orgs/{org}/webhooks/{id}")]
-pub async fn delete_webhook(state: web::Data<AppState>, AnyAccount(caller): AnyAccount, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
+pub async fn delete_webhook(
+    state: web::Data<AppState>,
+    AnyAccount(caller): AnyAccount,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
     let (org, id) = ids(&path)?;
     let ctx = Context::new(&state, caller.id);
     let endpoint = state.store.write_as(move |conn| webhooks::disable(conn, &ctx, &caller, org, id)).await?;

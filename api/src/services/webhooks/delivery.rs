@@ -85,7 +85,9 @@ fn outcome(settings: &DeliverySettings, claimed: &Claimed, sent: Sent, now: Date
     let failed = claimed.delivery.tries + 1;
     let next = if claimed.endpoint_disabled { None } else { settings.retry_delay(failed) };
     match next.and_then(|delay| TimeDelta::from_std(delay).ok()) {
-        Some(delay) => Outcome { status_code: sent.status_code, error: sent.error, state: DeliveryState::Pending, next_attempt_at: Some(now + delay) },
+        Some(delay) => {
+            Outcome { status_code: sent.status_code, error: sent.error, state: DeliveryState::Pending, next_attempt_at: Some(now + delay) }
+        }
         None => Outcome { status_code: sent.status_code, error: sent.error, state: DeliveryState::Failed, next_attempt_at: None },
     }
 }
