@@ -50,6 +50,10 @@ const OWNER: [Expect; 7] = [SignIn, OK, HIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN,
 const OWNER_FILE: [Expect; 7] = [SignIn, FILE, HIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN];
 const EMPLOYERS: [Expect; 7] = [SignIn, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK, FORBIDDEN];
 const PUBLIC: [Expect; 7] = [OK; 7];
+/// The institution console: its issuers only.
+const ISSUERS: [Expect; 7] = [SignIn, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN];
+/// A console form refused for what it holds (422), after the same checks.
+const ISSUERS_422: [Expect; 7] = [SignIn, FORBIDDEN, FORBIDDEN, Page(422), FORBIDDEN, FORBIDDEN, FORBIDDEN];
 
 enum Method {
     Get,
@@ -151,6 +155,15 @@ fn every_page_admits_only_its_people() {
         get(format!("/wallet/credentials/{credential}"), OWNER),
         get(format!("/wallet/credentials/{credential}/jwt"), OWNER_FILE),
         get(format!("/wallet/credentials/{credential}/json"), OWNER_FILE),
+        get(format!("/wallet/credentials/{credential}/baked.png"), OWNER_FILE),
+        get(format!("/wallet/credentials/{credential}/baked.svg"), OWNER_FILE),
+        // The console's catalog (a form without a name, a retire without the confirmation: 422).
+        get("/institution/catalog", ISSUERS),
+        get("/institution/catalog/new", ISSUERS),
+        get(format!("/institution/catalog/{micro}"), ISSUERS),
+        form("/institution/catalog/new", vec![("name", String::new())], ISSUERS_422),
+        form(format!("/institution/catalog/{micro}"), vec![("name", String::new())], ISSUERS_422),
+        form(format!("/institution/catalog/{micro}/retire"), vec![], ISSUERS_422),
         get("/institution", [SignIn, FORBIDDEN, FORBIDDEN, to(&format!("/issuers/{org}")), FORBIDDEN, FORBIDDEN, FORBIDDEN]),
         get("/talent", EMPLOYERS),
         get("/talent/requests", EMPLOYERS),
