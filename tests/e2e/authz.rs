@@ -217,14 +217,24 @@ fn every_endpoint_denies_every_role_it_must() {
         },
         Case { method: "GET", path: format!("/v1/orgs/{org_a}/achievements"), body: Box::new(no_body), expect: [200, 200, 200, 200, 200, 200] },
         Case { method: "GET", path: format!("/v1/achievements/{achievement}"), body: Box::new(no_body), expect: [200, 200, 200, 200, 200, 200] },
-        Case { method: "PUT", path: format!("/v1/achievements/{to_retire}"), body: Box::new(new_achievement), expect: [401, 403, 200, 404, 403, 403] },
+        Case {
+            method: "PUT",
+            path: format!("/v1/achievements/{to_retire}"),
+            body: Box::new(new_achievement),
+            expect: [401, 403, 200, 404, 403, 403],
+        },
         Case {
             method: "GET",
             path: format!("/v1/achievements/{achievement}/versions"),
             body: Box::new(no_body),
             expect: [200, 200, 200, 200, 200, 200],
         },
-        Case { method: "GET", path: format!("/v1/achievements/{achievement}/image"), body: Box::new(no_body), expect: [200, 200, 200, 200, 200, 200] },
+        Case {
+            method: "GET",
+            path: format!("/v1/achievements/{achievement}/image"),
+            body: Box::new(no_body),
+            expect: [200, 200, 200, 200, 200, 200],
+        },
         Case {
             method: "POST",
             path: format!("/v1/achievements/{to_retire}/retire"),
@@ -235,8 +245,18 @@ fn every_endpoint_denies_every_role_it_must() {
         Case { method: "POST", path: format!("/v1/orgs/{org_a}/credentials"), body: issue_body, expect: [401, 403, 201, 404, 403, 403] },
         Case { method: "POST", path: format!("/v1/orgs/{org_a}/credentials/batch"), body: batch_body, expect: [401, 403, 200, 404, 403, 403] },
         Case { method: "GET", path: format!("/v1/credentials/{credential}"), body: Box::new(no_body), expect: [401, 200, 200, 404, 404, 404] },
-        Case { method: "GET", path: format!("/v1/credentials/{credential}/baked.png"), body: Box::new(no_body), expect: [401, 200, 200, 404, 404, 404] },
-        Case { method: "GET", path: format!("/v1/credentials/{credential}/baked.svg"), body: Box::new(no_body), expect: [401, 200, 200, 404, 404, 404] },
+        Case {
+            method: "GET",
+            path: format!("/v1/credentials/{credential}/baked.png"),
+            body: Box::new(no_body),
+            expect: [401, 200, 200, 404, 404, 404],
+        },
+        Case {
+            method: "GET",
+            path: format!("/v1/credentials/{credential}/baked.svg"),
+            body: Box::new(no_body),
+            expect: [401, 200, 200, 404, 404, 404],
+        },
         // Status changes: only the issuing institution's issuers (suspend, then reinstate the same credential).
         Case {
             method: "POST",

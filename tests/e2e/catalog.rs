@@ -333,7 +333,10 @@ fn the_console_publishes_edits_and_retires_achievements() {
     let location = created.header("location").unwrap().to_owned();
     let id = location.strip_prefix("/institution/catalog/").unwrap().split('?').next().unwrap().to_owned();
     let published = app.get(&format!("/v1/achievements/{id}"), None).body;
-    assert_eq!((published["name"].as_str(), published["key"].as_str(), published["version"].as_i64()), (Some("Data Visualisation"), Some("data-viz"), Some(1)));
+    assert_eq!(
+        (published["name"].as_str(), published["key"].as_str(), published["version"].as_i64()),
+        (Some("Data Visualisation"), Some("data-viz"), Some(1))
+    );
     assert_eq!(published["credits"], json!({ "amount": "2.5", "unit": "ECTS" }));
     assert_eq!(published["tags"], json!(["data", "charts"]));
 
@@ -344,7 +347,11 @@ fn the_console_publishes_edits_and_retires_achievements() {
     browser.submit(&page, &page, &renamed).assert_redirect(&format!("{page}?saved=1"));
     assert_eq!(app.get(&format!("/v1/achievements/{id}"), None).body["version"], 2);
     browser.get(&page).assert_page(200).assert_contains("Version 2").assert_contains("Version 1: Data Visualisation,");
-    browser.get("/institution/catalog").assert_page(200).assert_contains(&format!("data-achievement=\"{id}\"")).assert_contains("<code>data-viz</code>");
+    browser
+        .get("/institution/catalog")
+        .assert_page(200)
+        .assert_contains(&format!("data-achievement=\"{id}\""))
+        .assert_contains("<code>data-viz</code>");
 
     // Retiring asks for the confirmation first.
     let retire = format!("{page}/retire");
