@@ -237,14 +237,24 @@ fn every_endpoint_denies_every_role_it_must() {
         },
         Case { method: "GET", path: format!("/v1/orgs/{org_a}/achievements"), body: Box::new(no_body), expect: [200, 200, 200, 200, 200, 200] },
         Case { method: "GET", path: format!("/v1/achievements/{achievement}"), body: Box::new(no_body), expect: [200, 200, 200, 200, 200, 200] },
-        Case { method: "PUT", path: format!("/v1/achievements/{to_retire}"), body: Box::new(new_achievement), expect: [401, 403, 200, 404, 403, 403] },
+        Case {
+            method: "PUT",
+            path: format!("/v1/achievements/{to_retire}"),
+            body: Box::new(new_achievement),
+            expect: [401, 403, 200, 404, 403, 403],
+        },
         Case {
             method: "GET",
             path: format!("/v1/achievements/{achievement}/versions"),
             body: Box::new(no_body),
             expect: [200, 200, 200, 200, 200, 200],
         },
-        Case { method: "GET", path: format!("/v1/achievements/{achievement}/image"), body: Box::new(no_body), expect: [200, 200, 200, 200, 200, 200] },
+        Case {
+            method: "GET",
+            path: format!("/v1/achievements/{achievement}/image"),
+            body: Box::new(no_body),
+            expect: [200, 200, 200, 200, 200, 200],
+        },
         Case {
             method: "POST",
             path: format!("/v1/achievements/{to_retire}/retire"),

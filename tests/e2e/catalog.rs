@@ -6,7 +6,7 @@
 
 use std::io::Read;
 
-use cairn_tests::{AchievementBuilder, Institution, IssueRequest, Learner, PASSWORD, Response, TestApp};
+use cairn_tests::{AchievementBuilder, Institution, IssueRequest, Learner, PASSWORD, PageClient, Response, TestApp};
 use serde_json::json;
 
 const RETIRED: &str = "https://cairn.dev/problems/achievement-retired";
@@ -301,4 +301,68 @@ fn baked_badges_round_trip_through_the_wallets_import() {
     let eve = app.learner("eve");
     assert_eq!(fetch(&app, &png_path, Some(&eve.token), &[]).0, 404);
     assert_eq!(fetch(&app, &png_path, None, &[]).0, 401);
+}
+
+#[test]
+fn the_console_publishes_edits_and_retires_achievements() {
+    let app = TestApp::spawn();
+    let lakeside = app.institution("Lakeside University");
+    let browser = PageClient::signed_in(&app, &lakeside.issuer.email, PASSWORD);
+    browser.get("/institution/catalog").assert_page(200).assert_contains("Your catalog is empty");
+
+    let fields = [
+        ("name", "Data Visualisation"),
+        ("key", "data-viz"),
+        ("description", "Design clear charts."),
+        ("criteria", "Four charts."),
+        ("achievement_type", "MicroCredential"),
+        ("level", "intermediate"),
+        ("credits_amount", "2.5"),
+        ("credits_unit", "ECTS"),
+        ("validity", "P2Y"),
+        ("tags", "data, charts"),
+    ];
+    // A bad field shows the form again, naming it, and publishes nothing.
+    let mut bad = fields.to_vec();
+    bad[8] = ("validity", "two years");
+    browser.submit("/institution/catalog/new", "/institution/catalog/new", &bad).assert_page(422).assert_contains("validity");
+    assert_eq!(app.get(&lakeside.path("achievements"), None).body["items"].as_array().unwrap().len(), 0);
+
+    let created = browser.submit("/institution/catalog/new", "/institution/catalog/new", &fields);
+    assert_eq!(created.status, 303, "{}", created.text);
+    let location = created.header("location").unwrap().to_owned();
+    let id = location.strip_prefix("/institution/catalog/").unwrap().split('?').next().unwrap().to_owned();
+    let published = app.get(&format!("/v1/achievements/{id}"), None).body;
+    assert_eq!(
+        (published["name"].as_str(), published["key"].as_str(), published["version"].as_i64()),
+        (Some("Data Visualisation"), Some("data-viz"), Some(1))
+    );
+    assert_eq!(published["credits"], json!({ "amount": "2.5", "unit": "ECTS" }));
+    assert_eq!(published["tags"], json!(["data", "charts"]));
+
+    // Editing makes a new version; the page lists both.
+    let page = format!("/institution/catalog/{id}");
+    let mut renamed = fields.to_vec();
+    renamed[0] = ("name", "Data Visualisation Fundamentals");
+    browser.submit(&page, &page, &renamed).assert_redirect(&format!("{page}?saved=1"));
+    assert_eq!(app.get(&format!("/v1/achievements/{id}"), None).body["version"], 2);
+    browser.get(&page).assert_page(200).assert_contains("Version 2").assert_contains("Version 1: Data Visualisation,");
+    browser
+        .get("/institution/catalog")
+        .assert_page(200)
+        .assert_contains(&format!("data-achievement=\"{id}\""))
+        .assert_contains("<code>data-viz</code>");
+
+    // Retiring asks for the confirmation first.
+    let retire = format!("{page}/retire");
+    browser.submit(&page, &retire, &[]).assert_page(422).assert_contains("Tick the box");
+    assert!(app.get(&format!("/v1/achievements/{id}"), None).body["retired_at"].is_null());
+    browser.submit(&page, &retire, &[("confirm", "yes")]).assert_redirect(&page);
+    assert!(app.get(&format!("/v1/achievements/{id}"), None).body["retired_at"].is_string());
+    browser.get("/institution/catalog").assert_page(200).assert_contains("Retired on");
+
+    // Another institution's issuer finds nothing.
+    let other = app.institution("Other University");
+    let stranger = PageClient::signed_in(&app, &other.issuer.email, PASSWORD);
+    stranger.get(&page).assert_page(404);
 }

@@ -51,6 +51,10 @@ const OWNER_FILE: [Expect; 7] = [SignIn, FILE, HIDDEN, FORBIDDEN, FORBIDDEN, FOR
 const ISSUERS: [Expect; 7] = [SignIn, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN];
 const EMPLOYERS: [Expect; 7] = [SignIn, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK, FORBIDDEN];
 const PUBLIC: [Expect; 7] = [OK; 7];
+/// The institution console: its issuers only.
+const ISSUERS: [Expect; 7] = [SignIn, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN];
+/// A console form refused for what it holds (422), after the same checks.
+const ISSUERS_422: [Expect; 7] = [SignIn, FORBIDDEN, FORBIDDEN, Page(422), FORBIDDEN, FORBIDDEN, FORBIDDEN];
 
 /// The console's form answer for the issuer (and a 403 for other roles).
 fn issuers_get(expect: Expect) -> [Expect; 7] {
@@ -208,6 +212,15 @@ fn every_page_admits_only_its_people() {
             path: "/institution/issue".into(),
             expect: [SignIn, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN],
         },
+        get(format!("/wallet/credentials/{credential}/baked.png"), OWNER_FILE),
+        get(format!("/wallet/credentials/{credential}/baked.svg"), OWNER_FILE),
+        // The console's catalog (a form without a name, a retire without the confirmation: 422).
+        get("/institution/catalog", ISSUERS),
+        get("/institution/catalog/new", ISSUERS),
+        get(format!("/institution/catalog/{micro}"), ISSUERS),
+        form("/institution/catalog/new", vec![("name", String::new())], ISSUERS_422),
+        form(format!("/institution/catalog/{micro}"), vec![("name", String::new())], ISSUERS_422),
+        form(format!("/institution/catalog/{micro}/retire"), vec![], ISSUERS_422),
         get("/talent", EMPLOYERS),
         get("/talent/requests", EMPLOYERS),
         get(format!("/talent/requests/{granted}"), [SignIn, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, HIDDEN, FORBIDDEN]),

@@ -266,7 +266,12 @@ fn issue_field(error: &IssueError) -> Option<String> {
         IssueError::ValidUntilNotAfterAward => "valid_until".to_owned(),
         IssueError::TooMuchEvidence => "evidence".to_owned(),
         IssueError::EvidenceTooLong { index } | IssueError::EvidenceEmpty { index } => format!("evidence[{index}]"),
-        IssueError::UnknownIssuer | IssueError::AchievementRetired | IssueError::Signing(_) | IssueError::ClaimCode(_) | IssueError::Json(_) | IssueError::Store(_) => return None,
+        IssueError::UnknownIssuer
+        | IssueError::AchievementRetired
+        | IssueError::Signing(_)
+        | IssueError::ClaimCode(_)
+        | IssueError::Json(_)
+        | IssueError::Store(_) => return None,
     })
 }
 

@@ -59,8 +59,8 @@ impl From<ReadError> for BakeError {
 /// and a file name.
 pub fn baked_credential(conn: &mut DbConn, ctx: &PublicContext, reader: &Caller, id: CredentialId, kind: ImageKind) -> Result<Vec<u8>, BakeError> {
     let credential = credentials::find_visible(conn, reader, id)?;
-    let achievement = achievements::find_version(conn, credential.achievement, credential.achievement_version)?
-        .ok_or(StoreError::NotFound("achievement"))?;
+    let achievement =
+        achievements::find_version(conn, credential.achievement, credential.achievement_version)?.ok_or(StoreError::NotFound("achievement"))?;
     let url = catalog::image_url(&ctx.public_url, achievement.id);
     let image = match &achievement.definition.image {
         Some(named) if named.to_string() == url => achievement_images::find(conn, achievement.id)?,
@@ -156,10 +156,7 @@ fn default_pixels() -> badge_image::Pixels {
 fn default_svg(name: &str, png: Option<&[u8]>) -> String {
     let name = quick_xml::escape::escape(name);
     let picture = match png {
-        Some(bytes) => format!(
-            "<image x=\"0\" y=\"0\" width=\"256\" height=\"256\" href=\"data:image/png;base64,{}\"/>",
-            STANDARD.encode(bytes)
-        ),
+        Some(bytes) => format!("<image x=\"0\" y=\"0\" width=\"256\" height=\"256\" href=\"data:image/png;base64,{}\"/>", STANDARD.encode(bytes)),
         None => format!(
             "<circle cx=\"128\" cy=\"128\" r=\"120\" fill=\"#deaa3c\"/><circle cx=\"128\" cy=\"128\" r=\"108\" fill=\"#1f6f78\"/>\
              <text x=\"128\" y=\"136\" font-family=\"sans-serif\" font-size=\"16\" fill=\"#ffffff\" text-anchor=\"middle\">{name}</text>"

@@ -41,7 +41,13 @@ pub fn of_org(conn: &mut DbConn, org: OrgId, id: AchievementId) -> Result<Achiev
 /// issued keep theirs: their signed documents are never rendered again
 /// from the new one. The same definition again changes nothing (no new
 /// version), so a repeated PUT is harmless.
-pub fn update(conn: &mut DbConn, ctx: &Context, org: OrgId, id: AchievementId, definition: AchievementDefinition) -> Result<Achievement, CatalogError> {
+pub fn update(
+    conn: &mut DbConn,
+    ctx: &Context,
+    org: OrgId,
+    id: AchievementId,
+    definition: AchievementDefinition,
+) -> Result<Achievement, CatalogError> {
     let current = of_org(conn, org, id)?;
     if current.retired_at.is_some() {
         return Err(CatalogError::Retired);
@@ -76,18 +82,21 @@ pub fn image_url(public_url: &str, id: AchievementId) -> String {
 /// Stores an uploaded badge image (checked by its content) and makes the
 /// achievement's `image` its stable URL: a new version, unless the
 /// current one already names that URL (the URL then serves the new image).
-pub fn set_image(conn: &mut DbConn, ctx: &Context, org: OrgId, id: AchievementId, kind: ImageKind, bytes: Vec<u8>) -> Result<Achievement, CatalogError> {
+pub fn set_image(
+    conn: &mut DbConn,
+    ctx: &Context,
+    org: OrgId,
+    id: AchievementId,
+    kind: ImageKind,
+    bytes: Vec<u8>,
+) -> Result<Achievement, CatalogError> {
     let current = of_org(conn, org, id)?;
     if current.retired_at.is_some() {
         return Err(CatalogError::Retired);
     }
     badge_image::check(kind, &bytes)?;
-    let image = StoredImage {
-        media_type: badge_image::media_type(kind).to_owned(),
-        digest: badge_image::digest(&bytes),
-        bytes,
-        uploaded_at: ctx.now,
-    };
+    let image =
+        StoredImage { media_type: badge_image::media_type(kind).to_owned(), digest: badge_image::digest(&bytes), bytes, uploaded_at: ctx.now };
     achievement_images::put(conn, id, &image)?;
     audit::record(
         conn,

@@ -58,7 +58,8 @@ fn move_signed(conn: &mut DbConn, ctx: &Context, learner: UserId, waiting: Vec<C
     let mut issuers = Issuers::default();
     let mut moved = Vec::with_capacity(waiting.len());
     for mut credential in waiting {
-        let achievement = achievements::find_version(conn, credential.achievement, credential.achievement_version)?.ok_or(ClaimError::AchievementNotFound)?;
+        let achievement =
+            achievements::find_version(conn, credential.achievement, credential.achievement_version)?.ok_or(ClaimError::AchievementNotFound)?;
         let issuer = issuers.get(conn, &ctx, credential.org)?;
         credential.learner = Some(learner);
         let payload = issuer.sign(&achievement, &mut credential)?;

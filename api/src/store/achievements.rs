@@ -52,14 +52,8 @@ fn from_row((id, org, definition, created_at, version, retired_at): Row) -> Stor
 }
 
 #[expect(clippy::type_complexity, reason = "the selected columns, in Row's order")]
-fn columns() -> (
-    achievements::id,
-    achievements::org_id,
-    achievements::definition,
-    achievements::created_at,
-    achievements::version,
-    achievements::retired_at,
-) {
+fn columns()
+-> (achievements::id, achievements::org_id, achievements::definition, achievements::created_at, achievements::version, achievements::retired_at) {
     (achievements::id, achievements::org_id, achievements::definition, achievements::created_at, achievements::version, achievements::retired_at)
 }
 
@@ -222,11 +216,7 @@ pub fn versions(conn: &mut DbConn, id: AchievementId) -> StoreResult<Vec<Version
         .map_err(StoreError::from_query)?
         .into_iter()
         .map(|(version, json, at)| {
-            Ok(Version {
-                version,
-                definition: serde_json::from_str(&json).map_err(|e| corrupt("version", &e))?,
-                created_at: time::from_db(at),
-            })
+            Ok(Version { version, definition: serde_json::from_str(&json).map_err(|e| corrupt("version", &e))?, created_at: time::from_db(at) })
         })
         .collect()
 }
@@ -234,7 +224,13 @@ pub fn versions(conn: &mut DbConn, id: AchievementId) -> StoreResult<Vec<Version
 /// Makes `definition` the current version of `current` (one more than
 /// its version). Conditional on `current.version`: a concurrent update that
 /// got there first makes this one a conflict that writes nothing.
-pub fn update(conn: &mut DbConn, current: &Achievement, definition: AchievementDefinition, actor: UserId, now: DateTime<Utc>) -> StoreResult<Achievement> {
+pub fn update(
+    conn: &mut DbConn,
+    current: &Achievement,
+    definition: AchievementDefinition,
+    actor: UserId,
+    now: DateTime<Utc>,
+) -> StoreResult<Achievement> {
     let version = current.version + 1;
     let json = to_json(&definition)?;
     let updated = diesel::update(achievements::table.find(current.id.to_string()).filter(achievements::version.eq(current.version)))

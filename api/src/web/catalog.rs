@@ -149,8 +149,7 @@ impl AchievementFields {
             object.insert("tags".into(), json!(tags));
         }
         if !self.alignments.trim().is_empty() {
-            let alignments: Value =
-                serde_json::from_str(&self.alignments).map_err(|e| ("alignments".to_owned(), format!("not JSON: {e}")))?;
+            let alignments: Value = serde_json::from_str(&self.alignments).map_err(|e| ("alignments".to_owned(), format!("not JSON: {e}")))?;
             object.insert("alignments".into(), alignments);
         }
         serde_path_to_error::deserialize(Value::Object(object)).map_err(|e| {
@@ -185,7 +184,11 @@ fn types(selected: &str) -> Vec<Choice> {
 
 fn levels(selected: &str) -> Vec<Choice> {
     let mut choices = vec![Choice { value: String::new(), label: "No level".into(), selected: selected.is_empty() }];
-    choices.extend(Level::ALL.iter().map(|l| Choice { value: l.as_str().to_owned(), label: words::capitalised(l.as_str()), selected: l.as_str() == selected }));
+    choices.extend(Level::ALL.iter().map(|l| Choice {
+        value: l.as_str().to_owned(),
+        label: words::capitalised(l.as_str()),
+        selected: l.as_str() == selected,
+    }));
     choices
 }
 

@@ -13,9 +13,9 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::http::problem::ApiError;
+use crate::services::baked::ImageKind;
 use crate::services::records::CredentialView;
 use crate::services::sharing::{self, NewShare, ShareState};
-use crate::services::baked::ImageKind;
 use crate::services::{Context, PublicContext, baking, credentials, progress};
 use crate::state::AppState;
 use crate::web::credential_links::{self, Certification};

@@ -23,9 +23,7 @@ use crate::state::AppState;
 pub async fn achievement_versions(state: web::Data<AppState>, path: web::Path<String>) -> ApiResult<HttpResponse> {
     let id: AchievementId = path_id(&path, "achievement")?;
     let versions = state.store.read_as(move |conn| catalog::versions(conn, id)).await?;
-    let items = versions
-        .into_iter()
-        .map(|v| AchievementVersionView { version: v.version, definition: v.definition, created_at: v.created_at })
-        .collect();
+    let items =
+        versions.into_iter().map(|v| AchievementVersionView { version: v.version, definition: v.definition, created_at: v.created_at }).collect();
     Ok(HttpResponse::Ok().json(AchievementVersions { items }))
 }
