@@ -273,8 +273,18 @@ fn every_endpoint_denies_every_role_it_must() {
         Case { method: "GET", path: format!("/v1/credentials/{credential}"), body: Box::new(no_body), expect: [401, 200, 200, 404, 404, 404] },
         Case { method: "GET", path: format!("/v1/orgs/{org_a}/credentials"), body: Box::new(no_body), expect: [401, 403, 200, 404, 403, 403] },
         Case { method: "POST", path: format!("/v1/orgs/{org_a}/credentials/status"), body: bulk_body, expect: [401, 403, 200, 404, 403, 403] },
-        Case { method: "GET", path: format!("/v1/credentials/{credential}/baked.png"), body: Box::new(no_body), expect: [401, 200, 200, 404, 404, 404] },
-        Case { method: "GET", path: format!("/v1/credentials/{credential}/baked.svg"), body: Box::new(no_body), expect: [401, 200, 200, 404, 404, 404] },
+        Case {
+            method: "GET",
+            path: format!("/v1/credentials/{credential}/baked.png"),
+            body: Box::new(no_body),
+            expect: [401, 200, 200, 404, 404, 404],
+        },
+        Case {
+            method: "GET",
+            path: format!("/v1/credentials/{credential}/baked.svg"),
+            body: Box::new(no_body),
+            expect: [401, 200, 200, 404, 404, 404],
+        },
         // Status changes: only the issuing institution's issuers (suspend, then reinstate the same credential).
         Case {
             method: "POST",

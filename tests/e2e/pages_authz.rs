@@ -48,16 +48,15 @@ const LEARNERS: [Expect; 7] = [SignIn, OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, 
 /// The owner's resource: the owner; another learner finds nothing.
 const OWNER: [Expect; 7] = [SignIn, OK, HIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN];
 const OWNER_FILE: [Expect; 7] = [SignIn, FILE, HIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN];
-const ISSUERS: [Expect; 7] = [SignIn, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN];
 const EMPLOYERS: [Expect; 7] = [SignIn, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, OK, FORBIDDEN];
 const PUBLIC: [Expect; 7] = [OK; 7];
 /// The institution console: its issuers only.
 const ISSUERS: [Expect; 7] = [SignIn, FORBIDDEN, FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN];
 /// A console form refused for what it holds (422), after the same checks.
-const ISSUERS_422: [Expect; 7] = [SignIn, FORBIDDEN, FORBIDDEN, Page(422), FORBIDDEN, FORBIDDEN, FORBIDDEN];
+const ISSUERS_422: [Expect; 7] = issuers_get(Page(422));
 
 /// The console's form answer for the issuer (and a 403 for other roles).
-fn issuers_get(expect: Expect) -> [Expect; 7] {
+const fn issuers_get(expect: Expect) -> [Expect; 7] {
     [SignIn, FORBIDDEN, FORBIDDEN, expect, FORBIDDEN, FORBIDDEN, FORBIDDEN]
 }
 
@@ -204,6 +203,8 @@ fn every_page_admits_only_its_people() {
         Case {
             method: Method::ForgedForm,
             path: "/institution/credentials/status".into(),
+            expect: [SignIn, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN],
+        },
         // The console's Issue page: the issuer's own institution, from the session.
         get("/institution/issue", ISSUERS),
         form("/institution/issue", vec![("achievement", micro.clone()), ("recipient", "matrix-new@example.org".to_owned())], ISSUERS),

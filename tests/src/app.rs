@@ -15,8 +15,8 @@ use crate::http::Response;
 use crate::mail::{MailSink, addressed_to, outbox_messages, verification_code_in};
 use crate::process::{ChildService, free_port};
 use crate::service::{
-    AdminBootstrap, Config, DEFAULT_FROM, DatabaseUrl, DeliverySettings, FetchSettings, JobSettings, MailConfig, OutboxSettings, Password, PasswordHasher,
-    start, users,
+    AdminBootstrap, Config, DEFAULT_FROM, DatabaseUrl, DeliverySettings, FetchSettings, JobSettings, MailConfig, OutboxSettings, Password,
+    PasswordHasher, start, users,
 };
 use crate::{ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD};
 

@@ -319,9 +319,13 @@ fn credits(text: &str) -> Result<Credits, String> {
 }
 
 /// The achievement a cell names, in `org`'s catalog: its id. (The one
-/// place a cell becomes an achievement: a lookup by key goes here.)
-fn resolve_achievement(_conn: &mut DbConn, _org: OrgId, cell: &str) -> Result<AchievementId, IssuingError> {
-    cell.parse::<AchievementId>().map_err(|_| IssuingError::Refused(IssueError::UnknownAchievement))
+/// place a cell becomes an achievement: an id, or else its key.)
+fn resolve_achievement(conn: &mut DbConn, org: OrgId, cell: &str) -> Result<AchievementId, IssuingError> {
+    if let Ok(id) = cell.parse::<AchievementId>() {
+        return Ok(id);
+    }
+    let found = crate::store::achievements::by_key(conn, org, cell)?;
+    found.map(|achievement| achievement.id).ok_or(IssuingError::Refused(IssueError::UnknownAchievement))
 }
 
 /// A row of cells given one by one (the console's "issue one" form is a

@@ -16,7 +16,7 @@ use serde_json::json;
 
 use crate::auth::Caller;
 use crate::services::Context;
-use crate::services::events::{Event, EventKind};
+use crate::services::events::kinds::{Event, EventKind};
 use crate::signing::MasterKey;
 use crate::state::AppState;
 use crate::store::webhooks::{self as store, Attempt, Delivery, Endpoint, NewDelivery, NewEndpoint};

@@ -10,14 +10,14 @@
 pub mod account;
 pub mod activity;
 pub mod assets;
-pub mod console;
 pub mod catalog;
+pub mod console;
 pub mod credential;
 pub mod credential_links;
 pub mod form;
 pub mod home;
-pub mod issued;
 pub mod issue;
+pub mod issued;
 pub mod page;
 pub mod pathway_map;
 pub mod progress;

@@ -451,8 +451,6 @@ pub fn history_entry(entry: &crate::store::issued::HistoryEntry) -> String {
     format!("{what} {}{by}{reason}", date(entry.at))
 }
 
-}
-
 /// A catalog entry's state: "Issued" or "Retired on 2 December 2026".
 pub fn catalog_state(retired_at: Option<DateTime<Utc>>) -> String {
     match retired_at {
@@ -467,6 +465,7 @@ pub fn capitalised(text: &str) -> String {
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),
         None => String::new(),
+    }
 }
 
 /// A batch row's outcome (`issued`, `valid` on a preview, `failed`).
