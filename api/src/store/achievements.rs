@@ -51,7 +51,6 @@ fn from_row((id, org, definition, created_at, version, retired_at): Row) -> Stor
     })
 }
 
-#[expect(clippy::type_complexity, reason = "the selected columns, in Row's order")]
 fn columns()
 -> (achievements::id, achievements::org_id, achievements::definition, achievements::created_at, achievements::version, achievements::retired_at) {
     (achievements::id, achievements::org_id, achievements::definition, achievements::created_at, achievements::version, achievements::retired_at)
