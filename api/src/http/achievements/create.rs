@@ -23,6 +23,7 @@ use crate::state::AppState;
         (status = 401, description = "Missing or invalid token", body = ProblemDocument, content_type = "application/problem+json"),
         (status = 403, description = "The caller is not an issuer", body = ProblemDocument, content_type = "application/problem+json"),
         (status = 404, description = "Not the caller's institution", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, description = "Another achievement of the institution has this key", body = ProblemDocument, content_type = "application/problem+json"),
         (status = 422, description = "Invalid definition", body = ProblemDocument, content_type = "application/problem+json"),
     )
 )]

@@ -76,11 +76,6 @@ impl IssuedQuery {
         let status = given(&self.status)
             .map(|raw| parse_status(raw).ok_or_else(|| ApiError::invalid_query("status", "expected `active`, `suspended` or `revoked`")))
             .transpose()?;
-        if let (Some(after), Some(before)) = (self.issued_after, self.issued_before)
-            && before <= after
-        {
-            return Err(ApiError::invalid_query("issued_before", "must be later than `issued_after`"));
-        }
         let text = match given(&self.q) {
             Some(q) if q.chars().count() > MAX_SEARCH => return Err(ApiError::invalid_query("q", format!("at most {MAX_SEARCH} characters"))),
             q => q.map(str::to_owned),
