@@ -312,7 +312,6 @@ impl From<StatusError> for ApiError {
 impl From<IssuedError> for ApiError {
     fn from(error: IssuedError) -> Self {
         match error {
-            IssuedError::UnknownCursor => ApiError::invalid_query("cursor", error.to_string()),
             IssuedError::Store(error) => error.into(),
         }
     }

@@ -20,9 +20,6 @@ pub const MAX_BULK: usize = 500;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IssuedError {
-    /// The cursor is not a credential of this institution's list.
-    #[error("expected the `next_cursor` of a previous page of this list")]
-    UnknownCursor,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -39,10 +36,7 @@ pub struct Listed {
 pub async fn list(store: &Store, org: OrgId, filter: Filter, after: Option<CredentialId>, limit: i64) -> Result<Vec<Listed>, IssuedError> {
     store
         .read_as(move |conn| {
-            let rows = issued::list(conn, org, &filter, after, limit).map_err(|error| match error {
-                StoreError::NotFound("cursor") => IssuedError::UnknownCursor,
-                other => IssuedError::Store(other),
-            })?;
+            let rows = issued::list(conn, org, &filter, after, limit)?;
             let ids: Vec<CredentialId> = rows.iter().map(|r| r.id).collect();
             let mut histories = issued::histories(conn, &ids)?;
             Ok(rows.into_iter().map(|row| Listed { history: histories.remove(&row.id).unwrap_or_default(), row }).collect())

@@ -125,14 +125,16 @@ pub fn list(conn: &mut DbConn, org: OrgId, filter: &Filter, after: Option<Creden
         .limit(limit)
         .into_boxed();
     if let Some(after) = after {
-        let at: NaiveDateTime = credentials::table
+        let at: Option<NaiveDateTime> = credentials::table
             .filter(credentials::id.eq(after.to_string()))
             .filter(credentials::org_id.eq(org))
             .select(credentials::created_at)
             .first(conn)
             .optional()
-            .map_err(StoreError::from_query)?
-            .ok_or(StoreError::NotFound("cursor"))?;
+            .map_err(StoreError::from_query)?;
+        // Nothing follows a credential that is not in the list (another
+        // institution's id included: it tells nothing about it).
+        let Some(at) = at else { return Ok(Vec::new()) };
         let after = after.to_string();
         query = query.filter(credentials::created_at.lt(at).or(credentials::created_at.eq(at).and(credentials::id.lt(after))));
     }
