@@ -48,6 +48,17 @@ pub fn string_enum(values: &[&str]) -> utoipa::openapi::schema::Object {
     utoipa::openapi::schema::ObjectBuilder::new().schema_type(utoipa::openapi::schema::Type::String).enum_values(Some(values.iter().copied())).build()
 }
 
+/// A query parameter of `format` that may also be sent empty (as a search
+/// form sends an unused field): empty means no filter.
+pub fn format_or_empty(format: utoipa::openapi::KnownFormat) -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, SchemaFormat, Type};
+    OneOfBuilder::new()
+        .item(ObjectBuilder::new().schema_type(Type::String).format(Some(SchemaFormat::KnownFormat(format))))
+        .item(ObjectBuilder::new().schema_type(Type::String).max_length(Some(0)))
+        .build()
+        .into()
+}
+
 /// The document the routes are added to.
 pub fn base() -> OpenApi {
     let mut doc = ApiDoc::openapi();

@@ -23,14 +23,14 @@ pub const MAX_SEARCH: usize = 200;
 #[serde(deny_unknown_fields)]
 pub struct IssuedQuery {
     /// Only credentials of this achievement (id).
-    #[param(format = Uuid)]
+    #[param(schema_with = uuid_or_empty)]
     pub achievement: Option<String>,
     /// Only credentials held by this learner (id).
-    #[param(format = Uuid)]
+    #[param(schema_with = uuid_or_empty)]
     pub learner: Option<String>,
     /// Only credentials of this recipient address (exact, any case): the
     /// address a credential waits at, or its holder's account address.
-    #[param(format = Email)]
+    #[param(schema_with = email_or_empty)]
     pub email: Option<String>,
     /// `active`, `suspended` or `revoked`.
     #[param(schema_with = status_schema)]
@@ -50,13 +50,24 @@ pub struct IssuedQuery {
     pub cursor: Option<String>,
 }
 
+// Each filter may be sent empty: no filter (see `given`).
 fn status_schema() -> utoipa::openapi::schema::Object {
-    crate::http::openapi::string_enum(&["active", "suspended", "revoked"])
+    crate::http::openapi::string_enum(&["active", "suspended", "revoked", ""])
 }
 
-/// An empty parameter (as a search form sends it) is no filter.
+fn uuid_or_empty() -> utoipa::openapi::schema::Schema {
+    crate::http::openapi::format_or_empty(utoipa::openapi::KnownFormat::Uuid)
+}
+
+fn email_or_empty() -> utoipa::openapi::schema::Schema {
+    crate::http::openapi::format_or_empty(utoipa::openapi::KnownFormat::Email)
+}
+
+/// An empty parameter (as a search form sends it) is no filter; one of
+/// only spaces is a value, and refused where it is no id, address or status
+/// (the schema allows exactly the empty string).
 fn given(value: &Option<String>) -> Option<&str> {
-    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+    value.as_deref().filter(|v| !v.is_empty()).map(str::trim)
 }
 
 /// `active`, `suspended` or `revoked`, as the API writes them.
