@@ -10,14 +10,11 @@
 pub mod account;
 pub mod activity;
 pub mod assets;
-pub mod catalog;
 pub mod console;
 pub mod credential;
 pub mod credential_links;
 pub mod form;
 pub mod home;
-pub mod issue;
-pub mod issued;
 pub mod page;
 pub mod pathway_map;
 pub mod progress;
@@ -39,16 +36,6 @@ use actix_web::web::ServiceConfig;
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(assets::asset)
         .service(home::home)
-        .service(catalog::catalog_page)
-        .service(catalog::new_achievement_page)
-        .service(catalog::create_achievement)
-        .service(catalog::achievement_page)
-        .service(catalog::update_achievement)
-        .service(catalog::retire_achievement)
-        .service(issue::issue_page)
-        .service(issue::issue_one)
-        .service(issue::preview_upload)
-        .service(issue::confirm)
         .service(account::sign_in_page)
         .service(account::sign_in)
         .service(account::sign_out)
@@ -85,8 +72,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(shares::set_notifications)
         .service(share_page::presentation_download)
         .service(activity::activity_page)
-        .service(issued::issued_page)
-        .service(issued::change_status)
         .configure(console::configure)
         .service(webhooks::webhooks_page)
         .service(webhooks::register)
