@@ -6,7 +6,7 @@
 
 use std::io::Read;
 
-use cairn_tests::{AchievementBuilder, Institution, IssueRequest, Learner, PASSWORD, PageClient, Response, TestApp};
+use cairn_tests::{AchievementBuilder, Institution, IssueRequest, Learner, PASSWORD, PageClient, Pathway, Response, Rule, TestApp};
 use serde_json::json;
 
 const RETIRED: &str = "https://cairn.dev/problems/achievement-retired";
@@ -174,6 +174,37 @@ fn a_retired_achievement_issues_nothing_new_and_what_was_issued_stays_valid() {
     assert_eq!(learner.get(&format!("/v1/credentials/{}", issued["id"].as_str().unwrap())).body["status"], "active");
     lakeside.issuer.put(&format!("/v1/achievements/{achievement}"), &definition("Renamed")).assert_problem(409);
     upload(&lakeside, &achievement, "image/png", &png(8, 8)).assert_problem(409);
+}
+
+#[test]
+fn a_pathway_cannot_start_awarding_a_retired_achievement_but_one_that_did_keeps_it() {
+    let app = TestApp::spawn();
+    let lakeside = app.institution("Lakeside University");
+    let learner = app.learner("ada");
+    let micro = lakeside.achievement(&definition("Data Visualisation"));
+    let kept = lakeside.achievement(&AchievementBuilder::award("Analytics Award"));
+    let other = lakeside.achievement(&AchievementBuilder::award("Old Award"));
+    let pathway = lakeside.pathway(&Pathway::new("analytics", "Analytics", &kept, Rule::count(1).achievement(&micro)));
+    for award in [&kept, &other] {
+        lakeside.issuer.post(&format!("/v1/achievements/{award}/retire"), &json!({})).assert_status(200);
+    }
+
+    // A new pathway awarding a retired achievement is refused, and nothing is registered.
+    let refused = lakeside.try_pathway(&Pathway::new("old", "Old", &other, Rule::count(1).achievement(&micro)));
+    refused.assert_problem(409);
+    assert_eq!(refused.body["type"], RETIRED);
+    assert_eq!(app.get(&lakeside.path("pathways"), None).body["items"].as_array().unwrap().len(), 1);
+    // So is changing a pathway to award one.
+    let path = format!("/v1/pathways/{pathway}");
+    let changed = lakeside.issuer.put(&path, &Pathway::new("analytics", "Analytics", &other, Rule::count(1).achievement(&micro)));
+    changed.assert_problem(409);
+    assert_eq!(changed.body["type"], RETIRED);
+    // A pathway that already awarded it may still change its rule, and keeps awarding it.
+    let renamed = lakeside.issuer.put(&path, &Pathway::new("analytics", "Analytics (renamed)", &kept, Rule::count(1).achievement(&micro)));
+    renamed.assert_status(200);
+    lakeside.issuer.finish_job_of(&renamed);
+    lakeside.issue(&learner.id, &micro);
+    assert_eq!(learner.award_status(&kept), "active");
 }
 
 #[test]

@@ -137,6 +137,23 @@ fn a_bad_rule_shows_the_engines_message_at_its_place_and_keeps_the_text() {
     refused.assert_page(422).assert_contains("0190a000-0000-7000-8000-000000000000");
 }
 
+#[test]
+fn a_retired_award_is_refused_on_the_form_at_its_field() {
+    let app = TestApp::spawn();
+    let uni = app.institution("Retired Award University");
+    uni.achievement(&AchievementBuilder::micro("A Module"));
+    let award = uni.achievement(&AchievementBuilder::award("Old Award"));
+    uni.issuer.post(&format!("/v1/achievements/{award}/retire"), &json!({})).assert_status(200);
+    let browser = console(&app, &uni);
+    let rule = Value::from(Pathway::new("old", "Old", &award, Rule::count(1).of_type("MicroCredential")));
+    let refused = browser.submit("/institution/pathways/new", "/institution/pathways/new", &[("rule", &rule_text(&rule)), ("action", "save")]);
+    refused
+        .assert_page(409)
+        .assert_contains("<li data-field=\"award\"><code>award</code>: the award achievement is retired")
+        .assert_contains("&#34;key&#34;: &#34;old&#34;");
+    assert_eq!(uni.issuer.get(&uni.path("pathways")).body["items"], json!([]), "nothing is registered");
+}
+
 /// Opens the job page until it says it is done (each opening is what the
 /// page's own refresh would do).
 fn finished_job(browser: &PageClient, path: &str) -> Response {

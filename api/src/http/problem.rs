@@ -348,6 +348,7 @@ impl From<PathwayError> for ApiError {
             PathwayError::NotFound => ApiError::NotFound("pathway".into()),
             // A rule that does not fit the graph is a 422 naming the problem.
             PathwayError::Graph(_) | PathwayError::Evaluation(_) => ApiError::invalid_field("requirement", error.to_string()),
+            PathwayError::AwardRetired => ApiError::AchievementRetired(error.to_string()),
             PathwayError::Awards(error) => error.into(),
             PathwayError::Jobs(error) => error.into(),
             PathwayError::Store(error) => error.into(),

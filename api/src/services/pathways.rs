@@ -12,7 +12,7 @@ use crate::services::jobs::{self, DryRunParams, JobError, Work};
 use crate::services::{Context, progress};
 use crate::store::jobs::Job;
 use crate::store::pathways::{self, StoredPathway};
-use crate::store::{DbConn, StoreError, follows};
+use crate::store::{DbConn, StoreError, achievements, follows};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PathwayError {
@@ -26,6 +26,10 @@ pub enum PathwayError {
     /// The rule could not be evaluated (dry runs).
     #[error(transparent)]
     Evaluation(#[from] EvalError),
+    /// The award named is retired: a new pathway (or a pathway changed to
+    /// award it) would issue what the institution stopped issuing.
+    #[error("the award achievement is retired; a pathway cannot start awarding it")]
+    AwardRetired,
     #[error(transparent)]
     Awards(#[from] AwardError),
     #[error(transparent)]
@@ -39,6 +43,7 @@ pub enum PathwayError {
 pub fn register(conn: &mut DbConn, ctx: &Context, org: OrgId, rule: PathwayRule) -> Result<(StoredPathway, Job), PathwayError> {
     let pathway = Pathway { id: PathwayId::new(), issuer: org, rule };
     with(conn, &pathway)?;
+    refuse_retired_award(conn, &pathway, None)?;
     let stored = pathways::insert(conn, &pathway, ctx.actor, ctx.now)?;
     let job = jobs::enqueue(conn, ctx, org, &Work::PathwayBackfill { pathway: pathway.id })?;
     Ok((stored, job))
@@ -51,6 +56,7 @@ pub fn update(conn: &mut DbConn, ctx: &Context, org: OrgId, id: PathwayId, rule:
     let current = current(conn, org, id)?;
     let pathway = Pathway { id, issuer: current.pathway.issuer, rule };
     with(conn, &pathway)?;
+    refuse_retired_award(conn, &pathway, Some(&current))?;
     let stored = pathways::update(conn, &current, &pathway, ctx.actor, ctx.now)?;
     let job = jobs::enqueue(conn, ctx, org, &Work::PathwayBackfill { pathway: id })?;
     Ok((stored, job))
@@ -82,6 +88,19 @@ fn with(conn: &mut DbConn, pathway: &Pathway) -> Result<(), PathwayError> {
     let mut graph: PathwayGraph = awards::load_graph(conn)?;
     graph.register(pathway.clone())?;
     Ok(())
+}
+
+/// Refuses a retired award, unless the pathway already awarded it: learners
+/// were working toward what it promised (docs/guide-institution.md).
+fn refuse_retired_award(conn: &mut DbConn, pathway: &Pathway, current: Option<&StoredPathway>) -> Result<(), PathwayError> {
+    let award = pathway.rule.award;
+    if current.is_some_and(|c| c.pathway.rule.award == award) {
+        return Ok(());
+    }
+    match achievements::find(conn, award)? {
+        Some(achievement) if achievement.retired_at.is_some() => Err(PathwayError::AwardRetired),
+        _ => Ok(()),
+    }
 }
 
 /// Pathway `id`, when institution `org` owns it.

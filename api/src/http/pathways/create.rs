@@ -29,7 +29,7 @@ use crate::state::AppState;
         (status = 401, description = "Missing or invalid token", body = ProblemDocument, content_type = "application/problem+json"),
         (status = 403, description = "The caller is not an issuer", body = ProblemDocument, content_type = "application/problem+json"),
         (status = 404, description = "Not the caller's institution", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = 409, description = "The key is taken", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, description = "The key is taken, or the award achievement is retired", body = ProblemDocument, content_type = "application/problem+json"),
         (status = 422, description = "Invalid rule", body = ProblemDocument, content_type = "application/problem+json"),
     )
 )]

@@ -27,7 +27,7 @@ use crate::state::AppState;
         (status = 401, description = "Missing or invalid token", body = ProblemDocument, content_type = "application/problem+json"),
         (status = 403, description = "The caller is not an issuer", body = ProblemDocument, content_type = "application/problem+json"),
         (status = 404, description = "No such pathway in the caller's institution", body = ProblemDocument, content_type = "application/problem+json"),
-        (status = 409, description = "Another update of this pathway came first; read it again and retry", body = ProblemDocument, content_type = "application/problem+json"),
+        (status = 409, description = "Another update of this pathway came first (read it again and retry), or it would start awarding a retired achievement", body = ProblemDocument, content_type = "application/problem+json"),
         (status = 422, description = "Invalid rule", body = ProblemDocument, content_type = "application/problem+json"),
     )
 )]

@@ -184,6 +184,7 @@ fn refused(error: ApiError) -> Result<Vec<FieldError>, ApiError> {
     match error {
         ApiError::Invalid { errors, .. } => Ok(errors),
         ApiError::Conflict(message) => Ok(vec![FieldError::new("", message)]),
+        ApiError::AchievementRetired(message) => Ok(vec![FieldError::new("award", message)]),
         other => Err(other),
     }
 }
@@ -263,7 +264,7 @@ async fn finish(
             Ok(visitor.redirect(&format!("/institution/jobs/{}", job.id)))
         }
         Err(error) => {
-            let conflict = matches!(error, ApiError::Conflict(_));
+            let conflict = matches!(error, ApiError::Conflict(_) | ApiError::AchievementRetired(_));
             let errors = refused(error)?;
             let status = if conflict { StatusCode::CONFLICT } else { StatusCode::UNPROCESSABLE_ENTITY };
             shown_again(state, visitor, org, existing, text, errors, status).await
