@@ -350,3 +350,38 @@ fn deliveries_queued_when_the_service_is_killed_are_delivered_once_after_the_res
         log.text
     );
 }
+
+#[test]
+fn registering_and_disabling_an_endpoint_is_audited_without_the_secret() {
+    let app = TestApp::spawn();
+    let uni = app.institution("Audited College");
+    let other = app.institution("Elsewhere College");
+    let url = "http://127.0.0.1:9/audited";
+    let created = uni.issuer.post(
+        &format!("/v1/orgs/{}/webhooks", uni.org),
+        &json!({ "url": url, "events": ["credential.issued", "award.earned"], "description": "registrar" }),
+    );
+    assert_eq!(created.status, 201, "{}", created.text);
+    let secret = created.body["secret"].as_str().unwrap().to_owned();
+    let hook = created.id();
+    for _ in 0..2 {
+        let disabled = uni.issuer.delete(&format!("/v1/orgs/{}/webhooks/{hook}", uni.org));
+        assert_eq!(disabled.status, 200, "{}", disabled.text);
+    }
+
+    let audit = uni.issuer.get(&format!("/v1/orgs/{}/audit?limit=200", uni.org));
+    assert_eq!(audit.status, 200, "{}", audit.text);
+    let entries: Vec<&Value> = audit.body["items"].as_array().unwrap().iter().filter(|e| e["subject_type"] == "webhook").collect();
+    let actions: Vec<&Value> = entries.iter().map(|e| &e["action"]).collect();
+    assert_eq!(actions, [&json!("webhook.register"), &json!("webhook.disable")], "disabled twice, logged once: {}", audit.text);
+    for entry in &entries {
+        assert_eq!(entry["subject_id"], hook.as_str());
+        assert_eq!(entry["actor"], uni.issuer.id.as_str());
+        assert_eq!(entry["org"], uni.org.as_str());
+        assert_eq!(entry["detail"]["url"], url);
+        assert_eq!(entry["detail"]["events"], json!(["credential.issued", "award.earned"]));
+    }
+    assert!(!audit.text.contains(&secret) && !audit.text.contains(&secret["whsec_".len()..]), "the secret is never logged: {}", audit.text);
+    let theirs = other.issuer.get(&format!("/v1/orgs/{}/audit?limit=200", other.org));
+    assert!(theirs.body["items"].as_array().unwrap().iter().all(|e| e["subject_type"] != "webhook"), "{}", theirs.text);
+}
