@@ -383,11 +383,13 @@ impl Queue for Jobs {
     const NAME: &'static str = "job";
     const CONCURRENT: bool = false;
 
+    async fn any_due(&self) -> Result<bool, StoreError> {
+        let now = crate::store::time::now();
+        self.state.store.read(move |conn| queue::any_due(conn, now)).await
+    }
+
     async fn claim(&self, owner: &str) -> Result<Vec<Job>, StoreError> {
         let now = crate::store::time::now();
-        if !self.state.store.read(move |conn| queue::any_due(conn, now)).await? {
-            return Ok(Vec::new());
-        }
         let (claimer, lease) = (owner.to_owned(), self.lease);
         let job = self.state.store.write(move |conn| queue::claim(conn, &claimer, now, lease)).await?;
         if let Some(job) = &job {

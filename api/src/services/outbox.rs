@@ -140,11 +140,13 @@ impl Queue for Outbox {
     const NAME: &'static str = "mail";
     const CONCURRENT: bool = false;
 
+    async fn any_due(&self) -> Result<bool, StoreError> {
+        let now = crate::store::time::now();
+        self.state.store.read(move |conn| mail_outbox::any_due(conn, now)).await
+    }
+
     async fn claim(&self, owner: &str) -> Result<Vec<Claimed>, StoreError> {
         let now = crate::store::time::now();
-        if !self.state.store.read(move |conn| mail_outbox::any_due(conn, now)).await? {
-            return Ok(Vec::new());
-        }
         let (claimer, lease) = (owner.to_owned(), self.lease);
         self.state.store.write(move |conn| mail_outbox::claim(conn, &claimer, now, lease, CLAIM_BATCH)).await
     }

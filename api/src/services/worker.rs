@@ -1,8 +1,8 @@
 //! The one worker loop of the durable queues (`store::lease`): background
 //! jobs, the mail outbox and webhook deliveries. Each process runs one
-//! worker per queue beside the HTTP server. The loop claims due items
-//! (the queue polls with a read first, so an idle worker takes no write
-//! lock), works them, and when nothing was due waits for the poll interval
+//! worker per queue beside the HTTP server. The loop polls with a read
+//! (an idle worker takes no write lock), claims due items in a write,
+//! works them, and when nothing was due waits for the poll interval
 //! (or a wake-up from this process); after an error it backs off for the
 //! same interval. It stops when told (`Stop`): an item in hand is finished,
 //! items claimed but not started are given back, and nothing new is claimed.
@@ -25,7 +25,9 @@ pub trait Queue {
     /// server) rather than one after another.
     const CONCURRENT: bool;
 
-    /// Claims due items for `owner` (none when nothing is due).
+    /// Whether anything is due: a read, so an idle poll takes no write lock.
+    fn any_due(&self) -> impl Future<Output = Result<bool, StoreError>>;
+    /// Claims due items for `owner` (a write).
     fn claim(&self, owner: &str) -> impl Future<Output = Result<Vec<Self::Item>, StoreError>>;
     /// Works one claimed item to its outcome. Long work (a job's chunks)
     /// checks `stop` between its steps and gives the item back.
@@ -113,7 +115,12 @@ pub async fn run<Q: Queue>(queue: Q, pace: Pace, stop: Stop) {
     let owner = uuid::Uuid::new_v4().to_string();
     tracing::info!(worker = %owner, queue = Q::NAME, "worker started");
     while !stop.is_stopped() {
-        match queue.claim(&owner).await {
+        let claimed = match queue.any_due().await {
+            Ok(true) => queue.claim(&owner).await,
+            Ok(false) => Ok(Vec::new()),
+            Err(error) => Err(error),
+        };
+        match claimed {
             Ok(items) if !items.is_empty() => work(&queue, &owner, items, &stop).await,
             Ok(_) => {
                 let woken = async {
@@ -181,6 +188,10 @@ mod tests {
         type Item = u32;
         const NAME: &'static str = "fake";
         const CONCURRENT: bool = false;
+
+        async fn any_due(&self) -> Result<bool, StoreError> {
+            Ok(true)
+        }
 
         async fn claim(&self, _owner: &str) -> Result<Vec<u32>, StoreError> {
             self.claims.set(self.claims.get() + 1);

@@ -26,9 +26,9 @@
 /// - `held(id, owner)`: the filter of an outcome's update;
 /// - `released()`: the lease columns cleared, for an outcome's update.
 ///
-/// `due(at)` is the condition of a due row at `at` (a `NaiveDateTime`),
-/// `on_claim(at)` and `on_release(at)` what a claim and a release set beside
-/// the lease (a changeset tuple, `()` for nothing).
+/// `due(at)` is the condition of a due row at `at` (a `NaiveDateTime`);
+/// `on_claim` and `on_release` are what a claim and a release set beside
+/// the lease (a changeset, which may use `at` too).
 macro_rules! leased_queue {
     (
         table: $table:ident,
@@ -94,6 +94,7 @@ macro_rules! leased_queue {
         ) -> $crate::store::StoreResult<usize> {
             use diesel::prelude::*;
             let $at = $crate::store::time::to_db(now);
+            // Not every table's release needs the time.
             let _ = $at;
             diesel::update($table::table.filter($table::id.eq_any(ids)).filter($table::lease_owner.eq(owner)))
                 .set((released(), $on_release))

@@ -136,11 +136,13 @@ impl Queue for Deliveries {
     const NAME: &'static str = "webhook";
     const CONCURRENT: bool = true;
 
+    async fn any_due(&self) -> Result<bool, StoreError> {
+        let now = crate::store::time::now();
+        self.state.store.read(move |conn| store::any_due(conn, now)).await
+    }
+
     async fn claim(&self, owner: &str) -> Result<Vec<Claimed>, StoreError> {
         let now = crate::store::time::now();
-        if !self.state.store.read(move |conn| store::any_due(conn, now)).await? {
-            return Ok(Vec::new());
-        }
         let (claimer, lease, batch) = (owner.to_owned(), self.lease, self.settings.batch.max(1));
         self.state.store.write(move |conn| store::claim_due(conn, &claimer, now, lease, batch)).await
     }
