@@ -16,6 +16,7 @@ use crate::config::{AdminBootstrap, Config};
 use crate::http::problem::ApiError;
 use crate::http::{self, openapi};
 use crate::services::jobs::{self, JobSignal};
+use crate::services::worker::{self, Workers};
 use crate::signing::MasterKey;
 use crate::signing::data_integrity::Ed25519Signer;
 use crate::signing::did;
@@ -113,16 +114,31 @@ fn bootstrap_admin(state: &AppState, admin: &AdminBootstrap) -> anyhow::Result<(
     Ok(())
 }
 
-/// A started server: its address and a handle to stop it.
+/// A started server: its address, a handle to stop it, and the queue
+/// workers beside it.
 pub struct RunningServer {
     pub addr: SocketAddr,
     pub public_url: String,
     pub handle: ServerHandle,
     pub server: Server,
+    pub workers: Workers,
 }
 
-/// Binds, prepares the state and starts serving. Await `server` to run
-/// until stopped.
+impl RunningServer {
+    /// Serves until the server stops (SIGTERM or ctrl-c, gracefully, or
+    /// `handle.stop`), then stops the workers and waits for them: each
+    /// finishes what it holds or gives it back, so none is left mid-call
+    /// to the database when the process exits.
+    pub async fn run(self) -> std::io::Result<()> {
+        let served = self.server.await;
+        self.workers.stop().await;
+        tracing::info!("Cairn stopped");
+        served
+    }
+}
+
+/// Binds, prepares the state and starts serving, with the queue workers.
+/// Call `run` to serve until stopped.
 pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
     let listener = TcpListener::bind(&config.bind).with_context(|| format!("cannot listen on {}", config.bind))?;
     let addr = listener.local_addr()?;
@@ -134,15 +150,22 @@ pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
     let url = public_url.clone();
     let state = tokio::task::spawn_blocking(move || prepare(&config, url)).await??;
     let state = web::Data::new(state);
-    // The job worker runs beside the server for as long as it does; it
-    // takes up queued jobs and those whose worker died, this process's or
-    // another node's.
+    // One worker per durable queue runs beside the server until it stops
+    // (`RunningServer::run`): the job worker takes up queued jobs and those
+    // whose worker died, this process's or another node's; the mail worker
+    // delivers the outbox; the webhook worker sends due deliveries, of any
+    // node.
     let signal = JobSignal::default();
-    actix_web::rt::spawn(jobs::work(state.clone().into_inner(), signal.clone(), jobs));
-    // So does the mail worker, which delivers the outbox.
-    actix_web::rt::spawn(crate::services::outbox::work(state.clone().into_inner(), outbox));
-    // Likewise the webhook worker: due deliveries, of any node.
-    actix_web::rt::spawn(crate::services::webhooks::delivery::work(state.clone().into_inner(), webhooks));
+    let (stopper, stop) = worker::stop_signal();
+    let app_state = state.clone().into_inner();
+    let queue_workers = Workers::new(
+        stopper,
+        vec![
+            actix_web::rt::spawn(jobs::work(app_state.clone(), signal.clone(), jobs, stop.clone())),
+            actix_web::rt::spawn(crate::services::outbox::work(app_state.clone(), outbox, stop.clone())),
+            actix_web::rt::spawn(crate::services::webhooks::delivery::work(app_state, webhooks, stop)),
+        ],
+    );
     let signal = web::Data::new(signal);
     let mut server = HttpServer::new(move || build_app(state.clone(), signal.clone())).listen(listener)?;
     if let Some(workers) = workers {
@@ -150,7 +173,7 @@ pub async fn start(config: Config) -> anyhow::Result<RunningServer> {
     }
     let server = server.run();
     tracing::info!(%addr, %public_url, "Cairn is listening");
-    Ok(RunningServer { addr, public_url, handle: server.handle(), server })
+    Ok(RunningServer { addr, public_url, handle: server.handle(), server, workers: queue_workers })
 }
 
 fn build_app(

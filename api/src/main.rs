@@ -18,7 +18,7 @@ fn main() -> anyhow::Result<()> {
             let config = serve_config(&args)?;
             actix_web::rt::System::new().block_on(async move {
                 let running = cairn_api::start(config).await?;
-                running.server.await?;
+                running.run().await?;
                 anyhow::Ok(())
             })
         }

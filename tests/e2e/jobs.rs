@@ -2,6 +2,7 @@
 //! queue, in chunks, report their progress at `GET /v1/jobs/{id}` to those
 //! who may see it, and survive the death of their worker.
 
+use cairn_tests::service::jobs;
 use cairn_tests::{AchievementBuilder, CHILD_TEST, Institution, IssueRequest, Learner, Pathway, Rule, TestApp};
 use serde_json::{Value, json};
 
@@ -203,6 +204,50 @@ fn a_job_whose_worker_was_killed_finishes_after_a_restart_with_each_award_issued
     assert_eq!(job["learners_done"], 32, "{job}");
     assert_eq!(job["awards_issued"], 24, "{job}");
     assert_eq!(job["errors"], json!([]));
+    assert_awarded_once(&s);
+}
+
+/// Stops the service in the middle of a back-fill, as SIGTERM does: the
+/// worker finishes its chunk and gives the job back (queued, its claim not
+/// counted, no lease left to run out) instead of being cut off; another
+/// node then takes it up at once, resumes after the cursor and issues each
+/// award once.
+#[test]
+fn a_job_whose_service_stopped_goes_back_to_the_queue_and_another_node_finishes_it() {
+    let app = TestApp::builder().job_chunk(4).job_pause(std::time::Duration::from_millis(300)).spawn();
+    let s = setup(&app, 24, 8);
+    let registered = s.uni.issuer.post(&s.uni.path("pathways"), &one_badge(&s));
+    assert_eq!(registered.status, 201, "{}", registered.text);
+    let path = app.path_of(registered.body["job"]["url"].as_str().unwrap()).to_owned();
+    let before = loop {
+        let job = s.uni.issuer.get(&path);
+        assert_ne!(job.body["state"], "succeeded", "the job finished before the stop: {}", job.text);
+        if job.body["learners_done"].as_i64().unwrap() > 0 {
+            break job.body;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+
+    app.stop_service();
+    let id: cairn_domain::JobId = before["id"].as_str().unwrap().parse().unwrap();
+    let mut conn = app.database_url().connect().unwrap();
+    let stopped = jobs::find(&mut conn, id).unwrap().unwrap();
+    assert_eq!(stopped.state, jobs::JobState::Queued, "given back: {stopped:?}");
+    assert_eq!((stopped.lease_owner.as_deref(), stopped.lease_until, stopped.attempts), (None, None, 0), "{stopped:?}");
+    assert!(stopped.learners_done > 0 && stopped.learners_done < 32, "stopped between chunks: {stopped:?}");
+
+    let node = app.second_node();
+    let s = Setup {
+        uni: s.uni.on(&node),
+        qualifying: s.qualifying.iter().map(|l| l.on(&node)).collect(),
+        others: s.others.iter().map(|l| l.on(&node)).collect(),
+        ..s
+    };
+    let job = s.uni.issuer.wait_for_job(&registered.body["job"]);
+    assert_eq!(job["state"], "succeeded", "{job}");
+    assert_eq!(job["attempts"], 1, "one claim counted, the other node's: {job}");
+    assert_eq!(job["learners_done"], 32, "{job}");
+    assert_eq!(job["awards_issued"], 24, "{job}");
     assert_awarded_once(&s);
 }
 

@@ -280,6 +280,79 @@ fn a_restart_with_queued_mail_loses_nothing_and_sends_nothing_twice() {
 }
 
 #[test]
+fn once_the_service_stopped_its_mail_worker_claims_nothing() {
+    let app = TestApp::spawn();
+    let w = lakeside(&app);
+    let before = &app.learners_in_bulk("before", 1)[0];
+    w.lakeside.issue(&before.id, &w.statistics);
+    assert!(settled(&app).iter().any(|r| r.recipient_email == before.email && r.state == "sent"), "the worker was at work");
+
+    // The server and, with it, its workers: `stop_service` returns once they have stopped.
+    app.stop_service();
+    let mut conn = app.database_url().connect().unwrap();
+    let after = mail_outbox::NewMail {
+        event: uuid::Uuid::now_v7(),
+        kind: "issued",
+        recipient_email: "after@example.org".into(),
+        recipient: None,
+        subject: "After the stop".into(),
+        sealed_body: "sealed".into(),
+    };
+    mail_outbox::insert_many(&mut conn, &[after], chrono::Utc::now()).unwrap();
+    // The test worker polls every 20 ms: many polls' time.
+    std::thread::sleep(Duration::from_millis(500));
+    let rows = outbox(&app);
+    let row = rows.iter().find(|r| r.recipient_email == "after@example.org").unwrap();
+    assert_eq!((row.state.as_str(), row.attempts, row.last_error.as_deref()), ("queued", 0, None), "claimed after the stop: {rows:?}");
+}
+
+/// The leased queue under the outbox (`store::lease`, shared with jobs and
+/// webhook deliveries), driven directly: a lease keeps a row to its
+/// worker, only the holder records an outcome, a release gives the row
+/// back without counting the attempt, and a lease that ran out passes on.
+#[test]
+fn a_lease_keeps_a_message_to_its_worker_until_released_or_run_out() {
+    let app = TestApp::spawn();
+    // No worker of the service's own competes for the row.
+    app.stop_service();
+    let mut conn = app.database_url().connect().unwrap();
+    let now = chrono::Utc::now();
+    let mail = mail_outbox::NewMail {
+        event: uuid::Uuid::now_v7(),
+        kind: "issued",
+        recipient_email: "leased@example.org".into(),
+        recipient: None,
+        subject: "Leased".into(),
+        sealed_body: "sealed".into(),
+    };
+    mail_outbox::insert_many(&mut conn, &[mail], now).unwrap();
+    let lease = chrono::TimeDelta::seconds(60);
+    let attempts = |conn: &mut _| mail_outbox::standings(conn).unwrap()[0].attempts;
+
+    let held = mail_outbox::claim(&mut conn, "a", now, lease, 10).unwrap();
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].attempts, 1, "a claim counts an attempt");
+    let id = held[0].id;
+    assert!(mail_outbox::claim(&mut conn, "b", now, lease, 10).unwrap().is_empty(), "held by a");
+    assert!(!mail_outbox::any_due(&mut conn, now).unwrap());
+    assert!(!mail_outbox::mark_sent(&mut conn, id, "b", now).unwrap(), "only the holder records");
+    assert_eq!(mail_outbox::release_unsent(&mut conn, &[id], "b", now).unwrap(), 0, "only the holder releases");
+    assert_eq!(mail_outbox::release_unsent(&mut conn, &[id], "a", now).unwrap(), 1);
+    assert_eq!(attempts(&mut conn), 0, "a released claim is not an attempt");
+    assert!(mail_outbox::any_due(&mut conn, now).unwrap(), "due again at once");
+
+    assert_eq!(mail_outbox::claim(&mut conn, "b", now, lease, 10).unwrap().len(), 1);
+    let later = now + lease + chrono::TimeDelta::seconds(1);
+    let taken = mail_outbox::claim(&mut conn, "c", later, lease, 10).unwrap();
+    assert_eq!((taken.len(), taken[0].attempts), (1, 2), "b's lease ran out: c holds it");
+    assert!(!mail_outbox::mark_sent(&mut conn, id, "b", later).unwrap(), "b lost it");
+    assert!(mail_outbox::mark_sent(&mut conn, id, "c", later).unwrap());
+    let row = &mail_outbox::standings(&mut conn).unwrap()[0];
+    assert_eq!((row.state.as_str(), row.has_body), ("sent", false));
+    assert!(mail_outbox::claim(&mut conn, "d", later + lease * 2, lease, 10).unwrap().is_empty(), "a sent row is never claimed");
+}
+
+#[test]
 fn a_message_the_server_keeps_refusing_is_given_up_on_with_its_error() {
     let dead = format!("smtp://127.0.0.1:{}", free_port());
     let app = TestApp::builder().smtp_url(dead).mail_retry(Duration::from_millis(10), 3).spawn();

@@ -298,3 +298,90 @@ fn the_page_registers_an_endpoint_shows_its_secret_once_and_its_deliveries() {
     browser.submit("/webhooks", &format!("/webhooks/{hook}/disable"), &[]).assert_redirect("/webhooks");
     browser.get("/webhooks").assert_contains("Disabled");
 }
+
+#[test]
+fn deliveries_queued_when_the_service_is_killed_are_delivered_once_after_the_restart() {
+    // The worker looks for due deliveries when it starts and then only
+    // every minute: what is issued meanwhile stays queued, unsent.
+    let app = TestApp::builder().child_process(&[("CAIRN_WEBHOOK_POLL_MS", "60000")]).spawn();
+    let receiver = WebServer::start();
+    receiver.serve("/hook", 204, "text/plain", "");
+    let uni = app.institution("Restart College");
+    let created =
+        uni.issuer.post(&format!("/v1/orgs/{}/webhooks", uni.org), &json!({ "url": receiver.url("/hook"), "events": ["credential.issued"] }));
+    assert_eq!(created.status, 201, "{}", created.text);
+    let secret = created.body["secret"].as_str().unwrap().to_owned();
+    let hook = created.id();
+    let learner = app.learner("restart@example.org");
+    let achievement = uni.achievement(&AchievementBuilder::micro("Restarted"));
+    let issued: Vec<String> = (0..2).map(|_| uni.issue(&learner.id, &achievement)["id"].as_str().unwrap().to_owned()).collect();
+    let log = uni.issuer.get(&format!("/v1/orgs/{}/webhooks/{hook}/deliveries", uni.org));
+    let states: Vec<&Value> = log.body["items"].as_array().unwrap().iter().map(|d| &d["state"]).collect();
+    assert_eq!(states, [&json!("pending"), &json!("pending")], "{}", log.text);
+
+    app.kill_service();
+    assert!(receiver.received("/hook").is_empty(), "nothing was sent before the kill");
+    app.restart_service();
+
+    let received = receiver.wait_for("/hook", 2);
+    // Time for a second send of either, were there one.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let received_now = receiver.received("/hook");
+    assert_eq!(received_now.len(), 2, "one request per delivery");
+    let mut ids: Vec<&str> = received.iter().map(|r| r.header("webhook-id").unwrap()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 2, "one webhook-id per event");
+    let mut credentials: Vec<String> =
+        received.iter().map(|r| serde_json::from_slice::<Value>(&r.body).unwrap()["data"]["credential_id"].as_str().unwrap().to_owned()).collect();
+    credentials.sort_unstable();
+    let mut expected = issued.clone();
+    expected.sort_unstable();
+    assert_eq!(credentials, expected);
+    for r in &received {
+        assert_signed(&secret, r);
+    }
+    let delivered = wait_for_state(&uni.issuer, &uni.org, &hook, "delivered");
+    assert_eq!(delivered["attempts"].as_array().unwrap().len(), 1, "{delivered}");
+    let log = uni.issuer.get(&format!("/v1/orgs/{}/webhooks/{hook}/deliveries", uni.org));
+    assert!(
+        log.body["items"].as_array().unwrap().iter().all(|d| d["state"] == "delivered" && d["attempts"].as_array().unwrap().len() == 1),
+        "{}",
+        log.text
+    );
+}
+
+#[test]
+fn registering_and_disabling_an_endpoint_is_audited_without_the_secret() {
+    let app = TestApp::spawn();
+    let uni = app.institution("Audited College");
+    let other = app.institution("Elsewhere College");
+    let url = "http://127.0.0.1:9/audited";
+    let created = uni.issuer.post(
+        &format!("/v1/orgs/{}/webhooks", uni.org),
+        &json!({ "url": url, "events": ["credential.issued", "award.earned"], "description": "registrar" }),
+    );
+    assert_eq!(created.status, 201, "{}", created.text);
+    let secret = created.body["secret"].as_str().unwrap().to_owned();
+    let hook = created.id();
+    for _ in 0..2 {
+        let disabled = uni.issuer.delete(&format!("/v1/orgs/{}/webhooks/{hook}", uni.org));
+        assert_eq!(disabled.status, 200, "{}", disabled.text);
+    }
+
+    let audit = uni.issuer.get(&format!("/v1/orgs/{}/audit?limit=200", uni.org));
+    assert_eq!(audit.status, 200, "{}", audit.text);
+    let entries: Vec<&Value> = audit.body["items"].as_array().unwrap().iter().filter(|e| e["subject_type"] == "webhook").collect();
+    let actions: Vec<&Value> = entries.iter().map(|e| &e["action"]).collect();
+    assert_eq!(actions, [&json!("webhook.register"), &json!("webhook.disable")], "disabled twice, logged once: {}", audit.text);
+    for entry in &entries {
+        assert_eq!(entry["subject_id"], hook.as_str());
+        assert_eq!(entry["actor"], uni.issuer.id.as_str());
+        assert_eq!(entry["org"], uni.org.as_str());
+        assert_eq!(entry["detail"]["url"], url);
+        assert_eq!(entry["detail"]["events"], json!(["credential.issued", "award.earned"]));
+    }
+    assert!(!audit.text.contains(&secret) && !audit.text.contains(&secret["whsec_".len()..]), "the secret is never logged: {}", audit.text);
+    let theirs = other.issuer.get(&format!("/v1/orgs/{}/audit?limit=200", other.org));
+    assert!(theirs.body["items"].as_array().unwrap().iter().all(|e| e["subject_type"] != "webhook"), "{}", theirs.text);
+}

@@ -255,7 +255,7 @@ impl Node {
                 match start(config).await {
                     Ok(running) => {
                         tx.send(Ok((format!("http://{}", running.addr), running.handle.clone()))).unwrap();
-                        let _ = running.server.await;
+                        let _ = running.run().await;
                     }
                     Err(error) => tx.send(Err(format!("{error:#}"))).unwrap(),
                 }
@@ -309,11 +309,13 @@ impl Deref for TestApp {
     }
 }
 
-impl Drop for Running {
-    fn drop(&mut self) {
-        // Not graceful: tests hold keep-alive connections that would delay a
-        // graceful stop by the whole shutdown timeout. The command is sent
-        // at once; the server thread ends when it has stopped.
+impl Running {
+    /// Stops the server, then waits until it and its queue workers have
+    /// stopped (the server thread awaits `RunningServer::run`, which waits
+    /// for the workers). Not graceful: tests hold keep-alive connections
+    /// that would delay a graceful stop by the whole shutdown timeout. A
+    /// second call does nothing.
+    fn stop(&self) {
         match &self.server {
             Server::Thread { handle, thread } => {
                 drop(handle.stop(false));
@@ -326,6 +328,12 @@ impl Drop for Running {
     }
 }
 
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
 impl TestApp {
     pub fn builder() -> TestAppBuilder {
         TestAppBuilder::default()
@@ -334,6 +342,12 @@ impl TestApp {
     /// Starts the service with a first administrator.
     pub fn spawn() -> Self {
         Self::builder().spawn()
+    }
+
+    /// Stops this node's service and its workers and waits until they have;
+    /// its database and data directory stay for the test to read.
+    pub fn stop_service(&self) {
+        self.0.stop();
     }
 
     /// Kills the child process the service runs in (`SIGKILL`).

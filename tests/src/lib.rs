@@ -50,7 +50,7 @@ pub mod service {
     pub use cairn_api::signing::data_integrity::Ed25519Signer;
     pub use cairn_api::signing::did::did_key;
     pub use cairn_api::signing::keys::SigningKey;
-    pub use cairn_api::store::{DatabaseUrl, Store, award_constituents, graph, mail_outbox, migrate, outcomes, rate_limits, users};
+    pub use cairn_api::store::{DatabaseUrl, Store, award_constituents, graph, jobs, mail_outbox, migrate, outcomes, rate_limits, users};
     pub use cairn_api::{Config, start};
 }
 

@@ -29,7 +29,7 @@ pub fn serve_if_child() {
     let config = serve_config(&args).unwrap();
     actix_web::rt::System::new().block_on(async move {
         let running = cairn_api::start(config).await.unwrap();
-        running.server.await.unwrap();
+        running.run().await.unwrap();
     });
 }
 

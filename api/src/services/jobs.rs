@@ -28,6 +28,7 @@ use crate::services::Context;
 use crate::services::awards::{self, AwardError};
 use crate::services::facts;
 use crate::services::issuer::Issuers;
+use crate::services::worker::{self, Pace, Queue, Stop};
 use crate::state::AppState;
 use crate::store::jobs::{self as queue, Job, JobState, NewJob, Progress};
 use crate::store::{DbConn, StoreError, pathways};
@@ -369,41 +370,70 @@ async fn run_chunk(state: &Arc<AppState>, ctx: Context, id: JobId, owner: &str, 
     state.store.write_as(move |conn| commit_chunk(conn, &ctx, evaluated, &holder, lease)).await
 }
 
-/// The worker: claims jobs from the queue and works them chunk by chunk,
-/// for as long as the process runs. Every chunk is a short transaction on
-/// the blocking pool, so requests go on meanwhile.
-pub async fn work(state: Arc<AppState>, signal: JobSignal, settings: JobSettings) {
-    let owner = uuid::Uuid::new_v4().to_string();
-    let lease = TimeDelta::from_std(settings.lease).unwrap_or(TimeDelta::seconds(30));
-    tracing::info!(worker = %owner, chunk = settings.chunk, "job worker started");
-    loop {
-        let claimer = owner.clone();
+/// The job queue as the worker loop (`services::worker`) works it: one
+/// job at a time, chunk by chunk.
+struct Jobs {
+    state: Arc<AppState>,
+    settings: JobSettings,
+    lease: TimeDelta,
+}
+
+impl Queue for Jobs {
+    type Item = Job;
+    const NAME: &'static str = "job";
+    const CONCURRENT: bool = false;
+
+    async fn any_due(&self) -> Result<bool, StoreError> {
         let now = crate::store::time::now();
-        let claimed = match state.store.read(move |conn| queue::any_claimable(conn, now)).await {
-            Ok(true) => state.store.write(move |conn| queue::claim(conn, &claimer, now, lease)).await,
-            Ok(false) => Ok(None),
-            Err(error) => Err(error),
-        };
-        match claimed {
-            Ok(Some(job)) => {
-                tracing::info!(job = %job.id, kind = %job.kind, attempt = job.attempts, "job claimed");
-                work_job(&state, &owner, &job, settings, lease).await;
-            }
-            Ok(None) => {
-                tokio::select! {
-                    () = signal.0.notified() => {}
-                    () = tokio::time::sleep(IDLE_POLL) => {}
-                }
-            }
-            Err(error) => {
-                tracing::warn!(%error, "the job queue could not be read");
-                tokio::time::sleep(IDLE_POLL).await;
+        self.state.store.read(move |conn| queue::any_due(conn, now)).await
+    }
+
+    async fn claim(&self, owner: &str) -> Result<Vec<Job>, StoreError> {
+        let now = crate::store::time::now();
+        let (claimer, lease) = (owner.to_owned(), self.lease);
+        let job = self.state.store.write(move |conn| queue::claim(conn, &claimer, now, lease)).await?;
+        if let Some(job) = &job {
+            tracing::info!(job = %job.id, kind = %job.kind, attempt = job.attempts, "job claimed");
+        }
+        Ok(job.into_iter().collect())
+    }
+
+    async fn run(&self, owner: &str, job: Job, stop: &Stop) {
+        work_job(&self.state, owner, &job, self.settings, self.lease, stop).await;
+    }
+
+    async fn release(&self, owner: &str, jobs: Vec<Job>) -> Result<usize, StoreError> {
+        let mut released = 0;
+        for job in jobs {
+            if release_job(&self.state, owner, job.id).await? {
+                released += 1;
             }
         }
+        Ok(released)
     }
 }
 
-async fn work_job(state: &Arc<AppState>, owner: &str, job: &Job, settings: JobSettings, lease: TimeDelta) {
+/// Gives job `id` back to the queue (this worker stops between chunks).
+async fn release_job(state: &Arc<AppState>, owner: &str, id: JobId) -> Result<bool, StoreError> {
+    let (holder, now) = (owner.to_owned(), crate::store::time::now());
+    state.store.write(move |conn| queue::release_job(conn, id, &holder, now)).await
+}
+
+/// The worker: until `stop`, claims jobs from the queue and works them
+/// chunk by chunk. Every chunk is a short transaction on the blocking
+/// pool, so requests go on meanwhile. A job enqueued in this process
+/// wakes it at once.
+pub async fn work(state: Arc<AppState>, signal: JobSignal, settings: JobSettings, stop: Stop) {
+    let lease = TimeDelta::from_std(settings.lease).unwrap_or(TimeDelta::seconds(30));
+    tracing::info!(chunk = settings.chunk, "job worker starting");
+    let pace = Pace { poll: IDLE_POLL, wake: Some(signal.0) };
+    worker::run(Jobs { state, settings, lease }, pace, stop).await;
+}
+
+/// Works job `id` chunk by chunk until it is done, lost to another
+/// worker, or a chunk failed; a stop between chunks gives it back to the
+/// queue, to resume after its cursor.
+async fn work_job(state: &Arc<AppState>, owner: &str, job: &Job, settings: JobSettings, lease: TimeDelta, stop: &Stop) {
     let id = job.id;
     loop {
         let ctx = Context::new(state, job.started_by);
@@ -411,7 +441,14 @@ async fn work_job(state: &Arc<AppState>, owner: &str, job: &Job, settings: JobSe
         match outcome {
             Ok(Chunk::More) => {
                 if !settings.pause.is_zero() {
-                    tokio::time::sleep(settings.pause).await;
+                    stop.sleep(settings.pause).await;
+                }
+                if stop.is_stopped() {
+                    match release_job(state, owner, id).await {
+                        Ok(_) => tracing::info!(job = %id, "stopping: the job goes back to the queue"),
+                        Err(error) => tracing::warn!(job = %id, %error, "stopping: the job could not be given back; its lease will run out"),
+                    }
+                    return;
                 }
             }
             Ok(Chunk::Done) => {
@@ -430,7 +467,7 @@ async fn work_job(state: &Arc<AppState>, owner: &str, job: &Job, settings: JobSe
                 if let Err(error) = state.store.write(move |conn| queue::chunk_failed(conn, id, &holder, problem, MAX_ATTEMPTS, now)).await {
                     tracing::warn!(job = %id, %error, "the failure could not be recorded; the lease will run out");
                 }
-                tokio::time::sleep(IDLE_POLL).await;
+                stop.sleep(IDLE_POLL).await;
                 return;
             }
         }

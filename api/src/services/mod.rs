@@ -44,5 +44,6 @@ pub mod vc_api;
 pub mod verification;
 pub mod wallet;
 pub mod webhooks;
+pub mod worker;
 
 pub use context::{Context, PublicContext};

@@ -1,5 +1,6 @@
 //! The mail worker: delivers the outbox (`store::mail_outbox`) through the
-//! configured `Mailer`, in every process, for as long as it runs.
+//! configured `Mailer`, in every process, until the service stops (the
+//! worker loop of `services::worker`).
 //!
 //! A worker claims a few due messages at a time under a lease, sends each,
 //! and marks it sent (its sealed body forgotten), or, on failure, schedules
@@ -14,10 +15,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{TimeDelta, Utc};
+use chrono::TimeDelta;
 
 use crate::mail::message::{self, Notice};
 use crate::mail::{Delivery, MailError};
+use crate::services::worker::{self, Pace, Queue, Stop};
 use crate::signing::MasterKeyError;
 use crate::state::AppState;
 use crate::store::StoreError;
@@ -124,36 +126,50 @@ async fn deliver(state: &Arc<AppState>, settings: &OutboxSettings, owner: &str, 
     Ok(())
 }
 
-/// The worker: for as long as the process runs, claims due messages and
-/// delivers them, one at a time (each send on the blocking pool).
-pub async fn work(state: Arc<AppState>, settings: OutboxSettings) {
-    let owner = uuid::Uuid::new_v4().to_string();
-    let lease = TimeDelta::from_std(settings.lease).unwrap_or(TimeDelta::minutes(5));
-    let domain = id_domain(&state.public_url);
-    tracing::info!(worker = %owner, "mail worker started");
-    loop {
-        let now: chrono::DateTime<Utc> = crate::store::time::now();
-        let claimer = owner.clone();
-        let claimed = match state.store.read(move |conn| mail_outbox::any_due(conn, now)).await {
-            Ok(true) => state.store.write(move |conn| mail_outbox::claim(conn, &claimer, now, lease, CLAIM_BATCH)).await,
-            Ok(false) => Ok(Vec::new()),
-            Err(error) => Err(error),
-        };
-        match claimed {
-            Ok(mails) if !mails.is_empty() => {
-                for mail in mails {
-                    if let Err(error) = deliver(&state, &settings, &owner, mail, &domain).await {
-                        tracing::warn!(%error, "the outcome of a notification could not be recorded; its lease will run out");
-                    }
-                }
-            }
-            Ok(_) => tokio::time::sleep(settings.poll).await,
-            Err(error) => {
-                tracing::warn!(%error, "the mail outbox could not be read");
-                tokio::time::sleep(settings.poll).await;
-            }
+/// The outbox as the worker loop (`services::worker`) works it: claimed
+/// messages are sent one at a time, each send on the blocking pool.
+struct Outbox {
+    state: Arc<AppState>,
+    settings: OutboxSettings,
+    lease: TimeDelta,
+    domain: String,
+}
+
+impl Queue for Outbox {
+    type Item = Claimed;
+    const NAME: &'static str = "mail";
+    const CONCURRENT: bool = false;
+
+    async fn any_due(&self) -> Result<bool, StoreError> {
+        let now = crate::store::time::now();
+        self.state.store.read(move |conn| mail_outbox::any_due(conn, now)).await
+    }
+
+    async fn claim(&self, owner: &str) -> Result<Vec<Claimed>, StoreError> {
+        let now = crate::store::time::now();
+        let (claimer, lease) = (owner.to_owned(), self.lease);
+        self.state.store.write(move |conn| mail_outbox::claim(conn, &claimer, now, lease, CLAIM_BATCH)).await
+    }
+
+    async fn run(&self, owner: &str, mail: Claimed, _stop: &Stop) {
+        if let Err(error) = deliver(&self.state, &self.settings, owner, mail, &self.domain).await {
+            tracing::warn!(%error, "the outcome of a notification could not be recorded; its lease will run out");
         }
     }
+
+    async fn release(&self, owner: &str, mails: Vec<Claimed>) -> Result<usize, StoreError> {
+        let ids: Vec<uuid::Uuid> = mails.iter().map(|m| m.id).collect();
+        let (holder, now) = (owner.to_owned(), crate::store::time::now());
+        self.state.store.write(move |conn| mail_outbox::release_unsent(conn, &ids, &holder, now)).await
+    }
+}
+
+/// The worker: until `stop`, claims due messages and delivers them.
+pub async fn work(state: Arc<AppState>, settings: OutboxSettings, stop: Stop) {
+    let lease = TimeDelta::from_std(settings.lease).unwrap_or(TimeDelta::minutes(5));
+    let domain = id_domain(&state.public_url);
+    let pace = Pace { poll: settings.poll, wake: None };
+    worker::run(Outbox { state, settings, lease, domain }, pace, stop).await;
 }
 
 #[cfg(test)]

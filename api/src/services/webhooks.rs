@@ -20,7 +20,7 @@ use crate::services::events::kinds::{Event, EventKind};
 use crate::signing::MasterKey;
 use crate::state::AppState;
 use crate::store::webhooks::{self as store, Attempt, Delivery, Endpoint, NewDelivery, NewEndpoint};
-use crate::store::{DbConn, StoreError, StoreResult};
+use crate::store::{DbConn, StoreError, StoreResult, audit};
 
 /// Events an institution's endpoints may subscribe to.
 pub const INSTITUTION_EVENTS: &[&str] = &[
@@ -142,7 +142,10 @@ pub async fn register(state: &std::sync::Arc<AppState>, caller: Caller, org: Org
             if store::count_active(conn, org)? >= MAX_ENDPOINTS {
                 return Err(WebhookError::TooMany);
             }
-            Ok(store::insert_endpoint(conn, NewEndpoint { org, url, description, events, sealed_secret, created_by: ctx.actor }, ctx.now)?)
+            let endpoint =
+                store::insert_endpoint(conn, NewEndpoint { org, url, description, events, sealed_secret, created_by: ctx.actor }, ctx.now)?;
+            audit::record(conn, audit_entry(audit::Action::WebhookRegister, &ctx, &endpoint))?;
+            Ok(endpoint)
         })
         .await?;
     tracing::info!(webhook = %endpoint.id, %org, "webhook endpoint registered");
@@ -164,10 +167,26 @@ pub fn get(conn: &mut DbConn, caller: &Caller, org: OrgId, id: WebhookId) -> Res
 /// its log stays readable.
 pub fn disable(conn: &mut DbConn, ctx: &Context, caller: &Caller, org: OrgId, id: WebhookId) -> Result<Endpoint, WebhookError> {
     staff_of(caller, org)?;
+    let before = store::find_endpoint(conn, org, id)?.ok_or(WebhookError::NotFound("webhook"))?;
     if !store::disable_endpoint(conn, org, id, ctx.now)? {
         return Err(WebhookError::NotFound("webhook"));
     }
-    store::find_endpoint(conn, org, id)?.ok_or(WebhookError::NotFound("webhook"))
+    let endpoint = store::find_endpoint(conn, org, id)?.ok_or(WebhookError::NotFound("webhook"))?;
+    // Disabling again changes nothing, and is not logged again.
+    if before.disabled_at.is_none() {
+        audit::record(conn, audit_entry(audit::Action::WebhookDisable, ctx, &endpoint))?;
+    }
+    Ok(endpoint)
+}
+
+/// The audit entry of a change to `endpoint`: where it sends and what,
+/// never its secret.
+fn audit_entry(action: audit::Action, ctx: &Context, endpoint: &Endpoint) -> audit::Entry {
+    audit::Entry::new(action, "webhook", endpoint.id.to_string()).at(ctx.now).actor(ctx.actor).org(endpoint.org).detail(json!({
+        "url": endpoint.url,
+        "events": endpoint.events,
+        "description": endpoint.description,
+    }))
 }
 
 /// A delivery with its attempts, oldest first.

@@ -46,6 +46,8 @@ pub enum Action {
     ShareRequestAnswer,
     DiscoverabilitySet,
     TalentMatch,
+    WebhookRegister,
+    WebhookDisable,
 }
 
 impl Action {
@@ -84,6 +86,8 @@ impl Action {
             Action::ShareRequestAnswer => "share_request.answer",
             Action::DiscoverabilitySet => "discoverability.set",
             Action::TalentMatch => "talent.match",
+            Action::WebhookRegister => "webhook.register",
+            Action::WebhookDisable => "webhook.disable",
         }
     }
 }

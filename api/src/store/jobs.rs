@@ -1,7 +1,6 @@
 //! The job queue: background work over all learners, durable in the
-//! database. A worker claims a job by taking its lease (on PostgreSQL with
-//! `FOR UPDATE SKIP LOCKED`, so several nodes share the queue; on SQLite the
-//! one writer serialises claims), then records each chunk's progress in the
+//! database. A worker claims a job by taking its lease (the leased queue of
+//! `store::lease`), then records each chunk's progress in the
 //! chunk's own transaction. A job whose lease ran out is claimable again and
 //! resumes after its cursor.
 
@@ -202,55 +201,36 @@ pub fn find(conn: &mut DbConn, id: JobId) -> StoreResult<Option<Job>> {
     jobs::table.find(id.to_string()).select(COLUMNS).first::<Row>(conn).optional().map_err(StoreError::from_query)?.map(from_row).transpose()
 }
 
-/// Whether some job is claimable at `now` (a read, so an idle worker's poll
-/// takes no write lock).
-pub fn any_claimable(conn: &mut DbConn, now: DateTime<Utc>) -> StoreResult<bool> {
-    let at = time::to_db(now);
-    let found: Option<String> = jobs::table
-        .filter(jobs::state.eq(JobState::Queued.as_str()).or(jobs::state.eq(JobState::Running.as_str()).and(jobs::lease_until.lt(at))))
-        .select(jobs::id)
-        .first(conn)
-        .optional()
-        .map_err(StoreError::from_query)?;
-    Ok(found.is_some())
+super::lease::leased_queue! {
+    table: jobs,
+    // Queued, or running under a lease that ran out (its worker died).
+    due(at): jobs::state.eq(JobState::Queued.as_str()).or(jobs::state.eq(JobState::Running.as_str()).and(jobs::lease_until.lt(at))),
+    order: (jobs::created_at.asc(), jobs::id.asc()),
+    // Each claim counts (a job fails for good after so many); a release,
+    // its worker stopping between chunks, takes it back.
+    on_claim: (jobs::state.eq(JobState::Running.as_str()), jobs::attempts.eq(jobs::attempts + 1), jobs::updated_at.eq(at)),
+    on_release: (jobs::state.eq(JobState::Queued.as_str()), jobs::attempts.eq(jobs::attempts - 1), jobs::updated_at.eq(at)),
 }
 
 /// Claims the oldest job that is queued, or running under a lease that ran
 /// out (its worker died): `owner` holds it until `now + lease`.
 pub fn claim(conn: &mut DbConn, owner: &str, now: DateTime<Utc>, lease: TimeDelta) -> StoreResult<Option<Job>> {
-    let at = time::to_db(now);
-    let claimable = || jobs::state.eq(JobState::Queued.as_str()).or(jobs::state.eq(JobState::Running.as_str()).and(jobs::lease_until.lt(at)));
-    let candidate = jobs::table.filter(claimable()).order((jobs::created_at.asc(), jobs::id.asc())).select(jobs::id).limit(1);
-    let id: Option<String> = match conn {
-        // Another node's claim in progress is skipped, not waited for.
-        DbConn::Postgres(pg) => candidate.for_update().skip_locked().first(pg).optional(),
-        // One writer at a time (BEGIN IMMEDIATE): nothing to skip.
-        DbConn::Sqlite(lite) => candidate.first(lite).optional(),
-    }
-    .map_err(StoreError::from_query)?;
-    let Some(id) = id else { return Ok(None) };
-    let claimed = diesel::update(jobs::table.find(&id).filter(claimable()))
-        .set((
-            jobs::state.eq(JobState::Running.as_str()),
-            jobs::lease_owner.eq(owner),
-            jobs::lease_until.eq(time::to_db(now + lease)),
-            jobs::attempts.eq(jobs::attempts + 1),
-            jobs::updated_at.eq(at),
-        ))
-        .execute(conn)
-        .map_err(StoreError::from_query)?;
-    if claimed == 0 {
-        return Ok(None);
-    }
+    let Some(id) = claim_ids(conn, owner, now, lease, 1)?.into_iter().next() else { return Ok(None) };
     find(conn, id.parse().map_err(|e| StoreError::Corrupt(format!("job id: {e}")))?)
+}
+
+/// Gives job `id` back to the queue when `owner` holds it (its worker
+/// stops between chunks): claimable again at once, resuming after its cursor.
+pub fn release_job(conn: &mut DbConn, id: JobId, owner: &str, now: DateTime<Utc>) -> StoreResult<bool> {
+    Ok(release(conn, &[id.to_string()], owner, now)? > 0)
 }
 
 /// The job, when `owner` still holds it (running, leased to them); locked
 /// until the transaction ends on PostgreSQL, so no other node claims it
 /// while this chunk runs. None when the lease passed to another worker.
 pub fn hold(conn: &mut DbConn, id: JobId, owner: &str) -> StoreResult<Option<Job>> {
-    let query =
-        jobs::table.find(id.to_string()).filter(jobs::state.eq(JobState::Running.as_str())).filter(jobs::lease_owner.eq(owner)).select(COLUMNS);
+    let key = id.to_string();
+    let query = jobs::table.filter(held(&key, owner)).filter(jobs::state.eq(JobState::Running.as_str())).select(COLUMNS);
     let row: Option<Row> = match conn {
         DbConn::Postgres(pg) => query.for_update().first(pg).optional(),
         DbConn::Sqlite(lite) => query.first(lite).optional(),
@@ -313,9 +293,8 @@ pub fn chunk_failed(conn: &mut DbConn, id: JobId, owner: &str, problem: serde_js
     diesel::update(jobs::table.find(id.to_string()))
         .set((
             jobs::state.eq(state.as_str()),
+            released(),
             jobs::errors.eq(serde_json::Value::Array(errors).to_string()),
-            jobs::lease_owner.eq(None::<String>),
-            jobs::lease_until.eq(None::<NaiveDateTime>),
             jobs::updated_at.eq(time::to_db(now)),
             jobs::finished_at.eq(failed.then(|| time::to_db(now))),
         ))
@@ -331,9 +310,8 @@ pub fn fail(conn: &mut DbConn, id: JobId, mut errors: Vec<serde_json::Value>, pr
     diesel::update(jobs::table.find(id.to_string()))
         .set((
             jobs::state.eq(JobState::Failed.as_str()),
+            released(),
             jobs::errors.eq(serde_json::Value::Array(errors).to_string()),
-            jobs::lease_owner.eq(None::<String>),
-            jobs::lease_until.eq(None::<NaiveDateTime>),
             jobs::updated_at.eq(time::to_db(now)),
             jobs::finished_at.eq(Some(time::to_db(now))),
         ))

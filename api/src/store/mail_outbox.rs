@@ -1,10 +1,9 @@
 //! The mail outbox: one row per message to send, durable in the database.
 //! Rows are written in the transaction of the change they tell about; a
-//! worker claims due rows by taking a lease (on PostgreSQL with `FOR
-//! UPDATE SKIP LOCKED`, so several nodes share the outbox; on SQLite the
-//! one writer serialises claims), sends them, and marks each sent, or
-//! schedules its next attempt, or gives up. A row whose worker died is due
-//! again once its lease ran out.
+//! worker claims due rows by taking a lease (the leased queue of
+//! `store::lease`), sends them, and marks each sent, or schedules its next
+//! attempt, or gives up. A row whose worker died is due again once its
+//! lease ran out.
 
 use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 use diesel::prelude::*;
@@ -94,54 +93,28 @@ pub struct Claimed {
     pub attempts: i64,
 }
 
-type Due = diesel::dsl::And<
-    diesel::dsl::And<diesel::dsl::Eq<mail_outbox::state, &'static str>, diesel::dsl::LtEq<mail_outbox::next_attempt_at, NaiveDateTime>>,
-    diesel::dsl::Or<diesel::dsl::IsNull<mail_outbox::lease_until>, diesel::dsl::Lt<mail_outbox::lease_until, NaiveDateTime>>,
->;
-
-/// Queued, its time come, and not held by a live lease.
-fn due(at: NaiveDateTime) -> Due {
-    mail_outbox::state
+super::lease::leased_queue! {
+    table: mail_outbox,
+    // Queued, its time come, and not held by a live lease.
+    due(at): mail_outbox::state
         .eq("queued")
         .and(mail_outbox::next_attempt_at.le(at))
-        .and(mail_outbox::lease_until.is_null().or(mail_outbox::lease_until.lt(at)))
-}
-
-/// Whether some message is due at `now` (a read: an idle worker's poll
-/// takes no write lock).
-pub fn any_due(conn: &mut DbConn, now: DateTime<Utc>) -> StoreResult<bool> {
-    let found: Option<String> =
-        mail_outbox::table.filter(due(time::to_db(now))).select(mail_outbox::id).first(conn).optional().map_err(StoreError::from_query)?;
-    Ok(found.is_some())
+        .and(mail_outbox::lease_until.is_null().or(mail_outbox::lease_until.lt(at))),
+    order: (mail_outbox::next_attempt_at.asc(), mail_outbox::id.asc()),
+    // Each claim counts as an attempt; a release takes it back.
+    on_claim: mail_outbox::attempts.eq(mail_outbox::attempts + 1),
+    on_release: mail_outbox::attempts.eq(mail_outbox::attempts - 1),
 }
 
 /// Claims up to `limit` due messages, oldest first: `owner` holds them
 /// until `now + lease`, and each claim counts as an attempt.
 pub fn claim(conn: &mut DbConn, owner: &str, now: DateTime<Utc>, lease: TimeDelta, limit: i64) -> StoreResult<Vec<Claimed>> {
-    let at = time::to_db(now);
-    let candidates =
-        mail_outbox::table.filter(due(at)).order((mail_outbox::next_attempt_at.asc(), mail_outbox::id.asc())).select(mail_outbox::id).limit(limit);
-    let ids: Vec<String> = match conn {
-        // Rows another node is claiming are skipped, not waited for.
-        DbConn::Postgres(pg) => candidates.for_update().skip_locked().load(pg),
-        // One writer at a time (BEGIN IMMEDIATE): nothing to skip.
-        DbConn::Sqlite(lite) => candidates.load(lite),
-    }
-    .map_err(StoreError::from_query)?;
+    let ids = claim_ids(conn, owner, now, lease, limit)?;
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    diesel::update(mail_outbox::table.filter(mail_outbox::id.eq_any(&ids)).filter(due(at)))
-        .set((
-            mail_outbox::lease_owner.eq(owner),
-            mail_outbox::lease_until.eq(time::to_db(now + lease)),
-            mail_outbox::attempts.eq(mail_outbox::attempts + 1),
-        ))
-        .execute(conn)
-        .map_err(StoreError::from_query)?;
     let rows: Vec<(String, String, String, Option<String>, i64)> = mail_outbox::table
         .filter(mail_outbox::id.eq_any(&ids))
-        .filter(mail_outbox::lease_owner.eq(owner))
         .order(mail_outbox::id.asc())
         .select((mail_outbox::id, mail_outbox::recipient_email, mail_outbox::subject, mail_outbox::body, mail_outbox::attempts))
         .load(conn)
@@ -154,26 +127,23 @@ pub fn claim(conn: &mut DbConn, owner: &str, now: DateTime<Utc>, lease: TimeDelt
         .collect()
 }
 
-/// Held by `owner` and not finished: the update filter of every outcome.
-type Held<'a> = diesel::dsl::And<
-    diesel::dsl::And<diesel::dsl::Eq<mail_outbox::id, String>, diesel::dsl::Eq<mail_outbox::lease_owner, &'a str>>,
-    diesel::dsl::Eq<mail_outbox::state, &'static str>,
->;
-
-fn held(id: Uuid, owner: &str) -> Held<'_> {
-    mail_outbox::id.eq(id.to_string()).and(mail_outbox::lease_owner.eq(owner)).and(mail_outbox::state.eq("queued"))
+/// Gives back messages `ids` that `owner` claimed and did not try (a
+/// worker that stops): due again at once, their attempt not counted.
+pub fn release_unsent(conn: &mut DbConn, ids: &[Uuid], owner: &str, now: DateTime<Utc>) -> StoreResult<usize> {
+    let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    release(conn, &ids, owner, now)
 }
 
 /// Marks message `id` sent and forgets its body. False when `owner` no
 /// longer held it (its lease ran out and another worker took it).
 pub fn mark_sent(conn: &mut DbConn, id: Uuid, owner: &str, now: DateTime<Utc>) -> StoreResult<bool> {
-    let updated = diesel::update(mail_outbox::table.filter(held(id, owner)))
+    let id = id.to_string();
+    let updated = diesel::update(mail_outbox::table.filter(held(&id, owner)).filter(mail_outbox::state.eq("queued")))
         .set((
+            released(),
             mail_outbox::state.eq("sent"),
             mail_outbox::body.eq(None::<String>),
             mail_outbox::sent_at.eq(Some(time::to_db(now))),
-            mail_outbox::lease_owner.eq(None::<String>),
-            mail_outbox::lease_until.eq(None::<NaiveDateTime>),
             mail_outbox::last_error.eq(None::<String>),
         ))
         .execute(conn)
@@ -184,22 +154,18 @@ pub fn mark_sent(conn: &mut DbConn, id: Uuid, owner: &str, now: DateTime<Utc>) -
 /// A failed attempt at message `id`: tried again at `retry_at`, or, when
 /// None, given up on (its body forgotten). `error` is kept either way.
 pub fn mark_failed(conn: &mut DbConn, id: Uuid, owner: &str, error: &str, retry_at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> StoreResult<bool> {
+    let id = id.to_string();
+    let target = mail_outbox::table.filter(held(&id, owner)).filter(mail_outbox::state.eq("queued"));
     let updated = match retry_at {
-        Some(at) => diesel::update(mail_outbox::table.filter(held(id, owner)))
-            .set((
-                mail_outbox::next_attempt_at.eq(time::to_db(at)),
-                mail_outbox::lease_owner.eq(None::<String>),
-                mail_outbox::lease_until.eq(None::<NaiveDateTime>),
-                mail_outbox::last_error.eq(Some(error)),
-            ))
+        Some(at) => diesel::update(target)
+            .set((released(), mail_outbox::next_attempt_at.eq(time::to_db(at)), mail_outbox::last_error.eq(Some(error))))
             .execute(conn),
-        None => diesel::update(mail_outbox::table.filter(held(id, owner)))
+        None => diesel::update(target)
             .set((
+                released(),
                 mail_outbox::state.eq("failed"),
                 mail_outbox::body.eq(None::<String>),
                 mail_outbox::next_attempt_at.eq(time::to_db(now)),
-                mail_outbox::lease_owner.eq(None::<String>),
-                mail_outbox::lease_until.eq(None::<NaiveDateTime>),
                 mail_outbox::last_error.eq(Some(error)),
             ))
             .execute(conn),

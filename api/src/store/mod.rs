@@ -23,6 +23,7 @@ pub mod imports;
 pub mod issued;
 pub mod jobs;
 pub mod keys;
+mod lease;
 pub mod mail_outbox;
 pub mod mail_recipients;
 pub mod migrate;

@@ -1,8 +1,7 @@
 //! Webhook endpoints, their deliveries and every attempt. Deliveries are a
-//! durable queue: a worker takes a lease on the due ones (on PostgreSQL
-//! with `FOR UPDATE SKIP LOCKED`, so several nodes share them; on SQLite
-//! the one writer serialises claims), sends, and records the attempt and
-//! what comes next in one short transaction. A worker that dies leaves
+//! durable queue (the leased queue of `store::lease`): a worker takes a
+//! lease on the due ones, sends, and records the attempt and what comes
+//! next in one short transaction. A worker that dies leaves
 //! its lease to run out, and the delivery is claimed again: at least once.
 
 use cairn_domain::{DeliveryId, OrgId, UserId, WebhookId};
@@ -392,50 +391,26 @@ pub struct Claimed {
 /// An endpoint's URL, sealed secret and disabled time, beside a claimed delivery.
 type EndpointTarget = (String, String, Option<NaiveDateTime>);
 
-/// Whether some delivery is due at `now` (a read, so an idle worker's poll
-/// takes no write lock).
-pub fn any_due(conn: &mut DbConn, now: DateTime<Utc>) -> StoreResult<bool> {
-    let at = time::to_db(now);
-    let found: Option<String> = webhook_deliveries::table
-        .filter(webhook_deliveries::state.eq(DeliveryState::Pending.as_str()))
-        .filter(webhook_deliveries::next_attempt_at.le(at))
-        .filter(webhook_deliveries::lease_until.is_null().or(webhook_deliveries::lease_until.lt(at)))
-        .select(webhook_deliveries::id)
-        .first(conn)
-        .optional()
-        .map_err(StoreError::from_query)?;
-    Ok(found.is_some())
+super::lease::leased_queue! {
+    table: webhook_deliveries,
+    // Pending, its time come, and not leased or its lease ran out.
+    due(at): webhook_deliveries::state
+        .eq(DeliveryState::Pending.as_str())
+        .and(webhook_deliveries::next_attempt_at.le(at))
+        .and(webhook_deliveries::lease_until.is_null().or(webhook_deliveries::lease_until.lt(at))),
+    order: (webhook_deliveries::next_attempt_at.asc(), webhook_deliveries::id.asc()),
+    // An attempt counts when it is recorded (`tries`), not when claimed.
+    on_claim: webhook_deliveries::updated_at.eq(at),
+    on_release: webhook_deliveries::updated_at.eq(at),
 }
 
 /// Takes a lease on up to `limit` due deliveries (pending, due, and not
 /// leased or their lease ran out): `owner` holds them until `now + lease`.
 pub fn claim_due(conn: &mut DbConn, owner: &str, now: DateTime<Utc>, lease: TimeDelta, limit: i64) -> StoreResult<Vec<Claimed>> {
-    let at = time::to_db(now);
-    let candidates = webhook_deliveries::table
-        .filter(webhook_deliveries::state.eq(DeliveryState::Pending.as_str()))
-        .filter(webhook_deliveries::next_attempt_at.le(at))
-        .filter(webhook_deliveries::lease_until.is_null().or(webhook_deliveries::lease_until.lt(at)))
-        .order((webhook_deliveries::next_attempt_at.asc(), webhook_deliveries::id.asc()))
-        .select(webhook_deliveries::id)
-        .limit(limit);
-    let ids: Vec<String> = match conn {
-        // Another node's claim in progress is skipped, not waited for.
-        DbConn::Postgres(pg) => candidates.for_update().skip_locked().load(pg),
-        // One writer at a time (BEGIN IMMEDIATE): nothing to skip.
-        DbConn::Sqlite(lite) => candidates.load(lite),
-    }
-    .map_err(StoreError::from_query)?;
+    let ids = claim_ids(conn, owner, now, lease, limit)?;
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    diesel::update(webhook_deliveries::table.filter(webhook_deliveries::id.eq_any(&ids)))
-        .set((
-            webhook_deliveries::lease_owner.eq(Some(owner)),
-            webhook_deliveries::lease_until.eq(Some(time::to_db(now + lease))),
-            webhook_deliveries::updated_at.eq(at),
-        ))
-        .execute(conn)
-        .map_err(StoreError::from_query)?;
     let rows: Vec<(DeliveryRow, EndpointTarget)> = webhook_deliveries::table
         .inner_join(webhook_endpoints::table)
         .filter(webhook_deliveries::id.eq_any(&ids))
@@ -447,6 +422,13 @@ pub fn claim_due(conn: &mut DbConn, owner: &str, now: DateTime<Utc>, lease: Time
             Ok(Claimed { delivery: delivery_from_row(row)?, url, sealed_secret, endpoint_disabled: disabled.is_some() })
         })
         .collect()
+}
+
+/// Gives back deliveries `ids` that `owner` claimed and did not send (a
+/// worker that stops): due again at once.
+pub fn release_unsent(conn: &mut DbConn, ids: &[DeliveryId], owner: &str, now: DateTime<Utc>) -> StoreResult<usize> {
+    let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    release(conn, &ids, owner, now)
 }
 
 /// What an attempt led to.
@@ -463,13 +445,13 @@ pub struct Outcome {
 /// written, and that worker's attempt counts instead).
 pub fn record_attempt(conn: &mut DbConn, id: DeliveryId, owner: &str, outcome: &Outcome, now: DateTime<Utc>) -> StoreResult<bool> {
     let at = time::to_db(now);
-    let updated = diesel::update(webhook_deliveries::table.find(id.to_string()).filter(webhook_deliveries::lease_owner.eq(owner)))
+    let key = id.to_string();
+    let updated = diesel::update(webhook_deliveries::table.filter(held(&key, owner)))
         .set((
+            released(),
             webhook_deliveries::state.eq(outcome.state.as_str()),
             webhook_deliveries::tries.eq(webhook_deliveries::tries + 1),
             webhook_deliveries::next_attempt_at.eq(outcome.next_attempt_at.map(time::to_db)),
-            webhook_deliveries::lease_owner.eq(None::<String>),
-            webhook_deliveries::lease_until.eq(None::<NaiveDateTime>),
             webhook_deliveries::updated_at.eq(at),
         ))
         .execute(conn)

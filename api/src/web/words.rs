@@ -415,6 +415,8 @@ pub fn org_audit_action(action: &str) -> String {
         "award.approve" => "Approved an award",
         "award.reject" => "Rejected an award",
         "employment.attest" => "Attested an employment record",
+        "webhook.register" => "Registered a webhook endpoint",
+        "webhook.disable" => "Disabled a webhook endpoint",
         _ => return action.to_owned(),
     };
     words.to_owned()

@@ -24,7 +24,8 @@ async fn page(state: &AppState, scope: audit::Scope, query: &PageQuery) -> ApiRe
 }
 
 /// The audit log of one organisation: every issue, claim, revoke, suspend,
-/// reinstate and catalog change concerning it, oldest first.
+/// reinstate, catalog and webhook endpoint change concerning it, oldest
+/// first.
 ///
 /// Issuers of that institution and administrators; anyone else gets 404.
 #[utoipa::path(

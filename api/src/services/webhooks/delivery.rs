@@ -4,16 +4,20 @@
 //! attempt. A 2xx is delivered; anything else, a timeout or a refused
 //! address is retried on the schedule, then the delivery fails. Nothing is
 //! lost on restart: an unrecorded attempt's lease runs out and it is sent
-//! again (at least once).
+//! again (at least once). The loop is `services::worker`'s; a batch in
+//! flight when the service stops is finished.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use cairn_domain::DeliveryId;
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::fetch::HttpPoster;
 use crate::services::webhooks::{signature, unseal_secret};
+use crate::services::worker::{self, Pace, Queue, Stop};
 use crate::state::AppState;
+use crate::store::StoreError;
 use crate::store::webhooks::{self as store, Claimed, DeliveryState, Outcome};
 
 /// The Standard Webhooks retry schedule after the first attempt: 5 s,
@@ -118,35 +122,50 @@ async fn deliver(state: Arc<AppState>, poster: Arc<HttpPoster>, settings: Delive
     }
 }
 
-/// The worker: for as long as the process runs, claims due deliveries
-/// (this node's and any node's whose lease ran out) and sends them.
-pub async fn work(state: Arc<AppState>, settings: DeliverySettings) {
-    let owner = uuid::Uuid::new_v4().to_string();
+/// The deliveries as the worker loop (`services::worker`) works them: a
+/// claimed batch is sent concurrently (each waits on another server).
+struct Deliveries {
+    state: Arc<AppState>,
+    poster: Arc<HttpPoster>,
+    settings: DeliverySettings,
+    lease: TimeDelta,
+}
+
+impl Queue for Deliveries {
+    type Item = Claimed;
+    const NAME: &'static str = "webhook";
+    const CONCURRENT: bool = true;
+
+    async fn any_due(&self) -> Result<bool, StoreError> {
+        let now = crate::store::time::now();
+        self.state.store.read(move |conn| store::any_due(conn, now)).await
+    }
+
+    async fn claim(&self, owner: &str) -> Result<Vec<Claimed>, StoreError> {
+        let now = crate::store::time::now();
+        let (claimer, lease, batch) = (owner.to_owned(), self.lease, self.settings.batch.max(1));
+        self.state.store.write(move |conn| store::claim_due(conn, &claimer, now, lease, batch)).await
+    }
+
+    async fn run(&self, owner: &str, claimed: Claimed, _stop: &Stop) {
+        deliver(self.state.clone(), self.poster.clone(), self.settings, owner.to_owned(), claimed).await;
+    }
+
+    async fn release(&self, owner: &str, claimed: Vec<Claimed>) -> Result<usize, StoreError> {
+        let ids: Vec<DeliveryId> = claimed.iter().map(|c| c.delivery.id).collect();
+        let (holder, now) = (owner.to_owned(), crate::store::time::now());
+        self.state.store.write(move |conn| store::release_unsent(conn, &ids, &holder, now)).await
+    }
+}
+
+/// The worker: until `stop`, claims due deliveries (this node's and any
+/// node's whose lease ran out) and sends them.
+pub async fn work(state: Arc<AppState>, settings: DeliverySettings, stop: Stop) {
     let poster = state.poster.clone();
     // A claim outlives the slowest send.
     let lease = TimeDelta::from_std(poster.settings().timeout + Duration::from_secs(30)).unwrap_or(TimeDelta::seconds(60));
-    tracing::info!(worker = %owner, "webhook worker started");
-    loop {
-        let now = crate::store::time::now();
-        let claimer = owner.clone();
-        let batch = settings.batch.max(1);
-        let claimed = match state.store.read(move |conn| store::any_due(conn, now)).await {
-            Ok(true) => state.store.write(move |conn| store::claim_due(conn, &claimer, now, lease, batch)).await,
-            Ok(false) => Ok(Vec::new()),
-            Err(error) => Err(error),
-        };
-        match claimed {
-            Ok(claimed) if !claimed.is_empty() => {
-                let sends = claimed.into_iter().map(|c| deliver(state.clone(), poster.clone(), settings, owner.clone(), c));
-                futures_util::future::join_all(sends).await;
-            }
-            Ok(_) => tokio::time::sleep(settings.poll).await,
-            Err(error) => {
-                tracing::warn!(%error, "the webhook deliveries could not be read");
-                tokio::time::sleep(settings.poll).await;
-            }
-        }
-    }
+    let pace = Pace { poll: settings.poll, wake: None };
+    worker::run(Deliveries { state, poster, settings, lease }, pace, stop).await;
 }
 
 #[cfg(test)]
