@@ -3,8 +3,9 @@
 # driven by playwright-core, against `cairn serve --demo` on a loopback port
 # with a fresh data directory (tests/browser/run.mjs: sign-in, wallet,
 # progress bars and map, a share the employer opens, a revocation, the
-# verifier on a tampered credential, talent search, axe-core on each page,
-# keyboard focus). Screenshots at desktop and phone width go to
+# verifier on a tampered credential, talent search, the institution console:
+# catalog form and badge image, CSV upload, revoking from the issued list;
+# axe-core on each page, keyboard focus). Screenshots at desktop and phone width go to
 # $BROWSER_SCREENSHOTS (default target/browser-screenshots).
 #
 # Runnable locally:

@@ -407,6 +407,175 @@ await step('the console reviews, audit log and new pathway pages have no serious
   await screenshots(issuer, 'console-audit');
 });
 
+// The console's own work (issue 17): an achievement made through the catalog
+// form, its badge image, a CSV uploaded and issued, one of those revoked.
+const NEW_ACHIEVEMENT = 'Browser Cartography';
+const NEW_KEY = 'browser-cartography';
+const CSV_ADA = 'browser-ada@example.org';
+const CSV_BO = 'browser-bo@example.org';
+const BADGE_SVG =
+  '<svg xmlns="http://www.w3.org/2000/svg" width="96" height="96" viewBox="0 0 10 10">' +
+  '<circle cx="5" cy="5" r="4.5" fill="#1f6f78"/><path d="M2.5 6.5 5 2.5l2.5 4z" fill="#fff"/></svg>';
+
+/** Submits the form `button` belongs to and waits for the page it answers. */
+async function submit(page, button) {
+  const [response] = await Promise.all([page.waitForNavigation(), page.click(button)]);
+  return response;
+}
+
+/** The rows of the issued list: credential id → status in words. */
+async function issuedStates(page) {
+  return page.$$eval('tr[data-credential]', (rows) =>
+    Object.fromEntries(rows.map((r) => [r.getAttribute('data-credential'), r.querySelector('.badge-status')?.textContent.trim()])),
+  );
+}
+
+await step('the issuer publishes an achievement on /institution/catalog/new and finds it in the catalog', async () => {
+  await open(issuer, '/institution/catalog/new');
+  await axe(issuer, 'the new achievement form');
+  await issuer.fill('#name', NEW_ACHIEVEMENT);
+  await issuer.fill('#key', NEW_KEY);
+  await issuer.fill('#description', 'Draws clear, honest maps of data.');
+  await issuer.fill('#criteria', 'Three maps, reviewed by a tutor.');
+  await issuer.selectOption('#level', 'beginner');
+  await issuer.fill('#credits_amount', '1');
+  await issuer.fill('#credits_unit', 'ECTS');
+  await submit(issuer, '#achievement-form button[type="submit"]');
+  const path = new URL(issuer.url()).pathname;
+  check(/^\/institution\/catalog\/[0-9a-f-]+$/.test(path), `the achievement's page after publishing: ${issuer.url()}`);
+  found.newAchievement = path.split('/').pop();
+  equal((await issuer.textContent('h1'))?.trim(), NEW_ACHIEVEMENT, 'heading');
+  check((await issuer.locator('p.notice[role="status"]', { hasText: 'Saved.' }).count()) === 1, 'the page says it was saved');
+  await open(issuer, '/institution/catalog');
+  const row = issuer.locator(`tr[data-achievement="${found.newAchievement}"]`);
+  equal(await row.count(), 1, 'catalog rows for the new achievement');
+  const cells = await row.locator('td').allTextContents();
+  equal(cells[0]?.trim(), NEW_ACHIEVEMENT, 'its name in the catalog');
+  equal(cells[1]?.trim(), NEW_KEY, 'its key in the catalog');
+  equal(cells[3]?.trim(), '1', 'its version in the catalog');
+  await axe(issuer, 'the catalog');
+  await screenshots(issuer, 'console-catalog');
+});
+
+await step("a badge image uploaded on the achievement's page is shown there; a file that is no image is refused", async () => {
+  const id = need(found.newAchievement, 'the new achievement');
+  await open(issuer, `/institution/catalog/${id}`);
+  equal(await issuer.locator('#badge-image').count(), 0, 'images before the upload');
+  await axe(issuer, "the achievement's page");
+  await issuer.setInputFiles('#image-file', { name: 'cartography.svg', mimeType: 'image/svg+xml', buffer: Buffer.from(BADGE_SVG) });
+  await submit(issuer, '#image-form button[type="submit"]');
+  check(new URL(issuer.url()).searchParams.has('image'), `after the upload: ${issuer.url()}`);
+  check((await issuer.textContent('#image-h + p.notice'))?.includes('The image is uploaded.'), 'the page says the image is uploaded');
+  const shown = await issuer.waitForFunction(() => {
+    const img = document.querySelector('#badge-image');
+    return img && img.complete && img.naturalWidth > 0 ? img.getAttribute('src') : null;
+  });
+  const src = await shown.jsonValue();
+  check(src.startsWith(`/v1/achievements/${id}/image?v=`), `the image's src: ${src}`);
+  const served = await issuerContext.request.get(url(`/v1/achievements/${id}/image`));
+  equal(served.headers()['content-type'], 'image/svg+xml', 'the served type');
+  equal(await served.text(), BADGE_SVG, 'the served image');
+  await screenshots(issuer, 'console-achievement-image');
+
+  // A text file named like an image: the page again, the reason at the file input, the image unchanged.
+  await issuer.setInputFiles('#image-file', { name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('just some notes') });
+  const refused = await submit(issuer, '#image-form button[type="submit"]');
+  equal(refused?.status(), 422, 'the refused upload');
+  check((await issuer.textContent('#image-error'))?.includes('notes.png is neither a PNG nor an SVG image'), 'the message names the file');
+  equal(await issuer.getAttribute('#image-file', 'aria-describedby'), 'image-error', 'the file input points at the message');
+  equal(await issuer.getAttribute('#badge-image', 'src'), src, 'the image shown is still the uploaded one');
+  await axe(issuer, "the achievement's page with a refused image");
+  await screenshots(issuer, 'console-achievement-image-refused');
+});
+
+await step('a CSV uploaded on /institution/issue is previewed row by row, naming the bad row, then issued', async () => {
+  const id = need(found.newAchievement, 'the new achievement');
+  const csv = [
+    'email,name,achievement',
+    `${CSV_ADA},Ada Browser,${id}`,
+    `${CSV_BO},Bo Browser,${NEW_KEY}`,
+    'not-an-address,Cy Browser,' + id,
+  ].join('\n');
+  await open(issuer, '/institution/issue');
+  await axe(issuer, 'the issue page');
+  await issuer.setInputFiles('#file', { name: 'cartography.csv', mimeType: 'text/csv', buffer: Buffer.from(`${csv}\n`) });
+  await submit(issuer, 'form[action="/institution/issue/csv"] button[type="submit"]');
+  equal((await issuer.textContent('#batch-heading'))?.trim(), 'Preview of the upload', 'heading of the preview');
+  equal((await issuer.textContent('[data-summary]'))?.trim(), '2 rows ready to issue, 1 row with errors.', 'the preview summary');
+  const rows = await issuer.$$eval('table.batch tbody tr', (trs) =>
+    trs.map((tr) => ({
+      row: tr.getAttribute('data-row'),
+      failed: tr.classList.contains('failed'),
+      outcome: tr.querySelector('[data-outcome]')?.textContent.trim(),
+      column: tr.querySelector('[data-column]')?.textContent.trim(),
+    })),
+  );
+  equal(
+    JSON.stringify(rows),
+    JSON.stringify([
+      { row: '2', failed: false, outcome: 'Ready to issue', column: '' },
+      { row: '3', failed: false, outcome: 'Ready to issue', column: '' },
+      { row: '4', failed: true, outcome: 'Not issued', column: 'email' },
+    ]),
+    'the preview rows',
+  );
+  await axe(issuer, 'the upload preview');
+  await screenshots(issuer, 'console-csv-preview');
+  await submit(issuer, 'form[action="/institution/issue/csv/confirm"] button[type="submit"]');
+  equal((await issuer.textContent('#batch-heading'))?.trim(), 'Result of the upload', 'heading of the result');
+  equal((await issuer.textContent('[data-summary]'))?.trim(), '2 rows issued, 1 row not issued.', 'the result summary');
+  const outcomes = await issuer.$$eval('table.batch tbody tr [data-outcome]', (tds) => tds.map((td) => td.textContent.trim()));
+  equal(JSON.stringify(outcomes), JSON.stringify(['Issued', 'Issued', 'Not issued']), 'the result rows');
+  await axe(issuer, 'the upload result');
+  await screenshots(issuer, 'console-csv-result');
+  found.csvIssued = true;
+});
+
+await step('the issued list finds a just-issued credential and revokes it through the selection', async () => {
+  need(found.csvIssued, 'the issued CSV');
+  await open(issuer, '/institution/credentials');
+  await issuer.fill('#q', CSV_ADA);
+  await submit(issuer, 'form[role="search"] button[type="submit"]');
+  equal(new URL(issuer.url()).searchParams.get('q'), CSV_ADA, 'the search in the address');
+  const before = await issuedStates(issuer);
+  const ids = Object.keys(before);
+  equal(ids.length, 1, `credentials found for ${CSV_ADA}`);
+  const [id] = ids;
+  equal(before[id], 'Active', 'its status before');
+  check((await issuer.textContent(`tr[data-credential="${id}"]`))?.includes(NEW_ACHIEVEMENT), 'the row names the achievement');
+  await axe(issuer, 'the issued list with a search');
+  await issuer.check(`#pick-${id}`);
+  await issuer.selectOption('#bulk-action', 'revoke');
+  await issuer.fill('#reason', 'Browser test: issued in error');
+  await submit(issuer, 'button[name="bulk"]');
+  equal((await issuer.textContent('h1'))?.trim(), 'Status changes', 'the results page');
+  check(/revoked/i.test(await issuer.textContent(`li[data-credential="${id}"]`)), 'the result says revoked');
+  await axe(issuer, 'the status change results');
+  await open(issuer, `/institution/credentials?q=${encodeURIComponent(CSV_ADA)}`);
+  equal((await issuedStates(issuer))[id], 'Revoked', 'its status in the list after');
+  equal(await issuer.locator(`tr[data-credential="${id}"] button[value^="revoke:"]`).count(), 0, 'no Revoke button on a revoked row');
+  await axe(issuer, 'the issued list with a revoked credential');
+  await screenshots(issuer, 'console-issued-revoked');
+});
+
+await step("a row's own Revoke button revokes that credential alone", async () => {
+  need(found.csvIssued, 'the issued CSV');
+  await open(issuer, `/institution/credentials?q=${encodeURIComponent('browser-')}`);
+  const before = await issuedStates(issuer);
+  equal(Object.keys(before).length, 2, 'credentials found for the uploaded addresses');
+  const bo = issuer.locator('tr[data-credential]', { hasText: CSV_BO });
+  const id = await bo.getAttribute('data-credential');
+  equal(before[id], 'Active', `${CSV_BO} before`);
+  await issuer.fill('#reason', 'Browser test: the row button');
+  await submit(issuer, `tr[data-credential="${id}"] button[value="revoke:${id}"]`);
+  check(/revoked/i.test(await issuer.textContent(`li[data-credential="${id}"]`)), 'the result says revoked');
+  equal(await issuer.locator('li[data-credential]').count(), 1, 'one credential changed');
+  await open(issuer, `/institution/credentials?q=${encodeURIComponent('browser-')}`);
+  const after = await issuedStates(issuer);
+  equal(after[id], 'Revoked', `${CSV_BO} after`);
+  equal(Object.values(after).filter((s) => s === 'Revoked').length, 2, 'both uploaded credentials revoked, each by its own change');
+});
+
 await browser.close();
 
 const failed = results.filter((r) => !r.ok);

@@ -15,7 +15,7 @@ fn definition(name: &str) -> AchievementBuilder {
     AchievementBuilder::micro(name).description("Design clear charts.").criteria("Four charts and a capstone.").set("key", "data-viz")
 }
 
-fn png(width: u32, height: u32) -> Vec<u8> {
+pub(crate) fn png(width: u32, height: u32) -> Vec<u8> {
     let mut out = Vec::new();
     let mut encoder = png::Encoder::new(&mut out, width, height);
     encoder.set_color(png::ColorType::Rgb);
@@ -25,10 +25,10 @@ fn png(width: u32, height: u32) -> Vec<u8> {
     out
 }
 
-const SVG: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><circle cx="5" cy="5" r="4" fill="#1f6f78"/></svg>"##;
+pub(crate) const SVG: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><circle cx="5" cy="5" r="4" fill="#1f6f78"/></svg>"##;
 
 /// A GET whose body is kept as bytes (images).
-fn fetch(app: &TestApp, path: &str, token: Option<&str>, headers: &[(&str, &str)]) -> (u16, Vec<(String, String)>, Vec<u8>) {
+pub(crate) fn fetch(app: &TestApp, path: &str, token: Option<&str>, headers: &[(&str, &str)]) -> (u16, Vec<(String, String)>, Vec<u8>) {
     let mut request = ureq::get(&app.url(path));
     if let Some(token) = token {
         request = request.set("Authorization", &format!("Bearer {token}"));

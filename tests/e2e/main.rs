@@ -31,6 +31,7 @@ mod orgs;
 mod outcomes;
 mod pages;
 mod pages_authz;
+mod pages_catalog;
 mod pages_console;
 mod pages_issue;
 mod pages_progress;

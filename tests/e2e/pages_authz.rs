@@ -67,6 +67,11 @@ enum Method {
     Form(Vec<(&'static str, String)>),
     /// A form sent without a CSRF token.
     ForgedForm,
+    /// A `multipart/form-data` form with the visitor's CSRF token and this
+    /// file: (file name, bytes).
+    Upload(&'static str, &'static [u8]),
+    /// The same without a CSRF token.
+    ForgedUpload(&'static str, &'static [u8]),
 }
 
 struct Case {
@@ -82,6 +87,13 @@ fn get(path: impl Into<String>, expect: [Expect; 7]) -> Case {
 fn form(path: impl Into<String>, fields: Vec<(&'static str, String)>, expect: [Expect; 7]) -> Case {
     Case { method: Method::Form(fields), path: path.into(), expect }
 }
+
+fn upload(path: impl Into<String>, bytes: &'static [u8], expect: [Expect; 7]) -> Case {
+    Case { method: Method::Upload("badge.svg", bytes), path: path.into(), expect }
+}
+
+/// A badge image the catalog's image form accepts.
+const BADGE_SVG: &[u8] = br##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><circle cx="5" cy="5" r="4" fill="#1f6f78"/></svg>"##;
 
 /// How `response` differs from `expected`, if it does.
 fn mismatch(response: &Response, path: &str, expected: &Expect) -> Option<String> {
@@ -222,6 +234,14 @@ fn every_page_admits_only_its_people() {
         form("/institution/catalog/new", vec![("name", String::new())], ISSUERS_422),
         form(format!("/institution/catalog/{micro}"), vec![("name", String::new())], ISSUERS_422),
         form(format!("/institution/catalog/{micro}/retire"), vec![], ISSUERS_422),
+        // Its badge image form (multipart): uploaded, a file that is no image (422), no token (403).
+        upload(format!("/institution/catalog/{micro}/image"), BADGE_SVG, issuers_get(to(&format!("/institution/catalog/{micro}?image=1")))),
+        upload(format!("/institution/catalog/{micro}/image"), b"GIF89a", ISSUERS_422),
+        Case {
+            method: Method::ForgedUpload("badge.svg", BADGE_SVG),
+            path: format!("/institution/catalog/{micro}/image"),
+            expect: issuers_get(FORBIDDEN),
+        },
         get("/talent", EMPLOYERS),
         get("/talent/requests", EMPLOYERS),
         get(format!("/talent/requests/{granted}"), [SignIn, FORBIDDEN, FORBIDDEN, FORBIDDEN, OK, HIDDEN, FORBIDDEN]),
@@ -307,6 +327,11 @@ fn every_page_admits_only_its_people() {
                     browser.post_form(&case.path, &all)
                 }
                 Method::ForgedForm => browser.post_form(&case.path, &[("learner", owner.id.as_str()), ("message", "forged")]),
+                Method::Upload(name, bytes) => {
+                    let token = csrf_token(&browser.get("/verify").text);
+                    browser.post_multipart(&case.path, &[("csrf", &token)], Some(("file", name, "image/svg+xml", bytes)))
+                }
+                Method::ForgedUpload(name, bytes) => browser.post_multipart(&case.path, &[], Some(("file", name, "image/svg+xml", bytes))),
             };
             if let Some(why) = mismatch(&response, &case.path, expected) {
                 failures.push(format!("{} as {who:?}: {why}", case.path));
@@ -317,7 +342,7 @@ fn every_page_admits_only_its_people() {
 }
 
 /// The console of one institution shows nothing of another's: its
-/// pathways, reviews and jobs are 404 pages to the other's issuers, and
+/// pathways, reviews, jobs and achievements are 404 pages to the other's issuers, and
 /// their forms change nothing.
 #[test]
 fn another_institutions_console_resources_are_not_found() {
@@ -345,6 +370,15 @@ fn another_institutions_console_resources_are_not_found() {
         }
     };
     expect_404("pathway page", intruder.get(&format!("/institution/pathways/{pathway}")));
+    expect_404("achievement page", intruder.get(&format!("/institution/catalog/{micro}")));
+    expect_404(
+        "badge image upload",
+        intruder.post_multipart(
+            &format!("/institution/catalog/{micro}/image"),
+            &[("csrf", &token)],
+            Some(("file", "badge.svg", "image/svg+xml", BADGE_SVG)),
+        ),
+    );
     expect_404("job page", intruder.get(&format!("/institution/jobs/{job}")));
     expect_404(
         "pathway save",
@@ -361,7 +395,9 @@ fn another_institutions_console_resources_are_not_found() {
     // Its own pages show none of it.
     intruder.get("/institution/reviews").assert_page(200).assert_contains("Nothing is waiting for review");
     intruder.get("/institution/pathways").assert_page(200).assert_not_contains("Console Review");
+    intruder.get("/institution/catalog").assert_page(200).assert_not_contains("Console Micro");
     // Nothing changed.
+    app.get(&format!("/v1/achievements/{micro}/image"), None).assert_problem(404);
     assert_eq!(app.get(&format!("/v1/pathways/{pathway}"), None).body["version"], 1);
     let pending = uni.issuer.get(&uni.path("award-reviews?status=pending"));
     assert_eq!(pending.body["items"].as_array().unwrap().len(), 1, "{}", pending.text);

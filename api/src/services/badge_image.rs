@@ -46,6 +46,18 @@ pub fn digest(bytes: &[u8]) -> String {
     aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, bytes).as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// What kind of image `bytes` claim to be by their first bytes: the PNG
+/// signature, or XML text (an SVG). For a file whose sender named no
+/// usable type (a browser's upload); `check` then looks at all of it.
+pub fn kind_of(bytes: &[u8]) -> Option<ImageKind> {
+    const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
+    if bytes.starts_with(PNG_SIGNATURE) {
+        return Some(ImageKind::Png);
+    }
+    let text = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    text.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|&b| b == b'<').then_some(ImageKind::Svg)
+}
+
 /// Whether `bytes` are a badge image of `kind` this service serves.
 pub fn check(kind: ImageKind, bytes: &[u8]) -> Result<(), ImageError> {
     if bytes.len() > MAX_IMAGE_BYTES {
@@ -182,7 +194,7 @@ fn check_css(text: &str) -> Result<(), ImageError> {
 
 #[cfg(test)]
 mod tests {
-    use crate::services::badge_image::{ImageError, MAX_IMAGE_BYTES, check};
+    use crate::services::badge_image::{ImageError, MAX_IMAGE_BYTES, check, kind_of};
     use crate::services::baked::ImageKind;
 
     fn png(width: u32, height: u32) -> Vec<u8> {
@@ -202,6 +214,16 @@ mod tests {
         assert!(matches!(check(ImageKind::Png, &png(4, 4)[..40]), Err(ImageError::NotPng(_))));
         assert!(matches!(check(ImageKind::Png, &png(2049, 1)), Err(ImageError::NotPng(_))));
         assert!(matches!(check(ImageKind::Png, &vec![0; MAX_IMAGE_BYTES + 1]), Err(ImageError::TooLarge { .. })));
+    }
+
+    #[test]
+    fn an_uploads_kind_is_read_from_its_first_bytes() {
+        assert_eq!(kind_of(&png(4, 4)), Some(ImageKind::Png));
+        assert_eq!(kind_of(b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>"), Some(ImageKind::Svg));
+        assert_eq!(kind_of(b"\xef\xbb\xbf\n  <?xml version=\"1.0\"?><svg/>"), Some(ImageKind::Svg));
+        assert_eq!(kind_of(b"GIF89a"), None);
+        assert_eq!(kind_of(b"\x89PNX"), None);
+        assert_eq!(kind_of(b""), None);
     }
 
     #[test]

@@ -53,3 +53,9 @@ pub fn find(conn: &mut DbConn, id: AchievementId) -> StoreResult<Option<StoredIm
     })
     .transpose()
 }
+
+/// The digest of the achievement's image, if one was uploaded (a page's
+/// cache-busting query, without loading the bytes).
+pub fn digest(conn: &mut DbConn, id: AchievementId) -> StoreResult<Option<String>> {
+    achievement_images::table.find(id.to_string()).select(achievement_images::digest).first::<String>(conn).optional().map_err(StoreError::from_query)
+}

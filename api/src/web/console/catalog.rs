@@ -5,7 +5,7 @@
 //! as `POST /v1/orgs/{org}/achievements`, `PUT /v1/achievements/{id}` and
 //! `POST /v1/achievements/{id}/retire`. The form's fields become the API's
 //! JSON definition, read by the same strict parser, so its messages name
-//! the same fields.
+//! the same fields. The page's badge image form is `catalog_image`.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
@@ -17,6 +17,7 @@ use serde_json::{Map, Value, json};
 
 use crate::services::{Context, catalog};
 use crate::state::AppState;
+use crate::store::achievement_images;
 use crate::store::achievements::{self, Achievement, Version};
 use crate::web::form::Form;
 use crate::web::page::{Chrome, PageError};
@@ -72,7 +73,7 @@ struct Choice {
 
 #[derive(Template)]
 #[template(path = "institution_achievement.html")]
-struct AchievementPage {
+pub(super) struct AchievementPage {
     chrome: Chrome,
     /// `None` for the form that publishes a new one.
     id: Option<String>,
@@ -88,7 +89,12 @@ struct AchievementPage {
     retired: Option<String>,
     retire_error: Option<String>,
     versions: Vec<VersionLine>,
+    /// The uploaded image, with its digest as a query so a replaced one is
+    /// not taken from the browser's cache.
     image_url: Option<String>,
+    /// Why the uploaded image was refused.
+    pub(super) image_error: Option<String>,
+    pub(super) image_saved: bool,
 }
 
 struct VersionLine {
@@ -166,7 +172,7 @@ impl AchievementFields {
     }
 }
 
-fn parse_id(path: &str) -> Result<AchievementId, PageError> {
+pub(super) fn parse_id(path: &str) -> Result<AchievementId, PageError> {
     path.parse::<AchievementId>().map_err(|_| PageError::NotFound)
 }
 
@@ -231,6 +237,8 @@ fn new_page(page: &IssuerPage, fields: AchievementFields, error: Option<(String,
         retire_error: None,
         versions: Vec::new(),
         image_url: None,
+        image_error: None,
+        image_saved: false,
     }
 }
 
@@ -262,8 +270,9 @@ pub async fn create_achievement(state: web::Data<AppState>, page: IssuerPage, fo
     }
 }
 
-/// The edit page of `achievement` with `fields` (its own, or what was sent).
-fn edit_page(page: &IssuerPage, state: &AppState, achievement: &Achievement, versions: &[Version], fields: AchievementFields) -> AchievementPage {
+/// The edit page of the achievement with `fields` (its own, or what was sent).
+fn edit_page(page: &IssuerPage, state: &AppState, loaded: &Loaded, fields: AchievementFields) -> AchievementPage {
+    let Loaded { achievement, versions, image_digest } = loaded;
     let id = achievement.id.to_string();
     let image_url = catalog::image_url(&state.public_url, achievement.id);
     let has_image = achievement.definition.image.as_ref().is_some_and(|i| i.to_string() == image_url);
@@ -285,27 +294,48 @@ fn edit_page(page: &IssuerPage, state: &AppState, achievement: &Achievement, ver
             .rev()
             .map(|v| VersionLine { version: v.version, name: v.definition.name.as_str().to_owned(), made: words::date(v.created_at) })
             .collect(),
-        image_url: has_image.then(|| format!("/v1/achievements/{}/image", achievement.id)),
+        image_url: image_digest
+            .as_ref()
+            .filter(|_| has_image)
+            .map(|digest| format!("/v1/achievements/{}/image?v={}", achievement.id, digest.get(..16).unwrap_or(digest))),
+        image_error: None,
+        image_saved: false,
     }
 }
 
+/// An achievement of the issuer's institution, with what its page shows.
+pub(super) struct Loaded {
+    achievement: Achievement,
+    versions: Vec<Version>,
+    image_digest: Option<String>,
+}
+
 /// The achievement of the issuer's institution, with its versions.
-async fn load(state: &AppState, page: &IssuerPage, id: AchievementId) -> Result<(Achievement, Vec<Version>), PageError> {
+pub(super) async fn load(state: &AppState, page: &IssuerPage, id: AchievementId) -> Result<Loaded, PageError> {
     let org = page.org;
     Ok(state
         .store
         .read_as(move |conn| {
             let achievement = catalog::of_org(conn, org, id)?;
             let versions = achievements::versions(conn, id)?;
-            Ok::<_, catalog::CatalogError>((achievement, versions))
+            let image_digest = achievement_images::digest(conn, id)?;
+            Ok::<_, catalog::CatalogError>(Loaded { achievement, versions, image_digest })
         })
         .await?)
+}
+
+/// The achievement's page as it is stored.
+pub(super) fn stored_page(page: &IssuerPage, state: &AppState, loaded: &Loaded) -> AchievementPage {
+    edit_page(page, state, loaded, AchievementFields::of(&loaded.achievement.definition))
 }
 
 #[derive(Deserialize)]
 pub struct Saved {
     #[serde(default)]
     saved: Option<String>,
+    /// After an image upload.
+    #[serde(default)]
+    image: Option<String>,
 }
 
 #[get("/institution/catalog/{id}")]
@@ -315,10 +345,10 @@ pub async fn achievement_page(
     path: web::Path<String>,
     query: web::Query<Saved>,
 ) -> Result<HttpResponse, PageError> {
-    let (achievement, versions) = load(&state, &page, parse_id(&path)?).await?;
-    let fields = AchievementFields::of(&achievement.definition);
-    let mut view = edit_page(&page, &state, &achievement, &versions, fields);
+    let loaded = load(&state, &page, parse_id(&path)?).await?;
+    let mut view = stored_page(&page, &state, &loaded);
     view.saved = query.saved.is_some();
+    view.image_saved = query.image.is_some();
     page.visitor.render(&view)
 }
 
@@ -331,12 +361,12 @@ pub async fn update_achievement(
     form: Form<AchievementFields>,
 ) -> Result<HttpResponse, PageError> {
     let id = parse_id(&path)?;
-    let (achievement, versions) = load(&state, &page, id).await?;
+    let loaded = load(&state, &page, id).await?;
     let fields = form.fields;
     let definition = match fields.definition() {
         Ok(definition) => definition,
         Err((field, message)) => {
-            let mut view = edit_page(&page, &state, &achievement, &versions, fields);
+            let mut view = edit_page(&page, &state, &loaded, fields);
             (view.error_field, view.error) = (field, Some(message));
             return page.visitor.render_with(StatusCode::UNPROCESSABLE_ENTITY, &view);
         }
@@ -349,7 +379,7 @@ pub async fn update_achievement(
             let error = PageError::from(error);
             let status = actix_web::ResponseError::status_code(&error);
             if status == StatusCode::CONFLICT {
-                let mut view = edit_page(&page, &state, &achievement, &versions, fields);
+                let mut view = edit_page(&page, &state, &loaded, fields);
                 (view.error_field, view.error) = ("form".into(), Some(error.to_string()));
                 return page.visitor.render_with(status, &view);
             }
@@ -374,9 +404,9 @@ pub async fn retire_achievement(
     form: Form<RetireFields>,
 ) -> Result<HttpResponse, PageError> {
     let id = parse_id(&path)?;
-    let (achievement, versions) = load(&state, &page, id).await?;
+    let loaded = load(&state, &page, id).await?;
     if form.fields.confirm.as_deref() != Some("yes") {
-        let mut view = edit_page(&page, &state, &achievement, &versions, AchievementFields::of(&achievement.definition));
+        let mut view = stored_page(&page, &state, &loaded);
         view.retire_error = Some("Tick the box to confirm: retiring cannot be undone.".into());
         return page.visitor.render_with(StatusCode::UNPROCESSABLE_ENTITY, &view);
     }

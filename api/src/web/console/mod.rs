@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod catalog;
+pub mod catalog_image;
 pub mod issue;
 pub mod issued;
 pub mod jobs;
@@ -24,6 +25,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(catalog::achievement_page)
         .service(catalog::update_achievement)
         .service(catalog::retire_achievement)
+        .service(catalog_image::upload_image)
         .service(issue::issue_page)
         .service(issue::issue_one)
         .service(issue::preview_upload)
