@@ -1,0 +1,2 @@
+DROP INDEX credentials_recipient_email;
+DROP INDEX credentials_org_status_created;
