@@ -372,6 +372,10 @@ fn the_issued_page_searches_and_revokes_a_selection() {
         &[("credential", first.as_str()), ("action", "revoke"), ("reason", "Again")],
     );
     again.assert_page(200).assert_contains("Already revoked");
+    // A revocation is final: its row offers nothing to choose.
+    let listed = browser.get("/institution/credentials?status=revoked");
+    listed.assert_page(200).assert_contains(&format!("data-credential=\"{first}\"")).assert_not_contains(&format!("id=\"pick-{first}\""));
+    browser.get("/institution/credentials").assert_page(200).assert_contains(&format!("id=\"pick-{second}\""));
     // A row's own button acts on that credential alone.
     let row = browser.submit(
         "/institution/credentials",
