@@ -12,16 +12,11 @@ over one kept-alive connection.
 """
 import http.client
 import json
-import os
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-import urllib.parse
 
-from loadclient import Client
+from loadclient import ADMIN_EMAIL, ADMIN_PASSWORD, serve
 
 ROWS = 1000
 REPEAT = 50
@@ -77,19 +72,10 @@ def csv_rows(achievement, start, bad=()):
 
 
 def run(binary, seed):
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    work = tempfile.mkdtemp(prefix="cairn-bench-")
-    env = dict(os.environ, CAIRN_ADMIN_EMAIL="admin@bench.example", CAIRN_ADMIN_PASSWORD="bench-admin-password", CAIRN_LOG="warn")
-    env.pop("CAIRN_DATABASE_URL", None)
-    server = subprocess.Popen([binary, "serve", "--bind", f"127.0.0.1:{port}", "--data-dir", work], env=env)
-    client = Client(f"http://127.0.0.1:{port}", timeout=600)
+    server, port, client = serve(binary, timeout=600)
     print(f"== {binary}, {seed} credentials issued before the list is read")
     try:
-        client.wait_healthy()
-        org, issuer, _learner = client.institution("admin@bench.example", "bench-admin-password", "bench.example", "bench-password")
+        org, issuer, _learner = client.institution(ADMIN_EMAIL, ADMIN_PASSWORD, "bench.example", "bench-password")
         achievements = [client.call("POST", f"/v1/orgs/{org}/achievements", {
             "name": f"Bench badge {k}", "description": "d", "criteria": {"narrative": "n"},
             "achievementType": "MicroCredential"}, issuer)["id"] for k in range(4)]

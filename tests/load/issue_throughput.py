@@ -15,15 +15,11 @@ server, would set the pace).
 """
 import http.client
 import json
-import os
-import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 
-from loadclient import Client, pathway_requirement
+from loadclient import ADMIN_EMAIL, ADMIN_PASSWORD, pathway_requirement, serve
 
 SEQUENTIAL = 1000
 THREADS, PER_THREAD = 8, 100
@@ -67,20 +63,11 @@ def pathways(call, org, issuer):
 
 
 def run(binary):
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    work = tempfile.mkdtemp(prefix="cairn-bench-")
-    env = dict(os.environ, CAIRN_ADMIN_EMAIL="admin@bench.example", CAIRN_ADMIN_PASSWORD="bench-admin-password", CAIRN_LOG="warn")
-    env.pop("CAIRN_DATABASE_URL", None)
-    server = subprocess.Popen([binary, "serve", "--bind", f"127.0.0.1:{port}", "--data-dir", work], env=env)
-    client = Client(f"http://127.0.0.1:{port}", timeout=300)
-    call = client.call
+    server, port, client = serve(binary, timeout=300)
     print(f"== {binary}")
+    call = client.call
     try:
-        client.wait_healthy()
-        org, issuer, learner = client.institution("admin@bench.example", "bench-admin-password", "bench.example", "bench-password")
+        org, issuer, learner = client.institution(ADMIN_EMAIL, ADMIN_PASSWORD, "bench.example", "bench-password")
         achievement = call("POST", f"/v1/orgs/{org}/achievements", {
             "name": "Bench badge", "description": "d", "criteria": {"narrative": "n"}, "achievementType": "MicroCredential",
             "credits": {"amount": "1", "unit": "ECTS"}, "validity": "P2Y"}, issuer)["id"]

@@ -2,8 +2,14 @@
 to answer, and the usual starting point (an institution with an issuer and
 one learner)."""
 import json
+import os
+import socket
+import subprocess
+import tempfile
 import time
 import urllib.request
+
+ADMIN_EMAIL, ADMIN_PASSWORD = "admin@bench.example", "bench-admin-password"
 
 
 class Client:
@@ -41,6 +47,23 @@ class Client:
         issuer = self.token(f"i@{domain}", password)
         learner = self.call("POST", "/v1/auth/register", {"email": f"l@{domain}", "password": password, "name": "L"})["id"]
         return org, issuer, learner
+
+
+def serve(binary, timeout=300):
+    """`binary serve` on a free loopback port and a fresh data directory
+    (SQLite), with the bench administrator; returns (process, port, client)
+    once it answers."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    work = tempfile.mkdtemp(prefix="cairn-bench-")
+    env = dict(os.environ, CAIRN_ADMIN_EMAIL=ADMIN_EMAIL, CAIRN_ADMIN_PASSWORD=ADMIN_PASSWORD, CAIRN_LOG="warn")
+    env.pop("CAIRN_DATABASE_URL", None)
+    server = subprocess.Popen([binary, "serve", "--bind", f"127.0.0.1:{port}", "--data-dir", work], env=env)
+    client = Client(f"http://127.0.0.1:{port}", timeout=timeout)
+    client.wait_healthy()
+    return server, port, client
 
 
 def pathway_requirement(p, micro):
