@@ -95,6 +95,7 @@ def run(binary):
         total = THREADS * PER_THREAD
         print(f"single, {THREADS} concurrent clients: {total} credentials in {elapsed:.2f} s = {total / elapsed:.0f}/s")
 
+        conn = Connection(port, issuer)  # the server closes idle connections
         for size in BATCHES:
             started = time.perf_counter()
             result = conn.post(f"{single}/batch", {"items": [item] * size})
