@@ -168,6 +168,20 @@ fn a_retried_chunk_issues_no_award_twice() {
     assert_awarded_once(&s);
 }
 
+/// The job at `path` once its first chunk is recorded, and before its last
+/// (the tests that interrupt a job need it in the middle).
+fn first_chunk_recorded(s: &Setup, path: &str) -> Value {
+    loop {
+        let job = s.uni.issuer.get(path);
+        assert_eq!(job.status, 200, "{}", job.text);
+        assert_ne!(job.body["state"], "succeeded", "the job finished before it could be interrupted: {}", job.text);
+        if job.body["learners_done"].as_i64().unwrap() > 0 {
+            return job.body;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
 /// Kills the service in the middle of a back-fill (`SIGKILL`: the chunk in
 /// flight never commits), starts it again on the same database, and sees
 /// the job taken up again after its lease ran out, resumed after its
@@ -181,16 +195,7 @@ fn a_job_whose_worker_was_killed_finishes_after_a_restart_with_each_award_issued
     assert_eq!(registered.status, 201, "{}", registered.text);
     let path = app.path_of(registered.body["job"]["url"].as_str().unwrap()).to_owned();
 
-    // Once the first chunk is recorded, and before the last.
-    let before = loop {
-        let job = s.uni.issuer.get(&path);
-        assert_eq!(job.status, 200, "{}", job.text);
-        assert_ne!(job.body["state"], "succeeded", "the job finished before the kill: {}", job.text);
-        if job.body["learners_done"].as_i64().unwrap() > 0 {
-            break job.body;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    };
+    let before = first_chunk_recorded(&s, &path);
     app.kill_service();
     assert!(before["learners_done"].as_i64().unwrap() < 32, "{before}");
     assert_eq!(before["attempts"], 1);
@@ -219,15 +224,7 @@ fn a_job_whose_service_stopped_goes_back_to_the_queue_and_another_node_finishes_
     let registered = s.uni.issuer.post(&s.uni.path("pathways"), &one_badge(&s));
     assert_eq!(registered.status, 201, "{}", registered.text);
     let path = app.path_of(registered.body["job"]["url"].as_str().unwrap()).to_owned();
-    let before = loop {
-        let job = s.uni.issuer.get(&path);
-        assert_ne!(job.body["state"], "succeeded", "the job finished before the stop: {}", job.text);
-        if job.body["learners_done"].as_i64().unwrap() > 0 {
-            break job.body;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    };
-
+    let before = first_chunk_recorded(&s, &path);
     app.stop_service();
     let id: cairn_domain::JobId = before["id"].as_str().unwrap().parse().unwrap();
     let mut conn = app.database_url().connect().unwrap();
