@@ -25,8 +25,8 @@ mkdir -p "$target"
 target="$(cd "$target" && pwd)"
 venv="${CAIRN_ST_VENV:-$target/schemathesis-venv}"
 reports="${CAIRN_ST_REPORTS:-$target/schemathesis-reports}"
-# 50 examples per operation: about 90 s per role on a 2-core machine with two
-# workers; one worker (below) takes longer.
+# 50 examples per operation: 120-195 s per role on a 2-core machine with one
+# worker (below).
 max_examples="${ST_MAX_EXAMPLES:-50}"
 seed="${ST_SEED:-20261201}"
 roles="${ST_ROLES:-learner issuer employer}"
@@ -109,7 +109,7 @@ for role in $roles; do
   # cache in the working directory, and a run must not replay another's.
   mkdir -p "$work/$role-st"
   # One worker: with two threads, hypothesis describing a strategy's lambda
-  # calls ast.parse in both, and CPython 3.11 (Debian's) keeps the AST
+  # calls ast.parse in both, and CPython 3.11 (this machine's) keeps the AST
   # builder's recursion depth per interpreter, not per thread, so a race
   # raised "SystemError: AST constructor recursion depth mismatch" as a
   # runtime error in stop 25's CI (cpython gh-106905). Not the service's.
